@@ -1,0 +1,20 @@
+// TrialGraph schema v1: constraints and indexes. Every statement is idempotent (IF NOT EXISTS).
+// Keys: Trial.trial_id (NCT id for trials first seen on CT.gov), RegistryRecord.record_id ("ctgov:NCT…"),
+// RecordFact.key (record id + fact kind + position), shared nodes by normalised key.
+CREATE CONSTRAINT trial_id IF NOT EXISTS FOR (t:Trial) REQUIRE t.trial_id IS UNIQUE;
+CREATE CONSTRAINT registry_record_id IF NOT EXISTS FOR (r:RegistryRecord) REQUIRE r.record_id IS UNIQUE;
+CREATE CONSTRAINT record_fact_key IF NOT EXISTS FOR (f:RecordFact) REQUIRE f.key IS UNIQUE;
+CREATE CONSTRAINT organization_key IF NOT EXISTS FOR (o:Organization) REQUIRE o.key IS UNIQUE;
+CREATE CONSTRAINT condition_key IF NOT EXISTS FOR (c:Condition) REQUIRE c.key IS UNIQUE;
+CREATE CONSTRAINT keyword_key IF NOT EXISTS FOR (k:Keyword) REQUIRE k.key IS UNIQUE;
+CREATE CONSTRAINT country_name IF NOT EXISTS FOR (c:Country) REQUIRE c.name IS UNIQUE;
+CREATE CONSTRAINT publication_key IF NOT EXISTS FOR (p:Publication) REQUIRE p.key IS UNIQUE;
+CREATE CONSTRAINT mesh_term_name IF NOT EXISTS FOR (m:MeshTerm) REQUIRE m.name IS UNIQUE;
+CREATE CONSTRAINT load_run_id IF NOT EXISTS FOR (l:LoadRun) REQUIRE l.run_id IS UNIQUE;
+CREATE INDEX record_fact_record IF NOT EXISTS FOR (f:RecordFact) ON (f.record_id);
+CREATE INDEX record_nct IF NOT EXISTS FOR (r:RegistryRecord) ON (r.nct_id);
+CREATE INDEX trial_status IF NOT EXISTS FOR (t:Trial) ON (t.overall_status);
+CREATE INDEX trial_phase IF NOT EXISTS FOR (t:Trial) ON (t.phase);
+CREATE INDEX mesh_term_id IF NOT EXISTS FOR (m:MeshTerm) ON (m.mesh_id);
+CREATE INDEX publication_pmid IF NOT EXISTS FOR (p:Publication) ON (p.pmid);
+CREATE FULLTEXT INDEX trial_text IF NOT EXISTS FOR (r:RegistryRecord) ON EACH [r.brief_title, r.official_title, r.brief_summary];

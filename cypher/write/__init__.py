@@ -1,0 +1,1 @@
+"""Write statements used by the batched writer (one statement per file, values as $rows)."""

@@ -1,0 +1,4 @@
+// $record_ids: list<string>. Remove a record's edges to shared nodes (sponsors, conditions, MeSH, papers).
+UNWIND $record_ids AS id
+MATCH (:RegistryRecord {record_id: id})-[rel:SPONSORED_BY|STUDIES_CONDITION|HAS_KEYWORD|HAS_REFERENCE|HAS_CONDITION_MESH|HAS_INTERVENTION_MESH]->()
+DELETE rel

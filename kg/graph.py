@@ -1,0 +1,82 @@
+"""Connections to Neo4j and the two ways TrialGraph runs Cypher: read-only for users, batched writes for loaders."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from typing import Any
+
+import neo4j
+from neo4j import GraphDatabase
+from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable
+
+from trialgraph.errors import GraphError
+from trialgraph.kg import cypher
+from trialgraph.kg.server import local_password
+from trialgraph.settings import Settings
+
+__all__ = ["apply_schema", "connect", "run_read", "run_write"]
+
+log = logging.getLogger(__name__)
+
+
+def connect(settings: Settings) -> neo4j.Driver:
+    """A verified driver for the configured server (external ``NEO4J_URI`` or the local one)."""
+    password = local_password(settings)
+    driver = GraphDatabase.driver(
+        settings.bolt_uri, auth=(settings.neo4j_user, password), notifications_min_severity="OFF"
+    )
+    try:
+        driver.verify_connectivity()
+    except AuthError as e:
+        driver.close()
+        raise GraphError(
+            f"Neo4j at {settings.bolt_uri} refused the password for user {settings.neo4j_user!r}; check NEO4J_PASSWORD"
+        ) from e
+    except (ServiceUnavailable, OSError) as e:
+        driver.close()
+        hint = "run `trialgraph server start`" if settings.uses_local_server else "check NEO4J_URI"
+        raise GraphError(f"Neo4j not reachable at {settings.bolt_uri}; {hint}") from e
+    return driver
+
+
+def run_read(
+    driver: neo4j.Driver, statement: str, parameters: Mapping[str, Any] | None = None, *, database: str = "neo4j"
+) -> list[dict[str, Any]]:
+    """Run a statement in a read-only transaction: the server refuses any write it attempts."""
+
+    def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+        return [record.data() for record in tx.run(statement, dict(parameters or {}))]
+
+    try:
+        with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
+            return session.execute_read(work)
+    except ClientError as e:
+        raise GraphError(f"query refused: {e.message.splitlines()[0] if e.message else e.code}") from e
+    except Neo4jError as e:
+        raise GraphError(f"query failed: {e.message or e.code}") from e
+
+
+def run_write(
+    driver: neo4j.Driver, statement: str, parameters: Mapping[str, Any] | None = None, *, database: str = "neo4j"
+) -> list[dict[str, Any]]:
+    """Run one write statement in its own transaction (schema, bookkeeping; loads use the batched writer)."""
+
+    def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
+        return [record.data() for record in tx.run(statement, dict(parameters or {}))]
+
+    try:
+        with driver.session(database=database) as session:
+            return session.execute_write(work)
+    except Neo4jError as e:
+        raise GraphError(f"write failed: {e.message or e.code}") from e
+
+
+def apply_schema(driver: neo4j.Driver, *, database: str = "neo4j") -> int:
+    """Create every constraint and index in ``cypher/schema.cypher`` (idempotent: ``IF NOT EXISTS``)."""
+    statements = cypher.load_script("schema")
+    with driver.session(database=database) as session:
+        for statement in statements:
+            session.run(statement).consume()
+        session.run("CALL db.awaitIndexes(300)").consume()
+    return len(statements)

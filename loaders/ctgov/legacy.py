@@ -1,0 +1,574 @@
+"""Parser for ClinicalTrials.gov legacy ``<clinical_study>`` XML (the AllPublicXML format, 2016-2023).
+
+Pure: bytes in, :class:`StudyRecord` out; no file I/O, no database. Every value is normalised to the
+spelling the API v2 parser gives (ISO dates, v2 enum names), so both formats give equal records.
+Anything that is not a parseable study raises :class:`ParseError` with a one-line reason; no other
+exception escapes :func:`parse_study`.
+"""
+
+from __future__ import annotations
+
+import re
+import textwrap
+from collections.abc import Iterable
+
+from lxml import etree
+
+from trialgraph.errors import ParseError
+
+from .normalize import clean_text, iso_date, split_criteria
+from .record import (
+    NCT_ID,
+    AdverseEvent,
+    ArmGroup,
+    Eligibility,
+    FlowCount,
+    Intervention,
+    Measure,
+    MeasureValue,
+    MeshTerm,
+    Outcome,
+    Reference,
+    ResultGroup,
+    Results,
+    Site,
+    Sponsor,
+    StudyRecord,
+)
+
+__all__ = ["parse_study"]
+
+# Safe against XXE / entity expansion: no entity resolution, no network, no DTD loading.
+# lxml parsers are not thread-safe; use one process (or one module import) per worker thread.
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    huge_tree=True,
+    remove_comments=True,
+    remove_pis=True,
+    load_dtd=False,
+)
+
+_NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
+_HTML_START = (b"<!doctype html", b"<html")
+
+# Legacy spellings whose v2 name is not the generic upper/underscore form.
+_STATUS = {
+    "Unknown status": "UNKNOWN",
+    "Active, not recruiting": "ACTIVE_NOT_RECRUITING",
+    "Temporarily not available": "TEMPORARILY_NOT_AVAILABLE",
+}
+_STUDY_TYPE = {
+    "Interventional": "INTERVENTIONAL",
+    "Observational": "OBSERVATIONAL",
+    "Observational [Patient Registry]": "OBSERVATIONAL",
+    "Expanded Access": "EXPANDED_ACCESS",
+}
+_PHASE = {
+    "Early Phase 1": "EARLY_PHASE1",
+    "Phase 0": "EARLY_PHASE1",
+    "Phase 1": "PHASE1",
+    "Phase 2": "PHASE2",
+    "Phase 3": "PHASE3",
+    "Phase 4": "PHASE4",
+}
+_ENROLLMENT_TYPE = {"Anticipated": "ESTIMATED", "Estimated": "ESTIMATED", "Actual": "ACTUAL"}
+_SEX = {"All": "ALL", "Both": "ALL", "Female": "FEMALE", "Male": "MALE"}
+_HEALTHY = {"Accepts Healthy Volunteers": True, "Yes": True, "No": False}
+_AGENCY_CLASS = {
+    "Industry": "INDUSTRY",
+    "NIH": "NIH",
+    "U.S. Fed": "FED",
+    "Other": "OTHER",
+    "Other U.S. Federal agency": "OTHER_GOV",
+    "Individual": "INDIV",
+    "Network": "NETWORK",
+    "Unknown": "UNKNOWN",
+}
+_RESULT_OUTCOME_TYPE = {
+    "Primary": "PRIMARY",
+    "Secondary": "SECONDARY",
+    "Other Pre-specified": "OTHER_PRE_SPECIFIED",
+    "Post-Hoc": "POST_HOC",
+}
+_PROTOCOL_OUTCOMES = (("primary_outcome", "PRIMARY"), ("secondary_outcome", "SECONDARY"), ("other_outcome", "OTHER"))
+
+_enum_cache: dict[str, str] = {}
+_date_cache: dict[str, str | None] = {}
+
+
+def _date(text: str | None) -> str | None:
+    """``iso_date`` with a bounded memo: the registry repeats the same few thousand dates."""
+    if text is None:
+        return None
+    try:
+        return _date_cache[text]
+    except KeyError:
+        value = iso_date(text)
+        if len(_date_cache) < 65536:
+            _date_cache[text] = value
+        return value
+
+
+def _enum(text: str | None, table: dict[str, str] | None = None) -> str | None:
+    """A legacy label in v2 enum spelling: the explicit table first, else upper case with ``_``."""
+    if text is None:
+        return None
+    text = text.strip()
+    if not text:
+        return None
+    if table is not None and text in table:
+        return table[text]
+    value = _enum_cache.get(text)
+    if value is None:
+        value = _NON_ALNUM.sub("_", text).strip("_").upper()
+        if len(_enum_cache) < 4096:
+            _enum_cache[text] = value
+    return value or None
+
+
+def _phases(text: str | None) -> tuple[str, ...]:
+    if text is None:
+        return ()
+    text = text.strip()
+    if not text:
+        return ()
+    if text in ("N/A", "NA"):
+        return ("NA",)
+    return tuple(_PHASE.get(part.strip()) or _enum(part) or part for part in text.split("/") if part.strip())
+
+
+def _s(value: str | None) -> str | None:
+    """Stripped text; empty becomes None."""
+    if value is None:
+        return None
+    value = value.strip()
+    return value or None
+
+
+def _block(text: str | None) -> str | None:
+    """A ``textblock``: CR entities to LF, the XML's indentation removed, stripped."""
+    if text is None:
+        return None
+    return clean_text(textwrap.dedent(text.replace("\r\n", "\n").replace("\r", "\n")))
+
+
+def _int(value: str | None) -> int | None:
+    if value is None:
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return None
+
+
+def _age(value: str | None) -> str | None:
+    value = _s(value)
+    if value is None or value.startswith("N/A"):
+        return None
+    return value
+
+
+def _texts(elements: Iterable[etree._Element]) -> tuple[str, ...]:
+    out = []
+    for el in elements:
+        t = el.text
+        if t is not None:
+            t = t.strip()
+            if t:
+                out.append(t)
+    return tuple(out)
+
+
+def _first_line(message: str) -> str:
+    line = message.strip().splitlines()[0] if message.strip() else ""
+    return line or "unknown parser error"
+
+
+def _looks_like_html(data: bytes) -> bool:
+    head = data[:2048].lstrip(b" \t\r\n\xef\xbb\xbf").lower()
+    return head.startswith(_HTML_START)
+
+
+def parse_study(data: bytes, *, expected_id: str | None = None) -> StudyRecord:
+    """Parse one legacy ``<clinical_study>`` document into a :class:`StudyRecord`.
+
+    ``expected_id`` is the NCT id the file name gives; a record whose ``nct_id`` differs and that
+    does not list it as an ``nct_alias`` is rejected. Raises :class:`ParseError` for anything that is
+    not a well-formed study, and for nothing else.
+    """
+    try:
+        return _parse(data, expected_id)
+    except ParseError:
+        raise
+    except Exception as exc:  # defensive: the contract is "StudyRecord or ParseError"
+        raise ParseError(f"unexpected {type(exc).__name__}: {_first_line(str(exc))}", record_id=expected_id) from exc
+
+
+def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
+    if isinstance(data, str):
+        data = data.encode("utf-8")
+    if not data or data.isspace():
+        raise ParseError("empty file", record_id=expected_id)
+    if _looks_like_html(data):
+        raise ParseError("HTML page, not a study", record_id=expected_id)
+    try:
+        root = etree.fromstring(data, _PARSER)
+    except etree.XMLSyntaxError as exc:
+        raise ParseError(f"XML not well-formed: {_first_line(str(exc))}", record_id=expected_id) from exc
+    if root is None:
+        raise ParseError("XML not well-formed: no root element", record_id=expected_id)
+    tag = root.tag
+    if not isinstance(tag, str):
+        raise ParseError("XML has no element root", record_id=expected_id)
+    if tag.lower() == "html" or tag.endswith("}html"):
+        raise ParseError("HTML page, not a study", record_id=expected_id)
+    if tag != "clinical_study":
+        raise ParseError(f"root element <{tag}> is not <clinical_study>", record_id=expected_id)
+
+    # One pass over the root's children, grouped by tag (keeps document order within a tag).
+    kids: dict[str, list[etree._Element]] = {}
+    for child in root:
+        ctag = child.tag
+        if isinstance(ctag, str):
+            lst = kids.get(ctag)
+            if lst is None:
+                kids[ctag] = [child]
+            else:
+                lst.append(child)
+
+    def one(name: str) -> etree._Element | None:
+        lst = kids.get(name)
+        return lst[0] if lst else None
+
+    def text(name: str) -> str | None:
+        el = one(name)
+        return None if el is None else _s(el.text)
+
+    id_info = one("id_info")
+    nct_id = _s(id_info.findtext("nct_id")) if id_info is not None else None
+    if not nct_id:
+        raise ParseError("no id_info/nct_id", record_id=expected_id, field="nct_id")
+    if not NCT_ID.match(nct_id):
+        raise ParseError(f"nct_id {nct_id[:40]!r} is not NCT + 8 digits", record_id=expected_id, field="nct_id")
+    aliases = _texts(id_info.iterchildren("nct_alias"))
+    if expected_id is not None and expected_id != nct_id and expected_id not in aliases:
+        raise ParseError(f"file name says {expected_id} but record is {nct_id}", record_id=nct_id, field="nct_id")
+
+    enrollment_el = one("enrollment")
+    enrollment = enrollment_el.text if enrollment_el is not None else None
+    enrollment_type = _ENROLLMENT_TYPE.get(enrollment_el.get("type", "")) if enrollment_el is not None else None
+
+    sponsors: list[Sponsor] = []
+    sponsors_el = one("sponsors")
+    if sponsors_el is not None:
+        for sp in sponsors_el:
+            role = (
+                {"lead_sponsor": "LEAD", "collaborator": "COLLABORATOR"}.get(sp.tag)
+                if isinstance(sp.tag, str)
+                else None
+            )
+            name = _s(sp.findtext("agency")) if role else None
+            if role and name:
+                sponsors.append(
+                    Sponsor(name=name, role=role, agency_class=_enum(sp.findtext("agency_class"), _AGENCY_CLASS))
+                )
+
+    interventions: list[Intervention] = []
+    arm_interventions: dict[str, list[str]] = {}
+    for iv in kids.get("intervention", ()):
+        name = _s(iv.findtext("intervention_name"))
+        if not name:
+            continue
+        interventions.append(
+            Intervention(
+                type=_enum(iv.findtext("intervention_type")),
+                name=name,
+                description=clean_text(iv.findtext("description")),
+                other_names=_texts(iv.iterchildren("other_name")),
+            )
+        )
+        for label in _texts(iv.iterchildren("arm_group_label")):
+            names = arm_interventions.setdefault(label, [])
+            if name not in names:
+                names.append(name)
+
+    arm_groups: list[ArmGroup] = []
+    for ag in kids.get("arm_group", ()):
+        label = _s(ag.findtext("arm_group_label"))
+        if not label:
+            continue
+        arm_groups.append(
+            ArmGroup(
+                label=label,
+                type=_enum(ag.findtext("arm_group_type")),
+                description=clean_text(ag.findtext("description")),
+                intervention_names=tuple(arm_interventions.get(label, ())),
+            )
+        )
+
+    outcomes: list[Outcome] = []
+    for tag_name, kind in _PROTOCOL_OUTCOMES:
+        for oc in kids.get(tag_name, ()):
+            measure = _s(oc.findtext("measure"))
+            if measure:
+                outcomes.append(
+                    Outcome(
+                        kind=kind,
+                        measure=measure,
+                        time_frame=_s(oc.findtext("time_frame")),
+                        description=clean_text(oc.findtext("description")),
+                    )
+                )
+
+    eligibility = None
+    el = one("eligibility")
+    if el is not None:
+        criteria = _block(el.findtext("criteria/textblock"))
+        inclusion, exclusion = split_criteria(criteria)
+        eligibility = Eligibility(
+            text=criteria,
+            inclusion=inclusion,
+            exclusion=exclusion,
+            min_age=_age(el.findtext("minimum_age")),
+            max_age=_age(el.findtext("maximum_age")),
+            sex=_enum(el.findtext("gender"), _SEX),
+            healthy_volunteers=_HEALTHY.get((el.findtext("healthy_volunteers") or "").strip()),
+        )
+
+    sites = tuple(_site(loc) for loc in kids.get("location", ()))
+
+    references: list[Reference] = []
+    for child in root:
+        if child.tag == "reference":
+            ref_type = "BACKGROUND"
+        elif child.tag == "results_reference":
+            ref_type = "RESULT"
+        else:
+            continue
+        pmid = _s(child.findtext("PMID"))
+        citation = clean_text(child.findtext("citation"))
+        if pmid or citation:
+            references.append(Reference(type=ref_type, pmid=pmid, citation=citation))
+
+    results_el = one("clinical_results")
+
+    return StudyRecord(
+        nct_id=nct_id,
+        source_format="ctgov-xml",
+        brief_title=text("brief_title"),
+        official_title=text("official_title"),
+        acronym=text("acronym"),
+        org_study_id=_s(id_info.findtext("org_study_id")),
+        secondary_ids=_texts(id_info.iterchildren("secondary_id")),
+        nct_aliases=aliases,
+        overall_status=_enum(text("overall_status"), _STATUS),
+        why_stopped=clean_text(text("why_stopped")),
+        study_type=_enum(text("study_type"), _STUDY_TYPE),
+        phases=_phases(text("phase")),
+        start_date=_date(text("start_date")),
+        primary_completion_date=_date(text("primary_completion_date")),
+        completion_date=_date(text("completion_date")),
+        first_posted_date=_date(text("study_first_posted") or text("firstreceived_date")),
+        last_update_date=_date(text("last_update_posted") or text("lastchanged_date")),
+        enrollment=_int(enrollment),
+        enrollment_type=enrollment_type,
+        brief_summary=_block(root.findtext("brief_summary/textblock")),
+        detailed_description=_block(root.findtext("detailed_description/textblock")),
+        sponsors=tuple(sponsors),
+        conditions=_texts(kids.get("condition", ())),
+        keywords=_texts(kids.get("keyword", ())),
+        interventions=tuple(interventions),
+        arm_groups=tuple(arm_groups),
+        outcomes=tuple(outcomes),
+        eligibility=eligibility,
+        sites=sites,
+        references=tuple(references),
+        condition_mesh=_mesh(one("condition_browse")),
+        intervention_mesh=_mesh(one("intervention_browse")),
+        has_results=results_el is not None,
+        results=_results(results_el) if results_el is not None else None,
+    )
+
+
+def _site(loc: etree._Element) -> Site:
+    facility = loc.find("facility")
+    name = city = state = country = None
+    if facility is not None:
+        name = _s(facility.findtext("name"))
+        address = facility.find("address")
+        if address is not None:
+            city = _s(address.findtext("city"))
+            state = _s(address.findtext("state"))
+            country = _s(address.findtext("country"))
+    return Site(facility=name, city=city, state=state, country=country, status=_enum(loc.findtext("status")))
+
+
+def _mesh(browse: etree._Element | None) -> tuple[MeshTerm, ...]:
+    if browse is None:
+        return ()
+    return tuple(MeshTerm(term=t) for t in _texts(browse.iterchildren("mesh_term")))
+
+
+# --- clinical_results -----------------------------------------------------------------------------
+
+
+def _groups(parent: etree._Element | None) -> tuple[ResultGroup, ...]:
+    if parent is None:
+        return ()
+    group_list = parent.find("group_list")
+    if group_list is None:
+        return ()
+    return tuple(
+        ResultGroup(
+            group_id=(g.get("group_id") or "").strip(),
+            title=_s(g.findtext("title")) or "",
+            description=clean_text(g.findtext("description")),
+        )
+        for g in group_list.iterchildren("group")
+    )
+
+
+def _values(measure: etree._Element) -> tuple[MeasureValue, ...]:
+    out: list[MeasureValue] = []
+    class_list = measure.find("class_list")
+    if class_list is None:
+        return ()
+    for cls in class_list.iterchildren("class"):
+        class_title = _s(cls.findtext("title"))
+        category_list = cls.find("category_list")
+        if category_list is None:
+            continue
+        for cat in category_list.iterchildren("category"):
+            cat_title = _s(cat.findtext("title"))
+            category = f"{class_title} / {cat_title}" if class_title and cat_title else class_title or cat_title
+            ml = cat.find("measurement_list")
+            if ml is None:
+                continue
+            for m in ml.iterchildren("measurement"):
+                out.append(
+                    MeasureValue(
+                        group_id=(m.get("group_id") or "").strip(),
+                        value=_s(m.get("value")),
+                        category=category,
+                        spread=_s(m.get("spread")),
+                    )
+                )
+    return tuple(out)
+
+
+def _flow(pf: etree._Element | None) -> tuple[FlowCount, ...]:
+    if pf is None:
+        return ()
+    out: list[FlowCount] = []
+    period_list = pf.find("period_list")
+    if period_list is None:
+        return ()
+    for period in period_list.iterchildren("period"):
+        period_title = _s(period.findtext("title")) or ""
+        ml = period.find("milestone_list")
+        if ml is None:
+            continue
+        for milestone in ml.iterchildren("milestone"):
+            milestone_title = _s(milestone.findtext("title")) or ""
+            pl = milestone.find("participants_list")
+            if pl is None:
+                continue
+            for p in pl.iterchildren("participants"):
+                out.append(
+                    FlowCount(
+                        period=period_title,
+                        milestone=milestone_title,
+                        group_id=(p.get("group_id") or "").strip(),
+                        count=_int(p.get("count")),
+                    )
+                )
+    return tuple(out)
+
+
+def _baseline(bl: etree._Element | None) -> tuple[Measure, ...]:
+    if bl is None:
+        return ()
+    measure_list = bl.find("measure_list")
+    if measure_list is None:
+        return ()
+    return tuple(
+        Measure(
+            title=_s(m.findtext("title")) or "",
+            kind=None,
+            description=clean_text(m.findtext("description")),
+            param_type=_enum(m.findtext("param")),
+            units=_s(m.findtext("units")),
+            values=_values(m),
+        )
+        for m in measure_list.iterchildren("measure")
+    )
+
+
+def _outcome_measures(ol: etree._Element | None) -> tuple[Measure, ...]:
+    if ol is None:
+        return ()
+    out: list[Measure] = []
+    for oc in ol.iterchildren("outcome"):
+        m = oc.find("measure")
+        title = _s(oc.findtext("title")) or (_s(m.findtext("title")) if m is not None else None) or ""
+        out.append(
+            Measure(
+                title=title,
+                kind=_enum(oc.findtext("type"), _RESULT_OUTCOME_TYPE),
+                description=clean_text(oc.findtext("description")),
+                time_frame=_s(oc.findtext("time_frame")),
+                param_type=_enum(m.findtext("param")) if m is not None else None,
+                units=_s(m.findtext("units")) if m is not None else None,
+                groups=_groups(oc),
+                values=_values(m) if m is not None else (),
+            )
+        )
+    return tuple(out)
+
+
+def _events(re_el: etree._Element | None) -> tuple[AdverseEvent, ...]:
+    if re_el is None:
+        return ()
+    out: list[AdverseEvent] = []
+    for section, kind in (("serious_events", "SERIOUS"), ("other_events", "OTHER")):
+        sec = re_el.find(section)
+        if sec is None:
+            continue
+        cl = sec.find("category_list")
+        if cl is None:
+            continue
+        for cat in cl.iterchildren("category"):
+            organ = _s(cat.findtext("title"))
+            el = cat.find("event_list")
+            if el is None:
+                continue
+            for ev in el.iterchildren("event"):
+                term = _s(ev.findtext("sub_title")) or ""
+                for c in ev.iterchildren("counts"):
+                    out.append(
+                        AdverseEvent(
+                            kind=kind,
+                            term=term,
+                            organ_system=organ,
+                            group_id=(c.get("group_id") or "").strip(),
+                            affected=_int(c.get("subjects_affected")),
+                            at_risk=_int(c.get("subjects_at_risk")),
+                        )
+                    )
+    return tuple(out)
+
+
+def _results(cr: etree._Element) -> Results:
+    pf = cr.find("participant_flow")
+    bl = cr.find("baseline")
+    rep = cr.find("reported_events")
+    return Results(
+        flow_groups=_groups(pf),
+        flow=_flow(pf),
+        baseline_groups=_groups(bl),
+        baseline=_baseline(bl),
+        outcome_measures=_outcome_measures(cr.find("outcome_list")),
+        event_groups=_groups(rep),
+        adverse_events=_events(rep),
+    )

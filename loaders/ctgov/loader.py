@@ -1,0 +1,60 @@
+"""The ``ctgov`` loader: ClinicalTrials.gov files (v2 JSON or legacy XML, any packaging) → staged records."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from trialgraph.errors import ParseError
+from trialgraph.loaders.base import LOADERS, Quarantined, Staged
+from trialgraph.loaders.ctgov import legacy, rows, v2
+from trialgraph.loaders.ctgov.read import RawStudy, Rejected, iter_raw
+from trialgraph.loaders.ctgov.record import StudyRecord
+
+__all__ = ["CtgovLoader", "parse_raw"]
+
+_PARSERS: dict[str, Callable[..., StudyRecord]] = {
+    "ctgov-v2": v2.parse_study,
+    "ctgov-xml": legacy.parse_study,
+}
+
+
+def parse_raw(raw: RawStudy) -> StudyRecord:
+    """Parse one raw study with the parser for its format. Raises ParseError."""
+    parser = _PARSERS[raw.format]
+    try:
+        return parser(raw.payload, expected_id=raw.expected_id)
+    except ParseError:
+        raise
+    except Exception as e:  # a parser bug must quarantine one record, not end the load
+        raise ParseError(f"parser failed: {type(e).__name__}: {e}") from e
+
+
+@LOADERS.register("ctgov")
+class CtgovLoader:
+    """ClinicalTrials.gov: API v2 JSON (single, array export, JSONL[.gz], zip) and legacy XML (file, dir, zip)."""
+
+    name = "ctgov"
+    source = rows.SOURCE
+    write_order = rows.WRITE_ORDER
+    delete_statements = ("delete_record_facts", "delete_record_links")
+
+    def stage(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
+        for item in iter_raw(paths):
+            if isinstance(item, Rejected):
+                yield Quarantined(origin=item.origin, reason=item.reason)
+                continue
+            try:
+                record = parse_raw(item)
+            except ParseError as e:
+                yield Quarantined(origin=item.origin, reason=e.reason, record_id=e.record_id)
+                continue
+            digest = rows.content_hash(record)
+            yield Staged(
+                record_id=rows.record_id(record.nct_id),
+                version=record.last_update_date,
+                precedence=rows.precedence(record),
+                content_hash=digest,
+                origin=item.origin,
+                rows=rows.study_rows(record, digest=digest, origin=item.origin, load_run=load_run),
+            )

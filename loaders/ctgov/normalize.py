@@ -1,0 +1,87 @@
+"""Normalisers shared by the v2 and legacy parsers, so both formats give identical values."""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime
+
+_MONTH_FORMATS = ("%B %Y", "%b %Y")
+_DAY_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%Y-%m-%d")
+_MESH_ID = re.compile(r"^([DC])0*(\d+)$")
+# NLM moved to 9-digit unique ids when the 6-digit space ran out: descriptors after D066331 and
+# supplementary concepts after C588027 (MeSH 2022) are written D000066388, C000588473.
+_NINE_DIGITS_FROM = {"D": 66350, "C": 588200}
+_INCLUSION = re.compile(r"^\s*(key\s+)?inclusion\s+criteria\s*:?\s*$", re.IGNORECASE)
+_EXCLUSION = re.compile(r"^\s*(key\s+)?exclusion\s+criteria\s*:?\s*$", re.IGNORECASE)
+_BULLET = re.compile(r"^\s*(?:[-*•·]|\d{1,2}[.)]|[a-z][.)])\s+")
+
+
+def iso_date(text: str | None) -> str | None:
+    """Turn "March 2000", "June 10, 2022", "2000-03" or "2000-03-15" into ISO ("2000-03", "2022-06-10")."""
+    if not text:
+        return None
+    text = text.strip()
+    if re.fullmatch(r"\d{4}-\d{2}(-\d{2})?", text):
+        return text
+    for fmt in _DAY_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).strftime("%Y-%m-%d")
+        except ValueError:
+            pass
+    for fmt in _MONTH_FORMATS:
+        try:
+            return datetime.strptime(text, fmt).strftime("%Y-%m")
+        except ValueError:
+            pass
+    return text  # keep what the registry wrote rather than lose it
+
+
+def mesh_id(raw: str | None) -> str | None:
+    """NLM's MeSH unique id as MeSH writes it: v2 pads every id to 9 digits ("D000011471" is "D011471")."""
+    if not raw:
+        return None
+    m = _MESH_ID.match(raw.strip())
+    if not m:
+        return raw.strip()
+    letter, number = m.group(1), int(m.group(2))
+    return letter + str(number).zfill(9 if number >= _NINE_DIGITS_FROM[letter] else 6)
+
+
+def clean_text(text: str | None) -> str | None:
+    """Strip, turn CRLF/CR into LF; empty becomes None."""
+    if text is None:
+        return None
+    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    return text or None
+
+
+def split_criteria(text: str | None) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Split an eligibility criteria block into (inclusion items, exclusion items).
+
+    The registry stores criteria as one free-text block with "Inclusion Criteria:" and
+    "Exclusion Criteria:" headings and bullet lines. Items are the non-empty lines under each
+    heading with their bullet markers removed; continuation lines (indented, no bullet) are joined
+    to the previous item. Text before any heading counts as inclusion.
+    """
+    if not text:
+        return (), ()
+    sections: dict[str, list[str]] = {"inc": [], "exc": []}
+    current = "inc"
+    for raw_line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
+        line = raw_line.strip()
+        if not line:
+            continue
+        if _INCLUSION.match(line):
+            current = "inc"
+            continue
+        if _EXCLUSION.match(line):
+            current = "exc"
+            continue
+        is_bullet = bool(_BULLET.match(raw_line))
+        item = _BULLET.sub("", raw_line).strip()
+        items = sections[current]
+        if not is_bullet and items and raw_line[:1].isspace() and not raw_line.lstrip().startswith(("-", "*")):
+            items[-1] = f"{items[-1]} {item}"
+        else:
+            items.append(item)
+    return tuple(sections["inc"]), tuple(sections["exc"])

@@ -1,0 +1,260 @@
+"""Raw readers for ClinicalTrials.gov inputs: turn paths into undecoded-study units, one per study.
+
+This module owns *getting bytes off disk and splitting them into one unit per study*, for every file
+shape a user is likely to hold: single-study API v2 JSON files, the website's JSON array export, saved
+``/api/v2/studies`` pages, JSONL (optionally gzipped), legacy ``<clinical_study>`` XML files, and zips
+of either (the AllPublicXML layout and flat zips). It does **not** look inside a study: the v2 parser
+validates the decoded JSON value and the XML parser parses the bytes.
+
+Every problem with the *content* of an input comes out as a :class:`Rejected` item with a one-line
+reason, so that one bad line or zip member never stops a bulk load; only a path that does not exist
+raises :class:`~trialgraph.errors.SourceError`. Large inputs are streamed: JSONL line by line, zips
+member by member.
+"""
+
+from __future__ import annotations
+
+import gzip
+import re
+import zipfile
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import orjson
+
+from trialgraph.errors import SourceError
+
+__all__ = ["SUPPORTED_SUFFIXES", "RawFormat", "RawStudy", "Rejected", "expected_id_from_name", "iter_raw"]
+
+RawFormat = Literal["ctgov-v2", "ctgov-xml"]
+
+# Longest first: the first matching suffix decides how a file is read.
+SUPPORTED_SUFFIXES: tuple[str, ...] = (".jsonl.gz", ".json.gz", ".jsonl", ".json", ".xml", ".zip")
+
+_NCT_IN_NAME = re.compile(r"NCT\d{8}(?!\d)")
+_UTF8_BOM = b"\xef\xbb\xbf"
+_SNIPPET_CHARS = 40
+
+
+@dataclass(frozen=True, slots=True)
+class RawStudy:
+    """One study's undecoded unit, plus where it came from so that rejects and quarantines can name it."""
+
+    origin: str  # "/p/NCT1.json", "/p/s.jsonl.gz:17", "/p/All.zip!NCT0000xxxx/NCT00000102.xml", "/p/export.json[3]"
+    format: RawFormat
+    payload: Any  # v2: the decoded JSON value (any type; the parser validates it). xml: the raw bytes.
+    expected_id: str | None  # NCT id named by the file/member name; None for JSONL lines and array elements
+
+
+@dataclass(frozen=True, slots=True)
+class Rejected:
+    """An input unit that could not be split out or decoded; ``reason`` is one line for the reject log."""
+
+    origin: str
+    reason: str
+
+
+RawItem = RawStudy | Rejected
+
+
+def expected_id_from_name(name: str) -> str | None:
+    """The last ``NCT`` + 8 digits in the base name, the id a file *claims* to hold (checked by the loader)."""
+    base = name.replace("\\", "/").rsplit("/", 1)[-1]
+    found = _NCT_IN_NAME.findall(base)
+    return found[-1] if found else None
+
+
+def iter_raw(paths: Iterable[Path]) -> Iterator[RawStudy | Rejected]:
+    """Yield one item per study unit found in ``paths`` (files or directories), in a deterministic order.
+
+    Directories are walked recursively in sorted order and only files with a supported suffix are read,
+    so notes and manifests (``.md``, ``.csv``) lying beside the data are ignored. A file named
+    explicitly with an unsupported suffix is rejected rather than ignored, because the user asked for it.
+
+    Raises:
+        SourceError: a path does not exist (a typo in a path should stop the run, not load nothing).
+    """
+    for raw_path in paths:
+        path = Path(raw_path)
+        if not path.exists():
+            raise SourceError(f"no such file: {path}")
+        if path.is_dir():
+            for child in _walk(path):
+                yield from _iter_file(child)
+        else:
+            yield from _iter_file(path)
+
+
+def _walk(root: Path) -> list[Path]:
+    """Supported, non-hidden files under ``root``, sorted so that runs are reproducible."""
+    found: list[Path] = []
+    for child in root.rglob("*"):
+        relative = child.relative_to(root)
+        if any(part.startswith(".") for part in relative.parts):
+            continue
+        if child.is_file() and _suffix_of(child.name) is not None:
+            found.append(child)
+    return sorted(found)
+
+
+def _suffix_of(name: str) -> str | None:
+    lowered = name.lower()
+    for suffix in SUPPORTED_SUFFIXES:
+        if lowered.endswith(suffix):
+            return suffix
+    return None
+
+
+def _iter_file(path: Path) -> Iterator[RawItem]:
+    origin = str(path)
+    suffix = _suffix_of(path.name)
+    if suffix is None:
+        shown = "".join(path.suffixes) or "(no extension)"
+        yield Rejected(origin, f"unsupported file type {shown}")
+        return
+    try:
+        if suffix in (".jsonl", ".jsonl.gz"):
+            yield from _iter_jsonl(path, gzipped=suffix == ".jsonl.gz")
+        elif suffix == ".zip":
+            yield from _iter_zip(path)
+        else:
+            data = path.read_bytes()
+            if suffix == ".json.gz":
+                if not data:
+                    yield Rejected(origin, "empty file")
+                    return
+                try:
+                    data = gzip.decompress(data)
+                except (OSError, EOFError, zlib.error) as exc:
+                    yield Rejected(origin, f"truncated or not a gzip file: {_one_line(exc)}")
+                    return
+            if suffix == ".xml":
+                yield _xml_unit(origin, path.name, data)
+            else:
+                yield from _json_units(origin, path.name, data)
+    except OSError as exc:  # unreadable file (permissions, I/O error): skip it, keep loading the rest
+        yield Rejected(origin, f"cannot read file: {_one_line(exc)}")
+
+
+def _xml_unit(origin: str, name: str, data: bytes) -> RawItem:
+    """XML stays bytes: the XML parser needs them to honour the document's own encoding declaration."""
+    if not data.strip():
+        return Rejected(origin, "empty file")
+    return RawStudy(origin, "ctgov-xml", data, expected_id_from_name(name))
+
+
+def _json_units(origin: str, name: str, data: bytes) -> Iterator[RawItem]:
+    """Split one whole-file JSON document: a study, an array export, or an API ``studies`` page."""
+    value_or_reject = _decode_json(origin, data, empty_reason="empty file")
+    if isinstance(value_or_reject, Rejected):
+        yield value_or_reject
+        return
+    value = value_or_reject
+    if isinstance(value, list):  # the website's "Download > JSON" export
+        for index, element in enumerate(value):
+            yield RawStudy(f"{origin}[{index}]", "ctgov-v2", element, None)
+    elif isinstance(value, dict) and isinstance(value.get("studies"), list):  # a saved /api/v2/studies page
+        for index, element in enumerate(value["studies"]):
+            yield RawStudy(f"{origin}:studies[{index}]", "ctgov-v2", element, None)
+    else:
+        yield RawStudy(origin, "ctgov-v2", value, expected_id_from_name(name))
+
+
+def _decode_json(origin: str, data: bytes, *, empty_reason: str) -> Any:
+    """Decode one JSON text, or return a :class:`Rejected` saying in one line why it is not JSON."""
+    if data.startswith(_UTF8_BOM):
+        data = data[len(_UTF8_BOM) :]
+    if not data.strip():
+        return Rejected(origin, empty_reason)
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        return Rejected(origin, f"invalid UTF-8 at byte {exc.start}")
+    stripped = text.lstrip()
+    if stripped and stripped[0] not in '{["-0123456789tfn':
+        return Rejected(origin, f"not JSON: starts with {_snippet(stripped)}")
+    try:
+        return orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        return Rejected(origin, f"invalid JSON: {_one_line(exc)}")
+
+
+def _snippet(text: str) -> str:
+    """The start of a non-JSON body, e.g. ``<!DOCTYPE html>``, to tell an HTML error page at a glance."""
+    first_line = text.splitlines()[0] if text else ""
+    if first_line.startswith("<") and ">" in first_line:
+        first_line = first_line[: first_line.index(">") + 1]
+    if len(first_line) > _SNIPPET_CHARS:
+        first_line = first_line[:_SNIPPET_CHARS] + "..."
+    return first_line
+
+
+def _iter_jsonl(path: Path, *, gzipped: bool) -> Iterator[RawItem]:
+    """One item per line, streamed, so a multi-GB export never sits in memory."""
+    origin = str(path)
+    line_no = 0
+    try:
+        with gzip.open(path, "rb") if gzipped else path.open("rb") as handle:
+            for line_no, line in enumerate(handle, start=1):
+                line_origin = f"{origin}:{line_no}"
+                if line_no == 1 and line.startswith(_UTF8_BOM):
+                    line = line[len(_UTF8_BOM) :]
+                value = _decode_json(line_origin, line.rstrip(b"\r\n"), empty_reason="empty line")
+                if isinstance(value, Rejected):
+                    yield value
+                else:
+                    yield RawStudy(line_origin, "ctgov-v2", value, None)
+    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+        where = f"{origin}:{line_no + 1}" if line_no else origin
+        yield Rejected(where, f"truncated or not a gzip file: {_one_line(exc)}")
+        return
+    if line_no == 0:
+        yield Rejected(origin, "empty file")
+
+
+def _iter_zip(path: Path) -> Iterator[RawItem]:
+    """Members in archive order; only ``.json`` and ``.xml`` members are studies, others are skipped.
+
+    ``zipfile`` reads the central directory and then one member at a time, so the archive is never
+    loaded whole. A missing central directory (a truncated download) rejects the whole archive; a
+    damaged member (bad CRC, bad local header) rejects only that member.
+    """
+    origin = str(path)
+    if path.stat().st_size == 0:
+        yield Rejected(origin, "empty file")
+        return
+    try:
+        archive = zipfile.ZipFile(path)
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
+        yield Rejected(origin, f"truncated or not a zip archive: {_one_line(exc)}")
+        return
+    with archive:
+        studies = 0
+        for info in archive.infolist():
+            if info.is_dir():
+                continue
+            suffix = _suffix_of(info.filename)
+            if suffix not in (".json", ".xml"):
+                continue
+            studies += 1
+            member_origin = f"{origin}!{info.filename}"
+            try:
+                with archive.open(info) as member:
+                    data = member.read()
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
+                yield Rejected(member_origin, f"damaged zip member: {_one_line(exc)}")
+                continue
+            if suffix == ".xml":
+                yield _xml_unit(member_origin, info.filename, data)
+            else:
+                yield from _json_units(member_origin, info.filename, data)
+        if studies == 0:
+            yield Rejected(origin, "zip archive holds no .json or .xml members")
+
+
+def _one_line(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text or type(exc).__name__

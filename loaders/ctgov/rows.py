@@ -1,0 +1,336 @@
+"""StudyRecord → writer rows: the graph shape of a ClinicalTrials.gov record, computed from the record alone.
+
+Every key is derived from the record id plus the fact's kind and position, so a re-run computes the
+same keys and the writer's MERGE changes nothing. Shared nodes (organizations, conditions, keywords,
+publications, MeSH terms, countries) are keyed by a normalised form of what the registry wrote.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import asdict
+from typing import Any
+
+import orjson
+
+from trialgraph.loaders.base import RowSet
+from trialgraph.loaders.ctgov.record import Measure, Results, StudyRecord
+
+__all__ = ["WRITE_ORDER", "content_hash", "normalise_key", "precedence", "record_id", "study_rows"]
+
+SOURCE = "ctgov"
+
+WRITE_ORDER: tuple[str, ...] = (
+    "merge_records",
+    "merge_sponsors",
+    "merge_conditions",
+    "merge_keywords",
+    "merge_interventions",
+    "merge_arms",
+    "merge_outcomes",
+    "merge_eligibility",
+    "merge_sites",
+    "merge_references",
+    "merge_condition_mesh",
+    "merge_intervention_mesh",
+    "merge_result_groups",
+    "merge_flow_counts",
+    "merge_baseline_measures",
+    "merge_outcome_measures",
+    "merge_adverse_events",
+)
+
+_NON_WORD = re.compile(r"[^\w]+")
+
+
+def normalise_key(text: str) -> str:
+    """Case-, punctuation- and whitespace-insensitive key for shared nodes ("Pfizer, Inc." ~ "PFIZER INC")."""
+    return _NON_WORD.sub(" ", text.casefold()).strip()
+
+
+def record_id(nct_id: str) -> str:
+    return f"{SOURCE}:{nct_id}"
+
+
+def content_hash(record: StudyRecord) -> str:
+    """Hash of everything the record states; equal hashes mean an unchanged study version."""
+    return hashlib.sha256(orjson.dumps(asdict(record), option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
+_FORMAT_RANK = {"ctgov-xml": "0", "ctgov-v2": "1"}
+
+
+def precedence(record: StudyRecord) -> str:
+    """Newer last-update date wins; on the same date the API v2 record (richer: DERIVED refs, MeSH ids) wins."""
+    return f"{record.last_update_date or ''}|{_FORMAT_RANK[record.source_format]}"
+
+
+def _publication_key(pmid: str | None, citation: str | None) -> str:
+    if pmid:
+        return f"pmid:{pmid}"
+    return "citation:" + hashlib.sha1((citation or "").encode()).hexdigest()[:20]
+
+
+def _record_props(rec: StudyRecord, rid: str, digest: str, origin: str, load_run: str) -> dict[str, Any]:
+    elig = rec.eligibility
+    return {
+        "source": SOURCE,
+        "source_format": rec.source_format,
+        "raw_id": rec.nct_id,
+        "nct_id": rec.nct_id,
+        "version": rec.last_update_date,
+        "precedence": precedence(rec),
+        "content_hash": digest,
+        "source_file": origin,
+        "load_run": load_run,
+        "brief_title": rec.brief_title,
+        "official_title": rec.official_title,
+        "acronym": rec.acronym,
+        "org_study_id": rec.org_study_id,
+        "secondary_ids": list(rec.secondary_ids),
+        "nct_aliases": list(rec.nct_aliases),
+        "overall_status": rec.overall_status,
+        "why_stopped": rec.why_stopped,
+        "study_type": rec.study_type,
+        "phases": list(rec.phases),
+        "phase": rec.phase,
+        "start_date": rec.start_date,
+        "primary_completion_date": rec.primary_completion_date,
+        "completion_date": rec.completion_date,
+        "first_posted_date": rec.first_posted_date,
+        "last_update_date": rec.last_update_date,
+        "enrollment": rec.enrollment,
+        "enrollment_type": rec.enrollment_type,
+        "brief_summary": rec.brief_summary,
+        "detailed_description": rec.detailed_description,
+        "has_results": rec.has_results,
+        "healthy_volunteers": elig.healthy_volunteers if elig else None,
+    }
+
+
+def _measure_rows(rid: str, section: str, measures: tuple[Measure, ...], group_key) -> list[dict[str, Any]]:
+    rows = []
+    for m_pos, measure in enumerate(measures):
+        key = f"{rid}:{section}:{m_pos}"
+        rows.append(
+            {
+                "record_id": rid,
+                "key": key,
+                "props": {
+                    "position": m_pos,
+                    "title": measure.title,
+                    "kind": measure.kind,
+                    "description": measure.description,
+                    "time_frame": measure.time_frame,
+                    "param_type": measure.param_type,
+                    "units": measure.units,
+                },
+                "values": [
+                    {
+                        "key": f"{key}:v{v_pos}",
+                        "group_key": group_key(value.group_id),
+                        "props": {
+                            "position": v_pos,
+                            "group_id": value.group_id,
+                            "value": value.value,
+                            "category": value.category,
+                            "spread": value.spread,
+                        },
+                    }
+                    for v_pos, value in enumerate(measure.values)
+                ],
+            }
+        )
+    return rows
+
+
+def _result_rows(rid: str, results: Results, rows: RowSet) -> None:
+    groups: dict[str, dict[str, Any]] = {}
+
+    def group_key(group_id: str) -> str:
+        key = f"{rid}:group:{group_id}"
+        if key not in groups:  # referenced but not declared: keep the value, name the group by its id
+            groups[key] = {"record_id": rid, "key": key, "props": {"group_id": group_id, "title": group_id}}
+        return key
+
+    declared = (*results.flow_groups, *results.baseline_groups, *results.event_groups)
+    for measure in results.outcome_measures:
+        declared = (*declared, *measure.groups)
+    for group in declared:
+        key = f"{rid}:group:{group.group_id}"
+        groups[key] = {
+            "record_id": rid,
+            "key": key,
+            "props": {"group_id": group.group_id, "title": group.title, "description": group.description},
+        }
+    rows["merge_flow_counts"] = [
+        {
+            "record_id": rid,
+            "key": f"{rid}:flow:{pos}",
+            "group_key": group_key(fc.group_id),
+            "props": {"position": pos, "period": fc.period, "milestone": fc.milestone, "count": fc.count},
+        }
+        for pos, fc in enumerate(results.flow)
+    ]
+    rows["merge_baseline_measures"] = _measure_rows(rid, "baseline", results.baseline, group_key)
+    rows["merge_outcome_measures"] = _measure_rows(rid, "outcome_measure", results.outcome_measures, group_key)
+    rows["merge_adverse_events"] = [
+        {
+            "record_id": rid,
+            "key": f"{rid}:ae:{pos}",
+            "group_key": group_key(ae.group_id),
+            "props": {
+                "position": pos,
+                "kind": ae.kind,
+                "term": ae.term,
+                "organ_system": ae.organ_system,
+                "group_id": ae.group_id,
+                "affected": ae.affected,
+                "at_risk": ae.at_risk,
+            },
+        }
+        for pos, ae in enumerate(results.adverse_events)
+    ]
+    rows["merge_result_groups"] = list(groups.values())
+
+
+def study_rows(rec: StudyRecord, *, digest: str, origin: str, load_run: str) -> RowSet:
+    """All rows for one study record, keyed by the Cypher statement that writes them."""
+    rid = record_id(rec.nct_id)
+    rows: RowSet = {name: [] for name in WRITE_ORDER}
+    rows["merge_records"] = [
+        {
+            "record_id": rid,
+            "trial_id": rec.nct_id,
+            "source": SOURCE,
+            "evidence": "registry id",
+            "props": _record_props(rec, rid, digest, origin, load_run),
+            "trial_props": {
+                "nct_id": rec.nct_id,
+                "brief_title": rec.brief_title,
+                "overall_status": rec.overall_status,
+                "phase": rec.phase,
+                "study_type": rec.study_type,
+                "aliases": list(rec.nct_aliases),
+            },
+        }
+    ]
+    rows["merge_sponsors"] = [
+        {
+            "record_id": rid,
+            "org_key": normalise_key(s.name),
+            "name": s.name,
+            "agency_class": s.agency_class,
+            "role": s.role,
+            "position": pos,
+        }
+        for pos, s in enumerate(rec.sponsors)
+        if normalise_key(s.name)
+    ]
+    for statement, texts in (("merge_conditions", rec.conditions), ("merge_keywords", rec.keywords)):
+        rows[statement] = [
+            {"record_id": rid, "key": normalise_key(text), "name": text, "position": pos}
+            for pos, text in enumerate(texts)
+            if normalise_key(text)
+        ]
+    intervention_keys: dict[str, str] = {}
+    for pos, iv in enumerate(rec.interventions):
+        key = f"{rid}:intervention:{pos}"
+        intervention_keys.setdefault(iv.name.casefold(), key)
+        rows["merge_interventions"].append(
+            {
+                "record_id": rid,
+                "key": key,
+                "props": {
+                    "position": pos,
+                    "type": iv.type,
+                    "name": iv.name,
+                    "description": iv.description,
+                    "other_names": list(iv.other_names),
+                },
+            }
+        )
+    rows["merge_arms"] = [
+        {
+            "record_id": rid,
+            "key": f"{rid}:arm:{pos}",
+            "props": {"position": pos, "label": arm.label, "type": arm.type, "description": arm.description},
+            "intervention_keys": [
+                intervention_keys[n.casefold()] for n in arm.intervention_names if n.casefold() in intervention_keys
+            ],
+        }
+        for pos, arm in enumerate(rec.arm_groups)
+    ]
+    rows["merge_outcomes"] = [
+        {
+            "record_id": rid,
+            "key": f"{rid}:outcome:{pos}",
+            "props": {
+                "position": pos,
+                "kind": o.kind,
+                "measure": o.measure,
+                "time_frame": o.time_frame,
+                "description": o.description,
+            },
+        }
+        for pos, o in enumerate(rec.outcomes)
+    ]
+    if (elig := rec.eligibility) is not None:
+        key = f"{rid}:eligibility"
+        criteria = [("INCLUSION", text) for text in elig.inclusion] + [("EXCLUSION", text) for text in elig.exclusion]
+        rows["merge_eligibility"] = [
+            {
+                "record_id": rid,
+                "key": key,
+                "props": {
+                    "text": elig.text,
+                    "min_age": elig.min_age,
+                    "max_age": elig.max_age,
+                    "sex": elig.sex,
+                    "healthy_volunteers": elig.healthy_volunteers,
+                },
+                "criteria": [
+                    {"key": f"{key}:{pos}", "props": {"position": pos, "kind": kind, "text": text}}
+                    for pos, (kind, text) in enumerate(criteria)
+                ],
+            }
+        ]
+    rows["merge_sites"] = [
+        {
+            "record_id": rid,
+            "key": f"{rid}:site:{pos}",
+            "props": {
+                "position": pos,
+                "facility": site.facility,
+                "city": site.city,
+                "state": site.state,
+                "country": site.country,
+                "status": site.status,
+            },
+            "country": site.country,
+        }
+        for pos, site in enumerate(rec.sites)
+    ]
+    rows["merge_references"] = [
+        {
+            "record_id": rid,
+            "pub_key": _publication_key(ref.pmid, ref.citation),
+            "pmid": ref.pmid,
+            "citation": ref.citation,
+            "type": ref.type,
+            "position": pos,
+        }
+        for pos, ref in enumerate(rec.references)
+        if ref.pmid or ref.citation
+    ]
+    for statement, terms in (
+        ("merge_condition_mesh", rec.condition_mesh),
+        ("merge_intervention_mesh", rec.intervention_mesh),
+    ):
+        rows[statement] = [
+            {"record_id": rid, "name": t.term, "mesh_id": t.mesh_id, "ancestor": t.ancestor} for t in terms if t.term
+        ]
+    if rec.results is not None:
+        _result_rows(rid, rec.results, rows)
+    return rows

@@ -1,0 +1,599 @@
+"""Parse one ClinicalTrials.gov API v2 study object into a :class:`StudyRecord`.
+
+Pure: no I/O. The input is one decoded study (``{"protocolSection":…, "resultsSection"?:…,
+"derivedSection":…, "hasResults":…}``), as returned by ``/api/v2/studies/{nctId}``, held in each
+``studies[]`` element of a page, or written by the website's JSON export.
+
+Anything unusable (not an object, no or malformed nctId, a value of the wrong JSON type where the
+parser reads it) raises :class:`~trialgraph.errors.ParseError` with a one-line reason; no other
+exception escapes. Parts of the object the record does not cover are not looked at, so their
+content cannot make a study fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from trialgraph.errors import ParseError
+from trialgraph.loaders.ctgov.normalize import clean_text, iso_date, mesh_id, split_criteria
+from trialgraph.loaders.ctgov.record import (
+    NCT_ID,
+    AdverseEvent,
+    ArmGroup,
+    Eligibility,
+    FlowCount,
+    Intervention,
+    Measure,
+    MeasureValue,
+    MeshTerm,
+    Outcome,
+    Reference,
+    ResultGroup,
+    Results,
+    Site,
+    Sponsor,
+    StudyRecord,
+)
+
+__all__ = ["parse_study"]
+
+_EMPTY: dict[str, Any] = {}
+_NONE: tuple[()] = ()
+
+# v2 writes arm-group intervention names as "<type display label>: <name>".
+_TYPE_LABELS = frozenset(
+    {
+        "Drug",
+        "Device",
+        "Biological",
+        "Procedure",
+        "Radiation",
+        "Behavioral",
+        "Genetic",
+        "Dietary Supplement",
+        "Combination Product",
+        "Diagnostic Test",
+        "Other",
+    }
+)
+_REFERENCE_TYPES = frozenset({"RESULT", "BACKGROUND", "DERIVED"})
+_OUTCOME_KEYS = (
+    ("primaryOutcomes", "PRIMARY"),
+    ("secondaryOutcomes", "SECONDARY"),
+    ("otherOutcomes", "OTHER"),
+)
+_EVENT_KEYS = (("seriousEvents", "SERIOUS"), ("otherEvents", "OTHER"))
+
+
+def _type_name(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "boolean"
+    if isinstance(value, dict):
+        return "object"
+    if isinstance(value, list):
+        return "array"
+    if isinstance(value, str):
+        return "string"
+    if isinstance(value, (int, float)):
+        return "number"
+    return type(value).__name__
+
+
+def _wrong(rid: str | None, field: str, want: str, value: Any) -> ParseError:
+    return ParseError(f"{field}: expected {want}, got {_type_name(value)}", record_id=rid, field=field)
+
+
+# Typed getters. ``field`` is the dotted path used in error messages (built only on failure).
+
+
+def _obj(parent: dict, key: str, rid: str | None, field: str) -> dict:
+    value = parent.get(key)
+    if value is None:
+        return _EMPTY
+    if type(value) is dict:
+        return value
+    raise _wrong(rid, f"{field}.{key}", "an object", value)
+
+
+def _list(parent: dict, key: str, rid: str | None, field: str) -> list | tuple:
+    value = parent.get(key)
+    if value is None:
+        return _NONE
+    if type(value) is list:
+        return value
+    raise _wrong(rid, f"{field}.{key}", "an array", value)
+
+
+def _item(value: Any, rid: str | None, field: str) -> dict:
+    if type(value) is dict:
+        return value
+    raise _wrong(rid, field, "an object", value)
+
+
+def _raw_str(parent: dict, key: str, rid: str | None, field: str) -> str | None:
+    value = parent.get(key)
+    if value is None or type(value) is str:
+        return value
+    raise _wrong(rid, f"{field}.{key}", "a string", value)
+
+
+def _text(parent: dict, key: str, rid: str | None, field: str) -> str | None:
+    value = parent.get(key)
+    if value is None:
+        return None
+    if type(value) is str:
+        return clean_text(value)
+    raise _wrong(rid, f"{field}.{key}", "a string", value)
+
+
+def _required(parent: dict, key: str, rid: str | None, field: str) -> str:
+    value = parent.get(key)
+    if type(value) is str:
+        text = clean_text(value)
+        if text is not None:
+            return text
+        raise ParseError(f"{field}.{key} is empty", record_id=rid, field=f"{field}.{key}")
+    if value is None:
+        raise ParseError(f"{field}.{key} is missing", record_id=rid, field=f"{field}.{key}")
+    raise _wrong(rid, f"{field}.{key}", "a string", value)
+
+
+def _strings(parent: dict, key: str, rid: str | None, field: str) -> tuple[str, ...]:
+    out = []
+    for value in _list(parent, key, rid, field):
+        if type(value) is not str:
+            raise _wrong(rid, f"{field}.{key}[]", "a string", value)
+        text = clean_text(value)
+        if text is not None:
+            out.append(text)
+    return tuple(out)
+
+
+def _bool(parent: dict, key: str, rid: str | None, field: str) -> bool | None:
+    value = parent.get(key)
+    if value is None or type(value) is bool:
+        return value
+    raise _wrong(rid, f"{field}.{key}", "a boolean", value)
+
+
+def _int(parent: dict, key: str, rid: str | None, field: str) -> int | None:
+    """An integer count; v2 writes some counts as numeric strings ("78"), which are accepted."""
+    value = parent.get(key)
+    if value is None:
+        return None
+    kind = type(value)
+    if kind is int:
+        return value
+    if kind is str:
+        text = value.strip()
+        if text.isdigit() and text.isascii():
+            return int(text)
+        if not text or text.upper() in ("NA", "N/A"):
+            return None
+        raise ParseError(f"{field}.{key}: not a count: {value[:40]!r}", record_id=rid, field=f"{field}.{key}")
+    if kind is float and value.is_integer():
+        return int(value)
+    raise _wrong(rid, f"{field}.{key}", "an integer", value)
+
+
+def _date(parent: dict, key: str, rid: str | None, field: str) -> str | None:
+    struct = _obj(parent, key, rid, field)
+    if not struct:
+        return None
+    return iso_date(_raw_str(struct, "date", rid, f"{field}.{key}"))
+
+
+# Sections.
+
+
+def _identification(ps: dict, expected_id: str | None) -> tuple[dict, str, tuple[str, ...]]:
+    ident = ps.get("identificationModule")
+    if type(ident) is not dict:
+        if ident is None:
+            raise ParseError("no identificationModule, so no nctId", record_id=expected_id, field="nctId")
+        raise _wrong(expected_id, "protocolSection.identificationModule", "an object", ident)
+    nct = ident.get("nctId")
+    if nct is None:
+        raise ParseError("no nctId", record_id=expected_id, field="nctId")
+    if type(nct) is not str:
+        raise _wrong(expected_id, "nctId", "a string", nct)
+    if not NCT_ID.match(nct):
+        raise ParseError(f"malformed NCT id {nct[:40]!r}", record_id=expected_id or nct[:40], field="nctId")
+    aliases = _strings(ident, "nctIdAliases", nct, "identificationModule")
+    if expected_id is not None and expected_id != nct and expected_id not in aliases:
+        raise ParseError(f"file name says {expected_id} but record is {nct}", record_id=nct, field="nctId")
+    return ident, nct, aliases
+
+
+def _sponsors(ps: dict, rid: str) -> tuple[Sponsor, ...]:
+    mod = _obj(ps, "sponsorCollaboratorsModule", rid, "protocolSection")
+    if not mod:
+        return ()
+    out = []
+    f = "sponsorCollaboratorsModule"
+    lead = _obj(mod, "leadSponsor", rid, f)
+    if lead:
+        out.append(Sponsor(_required(lead, "name", rid, f + ".leadSponsor"), "LEAD", _raw_str(lead, "class", rid, f)))
+    for raw in _list(mod, "collaborators", rid, f):
+        c = _item(raw, rid, f + ".collaborators[]")
+        out.append(
+            Sponsor(_required(c, "name", rid, f + ".collaborators[]"), "COLLABORATOR", _raw_str(c, "class", rid, f))
+        )
+    return tuple(out)
+
+
+def _strip_type(name: str) -> str:
+    label, sep, rest = name.partition(": ")
+    if sep and label in _TYPE_LABELS:
+        return rest.strip() or name
+    return name
+
+
+def _arms(ps: dict, rid: str) -> tuple[tuple[Intervention, ...], tuple[ArmGroup, ...]]:
+    mod = _obj(ps, "armsInterventionsModule", rid, "protocolSection")
+    if not mod:
+        return (), ()
+    f = "armsInterventionsModule.interventions[]"
+    interventions = []
+    for raw in _list(mod, "interventions", rid, "armsInterventionsModule"):
+        i = _item(raw, rid, f)
+        interventions.append(
+            Intervention(
+                type=_raw_str(i, "type", rid, f),
+                name=_required(i, "name", rid, f),
+                description=_text(i, "description", rid, f),
+                other_names=_strings(i, "otherNames", rid, f),
+            )
+        )
+    f = "armsInterventionsModule.armGroups[]"
+    arms = []
+    for raw in _list(mod, "armGroups", rid, "armsInterventionsModule"):
+        a = _item(raw, rid, f)
+        arms.append(
+            ArmGroup(
+                label=_required(a, "label", rid, f),
+                type=_raw_str(a, "type", rid, f),
+                description=_text(a, "description", rid, f),
+                intervention_names=tuple(_strip_type(n) for n in _strings(a, "interventionNames", rid, f)),
+            )
+        )
+    return tuple(interventions), tuple(arms)
+
+
+def _outcomes(ps: dict, rid: str) -> tuple[Outcome, ...]:
+    mod = _obj(ps, "outcomesModule", rid, "protocolSection")
+    if not mod:
+        return ()
+    out = []
+    for key, kind in _OUTCOME_KEYS:
+        f = "outcomesModule." + key + "[]"
+        for raw in _list(mod, key, rid, "outcomesModule"):
+            o = _item(raw, rid, f)
+            out.append(
+                Outcome(
+                    kind=kind,
+                    measure=_required(o, "measure", rid, f),
+                    time_frame=_text(o, "timeFrame", rid, f),
+                    description=_text(o, "description", rid, f),
+                )
+            )
+    return tuple(out)
+
+
+def _eligibility(ps: dict, rid: str) -> Eligibility | None:
+    mod = _obj(ps, "eligibilityModule", rid, "protocolSection")
+    if not mod:
+        return None
+    f = "eligibilityModule"
+    text = _text(mod, "eligibilityCriteria", rid, f)
+    inclusion, exclusion = split_criteria(text)
+    return Eligibility(
+        text=text,
+        inclusion=inclusion,
+        exclusion=exclusion,
+        min_age=_text(mod, "minimumAge", rid, f),
+        max_age=_text(mod, "maximumAge", rid, f),
+        sex=_raw_str(mod, "sex", rid, f),
+        healthy_volunteers=_bool(mod, "healthyVolunteers", rid, f),
+    )
+
+
+def _sites(ps: dict, rid: str) -> tuple[Site, ...]:
+    mod = _obj(ps, "contactsLocationsModule", rid, "protocolSection")
+    if not mod:
+        return ()
+    f = "contactsLocationsModule.locations[]"
+    out = []
+    for raw in _list(mod, "locations", rid, "contactsLocationsModule"):
+        loc = _item(raw, rid, f)
+        out.append(
+            Site(
+                facility=_text(loc, "facility", rid, f),
+                city=_text(loc, "city", rid, f),
+                state=_text(loc, "state", rid, f),
+                country=_text(loc, "country", rid, f),
+                status=_raw_str(loc, "status", rid, f),
+            )
+        )
+    return tuple(out)
+
+
+def _references(ps: dict, rid: str) -> tuple[Reference, ...]:
+    mod = _obj(ps, "referencesModule", rid, "protocolSection")
+    if not mod:
+        return ()
+    f = "referencesModule.references[]"
+    out = []
+    for raw in _list(mod, "references", rid, "referencesModule"):
+        r = _item(raw, rid, f)
+        kind = r.get("type")
+        if type(kind) is not str:
+            if kind is None:
+                raise ParseError(f"{f}.type is missing", record_id=rid, field=f + ".type")
+            raise _wrong(rid, f + ".type", "a string", kind)
+        if kind not in _REFERENCE_TYPES:
+            raise ParseError(f"{f}.type: unknown reference type {kind[:40]!r}", record_id=rid, field=f + ".type")
+        out.append(Reference(type=kind, pmid=_text(r, "pmid", rid, f), citation=_text(r, "citation", rid, f)))
+    return tuple(out)
+
+
+def _mesh(derived: dict, key: str, rid: str) -> tuple[MeshTerm, ...]:
+    mod = _obj(derived, key, rid, "derivedSection")
+    if not mod:
+        return ()
+    out = []
+    for list_key, ancestor in (("meshes", False), ("ancestors", True)):
+        f = f"derivedSection.{key}.{list_key}[]"
+        for raw in _list(mod, list_key, rid, "derivedSection." + key):
+            m = _item(raw, rid, f)
+            out.append(MeshTerm(_required(m, "term", rid, f), mesh_id(_raw_str(m, "id", rid, f)), ancestor))
+    return tuple(out)
+
+
+# Results.
+
+
+def _groups(mod: dict, key: str, rid: str, field: str) -> tuple[ResultGroup, ...]:
+    f = field + "." + key + "[]"
+    out = []
+    for raw in _list(mod, key, rid, field):
+        g = _item(raw, rid, f)
+        gid = _raw_str(g, "id", rid, f)
+        if not gid:
+            raise ParseError(f"{f}.id is missing", record_id=rid, field=f + ".id")
+        out.append(ResultGroup(gid, _text(g, "title", rid, f) or "", _text(g, "description", rid, f)))
+    return tuple(out)
+
+
+def _flow(rs: dict, rid: str) -> tuple[tuple[ResultGroup, ...], tuple[FlowCount, ...]]:
+    mod = _obj(rs, "participantFlowModule", rid, "resultsSection")
+    if not mod:
+        return (), ()
+    f = "participantFlowModule"
+    groups = _groups(mod, "groups", rid, f)
+    counts = []
+    for raw_p in _list(mod, "periods", rid, f):
+        p = _item(raw_p, rid, f + ".periods[]")
+        period = _text(p, "title", rid, f + ".periods[]") or ""
+        for raw_m in _list(p, "milestones", rid, f + ".periods[]"):
+            m = _item(raw_m, rid, f + ".periods[].milestones[]")
+            milestone = _required(m, "type", rid, f + ".periods[].milestones[]")
+            fa = f + ".periods[].milestones[].achievements[]"
+            for raw_a in _list(m, "achievements", rid, f + ".periods[].milestones[]"):
+                a = _item(raw_a, rid, fa)
+                counts.append(
+                    FlowCount(period, milestone, _required(a, "groupId", rid, fa), _int(a, "numSubjects", rid, fa))
+                )
+    return groups, tuple(counts)
+
+
+def _values(m: dict, rid: str, field: str) -> tuple[MeasureValue, ...]:
+    out = []
+    fc = field + ".classes[]"
+    for raw_c in _list(m, "classes", rid, field):
+        c = _item(raw_c, rid, fc)
+        class_title = _text(c, "title", rid, fc)
+        fk = fc + ".categories[]"
+        for raw_k in _list(c, "categories", rid, fc):
+            k = _item(raw_k, rid, fk)
+            cat_title = _text(k, "title", rid, fk)
+            category = f"{class_title} / {cat_title}" if class_title and cat_title else class_title or cat_title
+            fm = fk + ".measurements[]"
+            for raw_v in _list(k, "measurements", rid, fk):
+                v = _item(raw_v, rid, fm)
+                out.append(
+                    MeasureValue(
+                        group_id=_required(v, "groupId", rid, fm),
+                        value=_text(v, "value", rid, fm),
+                        category=category,
+                        spread=_text(v, "spread", rid, fm),
+                    )
+                )
+    return tuple(out)
+
+
+def _baseline(rs: dict, rid: str) -> tuple[tuple[ResultGroup, ...], tuple[Measure, ...]]:
+    mod = _obj(rs, "baselineCharacteristicsModule", rid, "resultsSection")
+    if not mod:
+        return (), ()
+    f = "baselineCharacteristicsModule"
+    groups = _groups(mod, "groups", rid, f)
+    fm = f + ".measures[]"
+    measures = []
+    for raw in _list(mod, "measures", rid, f):
+        m = _item(raw, rid, fm)
+        measures.append(
+            Measure(
+                title=_required(m, "title", rid, fm),
+                description=_text(m, "description", rid, fm),
+                param_type=_raw_str(m, "paramType", rid, fm),
+                units=_text(m, "unitOfMeasure", rid, fm),
+                values=_values(m, rid, fm),
+            )
+        )
+    return groups, tuple(measures)
+
+
+def _outcome_measures(rs: dict, rid: str) -> tuple[Measure, ...]:
+    mod = _obj(rs, "outcomeMeasuresModule", rid, "resultsSection")
+    if not mod:
+        return ()
+    fm = "outcomeMeasuresModule.outcomeMeasures[]"
+    out = []
+    for raw in _list(mod, "outcomeMeasures", rid, "outcomeMeasuresModule"):
+        m = _item(raw, rid, fm)
+        out.append(
+            Measure(
+                title=_required(m, "title", rid, fm),
+                kind=_raw_str(m, "type", rid, fm),
+                description=_text(m, "description", rid, fm),
+                time_frame=_text(m, "timeFrame", rid, fm),
+                param_type=_raw_str(m, "paramType", rid, fm),
+                units=_text(m, "unitOfMeasure", rid, fm),
+                groups=_groups(m, "groups", rid, fm),
+                values=_values(m, rid, fm),
+            )
+        )
+    return tuple(out)
+
+
+def _adverse_events(rs: dict, rid: str) -> tuple[tuple[ResultGroup, ...], tuple[AdverseEvent, ...]]:
+    mod = _obj(rs, "adverseEventsModule", rid, "resultsSection")
+    if not mod:
+        return (), ()
+    f = "adverseEventsModule"
+    groups = _groups(mod, "eventGroups", rid, f)
+    out = []
+    for key, kind in _EVENT_KEYS:
+        fe = f + "." + key + "[]"
+        fs = fe + ".stats[]"
+        for raw in _list(mod, key, rid, f):
+            e = _item(raw, rid, fe)
+            term = _required(e, "term", rid, fe)
+            organ = _text(e, "organSystem", rid, fe)
+            for raw_s in _list(e, "stats", rid, fe):
+                s = _item(raw_s, rid, fs)
+                out.append(
+                    AdverseEvent(
+                        kind=kind,
+                        term=term,
+                        organ_system=organ,
+                        group_id=_required(s, "groupId", rid, fs),
+                        affected=_int(s, "numAffected", rid, fs),
+                        at_risk=_int(s, "numAtRisk", rid, fs),
+                    )
+                )
+    return groups, tuple(out)
+
+
+def _results(raw: Mapping[str, Any], rid: str) -> Results | None:
+    rs = raw.get("resultsSection")
+    if rs is None:
+        return None
+    if type(rs) is not dict:
+        raise _wrong(rid, "resultsSection", "an object", rs)
+    flow_groups, flow = _flow(rs, rid)
+    baseline_groups, baseline = _baseline(rs, rid)
+    event_groups, events = _adverse_events(rs, rid)
+    return Results(
+        flow_groups=flow_groups,
+        flow=flow,
+        baseline_groups=baseline_groups,
+        baseline=baseline,
+        outcome_measures=_outcome_measures(rs, rid),
+        event_groups=event_groups,
+        adverse_events=events,
+    )
+
+
+def parse_study(raw: Mapping[str, Any], *, expected_id: str | None = None) -> StudyRecord:
+    """Turn one decoded v2 study object into a StudyRecord, or raise ParseError saying why not.
+
+    ``expected_id`` is the NCT id the container names (a file name); the record must carry it as
+    its nctId or as one of its ``nctIdAliases``.
+    """
+    if not isinstance(raw, Mapping):
+        raise ParseError("not a JSON object", record_id=expected_id)
+    ps = raw.get("protocolSection")
+    if ps is None:
+        raise ParseError("no protocolSection, so no nctId", record_id=expected_id, field="protocolSection")
+    if type(ps) is not dict:
+        raise _wrong(expected_id, "protocolSection", "an object", ps)
+    ident, rid, aliases = _identification(ps, expected_id)
+    return _build(raw, ps, ident, rid, aliases)
+
+
+def _build(raw: Mapping[str, Any], ps: dict, ident: dict, rid: str, aliases: tuple[str, ...]) -> StudyRecord:
+    fi = "identificationModule"
+    secondary = []
+    for item in _list(ident, "secondaryIdInfos", rid, fi):
+        sid = _text(_item(item, rid, fi + ".secondaryIdInfos[]"), "id", rid, fi + ".secondaryIdInfos[]")
+        if sid is not None:
+            secondary.append(sid)
+
+    status = _obj(ps, "statusModule", rid, "protocolSection")
+    fs = "statusModule"
+    design = _obj(ps, "designModule", rid, "protocolSection")
+    enrollment = _obj(design, "enrollmentInfo", rid, "designModule")
+    count = enrollment.get("count")
+    if count is not None and (type(count) is not int or count < 0):
+        if type(count) is float and count.is_integer() and count >= 0:
+            count = int(count)
+        else:
+            raise _wrong(rid, "designModule.enrollmentInfo.count", "a non-negative integer", count)
+    description = _obj(ps, "descriptionModule", rid, "protocolSection")
+    conditions = _obj(ps, "conditionsModule", rid, "protocolSection")
+    interventions, arms = _arms(ps, rid)
+
+    derived = raw.get("derivedSection")
+    if derived is None:
+        derived = _EMPTY
+    elif type(derived) is not dict:
+        raise _wrong(rid, "derivedSection", "an object", derived)
+
+    has_results = raw.get("hasResults")
+    if has_results is None:
+        has_results = False
+    elif type(has_results) is not bool:
+        raise _wrong(rid, "hasResults", "a boolean", has_results)
+
+    org = _obj(ident, "orgStudyIdInfo", rid, fi)
+    return StudyRecord(
+        nct_id=rid,
+        source_format="ctgov-v2",
+        brief_title=_text(ident, "briefTitle", rid, fi),
+        official_title=_text(ident, "officialTitle", rid, fi),
+        acronym=_text(ident, "acronym", rid, fi),
+        org_study_id=_text(org, "id", rid, fi + ".orgStudyIdInfo"),
+        secondary_ids=tuple(secondary),
+        nct_aliases=aliases,
+        overall_status=_raw_str(status, "overallStatus", rid, fs),
+        why_stopped=_text(status, "whyStopped", rid, fs),
+        study_type=_raw_str(design, "studyType", rid, "designModule"),
+        phases=_strings(design, "phases", rid, "designModule"),
+        start_date=_date(status, "startDateStruct", rid, fs),
+        primary_completion_date=_date(status, "primaryCompletionDateStruct", rid, fs),
+        completion_date=_date(status, "completionDateStruct", rid, fs),
+        first_posted_date=_date(status, "studyFirstPostDateStruct", rid, fs),
+        last_update_date=_date(status, "lastUpdatePostDateStruct", rid, fs),
+        enrollment=count,
+        enrollment_type=_raw_str(enrollment, "type", rid, "designModule.enrollmentInfo"),
+        brief_summary=_text(description, "briefSummary", rid, "descriptionModule"),
+        detailed_description=_text(description, "detailedDescription", rid, "descriptionModule"),
+        sponsors=_sponsors(ps, rid),
+        conditions=_strings(conditions, "conditions", rid, "conditionsModule"),
+        keywords=_strings(conditions, "keywords", rid, "conditionsModule"),
+        interventions=interventions,
+        arm_groups=arms,
+        outcomes=_outcomes(ps, rid),
+        eligibility=_eligibility(ps, rid),
+        sites=_sites(ps, rid),
+        references=_references(ps, rid),
+        condition_mesh=_mesh(derived, "conditionBrowseModule", rid),
+        intervention_mesh=_mesh(derived, "interventionBrowseModule", rid),
+        has_results=has_results,
+        results=_results(raw, rid),
+    )

@@ -1,0 +1,31 @@
+"""Where tests find data: the shared real data set (read-only) and the project's own tiny fixtures."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = Path(__file__).resolve().parent / "fixtures"
+
+
+def shared_data_dir() -> Path:
+    """The shared data folder: env TRIALGRAPH_SHARED_DATA, else ../shared/data beside the repo."""
+    configured = os.environ.get("TRIALGRAPH_SHARED_DATA")
+    return Path(configured) if configured else REPO_ROOT.parent / "shared" / "data"
+
+
+def shared(relative: str) -> Path:
+    """A path inside the shared data; skips the calling test, with the reason, when the data is absent."""
+    root = shared_data_dir()
+    path = root / relative
+    if not path.exists():
+        pytest.skip(f"shared data not found: {path} (set TRIALGRAPH_SHARED_DATA to the shared/data folder)")
+    return path
+
+
+def fixture(name: str) -> Path:
+    """A tiny fixture written for this project, in tests/fixtures/."""
+    return FIXTURES / name

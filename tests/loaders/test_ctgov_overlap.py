@@ -1,0 +1,71 @@
+"""The five studies in both the legacy XML subset and the v2 JSON data give the same key fields.
+
+PROVENANCE section 5 lists the fields that agree between the February 2023 legacy snapshot and the
+2024 v2 snapshot; both parsers must normalise them to identical values.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import zipfile
+from functools import lru_cache
+
+import pytest
+
+from tests.data import shared
+from trialgraph.loaders.ctgov.legacy import parse_study as parse_legacy
+from trialgraph.loaders.ctgov.record import StudyRecord
+
+v2 = pytest.importorskip("trialgraph.loaders.ctgov.v2")
+
+OVERLAP = {
+    "NCT00000410": "NCT0000xxxx/NCT00000410.xml",
+    "NCT00007696": "NCT0000xxxx/NCT00007696.xml",
+    "NCT00492635": "NCT0049xxxx/NCT00492635.xml",
+    "NCT00498680": "NCT0049xxxx/NCT00498680.xml",
+    "NCT00499317": "NCT0049xxxx/NCT00499317.xml",
+}
+
+
+@lru_cache(maxsize=1)
+def v2_raw() -> dict[str, dict]:
+    out = {}
+    with gzip.open(shared("ctgov/v2/studies.jsonl.gz"), "rt", encoding="utf-8") as fh:
+        for line in fh:
+            raw = json.loads(line)
+            nct = raw["protocolSection"]["identificationModule"]["nctId"]
+            if nct in OVERLAP:
+                out[nct] = raw
+    return out
+
+
+@lru_cache(maxsize=1)
+def legacy_raw() -> dict[str, bytes]:
+    with zipfile.ZipFile(shared("ctgov/legacy/AllPublicXML-subset.zip")) as zf:
+        return {nct: zf.read(member) for nct, member in OVERLAP.items()}
+
+
+def _terms(record: StudyRecord, field: str) -> list[str]:
+    return [m.term for m in getattr(record, field) if not m.ancestor]
+
+
+def test_all_five_are_in_both() -> None:
+    assert set(v2_raw()) == set(OVERLAP)
+    assert set(legacy_raw()) == set(OVERLAP)
+
+
+@pytest.mark.parametrize("nct_id", sorted(OVERLAP))
+def test_legacy_and_v2_agree(nct_id: str) -> None:
+    new = v2.parse_study(v2_raw()[nct_id], expected_id=nct_id)
+    old = parse_legacy(legacy_raw()[nct_id], expected_id=nct_id)
+    assert old.nct_id == new.nct_id == nct_id
+    assert (old.source_format, new.source_format) == ("ctgov-xml", "ctgov-v2")
+    assert old.brief_title == new.brief_title
+    assert old.org_study_id == new.org_study_id
+    assert old.overall_status == new.overall_status
+    assert old.start_date == new.start_date and old.start_date is not None
+    assert old.enrollment == new.enrollment and old.enrollment is not None
+    assert old.conditions == new.conditions
+    assert _terms(old, "condition_mesh") == _terms(new, "condition_mesh")
+    assert _terms(old, "intervention_mesh") == _terms(new, "intervention_mesh")

@@ -1,0 +1,33 @@
+"""TrialGraph: clinical trials, their vocabularies and papers in one Neo4j graph.
+
+The public API is exactly ``__all__``: ``TrialGraph`` (connect, load, query, stats), ``Settings`` and
+the error tree rooted at ``TrialGraphError``.
+"""
+
+__version__ = "0.1.0"
+
+from trialgraph.api import TrialGraph
+from trialgraph.errors import (
+    ConfigError,
+    GraphError,
+    ParseError,
+    ServerError,
+    SourceError,
+    TrialGraphError,
+    UnknownNameError,
+)
+from trialgraph.settings import Settings, get_settings
+
+__all__ = [
+    "ConfigError",
+    "GraphError",
+    "ParseError",
+    "ServerError",
+    "Settings",
+    "SourceError",
+    "TrialGraph",
+    "TrialGraphError",
+    "UnknownNameError",
+    "__version__",
+    "get_settings",
+]

@@ -1,0 +1,98 @@
+"""The one library API that the CLI (and later HTTP and graph-RAG) are thin over."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import Any
+
+import neo4j
+
+from trialgraph.kg import cypher
+from trialgraph.kg.graph import apply_schema, connect, run_read
+from trialgraph.kg.writer import LoadReport, load
+from trialgraph.loaders.base import discover
+from trialgraph.settings import Settings, get_settings
+
+__all__ = ["GraphStats", "TrialGraph"]
+
+_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
+_NAME = re.compile(r"^[a-z0-9_]+$")
+
+GraphStats = dict[str, list[dict[str, Any]]]
+
+
+class TrialGraph:
+    """A connection to the trial graph: load sources, ask named or ad-hoc read-only Cypher, get statistics.
+
+    Example:
+        >>> with TrialGraph.connect() as tg:
+        ...     tg.load("ctgov", ["studies.jsonl.gz"])
+        ...     tg.query("trials_by_phase")
+    """
+
+    def __init__(self, driver: neo4j.Driver, settings: Settings) -> None:
+        self.driver = driver
+        self.settings = settings
+
+    @classmethod
+    def connect(cls, settings: Settings | None = None) -> TrialGraph:
+        settings = settings or get_settings()
+        return cls(connect(settings), settings)
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def __enter__(self) -> TrialGraph:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def ensure_schema(self) -> int:
+        return apply_schema(self.driver, database=self.settings.neo4j_database)
+
+    def load(
+        self,
+        source: str,
+        paths: Iterable[Path | str],
+        *,
+        batch_size: int | None = None,
+        on_item: Callable[[LoadReport], None] | None = None,
+    ) -> LoadReport:
+        """Load files of a registered source (``ctgov``...); constraints are created first."""
+        loader = discover().create(source)
+        self.ensure_schema()
+        return load(
+            self.driver,
+            loader,
+            [Path(p) for p in paths],
+            quarantine_dir=self.settings.quarantine_dir,
+            batch_size=batch_size or self.settings.batch_size,
+            database=self.settings.neo4j_database,
+            on_item=on_item,
+        )
+
+    def query(self, name_or_cypher: str, **parameters: Any) -> list[dict[str, Any]]:
+        """Run a named query from ``cypher/queries/`` or a Cypher statement, in a read-only transaction.
+
+        Parameters the statement uses but the caller did not give are passed as null, so named
+        queries can default them with ``coalesce($limit, 10)``.
+        """
+        statement = cypher.load(f"queries/{name_or_cypher}") if _NAME.match(name_or_cypher) else name_or_cypher
+        params = {name: None for name in _PARAMETER.findall(statement)}
+        params.update(parameters)
+        return run_read(self.driver, statement, params, database=self.settings.neo4j_database)
+
+    def stats(self) -> GraphStats:
+        """Node and relationship counts and trials by phase, status and registry."""
+        names = (
+            "count_trials",
+            "count_nodes_by_label",
+            "count_relationships_by_type",
+            "trials_by_phase",
+            "trials_by_status",
+            "trials_by_registry",
+        )
+        return {name: self.query(name) for name in names}

@@ -1,0 +1,256 @@
+"""The ``trialgraph`` command: parses input, calls the library API, formats output. Nothing else."""
+
+from __future__ import annotations
+
+import json
+import logging
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.logging import RichHandler
+from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from trialgraph import demo as demo_module
+from trialgraph.api import TrialGraph
+from trialgraph.errors import TrialGraphError
+from trialgraph.kg import cypher, server
+from trialgraph.kg.writer import LoadReport
+from trialgraph.loaders.base import discover
+from trialgraph.settings import get_settings
+
+app = typer.Typer(help="TrialGraph: clinical trials in a Neo4j knowledge graph.", no_args_is_help=True)
+server_app = typer.Typer(help="The local Neo4j server that TrialGraph provisions and runs.", no_args_is_help=True)
+app.add_typer(server_app, name="server")
+
+console = Console()
+err_console = Console(stderr=True)
+_state = {"debug": False}
+
+
+def _fail(error: Exception) -> None:
+    if _state["debug"]:
+        raise error
+    err_console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+    raise typer.Exit(1)
+
+
+@app.callback()
+def main(
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks and debug logs.")] = False,
+) -> None:
+    _state["debug"] = debug
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(message)s",
+        handlers=[RichHandler(console=err_console, show_path=False)],
+        force=True,
+    )
+
+
+def _print_rows(rows: list[dict[str, Any]], title: str | None = None) -> None:
+    table = Table(title=title, title_justify="left")
+    columns = list(rows[0]) if rows else []
+    for column in columns:
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(*(_cell(row.get(c)) for c in columns))
+    if not rows:
+        table.add_column("(no rows)")
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, list | dict):
+        return json.dumps(value, ensure_ascii=False, default=str)
+    return "" if value is None else str(value)
+
+
+# ---------------------------------------------------------------- server
+@server_app.command("start")
+def server_start() -> None:
+    """Provision Neo4j Community from Maven Central (first time) and start it on 127.0.0.1."""
+    settings = get_settings()
+    try:
+        with console.status("starting Neo4j (the first start fetches it with Maven)…"):
+            status = server.start_server(settings)
+    except TrialGraphError as e:
+        _fail(e)
+    console.print(
+        f"Neo4j {status.version} running (pid {status.pid}) at {status.bolt_uri}; Browser {status.browser_url}"
+    )
+    if settings.neo4j_password is None:
+        console.print(f"user neo4j, password in {settings.password_file}")
+
+
+@server_app.command("stop")
+def server_stop() -> None:
+    """Stop the server this project started (by its recorded pid)."""
+    try:
+        stopped = server.stop_server(get_settings())
+    except TrialGraphError as e:
+        _fail(e)
+    console.print("Neo4j stopped" if stopped else "no TrialGraph Neo4j server was running")
+
+
+@server_app.command("status")
+def server_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
+    """Say whether the local server runs, where, and which version."""
+    status = server.server_status(get_settings())
+    data = {
+        "running": status.running,
+        "pid": status.pid,
+        "bolt_uri": status.bolt_uri,
+        "browser_url": status.browser_url,
+        "version": status.version,
+        "home": str(status.home),
+    }
+    if as_json:
+        console.print_json(data=data)
+        return
+    _print_rows([data], "Neo4j server")
+    if not status.running:
+        raise typer.Exit(3)
+
+
+@server_app.command("logs")
+def server_logs(lines: Annotated[int, typer.Option("-n", help="How many lines.")] = 50) -> None:
+    """Print the end of the server's log."""
+    for line in server.server_logs(get_settings(), lines):
+        console.print(line, markup=False, highlight=False)
+
+
+# ---------------------------------------------------------------- load / stats / query
+def _report_table(report: LoadReport) -> Table:
+    table = Table(title=f"load {report.source} ({report.seconds:.1f} s, batch {report.batch_size})")
+    for column in ("read", "accepted", "written", "unchanged", "superseded", "rejected"):
+        table.add_column(column, justify="right")
+    table.add_row(
+        *(
+            str(v)
+            for v in (
+                report.read,
+                report.accepted,
+                report.written,
+                report.unchanged,
+                report.superseded,
+                report.rejected,
+            )
+        )
+    )
+    return table
+
+
+@app.command("load")
+def load_command(
+    source: Annotated[str, typer.Argument(help=f"Source name: {', '.join(discover().names())}.")],
+    paths: Annotated[list[Path], typer.Argument(help="Files, folders or archives.", exists=False)],
+    batch_size: Annotated[int | None, typer.Option(help="Records per write transaction.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the load report as JSON.")] = False,
+) -> None:
+    """Load registry files into the graph (idempotent; rejected records go to a quarantine JSONL)."""
+    try:
+        with (
+            TrialGraph.connect() as tg,
+            Progress(
+                SpinnerColumn(),
+                TextColumn("[bold]{task.description}"),
+                BarColumn(bar_width=None),
+                TextColumn("{task.fields[read]} read, {task.fields[rejected]} rejected"),
+                TimeElapsedColumn(),
+                console=err_console,
+                transient=True,
+                disable=as_json,
+            ) as progress,
+        ):
+            task = progress.add_task(f"loading {source}", total=None, read=0, rejected=0)
+
+            def tick(report: LoadReport) -> None:
+                if report.read % 50 == 0:
+                    progress.update(task, read=report.read, rejected=report.rejected)
+
+            report = tg.load(source, paths, batch_size=batch_size, on_item=tick)
+    except TrialGraphError as e:
+        _fail(e)
+    if as_json:
+        console.print_json(data=report.as_dict())
+        return
+    console.print(_report_table(report))
+    if report.quarantine_file:
+        console.print(f"{report.rejected} rejected; reasons in {report.quarantine_file}")
+
+
+@app.command("stats")
+def stats_command(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
+    """Nodes and relationships by label and type; trials by phase, status and registry."""
+    try:
+        with TrialGraph.connect() as tg:
+            stats = tg.stats()
+    except TrialGraphError as e:
+        _fail(e)
+    if as_json:
+        console.print_json(data=stats)
+        return
+    for name, rows in stats.items():
+        _print_rows(rows, name.replace("_", " "))
+
+
+@app.command("query")
+def query_command(
+    statement: Annotated[str | None, typer.Argument(help="A named query (see --list) or a Cypher statement.")] = None,
+    param: Annotated[list[str] | None, typer.Option("--param", "-p", help="NAME=VALUE (JSON values allowed).")] = None,
+    list_queries: Annotated[bool, typer.Option("--list", help="List the named queries.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print rows as JSON.")] = False,
+) -> None:
+    """Run a read-only Cypher statement or a named query from the library, printed as a table."""
+    if list_queries or statement is None:
+        _print_rows([{"name": k, "description": v} for k, v in cypher.named_queries().items()], "named queries")
+        return
+    parameters: dict[str, Any] = {}
+    for item in param or []:
+        name, sep, raw = item.partition("=")
+        if not sep:
+            _fail(TrialGraphError(f"--param expects NAME=VALUE, got {item!r}"))
+        try:
+            parameters[name] = json.loads(raw)
+        except json.JSONDecodeError:
+            parameters[name] = raw
+    try:
+        with TrialGraph.connect() as tg:
+            rows = tg.query(statement, **parameters)
+    except TrialGraphError as e:
+        _fail(e)
+    if as_json:
+        console.print_json(data=rows, default=str)
+    else:
+        _print_rows(rows)
+
+
+@app.command("demo")
+def demo_command(
+    live: Annotated[bool, typer.Option("--live", help="Fetch studies from the live ClinicalTrials.gov API.")] = False,
+    query: Annotated[str, typer.Option(help="Condition to search with --live.")] = "erectile dysfunction",
+    max_studies: Annotated[int, typer.Option(help="Studies to fetch with --live.")] = 50,
+) -> None:
+    """Start the local server if none is configured, load a small real sample, and answer a few questions."""
+    settings = get_settings()
+    try:
+        if settings.uses_local_server:
+            with console.status("starting Neo4j (the first start fetches it with Maven)…"):
+                server.start_server(settings)
+        with TrialGraph.connect(settings) as tg:
+            with console.status("loading the demo studies…"):
+                report = demo_module.load_demo(tg, live=live, query=query, max_studies=max_studies)
+            console.print(_report_table(report))
+            for name, rows in tg.stats().items():
+                if name in ("count_trials", "trials_by_phase", "trials_by_status"):
+                    _print_rows(rows, name.replace("_", " "))
+            for question in demo_module.QUESTIONS:
+                console.rule(question.text)
+                console.print(cypher.load(f"queries/{question.query}"), markup=False, highlight=False)
+                _print_rows(tg.query(question.query, **question.parameters))
+    except TrialGraphError as e:
+        _fail(e)
+    console.print(f"\nExplore the graph in Neo4j Browser: {settings.browser_url} (user {settings.neo4j_user})")

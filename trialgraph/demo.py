@@ -1,0 +1,57 @@
+"""The demo: a small real sample of ClinicalTrials.gov studies shipped with the package, and example questions."""
+
+from __future__ import annotations
+
+import tempfile
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import orjson
+
+from trialgraph.loaders.ctgov.api import CtgovApiClient
+
+if TYPE_CHECKING:
+    from trialgraph.api import TrialGraph
+    from trialgraph.kg.writer import LoadReport
+
+__all__ = ["QUESTIONS", "Question", "load_demo", "sample_path"]
+
+
+@dataclass(frozen=True, slots=True)
+class Question:
+    text: str
+    query: str
+    parameters: dict[str, Any] = field(default_factory=dict)
+
+
+QUESTIONS: tuple[Question, ...] = (
+    Question("Which lead sponsors run the most trials?", "top_sponsors", {"limit": 5}),
+    Question("Which trials stopped early, and why?", "stopped_trials_with_reason", {"limit": 5}),
+    Question(
+        "Which trials did NLM index under 'Neoplasms' (or a narrower term)?",
+        "trials_for_mesh_term",
+        {"term": "Neoplasms", "limit": 5},
+    ),
+    Question(
+        "Which serious adverse events were reported in the most trials?", "most_common_adverse_events", {"limit": 5}
+    ),
+)
+
+
+def sample_path() -> Path:
+    """The shipped sample: public-domain ClinicalTrials.gov records (see samples/README.md)."""
+    return Path(str(resources.files("trialgraph.samples").joinpath("ctgov-demo.jsonl.gz")))
+
+
+def load_demo(tg: TrialGraph, *, live: bool = False, query: str = "", max_studies: int = 50) -> LoadReport:
+    """Load the shipped sample, or with ``live`` a query against the ClinicalTrials.gov API."""
+    if not live:
+        return tg.load("ctgov", [sample_path()])
+    with CtgovApiClient() as client, tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "live.jsonl"
+        with path.open("wb") as handle:
+            for study in client.iter_studies({"query.cond": query}, max_studies=max_studies):
+                handle.write(orjson.dumps(study) + b"\n")
+        return tg.load("ctgov", [path])

@@ -246,39 +246,35 @@ def start_server(settings: Settings) -> ServerStatus:
             raise ServerError(
                 f"could not set the initial Neo4j password: {(result.stderr or result.stdout).strip()[:300]}"
             )
-    console = (paths["logs"] / "console.log").open("ab")
-    process = subprocess.Popen(
-        [
-            java,
-            f"-Xms{settings.heap_size}",
-            f"-Xmx{settings.heap_size}",
-            "-XX:+UseG1GC",
-            "-XX:+ExitOnOutOfMemoryError",
-            "-Djdk.tls.ephemeralDHKeySize=2048",
-            "--add-opens=java.base/java.nio=ALL-UNNAMED",
-            "--add-opens=java.base/java.lang=ALL-UNNAMED",
-            "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED",
-            "--add-opens=java.base/java.io=ALL-UNNAMED",
-            "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
-            "-cp",
-            classpath,
-            _ENTRY_POINT,
-            f"--home-dir={paths['root']}",
-            f"--config-dir={conf.parent}",
+    argv = [
+        java, f"-Xms{settings.heap_size}", f"-Xmx{settings.heap_size}", "-XX:+UseG1GC",
+        "-XX:+ExitOnOutOfMemoryError", "-Djdk.tls.ephemeralDHKeySize=2048",
+        "--add-opens=java.base/java.nio=ALL-UNNAMED", "--add-opens=java.base/java.lang=ALL-UNNAMED",
+        "--add-opens=java.base/sun.nio.ch=ALL-UNNAMED", "--add-opens=java.base/java.io=ALL-UNNAMED",
+        "--add-opens=java.base/java.util.concurrent=ALL-UNNAMED",
+        "-cp", classpath, _ENTRY_POINT, f"--home-dir={paths['root']}", f"--config-dir={conf.parent}",
+    ]  # fmt: skip
+    # posix_spawn with setsid: the server outlives this process and is tracked by its pid file alone.
+    console = str(paths["logs"] / "console.log")
+    pid = os.posix_spawn(
+        java,
+        argv,
+        env,
+        file_actions=[
+            (os.POSIX_SPAWN_OPEN, 0, os.devnull, os.O_RDONLY, 0),
+            (os.POSIX_SPAWN_OPEN, 1, console, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644),
+            (os.POSIX_SPAWN_DUP2, 1, 2),
         ],
-        env=env,
-        stdout=console,
-        stderr=subprocess.STDOUT,
-        stdin=subprocess.DEVNULL,
-        start_new_session=True,
+        setsid=True,
     )
-    console.close()
-    _pid_file(settings).write_text(f"{process.pid}\n")
+    _pid_file(settings).write_text(f"{pid}\n")
     deadline = time.monotonic() + settings.start_timeout_s
     while time.monotonic() < deadline:
-        if process.poll() is not None:
+        exited, status = os.waitpid(pid, os.WNOHANG)
+        if exited:
             _pid_file(settings).unlink(missing_ok=True)
-            raise ServerError(f"Neo4j exited during start (code {process.returncode}): {_last_log_line(settings)}")
+            code = os.waitstatus_to_exitcode(status)
+            raise ServerError(f"Neo4j exited during start (code {code}): {_last_log_line(settings)}")
         if _bolt_answers(settings.bolt_port) and _http_answers(settings.http_port):
             return server_status(settings)
         time.sleep(0.5)

@@ -1,0 +1,94 @@
+"""The CLI through typer's runner, against the real server: load, stats, query, demo, one-line errors."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import neo4j
+import pytest
+from typer.testing import CliRunner
+
+from tests.data import shared
+from trialgraph.cli import app
+from trialgraph.settings import get_settings
+
+runner = CliRunner()
+
+
+def _invoke(*args: str) -> tuple[int, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.output
+
+
+def test_load_stats_and_query(graph: neo4j.Driver) -> None:
+    code, out = _invoke("load", "ctgov", str(shared("ctgov/v2/studies")), "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["read"] == 8 and report["accepted"] == 8 and report["rejected"] == 0
+
+    code, out = _invoke("stats", "--json")
+    assert code == 0, out
+    stats = json.loads(out)
+    assert stats["count_trials"] == [{"trials": 8, "records": 8}]
+    assert sum(row["trials"] for row in stats["trials_by_phase"]) == 8
+    assert {"label": "Trial", "count": 8} in stats["count_nodes_by_label"]
+    assert stats["trials_by_registry"] == [{"registry": "ctgov", "trials": 8, "records": 8}]
+
+    code, out = _invoke("query", "trial_overview", "-p", "nct_id=NCT00901056", "--json")
+    assert code == 0, out
+    [row] = json.loads(out)
+    assert row["nct_id"] == "NCT00901056" and row["phase"] == "PHASE1|PHASE2"
+
+    code, out = _invoke("query", "MATCH (t:Trial) RETURN count(t) AS n", "--json")
+    assert json.loads(out) == [{"n": 8}]
+
+    code, out = _invoke("stats")
+    assert code == 0 and "trials by phase" in out
+
+
+def test_query_refuses_writes_in_one_line(graph: neo4j.Driver) -> None:
+    code, out = _invoke("query", "CREATE (n:Intruder) RETURN n")
+    assert code == 1
+    assert out.startswith("error:") and "read" in out.lower() and "Traceback" not in out
+    assert graph.execute_query("MATCH (n:Intruder) RETURN count(n) AS n").records[0]["n"] == 0
+
+
+def test_bad_input_errors_are_one_line(graph: neo4j.Driver) -> None:
+    code, out = _invoke("load", "ctgov", "/no/such/file.json")
+    assert code == 1 and "no such file" in out and "Traceback" not in out
+    code, out = _invoke("load", "nosuchsource", "x.json")
+    assert code == 1 and "ctgov" in out and "Traceback" not in out
+    code, out = _invoke("query", "no_such_named_query")
+    assert code == 1 and "no_such_named_query" in out
+
+
+def test_load_broken_files_reports_quarantine(graph: neo4j.Driver) -> None:
+    code, out = _invoke("load", "ctgov", str(shared("ctgov/v2/broken")), "--json")
+    assert code == 0, out
+    report = json.loads(out)
+    assert report["read"] == report["accepted"] + report["rejected"]
+    lines = Path(report["quarantine_file"]).read_text().splitlines()
+    assert len(lines) == report["rejected"] >= 7
+
+
+def test_server_errors_reach_the_user_as_one_line(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TRIALGRAPH_HOME", str(tmp_path))
+    monkeypatch.setenv("TRIALGRAPH_JAVA", "no-such-java-binary")
+    monkeypatch.delenv("NEO4J_URI", raising=False)
+    get_settings.cache_clear()
+    try:
+        code, out = _invoke("server", "start")
+    finally:
+        get_settings.cache_clear()
+    assert code == 1
+    assert out.strip().count("\n") == 0 and "Java not found" in out
+
+
+def test_demo_end_to_end(graph: neo4j.Driver) -> None:
+    code, out = _invoke("demo")
+    assert code == 0, out
+    assert "Browser" in out and "MATCH" in out
+    assert graph.execute_query("MATCH (t:Trial) RETURN count(t) AS n").records[0]["n"] == 40
+    # every example question got an answer table with rows, not "(no rows)"
+    assert out.count("(no rows)") == 0

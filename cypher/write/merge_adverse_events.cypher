@@ -2,7 +2,7 @@
 UNWIND $rows AS row
 MATCH (r:RegistryRecord {record_id: row.record_id})
 MATCH (g:RecordFact {key: row.group_key})
-MERGE (e:RecordFact:AdverseEvent {key: row.key})
-SET e += row.props, e.record_id = row.record_id
-MERGE (r)-[:HAS_ADVERSE_EVENT]->(e)
-MERGE (e)-[:FOR_GROUP]->(g)
+CREATE (e:RecordFact:AdverseEvent {key: row.key, record_id: row.record_id})
+SET e += row.props
+CREATE (r)-[:HAS_ADVERSE_EVENT]->(e)
+CREATE (e)-[:FOR_GROUP]->(g)

@@ -2,7 +2,7 @@
 UNWIND $rows AS row
 MATCH (r:RegistryRecord {record_id: row.record_id})
 MATCH (g:RecordFact {key: row.group_key})
-MERGE (f:RecordFact:FlowCount {key: row.key})
-SET f += row.props, f.record_id = row.record_id
-MERGE (r)-[:HAS_FLOW_COUNT]->(f)
-MERGE (f)-[:FOR_GROUP]->(g)
+CREATE (f:RecordFact:FlowCount {key: row.key, record_id: row.record_id})
+SET f += row.props
+CREATE (r)-[:HAS_FLOW_COUNT]->(f)
+CREATE (f)-[:FOR_GROUP]->(g)

@@ -1,13 +1,13 @@
 // $rows: list<{record_id, key, props, values: list<{key, group_key, props}>}>. Posted outcome measures.
 UNWIND $rows AS row
 MATCH (r:RegistryRecord {record_id: row.record_id})
-MERGE (m:RecordFact:OutcomeMeasure {key: row.key})
-SET m += row.props, m.record_id = row.record_id
-MERGE (r)-[:HAS_OUTCOME_MEASURE]->(m)
+CREATE (m:RecordFact:OutcomeMeasure {key: row.key, record_id: row.record_id})
+SET m += row.props
+CREATE (r)-[:HAS_OUTCOME_MEASURE]->(m)
 WITH m, row
 UNWIND row.values AS value
 MATCH (g:RecordFact {key: value.group_key})
-MERGE (v:RecordFact:MeasureValue {key: value.key})
-SET v += value.props, v.record_id = row.record_id
-MERGE (m)-[:HAS_VALUE]->(v)
-MERGE (v)-[:FOR_GROUP]->(g)
+CREATE (v:RecordFact:MeasureValue {key: value.key, record_id: row.record_id})
+SET v += value.props
+CREATE (m)-[:HAS_VALUE]->(v)
+CREATE (v)-[:FOR_GROUP]->(g)

@@ -1,6 +1,6 @@
 // $rows: list<{record_id, key, props}>. Planned outcomes (primary, secondary, other).
 UNWIND $rows AS row
 MATCH (r:RegistryRecord {record_id: row.record_id})
-MERGE (o:RecordFact:Outcome {key: row.key})
-SET o += row.props, o.record_id = row.record_id
-MERGE (r)-[:HAS_OUTCOME]->(o)
+CREATE (o:RecordFact:Outcome {key: row.key, record_id: row.record_id})
+SET o += row.props
+CREATE (r)-[:HAS_OUTCOME]->(o)

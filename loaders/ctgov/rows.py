@@ -256,9 +256,11 @@ def study_rows(rec: StudyRecord, *, digest: str, origin: str, load_run: str) -> 
             "record_id": rid,
             "key": f"{rid}:arm:{pos}",
             "props": {"position": pos, "label": arm.label, "type": arm.type, "description": arm.description},
-            "intervention_keys": [
-                intervention_keys[n.casefold()] for n in arm.intervention_names if n.casefold() in intervention_keys
-            ],
+            "intervention_keys": list(
+                dict.fromkeys(
+                    intervention_keys[n.casefold()] for n in arm.intervention_names if n.casefold() in intervention_keys
+                )
+            ),
         }
         for pos, arm in enumerate(rec.arm_groups)
     ]

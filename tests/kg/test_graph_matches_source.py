@@ -160,9 +160,6 @@ def _read_sources() -> dict:
     return {"ids": ids, "v2": v2, "legacy": legacy}
 
 
-# ---- fixtures -------------------------------------------------------------------------------------
-
-
 @pytest.fixture(scope="module")
 def source() -> dict:
     return _read_sources()
@@ -378,6 +375,12 @@ def _enum(text: str | None) -> str | None:
     return re.sub(r"[^A-Za-z0-9]+", "_", text).strip("_").upper() if text else None
 
 
+def _legacy_arm_uses(ivs: list[ET.Element], label: str | None) -> frozenset[str]:
+    return frozenset(
+        _t(i, "intervention_name") for i in ivs if label in [_t(a, ".") for a in i.iter("arm_group_label")]
+    )
+
+
 def _legacy_expected(data: bytes) -> dict:
     root = ET.fromstring(data)
     phase = _t(root, "phase")
@@ -385,9 +388,6 @@ def _legacy_expected(data: bytes) -> dict:
     phases = ["EARLY_PHASE1" if p == "EARLYPHASE1" else p for p in phases]
     ivs = root.findall("intervention")
     interventions = [(_t(i, "intervention_name"), _enum(_t(i, "intervention_type"))) for i in ivs]
-    arm_uses = lambda label: frozenset(
-        _t(i, "intervention_name") for i in ivs if label in [_t(a, ".") for a in i.findall("arm_group_label")]
-    )  # noqa: E731
     outcomes = [
         (kind, _t(o, "measure"), _t(o, "time_frame"))
         for tag, kind in (
@@ -426,7 +426,10 @@ def _legacy_expected(data: bytes) -> dict:
         "conditions": [_t(c, ".") for c in root.findall("condition")],
         "keywords": {_norm(_t(k, ".")) for k in root.findall("keyword")},
         "interventions": interventions,
-        "arms": [(_t(a, "arm_group_label"), arm_uses(_t(a, "arm_group_label"))) for a in root.findall("arm_group")],
+        "arms": [
+            (_t(a, "arm_group_label"), _legacy_arm_uses(ivs, _t(a, "arm_group_label")))
+            for a in root.findall("arm_group")
+        ],
         "outcomes": outcomes,
         "ages_sex": (
             *(

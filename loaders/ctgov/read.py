@@ -70,9 +70,9 @@ def expected_id_from_name(name: str) -> str | None:
 def iter_raw(paths: Iterable[Path]) -> Iterator[RawStudy | Rejected]:
     """Yield one item per study unit found in ``paths`` (files or directories), in a deterministic order.
 
-    Directories are walked recursively in sorted order and only files with a supported suffix are read,
-    so notes and manifests (``.md``, ``.csv``) lying beside the data are ignored. A file named
-    explicitly with an unsupported suffix is rejected rather than ignored, because the user asked for it.
+    Directories are walked recursively in sorted order. Notes and manifests lying beside the data
+    (``.md``, ``.csv``, ``.tsv``, ``.txt``) are ignored; any other unsupported file (an ``.html`` error
+    page saved among the studies, say) is rejected so that nothing disappears without a trace.
 
     Raises:
         SourceError: a path does not exist (a typo in a path should stop the run, not load nothing).
@@ -88,14 +88,17 @@ def iter_raw(paths: Iterable[Path]) -> Iterator[RawStudy | Rejected]:
             yield from _iter_file(path)
 
 
+_DOCUMENTATION_SUFFIXES = (".md", ".csv", ".tsv", ".txt")
+
+
 def _walk(root: Path) -> list[Path]:
-    """Supported, non-hidden files under ``root``, sorted so that runs are reproducible."""
+    """Non-hidden data files under ``root``, sorted so that runs are reproducible."""
     found: list[Path] = []
     for child in root.rglob("*"):
         relative = child.relative_to(root)
         if any(part.startswith(".") for part in relative.parts):
             continue
-        if child.is_file() and _suffix_of(child.name) is not None:
+        if child.is_file() and not child.name.lower().endswith(_DOCUMENTATION_SUFFIXES):
             found.append(child)
     return sorted(found)
 

@@ -77,7 +77,8 @@ def bench_load(paths: list[Path], batch_size: int, label: str, wipe: bool = True
 
 def make_scaled(copies: int, folder: Path) -> list[Path]:
     """Real v2 and legacy records repeated with new NCT ids (NCT9xxxxxxx), for scale only."""
-    v2_lines = gzip.open(V2, "rb").read().splitlines()
+    with gzip.open(V2, "rb") as handle:
+        v2_lines = handle.read().splitlines()
     paths = []
     for copy in range(copies):
         path = folder / f"scaled-{copy:03d}.jsonl"

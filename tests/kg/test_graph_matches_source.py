@@ -37,8 +37,13 @@ INPUTS = (
     "ctgov/legacy/SYNTHETIC-BROKEN_AllPublicXML-truncated.zip",
 )
 # PROVENANCE: the real fixtures that must be rejected, and the reason each SYNTHETIC-BROKEN input gets.
-REAL_REJECTS = {"study_data_initialize.json", "NCT02278341.json", "covid_search.xml", "empty_search.xml"}
-SKIPPED_OR_REJECTED = {"Invalid-nct-id.html"}  # a folder walk reads only supported suffixes (read.py, documented)
+REAL_REJECTS = {
+    "study_data_initialize.json",
+    "NCT02278341.json",
+    "covid_search.xml",
+    "empty_search.xml",
+    "Invalid-nct-id.html",
+}
 BROKEN_REASONS = {
     "SYNTHETIC-BROKEN_truncated_NCT00000410.json": r"json|unterminated",
     "SYNTHETIC-BROKEN_html-error-page_NCT00000000.json": r"not json|html",
@@ -219,7 +224,7 @@ def test_no_real_fixture_quarantined_except_the_known_rejects(loaded):
     _, _, entries = loaded
     names = {_key(e).split(":")[0] for e in entries}
     real = {n for n in names if "SYNTHETIC-BROKEN" not in n}
-    assert real - SKIPPED_OR_REJECTED == REAL_REJECTS
+    assert real == REAL_REJECTS
     lines = {_key(e) for e in entries if "studies_mixed" in e["file"]}
     assert lines - {"SYNTHETIC-BROKEN_studies_mixed.jsonl:4"} == {
         f"SYNTHETIC-BROKEN_studies_mixed.jsonl:{i}" for i in (3, 5, 7)

@@ -133,16 +133,18 @@ def test_mixed_jsonl_line_by_line() -> None:
     assert by_line[4] == Rejected(f"{path}:4", "empty line")
 
 
-def test_directory_reads_only_supported_files(tmp_path: Path) -> None:
+def test_directory_ignores_notes_and_rejects_other_files(tmp_path: Path) -> None:
     record = {"protocolSection": {"identificationModule": {"nctId": "NCT00000001"}}}
     (tmp_path / "sub").mkdir()
     (tmp_path / "sub" / "NCT00000001.json").write_bytes(orjson.dumps(record))
     (tmp_path / "NCT00000002.xml").write_bytes(b"<clinical_study/>")
     (tmp_path / "README.md").write_text("notes")
     (tmp_path / "manifest.csv").write_text("a,b\n")
+    (tmp_path / "error-page.html").write_text("<html></html>")
     items = list(iter_raw([tmp_path]))
     assert [(Path(i.origin).name, type(i)) for i in items] == [
         ("NCT00000002.xml", RawStudy),
+        ("error-page.html", Rejected),
         ("NCT00000001.json", RawStudy),
     ]
 

@@ -7,8 +7,10 @@ raw JSON read directly in the test, or facts stated in the data set's PROVENANCE
 from __future__ import annotations
 
 import csv
+import functools
 import gzip
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -73,11 +75,24 @@ def _ps(raw: dict, module: str) -> dict:
     return raw["protocolSection"].get(module, {})
 
 
+@functools.cache
+def _mesh_2022_ids() -> frozenset[str]:
+    """Every descriptor and supplementary-concept id in NLM's MeSH 2022 (the shared N-Triples file)."""
+    pattern = re.compile(rb"/mesh/2022/([DC]\d+)>")
+    with gzip.open(shared("ontologies/mesh/mesh2022-core.nt.gz"), "rb") as handle:
+        return frozenset(m.group(1).decode() for line in handle if (m := pattern.search(line)))
+
+
 def _norm_mesh(raw_id: str) -> str:
-    """NLM descriptor ids ("D000011471") in MeSH's 7-character form; other ids (supplementary "C…") as given."""
-    if not raw_id.startswith("D"):
-        return raw_id
-    return "D" + str(int(raw_id[1:])).zfill(6)
+    """The id as MeSH itself writes it: v2 pads all ids to 9 digits, MeSH uses 6 digits for older ones.
+
+    Decided by looking the id up in MeSH 2022 (not by the parser's rule); ids newer than 2022 keep v2's form.
+    """
+    six = raw_id[0] + str(int(raw_id[1:])).zfill(6)
+    ids = _mesh_2022_ids()
+    if six in ids and raw_id not in ids:
+        return six
+    return raw_id
 
 
 # --- bulk file against the manifest ---------------------------------------------------------------
@@ -260,7 +275,7 @@ def test_single_fields(nct: str) -> None:
         expected_mesh = [(m["term"], _norm_mesh(m["id"]), False) for m in mod.get("meshes", [])]
         expected_mesh += [(m["term"], _norm_mesh(m["id"]), True) for m in mod.get("ancestors", [])]
         assert [(m.term, m.mesh_id, m.ancestor) for m in got] == expected_mesh
-        assert all(len(m.mesh_id) == 7 for m in got if m.mesh_id and m.mesh_id.startswith("D"))
+        assert all(len(m.mesh_id) in (7, 10) for m in got if m.mesh_id and m.mesh_id.startswith("D"))
 
     results = raw.get("resultsSection")
     if results is None:
@@ -361,7 +376,7 @@ def test_adverse_events_nct00422734() -> None:
     assert got[0].organ_system == first["organSystem"]
     # Condition mesh as NLM writes the id, and arms naming their interventions.
     assert any(m.term == "Erectile Dysfunction" and m.mesh_id == "D007172" for m in rec.condition_mesh)
-    assert any(m.term == "Tadalafil" and m.mesh_id == "D068581" for m in rec.intervention_mesh)
+    assert any(m.term == "Tadalafil" and m.mesh_id == "D000068581" for m in rec.intervention_mesh)
     names = {i.name for i in rec.interventions}
     assert "tadalafil" in names
     assert all(set(a.intervention_names) <= names and a.intervention_names for a in rec.arm_groups)

@@ -8,7 +8,7 @@ from typing import Any
 
 import neo4j
 from neo4j import GraphDatabase
-from neo4j.exceptions import AuthError, ClientError, Neo4jError, ServiceUnavailable
+from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, ServiceUnavailable
 
 from trialgraph.errors import GraphError
 from trialgraph.kg import cypher
@@ -53,8 +53,8 @@ def run_read(
             return session.execute_read(work)
     except ClientError as e:
         raise GraphError(f"query refused: {e.message.splitlines()[0] if e.message else e.code}") from e
-    except Neo4jError as e:
-        raise GraphError(f"query failed: {e.message or e.code}") from e
+    except (Neo4jError, DriverError) as e:
+        raise GraphError(f"query failed: {getattr(e, 'message', None) or e}") from e
 
 
 def run_write(
@@ -68,15 +68,18 @@ def run_write(
     try:
         with driver.session(database=database) as session:
             return session.execute_write(work)
-    except Neo4jError as e:
-        raise GraphError(f"write failed: {e.message or e.code}") from e
+    except (Neo4jError, DriverError) as e:
+        raise GraphError(f"write failed: {getattr(e, 'message', None) or e}") from e
 
 
 def apply_schema(driver: neo4j.Driver, *, database: str = "neo4j") -> int:
     """Create every constraint and index in ``cypher/schema.cypher`` (idempotent: ``IF NOT EXISTS``)."""
     statements = cypher.load_script("schema")
-    with driver.session(database=database) as session:
-        for statement in statements:
-            session.run(statement).consume()
-        session.run("CALL db.awaitIndexes(300)").consume()
+    try:
+        with driver.session(database=database) as session:
+            for statement in statements:
+                session.run(statement).consume()
+            session.run("CALL db.awaitIndexes(300)").consume()
+    except (Neo4jError, DriverError) as e:
+        raise GraphError(f"could not create the schema: {getattr(e, 'message', None) or e}") from e
     return len(statements)

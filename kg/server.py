@@ -8,6 +8,7 @@ as ``java -cp lib/* org.neo4j.server.CommunityEntryPoint`` with a ``neo4j.conf``
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -104,6 +105,7 @@ def provision(settings: Settings) -> Path:
         return lib
     mvn = _require_tool(settings.maven, "Maven", "install Maven 3.6+ (e.g. apt-get install maven)")
     paths["maven"].mkdir(parents=True, exist_ok=True)
+    lib = lib.resolve()
     template = resources.files("trialgraph.kg").joinpath("neo4j-pom.xml").read_text()
     pom = template.format(
         neo4j_version=settings.neo4j_version,
@@ -153,7 +155,10 @@ def _write_conf(settings: Settings) -> Path:
         "server.memory.heap.max_size": settings.heap_size,
         "server.memory.pagecache.size": settings.pagecache_size,
         "db.tx_log.rotation.retention_policy": "2 files",
-        "dbms.security.procedures.unrestricted": "apoc.*",
+        # Only the APOC namespaces TrialGraph's queries use; nothing that reads files or URLs.
+        "dbms.security.procedures.allowlist": "apoc.coll.*,apoc.convert.*,apoc.map.*,apoc.meta.*,apoc.text.*,"
+        "apoc.util.*,apoc.version",
+        "dbms.security.allow_csv_import_from_file_urls": "false",
         "dbms.usage_report.enabled": "false",
     }
     path = paths["conf"] / "neo4j.conf"
@@ -213,7 +218,19 @@ def _last_log_line(settings: Settings) -> str:
 
 
 def start_server(settings: Settings) -> ServerStatus:
-    """Provision if needed, then start the server in the background and wait until Bolt answers."""
+    """Provision if needed, then start the server in the background and wait until Bolt answers.
+
+    Raises:
+        ServerError: Java or Maven missing, a port taken, the server exiting or not answering in time.
+        ConfigError: NEO4J_URI names another server, or the password does not open this data folder.
+    """
+    try:
+        return _start_server(settings)
+    except OSError as e:
+        raise ServerError(f"could not start Neo4j under {settings.server_dir}: {e.strerror or e}") from e
+
+
+def _start_server(settings: Settings) -> ServerStatus:
     if not settings.uses_local_server:
         raise ConfigError(f"NEO4J_URI is set ({settings.neo4j_uri}): TrialGraph uses that server, not a local one")
     if (pid := _our_pid(settings)) is not None:
@@ -275,16 +292,31 @@ def start_server(settings: Settings) -> ServerStatus:
             _pid_file(settings).unlink(missing_ok=True)
             code = os.waitstatus_to_exitcode(status)
             raise ServerError(f"Neo4j exited during start (code {code}): {_last_log_line(settings)}")
-        if _bolt_answers(settings.bolt_port) and _http_answers(settings.http_port):
+        if _bolt_answers(settings.bolt_port) and _bolt_answers(settings.http_port):
+            _check_password(settings)
             return server_status(settings)
         time.sleep(0.5)
+    stop_server(settings, timeout_s=20)  # do not leave a half-started server holding the pid file
     raise ServerError(
         f"Neo4j did not answer on Bolt within {settings.start_timeout_s:.0f}s; see `trialgraph server logs`"
     )
 
 
-def _http_answers(port: int) -> bool:
-    return _bolt_answers(port)
+def _check_password(settings: Settings) -> None:
+    """Fail at start, not at the next command, when NEO4J_PASSWORD is not the one this data folder was set up with."""
+    from neo4j import GraphDatabase
+    from neo4j.exceptions import AuthError, Neo4jError
+
+    try:
+        with GraphDatabase.driver(settings.bolt_uri, auth=(settings.neo4j_user, local_password(settings))) as driver:
+            driver.verify_connectivity()
+    except AuthError as e:
+        raise ConfigError(
+            f"Neo4j started but refused the password for {settings.neo4j_user!r}: NEO4J_PASSWORD differs from the one "
+            f"{settings.server_dir / 'data'} was created with"
+        ) from e
+    except Neo4jError:
+        return  # still warming up: the next command will say more
 
 
 def stop_server(settings: Settings, timeout_s: float = 60.0) -> bool:
@@ -293,13 +325,18 @@ def stop_server(settings: Settings, timeout_s: float = 60.0) -> bool:
     if pid is None:
         _pid_file(settings).unlink(missing_ok=True)
         return False
-    os.kill(pid, signal.SIGTERM)
+    try:
+        os.kill(pid, signal.SIGTERM)
+    except ProcessLookupError:
+        _pid_file(settings).unlink(missing_ok=True)
+        return False
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline and Path(f"/proc/{pid}").exists() and _is_alive(pid):
         time.sleep(0.3)
     if _is_alive(pid):
         log.warning("Neo4j (pid %s) did not stop within %.0fs; killing it", pid, timeout_s)
-        os.kill(pid, signal.SIGKILL)
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(pid, signal.SIGKILL)
     _pid_file(settings).unlink(missing_ok=True)
     return True
 

@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import IO, Any
 
 import neo4j
-from neo4j.exceptions import Neo4jError
+from neo4j.exceptions import DriverError, Neo4jError
 
 from trialgraph import __version__
-from trialgraph.errors import GraphError
+from trialgraph.errors import GraphError, SourceError
 from trialgraph.kg import cypher
 from trialgraph.loaders.base import Loader, Quarantined, Staged
 
@@ -141,6 +141,9 @@ def load(
         GraphError: the database refused a batch (the batches before it stay committed).
     """
     paths = [Path(p) for p in paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:  # before anything is written: a typo in the third path must not load the first two
+        raise SourceError(f"no such file: {missing[0]}")
     run_id = uuid.uuid4().hex
     report = LoadReport(run_id=run_id, source=loader.source, files=[str(p) for p in paths], batch_size=batch_size)
     quarantine = _Quarantine(quarantine_dir, loader.source, run_id)
@@ -176,8 +179,12 @@ def load(
             pending = None
             if batch:
                 collect(pool.submit(_write_batch, driver, loader, batch, database))
-    except Neo4jError as e:
-        raise GraphError(f"Neo4j refused a batch: {e.message or e.code}") from e
+    except (Neo4jError, DriverError) as e:
+        _record_run_quietly(driver, report, "failed", database)
+        raise GraphError(f"Neo4j refused a batch: {getattr(e, 'message', None) or e}") from e
+    except BaseException:
+        _record_run_quietly(driver, report, "failed", database)
+        raise
     finally:
         report.quarantine_file = quarantine.close()
     report.finished = datetime.now(UTC).isoformat(timespec="seconds")
@@ -203,7 +210,18 @@ def _add_to_batch(batch: dict[str, Staged], item: Staged, report: LoadReport) ->
 def _record_run(driver: neo4j.Driver, report: LoadReport, status: str, database: str) -> None:
     props = {k: v for k, v in report.as_dict().items() if k != "run_id"}
     props.update(status=status, software_version=__version__)
-    with driver.session(database=database) as session:
-        session.execute_write(
-            lambda tx: tx.run(cypher.load("write/merge_load_run"), run_id=report.run_id, props=props).consume()
-        )
+    try:
+        with driver.session(database=database) as session:
+            session.execute_write(
+                lambda tx: tx.run(cypher.load("write/merge_load_run"), run_id=report.run_id, props=props).consume()
+            )
+    except (Neo4jError, DriverError) as e:
+        raise GraphError(f"could not record the load run: {getattr(e, 'message', None) or e}") from e
+
+
+def _record_run_quietly(driver: neo4j.Driver, report: LoadReport, status: str, database: str) -> None:
+    """Best effort while another error is already on its way to the user."""
+    try:
+        _record_run(driver, report, status, database)
+    except GraphError:
+        log.warning("could not mark load run %s as %s", report.run_id, status)

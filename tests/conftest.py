@@ -1,9 +1,11 @@
 """Test wiring: one real Neo4j server for the session, started by the project's own server code.
 
-With ``NEO4J_URI`` set, tests use that server instead (and wipe its database: point it at a scratch
-instance). Without it, ``trialgraph.kg.server.start_server`` provisions and starts a private server
-under ``.trialgraph/test-home`` on ports 17687/17474 and stops it at the end. A server that cannot
-start fails the run; nothing is skipped for want of a database.
+The tests WIPE the database they use, so they never pick up the user's own ``NEO4J_URI`` or
+``TRIALGRAPH_HOME``. By default ``trialgraph.kg.server.start_server`` provisions and starts a private
+server under ``.trialgraph/test-home`` on ports 17687/17474 (``TRIALGRAPH_TEST_HOME``,
+``TRIALGRAPH_TEST_BOLT_PORT``, ``TRIALGRAPH_TEST_HTTP_PORT`` move it) and stops it at the end. To test
+against a scratch external server, set ``TRIALGRAPH_TEST_NEO4J_URI`` (and ``TRIALGRAPH_TEST_NEO4J_PASSWORD``).
+A server that cannot start fails the run; nothing is skipped for want of a database.
 """
 
 from __future__ import annotations
@@ -17,16 +19,18 @@ import pytest
 
 from tests.data import REPO_ROOT
 
-_TEST_HOME = REPO_ROOT / ".trialgraph" / "test-home"
-_EXTERNAL = bool(os.environ.get("NEO4J_URI"))
-
-if not _EXTERNAL:
-    # Settings are read from the environment: set them before anything builds them.
-    os.environ.setdefault("TRIALGRAPH_HOME", str(_TEST_HOME))
-    os.environ.setdefault("TRIALGRAPH_BOLT_PORT", "17687")
-    os.environ.setdefault("TRIALGRAPH_HTTP_PORT", "17474")
-    os.environ.setdefault("TRIALGRAPH_HEAP_SIZE", "2g")
-    os.environ.setdefault("TRIALGRAPH_PAGECACHE_SIZE", "2g")
+# Settings are read from the environment: set them before anything builds them.
+for _name in ("NEO4J_URI", "NEO4J_USER", "NEO4J_PASSWORD", "NEO4J_DATABASE"):
+    os.environ.pop(_name, None)
+    os.environ.pop(f"TRIALGRAPH_{_name}", None)
+os.environ["TRIALGRAPH_HOME"] = os.environ.get("TRIALGRAPH_TEST_HOME", str(REPO_ROOT / ".trialgraph" / "test-home"))
+os.environ["TRIALGRAPH_BOLT_PORT"] = os.environ.get("TRIALGRAPH_TEST_BOLT_PORT", "17687")
+os.environ["TRIALGRAPH_HTTP_PORT"] = os.environ.get("TRIALGRAPH_TEST_HTTP_PORT", "17474")
+os.environ["TRIALGRAPH_HEAP_SIZE"] = "2g"
+os.environ["TRIALGRAPH_PAGECACHE_SIZE"] = "2g"
+if os.environ.get("TRIALGRAPH_TEST_NEO4J_URI"):
+    os.environ["NEO4J_URI"] = os.environ["TRIALGRAPH_TEST_NEO4J_URI"]
+    os.environ["NEO4J_PASSWORD"] = os.environ.get("TRIALGRAPH_TEST_NEO4J_PASSWORD", "")
 
 from trialgraph.kg import server  # noqa: E402
 from trialgraph.kg.graph import apply_schema, connect  # noqa: E402

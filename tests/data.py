@@ -1,4 +1,4 @@
-"""Where tests find data: the shared real data set (read-only) and the project's own tiny fixtures."""
+"""Where tests find data: the shared real data set (read-only), located through one helper."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def shared_data_dir() -> Path:
@@ -22,10 +21,7 @@ def shared(relative: str) -> Path:
     root = shared_data_dir()
     path = root / relative
     if not path.exists():
+        if os.environ.get("TRIALGRAPH_REQUIRE_SHARED_DATA"):  # CI: missing data is a failure, not a skip
+            pytest.fail(f"shared data not found: {path} (TRIALGRAPH_REQUIRE_SHARED_DATA is set)")
         pytest.skip(f"shared data not found: {path} (set TRIALGRAPH_SHARED_DATA to the shared/data folder)")
     return path
-
-
-def fixture(name: str) -> Path:
-    """A tiny fixture written for this project, in tests/fixtures/."""
-    return FIXTURES / name

@@ -19,7 +19,7 @@ from trialgraph.errors import TrialGraphError
 from trialgraph.kg import cypher, server
 from trialgraph.kg.writer import LoadReport
 from trialgraph.loaders.base import discover
-from trialgraph.settings import get_settings
+from trialgraph.settings import Settings, get_settings
 
 app = typer.Typer(help="TrialGraph: clinical trials in a Neo4j knowledge graph.", no_args_is_help=True)
 server_app = typer.Typer(help="The local Neo4j server that TrialGraph provisions and runs.", no_args_is_help=True)
@@ -28,6 +28,14 @@ app.add_typer(server_app, name="server")
 console = Console()
 err_console = Console(stderr=True)
 _state = {"debug": False}
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except TrialGraphError as e:
+        _fail(e)
+        raise  # unreachable: _fail exits
 
 
 def _fail(error: Exception) -> None:
@@ -72,7 +80,7 @@ def _cell(value: Any) -> str:
 @server_app.command("start")
 def server_start() -> None:
     """Provision Neo4j Community from Maven Central (first time) and start it on 127.0.0.1."""
-    settings = get_settings()
+    settings = _settings()
     try:
         with console.status("starting Neo4j (the first start fetches it with Maven)…"):
             status = server.start_server(settings)
@@ -89,7 +97,7 @@ def server_start() -> None:
 def server_stop() -> None:
     """Stop the server this project started (by its recorded pid)."""
     try:
-        stopped = server.stop_server(get_settings())
+        stopped = server.stop_server(_settings())
     except TrialGraphError as e:
         _fail(e)
     console.print("Neo4j stopped" if stopped else "no TrialGraph Neo4j server was running")
@@ -98,7 +106,7 @@ def server_stop() -> None:
 @server_app.command("status")
 def server_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> None:
     """Say whether the local server runs, where, and which version."""
-    status = server.server_status(get_settings())
+    status = server.server_status(_settings())
     data = {
         "running": status.running,
         "pid": status.pid,
@@ -118,7 +126,7 @@ def server_status(as_json: Annotated[bool, typer.Option("--json")] = False) -> N
 @server_app.command("logs")
 def server_logs(lines: Annotated[int, typer.Option("-n", help="How many lines.")] = 50) -> None:
     """Print the end of the server's log."""
-    for line in server.server_logs(get_settings(), lines):
+    for line in server.server_logs(_settings(), lines):
         console.print(line, markup=False, highlight=False)
 
 
@@ -235,7 +243,7 @@ def demo_command(
     max_studies: Annotated[int, typer.Option(help="Studies to fetch with --live.")] = 50,
 ) -> None:
     """Start the local server if none is configured, load a small real sample, and answer a few questions."""
-    settings = get_settings()
+    settings = _settings()
     try:
         if settings.uses_local_server:
             with console.status("starting Neo4j (the first start fetches it with Maven)…"):

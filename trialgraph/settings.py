@@ -9,8 +9,10 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 
-from pydantic import AliasChoices, Field, SecretStr
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from trialgraph.errors import ConfigError
 
 __all__ = ["Settings", "get_settings"]
 
@@ -46,6 +48,19 @@ class Settings(BaseSettings):
     # --- loading
     batch_size: int = Field(default=200, ge=1, description="studies per write transaction")
 
+    @field_validator("neo4j_uri", mode="before")
+    @classmethod
+    def _empty_uri_means_local(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("home", mode="before")
+    @classmethod
+    def _absolute_home(cls, value: object) -> Path:
+        """An empty or relative home would scatter server files into the working directory."""
+        if value is None or (isinstance(value, str) and not value.strip()):
+            return Path.home() / ".trialgraph"
+        return Path(str(value)).expanduser().resolve()
+
     @property
     def server_dir(self) -> Path:
         return self.home / "neo4j"
@@ -73,5 +88,14 @@ class Settings(BaseSettings):
 
 @lru_cache(maxsize=1)
 def get_settings() -> Settings:
-    """The process-wide settings (tests build their own ``Settings`` instead)."""
-    return Settings()
+    """The process-wide settings (tests build their own ``Settings`` instead).
+
+    Raises:
+        ConfigError: an environment variable holds a value of the wrong type.
+    """
+    try:
+        return Settings()
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(part) for part in first["loc"]) or "settings"
+        raise ConfigError(f"invalid setting {where}: {first['msg']} (check TRIALGRAPH_*/NEO4J_* variables)") from None

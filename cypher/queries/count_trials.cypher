@@ -1,5 +1,2 @@
 // How many trials and registry records the graph holds.
-MATCH (t:Trial)
-WITH count(t) AS trials
-MATCH (r:RegistryRecord)
-RETURN trials, count(r) AS records
+RETURN COUNT { (:Trial) } AS trials, COUNT { (:RegistryRecord) } AS records

@@ -89,7 +89,7 @@ class CtgovApiClient:
         *,
         base_url: str = DEFAULT_BASE_URL,
         timeout: float = 30.0,
-        min_interval: float = 0.35,
+        min_interval: float = 1.2,
         max_attempts: int = 5,
         backoff_base: float = 1.0,
         max_backoff: float = 60.0,

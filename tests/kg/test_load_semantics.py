@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import copy
+import gzip
 import json
 from pathlib import Path
 from typing import Any
+from xml.etree import ElementTree
 
 import neo4j
 
+from tests.conftest import wipe
 from tests.data import shared
 from tests.graphcheck import count, fingerprint
 from trialgraph.kg.writer import LoadReport, load
@@ -94,12 +97,12 @@ def test_newer_version_replaces_stale_facts(graph: neo4j.Driver, tmp_path: Path)
     assert conditions == ["A condition only the new version names"]
     assert count(graph, "MATCH (t:Trial {trial_id: $n, brief_title: 'Updated title'}) RETURN count(t)", n=nct) == 1
 
-    # The updated record states exactly what a fresh load of the new version states.
-    from tests.conftest import wipe
-
+    # The updated graph is exactly a fresh load of the new version: no stale fact, no orphaned shared node.
+    after_update = fingerprint(graph)
     wipe(graph)
     _load(graph, [new_dir], tmp_path / "q")
     assert _record_facts(graph, nct) == updated
+    assert fingerprint(graph) == after_update
 
 
 def test_older_version_does_not_overwrite_newer(graph: neo4j.Driver, tmp_path: Path) -> None:
@@ -113,10 +116,41 @@ def test_older_version_does_not_overwrite_newer(graph: neo4j.Driver, tmp_path: P
 
 
 def test_same_study_edited_later_updates_in_place(graph: neo4j.Driver, tmp_path: Path) -> None:
-    _load(graph, [shared("ctgov/legacy/aact/NCT00513591.xml")], tmp_path / "q")
-    _load(graph, [shared("ctgov/legacy/aact/NCT00513591_mod.xml")], tmp_path / "q")
+    original = shared("ctgov/legacy/aact/NCT00513591_redownloaded.xml")  # 2016 download, changed 2016-06-14
+    edited = shared("ctgov/legacy/aact/NCT00513591_mod.xml")  # AACT's edit of it: new title, a day later
+    new_title = ElementTree.parse(edited).getroot().findtext("official_title")
+    assert new_title != ElementTree.parse(original).getroot().findtext("official_title")
+    _load(graph, [original], tmp_path / "q")
+    report = _load(graph, [edited], tmp_path / "q")
+    assert report.written == 1
     assert count(graph, "MATCH (t:Trial) RETURN count(t)") == 1
-    assert count(graph, "MATCH (r:RegistryRecord) RETURN count(r)") == 1
+    assert count(graph, "MATCH (r:RegistryRecord {official_title: $t}) RETURN count(r)", t=new_title) == 1
+    latest = shared("ctgov/legacy/aact/NCT00513591.xml")  # the 2018 download (changed 2017) wins over both
+    assert _load(graph, [latest], tmp_path / "q").written == 1
+    assert _load(graph, [edited], tmp_path / "q").superseded == 1
+    assert count(graph, "MATCH (r:RegistryRecord {official_title: $t}) RETURN count(r)", t=new_title) == 0
+
+
+def test_outcome_groups_are_scoped_to_their_measure(graph: neo4j.Driver, tmp_path: Path) -> None:
+    """CT.gov reuses OG000 for different groups in different outcome measures; each value keeps its own group."""
+    with gzip.open(shared("ctgov/v2/studies.jsonl.gz"), "rt") as handle:
+        study = next(
+            s
+            for line in handle
+            if (s := json.loads(line))["protocolSection"]["identificationModule"]["nctId"] == "NCT06094296"
+        )
+    measures = study["resultsSection"]["outcomeMeasuresModule"]["outcomeMeasures"]
+    titles = {(pos, g["id"]): g["title"] for pos, m in enumerate(measures) for g in m.get("groups", [])}
+    assert len({title for (_, gid), title in titles.items() if gid == "OG000"}) > 1  # the case this test is about
+    path = tmp_path / "NCT06094296.json"
+    path.write_text(json.dumps(study))
+    _load(graph, [path], tmp_path / "q")
+    rows = graph.execute_query(
+        "MATCH (:RegistryRecord)-[:HAS_OUTCOME_MEASURE]->(m)-[:HAS_VALUE]->(v)-[:FOR_GROUP]->(g) "
+        "RETURN m.position AS pos, v.group_id AS gid, g.title AS title"
+    ).records
+    assert rows
+    assert all(r["title"] == titles[(r["pos"], r["gid"])] for r in rows)
 
 
 def test_alias_file_loads_as_one_study(graph: neo4j.Driver, tmp_path: Path) -> None:

@@ -14,10 +14,9 @@ from functools import lru_cache
 import pytest
 
 from tests.data import shared
+from trialgraph.loaders.ctgov import v2
 from trialgraph.loaders.ctgov.legacy import parse_study as parse_legacy
 from trialgraph.loaders.ctgov.record import StudyRecord
-
-v2 = pytest.importorskip("trialgraph.loaders.ctgov.v2")
 
 OVERLAP = {
     "NCT00000410": "NCT0000xxxx/NCT00000410.xml",

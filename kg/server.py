@@ -158,6 +158,7 @@ def _write_conf(settings: Settings) -> Path:
         # Only the APOC namespaces TrialGraph's queries use; nothing that reads files or URLs.
         "dbms.security.procedures.allowlist": "apoc.coll.*,apoc.convert.*,apoc.map.*,apoc.meta.*,apoc.text.*,"
         "apoc.util.*,apoc.version",
+        "dbms.security.procedures.unrestricted": "apoc.meta.stats",  # reads the count store for `stats`
         "dbms.security.allow_csv_import_from_file_urls": "false",
         "dbms.usage_report.enabled": "false",
     }

@@ -24,7 +24,10 @@ def neo4j() -> dict[str, Any]:
 
 
 def test_image_is_neo4j_5_26_community(neo4j: dict[str, Any]) -> None:
-    assert neo4j["image"] == "neo4j:5.26-community"
+    from trialgraph.settings import Settings
+
+    # the same Neo4j version as `trialgraph server` provisions
+    assert neo4j["image"] == f"neo4j:{Settings.model_fields['neo4j_version'].default}-community"
 
 
 def test_ports_are_bound_to_loopback_only(neo4j: dict[str, Any]) -> None:

@@ -43,12 +43,17 @@ WRITE_ORDER: tuple[str, ...] = (
 _NON_WORD = re.compile(r"[^\w]+")
 
 # Bump when the graph shape of a record changes, so reloads rewrite records written by older code.
-ROWS_VERSION = "ctgov-rows-2"
+ROWS_VERSION = "ctgov-rows-4"
 
 
 def normalise_key(text: str) -> str:
     """Case-, punctuation- and whitespace-insensitive key for shared nodes ("Pfizer, Inc." ~ "PFIZER INC")."""
     return _NON_WORD.sub(" ", text.casefold()).strip()
+
+
+def _list_or_none(values: tuple[str, ...]) -> list[str] | None:
+    """Empty lists are stored as no property, so every write path (MERGE or bulk import) gives the same node."""
+    return list(values) or None
 
 
 def record_id(nct_id: str) -> str:
@@ -91,12 +96,12 @@ def _record_props(rec: StudyRecord, rid: str, digest: str, origin: str, load_run
         "official_title": rec.official_title,
         "acronym": rec.acronym,
         "org_study_id": rec.org_study_id,
-        "secondary_ids": list(rec.secondary_ids),
-        "nct_aliases": list(rec.nct_aliases),
+        "secondary_ids": _list_or_none(rec.secondary_ids),
+        "nct_aliases": _list_or_none(rec.nct_aliases),
         "overall_status": rec.overall_status,
         "why_stopped": rec.why_stopped,
         "study_type": rec.study_type,
-        "phases": list(rec.phases),
+        "phases": _list_or_none(rec.phases),
         "phase": rec.phase,
         "start_date": rec.start_date,
         "primary_completion_date": rec.primary_completion_date,
@@ -126,7 +131,7 @@ class _Groups:
         self.rows[key] = {
             "record_id": self.rid,
             "key": key,
-            "props": {"group_id": group.group_id, "title": group.title, "description": group.description},
+            "props": {"group_id": group.group_id, "title": group.title or None, "description": group.description},
         }
 
     def key(self, scope: str, group_id: str) -> str:
@@ -231,7 +236,7 @@ def study_rows(rec: StudyRecord, *, digest: str, origin: str, load_run: str) -> 
                 "overall_status": rec.overall_status,
                 "phase": rec.phase,
                 "study_type": rec.study_type,
-                "aliases": list(rec.nct_aliases),
+                "aliases": _list_or_none(rec.nct_aliases),
             },
         }
     ]
@@ -266,7 +271,7 @@ def study_rows(rec: StudyRecord, *, digest: str, origin: str, load_run: str) -> 
                     "type": iv.type,
                     "name": iv.name,
                     "description": iv.description,
-                    "other_names": list(iv.other_names),
+                    "other_names": _list_or_none(iv.other_names),
                 },
             }
         )

@@ -1,1 +1,1 @@
-"""cypher."""
+"""Cypher files shipped with the package: ``schema.cypher``, ``write/`` statements, ``queries/`` library."""

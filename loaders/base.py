@@ -83,7 +83,20 @@ LOADERS: Registry[Loader] = Registry("loader")
 
 
 def discover() -> Registry[Loader]:
-    """Import every loader module so its ``@LOADERS.register`` runs, then return the registry."""
-    from trialgraph.loaders.ctgov import loader as _ctgov  # noqa: F401
+    """Import every ``loader`` module under ``trialgraph.loaders`` so its ``@LOADERS.register`` runs.
 
+    A new source is a new subpackage with a ``loader`` module: nothing here changes.
+    """
+    import importlib
+    import pkgutil
+
+    import trialgraph.loaders as package
+
+    for info in pkgutil.iter_modules(package.__path__):
+        if info.ispkg:
+            try:
+                importlib.import_module(f"{package.__name__}.{info.name}.loader")
+            except ModuleNotFoundError as e:
+                if e.name != f"{package.__name__}.{info.name}.loader":
+                    raise
     return LOADERS

@@ -1,1 +1,1 @@
-"""models."""
+"""Tasks, evaluation and fine-tuning built from the graph (torch/transformers imported inside functions)."""

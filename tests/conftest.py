@@ -78,3 +78,10 @@ def graph(neo4j_driver: neo4j.Driver) -> neo4j.Driver:
 @pytest.fixture()
 def quarantine_dir(tmp_path: Path) -> Path:
     return tmp_path / "quarantine"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test that needs the real server ``neo4j`` (select with ``-m neo4j`` or ``-m 'not neo4j'``)."""
+    for item in items:
+        if {"neo4j_driver", "graph", "neo4j_server"} & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.neo4j)

@@ -15,9 +15,8 @@ from collections.abc import Iterable
 from lxml import etree
 
 from trialgraph.errors import ParseError
-
-from .normalize import clean_text, iso_date, split_criteria
-from .record import (
+from trialgraph.loaders.ctgov.normalize import clean_text, iso_date, split_criteria
+from trialgraph.loaders.ctgov.record import (
     NCT_ID,
     AdverseEvent,
     ArmGroup,

@@ -8,8 +8,9 @@ from datetime import datetime
 _MONTH_FORMATS = ("%B %Y", "%b %Y")
 _DAY_FORMATS = ("%B %d, %Y", "%b %d, %Y", "%Y-%m-%d")
 _MESH_ID = re.compile(r"^([DC])0*(\d+)$")
-# NLM moved to 9-digit unique ids when the 6-digit space ran out: descriptors after D066331 and
-# supplementary concepts after C588027 (MeSH 2022) are written D000066388, C000588473.
+# NLM moved to 9-digit unique ids when the 6-digit space ran out. In MeSH 2022 the 6-digit descriptors
+# end at D066331 and the 9-digit ones start at D000066388 (C588027 / C000588473 for supplementary
+# concepts); the cut-offs below sit in those gaps.
 _NINE_DIGITS_FROM = {"D": 66350, "C": 588200}
 _INCLUSION = re.compile(r"^\s*(key\s+)?inclusion\s+criteria\s*:?\s*$", re.IGNORECASE)
 _EXCLUSION = re.compile(r"^\s*(key\s+)?exclusion\s+criteria\s*:?\s*$", re.IGNORECASE)

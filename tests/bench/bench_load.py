@@ -3,7 +3,9 @@
 Usage (against the server in TRIALGRAPH_HOME / NEO4J_URI; the database is WIPED):
     python tests/bench/bench_load.py parse
     python tests/bench/bench_load.py load --batch-size 500
-    python tests/bench/bench_load.py scale --copies 30 --batch-size 500   # real records, new ids, ~100k studies
+    python tests/bench/bench_load.py bulk                                 # neo4j-admin import path, shared files
+    python tests/bench/bench_load.py scale --copies 22 --batch-size 500   # real records, new ids, ~100k studies
+    python tests/bench/bench_load.py scale --copies 22 --bulk             # the same set through the bulk path
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ import orjson
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.data import shared_data_dir
+from trialgraph.kg.bulk import bulk_import
 from trialgraph.kg.graph import apply_schema, connect
 from trialgraph.kg.writer import load
 from trialgraph.loaders.base import discover
@@ -75,6 +78,19 @@ def bench_load(paths: list[Path], batch_size: int, label: str, wipe: bool = True
     }
 
 
+def bench_bulk(paths: list[Path], label: str) -> dict[str, float]:
+    settings = get_settings()
+    driver = connect(settings)
+    _wipe(driver)
+    driver.close()
+    report = bulk_import(settings, discover().create("ctgov"), paths)
+    return {
+        f"{label}_studies": report.accepted,
+        f"{label}_seconds": round(report.seconds, 1),
+        f"{label}_studies_per_s": round(report.accepted / report.seconds, 1),
+    }
+
+
 def make_scaled(copies: int, folder: Path) -> list[Path]:
     """Real v2 and legacy records repeated with new NCT ids (NCT9xxxxxxx), for scale only."""
     with gzip.open(V2, "rb") as handle:
@@ -104,7 +120,8 @@ def make_scaled(copies: int, folder: Path) -> list[Path]:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["parse", "load", "scale"])
+    parser.add_argument("what", choices=["parse", "load", "bulk", "scale"])
+    parser.add_argument("--bulk", action="store_true", help="scale: use the bulk import path")
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--copies", type=int, default=22)
     args = parser.parse_args()
@@ -114,9 +131,16 @@ def main() -> None:
     elif args.what == "load":
         results.update(bench_load([V2], args.batch_size, "v2"))
         results.update(bench_load([LEGACY], args.batch_size, "legacy"))
+    elif args.what == "bulk":
+        results.update(bench_bulk([V2, LEGACY], "v2_and_legacy_bulk"))
     else:
         with tempfile.TemporaryDirectory() as folder:
             paths = make_scaled(args.copies, Path(folder))
+            if args.bulk:
+                results.update(bench_bulk(paths, "scaled_bulk"))
+                results["peak_rss_mb"] = round(peak_rss_mb(), 1)
+                print(json.dumps(results, indent=1))
+                return
             driver = connect(get_settings())
             _wipe(driver)
             driver.close()

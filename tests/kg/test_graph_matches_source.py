@@ -266,7 +266,8 @@ def _graph(driver, nct: str) -> dict:
     elig = g["elig"][0] if g["elig"] else [None, None, None, 0]
     ae_kinds = Counter(k for k, _ in g["aes"])
     return {
-        **{k: g["r"].get(k) for k in ("brief_title", "official_title", "overall_status", "study_type", "phases")},
+        **{k: g["r"].get(k) for k in ("brief_title", "official_title", "overall_status", "study_type")},
+        "phases": g["r"].get("phases") or [],  # an empty list is stored as no property
         **{k: g["r"].get(k) for k in ("enrollment", "enrollment_type", "start_date")},
         "lead": [_norm(n) for n in g["lead"]],
         "conditions": [c for _, c in sorted(g["conditions"])],

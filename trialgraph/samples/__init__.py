@@ -1,1 +1,1 @@
-"""samples."""
+"""Small real data shipped for the demo (see README.md here)."""

@@ -1,0 +1,47 @@
+"""The package's public surface and its registries."""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import trialgraph
+import trialgraph.loaders
+from trialgraph.errors import UnknownNameError
+from trialgraph.kg import cypher
+from trialgraph.loaders.base import discover
+
+
+def test_all_lists_exactly_the_public_names() -> None:
+    public = {name for name in dir(trialgraph) if not name.startswith("_")}
+    modules = {name for name in public if type(getattr(trialgraph, name)).__name__ == "module"}
+    assert set(trialgraph.__all__) - {"__version__"} == public - modules
+    for name in trialgraph.__all__:
+        assert hasattr(trialgraph, name)
+
+
+def test_every_source_package_registers_its_loader() -> None:
+    sources = [m.name for m in pkgutil.iter_modules(trialgraph.loaders.__path__) if m.ispkg]
+    assert sources and set(sources) <= set(discover().names())
+    for source in sources:
+        importlib.import_module(f"trialgraph.loaders.{source}.loader")
+        loader = discover().create(source)
+        assert loader.name == source
+
+
+def test_unknown_loader_names_the_known_ones() -> None:
+    try:
+        discover().create("nope")
+    except UnknownNameError as e:
+        assert "ctgov" in str(e)
+    else:
+        raise AssertionError("no error for an unknown loader")
+
+
+def test_every_write_statement_and_named_query_is_shipped() -> None:
+    loader = discover().create("ctgov")
+    for name in (*loader.write_order, *loader.delete_statements, "find_record_versions", "merge_load_run"):
+        assert "$" in cypher.load(f"write/{name}")  # parameterised, never interpolated
+    queries = cypher.named_queries()
+    assert "trials_by_phase" in queries and all(queries.values())  # each has a description line
+    assert len(cypher.load_script("schema")) >= 10

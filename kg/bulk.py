@@ -59,7 +59,8 @@ class _Tables:
         self.folder = folder
         self._handles: dict[str, Any] = {}
         self.shared: dict[str, dict[str, dict[str, Any]]] = {}  # family → id → props (merged like MERGE)
-        self.shared_rels: dict[tuple[str, ...], dict[str, Any]] = {}  # identity → props (MERGE semantics)
+        # identity (which includes the record) → props: MERGE semantics within one record, flushed per record
+        self.shared_rels: dict[tuple[str, ...], dict[str, Any]] = {}
 
     def _write(self, name: str, row: dict[str, Any]) -> None:
         handle = self._handles.get(name)
@@ -87,14 +88,18 @@ class _Tables:
     def merge_rel(self, identity: tuple[str, ...], props: dict[str, Any]) -> None:
         self.shared_rels.setdefault(identity, {}).update(props)
 
+    def flush_record_rels(self) -> None:
+        for (rel_type, start_family, start, end_family, end, *_), props in self.shared_rels.items():
+            self.rel(rel_type, (start_family, start), (end_family, end), props)
+        self.shared_rels.clear()
+
     def finish(self) -> tuple[list[str], list[str]]:
         """Flush shared nodes/relationships, then turn every JSONL into a typed CSV; return importer arguments."""
         for family, nodes in self.shared.items():
             id_prop, _ = _SPACE[family]
             for ident, props in nodes.items():
                 self.node(family, family, ident, {id_prop: ident, **props})
-        for (rel_type, start_family, start, end_family, end, *_), props in self.shared_rels.items():
-            self.rel(rel_type, (start_family, start), (end_family, end), props)
+        self.flush_record_rels()
         for handle in self._handles.values():
             handle.close()
         node_args, rel_args = [], []
@@ -167,6 +172,7 @@ def _emit(tables: _Tables, staged: Staged) -> None:
             raise ConfigError(f"bulk import has no CSV form for write statement {statement!r}")
         for row in rows:
             emitter(tables, row)
+    tables.flush_record_rels()  # their identity includes the record: no later record can repeat them
 
 
 def _fact(tables: _Tables, label: str, row: dict[str, Any], record_id: str) -> tuple[str, str]:
@@ -312,8 +318,12 @@ def bulk_import(
     paths: Iterable[Path],
     *,
     on_item: Callable[[LoadReport], None] | None = None,
+    replace: bool = False,
 ) -> LoadReport:
     """Fill an empty local graph from files with the offline importer; same graph as ``writer.load``.
+
+    Args:
+        replace: allow replacing a graph that already holds data (the importer overwrites the database).
 
     Raises:
         ConfigError: not the local server, or the graph already holds data (use ``trialgraph load``).
@@ -326,8 +336,11 @@ def bulk_import(
     if missing:
         raise SourceError(f"no such file: {missing[0]}")
     server.start_server(settings)
-    if not _graph_is_empty(settings):
-        raise ConfigError("the graph already holds data: bulk import is for first loads; use `trialgraph load`")
+    if not replace and not _graph_is_empty(settings):
+        raise ConfigError(
+            "the graph already holds data: bulk import is for first loads; use `trialgraph load`, "
+            "or `--bulk --replace` to replace the whole graph"
+        )
     run_id = uuid.uuid4().hex
     report = LoadReport(run_id=run_id, source=loader.source, files=[str(p) for p in paths], batch_size=0)
     quarantine = _Quarantine(settings.quarantine_dir, loader.source, run_id)

@@ -94,3 +94,11 @@ def test_demo_end_to_end(graph: neo4j.Driver) -> None:
     assert graph.execute_query("MATCH (t:Trial) RETURN count(t) AS n").records[0]["n"] == 40
     # every example question got an answer table with rows, not "(no rows)"
     assert out.count("(no rows)") == 0
+
+
+def test_bulk_refuses_a_graph_that_holds_data(graph: neo4j.Driver) -> None:
+    code, out = _invoke("load", "ctgov", str(shared("ctgov/v2/studies")))
+    assert code == 0, out
+    code, out = _invoke("load", "ctgov", str(shared("ctgov/v2/studies")), "--bulk")
+    assert code == 1 and "first loads" in out and "Traceback" not in out
+    assert graph.execute_query("MATCH (t:Trial) RETURN count(t) AS n").records[0]["n"] == 8

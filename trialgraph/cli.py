@@ -17,6 +17,7 @@ from trialgraph import demo as demo_module
 from trialgraph.api import TrialGraph
 from trialgraph.errors import TrialGraphError
 from trialgraph.kg import cypher, server
+from trialgraph.kg.bulk import bulk_import
 from trialgraph.kg.writer import LoadReport
 from trialgraph.loaders.base import discover
 from trialgraph.settings import Settings, get_settings
@@ -157,8 +158,25 @@ def load_command(
     paths: Annotated[list[Path], typer.Argument(help="Files, folders or archives.", exists=False)],
     batch_size: Annotated[int | None, typer.Option(help="Records per write transaction.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the load report as JSON.")] = False,
+    bulk: Annotated[
+        bool, typer.Option("--bulk", help="First load into an empty local graph with neo4j-admin import (fast).")
+    ] = False,
+    replace: Annotated[
+        bool, typer.Option("--replace", help="With --bulk: replace a graph that already holds data.")
+    ] = False,
 ) -> None:
     """Load registry files into the graph (idempotent; rejected records go to a quarantine JSONL)."""
+    if bulk:
+        try:
+            with console.status(f"bulk-importing {source} (the server restarts)…"):
+                report = bulk_import(_settings(), discover().create(source), paths, replace=replace)
+        except TrialGraphError as e:
+            _fail(e)
+        if as_json:
+            console.print_json(data=report.as_dict())
+        else:
+            console.print(_report_table(report))
+        return
     try:
         with (
             TrialGraph.connect() as tg,
@@ -261,4 +279,5 @@ def demo_command(
                 _print_rows(tg.query(question.query, **question.parameters))
     except TrialGraphError as e:
         _fail(e)
-    console.print(f"\nExplore the graph in Neo4j Browser: {settings.browser_url} (user {settings.neo4j_user})")
+    login = "password: NEO4J_PASSWORD" if settings.neo4j_password else f"password in {settings.password_file}"
+    console.print(f"\nExplore the graph in Neo4j Browser: {settings.browser_url} (user {settings.neo4j_user}, {login})")

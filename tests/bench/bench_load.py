@@ -80,10 +80,7 @@ def bench_load(paths: list[Path], batch_size: int, label: str, wipe: bool = True
 
 def bench_bulk(paths: list[Path], label: str) -> dict[str, float]:
     settings = get_settings()
-    driver = connect(settings)
-    _wipe(driver)
-    driver.close()
-    report = bulk_import(settings, discover().create("ctgov"), paths)
+    report = bulk_import(settings, discover().create("ctgov"), paths, replace=True)
     return {
         f"{label}_studies": report.accepted,
         f"{label}_seconds": round(report.seconds, 1),
@@ -136,6 +133,7 @@ def main() -> None:
     else:
         with tempfile.TemporaryDirectory() as folder:
             paths = make_scaled(args.copies, Path(folder))
+            print(f"generated {len(paths)} files", flush=True)
             if args.bulk:
                 results.update(bench_bulk(paths, "scaled_bulk"))
                 results["peak_rss_mb"] = round(peak_rss_mb(), 1)

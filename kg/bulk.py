@@ -22,8 +22,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-
 from trialgraph.errors import ConfigError, ServerError, SourceError
 from trialgraph.kg import server
 from trialgraph.kg.graph import apply_schema, connect, run_read
@@ -52,24 +50,87 @@ _SPACE = {
 }
 
 
+# Property types for the importer's CSV headers (everything else is a string). Fixed by the row layout
+# in loaders/*/rows.py, so one pass can write each CSV with its header first.
+_LONG = frozenset({"position", "enrollment", "count", "affected", "at_risk"})
+_BOOLEAN = frozenset({"has_results", "healthy_volunteers", "ancestor"})
+_ARRAY = frozenset({"phases", "secondary_ids", "nct_aliases", "aliases", "other_names"})
+
+
+def _header(name: str, keys: list[str]) -> list[str]:
+    _, family, *rest = name.split("-")
+    header = []
+    for key in keys:
+        if key == ":ID":
+            header.append(f":ID({_SPACE[family][1]})")
+        elif key in (":START_ID", ":END_ID"):
+            end_family = rest[-2] if key == ":START_ID" else rest[-1]
+            header.append(f"{key}({_SPACE[end_family][1]})")
+        elif key.startswith(":"):
+            header.append(key)
+        elif key in _LONG:
+            header.append(f"{key}:long")
+        elif key in _BOOLEAN:
+            header.append(f"{key}:boolean")
+        elif key in _ARRAY:
+            header.append(f"{key}:string[]")
+        else:
+            header.append(key)
+    return header
+
+
+def _cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, list):
+        return _ARRAY_DELIMITER.join(str(v) for v in value)
+    return value
+
+
+class _CsvFile:
+    """One importer input file; its columns are the keys of its first row (rows of one kind share keys)."""
+
+    def __init__(self, path: Path, name: str, first_row: dict[str, Any]) -> None:
+        self.path = path
+        self.keys = list(first_row)
+        self._handle = path.open("w", newline="", encoding="utf-8")
+        self._writer = csv.writer(self._handle)
+        self._writer.writerow(_header(name, self.keys))
+
+    def write(self, row: dict[str, Any]) -> None:
+        if len(row) != len(self.keys):
+            unknown = set(row) - set(self.keys)
+            if unknown:
+                raise ConfigError(f"bulk import: unexpected columns {sorted(unknown)} in {self.path.name}")
+        self._writer.writerow([_cell(row.get(k)) for k in self.keys])
+
+    def close(self) -> None:
+        self._handle.close()
+
+
 class _Tables:
-    """Nodes and relationships collected as JSON lines per file; typed CSV headers are written at the end."""
+    """The importer's CSV files, written in one pass; shared nodes are merged in memory and written last."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
-        self._handles: dict[str, Any] = {}
+        self._files: dict[str, _CsvFile] = {}
         self.shared: dict[str, dict[str, dict[str, Any]]] = {}  # family → id → props (merged like MERGE)
         # identity (which includes the record) → props: MERGE semantics within one record, flushed per record
         self.shared_rels: dict[tuple[str, ...], dict[str, Any]] = {}
 
     def _write(self, name: str, row: dict[str, Any]) -> None:
-        handle = self._handles.get(name)
-        if handle is None:
-            handle = self._handles[name] = (self.folder / f"{name}.jsonl").open("wb")
-        handle.write(orjson.dumps(row) + b"\n")
+        target = self._files.get(name)
+        if target is None:
+            target = self._files[name] = _CsvFile(self.folder / f"{name}.csv", name, row)
+        target.write(row)
 
     def node(self, family: str, labels: str, ident: str, props: dict[str, Any]) -> None:
-        self._write(f"nodes-{family}", {":ID": ident, ":LABEL": labels, **props})
+        kind = labels.rsplit(_ARRAY_DELIMITER, 1)[-1]
+        self._write(f"nodes-{family}-{kind}", {":ID": ident, ":LABEL": labels, **props})
 
     def rel(self, rel_type: str, start: tuple[str, str], end: tuple[str, str], props: dict[str, Any]) -> None:
         name = f"rels-{rel_type}-{start[0]}-{end[0]}"
@@ -94,75 +155,18 @@ class _Tables:
         self.shared_rels.clear()
 
     def finish(self) -> tuple[list[str], list[str]]:
-        """Flush shared nodes/relationships, then turn every JSONL into a typed CSV; return importer arguments."""
+        """Write the shared nodes (all columns any of them has), close every file; return importer arguments."""
         for family, nodes in self.shared.items():
             id_prop, _ = _SPACE[family]
+            columns = dict.fromkeys(key for props in nodes.values() for key in props)
             for ident, props in nodes.items():
-                self.node(family, family, ident, {id_prop: ident, **props})
+                self.node(family, family, ident, {id_prop: ident, **{k: props.get(k) for k in columns}})
         self.flush_record_rels()
-        for handle in self._handles.values():
-            handle.close()
-        node_args, rel_args = [], []
-        for name in sorted(self._handles):
-            csv_path = _jsonl_to_csv(self.folder / f"{name}.jsonl", name)
-            (node_args if name.startswith("nodes-") else rel_args).append(str(csv_path))
+        for target in self._files.values():
+            target.close()
+        node_args = [str(f.path) for name, f in sorted(self._files.items()) if name.startswith("nodes-")]
+        rel_args = [str(f.path) for name, f in sorted(self._files.items()) if name.startswith("rels-")]
         return node_args, rel_args
-
-
-def _csv_type(values: list[Any]) -> str:
-    sample = next((v for v in values if v is not None), None)
-    if isinstance(sample, bool):
-        return ":boolean"
-    if isinstance(sample, int):
-        return ":long"
-    if isinstance(sample, float):
-        return ":double"
-    if isinstance(sample, list):
-        return ":string[]"
-    return ""
-
-
-def _cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return _ARRAY_DELIMITER.join(str(v) for v in value)
-    return value
-
-
-def _jsonl_to_csv(path: Path, name: str) -> Path:
-    """Two passes over one table: the first learns columns and types, the second writes the CSV."""
-    columns: dict[str, list[Any]] = {}
-    with path.open("rb") as handle:
-        for line in handle:
-            for key, value in orjson.loads(line).items():
-                seen = columns.setdefault(key, [])
-                if value is not None and len(seen) < 1:
-                    seen.append(value)
-    family = name.split("-")[1]
-    header = []
-    for key, sample in columns.items():
-        if key == ":ID":
-            header.append(f":ID({_SPACE[family][1]})")
-        elif key in (":START_ID", ":END_ID"):
-            part = name.split("-")[-2 if key == ":START_ID" else -1]
-            header.append(f"{key}({_SPACE[part][1]})")
-        elif key.startswith(":"):
-            header.append(key)
-        else:
-            header.append(f"{key}{_csv_type(sample)}")
-    out = path.with_suffix(".csv")
-    keys = list(columns)
-    with path.open("rb") as src, out.open("w", newline="", encoding="utf-8") as dst:
-        writer = csv.writer(dst)
-        writer.writerow(header)
-        for line in src:
-            row = orjson.loads(line)
-            writer.writerow([_cell(row.get(k)) for k in keys])
-    path.unlink()
-    return out
 
 
 def _emit(tables: _Tables, staged: Staged) -> None:
@@ -176,7 +180,7 @@ def _emit(tables: _Tables, staged: Staged) -> None:
 
 
 def _fact(tables: _Tables, label: str, row: dict[str, Any], record_id: str) -> tuple[str, str]:
-    props = {k: v for k, v in row["props"].items() if v is not None}
+    props = row["props"]  # None cells stay empty: the importer writes no property, as SET does for null
     tables.node("RecordFact", f"RecordFact{_ARRAY_DELIMITER}{label}", row["key"],
                 {"key": row["key"], "record_id": record_id, **props})  # fmt: skip
     return ("RecordFact", row["key"])
@@ -191,7 +195,7 @@ def _record_owned(label: str, rel_type: str) -> Callable[[_Tables, dict[str, Any
 
 
 def _emit_records(tables: _Tables, row: dict[str, Any]) -> None:
-    props = {k: v for k, v in row["props"].items() if v is not None}
+    props = row["props"]
     tables.node("RegistryRecord", "RegistryRecord", row["record_id"], {"record_id": row["record_id"], **props})
     tables.merge_shared("Trial", row["trial_id"], {}, lambda p: p.update(
         {k: v for k, v in row["trial_props"].items() if v is not None}))  # fmt: skip
@@ -341,6 +345,7 @@ def bulk_import(
             "the graph already holds data: bulk import is for first loads; use `trialgraph load`, "
             "or `--bulk --replace` to replace the whole graph"
         )
+    server.stop_server(settings)  # the importer needs it stopped; parsing gets both cores meanwhile
     run_id = uuid.uuid4().hex
     report = LoadReport(run_id=run_id, source=loader.source, files=[str(p) for p in paths], batch_size=0)
     quarantine = _Quarantine(settings.quarantine_dir, loader.source, run_id)
@@ -348,28 +353,29 @@ def bulk_import(
     repeated: list[Staged] = []
     clock = time.monotonic()
     settings.home.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(prefix="bulk-", dir=settings.home) as folder:
-        tables = _Tables(Path(folder))
-        try:
-            for item in loader.stage(paths, load_run=run_id):
-                report.read += 1
-                if isinstance(item, Quarantined):
-                    report.rejected += 1
-                    quarantine.add(item, run_id)
-                elif item.record_id in seen:
-                    repeated.append(item)  # resolved by the transactional writer after the import
-                else:
-                    seen.add(item.record_id)
-                    _emit(tables, item)
-                    report.written += 1
-                if on_item is not None:
-                    on_item(report)
-        finally:
-            report.quarantine_file = quarantine.close()
-        node_files, rel_files = tables.finish()
-        server.stop_server(settings)
-        _run_importer(settings, node_files, rel_files)
-    server.start_server(settings)
+    try:
+        with tempfile.TemporaryDirectory(prefix="bulk-", dir=settings.home) as folder:
+            tables = _Tables(Path(folder))
+            try:
+                for item in loader.stage(paths, load_run=run_id):
+                    report.read += 1
+                    if isinstance(item, Quarantined):
+                        report.rejected += 1
+                        quarantine.add(item, run_id)
+                    elif item.record_id in seen:
+                        repeated.append(item)  # resolved by the transactional writer after the import
+                    else:
+                        seen.add(item.record_id)
+                        _emit(tables, item)
+                        report.written += 1
+                    if on_item is not None:
+                        on_item(report)
+            finally:
+                report.quarantine_file = quarantine.close()
+            node_files, rel_files = tables.finish()
+            _run_importer(settings, node_files, rel_files)
+    finally:
+        server.start_server(settings)  # also after a failure: leave the server as we found it
     with connect(settings) as driver:
         apply_schema(driver, database=settings.neo4j_database)
         for item in repeated:  # later duplicates: the writer keeps whichever version has precedence

@@ -15,7 +15,7 @@ from trialgraph.kg import cypher
 from trialgraph.kg.server import local_password
 from trialgraph.settings import Settings
 
-__all__ = ["apply_schema", "connect", "run_read", "run_write"]
+__all__ = ["apply_schema", "connect", "run_read"]
 
 log = logging.getLogger(__name__)
 
@@ -55,21 +55,6 @@ def run_read(
         raise GraphError(f"query refused: {e.message.splitlines()[0] if e.message else e.code}") from e
     except (Neo4jError, DriverError) as e:
         raise GraphError(f"query failed: {getattr(e, 'message', None) or e}") from e
-
-
-def run_write(
-    driver: neo4j.Driver, statement: str, parameters: Mapping[str, Any] | None = None, *, database: str = "neo4j"
-) -> list[dict[str, Any]]:
-    """Run one write statement in its own transaction (schema, bookkeeping; loads use the batched writer)."""
-
-    def work(tx: neo4j.ManagedTransaction) -> list[dict[str, Any]]:
-        return [record.data() for record in tx.run(statement, dict(parameters or {}))]
-
-    try:
-        with driver.session(database=database) as session:
-            return session.execute_write(work)
-    except (Neo4jError, DriverError) as e:
-        raise GraphError(f"write failed: {getattr(e, 'message', None) or e}") from e
 
 
 def apply_schema(driver: neo4j.Driver, *, database: str = "neo4j") -> int:

@@ -22,10 +22,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from trialgraph.errors import ConfigError, ServerError, SourceError
+from trialgraph.errors import ConfigError, ServerError
 from trialgraph.kg import server
 from trialgraph.kg.graph import apply_schema, connect, run_read
-from trialgraph.kg.writer import LoadReport, _Quarantine, _record_run, _write_batch
+from trialgraph.kg.writer import LoadReport, Quarantine, record_run, require_paths, write_batch
 from trialgraph.loaders.base import Loader, Quarantined, Staged
 from trialgraph.settings import Settings
 
@@ -336,9 +336,7 @@ def bulk_import(
     if not settings.uses_local_server:
         raise ConfigError("bulk import runs neo4j-admin on the local server; for NEO4J_URI use `trialgraph load`")
     paths = [Path(p) for p in paths]
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:
-        raise SourceError(f"no such file: {missing[0]}")
+    require_paths(paths)
     server.start_server(settings)
     if not replace and not _graph_is_empty(settings):
         raise ConfigError(
@@ -348,7 +346,7 @@ def bulk_import(
     server.stop_server(settings)  # the importer needs it stopped; parsing gets both cores meanwhile
     run_id = uuid.uuid4().hex
     report = LoadReport(run_id=run_id, source=loader.source, files=[str(p) for p in paths], batch_size=0)
-    quarantine = _Quarantine(settings.quarantine_dir, loader.source, run_id)
+    quarantine = Quarantine(settings.quarantine_dir, loader.source, run_id)
     seen: set[str] = set()
     repeated: list[Staged] = []
     clock = time.monotonic()
@@ -379,7 +377,7 @@ def bulk_import(
     with connect(settings) as driver:
         apply_schema(driver, database=settings.neo4j_database)
         for item in repeated:  # later duplicates: the writer keeps whichever version has precedence
-            written, unchanged, superseded = _write_batch(
+            written, unchanged, superseded = write_batch(
                 driver, loader, {item.record_id: item}, settings.neo4j_database
             )
             report.written += written
@@ -387,7 +385,7 @@ def bulk_import(
             report.superseded += superseded
         report.seconds = time.monotonic() - clock
         report.finished = datetime.now(UTC).isoformat(timespec="seconds")
-        _record_run(driver, report, "completed (bulk import)", settings.neo4j_database)
+        record_run(driver, report, "completed (bulk import)", settings.neo4j_database)
     return report
 
 

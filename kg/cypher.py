@@ -44,6 +44,6 @@ def named_queries() -> dict[str, str]:
     found: dict[str, str] = {}
     for entry in sorted(resources.files(f"{_PACKAGE}.queries").iterdir(), key=lambda p: p.name):
         if entry.name.endswith(".cypher"):
-            first = entry.read_text(encoding="utf-8").splitlines()[0] if entry.read_text(encoding="utf-8") else ""
-            found[entry.name.removesuffix(".cypher")] = first.lstrip("/ ").strip()
+            lines = entry.read_text(encoding="utf-8").splitlines()
+            found[entry.name.removesuffix(".cypher")] = lines[0].lstrip("/ ").strip() if lines else ""
     return found

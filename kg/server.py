@@ -199,7 +199,7 @@ def _port_in_use(port: int) -> bool:
     return False
 
 
-def _bolt_answers(port: int) -> bool:
+def _port_answers(port: int) -> bool:
     try:
         with socket.create_connection(("127.0.0.1", port), timeout=1):
             return True
@@ -293,7 +293,7 @@ def _start_server(settings: Settings) -> ServerStatus:
             _pid_file(settings).unlink(missing_ok=True)
             code = os.waitstatus_to_exitcode(status)
             raise ServerError(f"Neo4j exited during start (code {code}): {_last_log_line(settings)}")
-        if _bolt_answers(settings.bolt_port) and _bolt_answers(settings.http_port):
+        if _port_answers(settings.bolt_port) and _port_answers(settings.http_port):
             _check_password(settings)
             return server_status(settings)
         time.sleep(0.5)
@@ -353,7 +353,7 @@ def _is_alive(pid: int) -> bool:
 def server_status(settings: Settings) -> ServerStatus:
     pid = _our_pid(settings) if settings.uses_local_server else None
     return ServerStatus(
-        running=pid is not None and _bolt_answers(settings.bolt_port),
+        running=pid is not None and _port_answers(settings.bolt_port),
         pid=pid,
         bolt_uri=settings.bolt_uri,
         browser_url=settings.browser_url,

@@ -27,7 +27,7 @@ from trialgraph.errors import GraphError, SourceError
 from trialgraph.kg import cypher
 from trialgraph.loaders.base import Loader, Quarantined, Staged
 
-__all__ = ["LoadReport", "load"]
+__all__ = ["LoadReport", "Quarantine", "load", "record_run", "require_paths", "write_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class LoadReport:
         return {**asdict(self), "accepted": self.accepted}
 
 
-class _Quarantine:
+class Quarantine:
     """Append-only JSONL of rejected inputs, opened on the first rejection only."""
 
     def __init__(self, folder: Path, source: str, run_id: str) -> None:
@@ -80,7 +80,7 @@ class _Quarantine:
         return str(self.path)
 
 
-def _write_batch(driver: neo4j.Driver, loader: Loader, batch: dict[str, Staged], database: str) -> tuple[int, int, int]:
+def write_batch(driver: neo4j.Driver, loader: Loader, batch: dict[str, Staged], database: str) -> tuple[int, int, int]:
     """Write one batch in one transaction. Returns (written, unchanged, superseded)."""
 
     def work(tx: neo4j.ManagedTransaction) -> tuple[int, int, int]:
@@ -141,13 +141,11 @@ def load(
         GraphError: the database refused a batch (the batches before it stay committed).
     """
     paths = [Path(p) for p in paths]
-    missing = [str(p) for p in paths if not p.exists()]
-    if missing:  # before anything is written: a typo in the third path must not load the first two
-        raise SourceError(f"no such file: {missing[0]}")
+    require_paths(paths)
     run_id = uuid.uuid4().hex
     report = LoadReport(run_id=run_id, source=loader.source, files=[str(p) for p in paths], batch_size=batch_size)
-    quarantine = _Quarantine(quarantine_dir, loader.source, run_id)
-    _record_run(driver, report, "running", database)
+    quarantine = Quarantine(quarantine_dir, loader.source, run_id)
+    record_run(driver, report, "running", database)
     clock = datetime.now(UTC)
     pending: Future[tuple[int, int, int]] | None = None
     batch: dict[str, Staged] = {}
@@ -171,14 +169,14 @@ def load(
                     _add_to_batch(batch, item, report)
                     if len(batch) >= batch_size:
                         collect(pending)
-                        pending = pool.submit(_write_batch, driver, loader, batch, database)
+                        pending = pool.submit(write_batch, driver, loader, batch, database)
                         batch = {}
                 if on_item is not None:
                     on_item(report)
             collect(pending)
             pending = None
             if batch:
-                collect(pool.submit(_write_batch, driver, loader, batch, database))
+                collect(pool.submit(write_batch, driver, loader, batch, database))
     except (Neo4jError, DriverError) as e:
         _record_run_quietly(driver, report, "failed", database)
         raise GraphError(f"Neo4j refused a batch: {getattr(e, 'message', None) or e}") from e
@@ -189,8 +187,15 @@ def load(
         report.quarantine_file = quarantine.close()
     report.finished = datetime.now(UTC).isoformat(timespec="seconds")
     report.seconds = (datetime.now(UTC) - clock).total_seconds()
-    _record_run(driver, report, "completed", database)
+    record_run(driver, report, "completed", database)
     return report
+
+
+def require_paths(paths: list[Path]) -> None:
+    """Check every input exists before anything is written: a typo in the third path must not load the first two."""
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise SourceError(f"no such file: {missing[0]}")
 
 
 def _add_to_batch(batch: dict[str, Staged], item: Staged, report: LoadReport) -> None:
@@ -207,7 +212,7 @@ def _add_to_batch(batch: dict[str, Staged], item: Staged, report: LoadReport) ->
         report.superseded += 1
 
 
-def _record_run(driver: neo4j.Driver, report: LoadReport, status: str, database: str) -> None:
+def record_run(driver: neo4j.Driver, report: LoadReport, status: str, database: str) -> None:
     props = {k: v for k, v in report.as_dict().items() if k != "run_id"}
     props.update(status=status, software_version=__version__)
     try:
@@ -222,6 +227,6 @@ def _record_run(driver: neo4j.Driver, report: LoadReport, status: str, database:
 def _record_run_quietly(driver: neo4j.Driver, report: LoadReport, status: str, database: str) -> None:
     """Best effort while another error is already on its way to the user."""
     try:
-        _record_run(driver, report, status, database)
+        record_run(driver, report, status, database)
     except GraphError:
         log.warning("could not mark load run %s as %s", report.run_id, status)

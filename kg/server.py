@@ -23,6 +23,7 @@ from importlib import resources
 from pathlib import Path
 
 from trialgraph.errors import ConfigError, ServerError
+from trialgraph.kg import browser
 from trialgraph.settings import Settings
 
 __all__ = ["ServerStatus", "local_password", "provision", "server_logs", "server_status", "start_server", "stop_server"]
@@ -54,6 +55,8 @@ def _paths(settings: Settings) -> dict[str, Path]:
         "logs": root / "logs",
         "run": root / "run",
         "maven": root / "maven",
+        "browser": root / "browser",  # the neo4j-browser jar with TrialGraph's guide and style (kg/browser)
+        "browser_dist": root / "browser-dist",  # the jar as Maven fetched it, kept off the classpath
     }
 
 
@@ -161,6 +164,11 @@ def _write_conf(settings: Settings) -> Path:
         "dbms.security.procedures.unrestricted": "apoc.meta.stats",  # reads the count store for `stats`
         "dbms.security.allow_csv_import_from_file_urls": "false",
         "dbms.usage_report.enabled": "false",
+        # Neo4j Browser: apply TrialGraph's style and open its guide on connect; both are served from
+        # Browser's own origin (see trialgraph.kg.browser), which must be allow-listed by name.
+        "browser.post_connect_cmd": browser.post_connect_command(settings.http_port),
+        "browser.remote_content_hostname_whitelist": "127.0.0.1,localhost",
+        "client.allow_telemetry": "false",
     }
     path = paths["conf"] / "neo4j.conf"
     path.write_text(
@@ -168,6 +176,17 @@ def _write_conf(settings: Settings) -> Path:
         + "".join(f"{k}={v}\n" for k, v in conf.items())
     )
     return path
+
+
+def _install_browser(paths: dict[str, Path], lib: Path) -> Path:
+    """Swap the Maven-fetched neo4j-browser jar for one that also serves TrialGraph's guide and style."""
+    paths["browser_dist"].mkdir(parents=True, exist_ok=True)
+    for jar in lib.glob("neo4j-browser-*.jar"):
+        shutil.move(str(jar), paths["browser_dist"] / jar.name)
+    originals = sorted(paths["browser_dist"].glob("neo4j-browser-*.jar"))
+    if not originals:
+        raise ServerError(f"the neo4j-browser jar is missing from {paths['browser_dist']}; delete {lib} to fetch again")
+    return browser.build_browser_jar(originals[-1], paths["browser"])
 
 
 def _pid_file(settings: Settings) -> Path:
@@ -247,9 +266,10 @@ def _start_server(settings: Settings) -> ServerStatus:
     lib = provision(settings)
     conf = _write_conf(settings)
     paths = _paths(settings)
+    _install_browser(paths, lib)
     env = {**os.environ, "NEO4J_HOME": str(paths["root"]), "NEO4J_CONF": str(paths["conf"])}
     # Like the neo4j launcher script: plugins are on the classpath too, so their extension factories load.
-    classpath = f"{lib}/*:{paths['plugins']}/*"
+    classpath = f"{lib}/*:{paths['browser']}/*:{paths['plugins']}/*"
     first_start = not (paths["data"] / "databases" / "system").exists()
     if first_start:
         password = local_password(settings, create=True)

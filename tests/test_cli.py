@@ -102,3 +102,21 @@ def test_bulk_refuses_a_graph_that_holds_data(graph: neo4j.Driver) -> None:
     code, out = _invoke("load", "ctgov", str(shared("ctgov/v2/studies")), "--bulk")
     assert code == 1 and "first loads" in out and "Traceback" not in out
     assert graph.execute_query("MATCH (t:Trial) RETURN count(t) AS n").records[0]["n"] == 8
+
+
+def test_browse_prints_the_browser_address_and_login(neo4j_server) -> None:  # type: ignore[no-untyped-def]
+    from trialgraph.kg import server
+
+    code, out = _invoke("browse")
+    assert code == 0, out
+    flat = " ".join(out.split())
+    assert (
+        f"http://127.0.0.1:{neo4j_server.http_port}/browser/?connectURL=neo4j://127.0.0.1:{neo4j_server.bolt_port}"
+        in flat
+    )
+    assert f"password in {neo4j_server.password_file}" in flat
+    assert server.local_password(neo4j_server) not in flat  # only on request
+    assert "/browser/trialgraph/guide.html" in flat
+
+    code, out = _invoke("browse", "--show-password")
+    assert code == 0 and server.local_password(neo4j_server) in out

@@ -16,7 +16,7 @@ from rich.table import Table
 from trialgraph import demo as demo_module
 from trialgraph.api import TrialGraph
 from trialgraph.errors import TrialGraphError
-from trialgraph.kg import cypher, server
+from trialgraph.kg import browser, cypher, server
 from trialgraph.kg.bulk import bulk_import
 from trialgraph.kg.writer import LoadReport
 from trialgraph.loaders.base import discover
@@ -131,6 +131,35 @@ def server_logs(lines: Annotated[int, typer.Option("-n", help="How many lines.")
         console.print(line, markup=False, highlight=False)
 
 
+@app.command("browse")
+def browse_command(
+    open_page: Annotated[bool, typer.Option("--open", help="Also open the page in the default web browser.")] = False,
+    show_password: Annotated[bool, typer.Option("--show-password", help="Print the password itself.")] = False,
+) -> None:
+    """Start the local server if needed and print Neo4j Browser's address and login; the guide opens on connect."""
+    settings = _settings()
+    if not settings.uses_local_server:
+        console.print(f"TrialGraph uses {settings.neo4j_uri} (NEO4J_URI): open that server's Browser and log in as ")
+        console.print(f"{settings.neo4j_user}; the guide is served by servers `trialgraph server start` runs.")
+        return
+    try:
+        with console.status("starting Neo4j…"):
+            status = server.start_server(settings)
+        password = server.local_password(settings) if show_password else None
+    except TrialGraphError as e:
+        _fail(e)
+    url = f"{status.browser_url}?connectURL={status.bolt_uri.replace('bolt://', 'neo4j://')}"
+    console.print(f"Neo4j Browser: {url}", soft_wrap=True)
+    where = "NEO4J_PASSWORD" if settings.neo4j_password is not None else str(settings.password_file)
+    console.print(f"login: user {settings.neo4j_user}, password {password or f'in {where}'}", soft_wrap=True)
+    guide = f"{status.browser_url}{browser.GUIDE_PATH}"
+    console.print(f"TrialGraph's guide opens when you connect; to reopen it: :guide {guide}", soft_wrap=True)
+    if open_page:
+        import webbrowser
+
+        webbrowser.open(url)
+
+
 # ---------------------------------------------------------------- load / stats / query
 def _report_table(report: LoadReport) -> Table:
     table = Table(title=f"load {report.source} ({report.seconds:.1f} s, batch {report.batch_size})")
@@ -239,10 +268,7 @@ def query_command(
         name, sep, raw = item.partition("=")
         if not sep:
             _fail(TrialGraphError(f"--param expects NAME=VALUE, got {item!r}"))
-        try:
-            parameters[name] = json.loads(raw)
-        except json.JSONDecodeError:
-            parameters[name] = raw
+        parameters[name] = cypher.parse_value(raw)
     try:
         with TrialGraph.connect() as tg:
             rows = tg.query(statement, **parameters)
@@ -275,9 +301,10 @@ def demo_command(
                     _print_rows(rows, name.replace("_", " "))
             for question in demo_module.QUESTIONS:
                 console.rule(question.text)
-                console.print(cypher.load(f"queries/{question.query}"), markup=False, highlight=False)
+                console.print(cypher.describe(question.query).body, markup=False, highlight=False)
                 _print_rows(tg.query(question.query, **question.parameters))
     except TrialGraphError as e:
         _fail(e)
     login = "password: NEO4J_PASSWORD" if settings.neo4j_password else f"password in {settings.password_file}"
     console.print(f"\nExplore the graph in Neo4j Browser: {settings.browser_url} (user {settings.neo4j_user}, {login})")
+    console.print("TrialGraph's guide opens when you connect; `trialgraph browse` prints this again.")

@@ -31,8 +31,8 @@ QUESTIONS: tuple[Question, ...] = (
     Question("Which trials stopped early, and why?", "stopped_trials_with_reason", {"limit": 5}),
     Question(
         "Which trials did NLM index under 'Neoplasms' (or a narrower term)?",
-        "trials_for_mesh_term",
-        {"term": "Neoplasms", "limit": 5},
+        "trials_for_condition",
+        {"condition": "Neoplasms", "limit": 5},
     ),
     Question(
         "Which serious adverse events were reported in the most trials?", "most_common_adverse_events", {"limit": 5}

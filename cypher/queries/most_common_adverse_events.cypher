@@ -1,4 +1,8 @@
-// Serious adverse event terms reported in the most trials, with the organ system and total affected.
+// title: Serious adverse events reported in the most trials
+// purpose: Serious adverse event terms from posted results, by the number of trials reporting them,
+//   with organ system and participants affected summed over groups.
+// param: limit integer  rows to return (default 10)
+// example: trialgraph query most_common_adverse_events
 MATCH (r:RegistryRecord)-[:HAS_ADVERSE_EVENT]->(e:AdverseEvent {kind: 'SERIOUS'})
 WHERE e.affected > 0
 RETURN e.term AS term, e.organ_system AS organ_system, count(DISTINCT r) AS trials, sum(e.affected) AS affected

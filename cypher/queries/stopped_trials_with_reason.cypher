@@ -1,4 +1,7 @@
-// Terminated, withdrawn or suspended trials and why they stopped, as the registry states it.
+// title: Stopped trials and why
+// purpose: Terminated, withdrawn or suspended trials with the reason the registry states, as written.
+// param: limit integer  rows to return (default 25)
+// example: trialgraph query stopped_trials_with_reason
 MATCH (r:RegistryRecord)-[:RECORD_OF]->(t:Trial)
 WHERE r.why_stopped IS NOT NULL
 RETURN t.trial_id AS nct_id, r.overall_status AS status, r.why_stopped AS why_stopped

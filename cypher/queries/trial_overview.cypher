@@ -1,4 +1,7 @@
-// One trial at a glance: $nct_id → status, phase, sponsors, conditions, arms with their interventions.
+// title: One trial at a glance
+// purpose: Status, phase, lead sponsor, conditions and arms with their interventions of one trial.
+// param: nct_id string  trial id, e.g. "NCT00636688"
+// example: trialgraph query trial_overview -p nct_id=NCT00636688
 MATCH (t:Trial {trial_id: $nct_id})<-[:RECORD_OF]-(r:RegistryRecord)
 OPTIONAL MATCH (r)-[:SPONSORED_BY {role: 'LEAD'}]->(lead:Organization)
 OPTIONAL MATCH (r)-[:STUDIES_CONDITION]->(c:Condition)

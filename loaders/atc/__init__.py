@@ -1,0 +1,1 @@
+"""WHO ATC classification with DDDs → concept records (``trialgraph load atc``)."""

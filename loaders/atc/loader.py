@@ -1,0 +1,68 @@
+"""The ``atc`` vocabulary source: WHO ATC/DDD CSV exports (plus the optional combination-DDD export).
+
+Both exports are ``.csv``, so the file's role is told by its header (a ``ddd_comb`` column marks the
+combinations table). Combination DDDs are attached to the codes of the ATC/DDD export with the same
+date in its file name, because a combination table describes the codes of its own release.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from trialgraph.loaders.atc.parse import Combinations, parse_atc, read_combinations, version_from_name
+from trialgraph.loaders.concepts.record import Rejected
+from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+from trialgraph.loaders.obo.loader import iter_inputs, require_existing
+
+__all__ = ["AtcSource", "file_role"]
+
+_SUFFIXES = {".csv": "csv"}
+# A column found only in one export → that file's role; checked in this order.
+_ROLE_BY_COLUMN = {"ddd_comb": "combinations", "atc_code": "ddd"}
+
+
+def file_role(path: Path) -> str | None:
+    """``"ddd"`` or ``"combinations"`` from the CSV header; None when the file is neither export."""
+    try:
+        with path.open(newline="", encoding="utf-8-sig") as handle:
+            header = {column.strip() for column in next(csv.reader(handle), [])}
+    except (OSError, UnicodeDecodeError, csv.Error):
+        return None
+    return next((role for column, role in _ROLE_BY_COLUMN.items() if column in header), None)
+
+
+@VOCABULARIES.register("atc")
+class AtcSource:
+    """WHO ATC codes with their DDDs; version = the date in the export's file name."""
+
+    name = "atc"
+
+    def parse(self, paths: Iterable[Path]) -> Iterator[VocabularyItem]:
+        return _parse(require_existing(paths))
+
+
+def _parse(paths: list[Path]) -> Iterator[VocabularyItem]:
+    exports: list[Path] = []
+    combinations: dict[str | None, Combinations] = {}
+    for item in iter_inputs(paths, _SUFFIXES):
+        if isinstance(item, Rejected):
+            yield item
+            continue
+        path = item[0]
+        role = file_role(path)
+        if role == "ddd":
+            exports.append(path)
+        elif role == "combinations":
+            found, rejected = read_combinations(path)
+            yield from rejected
+            for code, properties in found.items():
+                combinations.setdefault(version_from_name(path), {}).setdefault(code, []).extend(properties)
+        else:
+            yield Rejected(path.name, "not a WHO ATC/DDD export: no atc_code column in the header")
+    versions = {version_from_name(path) for path in exports}
+    for version in sorted(set(combinations) - versions, key=str):
+        yield Rejected(f"combinations {version}", "combination DDDs without an ATC/DDD export of the same date")
+    for path in exports:
+        yield from parse_atc(path, combinations.get(version_from_name(path)))

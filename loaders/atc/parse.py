@@ -1,0 +1,178 @@
+"""WHO ATC/DDD CSV exports → one ConceptRecord per distinct ATC code.
+
+The export has one row per (code, DDD, unit, route) combination, so a drug with an oral and a
+parenteral DDD appears twice: rows are grouped by code and every DDD becomes a ``("ddd", "0.8 g O")``
+property. The hierarchy is implicit in the code (``A10BA02`` → ``A10BA`` → ``A10B`` → ``A10`` → ``A``),
+so ``broader`` is the code one level up, checked against the codes actually present. The file is a few
+hundred kB: it is grouped in memory, since parents can only be checked once all codes are known.
+"""
+
+from __future__ import annotations
+
+import csv
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from trialgraph.loaders.concepts.record import ConceptRecord, Rejected, curie
+from trialgraph.loaders.concepts.source import VocabularyItem
+from trialgraph.loaders.obo.obo import one_line
+
+__all__ = [
+    "COMBINATION_COLUMNS",
+    "DDD_COLUMNS",
+    "atc_level",
+    "parent_code",
+    "parse_atc",
+    "read_combinations",
+    "version_from_name",
+]
+
+DDD_COLUMNS = ("atc_code", "atc_name", "ddd", "uom", "adm_r", "note")
+COMBINATION_COLUMNS = ("atc_code", "brand_name", "dosage_form", "ingredients", "ddd_comb")
+MISSING = "NA"
+
+# Code length → ATC level (1 anatomical main group ... 5 chemical substance).
+_LEVEL_BY_LENGTH = {1: 1, 3: 2, 4: 3, 5: 4, 7: 5}
+_LENGTH_BY_LEVEL = {level: length for length, level in _LEVEL_BY_LENGTH.items()}
+_CODE = re.compile(r"^[A-Z](?:\d\d(?:[A-Z](?:[A-Z](?:\d\d)?)?)?)?$")
+_DATE_IN_NAME = re.compile(r"(\d{4}-\d{2}-\d{2})")
+
+Combinations = dict[str, list[tuple[str, str]]]  # ATC code → ("ddd_combination", "...") properties
+
+
+def atc_level(code: str) -> int | None:
+    """1..5 for a well-formed ATC code, None otherwise."""
+    return _LEVEL_BY_LENGTH.get(len(code)) if _CODE.match(code) else None
+
+
+def parent_code(code: str) -> str | None:
+    """The code one level up (``A10BA02`` → ``A10BA``); None for a level-1 group or a malformed code."""
+    level = atc_level(code)
+    return code[: _LENGTH_BY_LEVEL[level - 1]] if level and level > 1 else None
+
+
+def version_from_name(path: Path) -> str | None:
+    """The WHO export carries no version column: the scrape date in the file name is the version."""
+    match = _DATE_IN_NAME.search(path.name)
+    return match.group(1) if match else None
+
+
+@dataclass(slots=True)
+class _Code:
+    name: str | None
+    line: int
+    properties: list[tuple[str, str]] = field(default_factory=list)
+
+
+def _value(row: dict[str, str], column: str) -> str | None:
+    value = (row.get(column) or "").strip()
+    return None if not value or value == MISSING else value
+
+
+def _ddd(row: dict[str, str]) -> tuple[str, str] | str | None:
+    """The DDD property of a row, None when the row has no DDD, or a reason when its DDD fields are inconsistent."""
+    amount, unit, route = _value(row, "ddd"), _value(row, "uom"), _value(row, "adm_r")
+    if amount is None:
+        return f"unit/route ({unit} {route}) without a DDD value: shifted columns?" if unit or route else None
+    return ("ddd", " ".join(part for part in (amount, unit, route) if part))
+
+
+def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]] | Rejected]:
+    """(line, row) per data row; a row with the wrong number of fields is rejected alone."""
+    name = path.name
+    with path.open(newline="", encoding="utf-8-sig") as handle:
+        reader = csv.reader(handle)
+        header = [column.strip() for column in next(reader, [])]
+        missing = [column for column in columns[:2] if column not in header]
+        if missing:
+            yield Rejected(f"{name}:1", f"header lacks column(s) {', '.join(missing)}")
+            return
+        for row in reader:
+            if not any(cell.strip() for cell in row):
+                continue
+            if len(row) != len(header):
+                yield Rejected(f"{name}:{reader.line_num}", f"expected {len(header)} fields, got {len(row)}")
+                continue
+            yield reader.line_num, dict(zip(header, row, strict=True))
+
+
+def read_combinations(path: Path) -> tuple[Combinations, list[Rejected]]:
+    """DDDs of combination products (unit doses) per ATC code, to be attached to that code's concept."""
+    found: Combinations = {}
+    rejected: list[Rejected] = []
+    try:
+        for item in _rows(path, COMBINATION_COLUMNS):
+            if isinstance(item, Rejected):
+                rejected.append(item)
+                continue
+            line, row = item
+            code = (row.get("atc_code") or "").strip()
+            if atc_level(code) is None:
+                rejected.append(Rejected(f"{path.name}:{line}", f"malformed ATC code {code!r}"))
+                continue
+            text = " | ".join(_value(row, column) or "" for column in COMBINATION_COLUMNS[1:])
+            found.setdefault(code, []).append(("ddd_combination", text))
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        rejected.append(Rejected(path.name, f"unreadable file: {one_line(exc)}"))
+    return found, rejected
+
+
+def parse_atc(path: Path, combinations: Combinations | None = None) -> Iterator[VocabularyItem]:
+    """Yield a ConceptRecord per distinct code, in file order, then rejections for dangling links.
+
+    A code whose parent is missing from the file still loads (without ``broader``) and the missing
+    parent is reported; combination DDDs for codes that are not in the file are reported too.
+    """
+    name = path.name
+    codes: dict[str, _Code] = {}
+    try:
+        for item in _rows(path, DDD_COLUMNS):
+            if isinstance(item, Rejected):
+                yield item
+                continue
+            yield from _add_row(codes, *item, name)
+    except (OSError, UnicodeDecodeError, csv.Error) as exc:
+        yield Rejected(name, f"unreadable file: {one_line(exc)}")
+    version = version_from_name(path)
+    for code, entry in codes.items():
+        origin = f"{name}:{entry.line}"
+        parent = parent_code(code)
+        if parent is not None and parent not in codes:
+            yield Rejected(origin, f"parent ATC code {parent} of {code} is not in the file", curie("ATC", code))
+            parent = None
+        extra = (combinations or {}).get(code, [])
+        yield ConceptRecord(
+            curie=curie("ATC", code),
+            vocabulary="ATC",
+            version=version,
+            name=entry.name,
+            kind=f"ATC level {atc_level(code)}",
+            broader=(curie("ATC", parent),) if parent else (),
+            properties=tuple(dict.fromkeys([*entry.properties, *extra])),
+            origin=origin,
+        )
+    for code in sorted(set(combinations or {}) - set(codes)):
+        yield Rejected(name, f"combination DDDs for ATC code {code}, which is not in the file", curie("ATC", code))
+
+
+def _add_row(codes: dict[str, _Code], line: int, row: dict[str, str], name: str) -> Iterator[Rejected]:
+    """Fold one CSV row into its code's entry; inconsistent rows are rejected, the code itself still loads."""
+    origin = f"{name}:{line}"
+    code = (row.get("atc_code") or "").strip()
+    if atc_level(code) is None:
+        yield Rejected(origin, f"malformed ATC code {code!r}")
+        return
+    label = _value(row, "atc_name")
+    entry = codes.setdefault(code, _Code(label, line))
+    if label and entry.name and label != entry.name:
+        yield Rejected(origin, f"name {label!r} differs from {entry.name!r} on line {entry.line}", curie("ATC", code))
+    ddd = _ddd(row)
+    if isinstance(ddd, str):  # the row's fields cannot be trusted: its note is dropped with its DDD
+        yield Rejected(origin, f"DDD of {code}: {ddd}", curie("ATC", code))
+        return
+    if ddd is not None:
+        entry.properties.append(ddd)
+    if note := _value(row, "note"):
+        entry.properties.append(("ddd_note", note))

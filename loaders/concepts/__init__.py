@@ -1,0 +1,1 @@
+"""Vocabulary concepts (MeSH, OBO/OWL ontologies, ATC) and cross-vocabulary mappings, as typed records."""

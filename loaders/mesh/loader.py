@@ -1,0 +1,68 @@
+"""The ``mesh`` vocabulary source: MeSH files and folders → concept records, whichever format NLM shipped.
+
+NLM publishes MeSH as RDF (``mesh2022.nt``) and as XML (``desc2022.xml``, ``supp2022.xml``, ``qual2022.xml``);
+a user holds either, often both. The format is told by the file name, and one table maps each name
+ending to its parser, so a new format is one line here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from pathlib import Path
+
+from trialgraph.errors import SourceError
+from trialgraph.loaders.concepts.record import ConceptRecord, Rejected
+from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+from trialgraph.loaders.mesh.common import MeshStats
+from trialgraph.loaders.mesh.rdf import parse_ntriples
+from trialgraph.loaders.mesh.xml import parse_xml
+
+__all__ = ["PARSERS", "MeshSource", "parser_for"]
+
+_Parser = Callable[[Path, MeshStats], Iterator[ConceptRecord | Rejected]]
+
+# Longest endings first: the first one a file name ends with decides its parser.
+PARSERS: dict[str, _Parser] = {
+    ".nt.gz": parse_ntriples,
+    ".xml.gz": parse_xml,
+    ".nt": parse_ntriples,
+    ".xml": parse_xml,
+}
+
+
+def parser_for(path: Path) -> _Parser | None:
+    name = path.name.lower()
+    return next((parser for ending, parser in PARSERS.items() if name.endswith(ending)), None)
+
+
+@VOCABULARIES.register("mesh")
+class MeshSource:
+    """Parses MeSH files; ``stats`` accumulates over every ``parse`` call for the caller's report."""
+
+    name = "mesh"
+
+    def __init__(self) -> None:
+        self.stats = MeshStats()
+
+    def parse(self, paths: Iterable[Path]) -> Iterator[VocabularyItem]:
+        """Files are parsed as named; a folder contributes its MeSH files (not recursively), sorted by name.
+
+        Raises:
+            SourceError: a path does not exist, or a named file is not a MeSH format (a typo must stop the run).
+        """
+        for path in _files(paths):
+            parser = parser_for(path)
+            if parser is None:
+                raise SourceError(f"not a MeSH file (expected {', '.join(PARSERS)}): {path}")
+            yield from parser(path, self.stats)
+
+
+def _files(paths: Iterable[Path]) -> Iterator[Path]:
+    for raw in paths:
+        path = Path(raw)
+        if not path.exists():
+            raise SourceError(f"no such file or folder: {path}")
+        if path.is_dir():
+            yield from sorted(child for child in path.iterdir() if child.is_file() and parser_for(child) is not None)
+        else:
+            yield path

@@ -1,0 +1,18 @@
+"""Trial ↔ publication links: registry ids in citations, MEDLINE DataBank accessions, IntoValue tables."""
+
+from trialgraph.loaders.publinks.record import Rejected, TrialPublicationLink
+from trialgraph.loaders.publinks.trial_ids import (
+    TrialIdMatch,
+    canonical_trial_id,
+    find_trial_ids,
+    links_from_publication,
+)
+
+__all__ = [
+    "Rejected",
+    "TrialIdMatch",
+    "TrialPublicationLink",
+    "canonical_trial_id",
+    "find_trial_ids",
+    "links_from_publication",
+]

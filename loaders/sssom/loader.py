@@ -1,0 +1,24 @@
+"""The ``sssom`` vocabulary source: SSSOM mapping tables (``.sssom.tsv``, ``.sssom.tsv.gz``) → MappingRecords."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+from trialgraph.loaders.obo.loader import Parser, parse_paths
+from trialgraph.loaders.sssom.parse import parse_sssom
+
+__all__ = ["SssomSource"]
+
+_PARSERS: dict[str, Parser] = {".sssom.tsv": parse_sssom, ".sssom.tsv.gz": parse_sssom}
+
+
+@VOCABULARIES.register("sssom")
+class SssomSource:
+    """SSSOM mapping sets; the ``#`` YAML header names the set each row belongs to."""
+
+    name = "sssom"
+
+    def parse(self, paths: Iterable[Path]) -> Iterator[VocabularyItem]:
+        return parse_paths(paths, _PARSERS)

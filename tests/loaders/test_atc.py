@@ -1,0 +1,120 @@
+"""ATC parser: codes per level, parents and DDDs checked against the WHO export read with the csv module."""
+
+from __future__ import annotations
+
+import csv
+from collections import Counter, defaultdict
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from tests.data import REPO_ROOT, shared
+from trialgraph.errors import SourceError
+from trialgraph.loaders.atc.loader import AtcSource
+from trialgraph.loaders.atc.parse import parse_atc
+from trialgraph.loaders.concepts.record import ConceptRecord, Rejected
+from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "ontology"
+DDD = "ontologies/atc/WHO_ATC-DDD_2026-04-25.csv"
+COMBINATIONS = "ontologies/atc/WHO_ATC-DDD-combinations_2026-04-25.csv"
+
+
+@cache
+def _parsed() -> tuple[VocabularyItem, ...]:
+    return tuple(parse_atc(shared(DDD)))
+
+
+def _concepts(items: tuple[VocabularyItem, ...] | list[VocabularyItem]) -> dict[str, ConceptRecord]:
+    return {item.curie: item for item in items if isinstance(item, ConceptRecord)}
+
+
+@cache
+def _rows(relative: str) -> tuple[dict[str, str], ...]:
+    with shared(relative).open(newline="", encoding="utf-8") as handle:
+        return tuple(csv.DictReader(handle))
+
+
+def test_one_concept_per_distinct_code_with_its_level() -> None:
+    codes = {row["atc_code"] for row in _rows(DDD)}
+    concepts = _concepts(_parsed())
+    assert set(concepts) == {f"ATC:{code}" for code in codes}
+    by_length = Counter(len(code) for code in codes)
+    expected = {f"ATC level {level}": by_length[length] for length, level in {1: 1, 3: 2, 4: 3, 5: 4, 7: 5}.items()}
+    assert Counter(c.kind for c in concepts.values()) == expected
+    assert list(expected.values()) == [14, 94, 271, 939, 5_678]  # PROVENANCE.md
+
+
+def test_parents_are_the_code_one_level_up() -> None:
+    concepts = _concepts(_parsed())
+    assert concepts["ATC:A10BA02"].broader == ("ATC:A10BA",)
+    assert concepts["ATC:A10BA"].broader == ("ATC:A10B",)
+    assert concepts["ATC:A10B"].broader == ("ATC:A10",)
+    assert concepts["ATC:A10"].broader == ("ATC:A",)
+    assert concepts["ATC:A"].broader == ()
+    assert {c.version for c in concepts.values()} == {"2026-04-25"}
+    assert all(c.broader for c in concepts.values() if c.kind != "ATC level 1")
+
+
+def test_every_ddd_row_is_a_property() -> None:
+    rows_by_code: dict[str, list[dict[str, str]]] = defaultdict(list)
+    for row in _rows(DDD):
+        rows_by_code[row["atc_code"]].append(row)
+    concepts = _concepts(_parsed())
+    multi = sorted(code for code, rows in rows_by_code.items() if sum(r["ddd"] != "NA" for r in rows) > 1)
+    assert multi
+    for code in [*multi[:20], "A02BA01"]:
+        expected = [
+            " ".join(p for p in (r["ddd"], r["uom"], r["adm_r"]) if p != "NA")
+            for r in rows_by_code[code]
+            if r["ddd"] != "NA"
+        ]
+        assert [v for k, v in concepts[f"ATC:{code}"].properties if k == "ddd"] == expected
+    assert [v for k, v in concepts["ATC:A02BA01"].properties if k == "ddd"] == ["0.8 g O", "0.8 g P"]
+    assert concepts["ATC:A02BA01"].name == "cimetidine"
+
+
+def test_the_shifted_edoxaban_row_is_quarantined_and_the_code_still_loads() -> None:
+    row = next(r for r in _rows(DDD) if r["atc_code"] == "B01AF03")
+    assert (row["ddd"], row["uom"], row["adm_r"]) == ("NA", "60", "mg")  # the source's own column shift
+    rejected = [i for i in _parsed() if isinstance(i, Rejected)]
+    assert [r.record_id for r in rejected] == ["ATC:B01AF03"]
+    assert _concepts(_parsed())["ATC:B01AF03"].properties == ()
+
+
+def test_combination_ddds_attach_to_their_code() -> None:
+    items = list(AtcSource().parse([shared(DDD).parent]))
+    concepts = _concepts(items)
+    combos = Counter(row["atc_code"] for row in _rows(COMBINATIONS))
+    for code, count in combos.items():
+        assert sum(k == "ddd_combination" for k, _ in concepts[f"ATC:{code}"].properties) == count, code
+    assert len(concepts) == len({row["atc_code"] for row in _rows(DDD)})
+
+
+def test_fixture_unknown_parents_and_bad_rows_are_rejected_while_the_rest_loads() -> None:
+    items = list(AtcSource().parse([FIXTURES]))
+    concepts = _concepts(items)
+    reasons = {(r.origin, r.reason) for r in items if isinstance(r, Rejected)}
+    assert set(concepts) == {
+        f"ATC:{c}" for c in ("A", "A02", "A02B", "A02BA", "A02BA01", "A02BA02", "B01AF03", "C09", "C09AA02")
+    }
+    assert concepts["ATC:C09AA02"].broader == ()
+    assert ("WHO_ATC-DDD_2020-01-01.csv:11", "parent ATC code C09AA of C09AA02 is not in the file") in reasons
+    assert ("WHO_ATC-DDD_2020-01-01.csv:12", "expected 6 fields, got 7") in reasons
+    assert ("WHO_ATC-DDD_2020-01-01.csv:13", "malformed ATC code 'A2'") in reasons
+    assert any("Z99ZZ99" in reason for _, reason in reasons)
+    assert ("ddd_note", 'Refers to "ranitidine" base') in concepts["ATC:A02BA02"].properties
+    assert ("ddd_combination", "Brand | tab | cimetidine 0.2 g/other 1 mg | 4 UD (=4 tab)") in concepts[
+        "ATC:A02BA01"
+    ].properties
+
+
+def test_source_is_registered_and_a_missing_path_is_a_source_error(tmp_path: Path) -> None:
+    assert isinstance(VOCABULARIES.create("atc"), AtcSource)
+    with pytest.raises(SourceError):
+        AtcSource().parse([tmp_path / "absent.csv"])
+    foreign = tmp_path / "other.csv"
+    foreign.write_text("a,b\n1,2\n")
+    [item] = AtcSource().parse([foreign])
+    assert isinstance(item, Rejected) and "not a WHO ATC/DDD export" in item.reason

@@ -1,0 +1,135 @@
+"""SSSOM parser: row counts, predicates and justifications checked against the files read with csv."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import re
+from functools import cache
+from pathlib import Path
+
+import pytest
+
+from tests.data import REPO_ROOT, shared
+from trialgraph.errors import SourceError
+from trialgraph.loaders.concepts.record import MappingRecord, Rejected, curie
+from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+from trialgraph.loaders.sssom.loader import SssomSource
+from trialgraph.loaders.sssom.parse import parse_sssom, read_metadata
+
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "ontology"
+SSSOM = "ontologies/mondo/sssom"
+# Row counts stated in ontologies/PROVENANCE.md.
+PROVENANCE_COUNTS = {
+    "mondo_exactmatch_mesh.sssom.tsv": 8_181,
+    "mondo_exactmatch_doid.sssom.tsv": 11_966,
+    "mondo_exactmatch_ncit.sssom.tsv": 7_304,
+    "mondo_exactmatch_icd10cm.sssom.tsv": 2_038,
+    "mondo_exactmatch_icd11.foundation.sssom.tsv": 4_633,
+    "mondo_exactmatch_omim.sssom.tsv": 10_045,
+    "mondo_exactmatch_orphanet.sssom.tsv": 9_785,
+    "mondo_exactmatch_efo.sssom.tsv": 2_399,
+    "mondo_exactmatch_umls.sssom.tsv.gz": 21_660,
+    "mondo_hasdbxref_mesh.sssom.tsv": 8_211,
+    "mondo_broadmatch_mesh.sssom.tsv": 2,
+    "mondo_narrowmatch_mesh.sssom.tsv": 1,
+    "mondo_relatedmatch_mesh.sssom.tsv": 11,
+}
+
+
+@cache
+def _parsed(name: str) -> tuple[VocabularyItem, ...]:
+    return tuple(parse_sssom(shared(f"{SSSOM}/{name}")))
+
+
+def _csv_rows(name: str) -> list[dict[str, str]]:
+    path = shared(f"{SSSOM}/{name}")
+    with gzip.open(path, "rt", encoding="utf-8") if name.endswith(".gz") else path.open(encoding="utf-8") as handle:
+        return list(csv.DictReader((line for line in handle if not line.startswith("#")), delimiter="\t"))
+
+
+def _normal(value: str) -> str:
+    return curie(*value.split(":", 1))
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", sorted(PROVENANCE_COUNTS))
+def test_one_mapping_per_row(name: str) -> None:
+    mappings = [item for item in _parsed(name) if isinstance(item, MappingRecord)]
+    assert len(mappings) == len(_csv_rows(name)) == PROVENANCE_COUNTS[name]
+    assert not [item for item in _parsed(name) if isinstance(item, Rejected)]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(
+    "name", ["mondo_exactmatch_doid.sssom.tsv", "mondo_hasdbxref_mesh.sssom.tsv", "mondo_exactmatch_umls.sssom.tsv.gz"]
+)
+def test_rows_keep_predicate_justification_and_labels(name: str) -> None:
+    mappings = [item for item in _parsed(name) if isinstance(item, MappingRecord)]
+    for row, mapping in list(zip(_csv_rows(name), mappings, strict=True))[:: max(1, len(mappings) // 50)]:
+        assert (mapping.subject, mapping.predicate, mapping.object) == (
+            _normal(row["subject_id"]),
+            row["predicate_id"],
+            _normal(row["object_id"]),
+        )
+        assert mapping.justification == row["mapping_justification"]
+        assert mapping.subject_label == (row["subject_label"] or None)
+        assert mapping.object_label == (row.get("object_label") or None)
+
+
+def test_metadata_header_is_read() -> None:
+    name = "mondo_exactmatch_doid.sssom.tsv"
+    header = shared(f"{SSSOM}/{name}").read_text("utf-8").split("\nsubject_id", 1)[0]
+    set_id = re.search(r"^# mapping_set_id: (\S+)", header, re.M)
+    assert set_id
+    metadata = read_metadata(shared(f"{SSSOM}/{name}"))
+    assert metadata.mapping_set_id == set_id.group(1)
+    assert metadata.license == "https://creativecommons.org/publicdomain/zero/1.0/"
+    assert metadata.curie_map["DOID"] == "http://purl.obolibrary.org/obo/DOID_"
+    assert metadata.raw["object_source"] == "infores:disease-ontology"
+    mapping = next(item for item in _parsed(name) if isinstance(item, MappingRecord))
+    assert mapping.mapping_set == set_id.group(1)
+    assert mapping.extra["mapping_set_version"] == metadata.mapping_set_version
+
+
+def test_mesh_prefix_spelling_is_unified() -> None:
+    mappings = [item for item in _parsed("mondo_broadmatch_mesh.sssom.tsv") if isinstance(item, MappingRecord)]
+    assert {m.object.split(":")[0] for m in mappings} == {"MESH"}  # the file writes "mesh:"
+    assert {m.predicate for m in mappings} == {"skos:broadMatch"}
+
+
+def test_fixture_bad_rows_are_rejected_with_their_line_and_the_rest_loads() -> None:
+    items = list(parse_sssom(FIXTURES / "bad.sssom.tsv"))
+    mappings = [item for item in items if isinstance(item, MappingRecord)]
+    rejected = {item.origin: item.reason for item in items if isinstance(item, Rejected)}
+    assert [(m.subject, m.object, m.confidence) for m in mappings] == [
+        ("MONDO:0000001", "DOID:4", 0.9),
+        ("MONDO:0000005", "MESH:D000001", None),
+    ]
+    assert mappings[0].extra["comment"] == "good row"
+    assert mappings[0].mapping_set == "https://example.org/bad.sssom.tsv"
+    assert rejected == {
+        "bad.sssom.tsv:9": "expected 8 columns, got 4",
+        "bad.sssom.tsv:10": "empty predicate_id",
+        "bad.sssom.tsv:11": "confidence 'high' is not a number",
+        "bad.sssom.tsv:14": "malformed identifier 'https://example.org/x': not a CURIE",
+    }
+
+
+def test_broken_metadata_and_missing_columns(tmp_path: Path) -> None:
+    bad_yaml = tmp_path / "a.sssom.tsv"
+    bad_yaml.write_text("# curie_map: [unclosed\nsubject_id\tpredicate_id\tobject_id\nA:1\tskos:exactMatch\tB:2\n")
+    items = list(parse_sssom(bad_yaml))
+    assert isinstance(items[0], Rejected) and "not YAML" in items[0].reason
+    assert isinstance(items[1], MappingRecord) and items[1].mapping_set == "a.sssom.tsv"
+    no_object = tmp_path / "b.sssom.tsv"
+    no_object.write_text("subject_id\tpredicate_id\nA:1\tskos:exactMatch\n")
+    [item] = parse_sssom(no_object)
+    assert isinstance(item, Rejected) and "object_id" in item.reason
+
+
+def test_source_is_registered_and_a_missing_path_is_a_source_error(tmp_path: Path) -> None:
+    assert isinstance(VOCABULARIES.create("sssom"), SssomSource)
+    assert sum(isinstance(i, MappingRecord) for i in SssomSource().parse([FIXTURES])) == 2
+    with pytest.raises(SourceError):
+        SssomSource().parse([tmp_path / "nope.sssom.tsv"])

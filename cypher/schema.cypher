@@ -18,3 +18,11 @@ CREATE INDEX trial_phase IF NOT EXISTS FOR (t:Trial) ON (t.phase);
 CREATE INDEX mesh_term_id IF NOT EXISTS FOR (m:MeshTerm) ON (m.mesh_id);
 CREATE INDEX publication_pmid IF NOT EXISTS FOR (p:Publication) ON (p.pmid);
 CREATE FULLTEXT INDEX trial_text IF NOT EXISTS FOR (r:RegistryRecord) ON EACH [r.brief_title, r.official_title, r.brief_summary];
+// Vocabularies (MeSH, HPO, DOID, MONDO, ATC...): one Concept per CURIE; stubs (made by an edge to a concept
+// not loaded yet) carry stub = true until their own record arrives.
+CREATE CONSTRAINT concept_curie IF NOT EXISTS FOR (c:Concept) REQUIRE c.curie IS UNIQUE;
+CREATE INDEX concept_vocabulary IF NOT EXISTS FOR (c:Concept) ON (c.vocabulary);
+CREATE INDEX concept_name IF NOT EXISTS FOR (c:Concept) ON (c.name);
+CREATE FULLTEXT INDEX concept_text IF NOT EXISTS FOR (c:Concept) ON EACH [c.name, c.synonyms];
+// Trial identifiers as publications and other registries cite them, before identity resolution ties them to trials.
+CREATE CONSTRAINT trial_id_value IF NOT EXISTS FOR (i:TrialId) REQUIRE i.id IS UNIQUE;

@@ -7,9 +7,12 @@ import pkgutil
 
 import trialgraph
 import trialgraph.loaders
+from trialgraph.api import source_names
 from trialgraph.errors import UnknownNameError
 from trialgraph.kg import cypher
-from trialgraph.loaders.base import discover
+from trialgraph.loaders.base import LOADERS, discover
+from trialgraph.loaders.concepts.source import VOCABULARIES
+from trialgraph.loaders.publinks.source import PUBLICATION_SOURCES
 
 
 def test_all_lists_exactly_the_public_names() -> None:
@@ -20,13 +23,24 @@ def test_all_lists_exactly_the_public_names() -> None:
         assert hasattr(trialgraph, name)
 
 
-def test_every_source_package_registers_its_loader() -> None:
-    sources = [m.name for m in pkgutil.iter_modules(trialgraph.loaders.__path__) if m.ispkg]
-    assert sources and set(sources) <= set(discover().names())
-    for source in sources:
-        importlib.import_module(f"trialgraph.loaders.{source}.loader")
-        loader = discover().create(source)
-        assert loader.name == source
+SHARED_PACKAGES = {"concepts"}  # record types and helpers the vocabulary sources share; no source of its own
+
+
+def test_every_source_package_registers_a_source() -> None:
+    packages = {m.name for m in pkgutil.iter_modules(trialgraph.loaders.__path__) if m.ispkg} - SHARED_PACKAGES
+    names = set(source_names())
+    assert {"ctgov", "mesh", "obo", "owl", "sssom", "atc", "pubmed", "intovalue"} <= names
+    for package in sorted(packages):
+        module = importlib.import_module(f"trialgraph.loaders.{package}.loader")
+        registered = {getattr(value, "name", None) for value in vars(module).values() if isinstance(value, type)}
+        assert registered & names, f"trialgraph.loaders.{package}.loader registers no source"
+
+
+def test_every_registered_name_creates_its_source() -> None:
+    discover()
+    for registry in (LOADERS, VOCABULARIES, PUBLICATION_SOURCES):
+        for name in registry.names():
+            assert registry.create(name).name == name
 
 
 def test_unknown_loader_names_the_known_ones() -> None:

@@ -9,18 +9,36 @@ from typing import Any
 
 import neo4j
 
+from trialgraph.errors import UnknownNameError
 from trialgraph.kg import cypher
+from trialgraph.kg.concepts import link_mesh_terms, load_vocabulary
 from trialgraph.kg.graph import apply_schema, connect, run_read
+from trialgraph.kg.publications import link_trial_ids, load_publications
 from trialgraph.kg.writer import LoadReport, load
-from trialgraph.loaders.base import discover
+from trialgraph.loaders.base import LOADERS, discover
+from trialgraph.loaders.concepts.source import VOCABULARIES
+from trialgraph.loaders.publinks.source import PUBLICATION_SOURCES
 from trialgraph.settings import Settings, get_settings
 
-__all__ = ["GraphStats", "TrialGraph"]
+__all__ = ["GraphStats", "TrialGraph", "source_names"]
 
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 _NAME = re.compile(r"^[a-z0-9_]+$")
 
 GraphStats = dict[str, list[dict[str, Any]]]
+
+# Every kind of source, by the registry that names it and the writer that loads it.
+_WRITERS: tuple[tuple[Any, Callable[..., LoadReport]], ...] = (
+    (LOADERS, load),
+    (VOCABULARIES, load_vocabulary),
+    (PUBLICATION_SOURCES, load_publications),
+)
+
+
+def source_names() -> list[str]:
+    """Every name ``TrialGraph.load`` accepts: registries, vocabularies, publication sources."""
+    discover()
+    return sorted(name for registry, _ in _WRITERS for name in registry.names())
 
 
 class TrialGraph:
@@ -61,18 +79,28 @@ class TrialGraph:
         batch_size: int | None = None,
         on_item: Callable[[LoadReport], None] | None = None,
     ) -> LoadReport:
-        """Load files of a registered source (``ctgov``...); constraints are created first."""
-        loader = discover().create(source)
-        self.ensure_schema()
-        return load(
-            self.driver,
-            loader,
-            [Path(p) for p in paths],
-            quarantine_dir=self.settings.quarantine_dir,
-            batch_size=batch_size or self.settings.batch_size,
-            database=self.settings.neo4j_database,
-            on_item=on_item,
-        )
+        """Load files of a named source (``ctgov``, ``mesh``, ``pubmed``...; see ``source_names``).
+
+        Constraints are created first; afterwards registry MeSH terms and cited trial ids are tied to the
+        concepts and trials now in the graph, whichever was loaded first.
+        """
+        discover()
+        for registry, writer in _WRITERS:
+            if source in registry.names():
+                self.ensure_schema()
+                report = writer(
+                    self.driver,
+                    registry.create(source),
+                    [Path(p) for p in paths],
+                    quarantine_dir=self.settings.quarantine_dir,
+                    batch_size=batch_size or self.settings.batch_size,
+                    database=self.settings.neo4j_database,
+                    on_item=on_item,
+                )
+                link_mesh_terms(self.driver, database=self.settings.neo4j_database)
+                link_trial_ids(self.driver, database=self.settings.neo4j_database)
+                return report
+        raise UnknownNameError(f"unknown source {source!r}; known: {', '.join(source_names())}")
 
     def query(self, name_or_cypher: str, **parameters: Any) -> list[dict[str, Any]]:
         """Run a named query from ``cypher/queries/`` or a Cypher statement, in a read-only transaction.
@@ -86,7 +114,7 @@ class TrialGraph:
         return run_read(self.driver, statement, params, database=self.settings.neo4j_database)
 
     def stats(self) -> GraphStats:
-        """Node and relationship counts and trials by phase, status and registry."""
+        """Counts: nodes, relationships, trials by phase/status/registry, concepts, mappings, publication links."""
         names = (
             "count_trials",
             "count_nodes_by_label",
@@ -94,5 +122,8 @@ class TrialGraph:
             "trials_by_phase",
             "trials_by_status",
             "trials_by_registry",
+            "concepts_by_vocabulary",
+            "mappings_by_predicate",
+            "publication_links_by_source",
         )
         return {name: self.query(name) for name in names}

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from trialgraph import demo as demo_module
-from trialgraph.api import TrialGraph
+from trialgraph.api import TrialGraph, source_names
 from trialgraph.errors import TrialGraphError
 from trialgraph.kg import browser, cypher, server
 from trialgraph.kg.bulk import bulk_import
@@ -183,7 +183,7 @@ def _report_table(report: LoadReport) -> Table:
 
 @app.command("load")
 def load_command(
-    source: Annotated[str, typer.Argument(help=f"Source name: {', '.join(discover().names())}.")],
+    source: Annotated[str, typer.Argument(help=f"Source name: {', '.join(source_names())}.")],
     paths: Annotated[list[Path], typer.Argument(help="Files, folders or archives.", exists=False)],
     batch_size: Annotated[int | None, typer.Option(help="Records per write transaction.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the load report as JSON.")] = False,
@@ -194,7 +194,7 @@ def load_command(
         bool, typer.Option("--replace", help="With --bulk: replace a graph that already holds data.")
     ] = False,
 ) -> None:
-    """Load registry files into the graph (idempotent; rejected records go to a quarantine JSONL)."""
+    """Load registry, vocabulary or publication files (idempotent; rejected input goes to a quarantine JSONL)."""
     if bulk:
         try:
             with console.status(f"bulk-importing {source} (the server restarts)…"):

@@ -40,13 +40,18 @@ QUESTIONS: tuple[Question, ...] = (
 )
 
 
-def sample_path() -> Path:
-    """The shipped sample: public-domain ClinicalTrials.gov records (see samples/README.md)."""
-    return Path(str(resources.files("trialgraph.samples").joinpath("ctgov-demo.jsonl.gz")))
+def sample_path(name: str = "ctgov-demo.jsonl.gz") -> Path:
+    """A shipped sample (see samples/README.md): CT.gov records, and the MeSH and MONDO↔MeSH slices they need."""
+    return Path(str(resources.files("trialgraph.samples").joinpath(name)))
+
+
+VOCABULARY_SAMPLES = (("mesh", "mesh-demo.nt.gz"), ("sssom", "mondo-mesh-demo.sssom.tsv"))
 
 
 def load_demo(tg: TrialGraph, *, live: bool = False, query: str = "", max_studies: int = 50) -> LoadReport:
-    """Load the shipped sample, or with ``live`` a query against the ClinicalTrials.gov API."""
+    """Load the shipped samples (trials, then their MeSH slice), or with ``live`` a query against the live API."""
+    for source, name in VOCABULARY_SAMPLES:
+        tg.load(source, [sample_path(name)])
     if not live:
         return tg.load("ctgov", [sample_path()])
     with CtgovApiClient() as client, tempfile.TemporaryDirectory() as folder:

@@ -1,14 +1,24 @@
-// title: Trials and their results publications
-// purpose: Publications a registry record cites, with the kind of reference (RESULT: results of this
-//   trial; BACKGROUND; DERIVED: found by the registry from PubMed). Give a trial id for one trial's
-//   papers, or none to list results publications of every trial.
-// param: trial_id string  trial id, e.g. "NCT00000620" (all trials when omitted)
-// param: type string  RESULT, BACKGROUND or DERIVED (default RESULT; "any" for all)
+// title: Publications of a trial
+// purpose: Papers tied to trials, with every source that states the tie: the registry record's references
+//   (ctgov-reference, with the registry's reference types RESULT/BACKGROUND/DERIVED), MEDLINE DataBank
+//   accessions, the trial id found in a title or abstract, curated link sets (intovalue).
+// param: trial_id string  trial id, e.g. "NCT00636688" (all trials when omitted)
+// param: source string  only links from this source (all when omitted)
 // param: limit integer  rows to return (default 50)
-// example: trialgraph query trial_publications -p type=any
-MATCH (t:Trial)<-[:RECORD_OF]-(r:RegistryRecord)-[ref:HAS_REFERENCE]->(p:Publication)
-WHERE ($trial_id IS NULL OR t.trial_id = $trial_id)
-  AND (coalesce($type, 'RESULT') = 'any' OR ref.type = coalesce($type, 'RESULT'))
-RETURN t.trial_id AS trial_id, ref.type AS type, p.pmid AS pmid, coalesce(p.title, p.citation) AS publication
-ORDER BY trial_id, type, pmid
+// example: trialgraph query trial_publications -p trial_id=NCT00636688
+MATCH (t:Trial)
+WHERE $trial_id IS NULL OR t.trial_id = $trial_id
+CALL (t) {
+  MATCH (t)<-[:RECORD_OF]-(:RegistryRecord)-[ref:HAS_REFERENCE]->(p:Publication)
+  RETURN p, 'ctgov-reference' AS source, ref.type AS type
+  UNION
+  MATCH (t)<-[:IDENTIFIES]-(:TrialId)<-[m:MENTIONS_TRIAL]-(p:Publication)
+  RETURN p, m.source AS source, null AS type
+}
+WITH t, p, source, type
+WHERE $source IS NULL OR source = $source
+WITH t, p, collect(DISTINCT source) AS sources, collect(DISTINCT type) AS types
+RETURN t.trial_id AS trial_id, p.pmid AS pmid, p.doi AS doi, coalesce(p.title, p.citation) AS publication,
+       types AS reference_types, sources
+ORDER BY trial_id, pmid, publication
 LIMIT coalesce($limit, 50)

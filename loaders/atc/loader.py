@@ -12,9 +12,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from trialgraph.loaders.atc.parse import Combinations, parse_atc, read_combinations, version_from_name
+from trialgraph.loaders.concepts.files import iter_inputs, require_existing
 from trialgraph.loaders.concepts.record import Rejected
 from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
-from trialgraph.loaders.obo.loader import iter_inputs, require_existing
 
 __all__ = ["AtcSource", "file_role"]
 

@@ -15,9 +15,9 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from trialgraph.loaders.concepts.files import one_line
 from trialgraph.loaders.concepts.record import ConceptRecord, Rejected, curie
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.obo.obo import one_line
 
 __all__ = [
     "COMBINATION_COLUMNS",

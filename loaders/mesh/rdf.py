@@ -32,6 +32,7 @@ from rdflib import BNode, Literal
 from rdflib.plugins.parsers.ntriples import ParseError as NTriplesError
 from rdflib.plugins.parsers.ntriples import W3CNTriplesParser
 
+from trialgraph.loaders.concepts.files import one_line
 from trialgraph.loaders.concepts.record import ConceptRecord, Rejected
 from trialgraph.loaders.mesh.common import (
     DESCRIPTOR_CLASS,
@@ -399,7 +400,8 @@ def _read(path: Path, facts: _Facts, stats: MeshStats) -> Iterator[Rejected]:
                 handler(facts, subject, obj, lang)
     except (OSError, EOFError, zlib.error) as exc:  # truncated gzip, unreadable file: keep what was read
         stats.rejected += 1
-        yield Rejected(origin, f"file unreadable after line {lineno}: {_one_line(exc)}; its records may be incomplete")
+        reason = one_line(exc)[:200]
+        yield Rejected(origin, f"file unreadable after line {lineno}: {reason}; its records may be incomplete")
     stats.lines += lineno
     stats.triples += triples
 
@@ -420,7 +422,7 @@ class _Fallback:
         try:
             self._parser.parseline(bnode_context=self._bnodes)  # type: ignore[arg-type]
         except NTriplesError as exc:
-            return _one_line(exc)
+            return one_line(exc)[:200]
         seen = self._sink.triple_seen
         if seen is None:
             return None
@@ -452,11 +454,6 @@ def _rejected_line(origin: str, lineno: int, line: str, reason: str) -> Rejected
     snippet = line.strip()[:_SNIPPET]
     detail = "" if reason.startswith("Failed to eat") else f" ({reason})"
     return Rejected(f"{origin}:{lineno}", f"not an N-Triples statement{detail}: {snippet}", found and found.group(1))
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split()) or type(exc).__name__
-    return text[:200]
 
 
 def _records(facts: _Facts, origin: str, file_year: str | None, stats: MeshStats) -> Iterator[ConceptRecord | Rejected]:

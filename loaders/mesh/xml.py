@@ -12,15 +12,14 @@ parent tree numbers, which may come later in the file. The rest (all SCRs) strea
 
 from __future__ import annotations
 
-import gzip
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import IO
 
 from lxml import etree
 
+from trialgraph.loaders.concepts.files import open_binary
 from trialgraph.loaders.concepts.record import ConceptRecord, Rejected
 from trialgraph.loaders.mesh.common import (
     DESCRIPTOR_CLASS,
@@ -74,10 +73,6 @@ _SHAPES: dict[str, _Shape] = {
 }
 
 
-def _open(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
-
-
 def parse_xml(path: Path, stats: MeshStats | None = None) -> Iterator[ConceptRecord | Rejected]:
     """Yield one record (or ``Rejected`` naming the record UI) per record element of one MeSH XML file.
 
@@ -89,7 +84,7 @@ def parse_xml(path: Path, stats: MeshStats | None = None) -> Iterator[ConceptRec
     version = year_from_name(path)
     deferred: list[ConceptRecord] = []
     try:
-        with _open(path) as stream:
+        with open_binary(path) as stream:
             events = etree.iterparse(
                 stream,
                 events=("end",),

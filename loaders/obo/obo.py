@@ -13,32 +13,21 @@ way for ontology xrefs and SSSOM rows (one fact, one record; ``xrefs`` stays emp
 
 from __future__ import annotations
 
-import gzip
 import re
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
 
 import networkx as nx
 from obonet.read import parse_tag_line
 
-from trialgraph.loaders.concepts.record import CURIE, ConceptRecord, MappingRecord, Rejected, Relation, curie, prefix_of
+from trialgraph.loaders.concepts.curies import as_curie
+from trialgraph.loaders.concepts.files import one_line, open_text
+from trialgraph.loaders.concepts.record import ConceptRecord, MappingRecord, Rejected, Relation, prefix_of
 from trialgraph.loaders.concepts.source import VocabularyItem
 
-__all__ = [
-    "XREF_PREDICATE",
-    "as_curie",
-    "iri_to_curie",
-    "is_curie",
-    "normalize_curie",
-    "one_line",
-    "open_text",
-    "parse_obo",
-    "parse_quoted",
-    "split_xref_list",
-]
+__all__ = ["XREF_PREDICATE", "parse_obo", "parse_quoted", "split_xref_list"]
 
 XREF_PREDICATE = "oboInOwl:hasDbXref"
 
@@ -51,65 +40,6 @@ _MAPPING_PREDICATES: dict[str, str] = {
 }
 _UNESCAPES = {"n": "\n", "t": "\t", "W": " "}
 _VERSION_TAGS = ("data-version", "date")
-
-
-def is_curie(value: str) -> bool:
-    """A ``PREFIX:local`` identifier; a URL (``https://...``) matches the CURIE regex but is not one."""
-    return bool(CURIE.match(value)) and not value.split(":", 1)[1].startswith("//")
-
-
-# IRI namespaces that are not OBO PURLs but name an id space the graph knows by a CURIE prefix.
-_IRI_PREFIXES: dict[str, str] = {
-    "http://www.ebi.ac.uk/efo/EFO_": "EFO",
-    "http://www.orpha.net/ORDO/Orphanet_": "Orphanet",
-    "http://id.nlm.nih.gov/mesh/": "MESH",
-    "http://linkedlifedata.com/resource/umls/id/": "UMLS",
-    "http://purl.bioontology.org/ontology/ICD10CM/": "ICD10CM",
-    "https://omim.org/entry/": "OMIM",
-}
-_OBO_PURL = re.compile(r"^https?://purl\.obolibrary\.org/obo/([A-Za-z][A-Za-z0-9.-]*)_([^/#_]\S*)$")
-_IDENTIFIERS_ORG = re.compile(r"^https?://identifiers\.org/([A-Za-z][A-Za-z0-9._-]*)[/:]([^/\s]+)$")
-
-
-def iri_to_curie(iri: str) -> str | None:
-    """``http://purl.obolibrary.org/obo/MONDO_0005015`` → ``MONDO:0005015`` (OBO PURL rule), or None.
-
-    identifiers.org IRIs (``http://identifiers.org/hgnc/7325`` → ``HGNC:7325``) and a few well-known
-    namespaces are converted too, so a relation target written as an IRI is not lost.
-    """
-    if match := _OBO_PURL.match(iri):
-        return normalize_curie(f"{match.group(1)}:{match.group(2)}")
-    if match := _IDENTIFIERS_ORG.match(iri):
-        return normalize_curie(f"{match.group(1).upper()}:{match.group(2)}")
-    for namespace, prefix in _IRI_PREFIXES.items():
-        if iri.startswith(namespace) and len(iri) > len(namespace):
-            return curie(prefix, iri[len(namespace) :])
-    return None
-
-
-def as_curie(value: str) -> str | None:
-    """A CURIE (prefix spelling unified), or the CURIE of a convertible IRI; None for bare URLs, spaces..."""
-    if is_curie(value):
-        return normalize_curie(value)
-    return iri_to_curie(value) if "://" in value else None
-
-
-def normalize_curie(value: str) -> str:
-    """One spelling per prefix across sources (``MeSH:D1``, ``mesh:D1`` → ``MESH:D1``), via ``record.curie``."""
-    prefix, local = value.split(":", 1)
-    return curie(prefix, local)
-
-
-def one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
-
-
-def open_text(path: Path) -> IO[str]:
-    """Plain or gzipped text, chosen by suffix so that a ``.gz`` is streamed rather than read whole."""
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return path.open("r", encoding="utf-8", newline="")
 
 
 def parse_quoted(value: str) -> tuple[str, str] | None:

@@ -12,19 +12,20 @@ the file happens to declare; an undeclared but used annotation property would si
 
 from __future__ import annotations
 
-import gzip
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import closing
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from lxml import etree
 from owlready2 import Thing, ThingClass, World
 
+from trialgraph.loaders.concepts.curies import as_curie, iri_to_curie
+from trialgraph.loaders.concepts.files import one_line, open_binary
 from trialgraph.loaders.concepts.record import ConceptRecord, MappingRecord, Rejected, prefix_of
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.obo.obo import XREF_PREDICATE, as_curie, iri_to_curie, one_line
+from trialgraph.loaders.obo.obo import XREF_PREDICATE
 
 __all__ = ["parse_owl"]
 
@@ -52,14 +53,10 @@ _RDF_RESOURCE = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
 Values = dict[str, list[Any]]  # subject IRI → annotation values, in file order
 
 
-def _open_binary(path: Path) -> IO[bytes]:
-    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
-
-
 def _imports(path: Path) -> list[str]:
     """The IRIs the file imports, found by a streaming XML scan (the file is not loaded twice in memory)."""
     found: list[str] = []
-    with _open_binary(path) as handle:
+    with open_binary(path) as handle:
         for _, element in etree.iterparse(handle, events=("end",), tag=_IMPORT_TAGS, huge_tree=True):
             target = element.get(_RDF_RESOURCE) or (element.text or "").strip()
             if target:
@@ -102,7 +99,7 @@ def _load(path: Path) -> World:
     world = World()
     for iri in _imports(path):
         world.get_ontology(iri).loaded = True
-    with _open_binary(path) as handle:
+    with open_binary(path) as handle:
         world.get_ontology(path.resolve().as_uri()).load(fileobj=handle)
     return world
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import IO
 
 from trialgraph.errors import SourceError
+from trialgraph.loaders.concepts.files import one_line
 from trialgraph.loaders.publinks.record import SOURCE_INTOVALUE, Rejected, TrialPublicationLink
 from trialgraph.loaders.publinks.trial_ids import canonical_trial_id
 
@@ -70,7 +71,7 @@ def iter_intovalue_links(path: Path) -> Iterator[TrialPublicationLink | Rejected
                 else:
                     merged[key] = (set(evidence), registry, row_origin)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as exc:
-        yield Rejected(origin, f"cannot read file: {' '.join(str(exc).split()) or type(exc).__name__}")
+        yield Rejected(origin, f"cannot read file: {one_line(exc)}")
     for (trial_id, pmid, doi), (evidence, registry, first_origin) in merged.items():
         ordered = tuple(c for c in EVIDENCE_COLUMNS if c in evidence)
         yield TrialPublicationLink(trial_id, registry, pmid, doi, SOURCE_INTOVALUE, ordered, first_origin)

@@ -23,6 +23,7 @@ from typing import IO
 from lxml import etree
 
 from trialgraph.errors import ParseError, SourceError
+from trialgraph.loaders.concepts.files import one_line
 from trialgraph.loaders.pubmed.record import (
     AbstractSection,
     Author,
@@ -91,16 +92,16 @@ def parse_pubmed_file(path: Path) -> Iterator[PubmedItem]:
     try:
         handle = _open(path)
     except OSError as exc:
-        yield Rejected(origin, f"cannot read file: {_one_line(exc)}")
+        yield Rejected(origin, f"cannot read file: {one_line(exc)}")
         return
     with handle:
         try:
             yield from _iter_units(handle, origin)
         except etree.XMLSyntaxError as exc:
             where = f"{origin}:{exc.lineno}" if getattr(exc, "lineno", None) else origin
-            yield Rejected(where, f"not well-formed XML: {_one_line(exc)}")
+            yield Rejected(where, f"not well-formed XML: {one_line(exc)}")
         except (EOFError, zlib.error, OSError) as exc:
-            yield Rejected(origin, f"truncated or damaged gzip file: {_one_line(exc)}")
+            yield Rejected(origin, f"truncated or damaged gzip file: {one_line(exc)}")
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -411,8 +412,3 @@ def _pmc(citation: etree._Element, pubmed_data: etree._Element | None) -> str | 
                 pmc = value.split()[0]
                 break
     return pmc.upper() if pmc else None
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__

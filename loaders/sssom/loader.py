@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from trialgraph.loaders.concepts.files import Parser, parse_paths
 from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
-from trialgraph.loaders.obo.loader import Parser, parse_paths
 from trialgraph.loaders.sssom.parse import parse_sssom
 
 __all__ = ["SssomSource"]

@@ -12,14 +12,13 @@ import json
 import re
 from collections import Counter, defaultdict
 from collections.abc import Iterator
-from importlib import resources
-from pathlib import Path
 from typing import Any
 
 import neo4j
 import pytest
 
 from tests.data import shared
+from trialgraph import demo
 from trialgraph.api import TrialGraph
 from trialgraph.kg import cypher
 from trialgraph.kg.writer import load
@@ -61,13 +60,9 @@ def test_library_covers_the_researchers_questions() -> None:
 
 
 # ------------------------------------------------------------------ demo data: every example answers
-def _demo_sample() -> Path:
-    return Path(str(resources.files("trialgraph.samples").joinpath("ctgov-demo.jsonl.gz")))
-
-
-def test_every_example_answers_on_the_demo_data(graph: neo4j.Driver, neo4j_server: Settings, tmp_path: Path) -> None:
-    load(graph, discover().create("ctgov"), [_demo_sample()], quarantine_dir=tmp_path)
+def test_every_example_answers_on_the_demo_data(graph: neo4j.Driver, neo4j_server: Settings) -> None:
     with TrialGraph.connect(neo4j_server) as tg:
+        demo.load_demo(tg)  # the shipped samples: CT.gov studies, their MeSH slice, MONDO↔MeSH matches
         for name in cypher.named_queries():
             doc = cypher.describe(name)
             params = {k: cypher.parse_value(v) for k, v in doc.example_parameters().items()}
@@ -221,20 +216,19 @@ def test_sponsor_pipeline(tg: TrialGraph, raw: list[dict[str, Any]]) -> None:
 
 
 def test_trial_publications(tg: TrialGraph, raw: list[dict[str, Any]]) -> None:
-    expected = {
-        (_nct(s), ref["type"], ref["pmid"])
-        for s in raw
-        for ref in _module(s, "protocolSection", "referencesModule").get("references", [])
-        if ref.get("pmid") and ref.get("type")
-    }
-    rows = tg.query("trial_publications", type="any", limit=ALL)
+    expected: defaultdict[tuple[str, str], set[str]] = defaultdict(set)
+    for s in raw:
+        for ref in _module(s, "protocolSection", "referencesModule").get("references", []):
+            if ref.get("pmid") and ref.get("type"):
+                expected[(_nct(s), ref["pmid"])].add(ref["type"])
+    rows = tg.query("trial_publications", limit=ALL)
     assert len(expected) > 50
-    assert {(r["trial_id"], r["type"], r["pmid"]) for r in rows if r["pmid"]} == expected
-    results_only = tg.query("trial_publications", limit=ALL)
-    assert {r["type"] for r in results_only} == {"RESULT"}
-    assert {(r["trial_id"], r["pmid"]) for r in results_only if r["pmid"]} == {
-        (nct, pmid) for nct, kind, pmid in expected if kind == "RESULT"
-    }
+    assert {(r["trial_id"], r["pmid"]): set(r["reference_types"]) for r in rows if r["pmid"]} == expected
+    assert all(r["sources"] == ["ctgov-reference"] for r in rows)  # no other link source is loaded here
+    one_trial = next(iter(expected))[0]
+    rows = tg.query("trial_publications", trial_id=one_trial)
+    assert {r["pmid"] for r in rows if r["pmid"]} == {pmid for nct, pmid in expected if nct == one_trial}
+    assert tg.query("trial_publications", source="intovalue", limit=ALL) == []
 
 
 def test_shared_concepts(tg: TrialGraph, raw: list[dict[str, Any]]) -> None:

@@ -1,0 +1,13 @@
+// $keys: list<string>, $sources: link sources stated by citations. PubMed deleted these citations: drop what PubMed stated (content, indexing, links it
+// found), and the node itself unless a registry record or a curated link set still cites it.
+UNWIND $keys AS key
+MATCH (p:Publication {key: key})
+OPTIONAL MATCH (p)-[e:HAS_MESH_HEADING|MENTIONS_TRIAL]->()
+WHERE e:HAS_MESH_HEADING OR e.source IN $sources
+DELETE e
+WITH DISTINCT p
+SET p.deleted_in_pubmed = true, p.stub = true
+REMOVE p.title, p.abstract, p.abstract_sections, p.pubmed_precedence, p.mesh_headings
+WITH p
+WHERE NOT EXISTS { (p)--() }
+DELETE p

@@ -1,0 +1,5 @@
+// $keys: list<string>. The stored PubMed version of each publication loaded from PubMed already.
+UNWIND $keys AS key
+MATCH (p:Publication {key: key})
+WHERE p.pubmed_precedence IS NOT NULL
+RETURN p.key AS key, p.pubmed_precedence AS precedence

@@ -1,0 +1,213 @@
+"""The vocabulary writer: concept and mapping records → ``Concept`` nodes, hierarchy and mapping edges.
+
+Why a writer of its own: vocabularies are not registry records. A concept is keyed by its CURIE, its
+release is its version, and its edges (``BROADER``, ``RELATED_TO``, ``MAPS_TO``) carry the source that
+stated them, so several vocabularies and mapping sets can say different things about the same concept
+without overwriting each other. Each batch is one transaction; a concept already loaded from a newer
+release is left alone (counted ``superseded``), and reloading the same files changes nothing.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import neo4j
+from neo4j.exceptions import DriverError, Neo4jError
+
+from trialgraph.errors import GraphError
+from trialgraph.kg import cypher
+from trialgraph.kg.writer import LoadReport, Quarantine, record_run, require_paths
+from trialgraph.loaders.base import Quarantined
+from trialgraph.loaders.concepts.record import ConceptRecord, MappingRecord, Rejected, prefix_of
+from trialgraph.loaders.concepts.source import VocabularySource
+
+__all__ = ["VocabularyBatch", "link_mesh_terms", "load_vocabulary", "write_vocabulary_batch"]
+
+
+@dataclass(slots=True)
+class VocabularyBatch:
+    concepts: dict[str, ConceptRecord]
+    mappings: list[MappingRecord]
+
+    def __len__(self) -> int:
+        return len(self.concepts) + len(self.mappings)
+
+
+def _concept_props(record: ConceptRecord, load_run: str) -> dict[str, Any]:
+    return {
+        "vocabulary": record.vocabulary,
+        "version": record.version,
+        "name": record.name,
+        "kind": record.kind,
+        "synonyms": list(record.synonyms) or None,
+        "definition": record.definition,
+        "obsolete": record.obsolete,
+        "replaced_by": list(record.replaced_by) or None,
+        "tree_numbers": list(record.tree_numbers) or None,
+        "source_file": record.origin,
+        "load_run": load_run,
+    }
+
+
+def _extra_props(record: ConceptRecord) -> dict[str, list[str]]:
+    """Vocabulary-specific facts (ATC's DDDs...) as list properties named by their key."""
+    extra: defaultdict[str, list[str]] = defaultdict(list)
+    for key, value in record.properties:
+        extra[key].append(value)
+    return dict(extra)
+
+
+def _mapping_row(mapping: MappingRecord, load_run: str) -> dict[str, Any]:
+    props = {
+        "justification": mapping.justification,
+        "confidence": mapping.confidence,
+        "source_file": mapping.origin,
+        "load_run": load_run,
+    }
+    return {
+        "subject": mapping.subject,
+        "object": mapping.object,
+        "subject_vocabulary": prefix_of(mapping.subject),
+        "object_vocabulary": prefix_of(mapping.object),
+        "subject_label": mapping.subject_label,
+        "object_label": mapping.object_label,
+        "predicate": mapping.predicate,
+        "mapping_set": mapping.mapping_set or mapping.origin,
+        "props": {k: v for k, v in props.items() if v is not None},
+    }
+
+
+def write_vocabulary_batch(
+    driver: neo4j.Driver, source: str, batch: VocabularyBatch, *, load_run: str, database: str
+) -> tuple[int, int]:
+    """Write one batch in one transaction. Returns (written, superseded)."""
+
+    def work(tx: neo4j.ManagedTransaction) -> tuple[int, int]:
+        stored = {
+            row["curie"]: row["version"]
+            for row in tx.run(cypher.load("write/find_concept_versions"), curies=list(batch.concepts)).data()
+        }
+        current = [
+            c
+            for c in batch.concepts.values()
+            if c.version is None or stored.get(c.curie) is None or c.version >= stored[c.curie]
+        ]
+        curies = [c.curie for c in current]
+        if curies:
+            tx.run(cypher.load("write/delete_concept_edges"), curies=curies, source=source).consume()
+        statements: list[tuple[str, list[dict[str, Any]]]] = [
+            (
+                "merge_concepts",
+                [{"curie": c.curie, "props": _concept_props(c, load_run), "extra": _extra_props(c)} for c in current],
+            ),
+            (
+                "merge_concept_broader",
+                [
+                    {"curie": c.curie, "parent": p, "vocabulary": prefix_of(p), "source": source}
+                    for c in current
+                    for p in dict.fromkeys(c.broader)
+                ],
+            ),
+            (
+                "merge_concept_relations",
+                [
+                    {
+                        "curie": c.curie,
+                        "predicate": r.predicate,
+                        "target": r.target,
+                        "vocabulary": prefix_of(r.target),
+                        "source": source,
+                    }
+                    for c in current
+                    for r in dict.fromkeys(c.relations)
+                ],
+            ),
+            ("merge_mappings", [_mapping_row(m, load_run) for m in batch.mappings]),
+        ]
+        for statement, rows in statements:
+            if rows:
+                tx.run(cypher.load(f"write/{statement}"), rows=rows).consume()
+        return len(current) + len(batch.mappings), len(batch.concepts) - len(current)
+
+    with driver.session(database=database) as session:
+        return session.execute_write(work)
+
+
+def link_mesh_terms(driver: neo4j.Driver, *, database: str = "neo4j") -> dict[str, int]:
+    """Tie registry MeSH browse terms to MeSH concepts; returns how many terms are linked and how many are not."""
+    with driver.session(database=database) as session:
+        session.execute_write(lambda tx: tx.run(cypher.load("write/link_mesh_terms")).consume())
+        row = session.execute_read(
+            lambda tx: tx.run(
+                "MATCH (m:MeshTerm) "
+                "RETURN count(m) AS terms, sum(CASE WHEN EXISTS { (m)-[:IS_CONCEPT]->() } THEN 1 ELSE 0 END) AS linked"
+            ).single()
+        )
+    terms, linked = (row["terms"], row["linked"]) if row else (0, 0)
+    return {"terms": terms, "linked": linked, "unlinked": terms - linked}
+
+
+def load_vocabulary(
+    driver: neo4j.Driver,
+    source: VocabularySource,
+    paths: Iterable[Path],
+    *,
+    quarantine_dir: Path,
+    batch_size: int = 2000,
+    database: str = "neo4j",
+    on_item: Callable[[LoadReport], None] | None = None,
+) -> LoadReport:
+    """Load vocabulary files into the graph; quarantine what cannot be read.
+
+    The report counts concepts and mappings together: ``read`` items, ``written`` to the graph,
+    ``superseded`` (a newer release is stored already) and ``rejected`` (in the quarantine file).
+    """
+    paths = [Path(p) for p in paths]
+    require_paths(paths)
+    run_id = uuid.uuid4().hex
+    report = LoadReport(run_id=run_id, source=source.name, files=[str(p) for p in paths], batch_size=batch_size)
+    quarantine = Quarantine(quarantine_dir, source.name, run_id)
+    record_run(driver, report, "running", database)
+    clock = datetime.now(UTC)
+    batch = VocabularyBatch({}, [])
+
+    def flush() -> None:
+        nonlocal batch
+        if len(batch):
+            written, superseded = write_vocabulary_batch(driver, source.name, batch, load_run=run_id, database=database)
+            report.written += written
+            report.superseded += superseded
+        batch = VocabularyBatch({}, [])
+
+    try:
+        for item in source.parse(paths):
+            report.read += 1
+            if isinstance(item, Rejected):
+                report.rejected += 1
+                quarantine.add(Quarantined(origin=item.origin, reason=item.reason, record_id=item.record_id), run_id)
+            elif isinstance(item, ConceptRecord):
+                if item.curie in batch.concepts:
+                    report.unchanged += 1  # stated twice in the input: the later statement wins
+                batch.concepts[item.curie] = item
+            else:
+                batch.mappings.append(item)
+            if len(batch) >= batch_size:
+                flush()
+            if on_item is not None:
+                on_item(report)
+        flush()
+    except (Neo4jError, DriverError) as e:
+        record_run(driver, report, "failed", database)
+        raise GraphError(f"Neo4j refused a batch: {getattr(e, 'message', None) or e}") from e
+    finally:
+        report.quarantine_file = quarantine.close()
+    report.finished = datetime.now(UTC).isoformat(timespec="seconds")
+    report.seconds = (datetime.now(UTC) - clock).total_seconds()
+    record_run(driver, report, "completed", database)
+    return report

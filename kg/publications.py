@@ -1,0 +1,239 @@
+"""The publication writer: PubMed citations, deletions and trial–publication links → the graph.
+
+Why this shape: a publication is keyed like the registry references that cite it (``pmid:…``), so a
+paper a trial record lists and the same paper loaded from MEDLINE are one node, filled in by whichever
+arrives second. Every trial link is an edge ``MENTIONS_TRIAL {source}`` to a ``TrialId`` node, kept even
+when no registry record of that trial is loaded (nothing is lost), and tied to the ``Trial`` when one is.
+A citation seen in several files keeps its highest version (then latest revision); deletions apply in
+file order.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import neo4j
+from neo4j.exceptions import DriverError, Neo4jError
+
+from trialgraph.errors import GraphError
+from trialgraph.kg import cypher
+from trialgraph.kg.writer import LoadReport, Quarantine, record_run, require_paths
+from trialgraph.loaders.base import Quarantined
+from trialgraph.loaders.concepts.record import Rejected
+from trialgraph.loaders.publinks.record import (
+    SOURCE_MEDLINE_DATABANK,
+    SOURCE_PATTERN_ABSTRACT,
+    SOURCE_PATTERN_TITLE,
+    TrialPublicationLink,
+)
+from trialgraph.loaders.publinks.source import PublicationSource
+from trialgraph.loaders.pubmed.record import DeletedCitation, PublicationRecord
+
+__all__ = ["link_trial_ids", "load_publications", "publication_key"]
+
+
+def publication_key(pmid: str | None, doi: str | None) -> str:
+    """The key registry references use too: ``pmid:…``, else ``doi:…`` (lower-cased)."""
+    return f"pmid:{pmid}" if pmid else f"doi:{(doi or '').lower()}"
+
+
+def _precedence(record: PublicationRecord) -> str:
+    """Comparable as a string: zero-padded version, then the revision date."""
+    return f"{record.version:04d}|{record.date_revised or ''}"
+
+
+def _publication_props(record: PublicationRecord, load_run: str) -> dict[str, Any]:
+    journal = record.journal
+    authors = [a.collective or " ".join(x for x in (a.last, a.initials) if x) for a in record.authors]
+    return {
+        "pmid": record.pmid,
+        "pubmed_version": record.version,
+        "pubmed_precedence": _precedence(record),
+        "title": record.title,
+        "abstract": record.abstract_text,
+        "abstract_sections": [s.label or "" for s in record.abstract] or None,
+        "journal": journal.title if journal else None,
+        "journal_iso": journal.iso_abbreviation if journal else None,
+        "issn": journal.issn_linking or journal.issn if journal else None,
+        "pub_date": record.pub_date,
+        "year": record.year,
+        "authors": [a for a in authors if a] or None,
+        "affiliations": list(dict.fromkeys(aff for a in record.authors for aff in a.affiliations)) or None,
+        "publication_types": [t.name for t in record.publication_types] or None,
+        "mesh_headings": [h.descriptor_name for h in record.mesh_headings] or None,
+        "databanks": [f"{d.databank}:{d.accession}" for d in record.databanks] or None,
+        "keywords": list(record.keywords) or None,
+        "languages": list(record.languages) or None,
+        "doi": record.doi,
+        "pmc": record.pmc,
+        "medline_status": record.status,
+        "date_revised": record.date_revised,
+        "source_file": record.origin,
+        "load_run": load_run,
+    }
+
+
+def _heading_rows(key: str, record: PublicationRecord) -> list[dict[str, Any]]:
+    return [
+        {
+            "key": key,
+            "curie": f"MESH:{h.descriptor_ui}" if h.descriptor_ui else None,
+            "name": h.descriptor_name,
+            "props": {
+                "major": h.major,
+                "major_topic": h.is_major_topic,
+                "qualifiers": [q.name for q in h.qualifiers] or None,
+                "major_qualifiers": [q.name for q in h.qualifiers if q.major] or None,
+            },
+        }
+        for h in record.mesh_headings
+    ]
+
+
+def _link_row(link: TrialPublicationLink, load_run: str) -> dict[str, Any]:
+    return {
+        "pub_key": publication_key(link.pmid, link.doi),
+        "pmid": link.pmid,
+        "doi": link.doi,
+        "trial_id": link.trial_id,
+        "registry": link.registry,
+        "source": link.source,
+        "props": {"evidence": list(link.evidence) or None, "source_file": link.origin, "load_run": load_run},
+    }
+
+
+@dataclass(slots=True)
+class _Batch:
+    records: dict[str, PublicationRecord] = field(default_factory=dict)
+    links: list[TrialPublicationLink] = field(default_factory=list)
+
+    def __len__(self) -> int:
+        return len(self.records) + len(self.links)
+
+
+_CITATION_SOURCES = frozenset({SOURCE_MEDLINE_DATABANK, SOURCE_PATTERN_TITLE, SOURCE_PATTERN_ABSTRACT})
+
+
+def _link_is_current(link: TrialPublicationLink, batch: _Batch, current: dict[str, PublicationRecord]) -> bool:
+    """A link a citation states itself counts only if that citation is the version being written."""
+    if link.source not in _CITATION_SOURCES:
+        return True
+    key = publication_key(link.pmid, link.doi)
+    if key not in batch.records:
+        return True
+    return key in current and current[key].origin == link.origin
+
+
+def _write_batch(driver: neo4j.Driver, batch: _Batch, *, load_run: str, database: str) -> tuple[int, int]:
+    """One transaction: newer citations replace older ones' indexing and links. Returns (written, superseded)."""
+
+    def work(tx: neo4j.ManagedTransaction) -> tuple[int, int]:
+        stored = {
+            row["key"]: row["precedence"]
+            for row in tx.run(cypher.load("write/find_publication_versions"), keys=list(batch.records)).data()
+        }
+        current = {k: r for k, r in batch.records.items() if _precedence(r) >= (stored.get(k) or "")}
+        links = [link for link in batch.links if _link_is_current(link, batch, current)]
+        if current:
+            tx.run(
+                cypher.load("write/delete_publication_indexing"), keys=list(current), sources=sorted(_CITATION_SOURCES)
+            ).consume()
+        statements = (
+            ("merge_publications", [{"key": k, "props": _publication_props(r, load_run)} for k, r in current.items()]),
+            ("merge_mesh_headings", [row for k, r in current.items() for row in _heading_rows(k, r)]),
+            ("merge_trial_links", [_link_row(link, load_run) for link in links]),
+        )
+        for statement, rows in statements:
+            if rows:
+                tx.run(cypher.load(f"write/{statement}"), rows=rows).consume()
+        superseded = len(batch.records) - len(current) + len(batch.links) - len(links)
+        return len(current) + len(links), superseded
+
+    with driver.session(database=database) as session:
+        return session.execute_write(work)
+
+
+def _delete(driver: neo4j.Driver, deletion: DeletedCitation, database: str) -> None:
+    keys = [publication_key(pmid, None) for pmid in deletion.pmids]
+    with driver.session(database=database) as session:
+        session.execute_write(
+            lambda tx: tx.run(
+                cypher.load("write/delete_publications"), keys=keys, sources=sorted(_CITATION_SOURCES)
+            ).consume()
+        )
+
+
+def link_trial_ids(driver: neo4j.Driver, *, database: str = "neo4j") -> None:
+    """Tie cited trial ids to the trials loaded so far (idempotent; only new ids are looked at)."""
+    with driver.session(database=database) as session:
+        session.execute_write(lambda tx: tx.run(cypher.load("write/link_trial_ids")).consume())
+
+
+def load_publications(
+    driver: neo4j.Driver,
+    source: PublicationSource,
+    paths: Iterable[Path],
+    *,
+    quarantine_dir: Path,
+    batch_size: int = 500,
+    database: str = "neo4j",
+    on_item: Callable[[LoadReport], None] | None = None,
+) -> LoadReport:
+    """Load publication files; ``read`` counts citations, deletion notices and links alike."""
+    paths = [Path(p) for p in paths]
+    require_paths(paths)
+    run_id = uuid.uuid4().hex
+    report = LoadReport(run_id=run_id, source=source.name, files=[str(p) for p in paths], batch_size=batch_size)
+    quarantine = Quarantine(quarantine_dir, source.name, run_id)
+    record_run(driver, report, "running", database)
+    clock = datetime.now(UTC)
+    batch = _Batch()
+
+    def flush() -> None:
+        nonlocal batch
+        if len(batch):
+            written, superseded = _write_batch(driver, batch, load_run=run_id, database=database)
+            report.written += written
+            report.superseded += superseded
+        batch = _Batch()
+
+    try:
+        for item in source.parse(paths):
+            report.read += 1
+            if isinstance(item, Rejected):
+                report.rejected += 1
+                quarantine.add(Quarantined(origin=item.origin, reason=item.reason, record_id=item.record_id), run_id)
+            elif isinstance(item, DeletedCitation):
+                flush()  # a deletion applies to everything read before it
+                _delete(driver, item, database)
+                report.written += 1
+            elif isinstance(item, PublicationRecord):
+                key = publication_key(item.pmid, None)
+                previous = batch.records.get(key)
+                if previous is not None:
+                    report.superseded += 1  # the same PMID twice in one batch: keep the higher version
+                    if _precedence(item) < _precedence(previous):
+                        continue
+                batch.records[key] = item
+            else:
+                batch.links.append(item)
+            if len(batch) >= batch_size:
+                flush()
+            if on_item is not None:
+                on_item(report)
+        flush()
+        link_trial_ids(driver, database=database)
+    except (Neo4jError, DriverError) as e:
+        record_run(driver, report, "failed", database)
+        raise GraphError(f"Neo4j refused a batch: {getattr(e, 'message', None) or e}") from e
+    finally:
+        report.quarantine_file = quarantine.close()
+    report.finished = datetime.now(UTC).isoformat(timespec="seconds")
+    report.seconds = (datetime.now(UTC) - clock).total_seconds()
+    record_run(driver, report, "completed", database)
+    return report

@@ -1,0 +1,23 @@
+"""The ``intovalue`` source: IntoValue's curated trial → publication table as trial–publication links."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from trialgraph.errors import SourceError
+from trialgraph.loaders.publinks.intovalue import iter_intovalue_links
+from trialgraph.loaders.publinks.source import PUBLICATION_SOURCES, PublicationItem
+
+__all__ = ["IntovalueSource"]
+
+
+@PUBLICATION_SOURCES.register("intovalue")
+class IntovalueSource:
+    name = "intovalue"
+
+    def parse(self, paths: Iterable[Path]) -> Iterator[PublicationItem]:
+        for path in paths:
+            if not Path(path).is_file():
+                raise SourceError(f"IntoValue takes its trials.csv[.gz] file, not {path}")
+            yield from iter_intovalue_links(Path(path))

@@ -1,0 +1,26 @@
+"""The ``pubmed`` source: PubMed/MEDLINE XML → publication records, deletions, and the trial links they state."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+from trialgraph.loaders.publinks.source import PUBLICATION_SOURCES, PublicationItem
+from trialgraph.loaders.publinks.trial_ids import links_from_publication
+from trialgraph.loaders.pubmed.parse import iter_pubmed
+from trialgraph.loaders.pubmed.record import PublicationRecord
+
+__all__ = ["PubmedSource"]
+
+
+@PUBLICATION_SOURCES.register("pubmed")
+class PubmedSource:
+    """Each citation is followed by its trial links (DataBank accessions, registry ids in title and abstract)."""
+
+    name = "pubmed"
+
+    def parse(self, paths: Iterable[Path]) -> Iterator[PublicationItem]:
+        for item in iter_pubmed(paths):
+            yield item
+            if isinstance(item, PublicationRecord):
+                yield from links_from_publication(item)

@@ -120,3 +120,27 @@ def test_browse_prints_the_browser_address_and_login(neo4j_server) -> None:  # t
 
     code, out = _invoke("browse", "--show-password")
     assert code == 0 and server.local_password(neo4j_server) in out
+
+
+def test_eval_publinks_prints_both_evaluations() -> None:
+    code, out = _invoke("eval", "publinks", "--pubmed", str(shared("pubmed")), "--json")
+    assert code == 0, out
+    figures = json.loads(out)
+    databank, labelled = figures["databank"], figures["labelled"]
+    assert databank["records"] > 20 and labelled["rows"] > 80
+    for part in (databank, labelled):
+        assert part["tp"] + part["fn"] > 0
+        assert part["precision"] == round(part["tp"] / (part["tp"] + part["fp"]), 4)
+        assert part["recall"] == round(part["tp"] / (part["tp"] + part["fn"]), 4)
+    assert databank["precision"] >= 0.95 and databank["recall_mentioned"] >= 0.95  # floors as in test_publinks
+    assert labelled["precision"] >= 0.97 and labelled["recall"] >= 0.93
+
+
+def test_eval_publinks_without_data_is_one_line(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("TRIALGRAPH_SHARED_DATA", raising=False)
+    get_settings.cache_clear()
+    try:
+        code, out = _invoke("eval", "publinks")
+    finally:
+        get_settings.cache_clear()
+    assert code == 1 and out.strip().startswith("error:") and len(out.strip().splitlines()) == 1

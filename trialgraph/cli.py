@@ -25,6 +25,8 @@ from trialgraph.settings import Settings, get_settings
 app = typer.Typer(help="TrialGraph: clinical trials in a Neo4j knowledge graph.", no_args_is_help=True)
 server_app = typer.Typer(help="The local Neo4j server that TrialGraph provisions and runs.", no_args_is_help=True)
 app.add_typer(server_app, name="server")
+eval_app = typer.Typer(help="Measure TrialGraph's extractors against gold standards.", no_args_is_help=True)
+app.add_typer(eval_app, name="eval")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -278,6 +280,41 @@ def query_command(
         console.print_json(data=rows, default=str)
     else:
         _print_rows(rows)
+
+
+# ---------------------------------------------------------------- eval
+@eval_app.command("publinks")
+def eval_publinks(
+    pubmed: Annotated[
+        list[Path] | None,
+        typer.Option(help="PubMed XML files or folders (default: the shared data's pubmed/ folder)."),
+    ] = None,
+    labelled: Annotated[Path | None, typer.Option(help="Labelled id snippets CSV (default: the shipped set).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Precision and recall of the registry-id extractor: against MEDLINE DataBank entries and a labelled set."""
+    from trialgraph.loaders.publinks.evaluate import evaluate_publinks, labelled_set
+
+    settings = _settings()
+    if not pubmed:
+        if settings.shared_data is None:
+            _fail(TrialGraphError("give --pubmed PATH, or set TRIALGRAPH_SHARED_DATA to the shared data folder"))
+        pubmed = [settings.shared_data / "pubmed"]  # type: ignore[operator]
+    try:
+        result = evaluate_publinks(pubmed, labelled or labelled_set())
+    except TrialGraphError as e:
+        _fail(e)
+    figures = result.as_dict()
+    if as_json:
+        console.print_json(data=figures)
+        return
+    rows = []
+    for name in ("databank", "labelled"):
+        part = figures[name]
+        rows.append({"evaluation": name, **{k: v for k, v in part.items() if k != "misses"}})
+    _print_rows(rows, "registry-id extractor")
+    for note in figures.get("notes", ()):
+        console.print(f"- {note}", highlight=False)
 
 
 @app.command("demo")

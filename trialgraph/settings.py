@@ -45,6 +45,9 @@ class Settings(BaseSettings):
     maven: str = "mvn"
     java: str = "java"
 
+    # --- evaluation: the shared real data set (gold standards, PubMed samples), when there is one
+    shared_data: Path | None = Field(default=None, description="TRIALGRAPH_SHARED_DATA: the shared data folder")
+
     # --- loading
     batch_size: int = Field(default=500, ge=1, description="studies per write transaction (500 measured best)")
 

@@ -14,7 +14,7 @@ read alone, so the result carries two more:
 * an abstract may name a trial NLM did not index (a companion trial): such a prediction counts as a
   false positive here although it can be right, so this precision is a lower bound.
 
-(b) **Labelled snippets** (``tests/fixtures/publinks/registry_ids_labelled.csv``: ``text``,
+(b) **Labelled snippets** (``registry_ids_labelled.csv``, shipped beside this module: ``text``,
 ``expected_ids`` as canonical ids joined by ``|``, ``category``): true ids of many registries in many
 spellings, and look-alikes (7- or 9-digit NCT, DOIs, grant and phone numbers). Per row, gold =
 expected ids, predicted = ids found; counts summed over rows.
@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Iterable
 from dataclasses import asdict, dataclass, field
+from importlib import resources
 from pathlib import Path
 from typing import Any
 
@@ -42,6 +43,7 @@ __all__ = [
     "evaluate_databank",
     "evaluate_labelled",
     "evaluate_publinks",
+    "labelled_set",
     "read_labelled",
     "scores",
 ]
@@ -205,6 +207,11 @@ def evaluate_labelled(rows: Iterable[tuple[int, str, set[str]]]) -> LabelledEval
         if gold != predicted:
             misses.append(Miss(f"line {line}", tuple(sorted(gold - predicted)), tuple(sorted(predicted - gold))))
     return LabelledEvaluation(len(pairs), scores(pairs), tuple(misses))
+
+
+def labelled_set() -> Path:
+    """The labelled id snippets shipped with the package (text, expected ids; look-alikes included)."""
+    return Path(str(resources.files("trialgraph.loaders.publinks").joinpath("registry_ids_labelled.csv")))
 
 
 def evaluate_publinks(pubmed_paths: Iterable[Path], labelled_csv: Path) -> PublinksEvaluation:

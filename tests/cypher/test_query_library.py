@@ -17,7 +17,7 @@ from typing import Any
 import neo4j
 import pytest
 
-from tests.data import shared
+from tests.data import REPO_ROOT, shared
 from trialgraph import demo
 from trialgraph.api import TrialGraph
 from trialgraph.kg import cypher
@@ -291,3 +291,9 @@ def test_sites_for_condition(tg: TrialGraph, raw: list[dict[str, Any]]) -> None:
     rows = tg.query("sites_for_condition", condition=condition)
     assert len(trials) > 1
     assert {r["country"]: (r["trials"], r["sites"]) for r in rows} == {c: (len(t), sites[c]) for c, t in trials.items()}
+
+
+def test_readme_lists_every_query() -> None:
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    for name, title in cypher.named_queries().items():
+        assert f"| `{name}` | {title} |" in readme, f"README's query table lacks {name}"

@@ -14,6 +14,7 @@ from trialgraph.loaders.publinks.evaluate import (
     evaluate_databank,
     evaluate_labelled,
     evaluate_publinks,
+    labelled_set,
     read_labelled,
     scores,
 )
@@ -28,7 +29,7 @@ from trialgraph.loaders.publinks.trial_ids import (
 )
 from trialgraph.loaders.pubmed import PublicationRecord, iter_pubmed
 
-LABELLED = REPO_ROOT / "tests" / "fixtures" / "publinks" / "registry_ids_labelled.csv"
+LABELLED = labelled_set()
 PUBMED_FIXTURES = REPO_ROOT / "tests" / "fixtures" / "pubmed"
 
 # Floors a little below what was measured (labelled: P 1.000 = 74/74, R 0.961 = 74/77; DataBank: P 1.000,

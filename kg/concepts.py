@@ -9,21 +9,16 @@ release is left alone (counted ``superseded``), and reloading the same files cha
 
 from __future__ import annotations
 
-import uuid
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import neo4j
-from neo4j.exceptions import DriverError, Neo4jError
 
-from trialgraph.errors import GraphError
 from trialgraph.kg import cypher
-from trialgraph.kg.writer import LoadReport, Quarantine, record_run, require_paths
-from trialgraph.loaders.base import Quarantined
+from trialgraph.kg.writer import LoadReport, tracked_run
 from trialgraph.loaders.concepts.record import ConceptRecord, MappingRecord, Rejected, prefix_of
 from trialgraph.loaders.concepts.source import VocabularySource
 
@@ -168,29 +163,24 @@ def load_vocabulary(
     The report counts concepts and mappings together: ``read`` items, ``written`` to the graph,
     ``superseded`` (a newer release is stored already) and ``rejected`` (in the quarantine file).
     """
-    paths = [Path(p) for p in paths]
-    require_paths(paths)
-    run_id = uuid.uuid4().hex
-    report = LoadReport(run_id=run_id, source=source.name, files=[str(p) for p in paths], batch_size=batch_size)
-    quarantine = Quarantine(quarantine_dir, source.name, run_id)
-    record_run(driver, report, "running", database)
-    clock = datetime.now(UTC)
     batch = VocabularyBatch({}, [])
+    with tracked_run(driver, source.name, paths, batch_size, quarantine_dir, database) as (report, quarantine):
 
-    def flush() -> None:
-        nonlocal batch
-        if len(batch):
-            written, superseded = write_vocabulary_batch(driver, source.name, batch, load_run=run_id, database=database)
-            report.written += written
-            report.superseded += superseded
-        batch = VocabularyBatch({}, [])
+        def flush() -> None:
+            nonlocal batch
+            if len(batch):
+                written, superseded = write_vocabulary_batch(
+                    driver, source.name, batch, load_run=report.run_id, database=database
+                )
+                report.written += written
+                report.superseded += superseded
+            batch = VocabularyBatch({}, [])
 
-    try:
-        for item in source.parse(paths):
+        for item in source.parse(report.paths):
             report.read += 1
             if isinstance(item, Rejected):
                 report.rejected += 1
-                quarantine.add(Quarantined(origin=item.origin, reason=item.reason, record_id=item.record_id), run_id)
+                quarantine.add(item, report.run_id)
             elif isinstance(item, ConceptRecord):
                 if item.curie in batch.concepts:
                     report.unchanged += 1  # stated twice in the input: the later statement wins
@@ -202,12 +192,4 @@ def load_vocabulary(
             if on_item is not None:
                 on_item(report)
         flush()
-    except (Neo4jError, DriverError) as e:
-        record_run(driver, report, "failed", database)
-        raise GraphError(f"Neo4j refused a batch: {getattr(e, 'message', None) or e}") from e
-    finally:
-        report.quarantine_file = quarantine.close()
-    report.finished = datetime.now(UTC).isoformat(timespec="seconds")
-    report.seconds = (datetime.now(UTC) - clock).total_seconds()
-    record_run(driver, report, "completed", database)
     return report

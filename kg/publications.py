@@ -10,20 +10,15 @@ file order.
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import neo4j
-from neo4j.exceptions import DriverError, Neo4jError
 
-from trialgraph.errors import GraphError
 from trialgraph.kg import cypher
-from trialgraph.kg.writer import LoadReport, Quarantine, record_run, require_paths
-from trialgraph.loaders.base import Quarantined
+from trialgraph.kg.writer import LoadReport, tracked_run
 from trialgraph.loaders.concepts.record import Rejected
 from trialgraph.loaders.publinks.record import (
     SOURCE_MEDLINE_DATABANK,
@@ -185,29 +180,22 @@ def load_publications(
     on_item: Callable[[LoadReport], None] | None = None,
 ) -> LoadReport:
     """Load publication files; ``read`` counts citations, deletion notices and links alike."""
-    paths = [Path(p) for p in paths]
-    require_paths(paths)
-    run_id = uuid.uuid4().hex
-    report = LoadReport(run_id=run_id, source=source.name, files=[str(p) for p in paths], batch_size=batch_size)
-    quarantine = Quarantine(quarantine_dir, source.name, run_id)
-    record_run(driver, report, "running", database)
-    clock = datetime.now(UTC)
     batch = _Batch()
+    with tracked_run(driver, source.name, paths, batch_size, quarantine_dir, database) as (report, quarantine):
 
-    def flush() -> None:
-        nonlocal batch
-        if len(batch):
-            written, superseded = _write_batch(driver, batch, load_run=run_id, database=database)
-            report.written += written
-            report.superseded += superseded
-        batch = _Batch()
+        def flush() -> None:
+            nonlocal batch
+            if len(batch):
+                written, superseded = _write_batch(driver, batch, load_run=report.run_id, database=database)
+                report.written += written
+                report.superseded += superseded
+            batch = _Batch()
 
-    try:
-        for item in source.parse(paths):
+        for item in source.parse(report.paths):
             report.read += 1
             if isinstance(item, Rejected):
                 report.rejected += 1
-                quarantine.add(Quarantined(origin=item.origin, reason=item.reason, record_id=item.record_id), run_id)
+                quarantine.add(item, report.run_id)
             elif isinstance(item, DeletedCitation):
                 flush()  # a deletion applies to everything read before it
                 _delete(driver, item, database)
@@ -227,13 +215,4 @@ def load_publications(
             if on_item is not None:
                 on_item(report)
         flush()
-        link_trial_ids(driver, database=database)
-    except (Neo4jError, DriverError) as e:
-        record_run(driver, report, "failed", database)
-        raise GraphError(f"Neo4j refused a batch: {getattr(e, 'message', None) or e}") from e
-    finally:
-        report.quarantine_file = quarantine.close()
-    report.finished = datetime.now(UTC).isoformat(timespec="seconds")
-    report.seconds = (datetime.now(UTC) - clock).total_seconds()
-    record_run(driver, report, "completed", database)
     return report

@@ -12,8 +12,9 @@ from __future__ import annotations
 import json
 import logging
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,7 +28,7 @@ from trialgraph.errors import GraphError, SourceError
 from trialgraph.kg import cypher
 from trialgraph.loaders.base import Loader, Quarantined, Staged
 
-__all__ = ["LoadReport", "Quarantine", "load", "record_run", "require_paths", "write_batch"]
+__all__ = ["LoadReport", "Quarantine", "load", "record_run", "require_paths", "tracked_run", "write_batch"]
 
 log = logging.getLogger(__name__)
 
@@ -46,6 +47,7 @@ class LoadReport:
     superseded: int = 0  # an older version than the one the graph (or the input) already holds
     rejected: int = 0
     quarantine_file: str | None = None
+    paths: list[Path] = field(default_factory=list, repr=False)
     started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     finished: str | None = None
     seconds: float = 0.0
@@ -55,7 +57,9 @@ class LoadReport:
         return self.written + self.unchanged + self.superseded
 
     def as_dict(self) -> dict[str, Any]:
-        return {**asdict(self), "accepted": self.accepted}
+        data = {**asdict(self), "accepted": self.accepted}
+        del data["paths"]  # the same as ``files``, as Path objects
+        return data
 
 
 class Quarantine:
@@ -140,31 +144,24 @@ def load(
     Raises:
         GraphError: the database refused a batch (the batches before it stay committed).
     """
-    paths = [Path(p) for p in paths]
-    require_paths(paths)
-    run_id = uuid.uuid4().hex
-    report = LoadReport(run_id=run_id, source=loader.source, files=[str(p) for p in paths], batch_size=batch_size)
-    quarantine = Quarantine(quarantine_dir, loader.source, run_id)
-    record_run(driver, report, "running", database)
-    clock = datetime.now(UTC)
     pending: Future[tuple[int, int, int]] | None = None
     batch: dict[str, Staged] = {}
+    with tracked_run(driver, loader.source, paths, batch_size, quarantine_dir, database) as (report, quarantine):
 
-    def collect(future: Future[tuple[int, int, int]] | None) -> None:
-        if future is None:
-            return
-        written, unchanged, superseded = future.result()
-        report.written += written
-        report.unchanged += unchanged
-        report.superseded += superseded
+        def collect(future: Future[tuple[int, int, int]] | None) -> None:
+            if future is None:
+                return
+            written, unchanged, superseded = future.result()
+            report.written += written
+            report.unchanged += unchanged
+            report.superseded += superseded
 
-    try:
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trialgraph-writer") as pool:
-            for item in loader.stage(paths, load_run=run_id):
+            for item in loader.stage(report.paths, load_run=report.run_id):
                 report.read += 1
                 if isinstance(item, Quarantined):
                     report.rejected += 1
-                    quarantine.add(item, run_id)
+                    quarantine.add(item, report.run_id)
                 else:
                     _add_to_batch(batch, item, report)
                     if len(batch) >= batch_size:
@@ -177,6 +174,27 @@ def load(
             pending = None
             if batch:
                 collect(pool.submit(write_batch, driver, loader, batch, database))
+    return report
+
+
+@contextmanager
+def tracked_run(
+    driver: neo4j.Driver, source: str, paths: Iterable[Path], batch_size: int, quarantine_dir: Path, database: str
+) -> Iterator[tuple[LoadReport, Quarantine]]:
+    """The frame every load runs in: inputs checked, a ``LoadRun`` node kept up to date, quarantine closed.
+
+    Every writer (registries, vocabularies, publications) loads inside it, so they all report, fail and
+    quarantine the same way: a database error ends the load as ``failed`` with a one-line ``GraphError``.
+    """
+    report = LoadReport(run_id=uuid.uuid4().hex, source=source, files=[], batch_size=batch_size)
+    report.paths = [Path(p) for p in paths]
+    require_paths(report.paths)
+    report.files = [str(p) for p in report.paths]
+    quarantine = Quarantine(quarantine_dir, source, report.run_id)
+    record_run(driver, report, "running", database)
+    clock = datetime.now(UTC)
+    try:
+        yield report, quarantine
     except (Neo4jError, DriverError) as e:
         _record_run_quietly(driver, report, "failed", database)
         raise GraphError(f"Neo4j refused a batch: {getattr(e, 'message', None) or e}") from e
@@ -188,7 +206,6 @@ def load(
     report.finished = datetime.now(UTC).isoformat(timespec="seconds")
     report.seconds = (datetime.now(UTC) - clock).total_seconds()
     record_run(driver, report, "completed", database)
-    return report
 
 
 def require_paths(paths: list[Path]) -> None:

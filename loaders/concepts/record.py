@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from trialgraph.loaders.base import Quarantined
+
 __all__ = ["CURIE", "ConceptRecord", "MappingRecord", "Rejected", "Relation", "curie", "prefix_of"]
 
 CURIE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*:\S+$")
@@ -82,10 +84,6 @@ class MappingRecord:
     origin: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """An input element that did not become a record, and why (file and line or id in ``origin``)."""
-
-    origin: str
-    reason: str
-    record_id: str | None = None
+Rejected = Quarantined
+"""An input element that did not become a record, and why (file and line or id in ``origin``): the same
+quarantine entry every loader yields, so every writer files it the same way."""

@@ -181,7 +181,7 @@ def test_medline_dates_and_versions(records: list[PublicationRecord]) -> None:
 def test_bad_records_are_rejected_and_the_rest_loads() -> None:
     items = list(iter_pubmed([FIXTURES / "bad_records.xml"]))
     kinds = [type(i).__name__ for i in items]
-    assert kinds == ["Rejected", "PublicationRecord", "Rejected", "Rejected", "DeletedCitation"]
+    assert kinds == [Rejected.__name__, "PublicationRecord", Rejected.__name__, Rejected.__name__, "DeletedCitation"]
     no_pmid, record, malformed, no_article, deletion = items
     assert no_pmid.reason == "citation has no PMID" and no_pmid.origin.endswith("bad_records.xml[0]")
     assert malformed.record_id == "12x45" and "malformed PMID" in malformed.reason
@@ -205,7 +205,7 @@ def test_bad_records_are_rejected_and_the_rest_loads() -> None:
 
 def test_truncated_file_keeps_what_precedes_the_damage() -> None:
     items = list(iter_pubmed([FIXTURES / "truncated.xml"]))
-    assert [type(i).__name__ for i in items] == ["PublicationRecord", "Rejected"]
+    assert [type(i).__name__ for i in items] == ["PublicationRecord", Rejected.__name__]
     assert items[0].pmid == "30000001"
     assert "not well-formed XML" in items[1].reason and re.search(r"truncated\.xml:\d+$", items[1].origin)
 
@@ -242,7 +242,7 @@ def test_folder_walk_rejects_unsupported_files_and_missing_paths_raise(tmp_path:
     (tmp_path / "page.html").write_text("<html></html>")
     (tmp_path / "a.xml").write_bytes((FIXTURES / "medline_citation_set.xml").read_bytes())
     items = list(iter_pubmed([tmp_path]))
-    assert [type(i).__name__ for i in items] == ["PublicationRecord", "DeletedCitation", "Rejected"]
+    assert [type(i).__name__ for i in items] == ["PublicationRecord", "DeletedCitation", Rejected.__name__]
     assert "unsupported file type .html" in items[-1].reason
     with pytest.raises(SourceError):
         list(iter_pubmed([tmp_path / "missing.xml"]))

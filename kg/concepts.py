@@ -134,6 +134,17 @@ def write_vocabulary_batch(
         return session.execute_write(work)
 
 
+def _dangling_parents(
+    driver: neo4j.Driver, source: str, vocabularies: list[str], database: str
+) -> list[dict[str, Any]]:
+    with driver.session(database=database) as session:
+        return session.execute_read(
+            lambda tx: tx.run(
+                cypher.load("write/find_dangling_parents"), source=source, vocabularies=vocabularies
+            ).data()
+        )
+
+
 def link_mesh_terms(driver: neo4j.Driver, *, database: str = "neo4j") -> dict[str, int]:
     """Tie registry MeSH browse terms to MeSH concepts; returns how many terms are linked and how many are not."""
     with driver.session(database=database) as session:
@@ -164,6 +175,7 @@ def load_vocabulary(
     ``superseded`` (a newer release is stored already) and ``rejected`` (in the quarantine file).
     """
     batch = VocabularyBatch({}, [])
+    vocabularies: set[str] = set()
     with tracked_run(driver, source.name, paths, batch_size, quarantine_dir, database) as (report, quarantine):
 
         def flush() -> None:
@@ -182,6 +194,7 @@ def load_vocabulary(
                 report.rejected += 1
                 quarantine.add(item, report.run_id)
             elif isinstance(item, ConceptRecord):
+                vocabularies.add(item.vocabulary)
                 if item.curie in batch.concepts:
                     report.unchanged += 1  # stated twice in the input: the later statement wins
                 batch.concepts[item.curie] = item
@@ -192,4 +205,9 @@ def load_vocabulary(
             if on_item is not None:
                 on_item(report)
         flush()
+        for row in _dangling_parents(driver, source.name, sorted(vocabularies), database):
+            report.dangling += 1
+            reason = f"dangling parent: {row['curie']} is named as parent of {row['references']} concept(s) "
+            reason += f"({', '.join(row['children'])}) but no record defines it"
+            quarantine.add(Rejected(origin=source.name, reason=reason, record_id=row["curie"]), report.run_id)
     return report

@@ -46,6 +46,7 @@ class LoadReport:
     unchanged: int = 0  # same content already in the graph (or repeated in the input)
     superseded: int = 0  # an older version than the one the graph (or the input) already holds
     rejected: int = 0
+    dangling: int = 0  # references to things no input defines (vocabulary parents), also quarantined
     quarantine_file: str | None = None
     paths: list[Path] = field(default_factory=list, repr=False)
     started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))

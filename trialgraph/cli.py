@@ -165,21 +165,12 @@ def browse_command(
 # ---------------------------------------------------------------- load / stats / query
 def _report_table(report: LoadReport) -> Table:
     table = Table(title=f"load {report.source} ({report.seconds:.1f} s, batch {report.batch_size})")
-    for column in ("read", "accepted", "written", "unchanged", "superseded", "rejected"):
+    columns = ["read", "accepted", "written", "unchanged", "superseded", "rejected"]
+    if report.dangling:
+        columns.append("dangling")
+    for column in columns:
         table.add_column(column, justify="right")
-    table.add_row(
-        *(
-            str(v)
-            for v in (
-                report.read,
-                report.accepted,
-                report.written,
-                report.unchanged,
-                report.superseded,
-                report.rejected,
-            )
-        )
-    )
+    table.add_row(*(str(getattr(report, column)) for column in columns))
     return table
 
 
@@ -236,7 +227,9 @@ def load_command(
         return
     console.print(_report_table(report))
     if report.quarantine_file:
-        console.print(f"{report.rejected} rejected; reasons in {report.quarantine_file}")
+        console.print(
+            f"{report.rejected} rejected, {report.dangling} dangling references; reasons in {report.quarantine_file}"
+        )
 
 
 @app.command("stats")

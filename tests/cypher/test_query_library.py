@@ -297,3 +297,12 @@ def test_readme_lists_every_query() -> None:
     readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
     for name, title in cypher.named_queries().items():
         assert f"| `{name}` | {title} |" in readme, f"README's query table lacks {name}"
+
+
+def test_queries_load_by_name_from_the_cypher_package() -> None:
+    from trialgraph import cypher as library
+
+    for name in cypher.named_queries():
+        path = REPO_ROOT / "cypher" / "queries" / f"{name}.cypher"
+        assert library.load(name) == path.read_text(encoding="utf-8").strip()
+        assert library.describe(name).title == cypher.describe(name).title

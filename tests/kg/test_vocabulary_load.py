@@ -1,0 +1,110 @@
+"""Vocabulary loads: dangling references reported, the concept full-text index, a stub filled by its record.
+
+Small inputs (a hand-written OBO file, the demo's MeSH slice); the full files are covered by
+``test_vocabulary_graph.py``.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from pathlib import Path
+
+import neo4j
+import pytest
+
+from trialgraph.api import TrialGraph
+from trialgraph.demo import sample_path
+from trialgraph.settings import Settings
+
+DANGLING_OBO = """format-version: 1.2
+data-version: test-1
+
+[Term]
+id: TST:0000001
+name: root
+
+[Term]
+id: TST:0000002
+name: child
+synonym: "little one" EXACT []
+is_a: TST:0000001 ! root
+is_a: TST:0000099 ! not defined anywhere
+"""
+
+
+@pytest.fixture()
+def tg(graph: neo4j.Driver, neo4j_server: Settings) -> TrialGraph:
+    client = TrialGraph.connect(neo4j_server)
+    yield client
+    client.close()
+
+
+def test_a_parent_no_record_defines_is_reported_and_quarantined(tg: TrialGraph, tmp_path: Path) -> None:
+    path = tmp_path / "dangling.obo"
+    path.write_text(DANGLING_OBO)
+    report = tg.load("obo", [path])
+    assert (report.read, report.written, report.rejected, report.dangling) == (2, 2, 0, 1)
+    [entry] = [json.loads(line) for line in Path(report.quarantine_file or "").read_text().splitlines()]
+    assert entry["record"] == "TST:0000099" and "TST:0000002" in entry["reason"]
+    parents = tg.query("MATCH (:Concept {curie: 'TST:0000002'})-[:BROADER]->(p) RETURN p.curie AS c, p.stub AS stub")
+    assert {(r["c"], r["stub"]) for r in parents} == {("TST:0000001", None), ("TST:0000099", True)}
+
+    again = tg.load("obo", [path])  # idempotent: same concepts, same edges, the same dangling report
+    assert again.dangling == 1
+    counts = tg.query("MATCH (c:Concept) RETURN count(c) AS n, COUNT { ()-[:BROADER]->() } AS broader")
+    assert counts == [{"n": 3, "broader": 2}]
+
+
+def _mesh_labels(descriptor: str) -> set[str]:
+    """Labels of a descriptor's terms, read from the demo MeSH slice with plain regexes."""
+    with gzip.open(sample_path("mesh-demo.nt.gz"), "rt", encoding="utf-8") as fh:
+        triples = fh.read().splitlines()
+    pattern = re.compile(r"^<[^>]*/([A-Z]\d+)> <[^>]*#(\w+)> (.*) \.$")
+    edges: dict[str, set[str]] = {}
+    labels: dict[str, set[str]] = {}
+    for line in triples:
+        match = pattern.match(line)
+        if not match:
+            continue
+        subject, predicate, obj = match.groups()
+        if predicate in ("concept", "preferredConcept", "term", "preferredTerm"):
+            edges.setdefault(subject, set()).add(obj.rsplit("/", 1)[-1].rstrip(">"))
+        elif predicate in ("prefLabel", "altLabel"):
+            labels.setdefault(subject, set()).add(obj.split('"')[1])
+    terms = {t for concept in edges.get(descriptor, ()) for t in edges.get(concept, ())}
+    return {label for term in terms for label in labels.get(term, ())}
+
+
+def test_full_text_index_finds_concepts_by_synonym(tg: TrialGraph) -> None:
+    tg.load("mesh", [sample_path("mesh-demo.nt.gz")])
+    synonyms = _mesh_labels("D007172") - {"Erectile Dysfunction"}
+    assert synonyms, "the slice holds entry terms of Erectile Dysfunction"
+    for synonym in sorted(synonyms)[:3]:
+        rows = tg.query(
+            "CALL db.index.fulltext.queryNodes('concept_text', $q) YIELD node, score "
+            "RETURN node.curie AS curie ORDER BY score DESC LIMIT 5",
+            q=f'"{synonym}"',
+        )
+        assert "MESH:D007172" in [r["curie"] for r in rows], synonym
+
+
+def test_a_stub_made_by_a_mapping_is_filled_by_its_own_record(tg: TrialGraph, tmp_path: Path) -> None:
+    tg.load("sssom", [sample_path("mondo-mesh-demo.sssom.tsv")])  # MESH concepts exist only as mapping targets
+    rows = [line.split("\t") for line in sample_path("mondo-mesh-demo.sssom.tsv").read_text().splitlines()]
+    header = next(r for r in rows if r[0] == "subject_id")
+    [mondo] = [dict(zip(header, r, strict=True)) for r in rows if len(r) > 3 and r[3].endswith("D007172")]
+    before = tg.query(
+        "MATCH (m:Concept)-[:MAPS_TO]->(c:Concept {curie: 'MESH:D007172'}) "
+        "RETURN m.curie AS subject, m.name AS name, m.stub AS subject_stub, c.stub AS object_stub"
+    )
+    assert before == [
+        {"subject": mondo["subject_id"], "name": mondo["subject_label"], "subject_stub": True, "object_stub": True}
+    ]
+    tg.load("mesh", [sample_path("mesh-demo.nt.gz")])
+    after = tg.query(
+        "MATCH (c:Concept {curie: 'MESH:D007172'}) "
+        "RETURN c.stub AS stub, c.version AS version, COUNT { (c)<-[:MAPS_TO]-() } AS mappings"
+    )
+    assert after == [{"stub": None, "version": "2022", "mappings": 1}]

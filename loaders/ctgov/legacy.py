@@ -353,7 +353,7 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
     results_el = one("clinical_results")
 
     return StudyRecord(
-        nct_id=nct_id,
+        registry_id=nct_id,
         source_format="ctgov-xml",
         brief_title=text("brief_title"),
         official_title=text("official_title"),

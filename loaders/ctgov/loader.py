@@ -51,7 +51,7 @@ class CtgovLoader:
                 continue
             digest = rows.content_hash(record)
             yield Staged(
-                record_id=rows.record_id(record.nct_id),
+                record_id=rows.record_id(record.registry_id),
                 version=record.last_update_date,
                 precedence=rows.precedence(record),
                 content_hash=digest,

@@ -1,9 +1,12 @@
-"""The typed ClinicalTrials.gov study record that both parsers (API v2 JSON, legacy XML) produce.
+"""The typed study record every registry parser produces (CT.gov v2 JSON and legacy XML first, then WHO
+ICTRP, EU CTR, CTIS, ISRCTN, ANZCTR).
 
 The record is the contract between parsing and writing: parsers fill it from one source format, the
-graph writer turns it into rows. Both formats must give equal records for the same study version,
-so every field holds a normalised value (ISO dates, v2 enum spellings, MeSH ids as ``D`` + 6 digits)
-rather than the format's own spelling.
+graph writer turns it into rows. Two formats must give equal records for the same study version, so
+every field holds a normalised value (ISO dates, CT.gov API v2 enum spellings for status, phase and
+study type, MeSH ids as ``D`` + 6 digits) rather than the format's own spelling. What a record says
+about its identity in other registries is in ``id_claims``; identity resolution groups records into
+trials from those claims.
 """
 
 from __future__ import annotations
@@ -90,6 +93,21 @@ class MeshTerm:
 
 
 @dataclass(frozen=True, slots=True)
+class IdClaim:
+    """A trial id a record states for the same study in another registry (or a sibling record), and where.
+
+    ``relation`` says what kind of identity: ``same_trial`` (a secondary id, a bridging flag), ``member_state``
+    (EUCTR country records of one EudraCT number), ``transition`` (a EudraCT trial moved to CTIS),
+    ``subregistry_transfer`` (a JPRN record's former UMIN id).
+    """
+
+    trial_id: str  # canonical: NCT01234567, 2004-000123-45, ISRCTN12345678, ChiCTR2000029308...
+    registry: str  # registry of that id, as trialgraph.loaders.publinks.trial_ids names it
+    evidence: str  # the field that states it: "SecondaryIDs", "Bridging_flag", "a52_us_nct_...", ...
+    relation: str = "same_trial"
+
+
+@dataclass(frozen=True, slots=True)
 class ResultGroup:
     group_id: str  # "FG000", "BG000", "OG000", "EG000"
     title: str
@@ -151,14 +169,14 @@ class Results:
 
 @dataclass(frozen=True, slots=True)
 class StudyRecord:
-    """One version of one ClinicalTrials.gov study, as stated by the registry.
+    """One version of one registry's record of a study, as stated by the registry.
 
     Dates are ISO strings: ``YYYY-MM-DD`` or ``YYYY-MM`` when the registry gives only a month.
     Enumerations use the API v2 spellings (``COMPLETED``, ``PHASE2``, ``INTERVENTIONAL``...).
     """
 
-    nct_id: str
-    source_format: Literal["ctgov-v2", "ctgov-xml"]
+    registry_id: str  # the record's id in the registry that holds it, as written (an NCT id for CT.gov)
+    source_format: str  # "ctgov-v2", "ctgov-xml", "ictrp-csv", "euctr-text", "ctis-json"...
     brief_title: str | None = None
     official_title: str | None = None
     acronym: str | None = None
@@ -191,6 +209,12 @@ class StudyRecord:
     intervention_mesh: tuple[MeshTerm, ...] = ()
     has_results: bool = False
     results: Results | None = None
+    registry: str = "ClinicalTrials.gov"  # the registry holding the record (for ICTRP rows: the source register)
+    canonical_id: str | None = None  # its own id in canonical form when that differs ("2018-004320-11" for
+    # the EUCTR country record "2018-004320-11-HU"); the trial key identity resolution starts from
+    id_claims: tuple[IdClaim, ...] = ()
+    countries: tuple[str, ...] = ()  # recruitment countries (ISO 3166 short names) when the registry lists no sites
+    registration_date: str | None = None
 
     @property
     def phase(self) -> str | None:

@@ -85,8 +85,8 @@ def _record_props(rec: StudyRecord, rid: str, digest: str, origin: str, load_run
     return {
         "source": SOURCE,
         "source_format": rec.source_format,
-        "raw_id": rec.nct_id,
-        "nct_id": rec.nct_id,
+        "raw_id": rec.registry_id,
+        "nct_id": rec.registry_id,
         "version": rec.last_update_date,
         "precedence": precedence(rec),
         "content_hash": digest,
@@ -221,17 +221,17 @@ def _result_rows(rid: str, results: Results, rows: RowSet) -> None:
 
 def study_rows(rec: StudyRecord, *, digest: str, origin: str, load_run: str) -> RowSet:
     """All rows for one study record, keyed by the Cypher statement that writes them."""
-    rid = record_id(rec.nct_id)
+    rid = record_id(rec.registry_id)
     rows: RowSet = {name: [] for name in WRITE_ORDER}
     rows["merge_records"] = [
         {
             "record_id": rid,
-            "trial_id": rec.nct_id,
+            "trial_id": rec.registry_id,
             "source": SOURCE,
             "evidence": "registry id",
             "props": _record_props(rec, rid, digest, origin, load_run),
             "trial_props": {
-                "nct_id": rec.nct_id,
+                "nct_id": rec.registry_id,
                 "brief_title": rec.brief_title,
                 "overall_status": rec.overall_status,
                 "phase": rec.phase,

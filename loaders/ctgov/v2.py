@@ -562,7 +562,7 @@ def _build(raw: Mapping[str, Any], ps: dict, ident: dict, rid: str, aliases: tup
 
     org = _obj(ident, "orgStudyIdInfo", rid, fi)
     return StudyRecord(
-        nct_id=rid,
+        registry_id=rid,
         source_format="ctgov-v2",
         brief_title=_text(ident, "briefTitle", rid, fi),
         official_title=_text(ident, "officialTitle", rid, fi),

@@ -158,7 +158,7 @@ def test_every_member_parses_and_matches_manifest() -> None:
         row = rows[member]
         rec = parsed(member)
         assert rec.source_format == "ctgov-xml"
-        assert rec.nct_id == row["nct_id"], member
+        assert rec.registry_id == row["nct_id"], member
         assert rec.overall_status == STATUS[row["overall_status"]], member
         assert rec.study_type == STUDY_TYPE[row["study_type"]], member
         assert rec.phases == PHASES[row["phase"]], member
@@ -198,7 +198,7 @@ def test_fields_match_xml(index: int) -> None:
     root = ET.fromstring(zip_members()[member])
     rec = parsed(member)
 
-    assert rec.nct_id == stripped(root, "id_info/nct_id")
+    assert rec.registry_id == stripped(root, "id_info/nct_id")
     assert rec.brief_title == stripped(root, "brief_title")
     assert rec.official_title == stripped(root, "official_title")
     assert rec.acronym == stripped(root, "acronym")
@@ -397,7 +397,7 @@ def test_every_real_aact_file_loads() -> None:
         expected = name[:11] if name.startswith("NCT") else None
         rec = parse_study(data, expected_id=expected)
         root = ET.fromstring(data)
-        assert rec.nct_id == stripped(root, "id_info/nct_id"), name
+        assert rec.registry_id == stripped(root, "id_info/nct_id"), name
         assert rec.brief_title == stripped(root, "brief_title"), name
         assert rec.has_results == (root.find("clinical_results") is not None), name
         assert rec.overall_status is not None and rec.overall_status.isupper(), name
@@ -410,7 +410,7 @@ def test_every_real_aact_file_loads() -> None:
 def test_alias_file_resolves_to_the_real_id() -> None:
     data = (shared(AACT) / "NCT00980226-id-mismatch.xml").read_bytes()
     rec = parse_study(data, expected_id="NCT00980226")
-    assert rec.nct_id == "NCT00081588"
+    assert rec.registry_id == "NCT00081588"
     assert rec.nct_aliases == ("NCT00980226",)
     same = parse_study((shared(AACT) / "NCT00081588.xml").read_bytes(), expected_id="NCT00081588")
     assert same.brief_title == rec.brief_title

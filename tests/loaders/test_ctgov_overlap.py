@@ -58,7 +58,7 @@ def test_all_five_are_in_both() -> None:
 def test_legacy_and_v2_agree(nct_id: str) -> None:
     new = v2.parse_study(v2_raw()[nct_id], expected_id=nct_id)
     old = parse_legacy(legacy_raw()[nct_id], expected_id=nct_id)
-    assert old.nct_id == new.nct_id == nct_id
+    assert old.registry_id == new.registry_id == nct_id
     assert (old.source_format, new.source_format) == ("ctgov-xml", "ctgov-v2")
     assert old.brief_title == new.brief_title
     assert old.org_study_id == new.org_study_id

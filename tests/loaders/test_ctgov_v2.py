@@ -105,9 +105,9 @@ def test_bulk_all_parse_and_match_manifest(bulk, manifest) -> None:
         rec = parse_study(raw)
         assert isinstance(rec, StudyRecord)
         assert rec.source_format == "ctgov-v2"
-        row = manifest[rec.nct_id]
-        seen.add(rec.nct_id)
-        ctx = rec.nct_id
+        row = manifest[rec.registry_id]
+        seen.add(rec.registry_id)
+        ctx = rec.registry_id
         assert rec.overall_status == row["overall_status"], ctx
         assert rec.study_type == row["study_type"], ctx
         assert "|".join(rec.phases) == row["phases"], ctx
@@ -147,7 +147,7 @@ def test_bulk_arm_names_resolve_to_interventions(bulk) -> None:
         names = {i.name for i in rec.interventions}
         for arm in rec.arm_groups:
             for name in arm.intervention_names:
-                assert name in names, (rec.nct_id, name)
+                assert name in names, (rec.registry_id, name)
                 assert ": " not in name or name in names
                 checked += 1
     assert checked > 2000
@@ -159,7 +159,7 @@ def test_bulk_aliases_are_accepted_as_expected_id(bulk) -> None:
     for raw in with_alias:
         aliases = raw["protocolSection"]["identificationModule"]["nctIdAliases"]
         rec = parse_study(raw, expected_id=aliases[0])
-        assert rec.nct_id == raw["protocolSection"]["identificationModule"]["nctId"]
+        assert rec.registry_id == raw["protocolSection"]["identificationModule"]["nctId"]
         assert rec.nct_aliases == tuple(aliases)
 
 
@@ -183,7 +183,7 @@ def test_single_fields(nct: str) -> None:
     raw = _load(f"ctgov/v2/{folder}/{nct}.json")
     rec = parse_study(raw, expected_id=nct)
     ident = _ps(raw, "identificationModule")
-    assert rec.nct_id == ident["nctId"] == nct
+    assert rec.registry_id == ident["nctId"] == nct
     assert rec.brief_title == ident.get("briefTitle", "").strip() or None
     assert rec.official_title == (ident.get("officialTitle") or "").strip() or None
     assert rec.org_study_id == (ident.get("orgStudyIdInfo") or {}).get("id")
@@ -353,7 +353,7 @@ def test_provenance_cases() -> None:
 
     # AACT trimmed record with only the identification module.
     rec = parse_study(_load("ctgov/v2/aact/NCT03453554.json"))
-    assert rec.nct_id == "NCT03453554"
+    assert rec.registry_id == "NCT03453554"
     assert rec.brief_title and rec.overall_status is None and rec.eligibility is None
 
 
@@ -454,7 +454,7 @@ def test_reject_id_mismatch() -> None:
     raw = _load("ctgov/v2/broken/SYNTHETIC-BROKEN_id-mismatch_NCT00007696.json")
     with pytest.raises(ParseError, match="file name says NCT00007696 but record is NCT00033839"):
         parse_study(raw, expected_id="NCT00007696")
-    assert parse_study(raw).nct_id == "NCT00033839"  # the content itself is fine
+    assert parse_study(raw).registry_id == "NCT00033839"  # the content itself is fine
 
 
 def test_reject_aact_file_name_mismatch() -> None:
@@ -474,7 +474,7 @@ def test_mixed_jsonl_lines() -> None:
             outcome.append("bad-json")
             continue
         try:
-            outcome.append(parse_study(value).nct_id)
+            outcome.append(parse_study(value).registry_id)
         except ParseError as exc:
             outcome.append(f"reject: {exc.reason}")
     assert outcome == [

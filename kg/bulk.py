@@ -47,6 +47,7 @@ _SPACE = {
     "Country": ("name", "Country"),
     "Publication": ("key", "Publication"),
     "MeshTerm": ("name", "MeshTerm"),
+    "TrialId": ("id", "TrialId"),
 }
 
 
@@ -288,6 +289,12 @@ def _measures(label: str, rel_type: str) -> Callable[[_Tables, dict[str, Any]], 
     return emit
 
 
+def _emit_claim(tables: _Tables, row: dict[str, Any]) -> None:
+    tables.merge_shared("TrialId", row["trial_id"], {"registry": row["registry"]}, None)
+    identity = ("CLAIMS", "RegistryRecord", row["record_id"], "TrialId", row["trial_id"], row["evidence"])
+    tables.merge_rel(identity, {"evidence": row["evidence"], "relation": row["relation"]})
+
+
 _EMITTERS: dict[str, Callable[[_Tables, dict[str, Any]], None]] = {
     "merge_records": _emit_records,
     "merge_sponsors": _emit_sponsor,
@@ -308,6 +315,7 @@ _EMITTERS: dict[str, Callable[[_Tables, dict[str, Any]], None]] = {
     "merge_baseline_measures": _measures("BaselineMeasure", "HAS_BASELINE_MEASURE"),
     "merge_outcome_measures": _measures("OutcomeMeasure", "HAS_OUTCOME_MEASURE"),
     "merge_adverse_events": _grouped("AdverseEvent", "HAS_ADVERSE_EVENT"),
+    "merge_id_claims": _emit_claim,
 }
 
 

@@ -9,6 +9,7 @@ release is left alone (counted ``superseded``), and reloading the same files cha
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -22,7 +23,7 @@ from trialgraph.kg.writer import LoadReport, tracked_run
 from trialgraph.loaders.concepts.record import ConceptRecord, MappingRecord, Rejected, prefix_of
 from trialgraph.loaders.concepts.source import VocabularySource
 
-__all__ = ["VocabularyBatch", "link_mesh_terms", "load_vocabulary", "write_vocabulary_batch"]
+__all__ = ["VocabularyBatch", "link_mesh_terms", "load_vocabulary", "version_key", "write_vocabulary_batch"]
 
 
 @dataclass(slots=True)
@@ -32,6 +33,19 @@ class VocabularyBatch:
 
     def __len__(self) -> int:
         return len(self.concepts) + len(self.mappings)
+
+
+_RELEASE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}")
+
+
+def version_key(version: str) -> str:
+    """A release's sortable part: the first date (or year) in it, else the whole string.
+
+    Releases name themselves in several ways (``2022``, ``releases/2024-01-31/doid.obo``, an OWL version IRI
+    ``http://purl.obolibrary.org/obo/doid/releases/2026-07-31/...``); only their dates compare across them.
+    """
+    match = _RELEASE_DATE.search(version)
+    return match.group(0) if match else version
 
 
 def _concept_props(record: ConceptRecord, load_run: str) -> dict[str, Any]:
@@ -91,7 +105,9 @@ def write_vocabulary_batch(
         current = [
             c
             for c in batch.concepts.values()
-            if c.version is None or stored.get(c.curie) is None or c.version >= stored[c.curie]
+            if c.version is None
+            or stored.get(c.curie) is None
+            or version_key(c.version) >= version_key(stored[c.curie])
         ]
         curies = [c.curie for c in current]
         if curies:

@@ -29,7 +29,7 @@ from trialgraph.loaders.publinks.record import (
 from trialgraph.loaders.publinks.source import PublicationSource
 from trialgraph.loaders.pubmed.record import DeletedCitation, PublicationRecord
 
-__all__ = ["link_trial_ids", "load_publications", "publication_key"]
+__all__ = ["load_publications", "publication_key"]
 
 
 def publication_key(pmid: str | None, doi: str | None) -> str:
@@ -161,12 +161,6 @@ def _delete(driver: neo4j.Driver, deletion: DeletedCitation, database: str) -> N
                 cypher.load("write/delete_publications"), keys=keys, sources=sorted(_CITATION_SOURCES)
             ).consume()
         )
-
-
-def link_trial_ids(driver: neo4j.Driver, *, database: str = "neo4j") -> None:
-    """Tie cited trial ids to the trials loaded so far (idempotent; only new ids are looked at)."""
-    with driver.session(database=database) as session:
-        session.execute_write(lambda tx: tx.run(cypher.load("write/link_trial_ids")).consume())
 
 
 def load_publications(

@@ -144,3 +144,32 @@ def test_eval_publinks_without_data_is_one_line(monkeypatch: pytest.MonkeyPatch)
     finally:
         get_settings.cache_clear()
     assert code == 1 and out.strip().startswith("error:") and len(out.strip().splitlines()) == 1
+
+
+def test_load_detects_each_files_source_and_eval_identity(graph: neo4j.Driver) -> None:
+    files = [
+        shared("registries/ictrp/ictrp_full_export_sample.csv"),
+        shared("registries/euctr/euctr_ctrdata_json.jsonl"),
+        shared("registries/ctis/ctis_trials.jsonl"),
+        shared("registries/isrctn/isrctn_trials_ctrdata_json.jsonl"),
+    ]
+    code, out = _invoke("load", *map(str, files), "--json")
+    assert code == 0, out
+    reports = json.loads(out)
+    assert [r["source"] for r in reports] == ["ictrp", "euctr", "ctis", "isrctn"]
+    assert all(r["read"] == r["accepted"] + r["rejected"] and r["written"] > 0 for r in reports)
+
+    code, out = _invoke("eval", "identity", "--gold", str(shared("links/registry_record_crossref_pairs.csv")), "--json")
+    assert code == 0, out
+    figures = json.loads(out)
+    assert figures["gold_pairs"] == 91 and figures["judged_pairs"] > 60
+    assert figures["precision"] >= 0.95 and figures["recall"] >= 0.9
+
+
+def test_load_of_an_unknown_source_or_format_is_one_line(tmp_path: Path) -> None:
+    code, out = _invoke("load", "no-such-source")
+    assert code == 1 and "unknown source or path" in out and len(out.strip().splitlines()) == 1
+    strange = tmp_path / "notes.txt"
+    strange.write_text("nothing a registry would write\n")
+    code, out = _invoke("load", str(strange))
+    assert code == 1 and "cannot tell which source reads" in out and len(out.strip().splitlines()) == 1

@@ -12,6 +12,7 @@ from trialgraph.errors import UnknownNameError
 from trialgraph.kg import cypher
 from trialgraph.loaders.base import LOADERS, discover
 from trialgraph.loaders.concepts.source import VOCABULARIES
+from trialgraph.loaders.crossreg.loader import PAIR_SOURCES
 from trialgraph.loaders.publinks.source import PUBLICATION_SOURCES
 
 
@@ -23,7 +24,7 @@ def test_all_lists_exactly_the_public_names() -> None:
         assert hasattr(trialgraph, name)
 
 
-SHARED_PACKAGES = {"concepts"}  # record types and helpers the vocabulary sources share; no source of its own
+SHARED_PACKAGES = {"concepts", "registries"}  # records and helpers that sources share; no source of their own
 
 
 def test_every_source_package_registers_a_source() -> None:
@@ -38,7 +39,7 @@ def test_every_source_package_registers_a_source() -> None:
 
 def test_every_registered_name_creates_its_source() -> None:
     discover()
-    for registry in (LOADERS, VOCABULARIES, PUBLICATION_SOURCES):
+    for registry in (LOADERS, VOCABULARIES, PUBLICATION_SOURCES, PAIR_SOURCES):
         for name in registry.names():
             assert registry.create(name).name == name
 

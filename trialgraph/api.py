@@ -12,11 +12,14 @@ import neo4j
 from trialgraph.errors import UnknownNameError
 from trialgraph.kg import cypher
 from trialgraph.kg.concepts import link_mesh_terms, load_vocabulary
+from trialgraph.kg.crossreg import load_pairs
 from trialgraph.kg.graph import apply_schema, connect, run_read
-from trialgraph.kg.publications import link_trial_ids, load_publications
+from trialgraph.kg.identity import IdentityReport, resolve_identities
+from trialgraph.kg.publications import load_publications
 from trialgraph.kg.writer import LoadReport, load
 from trialgraph.loaders.base import LOADERS, discover
 from trialgraph.loaders.concepts.source import VOCABULARIES
+from trialgraph.loaders.crossreg.loader import PAIR_SOURCES
 from trialgraph.loaders.publinks.source import PUBLICATION_SOURCES
 from trialgraph.settings import Settings, get_settings
 
@@ -32,6 +35,7 @@ _WRITERS: tuple[tuple[Any, Callable[..., LoadReport]], ...] = (
     (LOADERS, load),
     (VOCABULARIES, load_vocabulary),
     (PUBLICATION_SOURCES, load_publications),
+    (PAIR_SOURCES, load_pairs),
 )
 
 
@@ -53,6 +57,7 @@ class TrialGraph:
     def __init__(self, driver: neo4j.Driver, settings: Settings) -> None:
         self.driver = driver
         self.settings = settings
+        self.last_identity: IdentityReport | None = None  # what the identity resolution after the last load did
 
     @classmethod
     def connect(cls, settings: Settings | None = None) -> TrialGraph:
@@ -98,9 +103,13 @@ class TrialGraph:
                     on_item=on_item,
                 )
                 link_mesh_terms(self.driver, database=self.settings.neo4j_database)
-                link_trial_ids(self.driver, database=self.settings.neo4j_database)
+                self.last_identity = self.resolve_identities()
                 return report
         raise UnknownNameError(f"unknown source {source!r}; known: {', '.join(source_names())}")
+
+    def resolve_identities(self) -> IdentityReport:
+        """Regroup registry records under trials from every claim and curated pair in the graph (idempotent)."""
+        return resolve_identities(self.driver, database=self.settings.neo4j_database)
 
     def query(self, name_or_cypher: str, **parameters: Any) -> list[dict[str, Any]]:
         """Run a named query from ``cypher/queries/`` or a Cypher statement, in a read-only transaction.

@@ -176,8 +176,10 @@ def _report_table(report: LoadReport) -> Table:
 
 @app.command("load")
 def load_command(
-    source: Annotated[str, typer.Argument(help=f"Source name: {', '.join(source_names())}.")],
-    paths: Annotated[list[Path], typer.Argument(help="Files, folders or archives.", exists=False)],
+    source: Annotated[
+        str, typer.Argument(help=f"Source name ({', '.join(source_names())}), or a first path to detect it.")
+    ],
+    paths: Annotated[list[Path] | None, typer.Argument(help="Files, folders or archives.", exists=False)] = None,
     batch_size: Annotated[int | None, typer.Option(help="Records per write transaction.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the load report as JSON.")] = False,
     bulk: Annotated[
@@ -187,11 +189,18 @@ def load_command(
         bool, typer.Option("--replace", help="With --bulk: replace a graph that already holds data.")
     ] = False,
 ) -> None:
-    """Load registry, vocabulary or publication files (idempotent; rejected input goes to a quarantine JSONL)."""
+    """Load registry, vocabulary or publication files (idempotent; rejected input goes to a quarantine JSONL).
+
+    ``trialgraph load PATH...`` without a source name detects each path's source from its content.
+    """
+    groups = _source_groups(source, paths or [])
     if bulk:
+        if len(groups) != 1:
+            _fail(TrialGraphError("--bulk loads one registry source at a time"))
+        name, group = groups[0]
         try:
-            with console.status(f"bulk-importing {source} (the server restarts)…"):
-                report = bulk_import(_settings(), discover().create(source), paths, replace=replace)
+            with console.status(f"bulk-importing {name} (the server restarts)…"):
+                report = bulk_import(_settings(), discover().create(name), group, replace=replace)
         except TrialGraphError as e:
             _fail(e)
         if as_json:
@@ -199,6 +208,7 @@ def load_command(
         else:
             console.print(_report_table(report))
         return
+    reports: list[LoadReport] = []
     try:
         with (
             TrialGraph.connect() as tg,
@@ -213,23 +223,52 @@ def load_command(
                 disable=as_json,
             ) as progress,
         ):
-            task = progress.add_task(f"loading {source}", total=None, read=0, rejected=0)
+            for name, group in groups:
+                task = progress.add_task(f"loading {name}", total=None, read=0, rejected=0)
 
-            def tick(report: LoadReport) -> None:
-                if report.read % 50 == 0:
-                    progress.update(task, read=report.read, rejected=report.rejected)
+                def tick(report: LoadReport, task: Any = task) -> None:
+                    if report.read % 50 == 0:
+                        progress.update(task, read=report.read, rejected=report.rejected)
 
-            report = tg.load(source, paths, batch_size=batch_size, on_item=tick)
+                reports.append(tg.load(name, group, batch_size=batch_size, on_item=tick))
+            identity = tg.last_identity
     except TrialGraphError as e:
         _fail(e)
     if as_json:
-        console.print_json(data=report.as_dict())
+        data = [r.as_dict() for r in reports]
+        console.print_json(data=data[0] if len(data) == 1 else data)
         return
-    console.print(_report_table(report))
-    if report.quarantine_file:
+    for report in reports:
+        console.print(_report_table(report))
+        if report.quarantine_file:
+            console.print(
+                f"{report.rejected} rejected, {report.dangling} dangling references; "
+                f"reasons in {report.quarantine_file}"
+            )
+    if identity is not None and (identity.moved or identity.ambiguous):
         console.print(
-            f"{report.rejected} rejected, {report.dangling} dangling references; reasons in {report.quarantine_file}"
+            f"identity: {identity.records} records in {identity.trials} trials; {identity.moved} regrouped, "
+            f"{len(identity.ambiguous)} ambiguous claims not applied (see CLAIMS edges with ambiguous = true)"
         )
+
+
+def _source_groups(source: str, paths: list[Path]) -> list[tuple[str, list[Path]]]:
+    """(source, paths) in input order: a named source takes every path; otherwise each path is detected."""
+    from trialgraph.loaders.detect import detect_source
+
+    if source in source_names():
+        if not paths:
+            _fail(TrialGraphError(f"give the files to load: trialgraph load {source} PATH..."))
+        return [(source, paths)]
+    groups: dict[str, list[Path]] = {}
+    try:
+        for path in [Path(source), *paths]:
+            groups.setdefault(detect_source(path), []).append(path)
+    except TrialGraphError as e:
+        if not Path(source).exists():
+            _fail(TrialGraphError(f"unknown source or path {source!r}; sources: {', '.join(source_names())}"))
+        _fail(e)
+    return list(groups.items())
 
 
 @app.command("stats")
@@ -308,6 +347,36 @@ def eval_publinks(
     _print_rows(rows, "registry-id extractor")
     for note in figures.get("notes", ()):
         console.print(f"- {note}", highlight=False)
+
+
+@eval_app.command("identity")
+def eval_identity(
+    gold: Annotated[
+        list[Path] | None,
+        typer.Option(help="Gold pair tables (default: the shared data's stated cross-registrations)."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Precision and recall of identity resolution in the current graph against registry-stated pairs."""
+    from trialgraph.kg.identity import canonical_id, id_lookup
+    from trialgraph.loaders.registries.evaluate import evaluate_identity, read_gold_pairs
+
+    settings = _settings()
+    if not gold:
+        if settings.shared_data is None:
+            _fail(TrialGraphError("give --gold PATH, or set TRIALGRAPH_SHARED_DATA to the shared data folder"))
+        links = settings.shared_data / "links"  # type: ignore[operator]
+        gold = [links / "registry_record_crossref_pairs.csv", links / "intovalue" / "registry-crossreg.csv"]
+    try:
+        pairs = read_gold_pairs(gold)
+        with TrialGraph.connect(settings) as tg:
+            result = evaluate_identity(pairs, id_lookup(tg.driver, database=settings.neo4j_database), canonical_id)
+    except (TrialGraphError, OSError, StopIteration) as e:
+        _fail(e if isinstance(e, TrialGraphError) else TrialGraphError(f"cannot read the gold pairs: {e}"))
+    if as_json:
+        console.print_json(data=result.as_dict())
+    else:
+        _print_rows([result.as_dict()], "identity resolution vs registry-stated pairs")
 
 
 @app.command("demo")

@@ -45,12 +45,13 @@ def sample_path(name: str = "ctgov-demo.jsonl.gz") -> Path:
     return Path(str(resources.files("trialgraph.samples").joinpath(name)))
 
 
-VOCABULARY_SAMPLES = (("mesh", "mesh-demo.nt.gz"), ("sssom", "mondo-mesh-demo.sssom.tsv"))
+EXTRA_SAMPLES = (("mesh", "mesh-demo.nt.gz"), ("sssom", "mondo-mesh-demo.sssom.tsv"), ("ictrp", "ictrp-demo.csv"))
 
 
 def load_demo(tg: TrialGraph, *, live: bool = False, query: str = "", max_studies: int = 50) -> LoadReport:
-    """Load the shipped samples (trials, then their MeSH slice), or with ``live`` a query against the live API."""
-    for source, name in VOCABULARY_SAMPLES:
+    """Load the shipped samples (MeSH slice, MONDO matches, a trial ICTRP lists three times), then the CT.gov
+    studies, or with ``live`` a query against the live API."""
+    for source, name in EXTRA_SAMPLES:
         tg.load(source, [sample_path(name)])
     if not live:
         return tg.load("ctgov", [sample_path()])

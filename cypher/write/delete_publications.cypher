@@ -7,7 +7,7 @@ WHERE e:HAS_MESH_HEADING OR e.source IN $sources
 DELETE e
 WITH DISTINCT p
 SET p.deleted_in_pubmed = true, p.stub = true
-REMOVE p.title, p.abstract, p.abstract_sections, p.pubmed_precedence, p.mesh_headings
+REMOVE p.title, p.abstract, p.abstract_sections, p.pubmed_precedence, p.mesh_headings, p.pubmed_version, p.journal, p.journal_iso, p.issn, p.pub_date, p.year, p.authors, p.affiliations, p.publication_types, p.databanks, p.keywords, p.languages, p.pmc, p.medline_status, p.date_revised, p.source_file
 WITH p
 WHERE NOT EXISTS { (p)--() }
 DELETE p

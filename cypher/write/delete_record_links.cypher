@@ -1,7 +1,7 @@
 // $record_ids: list<string>. Remove a record's edges to shared nodes (sponsors, conditions, MeSH, papers),
 // and the shared nodes that nothing else points at any more, so an update leaves nothing stale behind.
 UNWIND $record_ids AS id
-MATCH (:RegistryRecord {record_id: id})-[rel:SPONSORED_BY|STUDIES_CONDITION|HAS_KEYWORD|HAS_REFERENCE|HAS_CONDITION_MESH|HAS_INTERVENTION_MESH]->(shared)
+MATCH (:RegistryRecord {record_id: id})-[rel:SPONSORED_BY|STUDIES_CONDITION|HAS_KEYWORD|HAS_REFERENCE|HAS_CONDITION_MESH|HAS_INTERVENTION_MESH|CLAIMS]->(shared)
 DELETE rel
 WITH DISTINCT shared
 WHERE NOT EXISTS { (shared)--() }

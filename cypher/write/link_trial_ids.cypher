@@ -1,7 +1,11 @@
-// Trial ids cited by publications → the trial holding that id (its own id, or an id a registry record lists).
-// Run after every publication or registry load; it only looks at ids not tied to a trial yet.
-MATCH (i:TrialId)
-WHERE NOT EXISTS { (i)-[:IDENTIFIES]->() }
-MATCH (t:Trial {trial_id: i.id})
+// $rows: list<{id, trial_id}>. Trial ids (cited by papers, claimed by records) → the trial identity resolution
+// puts them in; an edge to any other trial is removed.
+UNWIND $rows AS row
+MATCH (i:TrialId {id: row.id})
+OPTIONAL MATCH (i)-[stale:IDENTIFIES]->(other:Trial)
+WHERE other.trial_id <> row.trial_id
+DELETE stale
+WITH DISTINCT i, row
+MATCH (t:Trial {trial_id: row.trial_id})
 MERGE (i)-[l:IDENTIFIES]->(t)
-SET l.source = 'trial-id'
+SET l.source = 'identity-resolution'

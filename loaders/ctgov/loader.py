@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
 from pathlib import Path
 
 from trialgraph.errors import ParseError
@@ -10,6 +11,7 @@ from trialgraph.loaders.base import LOADERS, Quarantined, Staged
 from trialgraph.loaders.ctgov import legacy, rows, v2
 from trialgraph.loaders.ctgov.read import RawStudy, Rejected, iter_raw
 from trialgraph.loaders.ctgov.record import StudyRecord
+from trialgraph.loaders.registries.claims import claims_from_text
 
 __all__ = ["CtgovLoader", "parse_raw"]
 
@@ -19,11 +21,18 @@ _PARSERS: dict[str, Callable[..., StudyRecord]] = {
 }
 
 
+def with_id_claims(record: StudyRecord) -> StudyRecord:
+    """The registry ids a CT.gov record names for itself elsewhere: its secondary ids and its NCT aliases."""
+    claims = claims_from_text(record.secondary_ids, evidence="secondary_id", own_id=record.registry_id)
+    claims += claims_from_text(record.nct_aliases, evidence="nct_alias", own_id=record.registry_id)
+    return replace(record, id_claims=claims) if claims else record
+
+
 def parse_raw(raw: RawStudy) -> StudyRecord:
-    """Parse one raw study with the parser for its format. Raises ParseError."""
+    """Parse one raw study with the parser for its format, with its id claims. Raises ParseError."""
     parser = _PARSERS[raw.format]
     try:
-        return parser(raw.payload, expected_id=raw.expected_id)
+        return with_id_claims(parser(raw.payload, expected_id=raw.expected_id))
     except ParseError:
         raise
     except Exception as e:  # a parser bug must quarantine one record, not end the load

@@ -38,12 +38,13 @@ WRITE_ORDER: tuple[str, ...] = (
     "merge_baseline_measures",
     "merge_outcome_measures",
     "merge_adverse_events",
+    "merge_id_claims",
 )
 
 _NON_WORD = re.compile(r"[^\w]+")
 
 # Bump when the graph shape of a record changes, so reloads rewrite records written by older code.
-ROWS_VERSION = "ctgov-rows-4"
+ROWS_VERSION = "ctgov-rows-5"
 
 
 def normalise_key(text: str) -> str:
@@ -56,8 +57,9 @@ def _list_or_none(values: tuple[str, ...]) -> list[str] | None:
     return list(values) or None
 
 
-def record_id(nct_id: str) -> str:
-    return f"{SOURCE}:{nct_id}"
+def record_id(registry_id: str, source: str = SOURCE) -> str:
+    """``ctgov:NCT…``, ``ictrp:ChiCTR…``: the source that loaded a record, then the registry's id for it."""
+    return f"{source}:{registry_id}"
 
 
 def content_hash(record: StudyRecord) -> str:
@@ -71,7 +73,7 @@ _FORMAT_RANK = {"ctgov-xml": "0", "ctgov-v2": "1"}
 
 def precedence(record: StudyRecord) -> str:
     """Newer last-update date wins; on the same date the API v2 record (richer: DERIVED refs, MeSH ids) wins."""
-    return f"{record.last_update_date or '0000-00-00'}|{_FORMAT_RANK[record.source_format]}"
+    return f"{record.last_update_date or '0000-00-00'}|{_FORMAT_RANK.get(record.source_format, '0')}"
 
 
 def _publication_key(pmid: str | None, citation: str | None) -> str:
@@ -80,13 +82,17 @@ def _publication_key(pmid: str | None, citation: str | None) -> str:
     return "citation:" + hashlib.sha1((citation or "").encode()).hexdigest()[:20]
 
 
-def _record_props(rec: StudyRecord, rid: str, digest: str, origin: str, load_run: str) -> dict[str, Any]:
+def _record_props(rec: StudyRecord, rid: str, digest: str, origin: str, load_run: str, source: str) -> dict[str, Any]:
     elig = rec.eligibility
     return {
-        "source": SOURCE,
+        "source": source,
         "source_format": rec.source_format,
         "raw_id": rec.registry_id,
-        "nct_id": rec.registry_id,
+        "nct_id": rec.registry_id if rec.registry == "ClinicalTrials.gov" else None,
+        "registry": rec.registry,
+        "trial_key": rec.canonical_id or rec.registry_id,
+        "registration_date": rec.registration_date,
+        "countries": _list_or_none(rec.countries),
         "version": rec.last_update_date,
         "precedence": precedence(rec),
         "content_hash": digest,
@@ -219,17 +225,17 @@ def _result_rows(rid: str, results: Results, rows: RowSet) -> None:
     rows["merge_result_groups"] = list(groups.rows.values())
 
 
-def study_rows(rec: StudyRecord, *, digest: str, origin: str, load_run: str) -> RowSet:
+def study_rows(rec: StudyRecord, *, digest: str, origin: str, load_run: str, source: str = SOURCE) -> RowSet:
     """All rows for one study record, keyed by the Cypher statement that writes them."""
-    rid = record_id(rec.registry_id)
+    rid = record_id(rec.registry_id, source)
     rows: RowSet = {name: [] for name in WRITE_ORDER}
     rows["merge_records"] = [
         {
             "record_id": rid,
-            "trial_id": rec.registry_id,
-            "source": SOURCE,
+            "trial_id": rec.canonical_id or rec.registry_id,
+            "source": source,
             "evidence": "registry id",
-            "props": _record_props(rec, rid, digest, origin, load_run),
+            "props": _record_props(rec, rid, digest, origin, load_run, source),
             "trial_props": {
                 "nct_id": rec.registry_id,
                 "brief_title": rec.brief_title,
@@ -239,6 +245,17 @@ def study_rows(rec: StudyRecord, *, digest: str, origin: str, load_run: str) -> 
                 "aliases": _list_or_none(rec.nct_aliases),
             },
         }
+    ]
+    rows["merge_id_claims"] = [
+        {
+            "record_id": rid,
+            "trial_id": claim.trial_id,
+            "registry": claim.registry,
+            "evidence": claim.evidence,
+            "relation": claim.relation,
+        }
+        for claim in dict.fromkeys(rec.id_claims)
+        if claim.trial_id != (rec.canonical_id or rec.registry_id) or claim.relation == "member_state"
     ]
     rows["merge_sponsors"] = [
         {

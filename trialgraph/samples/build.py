@@ -69,12 +69,27 @@ def build_sssom(sssom: Path, descriptors: set[str], out: Path) -> None:
                 target.write(line)
 
 
+ICTRP_DEMO_TRIALS = ("EUCTR2018-004320-11-HU", "EUCTR2018-004320-11-GB", "NCT03924869")
+
+
+def build_ictrp(full_export: Path, out: Path) -> None:
+    """Three rows of the ICTRP full export: one trial registered with CT.gov and in two EU member states."""
+    with (
+        full_export.open(encoding="utf-8", newline="") as source,
+        out.open("w", encoding="utf-8", newline="") as target,
+    ):
+        lines = source.read().splitlines(keepends=True)
+        target.write(lines[0])
+        target.writelines(line for line in lines[1:] if line.split(",", 1)[0].strip('"') in ICTRP_DEMO_TRIALS)
+
+
 def main(shared_data: str) -> None:
     root = Path(shared_data)
     here = Path(str(resources.files("trialgraph.samples")))
     descriptors = build_mesh(
         root / "ontologies/mesh/mesh2022-core.nt.gz", here / "ctgov-demo.jsonl.gz", here / "mesh-demo.nt.gz"
     )
+    build_ictrp(root / "registries/ictrp/ictrp_full_export_sample.csv", here / "ictrp-demo.csv")
     build_sssom(
         root / "ontologies/mondo/sssom/mondo_exactmatch_mesh.sssom.tsv",
         descriptors,

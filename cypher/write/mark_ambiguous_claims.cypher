@@ -1,0 +1,8 @@
+// $rows: list<{record_id, id, evidence, conflicts}>. Claims identity resolution did not apply: they would have
+// put two records of one registry into one trial. Reported on the edge, never silently merged.
+MATCH ()-[c:CLAIMS]->() WHERE c.ambiguous IS NOT NULL
+REMOVE c.ambiguous, c.conflicts
+WITH count(*) AS cleared
+UNWIND $rows AS row
+MATCH (:RegistryRecord {record_id: row.record_id})-[c:CLAIMS {evidence: row.evidence}]->(:TrialId {id: row.id})
+SET c.ambiguous = true, c.conflicts = row.conflicts

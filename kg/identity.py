@@ -1,0 +1,145 @@
+"""Identity resolution in the graph: regroup registry records under trials after every registry load.
+
+Reads every record's own trial key and claims, and the curated pairs, resolves them with the pure
+``trialgraph.loaders.registries.identity.resolve``, and writes only the difference: records that move to
+another trial, trials refreshed or removed, trial ids tied to their trial, ambiguous claims flagged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import neo4j
+
+from trialgraph.kg import cypher
+from trialgraph.loaders.publinks.trial_ids import canonical_trial_id
+from trialgraph.loaders.registries.identity import Evidence, RecordIdentity, Resolution, resolve
+
+__all__ = ["IdentityReport", "canonical_id", "id_lookup", "resolve_identities"]
+
+
+@dataclass(slots=True)
+class IdentityReport:
+    records: int = 0
+    trials: int = 0
+    moved: int = 0  # records that changed trial in this run
+    ambiguous: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"records": self.records, "trials": self.trials, "moved": self.moved, "ambiguous": self.ambiguous}
+
+
+def _read(tx: neo4j.ManagedTransaction) -> tuple[list[dict[str, Any]], list[Evidence], list[str]]:
+    records = tx.run(cypher.load("write/read_record_identities")).data()
+    curated = [
+        Evidence(row["id_a"], row["id_b"], row["source"], row["evidence"] or "")
+        for row in tx.run(cypher.load("write/read_curated_pairs")).data()
+    ]
+    trial_ids = [row["id"] for row in tx.run("MATCH (i:TrialId) RETURN i.id AS id").data()]
+    return records, curated, trial_ids
+
+
+def _identities(rows: list[dict[str, Any]]) -> list[RecordIdentity]:
+    return [
+        RecordIdentity(
+            record_id=row["record_id"],
+            own_id=row["own_id"],
+            registry=row["registry"],
+            claims=tuple(
+                Evidence(row["own_id"], claim["id"], row["record_id"], claim["evidence"], claim["relation"] or "")
+                for claim in sorted(row["claims"], key=lambda c: (c["id"], c["evidence"]))
+            ),
+        )
+        for row in rows
+        if row["own_id"]
+    ]
+
+
+def _record_evidence(resolution: Resolution, record: RecordIdentity, trial_id: str) -> list[str]:
+    if record.own_id == trial_id:
+        return ["registry id"]
+    return sorted(
+        {f"{e.source} {e.field}: {e.id_a} = {e.id_b}" for e in resolution.evidence_of_trial.get(trial_id, [])}
+    )[:20]
+
+
+def resolve_identities(driver: neo4j.Driver, *, database: str = "neo4j") -> IdentityReport:
+    """Regroup records under trials from all evidence in the graph; idempotent, writes only what changed."""
+    with driver.session(database=database) as session:
+        rows, curated, trial_ids = session.execute_read(_read)
+        identities = _identities(rows)
+        resolution = resolve(identities, curated)
+        current = {row["record_id"]: row["current_trial"] for row in rows}
+        moves = [
+            {
+                "record_id": record.record_id,
+                "trial_id": resolution.trial_of_record[record.record_id],
+                "evidence": _record_evidence(resolution, record, resolution.trial_of_record[record.record_id]),
+            }
+            for record in identities
+            if current.get(record.record_id) != resolution.trial_of_record[record.record_id]
+        ]
+        touched = sorted(
+            {m["trial_id"] for m in moves} | {current[m["record_id"]] for m in moves if current.get(m["record_id"])}
+        )
+        links = [{"id": i, "trial_id": resolution.trial_of_id[i]} for i in trial_ids if i in resolution.trial_of_id]
+        ambiguous = [
+            {
+                "record_id": a.evidence.source,
+                "id": a.evidence.id_b,
+                "evidence": a.evidence.field,
+                "conflicts": list(a.conflicting),
+            }
+            for a in resolution.ambiguous
+            if a.evidence.source in current  # a record's claim (curated pairs are reported, not marked)
+        ]
+
+        def write(tx: neo4j.ManagedTransaction) -> None:
+            for statement, params in (
+                ("regroup_records", {"rows": moves}),
+                ("refresh_trials", {"trial_ids": touched}),
+                ("link_trial_ids", {"rows": links}),
+                ("mark_ambiguous_claims", {"rows": ambiguous}),
+            ):
+                tx.run(cypher.load(f"write/{statement}"), **params).consume()
+
+        session.execute_write(write)
+    report = IdentityReport(
+        records=len(identities), trials=len(set(resolution.trial_of_record.values())), moved=len(moves)
+    )
+    report.ambiguous = [
+        {"source": a.evidence.source, "field": a.evidence.field, "ids": [a.evidence.id_a, a.evidence.id_b],
+         "would_join": list(a.conflicting)}
+        for a in resolution.ambiguous
+    ]  # fmt: skip
+    return report
+
+
+def id_lookup(driver: neo4j.Driver, *, database: str = "neo4j") -> Callable[[str], str | None]:
+    """The graph's trial for an id as written: a record's raw id, its trial key, or a trial id it resolved."""
+    with driver.session(database=database) as session:
+        rows = session.execute_read(
+            lambda tx: tx.run(
+                "MATCH (r:RegistryRecord)-[:RECORD_OF]->(t:Trial) "
+                "UNWIND [r.raw_id, r.trial_key, r.nct_id] AS id WITH id, t WHERE id IS NOT NULL "
+                "RETURN id, t.trial_id AS trial UNION "
+                "MATCH (i:TrialId)-[:IDENTIFIES]->(t:Trial) RETURN i.id AS id, t.trial_id AS trial"
+            ).data()
+        )
+    known = {row["id"]: row["trial"] for row in rows}
+
+    def trial_of(value: str) -> str | None:
+        if value in known:
+            return known[value]
+        match = canonical_trial_id(value)
+        return known.get(match.trial_id) if match else None
+
+    return trial_of
+
+
+def canonical_id(value: str) -> str:
+    """The canonical trial id a string holds (``EUCTR2015-002276-25-PL`` → ``2015-002276-25``), else itself."""
+    match = canonical_trial_id(value)
+    return match.trial_id if match else value

@@ -1,0 +1,34 @@
+"""The ``anzctr`` loader: ANZCTR XML exports (one trial per file, or wrapped; files or folders) → staged records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from trialgraph.loaders.anzctr.xml import iter_anzctr_xml_file
+from trialgraph.loaders.base import LOADERS, Quarantined, Staged
+from trialgraph.loaders.ctgov import rows
+from trialgraph.loaders.isrctn.files import FileParser, Parsed, iter_inputs
+from trialgraph.loaders.registries.stage import stage_records
+
+__all__ = ["PARSERS", "AnzctrLoader", "iter_anzctr"]
+
+PARSERS: Mapping[str, FileParser] = {".xml": iter_anzctr_xml_file}
+"""File kind (suffix) → parser."""
+
+
+def iter_anzctr(paths: Iterable[Path]) -> Iterator[Parsed]:
+    """(record or rejection, origin) for every ANZCTR trial under ``paths``. Raises SourceError for a missing path."""
+    return iter_inputs(paths, PARSERS)
+
+
+@LOADERS.register("anzctr")
+class AnzctrLoader:
+    """ANZCTR: the registry's XML export."""
+
+    name = source = "anzctr"
+    write_order = rows.WRITE_ORDER
+    delete_statements = ("delete_record_facts", "delete_record_links")
+
+    def stage(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
+        return stage_records(self.source, iter_anzctr(paths), load_run=load_run)

@@ -1,0 +1,1 @@
+"""Curated cross-registrations: pairs of trial ids that link sets state are the same trial."""

@@ -1,0 +1,94 @@
+"""Curated cross-registration tables → pairs of canonical trial ids with their evidence.
+
+Three layouts, told apart by their header: IntoValue's registry-stated pairs (``id, crossreg_registry,
+crossreg_trn``), IntoValue's publication-stated pairs (``id, pmid, doi, crossreg_trn, ..., is_crossreg_*``),
+and the IntoValue cross-registration pipeline's candidates (``trn1, trn2, trn1inreg2, ..., priority``).
+Pipeline candidates that no registry states (neither id listed in the other's registration) are kept as
+``candidate`` pairs: stored with their flags and priority, not used to merge trials.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from trialgraph.loaders.base import Quarantined
+from trialgraph.loaders.publinks.trial_ids import canonical_trial_id
+
+__all__ = ["CuratedPair", "parse_pairs"]
+
+
+@dataclass(frozen=True, slots=True)
+class CuratedPair:
+    id_a: str
+    id_b: str
+    source: str  # "intovalue-registry-crossreg", "intovalue-publication-crossreg", "intovalue-crossreg-pipeline"
+    evidence: tuple[str, ...]  # the columns that state it
+    candidate: bool = False  # True: a scored candidate, not applied by identity resolution
+    score: float | None = None
+    origin: str = ""
+
+
+_Parsed = tuple[str, str, str, tuple[str, ...], bool, float | None]  # id_a, id_b, source, evidence, candidate, score
+
+
+def _true(row: dict[str, str], columns: list[str]) -> tuple[str, ...]:
+    return tuple(c for c in columns if (row.get(c) or "").strip().upper() == "TRUE")
+
+
+def _registry_crossreg(row: dict[str, str]) -> _Parsed:
+    return row["id"], row["crossreg_trn"], "intovalue-registry-crossreg", ("registry",), False, None
+
+
+def _publication_crossreg(row: dict[str, str]) -> _Parsed:
+    flags = _true(row, ["is_crossreg_secondary_id", "is_crossreg_abstract", "is_crossreg_ft", "is_crossreg_reg"])
+    return row["id"], row["crossreg_trn"], "intovalue-publication-crossreg", flags, not flags, None
+
+
+_PIPELINE_FLAGS = ["trn1inreg2", "trn2inreg1", "trn1_in_pub_si", "trn1_in_pub_abs", "trn1_in_pub_ft", "trn2_in_pub_si",
+                   "trn2_in_pub_abs", "trn2_in_pub_ft", "is_match_protocol_sponsor_protocol_id",
+                   "is_match_results_sponsor_protocol_id", "is_title_matched"]  # fmt: skip
+
+
+def _pipeline(row: dict[str, str]) -> _Parsed:
+    flags = _true(row, _PIPELINE_FLAGS)
+    registry_stated = bool({"trn1inreg2", "trn2inreg1"} & set(flags))
+    score = float(row["priority"]) if (row.get("priority") or "").strip() not in ("", "NA") else None
+    return row["trn1"], row["trn2"], "intovalue-crossreg-pipeline", flags, not registry_stated, score
+
+
+_LAYOUTS: dict[frozenset[str], Callable[[dict[str, str]], _Parsed]] = {
+    frozenset({"id", "crossreg_registry", "crossreg_trn"}): _registry_crossreg,
+    frozenset({"id", "pmid", "crossreg_trn", "is_crossreg_secondary_id"}): _publication_crossreg,
+    frozenset({"trn1", "trn2", "trn1inreg2", "trn2inreg1", "priority"}): _pipeline,
+}
+
+
+def _layout(header: list[str]) -> Callable[[dict[str, str]], _Parsed] | None:
+    return next((parse for columns, parse in _LAYOUTS.items() if columns <= set(header)), None)
+
+
+def parse_pairs(path: Path) -> Iterator[CuratedPair | Quarantined]:
+    """Stream one table; rows whose ids no registry pattern recognises are quarantined with their line."""
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:  # type: ignore[operator]
+        reader = csv.DictReader(handle)
+        parse = _layout(reader.fieldnames or [])
+        if parse is None:
+            yield Quarantined(origin=str(path), reason=f"not a known cross-registration table: {reader.fieldnames}")
+            return
+        for line, row in enumerate(reader, start=2):
+            origin = f"{path}:{line}"
+            raw_a, raw_b, source, evidence, candidate, score = parse(row)
+            match_a, match_b = canonical_trial_id(raw_a or ""), canonical_trial_id(raw_b or "")
+            if match_a is None or match_b is None:
+                bad = raw_a if match_a is None else raw_b
+                yield Quarantined(origin=origin, reason=f"not a trial registry id: {bad!r}")
+                continue
+            if match_a.trial_id == match_b.trial_id:
+                yield Quarantined(origin=origin, reason=f"both sides are the same trial id {match_a.trial_id}")
+                continue
+            yield CuratedPair(match_a.trial_id, match_b.trial_id, source, evidence, candidate, score, origin)

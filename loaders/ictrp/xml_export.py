@@ -1,0 +1,52 @@
+"""The ICTRP search-portal XML export (root ``Trials_downloaded_from_ICTRP``, one ``<Trial>`` per record).
+
+Streamed with ``lxml.etree.iterparse``: each ``<Trial>`` is read into a dict of canonical field names
+(through the crosswalk) and cleared, so memory stays flat on full-size exports. An absent element and an
+empty one mean the same (empty). A file that stops being well-formed part-way quarantines one entry
+with the parser's message; the trials before it are kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+from lxml import etree
+
+from trialgraph.loaders.base import Quarantined
+from trialgraph.loaders.ictrp.crosswalk import XML_TO_CANONICAL
+from trialgraph.loaders.ictrp.fields import record_or_quarantine
+from trialgraph.loaders.ictrp.source import open_bytes
+from trialgraph.loaders.ictrp.tabular import Item
+
+__all__ = ["ROOT", "SOURCE_FORMAT", "TRIAL", "parse"]
+
+SOURCE_FORMAT = "ictrp-xml"
+ROOT = "Trials_downloaded_from_ICTRP"
+TRIAL = "Trial"
+
+
+def _values(trial: etree._Element) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for child in trial:
+        if isinstance(child.tag, str):
+            values[XML_TO_CANONICAL.get(child.tag, child.tag)] = "".join(child.itertext())
+    return values
+
+
+def parse(path: Path) -> Iterator[Item]:
+    """(record or quarantine entry, origin) for every ``<Trial>`` in an ICTRP XML export."""
+    number = 0
+    with open_bytes(path) as handle:
+        events = etree.iterparse(handle, events=("end",), tag=TRIAL, resolve_entities=False, huge_tree=True)
+        try:
+            for _, trial in events:
+                number += 1
+                origin = f"{path}:Trial[{number}]"
+                yield record_or_quarantine(_values(trial), source_format=SOURCE_FORMAT, origin=origin)
+                trial.clear()
+                while trial.getprevious() is not None:
+                    del trial.getparent()[0]
+        except (etree.XMLSyntaxError, OSError, EOFError) as e:
+            origin = f"{path}:Trial[{number + 1}]"
+            yield Quarantined(origin=origin, reason=f"XML is not well-formed: {e}"), origin

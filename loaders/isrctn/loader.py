@@ -1,0 +1,39 @@
+"""The ``isrctn`` loader: ISRCTN records (ctrdata JSON/JSONL, ISRCTN API XML; files or folders) → staged records."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+
+from trialgraph.loaders.base import LOADERS, Quarantined, Staged
+from trialgraph.loaders.ctgov import rows
+from trialgraph.loaders.isrctn import api_xml, json_records
+from trialgraph.loaders.isrctn.files import FileParser, Parsed, iter_inputs
+from trialgraph.loaders.registries.stage import stage_records
+
+__all__ = ["PARSERS", "IsrctnLoader", "iter_isrctn"]
+
+PARSERS: Mapping[str, FileParser] = {
+    ".jsonl": json_records.iter_jsonl_file,
+    ".ndjson": json_records.iter_jsonl_file,
+    ".json": json_records.iter_json_file,
+    ".xml": api_xml.iter_api_xml_file,
+}
+"""File kind (suffix) → parser."""
+
+
+def iter_isrctn(paths: Iterable[Path]) -> Iterator[Parsed]:
+    """(record or rejection, origin) for every ISRCTN record under ``paths``. Raises SourceError for a missing path."""
+    return iter_inputs(paths, PARSERS)
+
+
+@LOADERS.register("isrctn")
+class IsrctnLoader:
+    """ISRCTN: ctrdata's JSON of the API XML (JSONL or JSON) and the API XML itself."""
+
+    name = source = "isrctn"
+    write_order = rows.WRITE_ORDER
+    delete_statements = ("delete_record_facts", "delete_record_links")
+
+    def stage(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
+        return stage_records(self.source, iter_isrctn(paths), load_run=load_run)

@@ -1,0 +1,57 @@
+"""Stream the record elements of an XML export, one at a time, surviving a damaged file.
+
+Exports can be large and downloads get cut off: lxml's ``iterparse`` hands over each record element when
+it is complete, so memory stays flat and every record before the damage still loads. The damage itself
+becomes one quarantine entry for the file, with lxml's one-line message, instead of a stack trace.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from functools import partial
+from pathlib import Path
+
+from lxml import etree
+
+from trialgraph.loaders.base import Quarantined
+from trialgraph.loaders.ctgov.record import StudyRecord
+from trialgraph.loaders.isrctn.files import Parsed, guarded, one_line
+
+__all__ = ["ElementParser", "iter_xml_records"]
+
+ElementParser = Callable[[etree._Element], StudyRecord]
+"""Turns one complete record element into a record; raises ParseError for an unusable one."""
+
+
+def iter_xml_records(path: Path, tag: str, parse: ElementParser, *, label: str) -> Iterator[Parsed]:
+    """One (record or rejection, origin) per ``tag`` element in ``path``; ``label`` names it in reasons."""
+    count = 0
+    try:
+        # resolve_entities/no_network: an export never needs external entities, and they are an XXE risk
+        for _, element in etree.iterparse(
+            str(path), events=("end",), tag=tag, resolve_entities=False, no_network=True, huge_tree=True
+        ):
+            origin = f"{path}[{count}]"
+            count += 1
+            yield guarded(partial(parse, element), origin), origin
+            _release(element)
+    except etree.XMLSyntaxError as exc:
+        reason = f"malformed or truncated XML after {count} {label} record(s): {one_line(exc)}"
+        yield Quarantined(origin=str(path), reason=reason), str(path)
+        return
+    if count == 0:
+        yield Quarantined(origin=str(path), reason=f"no {label} record element <{_shown(tag)}> in file"), str(path)
+
+
+def _release(element: etree._Element) -> None:
+    """Free a finished record and its finished siblings, so memory stays flat on big files."""
+    element.clear()
+    parent = element.getparent()
+    if parent is None:  # the record is the document root (one trial per file): nothing before it to drop
+        return
+    while element.getprevious() is not None:
+        del parent[0]
+
+
+def _shown(tag: str) -> str:
+    return etree.QName(tag).localname

@@ -1,0 +1,1 @@
+"""What every registry source shares: normalisation of registry vocabularies, staging of parsed records."""

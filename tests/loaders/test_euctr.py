@@ -1,0 +1,233 @@
+"""Tests for ``trialgraph.loaders.euctr``: full-text download and ctrdata JSON lines, checked against the raw files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import re
+from pathlib import Path
+
+import orjson
+import pytest
+
+from tests.data import REPO_ROOT, shared
+from trialgraph.errors import SourceError
+from trialgraph.loaders.base import LOADERS, Quarantined, Staged
+from trialgraph.loaders.ctgov.record import StudyRecord
+from trialgraph.loaders.euctr.ctrdata_json import iter_json_records
+from trialgraph.loaders.euctr.keys import field_key
+from trialgraph.loaders.euctr.loader import EuctrLoader, iter_records
+from trialgraph.loaders.euctr.mapping import to_record
+from trialgraph.loaders.euctr.text import DUPLICATE_REASON, iter_text_records
+
+TEXT = "registries/euctr/euctr_fulltext_2021-002179-21_2022-002568-62.txt"
+JSONL = "registries/euctr/euctr_ctrdata_json.jsonl"
+CROSSREF = "links/registry_record_crossref_pairs.csv"
+FIXTURES = REPO_ROOT / "tests" / "fixtures" / "euctr"
+# The links table names relations by what they join; the record contract names the kind of identity.
+RELATION = {"cross_registration": "same_trial", "euctr_member_state_sibling": "member_state"}
+
+
+def _records(items: list[tuple[StudyRecord | Quarantined, str]]) -> dict[str, StudyRecord]:
+    return {r.registry_id: r for r, _ in items if isinstance(r, StudyRecord)}
+
+
+def _raw_text_records(path: Path) -> list[str]:
+    """The download split independently of the parser: every record starts at a line "Summary"."""
+    return re.split(r"^Summary\n", path.read_text(encoding="utf-8"), flags=re.MULTILINE)[1:]
+
+
+def _line_value(record: str, label: str) -> str:
+    match = re.search(rf"^{re.escape(label)}: ?(.*)$", record, flags=re.MULTILINE)
+    assert match, label
+    return match.group(1).strip()
+
+
+# --- the full-text download -------------------------------------------------------------------------------
+
+
+def test_text_download_has_ten_records_and_keeps_the_later_of_each_duplicate() -> None:
+    path = shared(TEXT)
+    raw = _raw_text_records(path)
+    ids = [re.search(r"/trial/([\d-]+)/([A-Z]+)/", r).group(0) for r in raw]  # type: ignore[union-attr]
+    assert len(raw) == 10 and len(set(ids)) == 8  # PROVENANCE: SE and PL twice
+    items = list(iter_text_records(path))
+    assert len(items) == 10
+    dupes = [q for q, _ in items if isinstance(q, Quarantined)]
+    assert sorted(q.record_id or "" for q in dupes) == ["2021-002179-21-PL", "2022-002568-62-SE"]
+    assert all(q.reason.startswith(DUPLICATE_REASON) for q in dupes)
+    records = _records(list(iter_records([path])))
+    assert len(records) == 8
+    # the later Swedish copy plans 9 subjects in the whole trial, the earlier one 15
+    sweden = [r for r in raw if "/2022-002568-62/SE/" in r]
+    assert [_line_value(r, "F.4.2.2 In the whole clinical trial") for r in sweden] == ["15", "9"]
+    assert records["2022-002568-62-SE"].enrollment == 9
+
+
+def test_text_fields_match_the_raw_lines() -> None:
+    path = shared(TEXT)
+    raw = next(r for r in _raw_text_records(path) if "/2022-002568-62/ES/" in r)
+    rec = _records(list(iter_records([path])))["2022-002568-62-ES"]
+    assert rec.source_format == "euctr-text" and rec.registry == "EUCTR"
+    assert rec.canonical_id == "2022-002568-62"
+    assert rec.official_title == _line_value(raw, "A.3 Full title of the trial")
+    assert rec.official_title.startswith("A Phase 1/2 Open-Label")  # English, not the "(es)" line after it
+    assert rec.overall_status == "ACTIVE_NOT_RECRUITING"  # "Trial Status: Ongoing"
+    assert _line_value(raw, "E.7.1 Human pharmacology (Phase I)") == "Yes"
+    assert _line_value(raw, "E.7.2 Therapeutic exploratory (Phase II)") == "Yes"
+    assert rec.phases == ("PHASE1", "PHASE2")
+    assert rec.countries == ("Spain",)
+    assert rec.conditions == (_line_value(raw, "E.1.1 Medical condition(s) being investigated"),)
+    assert [s.name for s in rec.sponsors] == [_line_value(raw, "B.1.1 Name of Sponsor")] == ["AviadoBio Ltd"]
+    assert rec.sponsors[0].role == "LEAD" and rec.sponsors[0].agency_class == "INDUSTRY"
+    assert rec.registration_date == "2023-01-16"
+    primary = [o for o in rec.outcomes if o.kind == "PRIMARY"]
+    assert len(primary) == 1 and primary[0].measure.startswith("Over a 26-week initial and 5year total follow up")
+    assert "Change from baseline in MRI" in primary[0].measure  # continuation lines belong to the value
+    assert primary[0].time_frame == "26 weeks and 5 years"
+    assert rec.interventions[0].name == "Recombinant AAV-9 vector expressing the human progranulin protein"
+    assert rec.interventions[0].type == "GENETIC"
+    assert rec.enrollment == 15
+    elig = rec.eligibility
+    assert elig is not None and elig.sex == "ALL" and (elig.min_age, elig.max_age) == ("18 Years", None)
+    assert elig.inclusion[0].startswith("1. Male or female, 30 to 75 years")
+    # a member-state record claims its EudraCT number; this download states no other registry ids
+    assert [(c.trial_id, c.registry, c.relation) for c in rec.id_claims] == [
+        ("2022-002568-62", "EudraCT", "member_state")
+    ]
+
+
+def test_empty_condition_falls_back_to_the_lay_wording() -> None:
+    path = shared(TEXT)
+    raw = next(r for r in _raw_text_records(path) if "/2021-002179-21/FR/" in r)
+    assert _line_value(raw, "E.1.1 Medical condition(s) being investigated") == ""
+    rec = _records(list(iter_records([path])))["2021-002179-21-FR"]
+    assert rec.conditions == ("Alzheimer's disease",)
+    assert rec.phases == ("PHASE3",)
+    assert [i.name for i in rec.interventions] == ["Masitinib"]  # two strengths, one product
+    assert "Early onset Alzheimer's disease" in rec.keywords  # MedDRA block items
+
+
+def test_labels_become_ctrdata_keys() -> None:
+    assert field_key("E.1.1", "Medical condition(s) being investigated", "es") == (
+        "e11_medical_conditions_being_investigated_es"
+    )
+    assert field_key("F.1.1.2", "Preterm newborn infants (up to gestational age < 37 weeks)") == (
+        "f112_preterm_newborn_infants_up_to_gestational_age__37_weeks"
+    )
+    assert field_key("B.3.1 and B.3.2", "Status of the sponsor") == "b31_and_b32_status_of_the_sponsor"
+    assert field_key("A.5.2", "US NCT (ClinicalTrials.gov) registry number") == (
+        "a52_us_nct_clinicaltrialsgov_registry_number"
+    )
+
+
+# --- ctrdata JSON lines -------------------------------------------------------------------------------------
+
+
+def test_json_lines_count_and_fields_match_the_raw_json() -> None:
+    path = shared(JSONL)
+    raw = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    records = _records(list(iter_records([path])))
+    assert len(raw) == len(records) == 4
+    assert sorted(records) == ["2013-000615-24-BE", "2016-004489-24-DE", "2019-002663-10-ES", "2022-000099-20-DE"]
+    by_number = {r["a2_eudract_number"]: r for r in raw}
+    for rec in records.values():
+        src = by_number[rec.canonical_id]
+        assert rec.source_format == "euctr-json"
+        assert rec.official_title == src["a3_full_title_of_the_trial"].strip()
+        assert rec.sponsors[0].name == src["b1_sponsor"][0]["b11_name_of_sponsor"].strip()
+        assert rec.registration_date == src["x6_date_on_which_this_record_was_first_entered_in_the_eudract_database"]
+        assert rec.has_results == ("trialInformation" in src)
+    grifols = records["2016-004489-24-DE"]
+    assert grifols.overall_status == "COMPLETED" and grifols.phases == ("PHASE3",)
+    assert grifols.countries == ("Germany",)
+    assert grifols.start_date == "2019-01-18" and grifols.completion_date == "2022-05-20"
+    assert grifols.outcomes[0].measure.startswith("Primary efficacy endpoint in this clinical trial")
+    assert grifols.conditions == ("Treatment of haemorrage during surgery",)
+    assert records["2013-000615-24-BE"].overall_status == "TERMINATED"  # "Prematurely Ended"
+    assert records["2013-000615-24-BE"].phases == ("PHASE4",)
+    assert records["2019-002663-10-ES"].phases == ("PHASE2", "PHASE3")
+    assert records["2022-000099-20-DE"].acronym == "HARMONIE"
+
+
+def test_every_stated_cross_registration_is_claimed() -> None:
+    path, links = shared(JSONL), shared(CROSSREF)
+    records = _records(list(iter_records([path])))
+    with links.open(newline="", encoding="utf-8") as handle:
+        rows = [
+            row for row in csv.DictReader(handle) if row["source_file"] == "registries/euctr/euctr_ctrdata_json.jsonl"
+        ]
+    assert len(rows) == 6
+    for row in rows:
+        rec = next(r for r in records.values() if r.canonical_id == row["record_id"])
+        claims = {(c.trial_id, c.evidence, c.relation) for c in rec.id_claims}
+        assert (row["trial_id_b"], row["evidence_field"], RELATION[row["relation"]]) in claims, row
+    for rec in records.values():  # and each member-state record names its trial
+        assert (rec.canonical_id, "EudraCT", "member_state") in {
+            (c.trial_id, c.registry, c.relation) for c in rec.id_claims
+        }
+
+
+def test_text_and_json_give_equal_records_for_the_same_fields(tmp_path: Path) -> None:
+    """One mapping serves both formats: a text record written as ctrdata JSON maps to the same record."""
+    text_path = shared(TEXT)
+    fields = next(f for f, _ in iter_text_records(text_path) if isinstance(f, dict) and f["_id"].endswith("-GR"))
+    json_path = tmp_path / "one.jsonl"
+    json_path.write_bytes(orjson.dumps(fields) + b"\n")
+    (from_json,) = [f for f, _ in iter_json_records(json_path)]
+    assert isinstance(from_json, dict)
+    a, b = to_record(fields, source_format="euctr-text"), to_record(from_json, source_format="euctr-json")
+    assert a.official_title and a.sponsors and a.outcomes and a.eligibility
+    assert {**_as_dict(a), "source_format": None} == {**_as_dict(b), "source_format": None}
+
+
+def _as_dict(rec: StudyRecord) -> dict[str, object]:
+    return {name: getattr(rec, name) for name in rec.__slots__}  # type: ignore[attr-defined]
+
+
+# --- bad input, loader ----------------------------------------------------------------------------------
+
+
+def test_bad_text_records_are_quarantined_and_the_rest_loads() -> None:
+    items = list(iter_records([FIXTURES / "bad_records.txt"]))
+    records = _records(items)
+    assert list(records) == ["2020-000001-11-DE"]
+    rec = records["2020-000001-11-DE"]
+    assert rec.official_title == "A small synthetic trial" and rec.phases == ("PHASE2", "PHASE3")
+    assert rec.overall_status == "COMPLETED"
+    assert ("NCT01234567", "a52_us_nct_clinicaltrialsgov_registry_number", "same_trial") in {
+        (c.trial_id, c.evidence, c.relation) for c in rec.id_claims
+    }
+    rejected = [q for q, _ in items if isinstance(q, Quarantined)]
+    assert len(rejected) == 2
+    assert "no EudraCT number" in rejected[0].reason
+    assert "2022-02-30" in rejected[1].reason and rejected[1].record_id == "2020-000003-33-ES"
+
+
+def test_bad_json_lines_are_quarantined_and_the_rest_loads() -> None:
+    path = FIXTURES / "bad_lines.jsonl"
+    items = list(iter_records([path]))
+    records = _records(items)
+    assert list(records) == ["2020-000004-44-IT"]
+    assert ("U1111-1234-5678", "WHO UTN", "same_trial") in {
+        (c.trial_id, c.registry, c.relation) for c in records["2020-000004-44-IT"].id_claims
+    }
+    rejected = {origin: q for q, origin in items if isinstance(q, Quarantined)}
+    assert rejected[f"{path}:2"].reason.startswith("invalid JSON")
+    assert "no EudraCT number" in rejected[f"{path}:3"].reason
+    assert "2021-13-45" in rejected[f"{path}:4"].reason
+
+
+def test_loader_is_registered_and_stages_a_folder() -> None:
+    loader = LOADERS.create("euctr")
+    assert isinstance(loader, EuctrLoader) and loader.name == loader.source == "euctr"
+    assert loader.delete_statements == ("delete_record_facts", "delete_record_links")
+    items = list(loader.stage([shared("registries/euctr")], load_run="test"))
+    staged = [i for i in items if isinstance(i, Staged)]
+    assert len(staged) == 12 and len(items) == 14  # 8 + 4 records, 2 duplicates
+    assert {s.record_id for s in staged} >= {"euctr:2021-002179-21-FR", "euctr:2022-000099-20-DE"}
+
+
+def test_missing_path_raises_source_error(tmp_path: Path) -> None:
+    with pytest.raises(SourceError):
+        list(EuctrLoader().stage([tmp_path / "absent.txt"], load_run="test"))

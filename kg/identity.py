@@ -31,14 +31,24 @@ class IdentityReport:
         return {"records": self.records, "trials": self.trials, "moved": self.moved, "ambiguous": self.ambiguous}
 
 
-def _read(tx: neo4j.ManagedTransaction) -> tuple[list[dict[str, Any]], list[Evidence], list[str]]:
-    records = tx.run(cypher.load("write/read_record_identities")).data()
-    curated = [
-        Evidence(row["id_a"], row["id_b"], row["source"], row["evidence"] or "")
-        for row in tx.run(cypher.load("write/read_curated_pairs")).data()
-    ]
-    trial_ids = [row["id"] for row in tx.run("MATCH (i:TrialId) RETURN i.id AS id").data()]
-    return records, curated, trial_ids
+@dataclass(slots=True)
+class _GraphState:
+    records: list[dict[str, Any]]
+    curated: list[Evidence]
+    trial_id_links: dict[str, list[str]]  # TrialId → the trials it is tied to now
+    flagged: list[dict[str, Any]]  # claims flagged ambiguous now
+
+
+def _read(tx: neo4j.ManagedTransaction) -> _GraphState:
+    return _GraphState(
+        records=tx.run(cypher.load("write/read_record_identities")).data(),
+        curated=[
+            Evidence(row["id_a"], row["id_b"], row["source"], row["evidence"] or "")
+            for row in tx.run(cypher.load("write/read_curated_pairs")).data()
+        ],
+        trial_id_links={row["id"]: row["trials"] for row in tx.run(cypher.load("write/read_trial_id_links")).data()},
+        flagged=tx.run(cypher.load("write/read_ambiguous_claims")).data(),
+    )
 
 
 def _identities(rows: list[dict[str, Any]]) -> list[RecordIdentity]:
@@ -68,10 +78,10 @@ def _record_evidence(resolution: Resolution, record: RecordIdentity, trial_id: s
 def resolve_identities(driver: neo4j.Driver, *, database: str = "neo4j") -> IdentityReport:
     """Regroup records under trials from all evidence in the graph; idempotent, writes only what changed."""
     with driver.session(database=database) as session:
-        rows, curated, trial_ids = session.execute_read(_read)
-        identities = _identities(rows)
-        resolution = resolve(identities, curated)
-        current = {row["record_id"]: row["current_trial"] for row in rows}
+        state = session.execute_read(_read)
+        identities = _identities(state.records)
+        resolution = resolve(identities, state.curated)
+        current = {row["record_id"]: row["current_trials"] for row in state.records}
         moves = [
             {
                 "record_id": record.record_id,
@@ -79,33 +89,33 @@ def resolve_identities(driver: neo4j.Driver, *, database: str = "neo4j") -> Iden
                 "evidence": _record_evidence(resolution, record, resolution.trial_of_record[record.record_id]),
             }
             for record in identities
-            if current.get(record.record_id) != resolution.trial_of_record[record.record_id]
+            if current.get(record.record_id) != [resolution.trial_of_record[record.record_id]]
         ]
-        touched = sorted(
-            {m["trial_id"] for m in moves} | {current[m["record_id"]] for m in moves if current.get(m["record_id"])}
-        )
-        links = [{"id": i, "trial_id": resolution.trial_of_id[i]} for i in trial_ids if i in resolution.trial_of_id]
+        left = {trial for m in moves for trial in current.get(m["record_id"], [])}
+        touched = sorted({m["trial_id"] for m in moves} | left)
+        links = [
+            {"id": trial_id, "trial_id": resolution.trial_of_id.get(trial_id)}
+            for trial_id, trials in state.trial_id_links.items()
+            if trials != ([resolution.trial_of_id[trial_id]] if trial_id in resolution.trial_of_id else [])
+        ]
         ambiguous = [
-            {
-                "record_id": a.evidence.source,
-                "id": a.evidence.id_b,
-                "evidence": a.evidence.field,
-                "conflicts": list(a.conflicting),
-            }
+            {"record_id": a.evidence.source, "id": a.evidence.id_b, "evidence": a.evidence.field,
+             "conflicts": list(a.conflicting)}
             for a in resolution.ambiguous
             if a.evidence.source in current  # a record's claim (curated pairs are reported, not marked)
-        ]
+        ]  # fmt: skip
 
         def write(tx: neo4j.ManagedTransaction) -> None:
             for statement, params in (
                 ("regroup_records", {"rows": moves}),
                 ("refresh_trials", {"trial_ids": touched}),
                 ("link_trial_ids", {"rows": links}),
-                ("mark_ambiguous_claims", {"rows": ambiguous}),
+                ("mark_ambiguous_claims", {"clear": state.flagged, "rows": ambiguous}),
             ):
                 tx.run(cypher.load(f"write/{statement}"), **params).consume()
 
-        session.execute_write(write)
+        if moves or links or ambiguous or state.flagged:
+            session.execute_write(write)
     report = IdentityReport(
         records=len(identities), trials=len(set(resolution.trial_of_record.values())), moved=len(moves)
     )

@@ -195,17 +195,18 @@ def load_publications(
                 _delete(driver, item, database)
                 report.written += 1
             elif isinstance(item, PublicationRecord):
+                if len(batch) >= batch_size:  # flush only between citations: a citation's links follow it
+                    flush()
                 key = publication_key(item.pmid, None)
                 previous = batch.records.get(key)
                 if previous is not None:
                     report.superseded += 1  # the same PMID twice in one batch: keep the higher version
-                    if _precedence(item) < _precedence(previous):
-                        continue
-                batch.records[key] = item
+                if previous is None or _precedence(item) >= _precedence(previous):
+                    batch.records[key] = item
             else:
                 batch.links.append(item)
-            if len(batch) >= batch_size:
-                flush()
+                if not batch.records and len(batch) >= batch_size:  # a link-only source (IntoValue)
+                    flush()
             if on_item is not None:
                 on_item(report)
         flush()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import gzip
 import json
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from typer.testing import CliRunner
 
 from tests.data import shared
 from trialgraph.cli import app
+from trialgraph.demo import sample_path
 from trialgraph.settings import get_settings
 
 runner = CliRunner()
@@ -33,7 +36,9 @@ def test_load_stats_and_query(graph: neo4j.Driver) -> None:
     assert stats["count_trials"] == [{"trials": 8, "records": 8}]
     assert sum(row["trials"] for row in stats["trials_by_phase"]) == 8
     assert {"label": "Trial", "count": 8} in stats["count_nodes_by_label"]
-    assert stats["trials_by_registry"] == [{"registry": "ctgov", "trials": 8, "records": 8}]
+    assert stats["trials_by_registry"] == [
+        {"source": "ctgov", "registry": "ClinicalTrials.gov", "trials": 8, "records": 8}
+    ]
 
     code, out = _invoke("query", "trial_overview", "-p", "nct_id=NCT00901056", "--json")
     assert code == 0, out
@@ -91,7 +96,16 @@ def test_demo_end_to_end(graph: neo4j.Driver) -> None:
     code, out = _invoke("demo")
     assert code == 0, out
     assert "Browser" in out and "MATCH" in out
-    assert graph.execute_query("MATCH (t:Trial) RETURN count(t) AS n").records[0]["n"] == 40
+    with gzip.open(sample_path(), "rt", encoding="utf-8") as fh:
+        studies = {json.loads(line)["protocolSection"]["identificationModule"]["nctId"] for line in fh}
+    with sample_path("ictrp-demo.csv").open(encoding="utf-8", newline="") as fh:
+        ictrp = [row["TrialID"] for row in csv.DictReader(fh)]
+    ictrp_trial = next(i for i in ictrp if i.startswith("NCT"))  # the EU records name it: one trial, 3 records
+    assert graph.execute_query("MATCH (t:Trial) RETURN count(t) AS n").records[0]["n"] == len(studies | {ictrp_trial})
+    records = graph.execute_query(
+        "MATCH (:Trial {trial_id: $id})<-[:RECORD_OF]-(r) RETURN count(r) AS n", id=ictrp_trial
+    ).records[0]["n"]
+    assert records == len(ictrp)
     # every example question got an answer table with rows, not "(no rows)"
     assert out.count("(no rows)") == 0
 

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import neo4j
+from neo4j.exceptions import DriverError, Neo4jError
 
-from trialgraph.errors import UnknownNameError
+from trialgraph.errors import GraphError, UnknownNameError
 from trialgraph.kg import cypher
 from trialgraph.kg.concepts import link_mesh_terms, load_vocabulary
 from trialgraph.kg.crossreg import load_pairs
@@ -102,8 +103,12 @@ class TrialGraph:
                     database=self.settings.neo4j_database,
                     on_item=on_item,
                 )
-                link_mesh_terms(self.driver, database=self.settings.neo4j_database)
-                self.last_identity = self.resolve_identities()
+                try:
+                    link_mesh_terms(self.driver, database=self.settings.neo4j_database)
+                    if registry is not VOCABULARIES:  # concepts change no trial's identity
+                        self.last_identity = self.resolve_identities()
+                except (Neo4jError, DriverError) as e:
+                    raise GraphError(f"tying loaded data to trials failed: {getattr(e, 'message', None) or e}") from e
                 return report
         raise UnknownNameError(f"unknown source {source!r}; known: {', '.join(source_names())}")
 

@@ -371,7 +371,7 @@ def eval_identity(
         pairs = read_gold_pairs(gold)
         with TrialGraph.connect(settings) as tg:
             result = evaluate_identity(pairs, id_lookup(tg.driver, database=settings.neo4j_database), canonical_id)
-    except (TrialGraphError, OSError, StopIteration) as e:
+    except (TrialGraphError, OSError) as e:
         _fail(e if isinstance(e, TrialGraphError) else TrialGraphError(f"cannot read the gold pairs: {e}"))
     if as_json:
         console.print_json(data=result.as_dict())

@@ -1,17 +1,20 @@
 // title: Why trials stopped, by phase and sponsor class
-// purpose: Terminated, withdrawn and suspended trials grouped by phase, lead sponsor class and a reason
+// purpose: Terminated, withdrawn and suspended trials (each as its CT.gov record states it, else its newest
+//   record) grouped by phase, lead sponsor class and a reason
 //   category read from the registry's free-text why_stopped. The category is the first rule that
 //   matches, in this order: enrollment (accru/enrol/recruit), funding (fund/financ/budget), safety
 //   (safety/adverse/toxic), efficacy (efficacy/futil/interim), business (business/sponsor/company/
 //   strateg), covid (covid/pandemic); else other, or "not given" when the registry states no reason.
 // param: phase string  CT.gov phase to restrict to (any when omitted)
 // example: trialgraph query termination_reasons
-MATCH (r:RegistryRecord)
+MATCH (t:Trial)<-[:RECORD_OF]-(record:RegistryRecord)
+WITH t, record ORDER BY record.source = 'ctgov' DESC, record.precedence DESC
+WITH t, head(collect(record)) AS r
 WHERE r.overall_status IN ['TERMINATED', 'WITHDRAWN', 'SUSPENDED']
   AND ($phase IS NULL OR $phase IN coalesce(r.phases, []))
 OPTIONAL MATCH (r)-[:SPONSORED_BY {role: 'LEAD'}]->(lead:Organization)
-WITH r, lead, toLower(coalesce(r.why_stopped, '')) AS why
-WITH r, lead,
+WITH t, r, lead, toLower(coalesce(r.why_stopped, '')) AS why
+WITH t, r, lead,
      CASE
        WHEN why = '' THEN 'not given'
        WHEN why CONTAINS 'accru' OR why CONTAINS 'enrol' OR why CONTAINS 'recruit' THEN 'enrollment'
@@ -24,5 +27,5 @@ WITH r, lead,
        ELSE 'other'
      END AS reason
 RETURN coalesce(r.phase, 'not given') AS phase, coalesce(lead.agency_class, 'not given') AS sponsor_class,
-       reason, count(DISTINCT r) AS trials
+       reason, count(DISTINCT t) AS trials
 ORDER BY trials DESC, phase, sponsor_class, reason

@@ -7,6 +7,7 @@
 // example: trialgraph query trials_for_concept -p curie=MESH:D007172
 MATCH (top:Concept {curie: $curie})
 MATCH (top)<-[:BROADER*0..]-(c:Concept)
+WITH DISTINCT c
 OPTIONAL MATCH (c)-[:MAPS_TO {predicate: 'skos:exactMatch'}]-(mapped:Concept {vocabulary: 'MESH'})
 WITH collect(DISTINCT c) + collect(DISTINCT mapped) AS concepts
 UNWIND concepts AS concept

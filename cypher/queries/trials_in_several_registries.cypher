@@ -12,6 +12,6 @@ WHERE size(records) > 1 AND ($registry IS NULL OR any(r IN records WHERE r.regis
 RETURN t.trial_id AS trial_id, t.brief_title AS title,
        apoc.coll.toSet([r IN records | coalesce(r.registry, 'ClinicalTrials.gov')]) AS registries,
        [r IN records | r.record_id] AS records,
-       size([(r)-[c:CLAIMS]->() WHERE r IN records AND c.ambiguous | c]) AS ambiguous_claims
+       reduce(n = 0, x IN records | n + COUNT { (x)-[c:CLAIMS]->() WHERE c.ambiguous }) AS ambiguous_claims
 ORDER BY size(records) DESC, trial_id
 LIMIT coalesce($limit, 25)

@@ -9,9 +9,11 @@ CALL (row) {
   RETURN c
   UNION
   WITH row WHERE row.curie IS NULL
-  MATCH (c:Concept {name: row.name})
-  WHERE c.vocabulary = 'MESH' AND c.stub IS NULL
-  RETURN c
+  MATCH (named:Concept {name: row.name})
+  WHERE named.curie STARTS WITH 'MESH:D' AND named.stub IS NULL
+  WITH collect(named) AS found
+  WHERE size(found) = 1
+  RETURN found[0] AS c
 }
 MERGE (p)-[h:HAS_MESH_HEADING]->(c)
 SET h += row.props

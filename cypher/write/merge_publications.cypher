@@ -2,4 +2,4 @@
 UNWIND $rows AS row
 MERGE (p:Publication {key: row.key})
 SET p += row.props
-REMOVE p.stub
+REMOVE p.stub, p.deleted_in_pubmed

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -56,7 +57,8 @@ _PIPELINE_FLAGS = ["trn1inreg2", "trn2inreg1", "trn1_in_pub_si", "trn1_in_pub_ab
 def _pipeline(row: dict[str, str]) -> _Parsed:
     flags = _true(row, _PIPELINE_FLAGS)
     registry_stated = bool({"trn1inreg2", "trn2inreg1"} & set(flags))
-    score = float(row["priority"]) if (row.get("priority") or "").strip() not in ("", "NA") else None
+    raw = (row.get("priority") or "").strip()
+    score = float(raw) if re.fullmatch(r"\d+(\.\d+)?", raw) else None  # NA, blank or garbage: no score
     return row["trn1"], row["trn2"], "intovalue-crossreg-pipeline", flags, not registry_stated, score
 
 
@@ -72,7 +74,15 @@ def _layout(header: list[str]) -> Callable[[dict[str, str]], _Parsed] | None:
 
 
 def parse_pairs(path: Path) -> Iterator[CuratedPair | Quarantined]:
-    """Stream one table; rows whose ids no registry pattern recognises are quarantined with their line."""
+    """Stream one table; rows whose ids no registry pattern recognises are quarantined with their line, and a
+    file that cannot be read (not UTF-8, broken gzip, malformed CSV) ends as one quarantine entry."""
+    try:
+        yield from _parse_pairs(path)
+    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as e:
+        yield Quarantined(origin=str(path), reason=f"cannot read the rest of the file: {type(e).__name__}: {e}")
+
+
+def _parse_pairs(path: Path) -> Iterator[CuratedPair | Quarantined]:
     opener = gzip.open if path.suffix == ".gz" else open
     with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:  # type: ignore[operator]
         reader = csv.DictReader(handle)

@@ -237,7 +237,7 @@ def study_rows(rec: StudyRecord, *, digest: str, origin: str, load_run: str, sou
             "evidence": "registry id",
             "props": _record_props(rec, rid, digest, origin, load_run, source),
             "trial_props": {
-                "nct_id": rec.registry_id,
+                "nct_id": rec.registry_id if rec.registry == "ClinicalTrials.gov" else None,
                 "brief_title": rec.brief_title,
                 "overall_status": rec.overall_status,
                 "phase": rec.phase,

@@ -16,6 +16,8 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
+from trialgraph.errors import SourceError
+
 __all__ = ["GoldPair", "IdentityEvaluation", "evaluate_identity", "read_gold_pairs"]
 
 
@@ -62,7 +64,9 @@ def read_gold_pairs(paths: Iterable[Path]) -> list[GoldPair]:
     for path in paths:
         with path.open(encoding="utf-8-sig", newline="") as handle:
             reader = csv.DictReader(handle)
-            columns = next(c for keys, c in _GOLD_LAYOUTS.items() if keys <= set(reader.fieldnames or []))
+            columns = next((c for keys, c in _GOLD_LAYOUTS.items() if keys <= set(reader.fieldnames or [])), None)
+            if columns is None:
+                raise SourceError(f"{path}: not a table of id pairs (columns {reader.fieldnames})")
             for row in reader:
                 a, b = row[columns[0]].strip(), row[columns[1]].strip()
                 if a and b and a != b:

@@ -21,6 +21,9 @@ __all__ = ["Ambiguity", "Evidence", "RecordIdentity", "Resolution", "resolve"]
 REGISTRY_PRECEDENCE = ("ClinicalTrials.gov", "EUCTR", "EudraCT", "CTIS", "ISRCTN", "ANZCTR", "DRKS", "ChiCTR", "CTRI")
 
 
+_WITHIN_REGISTRY = frozenset({"subregistry_transfer"})  # relations that join two ids of one registry on purpose
+
+
 @dataclass(frozen=True, slots=True)
 class Evidence:
     """One statement that two ids are the same trial: a record's claim, or a curated pair."""
@@ -112,7 +115,8 @@ def resolve(records: Iterable[RecordIdentity], curated: Iterable[Evidence] = ())
     for evidence in [claim for record in records for claim in record.claims] + sorted(
         curated, key=lambda e: (e.source, e.id_a, e.id_b)
     ):
-        clash = groups.conflicts(evidence.id_a, evidence.id_b)
+        # A JPRN record naming its former UMIN id (or the reverse) is a transfer within one registry, not a clash.
+        clash = () if evidence.relation in _WITHIN_REGISTRY else groups.conflicts(evidence.id_a, evidence.id_b)
         if clash:
             resolution.ambiguous.append(Ambiguity(evidence, clash))
             continue

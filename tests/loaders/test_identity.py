@@ -75,13 +75,37 @@ def test_curated_pairs_join_and_are_order_independent() -> None:
     records = [_record(f"r:{i}", f"ISRCTN0000000{i}", "ISRCTN") for i in range(3)] + [
         _record("ctgov:NCT00000009", "NCT00000009", "ClinicalTrials.gov")
     ]
-    curated = [Evidence("ISRCTN00000001", "NCT00000009", "intovalue-registry-crossreg", "registry")]
+    # two pairs that compete: both would put an ISRCTN record with NCT00000009; only one ISRCTN record can join
+    curated = [
+        Evidence("ISRCTN00000001", "NCT00000009", "set-a", "registry"),
+        Evidence("ISRCTN00000002", "NCT00000009", "set-b", "registry"),
+    ]
     first = resolve(records, curated)
-    shuffled = records[:]
-    random.Random(7).shuffle(shuffled)
-    second = resolve(shuffled, list(reversed(curated)))
-    assert first.trial_of_record == second.trial_of_record
+    for seed in range(5):
+        shuffled_records, shuffled_pairs = records[:], curated[:]
+        random.Random(seed).shuffle(shuffled_records)
+        random.Random(seed).shuffle(shuffled_pairs)
+        again = resolve(shuffled_records, shuffled_pairs)
+        assert again.trial_of_record == first.trial_of_record
+        assert [a.evidence for a in again.ambiguous] == [a.evidence for a in first.ambiguous]
     assert first.trial_of_record["r:1"] == "NCT00000009" and first.trial_of_record["r:0"] == "ISRCTN00000000"
+    [ambiguity] = first.ambiguous  # the second pair would join two ISRCTN records
+    assert ambiguity.evidence.source == "set-b"
+
+
+def test_a_subregistry_transfer_joins_two_records_of_one_registry() -> None:
+    records = [
+        _record("ictrp:JPRN-UMIN000012345", "UMIN000012345", "JPRN"),
+        RecordIdentity(
+            "ictrp:JPRN-jRCTs031180001",
+            "jRCTs031180001",
+            "JPRN",
+            (Evidence("jRCTs031180001", "UMIN000012345", "ictrp:JPRN-jRCTs031180001", "SecondaryIDs",
+                      "subregistry_transfer"),),
+        ),
+    ]  # fmt: skip
+    resolution = resolve(records)
+    assert len(set(resolution.trial_of_record.values())) == 1 and resolution.ambiguous == []
 
 
 def test_evaluation_closes_gold_transitively_and_counts_uncovered_pairs() -> None:

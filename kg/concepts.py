@@ -4,7 +4,10 @@ Why a writer of its own: vocabularies are not registry records. A concept is key
 release is its version, and its edges (``BROADER``, ``RELATED_TO``, ``MAPS_TO``) carry the source that
 stated them, so several vocabularies and mapping sets can say different things about the same concept
 without overwriting each other. Each batch is one transaction; a concept already loaded from a newer
-release is left alone (counted ``superseded``), and reloading the same files changes nothing.
+release is left alone (counted ``superseded``). Reloading the same release rewrites its concepts and
+edges to the same values (the graph ends identical; the report counts them as written), so a fixed parser
+can repair a release without a version bump. Mapping edges are keyed by predicate and mapping set: one
+that a later release drops is not removed.
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from pathlib import Path
 from trialgraph.loaders.anzctr.xml import iter_anzctr_xml_file
 from trialgraph.loaders.base import LOADERS, Quarantined, Staged
 from trialgraph.loaders.ctgov import rows
-from trialgraph.loaders.isrctn.files import FileParser, Parsed, iter_inputs
+from trialgraph.loaders.registries.files import FileParser, Parsed, iter_inputs
 from trialgraph.loaders.registries.stage import stage_records
 
 __all__ = ["PARSERS", "AnzctrLoader", "iter_anzctr"]

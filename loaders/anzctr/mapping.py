@@ -15,7 +15,7 @@ Raises :class:`~trialgraph.errors.ParseError` (one line) for no usable ACTRN or 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from trialgraph.errors import ParseError
@@ -31,11 +31,11 @@ from trialgraph.loaders.ctgov.record import (
     SponsorRole,
     StudyRecord,
 )
-from trialgraph.loaders.isrctn.mapping import first_line
-from trialgraph.loaders.isrctn.tree import as_list, get, text, texts
 from trialgraph.loaders.publinks.trial_ids import canonical_trial_id
 from trialgraph.loaders.registries import normalize as norm
 from trialgraph.loaders.registries.claims import claims_from_text
+from trialgraph.loaders.registries.fields import clean_field, first_line, single_line, unique_values
+from trialgraph.loaders.registries.tree import as_list, get, texts
 
 __all__ = ["AGENCY_CLASSES", "INTERVENTION_CODES", "REGISTRY", "SOURCE_FORMAT", "trial_to_record"]
 
@@ -74,7 +74,7 @@ _OUTCOMES: tuple[tuple[OutcomeKind, str], ...] = (("PRIMARY", "primaryOutcome"),
 
 
 def trial_to_record(trial: Mapping[str, Any]) -> StudyRecord:
-    """The record of one ``ANZCTR_Trial`` dict (see :func:`trialgraph.loaders.isrctn.tree.element_to_dict`)."""
+    """The record of one ``ANZCTR_Trial`` dict (see :func:`trialgraph.loaders.registries.tree.element_to_dict`)."""
     if not isinstance(trial, Mapping):
         raise ParseError("ANZCTR_Trial has no child elements")
     rid = _registry_id(trial)
@@ -85,7 +85,7 @@ def trial_to_record(trial: Mapping[str, Any]) -> StudyRecord:
 
 
 def _registry_id(trial: Mapping[str, Any]) -> str:
-    raw = _clean(trial.get("actrnumber"))
+    raw = clean_field(trial.get("actrnumber"))
     if raw is None:
         raise ParseError("record without a usable id: no ACTRN (actrnumber)")
     match = canonical_trial_id(raw, "ANZCTR")
@@ -98,56 +98,42 @@ def _record(trial: Mapping[str, Any], rid: str) -> StudyRecord:
     ident = trial.get("trial_identification")
     recruitment = trial.get("recruitment")
     enrollment, enrollment_type = _enrollment(recruitment)
-    secondary = _unique(_clean(v) for v in [*texts(get(ident, "secondaryid")), *texts(get(ident, "utrn"))])
+    secondary = unique_values(clean_field(v) for v in [*texts(get(ident, "secondaryid")), *texts(get(ident, "utrn"))])
     return StudyRecord(
         registry_id=rid,
         source_format=SOURCE_FORMAT,
         registry=REGISTRY,
-        brief_title=_line(get(ident, "studytitle")),
-        official_title=_line(get(ident, "scientifictitle")),
-        acronym=_line(get(ident, "trialacronym")),
+        brief_title=single_line(get(ident, "studytitle")),
+        official_title=single_line(get(ident, "scientifictitle")),
+        acronym=single_line(get(ident, "trialacronym")),
         secondary_ids=secondary,
         id_claims=_id_claims(ident, rid),
-        overall_status=norm.recruitment_status(_clean(get(recruitment, "recruitmentstatus"))),
-        why_stopped=_clean(get(recruitment, "withdrawnreason")),
-        study_type=norm.study_type(_clean(get(trial, "trial_design.studytype"))),
-        phases=norm.phases(_clean(get(recruitment, "phase"))),
+        overall_status=norm.recruitment_status(clean_field(get(recruitment, "recruitmentstatus"))),
+        why_stopped=clean_field(get(recruitment, "withdrawnreason")),
+        study_type=norm.study_type(clean_field(get(trial, "trial_design.studytype"))),
+        phases=norm.phases(clean_field(get(recruitment, "phase"))),
         registration_date=_date(trial.get("approvaldate")),
         start_date=_date(get(recruitment, "actualstartdate")) or _date(get(recruitment, "anticipatedstartdate")),
         completion_date=_date(get(recruitment, "actuallastvisitdate"))
         or _date(get(recruitment, "anticipatedlastvisitdate")),
         enrollment=enrollment,
         enrollment_type=enrollment_type,
-        brief_summary=_clean(get(trial, "ethicsAndSummary.summary")),
+        brief_summary=clean_field(get(trial, "ethicsAndSummary.summary")),
         sponsors=_sponsors(trial.get("sponsorship")),
-        conditions=_unique(_line(c) for c in texts(get(trial, "conditions.healthcondition"))),
+        conditions=unique_values(single_line(c) for c in texts(get(trial, "conditions.healthcondition"))),
         keywords=_condition_codes(trial),
         interventions=_interventions(trial.get("interventions")),
         outcomes=_outcomes(trial.get("outcomes")),
         eligibility=_eligibility(trial.get("eligibility")),
         countries=_countries(recruitment),
-        sites=tuple(Site(facility=h) for h in _unique(_clean(v) for v in texts(get(recruitment, "hospital")))),
+        sites=tuple(
+            Site(facility=h) for h in unique_values(clean_field(v) for v in texts(get(recruitment, "hospital")))
+        ),
     )
 
 
-def _clean(value: Any) -> str | None:
-    """Cleaned text (``<br>`` → newline, entities decoded); None for empty values and placeholders."""
-    cleaned = norm.clean_text(text(value))
-    return None if cleaned is None or norm.is_placeholder(cleaned) else cleaned
-
-
-def _line(value: Any) -> str | None:
-    """Cleaned text on one line, for titles and names (a ``<br>`` inside a title is not a list)."""
-    cleaned = _clean(value)
-    return " ".join(cleaned.split()) if cleaned else None
-
-
-def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for v in values if v))
-
-
 def _date(value: Any) -> str | None:
-    raw = _clean(value)
+    raw = clean_field(value)
     return norm.parse_date(raw, formats=_DATE_FORMATS) if raw else None
 
 
@@ -160,10 +146,10 @@ def _id_claims(ident: Any, rid: str) -> tuple[IdClaim, ...]:
 
 
 def _enrollment(recruitment: Any) -> tuple[int | None, str | None]:
-    actual = norm.target_size(_clean(get(recruitment, "actualsamplesize")))
+    actual = norm.target_size(clean_field(get(recruitment, "actualsamplesize")))
     if actual is not None:
         return actual, "ACTUAL"
-    target = norm.target_size(_clean(get(recruitment, "samplesize")))
+    target = norm.target_size(clean_field(get(recruitment, "samplesize")))
     return target, "ESTIMATED" if target is not None else None
 
 
@@ -171,17 +157,17 @@ def _condition_codes(trial: Mapping[str, Any]) -> tuple[str, ...]:
     """ANZCTR's condition category and code, joined as ICTRP joins them ("Cancer - Prostate")."""
     codes = []
     for code in as_list(get(trial, "conditions.conditioncode")):
-        parts = [p for p in (_clean(get(code, "conditioncode1")), _clean(get(code, "conditioncode2"))) if p]
+        parts = [p for p in (clean_field(get(code, "conditioncode1")), clean_field(get(code, "conditioncode2"))) if p]
         codes.append(" - ".join(parts) or None)
-    return _unique(codes)
+    return unique_values(codes)
 
 
 def _interventions(block: Any) -> tuple[Intervention, ...]:
-    codes = [_clean(c) for c in texts(get(block, "interventioncode"))]
+    codes = [clean_field(c) for c in texts(get(block, "interventioncode"))]
     mapped = [INTERVENTION_CODES.get(c.casefold()) for c in codes if c]
     kind = next((m for m in mapped if m), None)
     result = []
-    for description in _unique(_clean(v) for v in texts(get(block, "interventions"))):
+    for description in unique_values(clean_field(v) for v in texts(get(block, "interventions"))):
         name = first_line(description)
         if name:
             result.append(Intervention(kind, name, description))
@@ -192,15 +178,15 @@ def _outcomes(block: Any) -> tuple[Outcome, ...]:
     result = []
     for kind, element in _OUTCOMES:
         for item in as_list(get(block, element)):
-            measure = _clean(get(item, "outcome"))
+            measure = clean_field(get(item, "outcome"))
             if measure:
-                result.append(Outcome(kind, measure, time_frame=_clean(get(item, "timepoint"))))
+                result.append(Outcome(kind, measure, time_frame=clean_field(get(item, "timepoint"))))
     return tuple(result)
 
 
 def _eligibility(block: Any) -> Eligibility | None:
-    inclusion_text = _clean(get(block, "inclusivecriteria"))
-    exclusion_text = _clean(get(block, "exclusivecriteria"))
+    inclusion_text = clean_field(get(block, "inclusivecriteria"))
+    exclusion_text = clean_field(get(block, "exclusivecriteria"))
     titled = (("Inclusion Criteria", inclusion_text), ("Exclusion Criteria", exclusion_text))
     eligibility = Eligibility(
         text="\n\n".join(f"{title}:\n{body}" for title, body in titled if body) or None,
@@ -208,8 +194,10 @@ def _eligibility(block: Any) -> Eligibility | None:
         exclusion=_items(exclusion_text),
         min_age=_age(block, "inclusiveminage"),
         max_age=_age(block, "inclusivemaxage"),
-        sex=norm.sex(_clean(get(block, "inclusivegender"))),
-        healthy_volunteers={"yes": True, "no": False}.get((_clean(get(block, "healthyvolunteer")) or "").casefold()),
+        sex=norm.sex(clean_field(get(block, "inclusivegender"))),
+        healthy_volunteers={"yes": True, "no": False}.get(
+            (clean_field(get(block, "healthyvolunteer")) or "").casefold()
+        ),
     )
     return None if eligibility == Eligibility() else eligibility
 
@@ -221,8 +209,8 @@ def _items(criteria: str | None) -> tuple[str, ...]:
 
 def _age(block: Any, element: str) -> str | None:
     """``inclusiveminage`` + ``inclusiveminagetype`` ("40" + "Years") → "40 Years"; "No limit" → None."""
-    number = _clean(get(block, element))
-    unit = _clean(get(block, f"{element}type"))
+    number = clean_field(get(block, element))
+    unit = clean_field(get(block, f"{element}type"))
     if number is None:
         return None
     return norm.age(f"{number} {unit}" if unit else number)
@@ -235,12 +223,16 @@ def _countries(recruitment: Any) -> tuple[str, ...]:
 
 def _sponsors(block: Any) -> tuple[Sponsor, ...]:
     named: list[tuple[str | None, SponsorRole, str | None]] = [
-        (_clean(get(block, "primarysponsorname")), "LEAD", _clean(get(block, "primarysponsortype")))
+        (clean_field(get(block, "primarysponsorname")), "LEAD", clean_field(get(block, "primarysponsortype")))
     ]
     for secondary in as_list(get(block, "secondarysponsor")):
-        named.append((_clean(get(secondary, "sponsorname")), "COLLABORATOR", _clean(get(secondary, "sponsortype"))))
+        named.append(
+            (clean_field(get(secondary, "sponsorname")), "COLLABORATOR", clean_field(get(secondary, "sponsortype")))
+        )
     for funding in as_list(get(block, "fundingsource")):
-        named.append((_clean(get(funding, "fundingname")), "COLLABORATOR", _clean(get(funding, "fundingtype"))))
+        named.append(
+            (clean_field(get(funding, "fundingname")), "COLLABORATOR", clean_field(get(funding, "fundingtype")))
+        )
     sponsors: dict[str, Sponsor] = {}
     for raw, role, kind in named:
         name = norm.sponsor_name(raw)

@@ -14,9 +14,9 @@ from lxml import etree
 
 from trialgraph.loaders.anzctr.mapping import trial_to_record
 from trialgraph.loaders.ctgov.record import StudyRecord
-from trialgraph.loaders.isrctn.files import Parsed
-from trialgraph.loaders.isrctn.tree import element_to_dict
-from trialgraph.loaders.isrctn.xmlstream import iter_xml_records
+from trialgraph.loaders.registries.files import Parsed
+from trialgraph.loaders.registries.tree import element_to_dict
+from trialgraph.loaders.registries.xmlrecords import iter_xml_records
 
 __all__ = ["TRIAL_TAG", "iter_anzctr_xml_file", "parse_trial_element"]
 

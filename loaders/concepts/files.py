@@ -18,17 +18,12 @@ from typing import IO, TypeVar
 from trialgraph.errors import SourceError
 from trialgraph.loaders.concepts.record import Rejected
 from trialgraph.loaders.concepts.source import VocabularyItem
+from trialgraph.loaders.files import one_line
 
 __all__ = ["Parser", "iter_inputs", "one_line", "open_binary", "open_text", "parse_paths", "require_existing"]
 
 T = TypeVar("T")
 Parser = Callable[[Path], Iterator[VocabularyItem]]
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception's message with its whitespace folded, for a ``Rejected`` reason; the type when it has none."""
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__
 
 
 def open_text(path: Path) -> IO[str]:

@@ -34,19 +34,13 @@ from trialgraph.loaders.ctgov.record import (
     Sponsor,
     StudyRecord,
 )
+from trialgraph.loaders.xmlstream import SAFE_PARSER_OPTIONS
 
 __all__ = ["parse_study"]
 
 # Safe against XXE / entity expansion: no entity resolution, no network, no DTD loading.
 # lxml parsers are not thread-safe; use one process (or one module import) per worker thread.
-_PARSER = etree.XMLParser(
-    resolve_entities=False,
-    no_network=True,
-    huge_tree=True,
-    remove_comments=True,
-    remove_pis=True,
-    load_dtd=False,
-)
+_PARSER = etree.XMLParser(**SAFE_PARSER_OPTIONS)
 
 _NON_ALNUM = re.compile(r"[^A-Za-z0-9]+")
 _HTML_START = (b"<!doctype html", b"<html")

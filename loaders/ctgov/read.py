@@ -26,6 +26,7 @@ from typing import Any, Literal
 import orjson
 
 from trialgraph.errors import SourceError
+from trialgraph.loaders.files import one_line, walk_data_files
 
 __all__ = ["SUPPORTED_SUFFIXES", "RawFormat", "RawStudy", "Rejected", "expected_id_from_name", "iter_raw"]
 
@@ -82,25 +83,10 @@ def iter_raw(paths: Iterable[Path]) -> Iterator[RawStudy | Rejected]:
         if not path.exists():
             raise SourceError(f"no such file: {path}")
         if path.is_dir():
-            for child in _walk(path):
+            for child in walk_data_files(path):
                 yield from _iter_file(child)
         else:
             yield from _iter_file(path)
-
-
-_DOCUMENTATION_SUFFIXES = (".md", ".csv", ".tsv", ".txt")
-
-
-def _walk(root: Path) -> list[Path]:
-    """Non-hidden data files under ``root``, sorted so that runs are reproducible."""
-    found: list[Path] = []
-    for child in root.rglob("*"):
-        relative = child.relative_to(root)
-        if any(part.startswith(".") for part in relative.parts):
-            continue
-        if child.is_file() and not child.name.lower().endswith(_DOCUMENTATION_SUFFIXES):
-            found.append(child)
-    return sorted(found)
 
 
 def _suffix_of(name: str) -> str | None:
@@ -132,14 +118,14 @@ def _iter_file(path: Path) -> Iterator[RawItem]:
                 try:
                     data = gzip.decompress(data)
                 except (OSError, EOFError, zlib.error) as exc:
-                    yield Rejected(origin, f"truncated or not a gzip file: {_one_line(exc)}")
+                    yield Rejected(origin, f"truncated or not a gzip file: {one_line(exc)}")
                     return
             if suffix == ".xml":
                 yield _xml_unit(origin, path.name, data)
             else:
                 yield from _json_units(origin, path.name, data)
     except OSError as exc:  # unreadable file (permissions, I/O error): skip it, keep loading the rest
-        yield Rejected(origin, f"cannot read file: {_one_line(exc)}")
+        yield Rejected(origin, f"cannot read file: {one_line(exc)}")
 
 
 def _xml_unit(origin: str, name: str, data: bytes) -> RawItem:
@@ -182,7 +168,7 @@ def _decode_json(origin: str, data: bytes, *, empty_reason: str) -> Any:
     try:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        return Rejected(origin, f"invalid JSON: {_one_line(exc)}")
+        return Rejected(origin, f"invalid JSON: {one_line(exc)}")
 
 
 def _snippet(text: str) -> str:
@@ -212,7 +198,7 @@ def _iter_jsonl(path: Path, *, gzipped: bool) -> Iterator[RawItem]:
                     yield RawStudy(line_origin, "ctgov-v2", value, None)
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         where = f"{origin}:{line_no + 1}" if line_no else origin
-        yield Rejected(where, f"truncated or not a gzip file: {_one_line(exc)}")
+        yield Rejected(where, f"truncated or not a gzip file: {one_line(exc)}")
         return
     if line_no == 0:
         yield Rejected(origin, "empty file")
@@ -232,7 +218,7 @@ def _iter_zip(path: Path) -> Iterator[RawItem]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
-        yield Rejected(origin, f"truncated or not a zip archive: {_one_line(exc)}")
+        yield Rejected(origin, f"truncated or not a zip archive: {one_line(exc)}")
         return
     with archive:
         studies = 0
@@ -248,7 +234,7 @@ def _iter_zip(path: Path) -> Iterator[RawItem]:
                 with archive.open(info) as member:
                     data = member.read()
             except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
-                yield Rejected(member_origin, f"damaged zip member: {_one_line(exc)}")
+                yield Rejected(member_origin, f"damaged zip member: {one_line(exc)}")
                 continue
             if suffix == ".xml":
                 yield _xml_unit(member_origin, info.filename, data)
@@ -256,8 +242,3 @@ def _iter_zip(path: Path) -> Iterator[RawItem]:
                 yield from _json_units(member_origin, info.filename, data)
         if studies == 0:
             yield Rejected(origin, "zip archive holds no .json or .xml members")
-
-
-def _one_line(exc: BaseException) -> str:
-    text = " ".join(str(exc).split())
-    return text or type(exc).__name__

@@ -15,14 +15,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from trialgraph.errors import ParseError, SourceError
+from trialgraph.errors import ParseError
 from trialgraph.loaders.base import Quarantined
 from trialgraph.loaders.ctgov.record import Eligibility, IdClaim, Intervention, Outcome, Sponsor, StudyRecord
 from trialgraph.loaders.publinks.trial_ids import canonical_trial_id
 from trialgraph.loaders.registries import normalize
 from trialgraph.loaders.registries.claims import claims_from_text
+from trialgraph.loaders.registries.jsonlines import iter_json_objects
 
 __all__ = ["REGISTRY", "SHAPES", "STATUS_CODES", "Shape", "detect_shape", "iter_ctis", "parse_trial"]
 
@@ -140,24 +139,11 @@ def iter_ctis(path: Path) -> Iterator[tuple[StudyRecord | Quarantined, str]]:
     Raises:
         SourceError: the file cannot be opened.
     """
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise SourceError(f"cannot read CTIS JSON lines {path}: {exc}") from exc
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if line.strip():
-                origin = f"{path}:{number}"
-                yield _parse_line(line, origin), origin
+    for raw, origin in iter_json_objects(path, what="CTIS JSON lines"):
+        yield (raw if isinstance(raw, Quarantined) else _parse_object(raw, origin)), origin
 
 
-def _parse_line(line: bytes, origin: str) -> StudyRecord | Quarantined:
-    try:
-        raw = orjson.loads(line)
-    except orjson.JSONDecodeError as exc:
-        return Quarantined(origin=origin, reason=f"invalid JSON: {exc}")
-    if not isinstance(raw, dict):
-        return Quarantined(origin=origin, reason=f"not a JSON object: {type(raw).__name__}")
+def _parse_object(raw: Mapping[str, Any], origin: str) -> StudyRecord | Quarantined:
     try:
         return parse_trial(raw)
     except ParseError as exc:

@@ -12,10 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import orjson
-
-from trialgraph.errors import SourceError
 from trialgraph.loaders.base import Quarantined
+from trialgraph.loaders.registries.jsonlines import iter_json_objects
 
 __all__ = ["iter_json_records"]
 
@@ -26,21 +24,4 @@ def iter_json_records(path: Path) -> Iterator[tuple[dict[str, Any] | Quarantined
     Raises:
         SourceError: the file cannot be opened.
     """
-    try:
-        handle = path.open("rb")
-    except OSError as exc:
-        raise SourceError(f"cannot read EU CTR JSON lines {path}: {exc}") from exc
-    with handle:
-        for number, line in enumerate(handle, start=1):
-            if not line.strip():
-                continue
-            origin = f"{path}:{number}"
-            try:
-                value = orjson.loads(line)
-            except orjson.JSONDecodeError as exc:
-                yield Quarantined(origin=origin, reason=f"invalid JSON: {exc}"), origin
-                continue
-            if not isinstance(value, dict):
-                yield Quarantined(origin=origin, reason=f"not a JSON object: {type(value).__name__}"), origin
-                continue
-            yield value, origin
+    return iter_json_objects(path, what="EU CTR JSON lines")

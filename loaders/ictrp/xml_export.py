@@ -18,6 +18,7 @@ from trialgraph.loaders.ictrp.crosswalk import XML_TO_CANONICAL
 from trialgraph.loaders.ictrp.fields import record_or_quarantine
 from trialgraph.loaders.ictrp.source import open_bytes
 from trialgraph.loaders.ictrp.tabular import Item
+from trialgraph.loaders.xmlstream import iter_end_elements, release
 
 __all__ = ["ROOT", "SOURCE_FORMAT", "TRIAL", "parse"]
 
@@ -38,15 +39,13 @@ def parse(path: Path) -> Iterator[Item]:
     """(record or quarantine entry, origin) for every ``<Trial>`` in an ICTRP XML export."""
     number = 0
     with open_bytes(path) as handle:
-        events = etree.iterparse(handle, events=("end",), tag=TRIAL, resolve_entities=False, huge_tree=True)
+        events = iter_end_elements(handle, TRIAL, remove_comments=False)
         try:
             for _, trial in events:
                 number += 1
                 origin = f"{path}:Trial[{number}]"
                 yield record_or_quarantine(_values(trial), source_format=SOURCE_FORMAT, origin=origin)
-                trial.clear()
-                while trial.getprevious() is not None:
-                    del trial.getparent()[0]
+                release(trial)
         except (etree.XMLSyntaxError, OSError, EOFError) as e:
             origin = f"{path}:Trial[{number + 1}]"
             yield Quarantined(origin=origin, reason=f"XML is not well-formed: {e}"), origin

@@ -15,8 +15,8 @@ from typing import Any
 import orjson
 
 from trialgraph.loaders.base import Quarantined
-from trialgraph.loaders.isrctn.files import Parsed, guarded, one_line
 from trialgraph.loaders.isrctn.mapping import trial_to_record
+from trialgraph.loaders.registries.files import Parsed, guarded, one_line
 
 __all__ = ["SOURCE_FORMAT", "iter_json_file", "iter_jsonl_file"]
 

@@ -8,7 +8,7 @@ from pathlib import Path
 from trialgraph.loaders.base import LOADERS, Quarantined, Staged
 from trialgraph.loaders.ctgov import rows
 from trialgraph.loaders.isrctn import api_xml, json_records
-from trialgraph.loaders.isrctn.files import FileParser, Parsed, iter_inputs
+from trialgraph.loaders.registries.files import FileParser, Parsed, iter_inputs
 from trialgraph.loaders.registries.stage import stage_records
 
 __all__ = ["PARSERS", "IsrctnLoader", "iter_isrctn"]

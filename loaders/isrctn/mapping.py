@@ -1,7 +1,7 @@
 """One ISRCTN trial (ctrdata-style dict of the ISRCTN API XML ``trial`` element) → :class:`StudyRecord`.
 
 Both ISRCTN formats go through here: the JSONL holds these dicts already, the API XML is turned into the
-same dict by :func:`trialgraph.loaders.isrctn.tree.element_to_dict`. One mapping is what makes the two
+same dict by :func:`trialgraph.loaders.registries.tree.element_to_dict`. One mapping is what makes the two
 formats give equal records.
 
 What ISRCTN does not state is left empty rather than guessed:
@@ -21,7 +21,7 @@ ISRCTN number, an impossible date.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from trialgraph.errors import ParseError
@@ -37,9 +37,10 @@ from trialgraph.loaders.ctgov.record import (
     SponsorRole,
     StudyRecord,
 )
-from trialgraph.loaders.isrctn.tree import as_list, attribute, get, text, texts
 from trialgraph.loaders.registries import normalize as norm
 from trialgraph.loaders.registries.claims import claims_from_text
+from trialgraph.loaders.registries.fields import clean_field, first_line, single_line, unique_values
+from trialgraph.loaders.registries.tree import as_list, attribute, get, text, texts
 
 __all__ = ["INTERVENTION_TYPES", "REGISTRY", "trial_to_record"]
 
@@ -97,13 +98,13 @@ def _record(trial: Mapping[str, Any], rid: str, source_format: str, parties: Map
         registry_id=rid,
         source_format=source_format,
         registry=REGISTRY,
-        brief_title=_line(get(desc, "title")),
-        official_title=_line(get(desc, "scientificTitle")),
-        acronym=_line(get(desc, "acronym")),
-        org_study_id=_clean(get(trial, "externalRefs.protocolSerialNumber")),
+        brief_title=single_line(get(desc, "title")),
+        official_title=single_line(get(desc, "scientificTitle")),
+        acronym=single_line(get(desc, "acronym")),
+        org_study_id=clean_field(get(trial, "externalRefs.protocolSerialNumber")),
         secondary_ids=_secondary_ids(trial),
         overall_status=_status(design, people),
-        why_stopped=_clean(get(design, "reasonAbandoned")),
+        why_stopped=clean_field(get(design, "reasonAbandoned")),
         study_type=norm.study_type(text(get(design, "primaryStudyDesign"))),
         phases=_phases(trial),
         start_date=_date(get(people, "recruitmentStart")),
@@ -112,10 +113,12 @@ def _record(trial: Mapping[str, Any], rid: str, source_format: str, parties: Map
         registration_date=_date(attribute(trial.get("isrctn"), "dateAssigned")),
         enrollment=enrollment,
         enrollment_type=enrollment_type,
-        brief_summary=_clean(get(desc, "plainEnglishSummary")),
-        detailed_description=_clean(get(desc, "studyHypothesis")),
+        brief_summary=clean_field(get(desc, "plainEnglishSummary")),
+        detailed_description=clean_field(get(desc, "studyHypothesis")),
         sponsors=_sponsors(parties),
-        conditions=_unique(_line(get(c, "description")) for c in as_list(get(trial, "conditions.condition"))),
+        conditions=unique_values(
+            single_line(get(c, "description")) for c in as_list(get(trial, "conditions.condition"))
+        ),
         keywords=_keywords(trial),
         interventions=_interventions(trial),
         outcomes=_outcomes(desc),
@@ -123,35 +126,19 @@ def _record(trial: Mapping[str, Any], rid: str, source_format: str, parties: Map
         sites=_sites(people),
         countries=_countries(people),
         references=_references(trial),
-        has_results=bool(_clean(get(trial, "results.basicReport"))),
+        has_results=bool(clean_field(get(trial, "results.basicReport"))),
         id_claims=_id_claims(trial, rid),
     )
 
 
-def _clean(value: Any) -> str | None:
-    """Cleaned text, None for empty values and registry placeholders ("Nil known", "N/A")."""
-    cleaned = norm.clean_text(text(value))
-    return None if cleaned is None or norm.is_placeholder(cleaned) else cleaned
-
-
-def _line(value: Any) -> str | None:
-    """Cleaned text on one line, for titles and names (a ``<br>`` inside a title is not a list)."""
-    cleaned = _clean(value)
-    return " ".join(cleaned.split()) if cleaned else None
-
-
-def _unique(values: Iterable[str | None]) -> tuple[str, ...]:
-    return tuple(dict.fromkeys(v for v in values if v))
-
-
 def _date(value: Any) -> str | None:
     """ISRCTN writes ISO datetimes ("2015-11-01T00:00:00.000Z"), which parse_date reads as such."""
-    raw = _clean(value)
+    raw = clean_field(value)
     return norm.parse_date(raw) if raw else None
 
 
 def _secondary_ids(trial: Mapping[str, Any]) -> tuple[str, ...]:
-    return _unique(_clean(v) for v in texts(get(trial, "externalRefs.secondaryNumbers.secondaryNumber")))
+    return unique_values(clean_field(v) for v in texts(get(trial, "externalRefs.secondaryNumbers.secondaryNumber")))
 
 
 def _id_claims(trial: Mapping[str, Any], rid: str) -> tuple[IdClaim, ...]:
@@ -168,7 +155,7 @@ def _id_claims(trial: Mapping[str, Any], rid: str) -> tuple[IdClaim, ...]:
 
 
 def _status(design: Any, people: Any) -> str | None:
-    stated = _clean(get(design, "overallStatusOverride")) or _clean(get(people, "recruitmentStatusOverride"))
+    stated = clean_field(get(design, "overallStatusOverride")) or clean_field(get(people, "recruitmentStatusOverride"))
     return norm.recruitment_status(stated) if stated else None
 
 
@@ -192,39 +179,31 @@ def _keywords(trial: Mapping[str, Any]) -> tuple[str, ...]:
     """ISRCTN's disease classification (``diseaseClass1``: ICD chapter, ``diseaseClass2``: ICD category)."""
     values = []
     for condition in as_list(get(trial, "conditions.condition")):
-        values += [_clean(get(condition, "diseaseClass1")), _clean(get(condition, "diseaseClass2"))]
-    return _unique(values)
+        values += [clean_field(get(condition, "diseaseClass1")), clean_field(get(condition, "diseaseClass2"))]
+    return unique_values(values)
 
 
 def _interventions(trial: Mapping[str, Any]) -> tuple[Intervention, ...]:
     result = []
     for item in as_list(get(trial, "interventions.intervention")):
-        description = _clean(get(item, "description"))
-        name = _line(get(item, "drugNames")) or first_line(description)
+        description = clean_field(get(item, "description"))
+        name = single_line(get(item, "drugNames")) or first_line(description)
         if name is None:
             continue
-        kind = _clean(get(item, "interventionType"))
+        kind = clean_field(get(item, "interventionType"))
         result.append(Intervention(INTERVENTION_TYPES.get(kind.casefold()) if kind else None, name, description))
     return tuple(result)
-
-
-def first_line(description: str | None, limit: int = 200) -> str | None:
-    """A name for an intervention the registry did not name: the first line of its description, shortened."""
-    if not description:
-        return None
-    line = description.split("\n", 1)[0].strip()
-    return line if len(line) <= limit else line[: limit - 1].rstrip() + "…"
 
 
 def _outcomes(desc: Any) -> tuple[Outcome, ...]:
     """ISRCTN's outcome fields are free text (numbered lists, time points inside); one outcome per field."""
     kinds = (("PRIMARY", "primaryOutcome"), ("SECONDARY", "secondaryOutcome"))
-    return tuple(Outcome(kind, measure) for kind, field in kinds if (measure := _clean(get(desc, field))))
+    return tuple(Outcome(kind, measure) for kind, field in kinds if (measure := clean_field(get(desc, field))))
 
 
 def _eligibility(people: Any) -> Eligibility | None:
-    inclusion_text = _clean(get(people, "inclusion"))
-    exclusion_text = _clean(get(people, "exclusion"))
+    inclusion_text = clean_field(get(people, "inclusion"))
+    exclusion_text = clean_field(get(people, "exclusion"))
     inclusion, _ = split_criteria(inclusion_text)
     exclusion, _ = split_criteria(exclusion_text)
     blocks = [
@@ -236,9 +215,9 @@ def _eligibility(people: Any) -> Eligibility | None:
         text="\n\n".join(blocks) or None,
         inclusion=inclusion,
         exclusion=exclusion,
-        min_age=norm.age(_clean(get(people, "lowerAgeLimit"))),
-        max_age=norm.age(_clean(get(people, "upperAgeLimit"))),
-        sex=norm.sex(_clean(get(people, "gender"))),
+        min_age=norm.age(clean_field(get(people, "lowerAgeLimit"))),
+        max_age=norm.age(clean_field(get(people, "upperAgeLimit"))),
+        sex=norm.sex(clean_field(get(people, "gender"))),
         healthy_volunteers=_healthy_volunteers(texts(get(people, "participantTypes.participantType"))),
     )
     return None if eligibility == Eligibility() else eligibility
@@ -255,11 +234,11 @@ def _healthy_volunteers(types: list[str]) -> bool | None:
 def _sites(people: Any) -> tuple[Site, ...]:
     sites = []
     for centre in as_list(get(people, "trialCentres.trialCentre")):
-        country = _clean(get(centre, "country"))
+        country = clean_field(get(centre, "country"))
         site = Site(
-            facility=_clean(get(centre, "name")),
-            city=_clean(get(centre, "city")),
-            state=_clean(get(centre, "state")),
+            facility=clean_field(get(centre, "name")),
+            city=clean_field(get(centre, "city")),
+            state=clean_field(get(centre, "state")),
             country=norm.country(country) if country else None,
         )
         if site != Site():
@@ -275,7 +254,7 @@ def _countries(people: Any) -> tuple[str, ...]:
 def _references(trial: Mapping[str, Any]) -> tuple[Reference, ...]:
     """PubMed links in ``results.publicationDetails`` ("2019 Results article in https://…/pubmed/31597020")."""
     found: dict[str, Reference] = {}
-    for line in (_clean(get(trial, "results.publicationDetails")) or "").split("\n"):
+    for line in (clean_field(get(trial, "results.publicationDetails")) or "").split("\n"):
         for pmid in _PUBMED_URL.findall(line):
             kind = "RESULT" if "result" in line.casefold() else "BACKGROUND"
             found.setdefault(pmid, Reference(kind, pmid=pmid, citation=line.strip()))
@@ -296,5 +275,5 @@ def _sponsors(parties: Mapping[str, Any]) -> tuple[Sponsor, ...]:
 
 
 def _name(value: Any) -> str | None:
-    cleaned = _clean(value)
+    cleaned = clean_field(value)
     return norm.sponsor_name(cleaned) if cleaned else None

@@ -33,6 +33,7 @@ from trialgraph.loaders.mesh.common import (
     sorted_unique,
     year_from_name,
 )
+from trialgraph.loaders.xmlstream import iter_end_elements, release
 
 __all__ = ["parse_xml"]
 
@@ -85,21 +86,11 @@ def parse_xml(path: Path, stats: MeshStats | None = None) -> Iterator[ConceptRec
     deferred: list[ConceptRecord] = []
     try:
         with open_binary(path) as stream:
-            events = etree.iterparse(
-                stream,
-                events=("end",),
-                tag=tuple(_SHAPES),
-                resolve_entities=False,
-                no_network=True,
-                huge_tree=True,
-                remove_comments=True,
-                remove_pis=True,
-                load_dtd=False,
-            )
+            events = iter_end_elements(stream, tuple(_SHAPES))
             for _event, element in events:
                 stats.xml_elements += 1
                 item = _item(element, _SHAPES[element.tag], version, f"{origin}:{element.sourceline}")
-                _release(element)
+                release(element)
                 if isinstance(item, Rejected):
                     stats.rejected += 1
                     yield item
@@ -114,15 +105,6 @@ def parse_xml(path: Path, stats: MeshStats | None = None) -> Iterator[ConceptRec
         stats.rejected += 1
         yield Rejected(origin, f"file unreadable: {_one_line(str(exc))}; records after the error are missing")
     yield from (stats.count(record) for record in _with_broader(deferred))
-
-
-def _release(element: etree._Element) -> None:
-    """Free the record just read and every earlier sibling still referenced by the root."""
-    element.clear(keep_tail=False)
-    parent = element.getparent()
-    if parent is not None:
-        while element.getprevious() is not None:
-            del parent[0]
 
 
 def _item(element: etree._Element, shape: _Shape, version: str | None, origin: str) -> ConceptRecord | Rejected:

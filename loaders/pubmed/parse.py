@@ -23,7 +23,7 @@ from typing import IO
 from lxml import etree
 
 from trialgraph.errors import ParseError, SourceError
-from trialgraph.loaders.concepts.files import one_line
+from trialgraph.loaders.files import one_line, walk_data_files
 from trialgraph.loaders.pubmed.record import (
     AbstractSection,
     Author,
@@ -36,6 +36,7 @@ from trialgraph.loaders.pubmed.record import (
     PublicationType,
     Rejected,
 )
+from trialgraph.loaders.xmlstream import iter_end_elements, release
 
 __all__ = ["PubmedItem", "iter_pubmed", "parse_pubmed_file"]
 
@@ -44,7 +45,6 @@ PubmedItem = PublicationRecord | DeletedCitation | Rejected
 _ROOTS = frozenset({"PubmedArticleSet", "MedlineCitationSet"})
 _UNITS = ("PubmedArticle", "MedlineCitation", "DeleteCitation", "PubmedBookArticle")
 _DATA_SUFFIXES = (".xml", ".xml.gz")
-_DOCUMENTATION_SUFFIXES = (".md", ".csv", ".tsv", ".txt")
 _GZIP_MAGIC = b"\x1f\x8b"
 _PMID = re.compile(r"^\d{1,9}$")
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -67,23 +67,13 @@ def iter_pubmed(paths: Iterable[Path | str]) -> Iterator[PubmedItem]:
         if not path.exists():
             raise SourceError(f"no such file: {path}")
         if path.is_dir():
-            for child in _walk(path):
+            for child in walk_data_files(path):
                 if child.name.lower().endswith(_DATA_SUFFIXES):
                     yield from parse_pubmed_file(child)
                 else:
                     yield Rejected(str(child), f"unsupported file type {''.join(child.suffixes) or '(none)'}")
         else:
             yield from parse_pubmed_file(path)
-
-
-def _walk(root: Path) -> list[Path]:
-    found = []
-    for child in root.rglob("*"):
-        if any(part.startswith(".") for part in child.relative_to(root).parts):
-            continue
-        if child.is_file() and not child.name.lower().endswith(_DOCUMENTATION_SUFFIXES):
-            found.append(child)
-    return sorted(found)
 
 
 def parse_pubmed_file(path: Path) -> Iterator[PubmedItem]:
@@ -112,17 +102,7 @@ def _open(path: Path) -> IO[bytes]:
 
 def _iter_units(handle: IO[bytes], origin: str) -> Iterator[PubmedItem]:
     # No DTD loading, no network, no entity expansion: PubMed files name a remote DTD we must not fetch.
-    context = etree.iterparse(
-        handle,
-        events=("end",),
-        tag=_UNITS,
-        load_dtd=False,
-        no_network=True,
-        resolve_entities=False,
-        huge_tree=True,
-        remove_comments=True,
-        remove_pis=True,
-    )
+    context = iter_end_elements(handle, _UNITS)
     checked_root = False
     position = 0
     for _event, element in context:
@@ -138,22 +118,13 @@ def _iter_units(handle: IO[bytes], origin: str) -> Iterator[PubmedItem]:
         # Position, not line: the NLM baseline excerpts hold a whole file on one line.
         item = _HANDLERS[tag](element, f"{origin}[{position}]")
         position += 1
-        _release(element)
+        release(element)
         yield item
     if not checked_root:
         root = context.root
         if root is None or root.tag not in _ROOTS:
             shown = "nothing" if root is None else f"<{root.tag}>"
             yield Rejected(origin, f"not a PubMed XML file: root element {shown}")
-
-
-def _release(element: etree._Element) -> None:
-    """Free a finished unit and the already-processed siblings before it, keeping memory flat."""
-    element.clear(keep_tail=False)
-    parent = element.getparent()
-    if parent is not None:
-        while element.getprevious() is not None:
-            del parent[0]
 
 
 def _article(element: etree._Element, origin: str) -> PublicationRecord | Rejected:

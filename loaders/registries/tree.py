@@ -1,4 +1,4 @@
-"""Nested-dict view of registry records, the one shape the field mappings read.
+"""Nested-dict view of registry records, the one shape the field mappings read (ISRCTN, ANZCTR).
 
 ctrdata stores the ISRCTN API XML as JSON with element names kept: an element with children becomes an
 object, repeated children become a list, a leaf becomes its text. Turning an XML element into the same

@@ -14,6 +14,7 @@ from pathlib import Path
 from trialgraph.errors import ParseError, SourceError
 from trialgraph.loaders.base import Quarantined
 from trialgraph.loaders.ctgov.record import StudyRecord
+from trialgraph.loaders.files import one_line, walk_data_files
 
 __all__ = ["FileParser", "Parsed", "guarded", "iter_inputs", "one_line"]
 
@@ -21,13 +22,6 @@ Parsed = tuple[StudyRecord | Quarantined, str]
 """A parsed record (or the reason an input was not one) and where it came from."""
 
 FileParser = Callable[[Path], Iterator[Parsed]]
-
-_DOCUMENTATION_SUFFIXES = (".md", ".csv", ".tsv", ".txt")
-
-
-def one_line(exc: BaseException) -> str:
-    """An exception as one quarantine-friendly line (never a stack trace)."""
-    return " ".join(str(exc).split()) or type(exc).__name__
 
 
 def guarded(parse: Callable[[], StudyRecord], origin: str) -> StudyRecord | Quarantined:
@@ -50,18 +44,8 @@ def iter_inputs(paths: Iterable[Path], parsers: Mapping[str, FileParser]) -> Ite
         path = Path(raw_path)
         if not path.exists():
             raise SourceError(f"no such file: {path}")
-        for file in _walk(path) if path.is_dir() else [path]:
+        for file in walk_data_files(path) if path.is_dir() else [path]:
             yield from _parse_file(file, parsers)
-
-
-def _walk(root: Path) -> list[Path]:
-    found = []
-    for child in root.rglob("*"):
-        if any(part.startswith(".") for part in child.relative_to(root).parts):
-            continue
-        if child.is_file() and not child.name.lower().endswith(_DOCUMENTATION_SUFFIXES):
-            found.append(child)
-    return sorted(found)
 
 
 def _parse_file(path: Path, parsers: Mapping[str, FileParser]) -> Iterator[Parsed]:

@@ -15,7 +15,8 @@ from lxml import etree
 
 from trialgraph.loaders.base import Quarantined
 from trialgraph.loaders.ctgov.record import StudyRecord
-from trialgraph.loaders.isrctn.files import Parsed, guarded, one_line
+from trialgraph.loaders.registries.files import Parsed, guarded, one_line
+from trialgraph.loaders.xmlstream import iter_end_elements, release
 
 __all__ = ["ElementParser", "iter_xml_records"]
 
@@ -27,30 +28,18 @@ def iter_xml_records(path: Path, tag: str, parse: ElementParser, *, label: str) 
     """One (record or rejection, origin) per ``tag`` element in ``path``; ``label`` names it in reasons."""
     count = 0
     try:
-        # resolve_entities/no_network: an export never needs external entities, and they are an XXE risk
-        for _, element in etree.iterparse(
-            str(path), events=("end",), tag=tag, resolve_entities=False, no_network=True, huge_tree=True
-        ):
+        # safe options (an export never needs external entities: XXE risk); comments stay as they always have
+        for _, element in iter_end_elements(str(path), tag, remove_comments=False):
             origin = f"{path}[{count}]"
             count += 1
             yield guarded(partial(parse, element), origin), origin
-            _release(element)
+            release(element)
     except etree.XMLSyntaxError as exc:
         reason = f"malformed or truncated XML after {count} {label} record(s): {one_line(exc)}"
         yield Quarantined(origin=str(path), reason=reason), str(path)
         return
     if count == 0:
         yield Quarantined(origin=str(path), reason=f"no {label} record element <{_shown(tag)}> in file"), str(path)
-
-
-def _release(element: etree._Element) -> None:
-    """Free a finished record and its finished siblings, so memory stays flat on big files."""
-    element.clear()
-    parent = element.getparent()
-    if parent is None:  # the record is the document root (one trial per file): nothing before it to drop
-        return
-    while element.getprevious() is not None:
-        del parent[0]
 
 
 def _shown(tag: str) -> str:

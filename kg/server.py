@@ -72,7 +72,9 @@ def local_password(settings: Settings, *, create: bool = False) -> str:
             f"no Neo4j password: set NEO4J_PASSWORD, or run `trialgraph server start` to generate one in {path}"
         )
     path.parent.mkdir(parents=True, exist_ok=True)
-    password = secrets.token_urlsafe(24)
+    # neo4j-admin reads a password that starts with "-" as an option (token_urlsafe gives one in 64 such):
+    # a letter prefix keeps the first start from failing at random.
+    password = "tg" + secrets.token_urlsafe(24)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(fd, "w") as handle:
         handle.write(password + "\n")

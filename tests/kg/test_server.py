@@ -87,3 +87,12 @@ def test_no_password_anywhere_is_a_config_error(tmp_path: Path) -> None:
 
 def test_stop_without_a_server_says_so(tmp_path: Path) -> None:
     assert server.stop_server(Settings(home=tmp_path)) is False
+
+
+def test_a_generated_password_never_reads_as_a_command_line_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """neo4j-admin takes a password starting with "-" for an option; token_urlsafe starts one in 64 that way."""
+    monkeypatch.setattr(server.secrets, "token_urlsafe", lambda n: "-" + "A" * (n + 7))
+    generated = server.local_password(Settings(home=tmp_path), create=True)
+    assert not generated.startswith("-") and generated.endswith("-" + "A" * 31)

@@ -42,3 +42,20 @@ def fingerprint(driver: neo4j.Driver) -> dict[str, object]:
 def count(driver: neo4j.Driver, statement: str, **params: object) -> int:
     with driver.session() as session:
         return session.run(statement, params).single(strict=True)[0]
+
+
+def rows(driver: neo4j.Driver, statement: str, **params: object) -> list[dict[str, object]]:
+    with driver.session() as session:
+        return session.run(statement, params).data()
+
+
+def value(driver: neo4j.Driver, statement: str, **params: object) -> object:
+    with driver.session() as session:
+        return session.run(statement, params).single(strict=True)[0]
+
+
+def shape(driver: neo4j.Driver) -> dict[str, int]:
+    """Node counts by label and relationship counts by type (load bookkeeping left out)."""
+    nodes = rows(driver, "MATCH (n) WHERE NOT n:LoadRun UNWIND labels(n) AS l RETURN l, count(*) AS n")
+    rels = rows(driver, "MATCH (a)-[r]->(b) WHERE NOT a:LoadRun AND NOT b:LoadRun RETURN type(r) AS t, count(*) AS n")
+    return {**{f"node:{r['l']}": r["n"] for r in nodes}, **{f"rel:{r['t']}": r["n"] for r in rels}}

@@ -24,6 +24,9 @@ import pytest
 
 from tests.conftest import wipe
 from tests.data import REPO_ROOT, shared
+from tests.graphcheck import rows as _rows
+from tests.graphcheck import shape as _shape
+from tests.graphcheck import value as _value
 from trialgraph.api import TrialGraph
 from trialgraph.kg.writer import LoadReport
 from trialgraph.settings import Settings
@@ -113,23 +116,6 @@ def raw_pubmed() -> RawPubmed:
 def studies() -> list[dict[str, Any]]:
     with gzip.open(shared(STUDIES), "rt", encoding="utf-8") as fh:
         return [json.loads(line) for line in fh]
-
-
-# ------------------------------------------------------------------ graph helpers
-def _rows(driver: neo4j.Driver, statement: str, **params: Any) -> list[dict[str, Any]]:
-    with driver.session() as session:
-        return session.run(statement, params).data()
-
-
-def _value(driver: neo4j.Driver, statement: str, **params: Any) -> Any:
-    with driver.session() as session:
-        return session.run(statement, params).single(strict=True)[0]
-
-
-def _shape(driver: neo4j.Driver) -> dict[str, int]:
-    nodes = _rows(driver, "MATCH (n) WHERE NOT n:LoadRun UNWIND labels(n) AS l RETURN l, count(*) AS n")
-    rels = _rows(driver, "MATCH (a)-[r]->(b) WHERE NOT a:LoadRun AND NOT b:LoadRun RETURN type(r) AS t, count(*) AS n")
-    return {**{f"node:{r['l']}": r["n"] for r in nodes}, **{f"rel:{r['t']}": r["n"] for r in rels}}
 
 
 @pytest.fixture(scope="module")

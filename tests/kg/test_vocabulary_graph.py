@@ -28,6 +28,9 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from tests.conftest import wipe
 from tests.data import shared
+from tests.graphcheck import rows as _rows
+from tests.graphcheck import shape as _shape
+from tests.graphcheck import value as _value
 from trialgraph.api import TrialGraph
 from trialgraph.demo import sample_path
 from trialgraph.kg.writer import LoadReport
@@ -143,24 +146,6 @@ def mtrees() -> dict[str, list[str]]:
 @pytest.fixture(scope="module")
 def studies() -> list[dict[str, Any]]:
     return _read_studies(shared(STUDIES))
-
-
-# ------------------------------------------------------------------ graph helpers
-def _rows(driver: neo4j.Driver, statement: str, **params: Any) -> list[dict[str, Any]]:
-    with driver.session() as session:
-        return session.run(statement, params).data()
-
-
-def _value(driver: neo4j.Driver, statement: str, **params: Any) -> Any:
-    with driver.session() as session:
-        return session.run(statement, params).single(strict=True)[0]
-
-
-def _shape(driver: neo4j.Driver) -> dict[str, int]:
-    """Node counts by label and relationship counts by type (load bookkeeping left out)."""
-    nodes = _rows(driver, "MATCH (n) WHERE NOT n:LoadRun UNWIND labels(n) AS l RETURN l, count(*) AS n")
-    rels = _rows(driver, "MATCH (a)-[r]->(b) WHERE NOT a:LoadRun AND NOT b:LoadRun RETURN type(r) AS t, count(*) AS n")
-    return {**{f"node:{r['l']}": r["n"] for r in nodes}, **{f"rel:{r['t']}": r["n"] for r in rels}}
 
 
 def _non_stub(driver: neo4j.Driver, vocabulary: str) -> set[str]:

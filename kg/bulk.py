@@ -5,12 +5,15 @@ writes the whole registry in minutes. The importer only fills an empty database,
 stopped, so this path is for first loads of the local server; every later load uses the
 transactional writer (``kg.writer``), which also takes the few records that appear twice in the input.
 The CSV mirrors what ``cypher/write/*.cypher`` does, statement by statement (``_EMITTERS``), and a test
-checks that both paths give identical graphs.
+checks that both paths give identical graphs. Parsing and CSV rendering run in worker processes
+(``loaders.parallel``, ``TRIALGRAPH_LOAD_WORKERS``); the parent appends each record's lines in input
+order and merges shared nodes, so the result does not depend on the number of workers.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import shutil
 import subprocess
@@ -18,6 +21,7 @@ import tempfile
 import time
 import uuid
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -27,6 +31,7 @@ from trialgraph.kg import server
 from trialgraph.kg.graph import apply_schema, connect, run_read
 from trialgraph.kg.writer import LoadReport, Quarantine, record_run, require_paths, write_batch
 from trialgraph.loaders.base import Loader, Quarantined, Staged
+from trialgraph.loaders.parallel import as_unit_loader, map_units
 from trialgraph.settings import Settings
 
 __all__ = ["bulk_import"]
@@ -92,42 +97,50 @@ def _cell(value: Any) -> Any:
     return value
 
 
-class _CsvFile:
-    """One importer input file; its columns are the keys of its first row (rows of one kind share keys)."""
-
-    def __init__(self, path: Path, name: str, first_row: dict[str, Any]) -> None:
-        self.path = path
-        self.keys = list(first_row)
-        self._handle = path.open("w", newline="", encoding="utf-8")
-        self._writer = csv.writer(self._handle)
-        self._writer.writerow(_header(name, self.keys))
-
-    def write(self, row: dict[str, Any]) -> None:
-        if len(row) != len(self.keys):
-            unknown = set(row) - set(self.keys)
-            if unknown:
-                raise ConfigError(f"bulk import: unexpected columns {sorted(unknown)} in {self.path.name}")
-        self._writer.writerow([_cell(row.get(k)) for k in self.keys])
-
-    def close(self) -> None:
-        self._handle.close()
+def _csv_row(keys: list[str], row: dict[str, Any], where: str) -> list[Any]:
+    if len(row) != len(keys):
+        unknown = set(row) - set(keys)
+        if unknown:
+            raise ConfigError(f"bulk import: unexpected columns {sorted(unknown)} in {where}")
+    return [_cell(row.get(k)) for k in keys]
 
 
-class _Tables:
-    """The importer's CSV files, written in one pass; shared nodes are merged in memory and written last."""
+@dataclass(frozen=True, slots=True)
+class SharedMerge:
+    """A MERGE of a node many records share, as data: applied in input order by the parent process."""
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self._files: dict[str, _CsvFile] = {}
-        self.shared: dict[str, dict[str, dict[str, Any]]] = {}  # family → id → props (merged like MERGE)
-        # identity (which includes the record) → props: MERGE semantics within one record, flushed per record
-        self.shared_rels: dict[tuple[str, ...], dict[str, Any]] = {}
+    family: str
+    ident: str
+    on_create: dict[str, Any]  # set when the node is first seen (None values skipped)
+    always: dict[str, Any] = field(default_factory=dict)  # set every time (None values skipped)
+    if_absent: dict[str, Any] = field(default_factory=dict)  # set when the node has no value yet
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """One staged record as importer CSV text, rendered where it was parsed (a worker process)."""
+
+    record_id: str
+    tables: dict[str, tuple[tuple[str, ...], str]]  # CSV file name → (its columns, this record's lines)
+    merges: list[SharedMerge]
+
+
+class _RecordSink:
+    """Collects one record's CSV lines per file and its shared-node merges; see :func:`render`."""
+
+    def __init__(self) -> None:
+        self._buffers: dict[str, tuple[list[str], io.StringIO, Any]] = {}
+        self.merges: list[SharedMerge] = []
+        # identity (which includes the record) → props: MERGE semantics within one record
+        self._shared_rels: dict[tuple[str, ...], dict[str, Any]] = {}
 
     def _write(self, name: str, row: dict[str, Any]) -> None:
-        target = self._files.get(name)
-        if target is None:
-            target = self._files[name] = _CsvFile(self.folder / f"{name}.csv", name, row)
-        target.write(row)
+        buffer = self._buffers.get(name)
+        if buffer is None:
+            text = io.StringIO()
+            buffer = self._buffers[name] = (list(row), text, csv.writer(text))
+        keys, _, writer = buffer
+        writer.writerow(_csv_row(keys, row, name))
 
     def node(self, family: str, labels: str, ident: str, props: dict[str, Any]) -> None:
         kind = labels.rsplit(_ARRAY_DELIMITER, 1)[-1]
@@ -137,32 +150,92 @@ class _Tables:
         name = f"rels-{rel_type}-{start[0]}-{end[0]}"
         self._write(name, {":START_ID": start[1], ":END_ID": end[1], ":TYPE": rel_type, **props})
 
-    def merge_shared(
-        self, family: str, ident: str, on_create: dict[str, Any], always: Callable[[dict[str, Any]], None] | None
-    ) -> None:
-        nodes = self.shared.setdefault(family, {})
-        props = nodes.get(ident)
-        if props is None:
-            props = nodes[ident] = {k: v for k, v in on_create.items() if v is not None}
-        if always is not None:
-            always(props)
+    def merge_shared(self, family: str, ident: str, on_create: dict[str, Any], **updates: dict[str, Any]) -> None:
+        self.merges.append(SharedMerge(family, ident, on_create, **updates))
 
     def merge_rel(self, identity: tuple[str, ...], props: dict[str, Any]) -> None:
-        self.shared_rels.setdefault(identity, {}).update(props)
+        self._shared_rels.setdefault(identity, {}).update(props)
 
-    def flush_record_rels(self) -> None:
-        for (rel_type, start_family, start, end_family, end, *_), props in self.shared_rels.items():
+    def rendered(self, record_id: str) -> Rendered:
+        for (rel_type, start_family, start, end_family, end, *_), props in self._shared_rels.items():
             self.rel(rel_type, (start_family, start), (end_family, end), props)
-        self.shared_rels.clear()
+        tables = {name: (tuple(keys), text.getvalue()) for name, (keys, text, _) in self._buffers.items()}
+        return Rendered(record_id, tables, self.merges)
+
+
+def render(staged: Staged) -> Rendered:
+    """A staged record's nodes and relationships as CSV lines (module level: worker processes call it)."""
+    sink = _RecordSink()
+    for statement, rows in staged.rows.items():
+        emitter = _EMITTERS.get(statement)
+        if emitter is None:
+            raise ConfigError(f"bulk import has no CSV form for write statement {statement!r}")
+        for row in rows:
+            emitter(sink, row)
+    return sink.rendered(staged.record_id)
+
+
+class _CsvFile:
+    """One importer input file, header first; its columns are fixed by the first record that writes it."""
+
+    def __init__(self, path: Path, name: str, keys: list[str]) -> None:
+        self.path = path
+        self.keys = keys
+        self._handle = path.open("w", newline="", encoding="utf-8")
+        csv.writer(self._handle).writerow(_header(name, keys))
+
+    def write_row(self, row: dict[str, Any]) -> None:
+        csv.writer(self._handle).writerow(_csv_row(self.keys, row, self.path.name))
+
+    def write_lines(self, columns: tuple[str, ...], text: str) -> None:
+        if list(columns) != self.keys:
+            raise ConfigError(f"bulk import: columns {list(columns)} differ from {self.keys} in {self.path.name}")
+        self._handle.write(text)
+
+    def close(self) -> None:
+        self._handle.close()
+
+
+class _Tables:
+    """The importer's CSV files: records' lines appended in input order, shared nodes merged and written last."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._files: dict[str, _CsvFile] = {}
+        self.shared: dict[str, dict[str, dict[str, Any]]] = {}  # family → id → props (merged like MERGE)
+
+    def _file(self, name: str, keys: list[str]) -> _CsvFile:
+        target = self._files.get(name)
+        if target is None:
+            target = self._files[name] = _CsvFile(self.folder / f"{name}.csv", name, keys)
+        return target
+
+    def absorb(self, rendered: Rendered) -> None:
+        for name, (columns, text) in rendered.tables.items():
+            self._file(name, list(columns)).write_lines(columns, text)
+        for merge in rendered.merges:
+            self._merge(merge)
+
+    def _merge(self, merge: SharedMerge) -> None:
+        nodes = self.shared.setdefault(merge.family, {})
+        props = nodes.get(merge.ident)
+        if props is None:
+            props = nodes[merge.ident] = {k: v for k, v in merge.on_create.items() if v is not None}
+        for key, value in merge.if_absent.items():
+            if value is not None and props.get(key) is None:
+                props[key] = value
+        props.update((k, v) for k, v in merge.always.items() if v is not None)
 
     def finish(self) -> tuple[list[str], list[str]]:
         """Write the shared nodes (all columns any of them has), close every file; return importer arguments."""
         for family, nodes in self.shared.items():
             id_prop, _ = _SPACE[family]
-            columns = dict.fromkeys(key for props in nodes.values() for key in props)
+            columns = [":ID", ":LABEL", id_prop, *dict.fromkeys(key for props in nodes.values() for key in props)]
+            target = self._file(f"nodes-{family}-{family}", columns)
             for ident, props in nodes.items():
-                self.node(family, family, ident, {id_prop: ident, **{k: props.get(k) for k in columns}})
-        self.flush_record_rels()
+                target.write_row(
+                    {":ID": ident, ":LABEL": family, id_prop: ident, **{k: props.get(k) for k in columns[3:]}}
+                )
         for target in self._files.values():
             target.close()
         node_args = [str(f.path) for name, f in sorted(self._files.items()) if name.startswith("nodes-")]
@@ -170,132 +243,111 @@ class _Tables:
         return node_args, rel_args
 
 
-def _emit(tables: _Tables, staged: Staged) -> None:
-    for statement, rows in staged.rows.items():
-        emitter = _EMITTERS.get(statement)
-        if emitter is None:
-            raise ConfigError(f"bulk import has no CSV form for write statement {statement!r}")
-        for row in rows:
-            emitter(tables, row)
-    tables.flush_record_rels()  # their identity includes the record: no later record can repeat them
-
-
-def _fact(tables: _Tables, label: str, row: dict[str, Any], record_id: str) -> tuple[str, str]:
+def _fact(sink: _RecordSink, label: str, row: dict[str, Any], record_id: str) -> tuple[str, str]:
     props = row["props"]  # None cells stay empty: the importer writes no property, as SET does for null
-    tables.node("RecordFact", f"RecordFact{_ARRAY_DELIMITER}{label}", row["key"],
+    sink.node("RecordFact", f"RecordFact{_ARRAY_DELIMITER}{label}", row["key"],
                 {"key": row["key"], "record_id": record_id, **props})  # fmt: skip
     return ("RecordFact", row["key"])
 
 
-def _record_owned(label: str, rel_type: str) -> Callable[[_Tables, dict[str, Any]], None]:
-    def emit(tables: _Tables, row: dict[str, Any]) -> None:
-        fact = _fact(tables, label, row, row["record_id"])
-        tables.rel(rel_type, ("RegistryRecord", row["record_id"]), fact, {})
+def _record_owned(label: str, rel_type: str) -> Callable[[_RecordSink, dict[str, Any]], None]:
+    def emit(sink: _RecordSink, row: dict[str, Any]) -> None:
+        fact = _fact(sink, label, row, row["record_id"])
+        sink.rel(rel_type, ("RegistryRecord", row["record_id"]), fact, {})
 
     return emit
 
 
-def _emit_records(tables: _Tables, row: dict[str, Any]) -> None:
+def _emit_records(sink: _RecordSink, row: dict[str, Any]) -> None:
     props = row["props"]
-    tables.node("RegistryRecord", "RegistryRecord", row["record_id"], {"record_id": row["record_id"], **props})
-    tables.merge_shared("Trial", row["trial_id"], {}, lambda p: p.update(
-        {k: v for k, v in row["trial_props"].items() if v is not None}))  # fmt: skip
-    tables.rel("RECORD_OF", ("RegistryRecord", row["record_id"]), ("Trial", row["trial_id"]),
+    sink.node("RegistryRecord", "RegistryRecord", row["record_id"], {"record_id": row["record_id"], **props})
+    sink.merge_shared("Trial", row["trial_id"], {}, always=row["trial_props"])
+    sink.rel("RECORD_OF", ("RegistryRecord", row["record_id"]), ("Trial", row["trial_id"]),
                {"source": row["source"], "evidence": row["evidence"]})  # fmt: skip
 
 
-def _emit_sponsor(tables: _Tables, row: dict[str, Any]) -> None:
-    def update(props: dict[str, Any]) -> None:
-        if row["agency_class"] is not None:
-            props["agency_class"] = row["agency_class"]
-
-    tables.merge_shared("Organization", row["org_key"], {"name": row["name"]}, update)
+def _emit_sponsor(sink: _RecordSink, row: dict[str, Any]) -> None:
+    sink.merge_shared(
+        "Organization", row["org_key"], {"name": row["name"]}, always={"agency_class": row["agency_class"]}
+    )
     identity = ("SPONSORED_BY", "RegistryRecord", row["record_id"], "Organization", row["org_key"], row["role"])
-    tables.merge_rel(identity, {"role": row["role"], "position": row["position"]})
+    sink.merge_rel(identity, {"role": row["role"], "position": row["position"]})
 
 
 def _text_node(family: str, rel_type: str, extra: Callable[[dict[str, Any]], dict[str, Any]]):
-    def emit(tables: _Tables, row: dict[str, Any]) -> None:
-        tables.merge_shared(family, row["key"], {"name": row["name"]}, None)
+    def emit(sink: _RecordSink, row: dict[str, Any]) -> None:
+        sink.merge_shared(family, row["key"], {"name": row["name"]})
         identity = (rel_type, "RegistryRecord", row["record_id"], family, row["key"])
-        tables.merge_rel(identity, extra(row))
+        sink.merge_rel(identity, extra(row))
 
     return emit
 
 
-def _emit_arm(tables: _Tables, row: dict[str, Any]) -> None:
-    arm = _fact(tables, "ArmGroup", row, row["record_id"])
-    tables.rel("HAS_ARM", ("RegistryRecord", row["record_id"]), arm, {})
+def _emit_arm(sink: _RecordSink, row: dict[str, Any]) -> None:
+    arm = _fact(sink, "ArmGroup", row, row["record_id"])
+    sink.rel("HAS_ARM", ("RegistryRecord", row["record_id"]), arm, {})
     for key in row["intervention_keys"]:
-        tables.rel("USES_INTERVENTION", arm, ("RecordFact", key), {})
+        sink.rel("USES_INTERVENTION", arm, ("RecordFact", key), {})
 
 
-def _emit_eligibility(tables: _Tables, row: dict[str, Any]) -> None:
-    elig = _fact(tables, "Eligibility", row, row["record_id"])
-    tables.rel("HAS_ELIGIBILITY", ("RegistryRecord", row["record_id"]), elig, {})
+def _emit_eligibility(sink: _RecordSink, row: dict[str, Any]) -> None:
+    elig = _fact(sink, "Eligibility", row, row["record_id"])
+    sink.rel("HAS_ELIGIBILITY", ("RegistryRecord", row["record_id"]), elig, {})
     for item in row["criteria"]:
-        tables.rel("HAS_CRITERION", elig, _fact(tables, "Criterion", item, row["record_id"]), {})
+        sink.rel("HAS_CRITERION", elig, _fact(sink, "Criterion", item, row["record_id"]), {})
 
 
-def _emit_site(tables: _Tables, row: dict[str, Any]) -> None:
-    site = _fact(tables, "Site", row, row["record_id"])
-    tables.rel("HAS_SITE", ("RegistryRecord", row["record_id"]), site, {})
+def _emit_site(sink: _RecordSink, row: dict[str, Any]) -> None:
+    site = _fact(sink, "Site", row, row["record_id"])
+    sink.rel("HAS_SITE", ("RegistryRecord", row["record_id"]), site, {})
     if row["country"] is not None:
-        tables.merge_shared("Country", row["country"], {}, None)
-        tables.rel("IN_COUNTRY", site, ("Country", row["country"]), {})
+        sink.merge_shared("Country", row["country"], {})
+        sink.rel("IN_COUNTRY", site, ("Country", row["country"]), {})
 
 
-def _emit_reference(tables: _Tables, row: dict[str, Any]) -> None:
-    def update(props: dict[str, Any]) -> None:
-        if props.get("citation") is None and row["citation"] is not None:
-            props["citation"] = row["citation"]
-
-    tables.merge_shared("Publication", row["pub_key"], {"pmid": row["pmid"]}, update)
+def _emit_reference(sink: _RecordSink, row: dict[str, Any]) -> None:
+    sink.merge_shared("Publication", row["pub_key"], {"pmid": row["pmid"]}, if_absent={"citation": row["citation"]})
     identity = ("HAS_REFERENCE", "RegistryRecord", row["record_id"], "Publication", row["pub_key"], row["type"])
-    tables.merge_rel(identity, {"type": row["type"], "position": row["position"]})
+    sink.merge_rel(identity, {"type": row["type"], "position": row["position"]})
 
 
-def _mesh(rel_type: str) -> Callable[[_Tables, dict[str, Any]], None]:
-    def emit(tables: _Tables, row: dict[str, Any]) -> None:
-        def update(props: dict[str, Any]) -> None:
-            if row["mesh_id"] is not None:
-                props["mesh_id"] = row["mesh_id"]
-
-        tables.merge_shared("MeshTerm", row["name"], {}, update)
+def _mesh(rel_type: str) -> Callable[[_RecordSink, dict[str, Any]], None]:
+    def emit(sink: _RecordSink, row: dict[str, Any]) -> None:
+        sink.merge_shared("MeshTerm", row["name"], {}, always={"mesh_id": row["mesh_id"]})
         identity = (rel_type, "RegistryRecord", row["record_id"], "MeshTerm", row["name"], str(row["ancestor"]))
-        tables.merge_rel(identity, {"ancestor": row["ancestor"], "source": "NLM"})
+        sink.merge_rel(identity, {"ancestor": row["ancestor"], "source": "NLM"})
 
     return emit
 
 
-def _grouped(label: str, rel_type: str) -> Callable[[_Tables, dict[str, Any]], None]:
-    def emit(tables: _Tables, row: dict[str, Any]) -> None:
-        fact = _fact(tables, label, row, row["record_id"])
-        tables.rel(rel_type, ("RegistryRecord", row["record_id"]), fact, {})
-        tables.rel("FOR_GROUP", fact, ("RecordFact", row["group_key"]), {})
+def _grouped(label: str, rel_type: str) -> Callable[[_RecordSink, dict[str, Any]], None]:
+    def emit(sink: _RecordSink, row: dict[str, Any]) -> None:
+        fact = _fact(sink, label, row, row["record_id"])
+        sink.rel(rel_type, ("RegistryRecord", row["record_id"]), fact, {})
+        sink.rel("FOR_GROUP", fact, ("RecordFact", row["group_key"]), {})
 
     return emit
 
 
-def _measures(label: str, rel_type: str) -> Callable[[_Tables, dict[str, Any]], None]:
-    def emit(tables: _Tables, row: dict[str, Any]) -> None:
-        measure = _fact(tables, label, row, row["record_id"])
-        tables.rel(rel_type, ("RegistryRecord", row["record_id"]), measure, {})
+def _measures(label: str, rel_type: str) -> Callable[[_RecordSink, dict[str, Any]], None]:
+    def emit(sink: _RecordSink, row: dict[str, Any]) -> None:
+        measure = _fact(sink, label, row, row["record_id"])
+        sink.rel(rel_type, ("RegistryRecord", row["record_id"]), measure, {})
         for value in row["values"]:
-            node = _fact(tables, "MeasureValue", value, row["record_id"])
-            tables.rel("HAS_VALUE", measure, node, {})
-            tables.rel("FOR_GROUP", node, ("RecordFact", value["group_key"]), {})
+            node = _fact(sink, "MeasureValue", value, row["record_id"])
+            sink.rel("HAS_VALUE", measure, node, {})
+            sink.rel("FOR_GROUP", node, ("RecordFact", value["group_key"]), {})
 
     return emit
 
 
-def _emit_claim(tables: _Tables, row: dict[str, Any]) -> None:
-    tables.merge_shared("TrialId", row["trial_id"], {"registry": row["registry"]}, None)
+def _emit_claim(sink: _RecordSink, row: dict[str, Any]) -> None:
+    sink.merge_shared("TrialId", row["trial_id"], {"registry": row["registry"]})
     identity = ("CLAIMS", "RegistryRecord", row["record_id"], "TrialId", row["trial_id"], row["evidence"])
-    tables.merge_rel(identity, {"evidence": row["evidence"], "relation": row["relation"]})
+    sink.merge_rel(identity, {"evidence": row["evidence"], "relation": row["relation"]})
 
 
-_EMITTERS: dict[str, Callable[[_Tables, dict[str, Any]], None]] = {
+_EMITTERS: dict[str, Callable[[_RecordSink, dict[str, Any]], None]] = {
     "merge_records": _emit_records,
     "merge_sponsors": _emit_sponsor,
     "merge_conditions": _text_node(
@@ -363,27 +415,34 @@ def bulk_import(
         with tempfile.TemporaryDirectory(prefix="bulk-", dir=settings.home) as folder:
             tables = _Tables(Path(folder))
             try:
-                for item in loader.stage(paths, load_run=run_id):
-                    report.read += 1
-                    if isinstance(item, Quarantined):
-                        report.rejected += 1
-                        quarantine.add(item, run_id)
-                    elif item.record_id in seen:
-                        repeated.append(item)  # resolved by the transactional writer after the import
-                    else:
-                        seen.add(item.record_id)
-                        _emit(tables, item)
-                        report.written += 1
-                    if on_item is not None:
-                        on_item(report)
+                units = map_units(loader, paths, load_run=run_id, workers=settings.load_workers, transform=render)
+                for unit, outputs in units:
+                    for output in outputs:
+                        report.read += 1
+                        if isinstance(output, Quarantined):
+                            report.rejected += 1
+                            quarantine.add(output, run_id)
+                        elif output.record_id in seen:  # resolved by the transactional writer after the import
+                            repeated.append(_restage(loader, unit, output.record_id, run_id))
+                        else:
+                            seen.add(output.record_id)
+                            tables.absorb(output)
+                            report.written += 1
+                        if on_item is not None:
+                            on_item(report)
             finally:
                 report.quarantine_file = quarantine.close()
             node_files, rel_files = tables.finish()
+            log.info("bulk: %d records staged and rendered in %.1f s", report.written, time.monotonic() - clock)
+            import_clock = time.monotonic()
             _run_importer(settings, node_files, rel_files)
+            log.info("bulk: neo4j-admin import took %.1f s", time.monotonic() - import_clock)
     finally:
         server.start_server(settings)  # also after a failure: leave the server as we found it
     with connect(settings) as driver:
+        schema_clock = time.monotonic()
         apply_schema(driver, database=settings.neo4j_database)
+        log.info("bulk: restart and schema took %.1f s", time.monotonic() - schema_clock)
         for item in repeated:  # later duplicates: the writer keeps whichever version has precedence
             written, unchanged, superseded = write_batch(
                 driver, loader, {item.record_id: item}, settings.neo4j_database
@@ -395,6 +454,12 @@ def bulk_import(
         report.finished = datetime.now(UTC).isoformat(timespec="seconds")
         record_run(driver, report, "completed (bulk import)", settings.neo4j_database)
     return report
+
+
+def _restage(loader: Loader, unit: Any, record_id: str, run_id: str) -> Staged:
+    """A repeated record's staged form, for the writer; repeats are rare, so parsing its unit again is cheap."""
+    items = as_unit_loader(loader, run_id).stage_unit(unit, load_run=run_id)
+    return next(item for item in items if isinstance(item, Staged) and item.record_id == record_id)
 
 
 def _run_importer(settings: Settings, node_files: list[str], rel_files: list[str]) -> None:

@@ -6,6 +6,7 @@ Neo4j connection variables use the names Neo4j's own tools use (``NEO4J_URI``, `
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
 
@@ -50,6 +51,11 @@ class Settings(BaseSettings):
 
     # --- loading
     batch_size: int = Field(default=500, ge=1, description="studies per write transaction (500 measured best)")
+    load_workers: int = Field(
+        default_factory=lambda: len(os.sched_getaffinity(0)),
+        ge=1,
+        description="TRIALGRAPH_LOAD_WORKERS: parser processes for bulk loads (default: the usable cores)",
+    )
 
     @field_validator("neo4j_uri", mode="before")
     @classmethod

@@ -9,7 +9,7 @@ from pathlib import Path
 from trialgraph.errors import ParseError
 from trialgraph.loaders.base import LOADERS, Quarantined, Staged
 from trialgraph.loaders.ctgov import legacy, rows, v2
-from trialgraph.loaders.ctgov.read import RawStudy, Rejected, iter_raw
+from trialgraph.loaders.ctgov.read import DeferredItem, RawJson, RawStudy, Rejected, decode_json_unit, iter_raw
 from trialgraph.loaders.ctgov.record import StudyRecord
 from trialgraph.loaders.registries.claims import claims_from_text
 
@@ -50,20 +50,30 @@ class CtgovLoader:
 
     def stage(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
         for item in iter_raw(paths):
-            if isinstance(item, Rejected):
-                yield Quarantined(origin=item.origin, reason=item.reason)
-                continue
-            try:
-                record = parse_raw(item)
-            except ParseError as e:
-                yield Quarantined(origin=item.origin, reason=e.reason, record_id=e.record_id)
-                continue
-            digest = rows.content_hash(record)
-            yield Staged(
-                record_id=rows.record_id(record.registry_id),
-                version=record.last_update_date,
-                precedence=rows.precedence(record),
-                content_hash=digest,
-                origin=item.origin,
-                rows=rows.study_rows(record, digest=digest, origin=item.origin, load_run=load_run),
-            )
+            yield _stage_item(item, load_run)
+
+    def units(self, paths: Iterable[Path]) -> Iterator[DeferredItem]:
+        """Cheap, picklable units in input order; ``stage_unit`` does the parsing (in a worker)."""
+        return iter_raw(paths, defer_json=True)
+
+    def stage_unit(self, unit: DeferredItem, *, load_run: str) -> list[Staged | Quarantined]:
+        items = decode_json_unit(unit) if isinstance(unit, RawJson) else (unit,)
+        return [_stage_item(item, load_run) for item in items]
+
+
+def _stage_item(item: RawStudy | Rejected, load_run: str) -> Staged | Quarantined:
+    if isinstance(item, Rejected):
+        return Quarantined(origin=item.origin, reason=item.reason)
+    try:
+        record = parse_raw(item)
+    except ParseError as e:
+        return Quarantined(origin=item.origin, reason=e.reason, record_id=e.record_id)
+    digest = rows.content_hash(record)
+    return Staged(
+        record_id=rows.record_id(record.registry_id),
+        version=record.last_update_date,
+        precedence=rows.precedence(record),
+        content_hash=digest,
+        origin=item.origin,
+        rows=rows.study_rows(record, digest=digest, origin=item.origin, load_run=load_run),
+    )

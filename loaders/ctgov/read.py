@@ -28,7 +28,16 @@ import orjson
 from trialgraph.errors import SourceError
 from trialgraph.loaders.files import one_line, walk_data_files
 
-__all__ = ["SUPPORTED_SUFFIXES", "RawFormat", "RawStudy", "Rejected", "expected_id_from_name", "iter_raw"]
+__all__ = [
+    "SUPPORTED_SUFFIXES",
+    "RawFormat",
+    "RawJson",
+    "RawStudy",
+    "Rejected",
+    "decode_json_unit",
+    "expected_id_from_name",
+    "iter_raw",
+]
 
 RawFormat = Literal["ctgov-v2", "ctgov-xml"]
 
@@ -51,6 +60,19 @@ class RawStudy:
 
 
 @dataclass(frozen=True, slots=True)
+class RawJson:
+    """One JSON text not decoded yet: a JSONL line, or a whole file (a study, an array export, an API page).
+
+    Why: a bulk load parses in worker processes, and handing them bytes is far cheaper than pickling
+    the decoded value. :func:`decode_json_unit` turns it into the same items ``iter_raw`` yields.
+    """
+
+    origin: str
+    data: bytes
+    name: str | None  # the file or member name (for the expected NCT id); None for a JSONL line
+
+
+@dataclass(frozen=True, slots=True)
 class Rejected:
     """An input unit that could not be split out or decoded; ``reason`` is one line for the reject log."""
 
@@ -59,6 +81,7 @@ class Rejected:
 
 
 RawItem = RawStudy | Rejected
+DeferredItem = RawStudy | RawJson | Rejected
 
 
 def expected_id_from_name(name: str) -> str | None:
@@ -68,16 +91,41 @@ def expected_id_from_name(name: str) -> str | None:
     return found[-1] if found else None
 
 
-def iter_raw(paths: Iterable[Path]) -> Iterator[RawStudy | Rejected]:
+def iter_raw(paths: Iterable[Path], *, defer_json: bool = False) -> Iterator[DeferredItem]:
     """Yield one item per study unit found in ``paths`` (files or directories), in a deterministic order.
 
     Directories are walked recursively in sorted order. Notes and manifests lying beside the data
     (``.md``, ``.csv``, ``.tsv``, ``.txt``) are ignored; any other unsupported file (an ``.html`` error
     page saved among the studies, say) is rejected so that nothing disappears without a trace.
 
+    Args:
+        defer_json: yield JSON texts as :class:`RawJson` for the consumer to decode (parallel parsing);
+            otherwise they are decoded here and come out as :class:`RawStudy` or :class:`Rejected`.
+
     Raises:
         SourceError: a path does not exist (a typo in a path should stop the run, not load nothing).
     """
+    items = _iter_paths(paths)
+    if defer_json:
+        yield from items
+    else:
+        for item in items:
+            if isinstance(item, RawJson):
+                yield from decode_json_unit(item)
+            else:
+                yield item
+
+
+def decode_json_unit(item: RawJson) -> Iterator[RawItem]:
+    """Decode a deferred JSON text into its studies (or a one-line reject)."""
+    if item.name is None:
+        value = _decode_json(item.origin, item.data, empty_reason="empty line")
+        yield value if isinstance(value, Rejected) else RawStudy(item.origin, "ctgov-v2", value, None)
+    else:
+        yield from _json_units(item.origin, item.name, item.data)
+
+
+def _iter_paths(paths: Iterable[Path]) -> Iterator[DeferredItem]:
     for raw_path in paths:
         path = Path(raw_path)
         if not path.exists():
@@ -97,7 +145,7 @@ def _suffix_of(name: str) -> str | None:
     return None
 
 
-def _iter_file(path: Path) -> Iterator[RawItem]:
+def _iter_file(path: Path) -> Iterator[DeferredItem]:
     origin = str(path)
     suffix = _suffix_of(path.name)
     if suffix is None:
@@ -123,7 +171,7 @@ def _iter_file(path: Path) -> Iterator[RawItem]:
             if suffix == ".xml":
                 yield _xml_unit(origin, path.name, data)
             else:
-                yield from _json_units(origin, path.name, data)
+                yield RawJson(origin, data, path.name)
     except OSError as exc:  # unreadable file (permissions, I/O error): skip it, keep loading the rest
         yield Rejected(origin, f"cannot read file: {one_line(exc)}")
 
@@ -181,7 +229,7 @@ def _snippet(text: str) -> str:
     return first_line
 
 
-def _iter_jsonl(path: Path, *, gzipped: bool) -> Iterator[RawItem]:
+def _iter_jsonl(path: Path, *, gzipped: bool) -> Iterator[DeferredItem]:
     """One item per line, streamed, so a multi-GB export never sits in memory."""
     origin = str(path)
     line_no = 0
@@ -191,11 +239,7 @@ def _iter_jsonl(path: Path, *, gzipped: bool) -> Iterator[RawItem]:
                 line_origin = f"{origin}:{line_no}"
                 if line_no == 1 and line.startswith(_UTF8_BOM):
                     line = line[len(_UTF8_BOM) :]
-                value = _decode_json(line_origin, line.rstrip(b"\r\n"), empty_reason="empty line")
-                if isinstance(value, Rejected):
-                    yield value
-                else:
-                    yield RawStudy(line_origin, "ctgov-v2", value, None)
+                yield RawJson(line_origin, line.rstrip(b"\r\n"), None)
     except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
         where = f"{origin}:{line_no + 1}" if line_no else origin
         yield Rejected(where, f"truncated or not a gzip file: {one_line(exc)}")
@@ -204,7 +248,7 @@ def _iter_jsonl(path: Path, *, gzipped: bool) -> Iterator[RawItem]:
         yield Rejected(origin, "empty file")
 
 
-def _iter_zip(path: Path) -> Iterator[RawItem]:
+def _iter_zip(path: Path) -> Iterator[DeferredItem]:
     """Members in archive order; only ``.json`` and ``.xml`` members are studies, others are skipped.
 
     ``zipfile`` reads the central directory and then one member at a time, so the archive is never
@@ -239,6 +283,6 @@ def _iter_zip(path: Path) -> Iterator[RawItem]:
             if suffix == ".xml":
                 yield _xml_unit(member_origin, info.filename, data)
             else:
-                yield from _json_units(member_origin, info.filename, data)
+                yield RawJson(member_origin, data, info.filename)
         if studies == 0:
             yield Rejected(origin, "zip archive holds no .json or .xml members")

@@ -14,6 +14,7 @@ import argparse
 import gzip
 import io
 import json
+import logging
 import resource
 import sys
 import tempfile
@@ -88,30 +89,32 @@ def bench_bulk(paths: list[Path], label: str) -> dict[str, float]:
     }
 
 
-def make_scaled(copies: int, folder: Path) -> list[Path]:
-    """Real v2 and legacy records repeated with new NCT ids (NCT9xxxxxxx), for scale only."""
+def make_scaled(copies: int, folder: Path, formats: str = "both") -> list[Path]:
+    """Real v2 and/or legacy records repeated with new NCT ids (NCT9…/NCT8…), for scale only."""
     with gzip.open(V2, "rb") as handle:
         v2_lines = handle.read().splitlines()
     paths = []
     for copy in range(copies):
-        path = folder / f"scaled-{copy:03d}.jsonl"
-        with path.open("wb") as out:
-            for n, line in enumerate(v2_lines):
-                study = orjson.loads(line)
-                new_id = f"NCT9{copy:03d}{n:04d}"
-                study["protocolSection"]["identificationModule"]["nctId"] = new_id
-                study["protocolSection"]["identificationModule"].pop("nctIdAliases", None)
-                out.write(orjson.dumps(study) + b"\n")
-        paths.append(path)
-        zpath = folder / f"scaled-{copy:03d}.zip"
-        with zipfile.ZipFile(LEGACY) as src, zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as dst:
-            for n, member in enumerate(src.namelist()):
-                new_id = f"NCT8{copy:03d}{n:04d}"
-                xml = src.read(member)
-                start = xml.index(b"<nct_id>") + len(b"<nct_id>")
-                xml = xml[:start] + new_id.encode() + xml[start + 11 :]
-                dst.writestr(f"{new_id}.xml", xml)
-        paths.append(zpath)
+        if formats != "legacy":
+            path = folder / f"scaled-{copy:03d}.jsonl"
+            with path.open("wb") as out:
+                for n, line in enumerate(v2_lines):
+                    study = orjson.loads(line)
+                    new_id = f"NCT9{copy:03d}{n:04d}"
+                    study["protocolSection"]["identificationModule"]["nctId"] = new_id
+                    study["protocolSection"]["identificationModule"].pop("nctIdAliases", None)
+                    out.write(orjson.dumps(study) + b"\n")
+            paths.append(path)
+        if formats != "v2":
+            zpath = folder / f"scaled-{copy:03d}.zip"
+            with zipfile.ZipFile(LEGACY) as src, zipfile.ZipFile(zpath, "w", zipfile.ZIP_DEFLATED) as dst:
+                for n, member in enumerate(src.namelist()):
+                    new_id = f"NCT8{copy:03d}{n:04d}"
+                    xml = src.read(member)
+                    start = xml.index(b"<nct_id>") + len(b"<nct_id>")
+                    xml = xml[:start] + new_id.encode() + xml[start + 11 :]
+                    dst.writestr(f"{new_id}.xml", xml)
+            paths.append(zpath)
     return paths
 
 
@@ -121,6 +124,7 @@ def main() -> None:
     parser.add_argument("--bulk", action="store_true", help="scale: use the bulk import path")
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--copies", type=int, default=22)
+    parser.add_argument("--formats", choices=["both", "v2", "legacy"], default="both", help="scale: which records")
     args = parser.parse_args()
     results: dict[str, object] = {"batch_size": args.batch_size}
     if args.what == "parse":
@@ -132,7 +136,7 @@ def main() -> None:
         results.update(bench_bulk([V2, LEGACY], "v2_and_legacy_bulk"))
     else:
         with tempfile.TemporaryDirectory() as folder:
-            paths = make_scaled(args.copies, Path(folder))
+            paths = make_scaled(args.copies, Path(folder), args.formats)
             print(f"generated {len(paths)} files", flush=True)
             if args.bulk:
                 results.update(bench_bulk(paths, "scaled_bulk"))
@@ -152,5 +156,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.getLogger("neo4j").setLevel(logging.WARNING)
     io.DEFAULT_BUFFER_SIZE = 1 << 16
     main()

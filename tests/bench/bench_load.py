@@ -6,6 +6,7 @@ Usage (against the server in TRIALGRAPH_HOME / NEO4J_URI; the database is WIPED)
     python tests/bench/bench_load.py bulk                                 # neo4j-admin import path, shared files
     python tests/bench/bench_load.py scale --copies 22 --batch-size 500   # real records, new ids, ~100k studies
     python tests/bench/bench_load.py scale --copies 22 --bulk             # the same set through the bulk path
+    python tests/bench/bench_load.py scale --copies 80 --formats v2 --bulk  # ~100k API v2 studies, bulk path
 """
 
 from __future__ import annotations

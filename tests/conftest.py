@@ -69,10 +69,22 @@ def wipe(driver: neo4j.Driver) -> None:
 
 
 @pytest.fixture()
-def graph(neo4j_driver: neo4j.Driver) -> neo4j.Driver:
-    """A driver on an empty database with the schema applied."""
+def graph(neo4j_server: Settings, neo4j_driver: neo4j.Driver) -> Iterator[neo4j.Driver]:
+    """A driver on an empty database with the schema applied.
+
+    A new driver per test: a bulk import replaces the database, and a driver that kept
+    ``execute_query`` bookmarks from the old one would wait for them in vain.
+    """
     wipe(neo4j_driver)
-    return neo4j_driver
+    with connect(neo4j_server) as driver:
+        yield driver
+
+
+@pytest.fixture(scope="module")
+def module_driver(neo4j_server: Settings) -> Iterator[neo4j.Driver]:
+    """A driver for one module's shared graph (new per module, for the same reason as ``graph``)."""
+    with connect(neo4j_server) as driver:
+        yield driver
 
 
 @pytest.fixture()

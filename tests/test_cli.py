@@ -117,6 +117,15 @@ def test_bulk_refuses_a_graph_that_holds_data(graph: neo4j.Driver) -> None:
     assert code == 1 and "first loads" in out and "Traceback" not in out
     assert graph.execute_query("MATCH (t:Trial) RETURN count(t) AS n").records[0]["n"] == 8
 
+    # --replace: the importer rebuilds the graph from these files alone (parsed by worker processes)
+    legacy = shared("ctgov/legacy/aact/NCT00001177.xml")
+    code, out = _invoke("load", "ctgov", str(legacy), "--bulk", "--replace")
+    assert code == 0, out
+    assert "bulk import" in out and "batch 0" not in out
+    with graph.session() as session:  # a new database: execute_query's bookmarks belong to the old one
+        trials = session.run("MATCH (t:Trial) RETURN collect(t.trial_id) AS ids").single()["ids"]
+    assert trials == ["NCT00001177"]
+
 
 def test_browse_prints_the_browser_address_and_login(neo4j_server) -> None:  # type: ignore[no-untyped-def]
     from trialgraph.kg import server

@@ -164,7 +164,8 @@ def browse_command(
 
 # ---------------------------------------------------------------- load / stats / query
 def _report_table(report: LoadReport) -> Table:
-    table = Table(title=f"load {report.source} ({report.seconds:.1f} s, batch {report.batch_size})")
+    how = f"batch {report.batch_size}" if report.batch_size else "bulk import"  # the importer has no batches
+    table = Table(title=f"load {report.source} ({report.seconds:.1f} s, {how})")
     columns = ["read", "accepted", "written", "unchanged", "superseded", "rejected"]
     if report.dangling:
         columns.append("dangling")

@@ -52,12 +52,12 @@ def _trials_indexed_under(term: str) -> set[str]:
 
 
 @pytest.fixture(scope="module")
-def demo_graph(neo4j_driver: neo4j.Driver, tmp_path_factory: pytest.TempPathFactory) -> neo4j.Driver:
+def demo_graph(module_driver: neo4j.Driver, tmp_path_factory: pytest.TempPathFactory) -> neo4j.Driver:
     from tests.conftest import wipe
 
-    wipe(neo4j_driver)
-    load(neo4j_driver, discover().create("ctgov"), [_demo_sample()], quarantine_dir=tmp_path_factory.mktemp("q"))
-    return neo4j_driver
+    wipe(module_driver)
+    load(module_driver, discover().create("ctgov"), [_demo_sample()], quarantine_dir=tmp_path_factory.mktemp("q"))
+    return module_driver
 
 
 def _base_url(settings: Settings) -> str:

@@ -171,13 +171,13 @@ def source() -> dict:
 
 
 @pytest.fixture(scope="module")
-def loaded(neo4j_driver, tmp_path_factory):
+def loaded(module_driver, tmp_path_factory):
     paths = [shared(p) for p in INPUTS]
-    wipe(neo4j_driver)
+    wipe(module_driver)
     qdir = tmp_path_factory.mktemp("quarantine")
-    report = load(neo4j_driver, discover().create("ctgov"), paths, quarantine_dir=qdir, batch_size=200)
+    report = load(module_driver, discover().create("ctgov"), paths, quarantine_dir=qdir, batch_size=200)
     entries = [json.loads(line) for line in Path(report.quarantine_file).read_text().splitlines()]
-    return neo4j_driver, report, entries
+    return module_driver, report, entries
 
 
 # ---- 1. accounting --------------------------------------------------------------------------------

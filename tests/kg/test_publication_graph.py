@@ -119,7 +119,7 @@ def studies() -> list[dict[str, Any]]:
 
 
 @pytest.fixture(scope="module")
-def tg(neo4j_driver: neo4j.Driver, neo4j_server: Settings) -> Iterator[TrialGraph]:
+def tg(module_driver: neo4j.Driver, neo4j_server: Settings) -> Iterator[TrialGraph]:
     with TrialGraph.connect(neo4j_server) as client:
         yield client
 
@@ -134,17 +134,17 @@ _LOADED: dict[str, LoadReport] = {}
 
 
 @pytest.fixture()
-def publications(tg: TrialGraph, neo4j_driver: neo4j.Driver) -> Loaded:
+def publications(tg: TrialGraph, module_driver: neo4j.Driver) -> Loaded:
     """CT.gov studies, every shared PubMed file, IntoValue: loaded once, reloaded if a wiping test ran between."""
     held = _rows(
-        neo4j_driver,
+        module_driver,
         "CALL () { MATCH (r:RegistryRecord) RETURN count(r) AS records } "
         "CALL () { MATCH (p:Publication) WHERE p.title IS NOT NULL RETURN count(p) AS titled } "
         "CALL () { MATCH ()-[m:MENTIONS_TRIAL {source: 'intovalue'}]->() RETURN count(m) AS intovalue } "
         "RETURN records, titled, intovalue",
     )[0]
     if not _LOADED or not all(held.values()):
-        wipe(neo4j_driver)
+        wipe(module_driver)
         _LOADED["ctgov"] = tg.load("ctgov", [shared(STUDIES)])
         _LOADED["pubmed"] = tg.load("pubmed", [shared(PUBMED)])
         _LOADED["intovalue"] = tg.load("intovalue", [shared(INTOVALUE)])

@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 from tests.data import shared
-from trialgraph.errors import SourceError
 from trialgraph.loaders.base import Quarantined, Staged, discover
 from trialgraph.loaders.parallel import UnitLoader, map_units
 
@@ -17,10 +13,6 @@ from trialgraph.loaders.parallel import UnitLoader, map_units
 def _summary(staged: Staged) -> tuple[Any, ...]:
     """Module level, so worker processes receive it by reference."""
     return (staged.record_id, staged.version, staged.precedence, staged.content_hash, staged.origin, staged.rows)
-
-
-def _die(staged: Staged) -> None:
-    os._exit(3)  # a worker killed mid-load (the OOM killer, say)
 
 
 def _as_outcomes(items: list[Staged | Quarantined]) -> list[tuple[Any, ...]]:
@@ -54,10 +46,3 @@ def test_a_loader_without_units_is_staged_in_process() -> None:
     serial = _as_outcomes(list(loader.stage(paths, load_run="run")))
     assert _mapped("ictrp", paths, workers=2) == serial
     assert serial
-
-
-def test_a_dead_worker_stops_the_load_with_one_line() -> None:
-    loader = discover().create("ctgov")
-    units = map_units(loader, [shared("ctgov/v2/studies.jsonl.gz")], load_run="run", workers=2, transform=_die)
-    with pytest.raises(SourceError, match="parser process died"):
-        list(units)

@@ -182,10 +182,11 @@ class _CsvFile:
         self.path = path
         self.keys = keys
         self._handle = path.open("w", newline="", encoding="utf-8")
-        csv.writer(self._handle).writerow(_header(name, keys))
+        self._writer = csv.writer(self._handle)
+        self._writer.writerow(_header(name, keys))
 
     def write_row(self, row: dict[str, Any]) -> None:
-        csv.writer(self._handle).writerow(_csv_row(self.keys, row, self.path.name))
+        self._writer.writerow(_csv_row(self.keys, row, self.path.name))
 
     def write_lines(self, columns: tuple[str, ...], text: str) -> None:
         if list(columns) != self.keys:

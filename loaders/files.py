@@ -8,9 +8,12 @@ rules identical across loaders.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-__all__ = ["DOCUMENTATION_SUFFIXES", "one_line", "walk_data_files"]
+from trialgraph.errors import SourceError
+
+__all__ = ["DOCUMENTATION_SUFFIXES", "input_files", "one_line", "walk_data_files"]
 
 DOCUMENTATION_SUFFIXES = (".md", ".csv", ".tsv", ".txt")
 """Notes and manifests lying beside the data in an export folder; never treated as inputs."""
@@ -31,3 +34,16 @@ def walk_data_files(root: Path) -> list[Path]:
         if child.is_file() and not child.name.lower().endswith(DOCUMENTATION_SUFFIXES):
             found.append(child)
     return sorted(found)
+
+
+def input_files(paths: Iterable[Path | str]) -> Iterator[Path]:
+    """Each path given, with folders replaced by their data files (:func:`walk_data_files`).
+
+    Raises:
+        SourceError: a path does not exist (a typo should stop the run, not load nothing).
+    """
+    for raw_path in paths:
+        path = Path(raw_path)
+        if not path.exists():
+            raise SourceError(f"no such file or folder: {path}")
+        yield from walk_data_files(path) if path.is_dir() else (path,)

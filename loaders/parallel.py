@@ -96,7 +96,7 @@ def map_units(
     """
     unit_loader = as_unit_loader(loader, load_run)
     units = unit_loader.units(paths)
-    if workers < 2 or not isinstance(loader, UnitLoader):
+    if workers < 2 or unit_loader is not loader:  # no units of its own: nothing to hand to workers
         for unit in units:
             yield unit, _transform_unit(unit_loader, unit, load_run, transform)
         return

@@ -32,6 +32,7 @@ if os.environ.get("TRIALGRAPH_TEST_NEO4J_URI"):
     os.environ["NEO4J_URI"] = os.environ["TRIALGRAPH_TEST_NEO4J_URI"]
     os.environ["NEO4J_PASSWORD"] = os.environ.get("TRIALGRAPH_TEST_NEO4J_PASSWORD", "")
 
+from trialgraph import TrialGraph  # noqa: E402
 from trialgraph.kg import server  # noqa: E402
 from trialgraph.kg.graph import apply_schema, connect  # noqa: E402
 from trialgraph.settings import Settings, get_settings  # noqa: E402
@@ -81,10 +82,20 @@ def graph(neo4j_server: Settings, neo4j_driver: neo4j.Driver) -> Iterator[neo4j.
 
 
 @pytest.fixture(scope="module")
-def module_driver(neo4j_server: Settings) -> Iterator[neo4j.Driver]:
-    """A driver for one module's shared graph (new per module, for the same reason as ``graph``)."""
+def module_driver(neo4j_server: Settings, neo4j_driver: neo4j.Driver) -> Iterator[neo4j.Driver]:
+    """A driver for one module's shared graph (new per module, for the same reason as ``graph``).
+
+    ``neo4j_driver`` is asked for so that the schema exists before the module loads anything.
+    """
     with connect(neo4j_server) as driver:
         yield driver
+
+
+@pytest.fixture(scope="module")
+def tg(neo4j_driver: neo4j.Driver, neo4j_server: Settings) -> Iterator[TrialGraph]:
+    """A TrialGraph client for one module's shared graph (modules that load per test define their own)."""
+    with TrialGraph.connect(neo4j_server) as client:
+        yield client
 
 
 @pytest.fixture()

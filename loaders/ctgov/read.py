@@ -25,8 +25,7 @@ from typing import Any, Literal
 
 import orjson
 
-from trialgraph.errors import SourceError
-from trialgraph.loaders.files import one_line, walk_data_files
+from trialgraph.loaders.files import input_files, one_line
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -126,15 +125,8 @@ def decode_json_unit(item: RawJson) -> Iterator[RawItem]:
 
 
 def _iter_paths(paths: Iterable[Path]) -> Iterator[DeferredItem]:
-    for raw_path in paths:
-        path = Path(raw_path)
-        if not path.exists():
-            raise SourceError(f"no such file: {path}")
-        if path.is_dir():
-            for child in walk_data_files(path):
-                yield from _iter_file(child)
-        else:
-            yield from _iter_file(path)
+    for path in input_files(paths):
+        yield from _iter_file(path)
 
 
 def _suffix_of(name: str) -> str | None:

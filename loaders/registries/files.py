@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
-from trialgraph.errors import ParseError, SourceError
+from trialgraph.errors import ParseError
 from trialgraph.loaders.base import Quarantined
 from trialgraph.loaders.ctgov.record import StudyRecord
-from trialgraph.loaders.files import one_line, walk_data_files
+from trialgraph.loaders.files import input_files, one_line
 
 __all__ = ["FileParser", "Parsed", "guarded", "iter_inputs", "one_line"]
 
@@ -40,12 +40,8 @@ def iter_inputs(paths: Iterable[Path], parsers: Mapping[str, FileParser]) -> Ite
     Raises:
         SourceError: a path does not exist.
     """
-    for raw_path in paths:
-        path = Path(raw_path)
-        if not path.exists():
-            raise SourceError(f"no such file: {path}")
-        for file in walk_data_files(path) if path.is_dir() else [path]:
-            yield from _parse_file(file, parsers)
+    for file in input_files(paths):
+        yield from _parse_file(file, parsers)
 
 
 def _parse_file(path: Path, parsers: Mapping[str, FileParser]) -> Iterator[Parsed]:

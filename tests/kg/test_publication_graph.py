@@ -13,7 +13,6 @@ import csv
 import gzip
 import json
 from collections import defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -29,7 +28,6 @@ from tests.graphcheck import shape as _shape
 from tests.graphcheck import value as _value
 from trialgraph.api import TrialGraph
 from trialgraph.kg.writer import LoadReport
-from trialgraph.settings import Settings
 
 PUBMED = "pubmed"
 STUDIES = "ctgov/v2/studies.jsonl.gz"
@@ -116,12 +114,6 @@ def raw_pubmed() -> RawPubmed:
 def studies() -> list[dict[str, Any]]:
     with gzip.open(shared(STUDIES), "rt", encoding="utf-8") as fh:
         return [json.loads(line) for line in fh]
-
-
-@pytest.fixture(scope="module")
-def tg(module_driver: neo4j.Driver, neo4j_server: Settings) -> Iterator[TrialGraph]:
-    with TrialGraph.connect(neo4j_server) as client:
-        yield client
 
 
 @dataclass

@@ -16,7 +16,6 @@ import gzip
 import json
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -35,7 +34,6 @@ from trialgraph.api import TrialGraph
 from trialgraph.demo import sample_path
 from trialgraph.kg.writer import LoadReport
 from trialgraph.loaders.ctgov.normalize import mesh_id
-from trialgraph.settings import Settings
 
 MESH = "ontologies/mesh/mesh2022-core.nt.gz"
 MTREES = "ontologies/mesh/mtrees2022.bin.gz"
@@ -160,12 +158,6 @@ def _non_stub(driver: neo4j.Driver, vocabulary: str) -> set[str]:
 def _parents(driver: neo4j.Driver, curie: str) -> set[str]:
     rows = _rows(driver, "MATCH (:Concept {curie: $c})-[:BROADER]->(p:Concept) RETURN p.curie AS curie", c=curie)
     return {r["curie"] for r in rows}
-
-
-@pytest.fixture(scope="module")
-def tg(neo4j_driver: neo4j.Driver, neo4j_server: Settings) -> Iterator[TrialGraph]:
-    with TrialGraph.connect(neo4j_server) as client:
-        yield client
 
 
 @dataclass

@@ -9,13 +9,13 @@ quietly end up with weaker options than the others.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Collection, Iterator
 from types import MappingProxyType
 from typing import IO, Final
 
 from lxml import etree
 
-__all__ = ["SAFE_PARSER_OPTIONS", "iter_end_elements", "release"]
+__all__ = ["SAFE_PARSER_OPTIONS", "EndElements", "iter_end_elements", "release"]
 
 SAFE_PARSER_OPTIONS: Final = MappingProxyType(
     {
@@ -30,18 +30,63 @@ SAFE_PARSER_OPTIONS: Final = MappingProxyType(
 """lxml parser options: no entity resolution, no network, no DTD; comments and processing instructions dropped."""
 
 
+_CHUNK_SIZE: Final = 1 << 16
+
+
+class EndElements:
+    """Iterates ("end", element) for each finished ``tag`` element of a binary stream or a path.
+
+    Why a pull parser fed by hand rather than ``etree.iterparse``: when a file is broken (cut off, bad
+    markup), exactly the record elements that were *closed* before the damage must reach the reader, and
+    then the ``XMLSyntaxError``. ``iterparse`` promises neither half: how many finished elements it hands
+    over before raising depends on its read size, which changed between lxml 5 and 6. Here each chunk's
+    finished elements are drained from the parser's queue as soon as they exist, so the outcome depends
+    only on where the damage is in the document, under any lxml.
+
+    ``root`` is the document's root element once iteration has ended without an error.
+    """
+
+    def __init__(self, source: IO[bytes] | str, tag: str | Collection[str], *, remove_comments: bool) -> None:
+        options = dict(SAFE_PARSER_OPTIONS)
+        if not remove_comments:
+            del options["remove_comments"], options["remove_pis"]
+        self._source = source
+        self._parser = etree.XMLPullParser(events=("end",), tag=tag, **options)
+        self.root: etree._Element | None = None
+
+    def __iter__(self) -> Iterator[tuple[str, etree._Element]]:
+        if isinstance(self._source, str):
+            with open(self._source, "rb") as stream:
+                yield from self._drain(stream)
+        else:
+            yield from self._drain(self._source)
+
+    def _drain(self, stream: IO[bytes]) -> Iterator[tuple[str, etree._Element]]:
+        parser = self._parser
+        try:
+            while chunk := stream.read(_CHUNK_SIZE):
+                parser.feed(chunk)
+                yield from parser.read_events()
+        except etree.XMLSyntaxError:
+            # A fatal error inside a chunk stops the parser where it is: the queue holds what closed before it.
+            yield from parser.read_events()
+            raise
+        # Every element finished by the end of the input has been drained above. A file that ends inside an
+        # element fails in close(), and since libxml2 2.14 (lxml 6) that call first closes the open elements
+        # and queues them as finished: they are incomplete, so they are never handed over.
+        self.root = parser.close()
+        yield from parser.read_events()
+
+
 def iter_end_elements(
     source: IO[bytes] | str, tag: str | Collection[str], *, remove_comments: bool = True
-) -> etree.iterparse:
-    """``etree.iterparse`` of ``source`` yielding ("end", element) for each finished ``tag`` element.
+) -> EndElements:
+    """("end", element) for each finished ``tag`` element of ``source``, parsed with :data:`SAFE_PARSER_OPTIONS`.
 
-    Parsed with :data:`SAFE_PARSER_OPTIONS`; ``remove_comments=False`` keeps comments and processing
-    instructions in the tree (lxml's default) for readers whose output has always included them.
+    ``remove_comments=False`` keeps comments and processing instructions in the tree (lxml's default) for
+    readers whose output has always included them. See :class:`EndElements` for what a broken file gives.
     """
-    options = dict(SAFE_PARSER_OPTIONS)
-    if not remove_comments:
-        del options["remove_comments"], options["remove_pis"]
-    return etree.iterparse(source, events=("end",), tag=tag, **options)
+    return EndElements(source, tag, remove_comments=remove_comments)
 
 
 def release(element: etree._Element) -> None:

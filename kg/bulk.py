@@ -31,6 +31,7 @@ from trialgraph.kg import server
 from trialgraph.kg.graph import apply_schema, connect, run_read
 from trialgraph.kg.writer import LoadReport, Quarantine, record_run, require_paths, write_batch
 from trialgraph.loaders.base import Loader, Quarantined, Staged
+from trialgraph.loaders.ctgov.rows import EVENT_TOTALS
 from trialgraph.loaders.parallel import as_unit_loader, map_units
 from trialgraph.settings import Settings
 
@@ -58,9 +59,9 @@ _SPACE = {
 
 # Property types for the importer's CSV headers (everything else is a string). Fixed by the row layout
 # in loaders/*/rows.py, so one pass can write each CSV with its header first.
-_LONG = frozenset({"position", "enrollment", "count", "affected", "at_risk"})
+_LONG = frozenset({"position", "enrollment", "count", "affected", "at_risk", "number_of_arms", *EVENT_TOTALS})
 _BOOLEAN = frozenset({"has_results", "healthy_volunteers", "ancestor"})
-_ARRAY = frozenset({"phases", "secondary_ids", "nct_aliases", "aliases", "other_names"})
+_ARRAY = frozenset({"phases", "secondary_ids", "nct_aliases", "aliases", "other_names", "masked_roles", "countries"})
 
 
 def _header(name: str, keys: list[str]) -> list[str]:

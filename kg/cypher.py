@@ -5,14 +5,24 @@ from __future__ import annotations
 import json
 import re
 import shlex
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any
 
-from trialgraph.errors import UnknownNameError
+from trialgraph.errors import QueryParameterError, UnknownNameError
 
-__all__ = ["QueryDoc", "QueryParam", "describe", "load", "load_script", "named_queries", "parse_value"]
+__all__ = [
+    "QueryDoc",
+    "QueryParam",
+    "check_values",
+    "describe",
+    "load",
+    "load_script",
+    "named_queries",
+    "parse_value",
+]
 
 _PACKAGE = "trialgraph.cypher"
 
@@ -52,11 +62,25 @@ def parse_value(raw: str) -> Any:
         return raw
 
 
+_NO_DEFAULT: Any = object()
+
+
 @dataclass(frozen=True, slots=True)
 class QueryParam:
+    """One declared parameter: ``// param: NAME TYPE [= DEFAULT]  description`` (DEFAULT is JSON, ``null`` too).
+
+    A parameter without ``= DEFAULT`` is required; the default lives in the header only, never again in
+    the Cypher, so every surface (API, CLI, Browser guide) applies the same one.
+    """
+
     name: str
-    type: str  # "string", "integer"...
+    type: str  # "string", "integer", "boolean"
     description: str
+    default: Any = _NO_DEFAULT
+
+    @property
+    def required(self) -> bool:
+        return self.default is _NO_DEFAULT
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +97,30 @@ class QueryDoc:
     params: tuple[QueryParam, ...]
     example: str
     body: str
+
+    def bind(self, given: Mapping[str, Any]) -> dict[str, Any]:
+        """The parameters to send: ``given`` checked against the header, optional ones defaulted.
+
+        A mistyped name is an error (it would otherwise reach Cypher as null and quietly change the
+        answer), and so are a missing required parameter and a value of the wrong type.
+        """
+        declared = {p.name: p for p in self.params}
+        if unknown := sorted(set(given) - set(declared)):
+            known = ", ".join(declared) or "none"
+            raise QueryParameterError(
+                f"query {self.name!r} has no parameter {', '.join(unknown)}; its parameters: {known}"
+            )
+        bound: dict[str, Any] = {}
+        for param in self.params:
+            if param.name in given:
+                bound[param.name] = _checked(self.name, param, given[param.name])
+            elif param.required:
+                raise QueryParameterError(
+                    f"query {self.name!r} needs -p {param.name}=… ({param.type}: {param.description})"
+                )
+            else:
+                bound[param.name] = param.default
+        return bound
 
     def example_parameters(self) -> dict[str, str]:
         """The ``-p NAME=VALUE`` pairs of the example command, as typed (``parse_value`` reads them)."""
@@ -99,10 +147,7 @@ def describe(name: str) -> QueryDoc:
             fields[last][-1] += " " + more.group(1).strip()
         elif not line.startswith("//"):
             body.append(line)
-    params = []
-    for spec in fields["param"]:
-        param_name, param_type, description = [*spec.split(None, 2), "", ""][:3]
-        params.append(QueryParam(param_name, param_type, description))
+    params = [_param(name, spec) for spec in fields["param"]]
     return QueryDoc(
         name=name,
         title=" ".join(fields["title"]),
@@ -111,6 +156,48 @@ def describe(name: str) -> QueryDoc:
         example=" ".join(fields["example"]),
         body="\n".join(body).strip(),
     )
+
+
+_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "boolean": (bool,)}
+_INT64 = range(-(2**63), 2**63)
+
+
+def _checked(query: str, param: QueryParam, value: Any) -> Any:
+    if value is None:
+        if param.required:
+            raise QueryParameterError(f"query {query!r}: {param.name} is required and cannot be null")
+        return None
+    expected = _TYPES.get(param.type, (object,))
+    if not isinstance(value, expected) or (param.type == "integer" and isinstance(value, bool)):
+        raise QueryParameterError(f"query {query!r}: {param.name} must be of type {param.type}, got {value!r}")
+    check_values({param.name: value})
+    return value
+
+
+def check_values(parameters: Mapping[str, Any]) -> None:
+    """Refuse values Neo4j cannot take (integers beyond 64 bits, anywhere in lists and maps) in one line."""
+    pending = list(parameters.items())
+    while pending:
+        name, value = pending.pop()
+        if isinstance(value, int) and not isinstance(value, bool) and value not in _INT64:
+            raise QueryParameterError(f"parameter {name}: {value} does not fit in a 64-bit integer")
+        if isinstance(value, Mapping):
+            pending.extend((f"{name}.{key}", item) for key, item in value.items())
+        elif isinstance(value, list | tuple):
+            pending.extend((name, item) for item in value)
+
+
+_PARAM_SPEC = re.compile(
+    r"^(?P<name>\w+)\s+(?P<type>\w+)(?:\s*=\s*(?P<default>null|-?\d+|true|false|\"[^\"]*\"))?\s*(?P<text>.*)$"
+)
+
+
+def _param(query: str, spec: str) -> QueryParam:
+    match = _PARAM_SPEC.match(spec)
+    if match is None:
+        raise UnknownNameError(f"query {query!r}: unreadable parameter header {spec!r}")
+    default = json.loads(match["default"]) if match["default"] is not None else _NO_DEFAULT
+    return QueryParam(match["name"], match["type"], match["text"].strip(), default)
 
 
 def named_queries() -> dict[str, str]:

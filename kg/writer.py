@@ -26,6 +26,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from trialgraph import __version__
 from trialgraph.errors import GraphError, SourceError
 from trialgraph.kg import cypher
+from trialgraph.kg.identity import IdentityReport
 from trialgraph.loaders.base import Loader, Quarantined, Staged
 
 __all__ = ["LoadReport", "Quarantine", "load", "record_run", "require_paths", "tracked_run", "write_batch"]
@@ -52,6 +53,7 @@ class LoadReport:
     started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
     finished: str | None = None
     seconds: float = 0.0
+    identity: IdentityReport | None = field(default=None, repr=False)  # the regrouping the load caused, if any
 
     @property
     def accepted(self) -> int:
@@ -60,6 +62,7 @@ class LoadReport:
     def as_dict(self) -> dict[str, Any]:
         data = {**asdict(self), "accepted": self.accepted}
         del data["paths"]  # the same as ``files``, as Path objects
+        del data["identity"]  # reported on its own (a map is no property of the run record)
         return data
 
 

@@ -1,16 +1,17 @@
 """TrialGraph: clinical trials, their vocabularies and papers in one Neo4j graph.
 
-The public API is exactly ``__all__``: ``TrialGraph`` (connect, load, query, stats), ``Settings`` and
-the error tree rooted at ``TrialGraphError``.
+The public API is exactly ``__all__``: ``TrialGraph`` (connect, load, run_query, run_cypher, stats),
+``bulk_load``, ``Settings`` and the error tree rooted at ``TrialGraphError``.
 """
 
 __version__ = "0.1.0"
 
-from trialgraph.api import TrialGraph
+from trialgraph.api import TrialGraph, bulk_load
 from trialgraph.errors import (
     ConfigError,
     GraphError,
     ParseError,
+    QueryParameterError,
     ServerError,
     SourceError,
     TrialGraphError,
@@ -22,6 +23,7 @@ __all__ = [
     "ConfigError",
     "GraphError",
     "ParseError",
+    "QueryParameterError",
     "ServerError",
     "Settings",
     "SourceError",
@@ -29,5 +31,6 @@ __all__ = [
     "TrialGraphError",
     "UnknownNameError",
     "__version__",
+    "bulk_load",
     "get_settings",
 ]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterable
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -12,8 +12,10 @@ from neo4j.exceptions import DriverError, Neo4jError
 
 from trialgraph.errors import GraphError, UnknownNameError
 from trialgraph.kg import cypher
+from trialgraph.kg.bulk import bulk_import
 from trialgraph.kg.concepts import link_mesh_terms, load_vocabulary
 from trialgraph.kg.crossreg import load_pairs
+from trialgraph.kg.feed import FeedPlan, FeedReport, plan_update, run_update
 from trialgraph.kg.graph import apply_schema, connect, run_read
 from trialgraph.kg.identity import IdentityReport, resolve_identities
 from trialgraph.kg.publications import load_publications
@@ -21,13 +23,11 @@ from trialgraph.kg.writer import LoadReport, load
 from trialgraph.loaders.base import LOADERS, discover
 from trialgraph.loaders.concepts.source import VOCABULARIES
 from trialgraph.loaders.crossreg.loader import PAIR_SOURCES
+from trialgraph.loaders.ctgov.api import CtgovApiClient
 from trialgraph.loaders.publinks.source import PUBLICATION_SOURCES
 from trialgraph.settings import Settings, get_settings
 
-__all__ = ["GraphStats", "TrialGraph", "source_names"]
-
-_PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
-_NAME = re.compile(r"^[a-z0-9_]+$")
+__all__ = ["GraphStats", "TrialGraph", "bulk_load", "source_names"]
 
 GraphStats = dict[str, list[dict[str, Any]]]
 
@@ -46,19 +46,34 @@ def source_names() -> list[str]:
     return sorted(name for registry, _ in _WRITERS for name in registry.names())
 
 
+def bulk_load(
+    source: str, paths: Iterable[Path | str], *, replace: bool = False, settings: Settings | None = None
+) -> LoadReport:
+    """First load of a registry source into an empty local graph through ``neo4j-admin import``.
+
+    Not a method of a connection: the local server is stopped for the import and started again, so no
+    driver can be held across it. The graph equals the one ``TrialGraph.load`` builds from the same files.
+    """
+    discover()
+    if source not in LOADERS.names():
+        raise UnknownNameError(f"--bulk loads registry sources only; known: {', '.join(LOADERS.names())}")
+    return bulk_import(settings or get_settings(), LOADERS.create(source), [Path(p) for p in paths], replace=replace)
+
+
 class TrialGraph:
-    """A connection to the trial graph: load sources, ask named or ad-hoc read-only Cypher, get statistics.
+    """A connection to the trial graph: load sources, run named queries or ad-hoc read-only Cypher, get statistics.
+
+    It holds no state beyond the driver: what a load did comes back in its report.
 
     Example:
         >>> with TrialGraph.connect() as tg:
         ...     tg.load("ctgov", ["studies.jsonl.gz"])
-        ...     tg.query("trials_by_phase")
+        ...     tg.run_query("trials_by_phase")
     """
 
     def __init__(self, driver: neo4j.Driver, settings: Settings) -> None:
         self.driver = driver
         self.settings = settings
-        self.last_identity: IdentityReport | None = None  # what the identity resolution after the last load did
 
     @classmethod
     def connect(cls, settings: Settings | None = None) -> TrialGraph:
@@ -106,26 +121,72 @@ class TrialGraph:
                 try:
                     link_mesh_terms(self.driver, database=self.settings.neo4j_database)
                     if registry is not VOCABULARIES:  # concepts change no trial's identity
-                        self.last_identity = self.resolve_identities()
+                        report.identity = self.resolve_identities()
                 except (Neo4jError, DriverError) as e:
                     raise GraphError(f"tying loaded data to trials failed: {getattr(e, 'message', None) or e}") from e
                 return report
         raise UnknownNameError(f"unknown source {source!r}; known: {', '.join(source_names())}")
 
+    def plan_update(
+        self, source: str = "ctgov", *, since: str | None = None, query: str | None = None, today: date | None = None
+    ) -> FeedPlan:
+        """What ``update`` would fetch: the window since the last completed update (or ``since``), or the
+        unfinished run it would resume. Makes no request."""
+        if source != "ctgov":
+            raise UnknownNameError(f"no update feed for {source!r}; known: ctgov")
+        self.ensure_schema()
+        return plan_update(self.driver, since=since, query=query, today=today, database=self.settings.neo4j_database)
+
+    def update(
+        self,
+        plan: FeedPlan,
+        *,
+        client: CtgovApiClient | None = None,
+        page_size: int = 1000,
+        on_page: Callable[[FeedReport], None] | None = None,
+    ) -> FeedReport:
+        """Fetch the studies changed in ``plan``'s window from API v2 and write them like any CT.gov load.
+
+        Each page is committed before the next is fetched, so a killed update resumes at the next call of
+        ``plan_update`` with the same window. ``client`` defaults to the polite live client.
+        """
+        owned = client is None
+        client = client or CtgovApiClient()
+        try:
+            return run_update(
+                self.driver,
+                client,
+                plan,
+                lambda path: self.load("ctgov", [path]),
+                work_dir=self.settings.home / "updates",
+                page_size=page_size,
+                database=self.settings.neo4j_database,
+                on_page=on_page,
+            )
+        finally:
+            if owned:
+                client.close()
+
     def resolve_identities(self) -> IdentityReport:
         """Regroup registry records under trials from every claim and curated pair in the graph (idempotent)."""
         return resolve_identities(self.driver, database=self.settings.neo4j_database)
 
-    def query(self, name_or_cypher: str, **parameters: Any) -> list[dict[str, Any]]:
-        """Run a named query from ``cypher/queries/`` or a Cypher statement, in a read-only transaction.
+    def run_query(self, name: str, **parameters: Any) -> list[dict[str, Any]]:
+        """Run a named query from ``cypher/queries/`` in a read-only transaction.
 
-        Parameters the statement uses but the caller did not give are passed as null, so named
-        queries can default them with ``coalesce($limit, 10)``.
+        ``parameters`` are checked against the query's header: an undeclared name, a missing required
+        parameter or a value of the wrong type is a ``QueryParameterError``; optional ones take the
+        header's default.
         """
-        statement = cypher.load(f"queries/{name_or_cypher}") if _NAME.match(name_or_cypher) else name_or_cypher
-        params = {name: None for name in _PARAMETER.findall(statement)}
-        params.update(parameters)
-        return run_read(self.driver, statement, params, database=self.settings.neo4j_database)
+        if name not in cypher.named_queries():
+            raise UnknownNameError(f"no named query {name!r}; `trialgraph query --list` lists them")
+        doc = cypher.describe(name)
+        return run_read(self.driver, doc.body, doc.bind(parameters), database=self.settings.neo4j_database)
+
+    def run_cypher(self, statement: str, **parameters: Any) -> list[dict[str, Any]]:
+        """Run an ad-hoc Cypher statement in a read-only transaction: the server refuses any write."""
+        cypher.check_values(parameters)
+        return run_read(self.driver, statement, parameters, database=self.settings.neo4j_database)
 
     def stats(self) -> GraphStats:
         """Counts: nodes, relationships, trials by phase/status/registry, concepts, mappings, publication links."""
@@ -140,4 +201,4 @@ class TrialGraph:
             "mappings_by_predicate",
             "publication_links_by_source",
         )
-        return {name: self.query(name) for name in names}
+        return {name: self.run_query(name) for name in names}

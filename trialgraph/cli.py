@@ -14,12 +14,10 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from trialgraph import demo as demo_module
-from trialgraph.api import TrialGraph, source_names
+from trialgraph.api import TrialGraph, bulk_load, source_names
 from trialgraph.errors import TrialGraphError
 from trialgraph.kg import browser, cypher, server
-from trialgraph.kg.bulk import bulk_import
 from trialgraph.kg.writer import LoadReport
-from trialgraph.loaders.base import discover
 from trialgraph.settings import Settings, get_settings
 
 app = typer.Typer(help="TrialGraph: clinical trials in a Neo4j knowledge graph.", no_args_is_help=True)
@@ -201,7 +199,7 @@ def load_command(
         name, group = groups[0]
         try:
             with console.status(f"bulk-importing {name} (the server restarts)…"):
-                report = bulk_import(_settings(), discover().create(name), group, replace=replace)
+                report = bulk_load(name, group, replace=replace, settings=_settings())
         except TrialGraphError as e:
             _fail(e)
         if as_json:
@@ -232,7 +230,7 @@ def load_command(
                         progress.update(task, read=report.read, rejected=report.rejected)
 
                 reports.append(tg.load(name, group, batch_size=batch_size, on_item=tick))
-            identity = tg.last_identity
+        identity = next((r.identity for r in reversed(reports) if r.identity is not None), None)
     except TrialGraphError as e:
         _fail(e)
     if as_json:
@@ -272,6 +270,46 @@ def _source_groups(source: str, paths: list[Path]) -> list[tuple[str, list[Path]
     return list(groups.items())
 
 
+@app.command("update")
+def update_command(
+    source: Annotated[str, typer.Argument(help="The feed to follow: ctgov.")],
+    since: Annotated[
+        str | None, typer.Option(help="YYYY-MM-DD; default: where the last completed update ended.")
+    ] = None,
+    query: Annotated[str | None, typer.Option(help="Only studies matching this search (API v2 query.term).")] = None,
+    page_size: Annotated[int, typer.Option(help="Studies per API page (at most 1000).", min=1, max=1000)] = 1000,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Say what would be fetched; fetch nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the report as JSON.")] = False,
+) -> None:
+    """Fetch the studies changed since the last update from ClinicalTrials.gov API v2 and load them.
+
+    Resumable: a killed update continues from its last committed page when run again.
+    """
+    try:
+        with TrialGraph.connect() as tg:
+            plan = tg.plan_update(source, since=since, query=query)
+            if dry_run:
+                start = f"resuming run {plan.run_id} after {plan.pages_done} page(s)" if plan.resumed else "a new run"
+                console.print(
+                    f"would fetch CT.gov studies last updated {plan.since} .. {plan.until}"
+                    f"{f' matching {plan.query!r}' if plan.query else ''} ({start}); first request:",
+                )
+                console.print(plan.first_request(page_size), markup=False, highlight=False, soft_wrap=True)
+                return
+            with console.status("fetching updated studies…") as status:
+                report = tg.update(
+                    plan,
+                    page_size=page_size,
+                    on_page=lambda r: status.update(f"{r.pages} page(s), {r.studies} studies fetched…"),
+                )
+    except TrialGraphError as e:
+        _fail(e)
+    if as_json:
+        console.print_json(data=report.as_dict())
+        return
+    _print_rows([report.as_dict()], "update")
+
+
 @app.command("stats")
 def stats_command(as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False) -> None:
     """Nodes and relationships by label and type; trials by phase, status and registry."""
@@ -306,7 +344,8 @@ def query_command(
         parameters[name] = cypher.parse_value(raw)
     try:
         with TrialGraph.connect() as tg:
-            rows = tg.query(statement, **parameters)
+            named = statement in cypher.named_queries()
+            rows = tg.run_query(statement, **parameters) if named else tg.run_cypher(statement, **parameters)
     except TrialGraphError as e:
         _fail(e)
     if as_json:
@@ -402,7 +441,7 @@ def demo_command(
             for question in demo_module.QUESTIONS:
                 console.rule(question.text)
                 console.print(cypher.describe(question.query).body, markup=False, highlight=False)
-                _print_rows(tg.query(question.query, **question.parameters))
+                _print_rows(tg.run_query(question.query, **question.parameters))
     except TrialGraphError as e:
         _fail(e)
     login = "password: NEO4J_PASSWORD" if settings.neo4j_password else f"password in {settings.password_file}"

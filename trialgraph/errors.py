@@ -15,6 +15,7 @@ __all__ = [
     "ConfigError",
     "GraphError",
     "ParseError",
+    "QueryParameterError",
     "ServerError",
     "SourceError",
     "TrialGraphError",
@@ -50,6 +51,10 @@ class ParseError(SourceError):
 
 class GraphError(TrialGraphError):
     """Neo4j refused a statement or could not be reached."""
+
+
+class QueryParameterError(TrialGraphError, ValueError):
+    """A query was given a parameter it does not declare, lacks a required one, or got a value of the wrong type."""
 
 
 class UnknownNameError(TrialGraphError, KeyError):

@@ -3,14 +3,14 @@
 //   one phase and status (default: completed phase 3). Completed trials report actual enrollment;
 //   anticipated figures are counted separately so a reader can tell them apart.
 // param: condition string  MeSH heading name or descriptor id, e.g. "Erectile Dysfunction"
-// param: phase string  CT.gov phase (default PHASE3)
-// param: status string  overall status (default COMPLETED)
+// param: phase string = "PHASE3"  CT.gov phase
+// param: status string = "COMPLETED"  overall status
 // example: trialgraph query enrollment_distribution -p condition="Erectile Dysfunction"
 MATCH (m:MeshTerm)
 WHERE m.name = $condition OR m.mesh_id = $condition
 MATCH (m)<-[:HAS_CONDITION_MESH]-(r:RegistryRecord)
-WHERE coalesce($phase, 'PHASE3') IN coalesce(r.phases, [])
-  AND r.overall_status = coalesce($status, 'COMPLETED')
+WHERE $phase IN coalesce(r.phases, [])
+  AND r.overall_status = $status
   AND r.enrollment IS NOT NULL
 WITH DISTINCT r
 RETURN count(r) AS trials,

@@ -5,7 +5,7 @@
 //   matches, in this order: enrollment (accru/enrol/recruit), funding (fund/financ/budget), safety
 //   (safety/adverse/toxic), efficacy (efficacy/futil/interim), business (business/sponsor/company/
 //   strateg), covid (covid/pandemic); else other, or "not given" when the registry states no reason.
-// param: phase string  CT.gov phase to restrict to (any when omitted)
+// param: phase string = null  CT.gov phase to restrict to (any when omitted)
 // example: trialgraph query termination_reasons
 MATCH (t:Trial)<-[:RECORD_OF]-(record:RegistryRecord)
 WITH t, record ORDER BY record.source = 'ctgov' DESC, record.precedence DESC

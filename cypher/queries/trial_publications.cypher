@@ -2,9 +2,9 @@
 // purpose: Papers tied to trials, with every source that states the tie: the registry record's references
 //   (ctgov-reference, with the registry's reference types RESULT/BACKGROUND/DERIVED), MEDLINE DataBank
 //   accessions, the trial id found in a title or abstract, curated link sets (intovalue).
-// param: trial_id string  trial id, e.g. "NCT00636688" (all trials when omitted)
-// param: source string  only links from this source (all when omitted)
-// param: limit integer  rows to return (default 50)
+// param: trial_id string = null  trial id, e.g. "NCT00636688" (all trials when omitted)
+// param: source string = null  only links from this source (all when omitted)
+// param: limit integer = 50  rows to return
 // example: trialgraph query trial_publications -p trial_id=NCT00636688
 MATCH (t:Trial)
 WHERE $trial_id IS NULL OR t.trial_id = $trial_id
@@ -21,4 +21,4 @@ WITH t, p, collect(DISTINCT source) AS sources, collect(DISTINCT type) AS types
 RETURN t.trial_id AS trial_id, p.pmid AS pmid, p.doi AS doi, coalesce(p.title, p.citation) AS publication,
        types AS reference_types, sources
 ORDER BY trial_id, pmid, publication
-LIMIT coalesce($limit, 50)
+LIMIT toInteger($limit)  // Browser sends :params numbers as floats

@@ -3,8 +3,8 @@
 //   number with a record per member state, a record loaded from CT.gov and again from ICTRP), with the
 //   registries and records, and how many of the grouping's claims identity resolution had to set aside as
 //   ambiguous.
-// param: registry string  only trials with a record in this registry, e.g. "EUCTR" (any when omitted)
-// param: limit integer  rows to return (default 25)
+// param: registry string = null  only trials with a record in this registry, e.g. "EUCTR" (any when omitted)
+// param: limit integer = 25  rows to return
 // example: trialgraph query trials_in_several_registries
 MATCH (t:Trial)<-[:RECORD_OF]-(r:RegistryRecord)
 WITH t, collect(r) AS records
@@ -14,4 +14,4 @@ RETURN t.trial_id AS trial_id, t.brief_title AS title,
        [r IN records | r.record_id] AS records,
        reduce(n = 0, x IN records | n + COUNT { (x)-[c:CLAIMS]->() WHERE c.ambiguous }) AS ambiguous_claims
 ORDER BY size(records) DESC, trial_id
-LIMIT coalesce($limit, 25)
+LIMIT toInteger($limit)  // Browser sends :params numbers as floats

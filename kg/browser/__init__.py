@@ -51,13 +51,13 @@ def _asset(name: str) -> str:
 def _params_command(doc: cypher.QueryDoc) -> str | None:
     """The ``:params`` command that sets the example's parameters, so a click runs the query as shown.
 
-    Browser refuses a query while any parameter it uses is unset, so the optional ones are set to null
-    (the queries default them with ``coalesce``).
+    Browser refuses a query while any parameter it uses is unset, so the ones the example leaves out are
+    set to their header default, exactly as ``TrialGraph.run_query`` would.
     """
     if not doc.params:
         return None
-    example = doc.example_parameters()
-    values = {p.name: cypher.parse_value(example[p.name]) if p.name in example else None for p in doc.params}
+    example = {name: cypher.parse_value(value) for name, value in doc.example_parameters().items()}
+    values = doc.bind(example)
     return ":params " + json.dumps(values, ensure_ascii=False)
 
 

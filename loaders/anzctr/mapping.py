@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.ctgov.normalize import split_criteria
+from trialgraph.loaders.ctgov.normalize import field_items
 from trialgraph.loaders.ctgov.record import (
     Eligibility,
     IdClaim,
@@ -204,7 +204,7 @@ def _eligibility(block: Any) -> Eligibility | None:
 
 def _items(criteria: str | None) -> tuple[str, ...]:
     """Criteria items: ANZCTR separates them with ``<br>`` (newlines after clean_text); bullets are dropped."""
-    return split_criteria(criteria)[0]
+    return field_items(criteria)
 
 
 def _age(block: Any, element: str) -> str | None:

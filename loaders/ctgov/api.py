@@ -15,6 +15,7 @@ from __future__ import annotations
 import email.utils
 import time
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from importlib import metadata
 from types import TracebackType
@@ -27,11 +28,20 @@ from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_aft
 from trialgraph.errors import SourceError
 from trialgraph.loaders.ctgov.record import NCT_ID
 
-__all__ = ["DEFAULT_BASE_URL", "CtgovApiClient"]
+__all__ = ["DEFAULT_BASE_URL", "CtgovApiClient", "StudyPage"]
 
 DEFAULT_BASE_URL = "https://clinicaltrials.gov/api/v2"
 MAX_PAGE_SIZE = 1000  # the API's documented maximum for pageSize
 _RESERVED_PARAMS = frozenset({"format", "pageSize", "pageToken"})  # set by the client itself
+
+
+@dataclass(frozen=True, slots=True)
+class StudyPage:
+    """One page of ``/studies``: the token that fetched it (None for the first), its studies, the next token."""
+
+    token: str | None
+    studies: list[dict[str, Any]]
+    next_token: str | None
 
 
 def _user_agent() -> str:
@@ -146,8 +156,29 @@ class CtgovApiClient:
         ``query`` holds the API's own parameter names (``query.cond``, ``query.term``,
         ``filter.overallStatus``...), passed through unchanged so every documented filter works
         without this client knowing it. Pages are fetched lazily: stopping iteration (or reaching
-        ``max_studies``) stops requests. ``pageSize`` stays ``page_size`` on every page, because page
-        tokens belong to the query they were issued for.
+        ``max_studies``) stops requests.
+        """
+        if max_studies is not None and max_studies < 0:
+            raise ValueError("max_studies must not be negative")
+        if max_studies == 0:
+            return
+        yielded = 0
+        for page in self.iter_pages(query, page_size=page_size):
+            for study in page.studies:
+                yield study
+                yielded += 1
+                if max_studies is not None and yielded >= max_studies:
+                    return
+
+    def iter_pages(
+        self, query: Mapping[str, str] | None = None, *, page_size: int = 100, start_token: str | None = None
+    ) -> Iterator[StudyPage]:
+        """Yield whole pages of ``GET /studies``, each with the token that fetches the page after it.
+
+        A caller that records ``next_token`` once a page is safely stored can resume later with
+        ``start_token`` (the update feed does). ``pageSize`` stays ``page_size`` on every page, because
+        page tokens belong to the query they were issued for. A token the API repeats would loop for
+        ever, so it ends the paging with a one-line error.
         """
         query = dict(query or {})
         clash = sorted(_RESERVED_PARAMS & query.keys())
@@ -155,14 +186,8 @@ class CtgovApiClient:
             raise ValueError(f"query must not set {', '.join(clash)}; the client sets them (use page_size)")
         if not 1 <= page_size <= MAX_PAGE_SIZE:
             raise ValueError(f"page_size must be between 1 and {MAX_PAGE_SIZE}, got {page_size}")
-        if max_studies is not None and max_studies < 0:
-            raise ValueError("max_studies must not be negative")
-        if max_studies == 0:
-            return
-
-        yielded = 0
-        token: str | None = None
-        seen_tokens: set[str] = set()
+        token = start_token
+        seen_tokens: set[str] = {start_token} if start_token else set()
         while True:
             params = {"format": "json", **query, "pageSize": str(page_size)}
             if token is not None:
@@ -171,13 +196,9 @@ class CtgovApiClient:
             studies = page.get("studies") if isinstance(page, dict) else None
             if not isinstance(studies, list):
                 raise SourceError("ClinicalTrials.gov API: /studies response has no 'studies' list")
-            for study in studies:
-                yield study
-                yielded += 1
-                if max_studies is not None and yielded >= max_studies:
-                    return
-            next_token = page.get("nextPageToken")
-            if not next_token:
+            next_token = page.get("nextPageToken") or None
+            yield StudyPage(token=token, studies=studies, next_token=next_token)
+            if next_token is None:
                 return
             if not isinstance(next_token, str) or next_token in seen_tokens:
                 # A repeated token would loop forever; an odd one means the API contract changed.

@@ -10,16 +10,18 @@ from __future__ import annotations
 
 import re
 import textwrap
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from dataclasses import replace
 
 from lxml import etree
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.ctgov.normalize import clean_text, iso_date, split_criteria
+from trialgraph.loaders.ctgov.normalize import LEGACY_WRAP_WIDTH, clean_text, iso_date, split_criteria
 from trialgraph.loaders.ctgov.record import (
     NCT_ID,
     AdverseEvent,
     ArmGroup,
+    Design,
     Eligibility,
     FlowCount,
     Intervention,
@@ -317,12 +319,14 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
     eligibility = None
     el = one("eligibility")
     if el is not None:
-        criteria = _block(el.findtext("criteria/textblock"))
-        inclusion, exclusion = split_criteria(criteria)
+        raw_criteria = el.findtext("criteria/textblock")
+        criteria = _block(raw_criteria)
+        split = split_criteria(raw_criteria, wrap_width=LEGACY_WRAP_WIDTH)  # wrapping is judged on the raw lines
         eligibility = Eligibility(
             text=criteria,
-            inclusion=inclusion,
-            exclusion=exclusion,
+            preamble=split.preamble,
+            inclusion=split.inclusion,
+            exclusion=split.exclusion,
             min_age=_age(el.findtext("minimum_age")),
             max_age=_age(el.findtext("maximum_age")),
             sex=_enum(el.findtext("gender"), _SEX),
@@ -363,6 +367,7 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
         primary_completion_date=_date(text("primary_completion_date")),
         completion_date=_date(text("completion_date")),
         first_posted_date=_date(text("study_first_posted") or text("firstreceived_date")),
+        registration_date=_date(text("study_first_submitted") or text("firstreceived_date")),
         last_update_date=_date(text("last_update_posted") or text("lastchanged_date")),
         enrollment=_int(enrollment),
         enrollment_type=enrollment_type,
@@ -381,7 +386,61 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
         intervention_mesh=_mesh(one("intervention_browse")),
         has_results=results_el is not None,
         results=_results(results_el) if results_el is not None else None,
+        design=_design(one, text),
     )
+
+
+# Legacy labels whose v2 spelling is not simply the label upper-cased with "_".
+_DESIGN_ENUMS = {
+    "N/A": "NA",
+    "Parallel Assignment": "PARALLEL",
+    "Single Group Assignment": "SINGLE_GROUP",
+    "Crossover Assignment": "CROSSOVER",
+    "Factorial Assignment": "FACTORIAL",
+    "Sequential Assignment": "SEQUENTIAL",
+    "None (Open Label)": "NONE",
+    "Educational/Counseling/Training": "EDUCATIONAL_COUNSELING_TRAINING",
+}
+_MASKING = re.compile(r"^\s*(?P<level>[^(]+?)\s*(?:\((?P<roles>[^)]*)\))?\s*$")
+
+
+def _design(one: Callable[[str], etree._Element | None], text: Callable[[str], str | None]) -> Design | None:
+    """``study_design_info`` plus the study-level design fields, in v2's spelling.
+
+    Legacy writes masking as one label, "Double (Participant, Investigator)": the level before the
+    parentheses, the masked roles inside them.
+    """
+    info, biospec = one("study_design_info"), one("biospec_descr")
+
+    def field(name: str) -> str | None:
+        return None if info is None else info.findtext(name)
+
+    masking, roles = None, ()
+    if (label := _s(field("masking"))) is not None:
+        match = _MASKING.match(label)
+        level = match["level"] if match else label
+        if label in _DESIGN_ENUMS:  # "None (Open Label)": a level, not a role in parentheses
+            masking = _DESIGN_ENUMS[label]
+        else:
+            masking = _enum(level, _DESIGN_ENUMS)
+            roles = tuple(_enum(role) for role in (match["roles"] or "").split(",") if role.strip()) if match else ()
+    arms = text("number_of_arms") or text("number_of_groups")
+    result = Design(
+        allocation=_enum(field("allocation"), _DESIGN_ENUMS),
+        intervention_model=_enum(field("intervention_model"), _DESIGN_ENUMS),
+        intervention_model_description=clean_text(field("intervention_model_description")),
+        primary_purpose=_enum(field("primary_purpose"), _DESIGN_ENUMS),
+        observational_model=_enum(field("observational_model"), _DESIGN_ENUMS),
+        time_perspective=_enum(field("time_perspective"), _DESIGN_ENUMS),
+        masking=masking,
+        masked_roles=roles,
+        masking_description=clean_text(field("masking_description")),
+        number_of_arms=_int(arms),
+        target_duration=text("target_duration"),
+        biospec_retention=_enum(text("biospec_retention"), _DESIGN_ENUMS),
+        biospec_description=None if biospec is None else _block(biospec.findtext("textblock")),
+    )
+    return None if result == Design() else result
 
 
 def _site(loc: etree._Element) -> Site:
@@ -520,10 +579,21 @@ def _outcome_measures(ol: etree._Element | None) -> tuple[Measure, ...]:
     return tuple(out)
 
 
-def _events(re_el: etree._Element | None) -> tuple[AdverseEvent, ...]:
+# Legacy XML lists each group's totals as events of a category titled "Total"; v2 keeps them on the groups.
+_TOTAL_CATEGORY = "Total"
+_TOTAL_EVENTS = {
+    ("SERIOUS", "Total, serious adverse events"): ("serious_affected", "serious_at_risk"),
+    ("OTHER", "Total, other adverse events"): ("other_affected", "other_at_risk"),
+    ("SERIOUS", "Total, all-cause mortality"): ("deaths_affected", "deaths_at_risk"),
+}
+
+
+def _events(re_el: etree._Element | None) -> tuple[tuple[AdverseEvent, ...], dict[str, dict[str, int | None]]]:
+    """The adverse events, and the per-group totals (group id → field → count) that legacy writes as events."""
     if re_el is None:
-        return ()
+        return (), {}
     out: list[AdverseEvent] = []
+    totals: dict[str, dict[str, int | None]] = {}
     for section, kind in (("serious_events", "SERIOUS"), ("other_events", "OTHER")):
         sec = re_el.find(section)
         if sec is None:
@@ -538,30 +608,28 @@ def _events(re_el: etree._Element | None) -> tuple[AdverseEvent, ...]:
                 continue
             for ev in el.iterchildren("event"):
                 term = _s(ev.findtext("sub_title")) or ""
+                total_fields = _TOTAL_EVENTS.get((kind, term)) if organ == _TOTAL_CATEGORY else None
                 for c in ev.iterchildren("counts"):
-                    out.append(
-                        AdverseEvent(
-                            kind=kind,
-                            term=term,
-                            organ_system=organ,
-                            group_id=(c.get("group_id") or "").strip(),
-                            affected=_int(c.get("subjects_affected")),
-                            at_risk=_int(c.get("subjects_at_risk")),
-                        )
-                    )
-    return tuple(out)
+                    group_id = (c.get("group_id") or "").strip()
+                    affected, at_risk = _int(c.get("subjects_affected")), _int(c.get("subjects_at_risk"))
+                    if total_fields is not None:
+                        totals.setdefault(group_id, {}).update(zip(total_fields, (affected, at_risk), strict=True))
+                    else:  # an unknown line under "Total" stays an event rather than vanish
+                        out.append(AdverseEvent(kind, term, organ, group_id, affected, at_risk))
+    return tuple(out), totals
 
 
 def _results(cr: etree._Element) -> Results:
     pf = cr.find("participant_flow")
     bl = cr.find("baseline")
     rep = cr.find("reported_events")
+    events, totals = _events(rep)
     return Results(
         flow_groups=_groups(pf),
         flow=_flow(pf),
         baseline_groups=_groups(bl),
         baseline=_baseline(bl),
         outcome_measures=_outcome_measures(cr.find("outcome_list")),
-        event_groups=_groups(rep),
-        adverse_events=_events(rep),
+        event_groups=tuple(replace(g, **totals.get(g.group_id, {})) for g in _groups(rep)),
+        adverse_events=events,
     )

@@ -59,12 +59,32 @@ class Outcome:
 @dataclass(frozen=True, slots=True)
 class Eligibility:
     text: str | None = None
+    preamble: tuple[str, ...] = ()  # items before any inclusion/exclusion heading
     inclusion: tuple[str, ...] = ()
     exclusion: tuple[str, ...] = ()
     min_age: str | None = None  # as written, e.g. "18 Years"
     max_age: str | None = None
     sex: str | None = None  # ALL, FEMALE, MALE
     healthy_volunteers: bool | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Design:
+    """How the study is designed (AACT's ``designs`` table), in CT.gov API v2's enum spelling."""
+
+    allocation: str | None = None  # RANDOMIZED, NON_RANDOMIZED, NA
+    intervention_model: str | None = None  # PARALLEL, SINGLE_GROUP, CROSSOVER, FACTORIAL, SEQUENTIAL
+    intervention_model_description: str | None = None
+    primary_purpose: str | None = None  # TREATMENT, PREVENTION, SUPPORTIVE_CARE...
+    observational_model: str | None = None  # COHORT, CASE_CONTROL...
+    time_perspective: str | None = None  # PROSPECTIVE, RETROSPECTIVE, CROSS_SECTIONAL, OTHER
+    masking: str | None = None  # NONE, SINGLE, DOUBLE, TRIPLE, QUADRUPLE
+    masked_roles: tuple[str, ...] = ()  # PARTICIPANT, CARE_PROVIDER, INVESTIGATOR, OUTCOMES_ASSESSOR
+    masking_description: str | None = None
+    number_of_arms: int | None = None  # arms (interventional) or groups (observational)
+    target_duration: str | None = None  # as written, e.g. "6 Months"
+    biospec_retention: str | None = None  # NONE_RETAINED, SAMPLES_WITH_DNA, SAMPLES_WITHOUT_DNA
+    biospec_description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +132,13 @@ class ResultGroup:
     group_id: str  # "FG000", "BG000", "OG000", "EG000"
     title: str
     description: str | None = None
+    # Adverse-event groups only: the group's totals (v2 ``seriousNumAffected``...; legacy's "Total" category).
+    serious_affected: int | None = None
+    serious_at_risk: int | None = None
+    other_affected: int | None = None
+    other_at_risk: int | None = None
+    deaths_affected: int | None = None
+    deaths_at_risk: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,6 +236,7 @@ class StudyRecord:
     intervention_mesh: tuple[MeshTerm, ...] = ()
     has_results: bool = False
     results: Results | None = None
+    design: Design | None = None
     registry: str = "ClinicalTrials.gov"  # the registry holding the record (for ICTRP rows: the source register)
     canonical_id: str | None = None  # its own id in canonical form when that differs ("2018-004320-11" for
     # the EUCTR country record "2018-004320-11-HU"); the trial key identity resolution starts from

@@ -9,14 +9,24 @@ from __future__ import annotations
 
 import hashlib
 import re
+from dataclasses import fields
 from typing import Any
 
 import orjson
 
 from trialgraph.loaders.base import RowSet
-from trialgraph.loaders.ctgov.record import Measure, ResultGroup, Results, StudyRecord
+from trialgraph.loaders.ctgov.record import Design, Measure, ResultGroup, Results, StudyRecord
 
-__all__ = ["WRITE_ORDER", "content_hash", "normalise_key", "precedence", "record_id", "study_rows"]
+__all__ = [
+    "DESIGN_FIELDS",
+    "EVENT_TOTALS",
+    "WRITE_ORDER",
+    "content_hash",
+    "normalise_key",
+    "precedence",
+    "record_id",
+    "study_rows",
+]
 
 SOURCE = "ctgov"
 
@@ -44,7 +54,7 @@ WRITE_ORDER: tuple[str, ...] = (
 _NON_WORD = re.compile(r"[^\w]+")
 
 # Bump when the graph shape of a record changes, so reloads rewrite records written by older code.
-ROWS_VERSION = "ctgov-rows-5"
+ROWS_VERSION = "ctgov-rows-8"
 
 
 def normalise_key(text: str) -> str:
@@ -120,6 +130,35 @@ def _record_props(rec: StudyRecord, rid: str, digest: str, origin: str, load_run
         "detailed_description": rec.detailed_description,
         "has_results": rec.has_results,
         "healthy_volunteers": elig.healthy_volunteers if elig else None,
+        **_design_props(rec.design),
+    }
+
+
+DESIGN_FIELDS = tuple(f.name for f in fields(Design))
+"""Design fields are properties of the ``RegistryRecord`` under their own names (one design per record)."""
+
+
+def _design_props(design: Design | None) -> dict[str, Any]:
+    if design is None:
+        return dict.fromkeys(DESIGN_FIELDS)
+    return {
+        name: _list_or_none(value) if isinstance(value, tuple) else value
+        for name in DESIGN_FIELDS
+        for value in (getattr(design, name),)
+    }
+
+
+EVENT_TOTALS = tuple(f"{kind}_{count}" for kind in ("serious", "other", "deaths") for count in ("affected", "at_risk"))
+"""Adverse-event group totals, stored on the ``ResultGroup`` node (never as adverse-event terms)."""
+
+
+def _group_props(group_id: str, title: str | None, group: ResultGroup | None) -> dict[str, Any]:
+    """Every group row has the same keys (the bulk CSV's columns are fixed by its first row); null is no property."""
+    return {
+        "group_id": group_id,
+        "title": title,
+        "description": group.description if group else None,
+        **{name: getattr(group, name) if group else None for name in EVENT_TOTALS},
     }
 
 
@@ -137,13 +176,13 @@ class _Groups:
         self.rows[key] = {
             "record_id": self.rid,
             "key": key,
-            "props": {"group_id": group.group_id, "title": group.title or None, "description": group.description},
+            "props": _group_props(group.group_id, group.title or None, group),
         }
 
     def key(self, scope: str, group_id: str) -> str:
         key = f"{self.rid}:{scope}group:{group_id}"
         if key not in self.rows:  # referenced but not declared: keep the value, name the group by its id
-            self.rows[key] = {"record_id": self.rid, "key": key, "props": {"group_id": group_id, "title": group_id}}
+            self.rows[key] = {"record_id": self.rid, "key": key, "props": _group_props(group_id, group_id, None)}
         return key
 
 
@@ -321,7 +360,11 @@ def study_rows(rec: StudyRecord, *, digest: str, origin: str, load_run: str, sou
     ]
     if (elig := rec.eligibility) is not None:
         key = f"{rid}:eligibility"
-        criteria = [("INCLUSION", text) for text in elig.inclusion] + [("EXCLUSION", text) for text in elig.exclusion]
+        criteria = [
+            *(("PREAMBLE", text) for text in elig.preamble),
+            *(("INCLUSION", text) for text in elig.inclusion),
+            *(("EXCLUSION", text) for text in elig.exclusion),
+        ]
         rows["merge_eligibility"] = [
             {
                 "record_id": rid,

@@ -13,6 +13,7 @@ content cannot make a study fail.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from trialgraph.errors import ParseError
@@ -21,6 +22,7 @@ from trialgraph.loaders.ctgov.record import (
     NCT_ID,
     AdverseEvent,
     ArmGroup,
+    Design,
     Eligibility,
     FlowCount,
     Intervention,
@@ -289,11 +291,12 @@ def _eligibility(ps: dict, rid: str) -> Eligibility | None:
         return None
     f = "eligibilityModule"
     text = _text(mod, "eligibilityCriteria", rid, f)
-    inclusion, exclusion = split_criteria(text)
+    split = split_criteria(text)
     return Eligibility(
         text=text,
-        inclusion=inclusion,
-        exclusion=exclusion,
+        preamble=split.preamble,
+        inclusion=split.inclusion,
+        exclusion=split.exclusion,
         min_age=_text(mod, "minimumAge", rid, f),
         max_age=_text(mod, "maximumAge", rid, f),
         sex=_raw_str(mod, "sex", rid, f),
@@ -465,7 +468,9 @@ def _adverse_events(rs: dict, rid: str) -> tuple[tuple[ResultGroup, ...], tuple[
     if not mod:
         return (), ()
     f = "adverseEventsModule"
-    groups = _groups(mod, "eventGroups", rid, f)
+    groups = tuple(_with_event_totals(g, raw, rid) for g, raw in zip(
+        _groups(mod, "eventGroups", rid, f), _list(mod, "eventGroups", rid, f), strict=True
+    ))  # fmt: skip
     out = []
     for key, kind in _EVENT_KEYS:
         fe = f + "." + key + "[]"
@@ -487,6 +492,21 @@ def _adverse_events(rs: dict, rid: str) -> tuple[tuple[ResultGroup, ...], tuple[
                     )
                 )
     return groups, tuple(out)
+
+
+_EVENT_TOTALS = {
+    "serious_affected": "seriousNumAffected",
+    "serious_at_risk": "seriousNumAtRisk",
+    "other_affected": "otherNumAffected",
+    "other_at_risk": "otherNumAtRisk",
+    "deaths_affected": "deathsNumAffected",
+    "deaths_at_risk": "deathsNumAtRisk",
+}
+
+
+def _with_event_totals(group: ResultGroup, raw: Any, rid: str) -> ResultGroup:
+    f = "adverseEventsModule.eventGroups[]"
+    return replace(group, **{name: _int(raw, key, rid, f) for name, key in _EVENT_TOTALS.items()})
 
 
 def _results(raw: Mapping[str, Any], rid: str) -> Results | None:
@@ -524,6 +544,34 @@ def parse_study(raw: Mapping[str, Any], *, expected_id: str | None = None) -> St
         raise _wrong(expected_id, "protocolSection", "an object", ps)
     ident, rid, aliases = _identification(ps, expected_id)
     return _build(raw, ps, ident, rid, aliases)
+
+
+def _design(ps: dict, design: dict, rid: str) -> Design | None:
+    """``designModule.designInfo``, ``targetDuration`` and ``bioSpec``; the arm count is the arm groups listed
+    (v2 states no count of its own, legacy's ``number_of_arms`` counts the same groups)."""
+    f = "designModule.designInfo"
+    info = _obj(design, "designInfo", rid, "designModule")
+    masking = _obj(info, "maskingInfo", rid, f)
+    biospec = _obj(design, "bioSpec", rid, "designModule")
+    arms = _list(
+        _obj(ps, "armsInterventionsModule", rid, "protocolSection"), "armGroups", rid, "armsInterventionsModule"
+    )
+    result = Design(
+        allocation=_raw_str(info, "allocation", rid, f),
+        intervention_model=_raw_str(info, "interventionModel", rid, f),
+        intervention_model_description=_text(info, "interventionModelDescription", rid, f),
+        primary_purpose=_raw_str(info, "primaryPurpose", rid, f),
+        observational_model=_raw_str(info, "observationalModel", rid, f),
+        time_perspective=_raw_str(info, "timePerspective", rid, f),
+        masking=_raw_str(masking, "masking", rid, f + ".maskingInfo"),
+        masked_roles=_strings(masking, "whoMasked", rid, f + ".maskingInfo"),
+        masking_description=_text(masking, "maskingDescription", rid, f + ".maskingInfo"),
+        number_of_arms=len(arms) or None,
+        target_duration=_text(design, "targetDuration", rid, "designModule"),
+        biospec_retention=_raw_str(biospec, "retention", rid, "designModule.bioSpec"),
+        biospec_description=_text(biospec, "description", rid, "designModule.bioSpec"),
+    )
+    return None if result == Design() else result
 
 
 def _build(raw: Mapping[str, Any], ps: dict, ident: dict, rid: str, aliases: tuple[str, ...]) -> StudyRecord:
@@ -578,6 +626,7 @@ def _build(raw: Mapping[str, Any], ps: dict, ident: dict, rid: str, aliases: tup
         primary_completion_date=_date(status, "primaryCompletionDateStruct", rid, fs),
         completion_date=_date(status, "completionDateStruct", rid, fs),
         first_posted_date=_date(status, "studyFirstPostDateStruct", rid, fs),
+        registration_date=iso_date(_raw_str(status, "studyFirstSubmitDate", rid, fs)),  # registered = first submitted
         last_update_date=_date(status, "lastUpdatePostDateStruct", rid, fs),
         enrollment=count,
         enrollment_type=_raw_str(enrollment, "type", rid, "designModule.enrollmentInfo"),
@@ -596,4 +645,5 @@ def _build(raw: Mapping[str, Any], ps: dict, ident: dict, rid: str, aliases: tup
         intervention_mesh=_mesh(derived, "interventionBrowseModule", rid),
         has_results=has_results,
         results=_results(raw, rid),
+        design=_design(ps, design, rid),
     )

@@ -25,7 +25,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.ctgov.normalize import split_criteria
+from trialgraph.loaders.ctgov.normalize import field_items
 from trialgraph.loaders.ctgov.record import (
     Eligibility,
     IdClaim,
@@ -204,8 +204,8 @@ def _outcomes(desc: Any) -> tuple[Outcome, ...]:
 def _eligibility(people: Any) -> Eligibility | None:
     inclusion_text = clean_field(get(people, "inclusion"))
     exclusion_text = clean_field(get(people, "exclusion"))
-    inclusion, _ = split_criteria(inclusion_text)
-    exclusion, _ = split_criteria(exclusion_text)
+    inclusion = field_items(inclusion_text)
+    exclusion = field_items(exclusion_text)
     blocks = [
         f"{title}:\n{body}"
         for title, body in (("Inclusion Criteria", inclusion_text), ("Exclusion Criteria", exclusion_text))

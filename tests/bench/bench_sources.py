@@ -62,7 +62,7 @@ def bench_medline(tg: TrialGraph) -> dict[str, float | int]:
     start = time.perf_counter()
     report = tg.load("pubmed", [PUBMED])
     seconds = time.perf_counter() - start
-    citations = tg.query("MATCH (p:Publication) WHERE p.title IS NOT NULL RETURN count(p) AS n")[0]["n"]
+    citations = tg.run_cypher("MATCH (p:Publication) WHERE p.title IS NOT NULL RETURN count(p) AS n")[0]["n"]
     return {
         "medline_items_read": report.read,
         "medline_publications_with_title": citations,

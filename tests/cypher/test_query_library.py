@@ -20,6 +20,7 @@ import pytest
 from tests.data import REPO_ROOT, shared
 from trialgraph import demo
 from trialgraph.api import TrialGraph
+from trialgraph.errors import QueryParameterError, UnknownNameError
 from trialgraph.kg import cypher
 from trialgraph.kg.writer import load
 from trialgraph.loaders.base import discover
@@ -66,7 +67,7 @@ def test_every_example_answers_on_the_demo_data(graph: neo4j.Driver, neo4j_serve
         for name in cypher.named_queries():
             doc = cypher.describe(name)
             params = {k: cypher.parse_value(v) for k, v in doc.example_parameters().items()}
-            rows = tg.query(name, **params)
+            rows = tg.run_query(name, **params)
             assert rows, f"{name}: its example ({doc.example}) returns no rows on the demo data"
 
 
@@ -131,7 +132,7 @@ def _with_condition(raw: list[dict[str, Any]], condition: str) -> list[dict[str,
 def test_trials_for_condition(tg: TrialGraph, raw: list[dict[str, Any]]) -> None:
     condition = _most_common_condition(raw)
     expected = {_nct(s) for s in _with_condition(raw, condition)}
-    rows = tg.query("trials_for_condition", condition=condition, limit=ALL)
+    rows = tg.run_query("trials_for_condition", condition=condition, limit=ALL)
     assert len(expected) > 5
     assert [r["trial_id"] for r in rows] == sorted(expected)
 
@@ -143,7 +144,7 @@ def test_top_endpoints_for_condition(tg: TrialGraph, raw: list[dict[str, Any]]) 
         if "PHASE3" in _phases(s):
             outcomes = _module(s, "protocolSection", "outcomesModule").get("primaryOutcomes", [])
             expected.update({o["measure"].strip().lower() for o in outcomes if o.get("measure", "").strip()})
-    rows = tg.query("top_endpoints_for_condition", condition=condition, phase="PHASE3", limit=ALL)
+    rows = tg.run_query("top_endpoints_for_condition", condition=condition, phase="PHASE3", limit=ALL)
     assert expected
     assert {r["endpoint"]: r["trials"] for r in rows} == dict(expected)
     assert [r["trials"] for r in rows] == sorted((r["trials"] for r in rows), reverse=True)
@@ -158,7 +159,7 @@ def test_enrollment_distribution(tg: TrialGraph, raw: list[dict[str, Any]]) -> N
         and _status(s) == "COMPLETED"
         and "count" in _module(s, "protocolSection", "designModule").get("enrollmentInfo", {})
     )
-    [row] = tg.query("enrollment_distribution", condition=condition)
+    [row] = tg.run_query("enrollment_distribution", condition=condition)
     assert values, "the data has completed phase 3 trials for the condition"
     assert (row["trials"], row["min"], row["max"]) == (len(values), values[0], values[-1])
     assert row["mean"] == pytest.approx(sum(values) / len(values), abs=0.05)
@@ -194,7 +195,7 @@ def test_termination_reasons(tg: TrialGraph, raw: list[dict[str, Any]]) -> None:
             lead = _module(s, "protocolSection", "sponsorCollaboratorsModule").get("leadSponsor", {})
             why = _module(s, "protocolSection", "statusModule").get("whyStopped")
             expected[(phase, lead.get("class") or "not given", _reason(why))] += 1
-    rows = tg.query("termination_reasons")
+    rows = tg.run_query("termination_reasons")
     assert len(expected) > 3
     assert {(r["phase"], r["sponsor_class"], r["reason"]): r["trials"] for r in rows} == dict(expected)
 
@@ -210,7 +211,7 @@ def test_sponsor_pipeline(tg: TrialGraph, raw: list[dict[str, Any]]) -> None:
             start = _module(s, "protocolSection", "statusModule").get("startDateStruct", {}).get("date")
             phase = "|".join(_phases(s)) or "not given"
             expected[(start[:4] if start else "not given", phase, _status(s) or "not given")] += 1
-    rows = tg.query("sponsor_pipeline", sponsor=sponsor)
+    rows = tg.run_query("sponsor_pipeline", sponsor=sponsor)
     assert sum(expected.values()) > 3
     assert {(r["start_year"], r["phase"], r["status"]): r["trials"] for r in rows} == dict(expected)
 
@@ -221,14 +222,14 @@ def test_trial_publications(tg: TrialGraph, raw: list[dict[str, Any]]) -> None:
         for ref in _module(s, "protocolSection", "referencesModule").get("references", []):
             if ref.get("pmid") and ref.get("type"):
                 expected[(_nct(s), ref["pmid"])].add(ref["type"])
-    rows = tg.query("trial_publications", limit=ALL)
+    rows = tg.run_query("trial_publications", limit=ALL)
     assert len(expected) > 50
     assert {(r["trial_id"], r["pmid"]): set(r["reference_types"]) for r in rows if r["pmid"]} == expected
     assert all(r["sources"] == ["ctgov-reference"] for r in rows)  # no other link source is loaded here
     one_trial = next(iter(expected))[0]
-    rows = tg.query("trial_publications", trial_id=one_trial)
+    rows = tg.run_query("trial_publications", trial_id=one_trial)
     assert {r["pmid"] for r in rows if r["pmid"]} == {pmid for nct, pmid in expected if nct == one_trial}
-    assert tg.query("trial_publications", source="intovalue", limit=ALL) == []
+    assert tg.run_query("trial_publications", source="intovalue", limit=ALL) == []
 
 
 def test_shared_concepts(tg: TrialGraph, raw: list[dict[str, Any]]) -> None:
@@ -236,7 +237,7 @@ def test_shared_concepts(tg: TrialGraph, raw: list[dict[str, Any]]) -> None:
         return _browse_terms(s, "conditionBrowseModule") | _browse_terms(s, "interventionBrowseModule")
 
     a, b = max(itertools.combinations(raw[:150], 2), key=lambda pair: len(terms(pair[0]) & terms(pair[1])))
-    rows = tg.query("shared_concepts", trial_a=_nct(a), trial_b=_nct(b))
+    rows = tg.run_query("shared_concepts", trial_a=_nct(a), trial_b=_nct(b))
     assert len(terms(a) & terms(b)) > 2
     assert {r["term"] for r in rows} == terms(a) & terms(b)
 
@@ -244,7 +245,7 @@ def test_shared_concepts(tg: TrialGraph, raw: list[dict[str, Any]]) -> None:
 def test_top_exclusion_criteria(tg: TrialGraph, raw: list[dict[str, Any]]) -> None:
     condition = _most_common_condition(raw)
     studies = _with_condition(raw, condition)
-    rows = tg.query("top_exclusion_criteria", condition=condition, limit=5)
+    rows = tg.run_query("top_exclusion_criteria", condition=condition, limit=5)
     assert rows and rows[0]["trials"] >= rows[-1]["trials"]
     for row in rows:  # each item is written in the exclusion part of at least that many records' criteria
         in_exclusion_part = 0
@@ -272,7 +273,7 @@ def test_adverse_events_for_intervention(tg: TrialGraph, raw: list[dict[str, Any
                 if stat.get("numAffected", 0) > 0:
                     trials[key].add(_nct(s))
                     affected[key] += stat["numAffected"]
-    rows = tg.query("adverse_events_for_intervention", intervention=intervention, limit=ALL)
+    rows = tg.run_query("adverse_events_for_intervention", intervention=intervention, limit=ALL)
     assert len(trials) > 5
     assert {(r["term"], r["organ_system"]): (r["trials"], r["affected"]) for r in rows} == {
         key: (len(ids), affected[key]) for key, ids in trials.items()
@@ -288,7 +289,7 @@ def test_sites_for_condition(tg: TrialGraph, raw: list[dict[str, Any]]) -> None:
             country = location.get("country") or "not given"
             trials[country].add(_nct(s))
             sites[country] += 1
-    rows = tg.query("sites_for_condition", condition=condition)
+    rows = tg.run_query("sites_for_condition", condition=condition)
     assert len(trials) > 1
     assert {r["country"]: (r["trials"], r["sites"]) for r in rows} == {c: (len(t), sites[c]) for c, t in trials.items()}
 
@@ -306,3 +307,50 @@ def test_queries_load_by_name_from_the_cypher_package() -> None:
         path = REPO_ROOT / "cypher" / "queries" / f"{name}.cypher"
         assert library.load(name) == path.read_text(encoding="utf-8").strip()
         assert library.describe(name).title == cypher.describe(name).title
+
+
+# ------------------------------------------------------------------ parameters are checked against the header
+def test_headers_give_each_optional_parameter_its_default_and_the_cypher_none() -> None:
+    for name in cypher.named_queries():
+        doc = cypher.describe(name)
+        for param in doc.params:
+            assert f"coalesce(${param.name}" not in doc.body, f"{name}: the default of {param.name} is in the header"
+    limit = next(p for p in cypher.describe("top_sponsors").params if p.name == "limit")
+    assert (limit.required, limit.default) == (False, 10)
+    trial = next(p for p in cypher.describe("trial_overview").params if p.name == "nct_id")
+    assert trial.required
+
+
+def test_bind_defaults_optional_parameters_and_refuses_unknown_missing_and_mistyped_ones() -> None:
+    doc = cypher.describe("enrollment_distribution")
+    assert doc.bind({"condition": "Asthma"}) == {"condition": "Asthma", "phase": "PHASE3", "status": "COMPLETED"}
+    assert doc.bind({"condition": "Asthma", "phase": None})["phase"] is None  # an explicit null is kept
+    with pytest.raises(QueryParameterError, match="has no parameter phse; its parameters: condition, phase, status"):
+        doc.bind({"condition": "Asthma", "phse": "PHASE2"})
+    with pytest.raises(QueryParameterError, match="needs -p condition="):
+        doc.bind({})
+    top = cypher.describe("top_sponsors")
+    with pytest.raises(QueryParameterError, match="limit must be of type integer, got '5'"):
+        top.bind({"limit": "5"})
+    with pytest.raises(QueryParameterError, match="limit must be of type integer, got True"):
+        top.bind({"limit": True})
+    with pytest.raises(QueryParameterError, match="does not fit in a 64-bit integer"):
+        top.bind({"limit": 2**63})
+    with pytest.raises(QueryParameterError, match="nct_id must be of type string"):
+        cypher.describe("trial_overview").bind({"nct_id": 9999999999999999999999999})
+    with pytest.raises(QueryParameterError, match=r"ids.x: -\d+ does not fit"):
+        cypher.check_values({"ids": [1, {"x": -(2**64)}]})
+
+
+def test_run_query_and_run_cypher_check_before_the_server_sees_anything(
+    graph: neo4j.Driver, neo4j_server: Settings
+) -> None:
+    with TrialGraph.connect(neo4j_server) as tg:
+        with pytest.raises(QueryParameterError, match="no parameter lmit"):
+            tg.run_query("top_sponsors", lmit=5)
+        with pytest.raises(UnknownNameError, match="no named query 'MATCH"):
+            tg.run_query("MATCH (n) RETURN n")
+        with pytest.raises(QueryParameterError, match="64-bit"):
+            tg.run_cypher("RETURN $n AS n", n=10**30)
+        assert tg.run_cypher("RETURN $n AS n", n=2**62) == [{"n": 2**62}]
+        assert tg.run_query("top_sponsors", limit=1) == tg.run_query("top_sponsors")[:1]

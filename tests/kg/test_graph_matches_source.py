@@ -411,8 +411,14 @@ def _legacy_expected(data: bytes) -> dict:
     refs = {(_t(r, "PMID"), "BACKGROUND") for r in root.findall("reference") if _t(r, "PMID")}
     refs |= {(_t(r, "PMID"), "RESULT") for r in root.findall("results_reference") if _t(r, "PMID")}
     cr = root.find("clinical_results")
-    counts = {
-        k: root.findall(f"clinical_results/reported_events/{tag}/category_list/category/event_list/event/counts")
+    counts = {  # legacy's "Total" category holds each group's totals: those are group properties, not events
+        k: [
+            c
+            for cat in root.findall(f"clinical_results/reported_events/{tag}/category_list/category")
+            for event in cat.findall("event_list/event")
+            if not (_t(cat, "title") == "Total" and (_t(event, "sub_title") or "").startswith("Total, "))
+            for c in event.findall("counts")
+        ]
         for tag, k in (("serious_events", "SERIOUS"), ("other_events", "OTHER"))
     }
     flow = Counter(

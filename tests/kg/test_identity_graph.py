@@ -44,7 +44,7 @@ def tg(neo4j_driver: neo4j.Driver, neo4j_server: Settings) -> Iterator[TrialGrap
 
 
 def _count(tg: TrialGraph, cypher: str) -> int:
-    return tg.query(cypher)[0]["n"]
+    return tg.run_cypher(cypher)[0]["n"]
 
 
 def test_a_study_from_ctgov_and_from_ictrp_is_one_trial_with_two_records(tg: TrialGraph) -> None:
@@ -55,7 +55,7 @@ def test_a_study_from_ctgov_and_from_ictrp_is_one_trial_with_two_records(tg: Tri
     both = sorted(ctgov & ictrp)
     assert both, "the shared files have a study in both"
     for nct in both:
-        rows = tg.query(
+        rows = tg.run_cypher(
             "MATCH (t:Trial {trial_id: $id})<-[:RECORD_OF]-(r) RETURN r.source AS source ORDER BY source", id=nct
         )
         assert [r["source"] for r in rows] == ["ctgov", "ictrp"], nct
@@ -70,7 +70,7 @@ def test_member_state_records_of_one_eudract_number_are_one_trial(tg: TrialGraph
     siblings = {number: ids for number, ids in by_number.items() if len(ids) > 1}
     assert siblings
     for number, record_ids in siblings.items():
-        trials = tg.query(
+        trials = tg.run_cypher(
             "UNWIND $ids AS id MATCH (:RegistryRecord {record_id: id})-[:RECORD_OF]->(t) "
             "RETURN collect(DISTINCT t.trial_id) AS trials",
             ids=sorted(record_ids),
@@ -102,19 +102,18 @@ def test_identity_evaluation_meets_its_floor(tg: TrialGraph) -> None:
 
 
 def test_reloading_changes_nothing(tg: TrialGraph) -> None:
-    before = tg.query("MATCH (t:Trial) RETURN count(t) AS trials, COUNT { ()-[:RECORD_OF]->() } AS links")
-    for source, path in REGISTRY_FILES:
-        tg.load(source, [shared(path)])
-    assert tg.last_identity is not None and tg.last_identity.moved == 0
-    after = tg.query("MATCH (t:Trial) RETURN count(t) AS trials, COUNT { ()-[:RECORD_OF]->() } AS links")
+    before = tg.run_cypher("MATCH (t:Trial) RETURN count(t) AS trials, COUNT { ()-[:RECORD_OF]->() } AS links")
+    reports = [tg.load(source, [shared(path)]) for source, path in REGISTRY_FILES]
+    assert all(r.identity is not None and r.identity.moved == 0 for r in reports)
+    after = tg.run_cypher("MATCH (t:Trial) RETURN count(t) AS trials, COUNT { ()-[:RECORD_OF]->() } AS links")
     assert after == before
 
 
 def test_stats_count_records_and_distinct_trials_per_registry(tg: TrialGraph) -> None:
-    rows = {(r["source"], r["registry"]): r for r in tg.query("trials_by_registry")}
+    rows = {(r["source"], r["registry"]): r for r in tg.run_query("trials_by_registry")}
     assert {source for source, _ in rows} >= {"ctgov", "ictrp", "euctr", "ctis", "isrctn", "anzctr"}
     assert {registry for source, registry in rows if source == "ictrp"} >= {"ChiCTR", "CTRI", "EUCTR", "JPRN"}
-    several = tg.query("trials_in_several_registries", limit=1000)
+    several = tg.run_query("trials_in_several_registries", limit=1000)
     assert several and all(len(r["records"]) > 1 for r in several)
     total_records = _count(tg, "MATCH (r:RegistryRecord) RETURN count(r) AS n")
     total_trials = _count(tg, "MATCH (t:Trial) RETURN count(t) AS n")

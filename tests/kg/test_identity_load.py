@@ -28,7 +28,7 @@ def tg(graph: neo4j.Driver, neo4j_server: Settings) -> TrialGraph:
 
 
 def _memberships(tg: TrialGraph) -> dict[str, list[str]]:
-    rows = tg.query("MATCH (r:RegistryRecord) RETURN r.record_id AS r, [(r)-[:RECORD_OF]->(t) | t.trial_id] AS t")
+    rows = tg.run_cypher("MATCH (r:RegistryRecord) RETURN r.record_id AS r, [(r)-[:RECORD_OF]->(t) | t.trial_id] AS t")
     return {row["r"]: sorted(row["t"]) for row in rows}
 
 
@@ -48,8 +48,8 @@ def test_a_changed_record_that_was_regrouped_stays_in_its_one_trial(tg: TrialGra
     report = tg.load("ictrp", [changed])
     assert report.written == len(rows)  # every record changed and was rewritten
     assert set(map(tuple, _memberships(tg).values())) == {(expected_trial,)}
-    assert tg.query("MATCH (t:Trial) RETURN count(t) AS n") == [{"n": 1}]
-    assert tg.last_identity is not None and tg.last_identity.moved == 0
+    assert tg.run_cypher("MATCH (t:Trial) RETURN count(t) AS n") == [{"n": 1}]
+    assert report.identity is not None and report.identity.moved == 0  # the load says what it regrouped
 
 
 def test_a_trial_shows_its_ctgov_record_whatever_loads_last(tg: TrialGraph, tmp_path: Path) -> None:
@@ -64,12 +64,14 @@ def test_a_trial_shows_its_ctgov_record_whatever_loads_last(tg: TrialGraph, tmp_
 
     tg.load("ctgov", [single])
     tg.load("ictrp", [shared("registries/ictrp/ictrp_full_export_sample.csv")])  # ICTRP's copy loads last
-    [trial] = tg.query(
+    [trial] = tg.run_cypher(
         "MATCH (t:Trial {trial_id: $id}) RETURN t.brief_title AS title, t.nct_id AS nct_id, "
         "COUNT { (t)<-[:RECORD_OF]-() } AS records",
         id=nct,
     )
     assert trial == {"title": study["protocolSection"]["identificationModule"]["briefTitle"], "nct_id": nct,
                      "records": 2}  # fmt: skip
-    others = tg.query("MATCH (t:Trial) WHERE t.nct_id IS NOT NULL AND NOT t.nct_id STARTS WITH 'NCT' RETURN t.nct_id")
+    others = tg.run_cypher(
+        "MATCH (t:Trial) WHERE t.nct_id IS NOT NULL AND NOT t.nct_id STARTS WITH 'NCT' RETURN t.nct_id"
+    )
     assert others == []

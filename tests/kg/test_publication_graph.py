@@ -276,7 +276,7 @@ def test_intovalue_links(publications: Loaded, studies: list[dict[str, Any]]) ->
     }
     assert trial_ids == {trial for trial, _, _ in expected}
     loaded = {s["protocolSection"]["identificationModule"]["nctId"] for s in studies}
-    answer = [r for r in publications.tg.query("publication_links_by_source") if r["source"] == "intovalue"]
+    answer = [r for r in publications.tg.run_query("publication_links_by_source") if r["source"] == "intovalue"]
     assert answer == [
         {
             "source": "intovalue",
@@ -325,7 +325,7 @@ def test_cited_paper_from_pubmed_is_one_publication(
             key=f"pmid:{CITED_PMID}",
         )
         assert nodes == [{"key": f"pmid:{CITED_PMID}", "title": title, "stub": None, "cited_by": 1}], order
-        rows = [r for r in tg.query("trial_publications", trial_id=CITING_TRIAL) if r["pmid"] == CITED_PMID]
+        rows = [r for r in tg.run_query("trial_publications", trial_id=CITING_TRIAL) if r["pmid"] == CITED_PMID]
         assert len(rows) == 1, order
         assert rows[0]["publication"] == title
         assert rows[0]["reference_types"] == types
@@ -367,7 +367,7 @@ def test_deleted_citation_cited_by_a_registry_stays_a_stub(
     assert rows == [
         {"title": None, "abstract": None, "stub": True, "deleted": True, "headings": 0, "databank": 0, "cited_by": 1}
     ]
-    answer = [r for r in tg.query("trial_publications", trial_id=CITING_TRIAL) if r["pmid"] == CITED_PMID]
+    answer = [r for r in tg.run_query("trial_publications", trial_id=CITING_TRIAL) if r["pmid"] == CITED_PMID]
     assert [r["sources"] for r in answer] == [["ctgov-reference"]]
 
 

@@ -426,7 +426,7 @@ def test_trials_for_concept_includes_descendants(
         }
     }
     assert len(expected) > 20
-    rows = mesh_ctgov.tg.query("trials_for_concept", curie=f"MESH:{top}", limit=1_000_000)
+    rows = mesh_ctgov.tg.run_query("trials_for_concept", curie=f"MESH:{top}", limit=1_000_000)
     assert sorted(r["trial_id"] for r in rows) == sorted(expected)
     via = {name for r in rows for name in r["via"]}
     assert via & below, "no trial was reached through a descendant of the concept"
@@ -605,7 +605,7 @@ def test_sssom_mappings(graph: neo4j.Driver, tg: TrialGraph) -> None:
 
     per_object = Counter(r["object_id"] for r in rows)
     row = next(r for r in rows if r["object_id"].lower().startswith("mesh:d") and per_object[r["object_id"]] == 1)
-    answer = tg.query("concept_mappings", curie=_mesh_curie(row["object_id"]))
+    answer = tg.run_query("concept_mappings", curie=_mesh_curie(row["object_id"]))
     assert [(a["curie"], a["predicate"], a["direction"], a["mapping_set"]) for a in answer] == [
         (row["subject_id"], row["predicate_id"], "to", mapping_set)
     ]

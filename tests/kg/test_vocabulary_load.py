@@ -48,12 +48,14 @@ def test_a_parent_no_record_defines_is_reported_and_quarantined(tg: TrialGraph, 
     assert (report.read, report.written, report.rejected, report.dangling) == (2, 2, 0, 1)
     [entry] = [json.loads(line) for line in Path(report.quarantine_file or "").read_text().splitlines()]
     assert entry["record"] == "TST:0000099" and "TST:0000002" in entry["reason"]
-    parents = tg.query("MATCH (:Concept {curie: 'TST:0000002'})-[:BROADER]->(p) RETURN p.curie AS c, p.stub AS stub")
+    parents = tg.run_cypher(
+        "MATCH (:Concept {curie: 'TST:0000002'})-[:BROADER]->(p) RETURN p.curie AS c, p.stub AS stub"
+    )
     assert {(r["c"], r["stub"]) for r in parents} == {("TST:0000001", None), ("TST:0000099", True)}
 
     again = tg.load("obo", [path])  # idempotent: same concepts, same edges, the same dangling report
     assert again.dangling == 1
-    counts = tg.query("MATCH (c:Concept) RETURN count(c) AS n, COUNT { ()-[:BROADER]->() } AS broader")
+    counts = tg.run_cypher("MATCH (c:Concept) RETURN count(c) AS n, COUNT { ()-[:BROADER]->() } AS broader")
     assert counts == [{"n": 3, "broader": 2}]
 
 
@@ -82,7 +84,7 @@ def test_full_text_index_finds_concepts_by_synonym(tg: TrialGraph) -> None:
     synonyms = _mesh_labels("D007172") - {"Erectile Dysfunction"}
     assert synonyms, "the slice holds entry terms of Erectile Dysfunction"
     for synonym in sorted(synonyms)[:3]:
-        rows = tg.query(
+        rows = tg.run_cypher(
             "CALL db.index.fulltext.queryNodes('concept_text', $q) YIELD node, score "
             "RETURN node.curie AS curie ORDER BY score DESC LIMIT 5",
             q=f'"{synonym}"',
@@ -95,7 +97,7 @@ def test_a_stub_made_by_a_mapping_is_filled_by_its_own_record(tg: TrialGraph, tm
     rows = [line.split("\t") for line in sample_path("mondo-mesh-demo.sssom.tsv").read_text().splitlines()]
     header = next(r for r in rows if r[0] == "subject_id")
     [mondo] = [dict(zip(header, r, strict=True)) for r in rows if len(r) > 3 and r[3].endswith("D007172")]
-    before = tg.query(
+    before = tg.run_cypher(
         "MATCH (m:Concept)-[:MAPS_TO]->(c:Concept {curie: 'MESH:D007172'}) "
         "RETURN m.curie AS subject, m.name AS name, m.stub AS subject_stub, c.stub AS object_stub"
     )
@@ -103,7 +105,7 @@ def test_a_stub_made_by_a_mapping_is_filled_by_its_own_record(tg: TrialGraph, tm
         {"subject": mondo["subject_id"], "name": mondo["subject_label"], "subject_stub": True, "object_stub": True}
     ]
     tg.load("mesh", [sample_path("mesh-demo.nt.gz")])
-    after = tg.query(
+    after = tg.run_cypher(
         "MATCH (c:Concept {curie: 'MESH:D007172'}) "
         "RETURN c.stub AS stub, c.version AS version, COUNT { (c)<-[:MAPS_TO]-() } AS mappings"
     )

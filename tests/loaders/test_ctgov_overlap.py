@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import zipfile
+from datetime import datetime
 from functools import lru_cache
 
 import pytest
@@ -68,3 +69,38 @@ def test_legacy_and_v2_agree(nct_id: str) -> None:
     assert old.conditions == new.conditions
     assert _terms(old, "condition_mesh") == _terms(new, "condition_mesh")
     assert _terms(old, "intervention_mesh") == _terms(new, "intervention_mesh")
+
+
+def test_registration_date_is_the_first_submitted_date_in_every_record_that_carries_it() -> None:
+    """Read by plain dict / XML access: v2 ``studyFirstSubmitDate``, legacy ``study_first_submitted``."""
+    from lxml import etree
+
+    checked = 0
+    with gzip.open(shared("ctgov/v2/studies.jsonl.gz"), "rt", encoding="utf-8") as fh:
+        for line in fh:
+            raw = json.loads(line)
+            submitted = raw["protocolSection"]["statusModule"].get("studyFirstSubmitDate")
+            record = v2.parse_study(raw)
+            assert record.registration_date == submitted, record.registry_id
+            checked += submitted is not None
+    assert checked > 1000
+    checked = 0
+    with zipfile.ZipFile(shared("ctgov/legacy/AllPublicXML-subset.zip")) as zf:
+        for member in zf.namelist():
+            if not member.endswith(".xml"):
+                continue
+            data = zf.read(member)
+            submitted = etree.fromstring(data).findtext("study_first_submitted")
+            record = parse_legacy(data)
+            if submitted is not None:
+                expected = datetime.strptime(submitted.strip(), "%B %d, %Y").date().isoformat()
+                assert record.registration_date == expected, record.registry_id
+                checked += 1
+    assert checked > 3000
+
+
+@pytest.mark.parametrize("nct_id", sorted(OVERLAP))
+def test_both_formats_give_the_same_registration_date(nct_id: str) -> None:
+    new = v2.parse_study(v2_raw()[nct_id], expected_id=nct_id)
+    old = parse_legacy(legacy_raw()[nct_id], expected_id=nct_id)
+    assert new.registration_date is not None and new.registration_date == old.registration_date

@@ -60,8 +60,23 @@ _SPACE = {
 # Property types for the importer's CSV headers (everything else is a string). Fixed by the row layout
 # in loaders/*/rows.py, so one pass can write each CSV with its header first.
 _LONG = frozenset({"position", "enrollment", "count", "affected", "at_risk", "number_of_arms", *EVENT_TOTALS})
-_BOOLEAN = frozenset({"has_results", "healthy_volunteers", "ancestor"})
-_ARRAY = frozenset({"phases", "secondary_ids", "nct_aliases", "aliases", "other_names", "masked_roles", "countries"})
+_BOOLEAN = frozenset(
+    {
+        "has_results",
+        "healthy_volunteers",
+        "ancestor",
+        "gender_based",
+        "has_dmc",
+        "is_fda_regulated_drug",
+        "is_fda_regulated_device",
+        "is_unapproved_device",
+        "is_ppsd",
+        "is_us_export",
+    }
+)
+_ARRAY = frozenset(
+    {"phases", "secondary_ids", "nct_aliases", "aliases", "other_names", "masked_roles", "countries", "ipd_info_types"}
+)
 
 
 def _header(name: str, keys: list[str]) -> list[str]:

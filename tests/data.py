@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
+import zipfile
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -25,3 +29,18 @@ def shared(relative: str) -> Path:
             pytest.fail(f"shared data not found: {path} (TRIALGRAPH_REQUIRE_SHARED_DATA is set)")
         pytest.skip(f"shared data not found: {path} (set TRIALGRAPH_SHARED_DATA to the shared/data folder)")
     return path
+
+
+def legacy_studies() -> Iterator[tuple[str, bytes]]:
+    """(member name, XML bytes) of every study in the shared legacy dump subset, in archive order."""
+    with zipfile.ZipFile(shared("ctgov/legacy/AllPublicXML-subset.zip")) as archive:
+        for member in archive.namelist():
+            if member.endswith(".xml"):
+                yield member, archive.read(member)
+
+
+def v2_studies() -> Iterator[dict]:
+    """Every shared API v2 study (``ctgov/v2/studies.jsonl.gz``), decoded."""
+    with gzip.open(shared("ctgov/v2/studies.jsonl.gz"), "rt", encoding="utf-8") as handle:
+        for line in handle:
+            yield json.loads(line)

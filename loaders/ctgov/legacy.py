@@ -12,6 +12,7 @@ import re
 import textwrap
 from collections.abc import Callable, Iterable
 from dataclasses import replace
+from typing import Any
 
 from lxml import etree
 
@@ -34,6 +35,7 @@ from trialgraph.loaders.ctgov.record import (
     Results,
     Site,
     Sponsor,
+    StudyDetails,
     StudyRecord,
 )
 from trialgraph.loaders.xmlstream import SAFE_PARSER_OPTIONS
@@ -331,6 +333,10 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
             max_age=_age(el.findtext("maximum_age")),
             sex=_enum(el.findtext("gender"), _SEX),
             healthy_volunteers=_HEALTHY.get((el.findtext("healthy_volunteers") or "").strip()),
+            study_population=_block(el.findtext("study_pop/textblock")),
+            sampling_method=_enum(el.findtext("sampling_method")),
+            gender_based=_YES_NO.get((el.findtext("gender_based") or "").strip()),
+            gender_description=clean_text(el.findtext("gender_description")),
         )
 
     sites = tuple(_site(loc) for loc in kids.get("location", ()))
@@ -387,6 +393,7 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
         has_results=results_el is not None,
         results=_results(results_el) if results_el is not None else None,
         design=_design(one, text),
+        details=_details(root),
     )
 
 
@@ -441,6 +448,69 @@ def _design(one: Callable[[str], etree._Element | None], text: Callable[[str], s
         biospec_description=None if biospec is None else _block(biospec.findtext("textblock")),
     )
     return None if result == Design() else result
+
+
+_YES_NO = {"Yes": True, "No": False}
+_DATE_TYPES = {"Actual": "ACTUAL", "Anticipated": "ESTIMATED", "Estimate": "ESTIMATED"}
+_IPD_INFO = {
+    "Study Protocol": "STUDY_PROTOCOL",
+    "Statistical Analysis Plan (SAP)": "SAP",
+    "Informed Consent Form (ICF)": "ICF",
+    "Clinical Study Report (CSR)": "CSR",
+    "Analytic Code": "ANALYTIC_CODE",
+}
+
+
+def _legacy_date_type(root: etree._Element, path: str) -> str | None:
+    element = root.find(path)
+    return None if element is None else _DATE_TYPES.get((element.get("type") or "").strip())
+
+
+_DETAIL_READERS: dict[str, Callable[[etree._Element, str], Any]] = {
+    "date": lambda root, path: _date(root.findtext(path)),
+    "date_type": _legacy_date_type,
+    "text": lambda root, path: clean_text(root.findtext(path)),
+    "enum": lambda root, path: _enum(root.findtext(path)),
+    "yes_no": lambda root, path: _YES_NO.get((root.findtext(path) or "").strip()),
+    "ipd_info": lambda root, path: tuple(_enum(e.text, _IPD_INFO) for e in root.iterfind(path) if _s(e.text)),
+}
+_DETAILS: dict[str, tuple[str, str]] = {  # StudyDetails field → (path from <clinical_study>, reader)
+    "status_verified_date": ("verification_date", "date"),
+    "last_known_status": ("last_known_status", "enum"),
+    "first_submitted_qc_date": ("study_first_submitted_qc", "date"),
+    "first_posted_date_type": ("study_first_posted", "date_type"),
+    "start_date_type": ("start_date", "date_type"),
+    "primary_completion_date_type": ("primary_completion_date", "date_type"),
+    "completion_date_type": ("completion_date", "date_type"),
+    "results_first_submitted_date": ("results_first_submitted", "date"),
+    "results_first_submitted_qc_date": ("results_first_submitted_qc", "date"),
+    "results_first_posted_date": ("results_first_posted", "date"),
+    "results_first_posted_date_type": ("results_first_posted", "date_type"),
+    "disposition_first_submitted_date": ("disposition_first_submitted", "date"),
+    "disposition_first_submitted_qc_date": ("disposition_first_submitted_qc", "date"),
+    "disposition_first_posted_date": ("disposition_first_posted", "date"),
+    "disposition_first_posted_date_type": ("disposition_first_posted", "date_type"),
+    "last_update_submitted_date": ("last_update_submitted", "date"),
+    "last_update_posted_date_type": ("last_update_posted", "date_type"),
+    "source_organization": ("source", "text"),
+    "has_dmc": ("oversight_info/has_dmc", "yes_no"),
+    "is_fda_regulated_drug": ("oversight_info/is_fda_regulated_drug", "yes_no"),
+    "is_fda_regulated_device": ("oversight_info/is_fda_regulated_device", "yes_no"),
+    "is_unapproved_device": ("oversight_info/is_unapproved_device", "yes_no"),
+    "is_ppsd": ("oversight_info/is_ppsd", "yes_no"),
+    "is_us_export": ("oversight_info/is_us_export", "yes_no"),
+    "ipd_sharing": ("patient_data/sharing_ipd", "enum"),
+    "ipd_description": ("patient_data/ipd_description", "text"),
+    "ipd_info_types": ("patient_data/ipd_info_type", "ipd_info"),
+    "ipd_time_frame": ("patient_data/ipd_time_frame", "text"),
+    "ipd_access_criteria": ("patient_data/ipd_access_criteria", "text"),
+    "ipd_url": ("patient_data/ipd_url", "text"),
+}
+
+
+def _details(root: etree._Element) -> StudyDetails | None:
+    found = StudyDetails(**{name: _DETAIL_READERS[kind](root, path) for name, (path, kind) in _DETAILS.items()})
+    return None if found == StudyDetails() else found
 
 
 def _site(loc: etree._Element) -> Site:

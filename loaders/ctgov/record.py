@@ -66,6 +66,10 @@ class Eligibility:
     max_age: str | None = None
     sex: str | None = None  # ALL, FEMALE, MALE
     healthy_volunteers: bool | None = None
+    study_population: str | None = None  # observational studies
+    sampling_method: str | None = None  # PROBABILITY_SAMPLE, NON_PROBABILITY_SAMPLE
+    gender_based: bool | None = None
+    gender_description: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -85,6 +89,46 @@ class Design:
     target_duration: str | None = None  # as written, e.g. "6 Months"
     biospec_retention: str | None = None  # NONE_RETAINED, SAMPLES_WITH_DNA, SAMPLES_WITHOUT_DNA
     biospec_description: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class StudyDetails:
+    """Study-level facts AACT keeps beyond the core record: dates and their types, oversight, IPD sharing.
+
+    Dates are ISO as the registry gives them; ``*_type`` is ACTUAL or ESTIMATED in API v2's spelling (legacy
+    "Anticipated" and "Estimate" are ESTIMATED).
+    """
+
+    status_verified_date: str | None = None
+    last_known_status: str | None = None
+    first_submitted_qc_date: str | None = None
+    first_posted_date_type: str | None = None
+    start_date_type: str | None = None
+    primary_completion_date_type: str | None = None
+    completion_date_type: str | None = None
+    results_first_submitted_date: str | None = None
+    results_first_submitted_qc_date: str | None = None
+    results_first_posted_date: str | None = None
+    results_first_posted_date_type: str | None = None
+    disposition_first_submitted_date: str | None = None
+    disposition_first_submitted_qc_date: str | None = None
+    disposition_first_posted_date: str | None = None
+    disposition_first_posted_date_type: str | None = None
+    last_update_submitted_date: str | None = None
+    last_update_posted_date_type: str | None = None
+    source_organization: str | None = None  # AACT "source": the organisation that submitted the record
+    has_dmc: bool | None = None
+    is_fda_regulated_drug: bool | None = None
+    is_fda_regulated_device: bool | None = None
+    is_unapproved_device: bool | None = None
+    is_ppsd: bool | None = None
+    is_us_export: bool | None = None
+    ipd_sharing: str | None = None  # YES, NO, UNDECIDED
+    ipd_description: str | None = None
+    ipd_info_types: tuple[str, ...] = ()  # STUDY_PROTOCOL, SAP, ICF, CSR, ANALYTIC_CODE
+    ipd_time_frame: str | None = None
+    ipd_access_criteria: str | None = None
+    ipd_url: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +281,7 @@ class StudyRecord:
     has_results: bool = False
     results: Results | None = None
     design: Design | None = None
+    details: StudyDetails | None = None
     registry: str = "ClinicalTrials.gov"  # the registry holding the record (for ICTRP rows: the source register)
     canonical_id: str | None = None  # its own id in canonical form when that differs ("2018-004320-11" for
     # the EUCTR country record "2018-004320-11-HU"); the trial key identity resolution starts from

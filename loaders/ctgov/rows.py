@@ -15,7 +15,7 @@ from typing import Any
 import orjson
 
 from trialgraph.loaders.base import RowSet
-from trialgraph.loaders.ctgov.record import Design, Measure, ResultGroup, Results, StudyRecord
+from trialgraph.loaders.ctgov.record import Design, Measure, ResultGroup, Results, StudyDetails, StudyRecord
 
 __all__ = [
     "DESIGN_FIELDS",
@@ -54,7 +54,7 @@ WRITE_ORDER: tuple[str, ...] = (
 _NON_WORD = re.compile(r"[^\w]+")
 
 # Bump when the graph shape of a record changes, so reloads rewrite records written by older code.
-ROWS_VERSION = "ctgov-rows-8"
+ROWS_VERSION = "ctgov-rows-9"
 
 
 def normalise_key(text: str) -> str:
@@ -94,7 +94,7 @@ def _publication_key(pmid: str | None, citation: str | None) -> str:
 
 def _record_props(rec: StudyRecord, rid: str, digest: str, origin: str, load_run: str, source: str) -> dict[str, Any]:
     elig = rec.eligibility
-    return {
+    core = {
         "source": source,
         "source_format": rec.source_format,
         "raw_id": rec.registry_id,
@@ -130,21 +130,27 @@ def _record_props(rec: StudyRecord, rid: str, digest: str, origin: str, load_run
         "detailed_description": rec.detailed_description,
         "has_results": rec.has_results,
         "healthy_volunteers": elig.healthy_volunteers if elig else None,
-        **_design_props(rec.design),
     }
+    if _SHADOWED.isdisjoint(core):
+        return core | _flat_props(rec.design, DESIGN_FIELDS) | _flat_props(rec.details, DETAIL_FIELDS)
+    raise ValueError(f"record fields would overwrite record properties: {sorted(_SHADOWED & core.keys())}")
 
 
 DESIGN_FIELDS = tuple(f.name for f in fields(Design))
 """Design fields are properties of the ``RegistryRecord`` under their own names (one design per record)."""
+DETAIL_FIELDS = tuple(f.name for f in fields(StudyDetails))
+"""So are the study details (dates and their types, oversight, IPD sharing)."""
+_SHADOWED = frozenset(DESIGN_FIELDS) | frozenset(DETAIL_FIELDS)
 
 
-def _design_props(design: Design | None) -> dict[str, Any]:
-    if design is None:
-        return dict.fromkeys(DESIGN_FIELDS)
+def _flat_props(part: Design | StudyDetails | None, names: tuple[str, ...]) -> dict[str, Any]:
+    """One part of the record as properties: every name present (the bulk CSV's columns are fixed), lists as lists."""
+    if part is None:
+        return dict.fromkeys(names)
     return {
         name: _list_or_none(value) if isinstance(value, tuple) else value
-        for name in DESIGN_FIELDS
-        for value in (getattr(design, name),)
+        for name in names
+        for value in (getattr(part, name),)
     }
 
 
@@ -375,6 +381,10 @@ def study_rows(rec: StudyRecord, *, digest: str, origin: str, load_run: str, sou
                     "max_age": elig.max_age,
                     "sex": elig.sex,
                     "healthy_volunteers": elig.healthy_volunteers,
+                    "study_population": elig.study_population,
+                    "sampling_method": elig.sampling_method,
+                    "gender_based": elig.gender_based,
+                    "gender_description": elig.gender_description,
                 },
                 "criteria": [
                     {"key": f"{key}:{pos}", "props": {"position": pos, "kind": kind, "text": text}}

@@ -12,7 +12,7 @@ content cannot make a study fail.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -35,6 +35,7 @@ from trialgraph.loaders.ctgov.record import (
     Results,
     Site,
     Sponsor,
+    StudyDetails,
     StudyRecord,
 )
 
@@ -301,6 +302,10 @@ def _eligibility(ps: dict, rid: str) -> Eligibility | None:
         max_age=_text(mod, "maximumAge", rid, f),
         sex=_raw_str(mod, "sex", rid, f),
         healthy_volunteers=_bool(mod, "healthyVolunteers", rid, f),
+        study_population=_text(mod, "studyPopulation", rid, f),
+        sampling_method=_raw_str(mod, "samplingMethod", rid, f),
+        gender_based=_bool(mod, "genderBased", rid, f),
+        gender_description=_text(mod, "genderDescription", rid, f),
     )
 
 
@@ -574,6 +579,77 @@ def _design(ps: dict, design: dict, rid: str) -> Design | None:
     return None if result == Design() else result
 
 
+_DATE, _DATE_TYPE, _TEXT, _ENUM, _BOOL, _STRINGS = "date", "date_type", "text", "enum", "bool", "strings"
+_DETAILS: dict[str, tuple[str, str, str]] = {
+    # StudyDetails field → (protocolSection module, key, kind); a ``…Struct`` key of kind date_type reads .type
+    "status_verified_date": ("statusModule", "statusVerifiedDate", _DATE),
+    "last_known_status": ("statusModule", "lastKnownStatus", _ENUM),
+    "first_submitted_qc_date": ("statusModule", "studyFirstSubmitQcDate", _DATE),
+    "first_posted_date_type": ("statusModule", "studyFirstPostDateStruct", _DATE_TYPE),
+    "start_date_type": ("statusModule", "startDateStruct", _DATE_TYPE),
+    "primary_completion_date_type": ("statusModule", "primaryCompletionDateStruct", _DATE_TYPE),
+    "completion_date_type": ("statusModule", "completionDateStruct", _DATE_TYPE),
+    "results_first_submitted_date": ("statusModule", "resultsFirstSubmitDate", _DATE),
+    "results_first_submitted_qc_date": ("statusModule", "resultsFirstSubmitQcDate", _DATE),
+    "results_first_posted_date": ("statusModule", "resultsFirstPostDateStruct", _DATE),
+    "results_first_posted_date_type": ("statusModule", "resultsFirstPostDateStruct", _DATE_TYPE),
+    "disposition_first_submitted_date": ("statusModule", "dispFirstSubmitDate", _DATE),
+    "disposition_first_submitted_qc_date": ("statusModule", "dispFirstSubmitQcDate", _DATE),
+    "disposition_first_posted_date": ("statusModule", "dispFirstPostDateStruct", _DATE),
+    "disposition_first_posted_date_type": ("statusModule", "dispFirstPostDateStruct", _DATE_TYPE),
+    "last_update_submitted_date": ("statusModule", "lastUpdateSubmitDate", _DATE),
+    "last_update_posted_date_type": ("statusModule", "lastUpdatePostDateStruct", _DATE_TYPE),
+    "source_organization": ("identificationModule", "organization", "organization"),
+    "has_dmc": ("oversightModule", "oversightHasDmc", _BOOL),
+    "is_fda_regulated_drug": ("oversightModule", "isFdaRegulatedDrug", _BOOL),
+    "is_fda_regulated_device": ("oversightModule", "isFdaRegulatedDevice", _BOOL),
+    "is_unapproved_device": ("oversightModule", "isUnapprovedDevice", _BOOL),
+    "is_ppsd": ("oversightModule", "isPpsd", _BOOL),
+    "is_us_export": ("oversightModule", "isUsExport", _BOOL),
+    "ipd_sharing": ("ipdSharingStatementModule", "ipdSharing", _ENUM),
+    "ipd_description": ("ipdSharingStatementModule", "description", _TEXT),
+    "ipd_info_types": ("ipdSharingStatementModule", "infoTypes", _STRINGS),
+    "ipd_time_frame": ("ipdSharingStatementModule", "timeFrame", _TEXT),
+    "ipd_access_criteria": ("ipdSharingStatementModule", "accessCriteria", _TEXT),
+    "ipd_url": ("ipdSharingStatementModule", "url", _TEXT),
+}
+
+
+def _date_or_struct(parent: dict, key: str, rid: str, field: str) -> str | None:
+    if key.endswith("Struct"):
+        return _date(parent, key, rid, field)
+    return iso_date(_raw_str(parent, key, rid, field))
+
+
+def _date_type(parent: dict, key: str, rid: str, field: str) -> str | None:
+    return _raw_str(_obj(parent, key, rid, field), "type", rid, f"{field}.{key}")
+
+
+def _organization(parent: dict, key: str, rid: str, field: str) -> str | None:
+    return _text(_obj(parent, key, rid, field), "fullName", rid, f"{field}.{key}")
+
+
+_DETAIL_READERS: dict[str, Callable[[dict, str, str, str], Any]] = {
+    _DATE: _date_or_struct,
+    _DATE_TYPE: _date_type,
+    _TEXT: _text,
+    _ENUM: _raw_str,
+    _BOOL: _bool,
+    _STRINGS: _strings,
+    "organization": _organization,
+}
+
+
+def _details(ps: dict, rid: str) -> StudyDetails | None:
+    found = StudyDetails(
+        **{
+            name: _DETAIL_READERS[kind](_obj(ps, module, rid, "protocolSection"), key, rid, module)
+            for name, (module, key, kind) in _DETAILS.items()
+        }
+    )
+    return None if found == StudyDetails() else found
+
+
 def _build(raw: Mapping[str, Any], ps: dict, ident: dict, rid: str, aliases: tuple[str, ...]) -> StudyRecord:
     fi = "identificationModule"
     secondary = []
@@ -646,4 +722,5 @@ def _build(raw: Mapping[str, Any], ps: dict, ident: dict, rid: str, aliases: tup
         has_results=has_results,
         results=_results(raw, rid),
         design=_design(ps, design, rid),
+        details=_details(ps, rid),
     )

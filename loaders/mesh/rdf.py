@@ -47,6 +47,7 @@ from trialgraph.loaders.mesh.common import (
     sorted_unique,
     year_from_name,
 )
+from trialgraph.loaders.mesh.spill import CONCEPT, TERM, TERM_STRING, SpillStore, spill_store
 
 __all__ = ["parse_ntriples"]
 
@@ -78,21 +79,20 @@ _PREFERRED_LANGUAGES = frozenset({None, "en"})
 
 @dataclass(slots=True)
 class _Facts:
-    """The per-subject state of one file: only what records are built from, keyed by local id."""
+    """The per-subject state of one file: only what records are built from, keyed by local id.
 
+    The bulky facts (labels, concepts, terms, their strings, scope notes) go to ``store`` on disk; what stays
+    here is a few short facts per record, so memory follows the number of records, not the file's size.
+    """
+
+    store: SpillStore
     lineno: int = 0
     kind: dict[str, str] = field(default_factory=dict)  # record → rdf:type class local name
     kind_line: dict[str, int] = field(default_factory=dict)
     class_code: dict[str, str] = field(default_factory=dict)  # 2014: descriptorClass / SCRClass codes
     year: dict[str, str] = field(default_factory=dict)  # record-like subject → year in its URI
-    label: dict[str, str] = field(default_factory=dict)
-    foreign_label: set[str] = field(default_factory=set)  # subjects whose label is not English (yet)
-    concepts: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     preferred_concept: dict[str, str] = field(default_factory=dict)
     preferred_flag: set[str] = field(default_factory=set)  # 2014: concepts with isPreferredConcept "Y"
-    terms: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    term_strings: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
-    scope_note: dict[str, str] = field(default_factory=dict)
     trees: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     broader: defaultdict[str, list[str]] = field(default_factory=lambda: defaultdict(list))
     related: defaultdict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
@@ -117,21 +117,15 @@ def _type(facts: _Facts, s: str, o: str, _lang: str | None) -> None:
 
 def _label(facts: _Facts, s: str, o: str, lang: str | None) -> None:
     """English (or untagged) labels win: a translation file must not rename the English record."""
-    if lang in _PREFERRED_LANGUAGES:
-        if s not in facts.label or s in facts.foreign_label:
-            facts.label[s] = o
-            facts.foreign_label.discard(s)
-    elif s not in facts.label:
-        facts.label[s] = o
-        facts.foreign_label.add(s)
+    facts.store.label(s, o, foreign=lang not in _PREFERRED_LANGUAGES)
 
 
 def _concept(facts: _Facts, s: str, o: str, _lang: str | None) -> None:
-    facts.concepts[s].append(o)
+    facts.store.add(CONCEPT, s, o)
 
 
 def _preferred_concept(facts: _Facts, s: str, o: str, _lang: str | None) -> None:
-    facts.concepts[s].append(o)
+    facts.store.add(CONCEPT, s, o)
     facts.preferred_concept[s] = o
 
 
@@ -141,15 +135,15 @@ def _is_preferred_concept(facts: _Facts, s: str, o: str, _lang: str | None) -> N
 
 
 def _term(facts: _Facts, s: str, o: str, _lang: str | None) -> None:
-    facts.terms[s].append(o)
+    facts.store.add(TERM, s, o)
 
 
 def _term_string(facts: _Facts, s: str, o: str, _lang: str | None) -> None:
-    facts.term_strings[s].append(o)
+    facts.store.add(TERM_STRING, s, o)
 
 
 def _scope_note(facts: _Facts, s: str, o: str, _lang: str | None) -> None:
-    facts.scope_note.setdefault(s, o)
+    facts.store.scope_note(s, o)
 
 
 def _tree_number(facts: _Facts, s: str, o: str, _lang: str | None) -> None:
@@ -341,9 +335,10 @@ def parse_ntriples(path: Path, stats: MeshStats | None = None) -> Iterator[Conce
     """
     stats = stats if stats is not None else MeshStats()
     stats.files += 1
-    facts = _Facts()
-    yield from _read(path, facts, stats)
-    yield from _records(facts, str(path), year_from_name(path), stats)
+    with spill_store() as store:
+        facts = _Facts(store=store)
+        yield from _read(path, facts, stats)
+        yield from _records(facts, str(path), year_from_name(path), stats)
 
 
 def _read(path: Path, facts: _Facts, stats: MeshStats) -> Iterator[Rejected]:
@@ -493,18 +488,19 @@ def _tree_owners(facts: _Facts, kinds: dict[str, str]) -> dict[tuple[str, str], 
 
 
 def _record(facts: _Facts, ui: str, kind: str | None, owners: dict[tuple[str, str], str], origin: str) -> ConceptRecord:
-    name = clean_text(facts.label.get(ui))
+    store = facts.store
+    name = clean_text(store.get_label(ui))
     # Sets at every hop: a duplicated line must not multiply the walk (record → concept → term → 2014 TermData).
-    concepts = sorted(set(facts.concepts.get(ui, ())))
-    term_ids = set(facts.terms.get(ui, ()))
+    concepts = sorted(set(store.values(CONCEPT, ui)))
+    term_ids = set(store.values(TERM, ui))
     for concept in concepts:
-        term_ids.update(facts.terms.get(concept, ()))
-    term_ids.update([data for term in term_ids for data in set(facts.terms.get(term, ()))])
+        term_ids.update(store.values(TERM, concept))
+    term_ids.update([data for term in term_ids for data in set(store.values(TERM, term))])
     raw: list[str] = []
     for term in term_ids:
-        raw.extend(facts.term_strings.get(term, ()))
-        if term in facts.label:  # 2014: a term's string is its rdfs:label
-            raw.append(facts.label[term])
+        raw.extend(store.values(TERM_STRING, term))
+        if (term_label := store.get_label(term)) is not None:  # 2014: a term's string is its rdfs:label
+            raw.append(term_label)
     strings = {cleaned for cleaned in map(clean_text, raw) if cleaned and cleaned != name}
     trees = sorted_unique(facts.trees.get(ui, ()))
     broader = facts.broader.get(ui) or _derived_broader(ui, trees, owners)
@@ -520,7 +516,7 @@ def _record(facts: _Facts, ui: str, kind: str | None, owners: dict[tuple[str, st
         name=name,
         kind=kind,
         synonyms=tuple(sorted(strings)),
-        definition=clean_text(facts.scope_note.get(_preferred_concept_of(facts, ui, concepts) or "")),
+        definition=clean_text(store.get_scope_note(_preferred_concept_of(facts, ui, concepts) or "")),
         broader=tuple(mesh_curie(parent) for parent in sorted_unique(broader)),
         tree_numbers=trees,
         relations=relations(related),

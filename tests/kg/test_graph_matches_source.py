@@ -251,7 +251,9 @@ RETURN r{.*} AS r,
   [(r)-[h:HAS_INTERVENTION_MESH]->(m) | [m.name, h.ancestor]] AS imesh,
   [(r)-[:HAS_ADVERSE_EVENT]->(e) | [e.kind, e.affected]] AS aes,
   [(r)-[:HAS_OUTCOME_MEASURE]->(m) | [m.position, m.title]] AS measures,
-  [(r)-[:HAS_FLOW_COUNT]->(f)-[:FOR_GROUP]->(g) | [f.period, f.milestone, g.group_id, f.count]] AS flow
+  [(r)-[:HAS_FLOW_COUNT]->(f)-[:FOR_GROUP]->(g) | [f.period, f.milestone, g.group_id, f.count]] AS flow,
+  [(r)-[:HAS_RESULT_GROUP]->(g) WHERE g.serious_at_risk IS NOT NULL OR g.other_at_risk IS NOT NULL
+     | [g.group_id, g.serious_affected, g.serious_at_risk, g.other_affected, g.other_at_risk]] AS totals
 """
 
 
@@ -288,6 +290,9 @@ def _graph(driver, nct: str) -> dict:
         "ae_affected": {k: sum(a or 0 for kk, a in g["aes"] if kk == k) for k in ae_kinds},
         "measures": [t for _, t in sorted(g["measures"])],
         "flow": Counter(tuple(f) for f in g["flow"]),
+        "totals": {t[0]: tuple(t[1:]) for t in g["totals"]},
+        "registration_date": g["r"].get("registration_date"),
+        "design": {k: g["r"].get(k) for k in ("allocation", "masking", "primary_purpose")},
     }
 
 
@@ -362,6 +367,19 @@ def _v2_expected(obj: dict) -> dict:
         "ae_affected": {k: sum(s.get("numAffected", 0) for s in v) for k, v in stats.items() if v},
         "measures": [m["title"] for m in rs.get("outcomeMeasuresModule", {}).get("outcomeMeasures", [])],
         "flow": flow,
+        "totals": {
+            eg["id"]: tuple(
+                eg.get(k) for k in ("seriousNumAffected", "seriousNumAtRisk", "otherNumAffected", "otherNumAtRisk")
+            )
+            for eg in ae.get("eventGroups", [])
+            if eg.get("seriousNumAtRisk") is not None or eg.get("otherNumAtRisk") is not None
+        },
+        "registration_date": status.get("studyFirstSubmitDate"),
+        "design": {
+            "allocation": design.get("designInfo", {}).get("allocation"),
+            "masking": design.get("designInfo", {}).get("maskingInfo", {}).get("masking"),
+            "primary_purpose": design.get("designInfo", {}).get("primaryPurpose"),
+        },
     }
 
 
@@ -462,7 +480,40 @@ def _legacy_expected(data: bytes) -> dict:
         "ae_affected": {k: sum(int(c.get("subjects_affected") or 0) for c in v) for k, v in counts.items() if v},
         "measures": [_t(o, "title") for o in cr.findall("outcome_list/outcome")] if cr is not None else [],
         "flow": flow,
+        "totals": _legacy_totals(root),
+        "registration_date": _legacy_date(_t(root, "study_first_submitted")),
+        "design": {  # labels spelled as v2 spells them, by the rule written out here
+            "allocation": _legacy_label(_t(root, "study_design_info/allocation")),
+            "masking": _legacy_label((_t(root, "study_design_info/masking") or "").split(" (")[0] or None),
+            "primary_purpose": _legacy_label(_t(root, "study_design_info/primary_purpose")),
+        },
     }
+
+
+def _legacy_label(label: str | None) -> str | None:
+    if label is None:
+        return None
+    return {"N/A": "NA", "None": "NONE"}.get(label) or _enum(label)
+
+
+def _legacy_totals(root: ET.Element) -> dict[str, tuple]:
+    """Group totals from legacy's "Total" category: (serious affected, at risk, other affected, at risk)."""
+    found: dict[str, list] = {}
+    for tag, offset, title in (
+        ("serious_events", 0, "Total, serious adverse events"),
+        ("other_events", 2, "Total, other adverse events"),
+    ):
+        for cat in root.findall(f"clinical_results/reported_events/{tag}/category_list/category"):
+            if _t(cat, "title") != "Total":
+                continue
+            for event in cat.findall("event_list/event"):
+                if _t(event, "sub_title") != title:
+                    continue
+                for c in event.findall("counts"):
+                    row = found.setdefault(c.get("group_id"), [None] * 4)
+                    row[offset] = int(c.get("subjects_affected")) if c.get("subjects_affected") else None
+                    row[offset + 1] = int(c.get("subjects_at_risk")) if c.get("subjects_at_risk") else None
+    return {group: tuple(row) for group, row in found.items()}
 
 
 def _sample(pool: list[str], with_results: set[str], n: int = 20, n_results: int = 8) -> list[str]:

@@ -6,15 +6,12 @@ are derived from them with the rules written out in this test, independently of 
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
-import zipfile
 
 import pytest
 from lxml import etree
 
-from tests.data import shared
+from tests.data import legacy_studies, v2_studies
 from tests.loaders.test_ctgov_overlap import OVERLAP, legacy_raw, v2_raw
 from trialgraph.loaders.ctgov import v2
 from trialgraph.loaders.ctgov.legacy import parse_study as parse_legacy
@@ -42,67 +39,61 @@ def _legacy_enum(label: str | None) -> str | None:
 
 def test_v2_design_fields_are_the_records_values() -> None:
     seen = {name: 0 for name in (*V2_FIELDS, "masking", "masked_roles", "biospec_retention", "target_duration")}
-    with gzip.open(shared("ctgov/v2/studies.jsonl.gz"), "rt", encoding="utf-8") as fh:
-        for line in fh:
-            raw = json.loads(line)
-            design = raw["protocolSection"].get("designModule", {})
-            record = v2.parse_study(raw).design or Design()
-            for name, (part, key) in V2_FIELDS.items():
-                expected = design.get(part, {}).get(key)
-                expected = expected.strip() if isinstance(expected, str) and "description" in name else expected
-                assert getattr(record, name) == expected, (name, raw["protocolSection"]["identificationModule"])
-                seen[name] += expected is not None
-            masking = design.get("designInfo", {}).get("maskingInfo", {})
-            assert record.masking == masking.get("masking")
-            assert record.masked_roles == tuple(masking.get("whoMasked", ()))
-            assert record.biospec_retention == design.get("bioSpec", {}).get("retention")
-            assert record.target_duration == design.get("targetDuration")
-            arms = raw["protocolSection"].get("armsInterventionsModule", {}).get("armGroups", [])
-            assert record.number_of_arms == (len(arms) or None)
-            seen["masking"] += record.masking is not None
-            seen["masked_roles"] += bool(record.masked_roles)
-            seen["biospec_retention"] += record.biospec_retention is not None
-            seen["target_duration"] += record.target_duration is not None
+    for raw in v2_studies():
+        design = raw["protocolSection"].get("designModule", {})
+        record = v2.parse_study(raw).design or Design()
+        for name, (part, key) in V2_FIELDS.items():
+            expected = design.get(part, {}).get(key)
+            expected = expected.strip() if isinstance(expected, str) and "description" in name else expected
+            assert getattr(record, name) == expected, (name, raw["protocolSection"]["identificationModule"])
+            seen[name] += expected is not None
+        masking = design.get("designInfo", {}).get("maskingInfo", {})
+        assert record.masking == masking.get("masking")
+        assert record.masked_roles == tuple(masking.get("whoMasked", ()))
+        assert record.biospec_retention == design.get("bioSpec", {}).get("retention")
+        assert record.target_duration == design.get("targetDuration")
+        arms = raw["protocolSection"].get("armsInterventionsModule", {}).get("armGroups", [])
+        assert record.number_of_arms == (len(arms) or None)
+        seen["masking"] += record.masking is not None
+        seen["masked_roles"] += bool(record.masked_roles)
+        seen["biospec_retention"] += record.biospec_retention is not None
+        seen["target_duration"] += record.target_duration is not None
     assert all(count >= 5 for count in seen.values()), seen
 
 
 def test_legacy_design_fields_in_v2_spelling() -> None:
     seen = {"allocation": 0, "masked_roles": 0, "observational_model": 0, "biospec_retention": 0, "arms": 0}
-    with zipfile.ZipFile(shared("ctgov/legacy/AllPublicXML-subset.zip")) as zf:
-        for member in zf.namelist():
-            if not member.endswith(".xml"):
-                continue
-            data = zf.read(member)
-            root = etree.fromstring(data)
-            record = parse_legacy(data).design or Design()
-            info = root.find("study_design_info")
+    for member, data in legacy_studies():
+        root = etree.fromstring(data)
+        record = parse_legacy(data).design or Design()
+        info = root.find("study_design_info")
 
-            def label(name: str, info: etree._Element | None = info) -> str | None:
-                return None if info is None else info.findtext(name)
+        def label(name: str, info: etree._Element | None = info) -> str | None:
+            return None if info is None else info.findtext(name)
 
-            for name in (
-                "allocation",
-                "intervention_model",
-                "primary_purpose",
-                "observational_model",
-                "time_perspective",
-            ):
-                assert getattr(record, name) == _legacy_enum(label(name)), (member, name)
-            masking = label("masking")
-            if masking is not None and "(" in masking and not masking.startswith("None"):
-                level, roles = masking.split("(", 1)
-                assert record.masking == _legacy_enum(level)
-                assert record.masked_roles == tuple(_legacy_enum(r) for r in roles.rstrip(") ").split(","))
-                seen["masked_roles"] += 1
-            else:
-                assert record.masking == _legacy_enum(masking) and record.masked_roles == ()
-            assert record.biospec_retention == _legacy_enum(root.findtext("biospec_retention"))
-            arms = root.findtext("number_of_arms") or root.findtext("number_of_groups")
-            assert record.number_of_arms == (int(arms) if arms else None)
-            seen["allocation"] += record.allocation is not None
-            seen["observational_model"] += record.observational_model is not None
-            seen["biospec_retention"] += record.biospec_retention is not None
-            seen["arms"] += record.number_of_arms is not None
+        for name in (
+            "allocation",
+            "intervention_model",
+            "primary_purpose",
+            "observational_model",
+            "time_perspective",
+        ):
+            assert getattr(record, name) == _legacy_enum(label(name)), (member, name)
+        masking = label("masking")
+        if masking is not None and "(" in masking and not masking.startswith("None"):
+            level, roles = masking.split("(", 1)
+            assert record.masking == _legacy_enum(level)
+            assert record.masked_roles == tuple(_legacy_enum(r) for r in roles.rstrip(") ").split(","))
+            seen["masked_roles"] += 1
+        else:
+            assert record.masking == _legacy_enum(masking) and record.masked_roles == ()
+        assert record.biospec_retention == _legacy_enum(root.findtext("biospec_retention"))
+        arms = root.findtext("number_of_arms") or root.findtext("number_of_groups")
+        assert record.number_of_arms == (int(arms) if arms else None)
+        seen["allocation"] += record.allocation is not None
+        seen["observational_model"] += record.observational_model is not None
+        seen["biospec_retention"] += record.biospec_retention is not None
+        seen["arms"] += record.number_of_arms is not None
     assert all(count >= 5 for count in seen.values()), seen
 
 

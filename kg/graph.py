@@ -15,7 +15,7 @@ from trialgraph.kg import cypher
 from trialgraph.kg.server import local_password
 from trialgraph.settings import Settings
 
-__all__ = ["apply_schema", "connect", "run_read"]
+__all__ = ["apply_schema", "connect", "refuse_outside_access", "run_read"]
 
 log = logging.getLogger(__name__)
 
@@ -55,6 +55,49 @@ def run_read(
         raise GraphError(f"query refused: {e.message.splitlines()[0] if e.message else e.code}") from e
     except (Neo4jError, DriverError) as e:
         raise GraphError(f"query failed: {getattr(e, 'message', None) or e}") from e
+
+
+# What a user's read-only statement may not do: reach outside the database. Decided from the plan the server
+# makes (EXPLAIN runs nothing), so no spelling, comment or CALL {} nesting hides it from the check.
+_OUTSIDE_OPERATORS = frozenset({"LoadCSV"})
+_OUTSIDE_PROCEDURES = ("apoc.load.", "apoc.import.", "apoc.export.", "apoc.cypher.", "apoc.periodic.", "apoc.do.")
+
+
+def _outside_access(plan: Mapping[str, Any] | None) -> str | None:
+    pending = [plan] if plan else []
+    while pending:
+        step = pending.pop()
+        operator = str(step.get("operatorType", "")).split("@", 1)[0]
+        if operator in _OUTSIDE_OPERATORS:
+            return "LOAD CSV reads files and URLs"
+        details = str((step.get("args") or {}).get("Details", ""))
+        if operator == "ProcedureCall" and details.startswith(_OUTSIDE_PROCEDURES):
+            return f"procedure {details.split('(', 1)[0]} reads or runs outside the query"
+        pending.extend(step.get("children") or [])
+    return None
+
+
+def refuse_outside_access(
+    driver: neo4j.Driver, statement: str, parameters: Mapping[str, Any] | None = None, *, database: str = "neo4j"
+) -> None:
+    """Refuse, in one line, a statement whose plan loads CSV or calls a procedure that reads files or URLs.
+
+    A read-only transaction stops writes but not ``LOAD CSV FROM 'http://…'``: the server would fetch any
+    address for whoever can send a query (server-side request forgery through the CLI, HTTP or MCP).
+    """
+
+    def explain(tx: neo4j.ManagedTransaction) -> Mapping[str, Any] | None:
+        return tx.run("EXPLAIN " + statement, dict(parameters or {})).consume().plan
+
+    try:
+        with driver.session(database=database, default_access_mode=neo4j.READ_ACCESS) as session:
+            plan = session.execute_read(explain)
+    except ClientError as e:
+        raise GraphError(f"query refused: {e.message.splitlines()[0] if e.message else e.code}") from e
+    except (Neo4jError, DriverError) as e:
+        raise GraphError(f"query failed: {getattr(e, 'message', None) or e}") from e
+    if (reason := _outside_access(plan)) is not None:
+        raise GraphError(f"query refused: {reason}; user queries read the graph only")
 
 
 def apply_schema(driver: neo4j.Driver, *, database: str = "neo4j") -> int:

@@ -150,6 +150,9 @@ def _write_conf(settings: Settings) -> Path:
         "server.default_advertised_address": "127.0.0.1",
         "server.bolt.listen_address": f"127.0.0.1:{settings.bolt_port}",
         "server.http.listen_address": f"127.0.0.1:{settings.http_port}",
+        # Advertised as configured: otherwise a routing client is sent to 127.0.0.1:7687, whatever runs there.
+        "server.bolt.advertised_address": f"127.0.0.1:{settings.bolt_port}",
+        "server.http.advertised_address": f"127.0.0.1:{settings.http_port}",
         "server.https.enabled": "false",
         "dbms.security.auth_enabled": "true",
         "server.directories.data": str(paths["data"]),

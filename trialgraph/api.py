@@ -16,7 +16,7 @@ from trialgraph.kg.bulk import bulk_import
 from trialgraph.kg.concepts import link_mesh_terms, load_vocabulary
 from trialgraph.kg.crossreg import load_pairs
 from trialgraph.kg.feed import FeedPlan, FeedReport, plan_update, run_update
-from trialgraph.kg.graph import apply_schema, connect, run_read
+from trialgraph.kg.graph import apply_schema, connect, refuse_outside_access, run_read
 from trialgraph.kg.identity import IdentityReport, resolve_identities
 from trialgraph.kg.publications import load_publications
 from trialgraph.kg.writer import LoadReport, load
@@ -184,9 +184,12 @@ class TrialGraph:
         return run_read(self.driver, doc.body, doc.bind(parameters), database=self.settings.neo4j_database)
 
     def run_cypher(self, statement: str, **parameters: Any) -> list[dict[str, Any]]:
-        """Run an ad-hoc Cypher statement in a read-only transaction: the server refuses any write."""
+        """Run an ad-hoc Cypher statement in a read-only transaction: the server refuses any write, and a
+        statement whose plan reads files or URLs (``LOAD CSV``, ``apoc.load.*``...) is refused before it runs."""
         cypher.check_values(parameters)
-        return run_read(self.driver, statement, parameters, database=self.settings.neo4j_database)
+        database = self.settings.neo4j_database
+        refuse_outside_access(self.driver, statement, parameters, database=database)
+        return run_read(self.driver, statement, parameters, database=database)
 
     def stats(self) -> GraphStats:
         """Counts: nodes, relationships, trials by phase/status/registry, concepts, mappings, publication links."""

@@ -80,7 +80,7 @@ def scaled_copy(source: Path, copies: int, target: Path) -> Path:
                     continue
                 digit = str(k).encode()
                 for line in lines:
-                    out.write(_LOCAL_ID.sub(rb"\1\2" + digit + rb"\3", line))
+                    out.write(_LOCAL_ID.sub(rb"\g<1>\g<2>" + digit + rb"\g<3>", line))
     return target
 
 

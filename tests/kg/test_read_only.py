@@ -1,13 +1,21 @@
-"""User-facing Cypher runs in a read-only transaction: every kind of write is refused by the server."""
+"""User-facing Cypher runs in a read-only transaction: every kind of write is refused by the server, and a
+statement that would read files or URLs is refused from its plan before it runs."""
 
 from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
 
 import neo4j
 import pytest
 
 from tests.graphcheck import count
+from trialgraph.api import TrialGraph
 from trialgraph.errors import GraphError
 from trialgraph.kg.graph import run_read
+from trialgraph.settings import Settings
 
 WRITES = [
     "CREATE (n:Intruder {name: 'x'}) RETURN n",
@@ -31,3 +39,59 @@ def test_writes_are_refused(graph: neo4j.Driver, statement: str) -> None:
     assert count(graph, "MATCH (n:Intruder) RETURN count(n)") == 0
     assert count(graph, "MATCH (t:Trial {brief_title: 'kept'}) WHERE t.tampered IS NULL RETURN count(t)") == 1
     assert count(graph, "SHOW INDEXES YIELD name WHERE name = 'intruder' RETURN count(*)") == 0
+
+
+# ------------------------------------------------------------------ nothing a user sends reaches outside the graph
+OUTSIDE = [
+    "LOAD CSV FROM 'http://127.0.0.1:{port}/x.csv' AS row RETURN row",
+    "MATCH (t:Trial) CALL { LOAD CSV WITH HEADERS FROM 'http://127.0.0.1:{port}/y' AS r RETURN r } RETURN r",
+    "// a comment first\nload csv from $url as row return count(row)",
+]
+
+
+@pytest.fixture()
+def listener() -> Iterator[tuple[int, list[bytes]]]:
+    """A local TCP port that records every connection made to it (none may arrive)."""
+    received: list[bytes] = []
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen()
+    server.settimeout(0.2)
+    stop = threading.Event()
+
+    def accept() -> None:
+        while not stop.is_set():
+            try:
+                connection, _ = server.accept()
+            except OSError:
+                continue
+            with connection:
+                received.append(connection.recv(1024))
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield server.getsockname()[1], received
+    stop.set()
+    thread.join(timeout=2)
+    server.close()
+
+
+@pytest.mark.parametrize("statement", OUTSIDE)
+def test_load_csv_is_refused_by_its_plan_and_no_request_leaves(
+    graph: neo4j.Driver, neo4j_server: Settings, listener: tuple[int, list[bytes]], statement: str
+) -> None:
+    port, received = listener
+    with TrialGraph.connect(neo4j_server) as tg:
+        with pytest.raises(GraphError, match="LOAD CSV reads files and URLs") as refused:
+            tg.run_cypher(statement.replace("{port}", str(port)), url=f"http://127.0.0.1:{port}/z")
+        assert "\n" not in str(refused.value)
+        assert tg.run_cypher("RETURN 'LOAD CSV FROM' AS text") == [{"text": "LOAD CSV FROM"}]  # words are fine
+    time.sleep(0.5)
+    assert received == []
+
+
+def test_the_server_advertises_the_ports_it_listens_on(graph: neo4j.Driver, neo4j_server: Settings) -> None:
+    with graph.session() as session:
+        table = session.run("CALL dbms.routing.getRoutingTable({}, 'neo4j')").single(strict=True)
+    addresses = {address for server in table["servers"] for address in server["addresses"]}
+    assert addresses == {f"127.0.0.1:{neo4j_server.bolt_port}"}

@@ -22,6 +22,7 @@ __all__ = [
     "load_script",
     "named_queries",
     "parse_value",
+    "query_names",
 ]
 
 _PACKAGE = "trialgraph.cypher"
@@ -200,11 +201,16 @@ def _param(query: str, spec: str) -> QueryParam:
     return QueryParam(match["name"], match["type"], match["text"].strip(), default)
 
 
-def named_queries() -> dict[str, str]:
-    """The query library in ``cypher/queries/``: name → title."""
-    names = sorted(
+@cache
+def query_names() -> frozenset[str]:
+    """The names in the query library (the shipped files never change while the process runs)."""
+    return frozenset(
         entry.name.removesuffix(".cypher")
         for entry in resources.files(f"{_PACKAGE}.queries").iterdir()
         if entry.name.endswith(".cypher")
     )
-    return {name: describe(name).title for name in names}
+
+
+def named_queries() -> dict[str, str]:
+    """The query library in ``cypher/queries/``: name → title."""
+    return {name: describe(name).title for name in sorted(query_names())}

@@ -1,6 +1,6 @@
 """Installs that work on any day: the committed lock is complete and is what runs, and a plain install works.
 
-The README's commands install ``-c requirements.lock``; these tests check, without the network, that
+The README's commands install ``-c constraints.txt``; these tests check, without the network, that
 
 * the environment running the suite holds exactly the versions the lock names (so CI tests the lock),
 * the lock pins every distribution that ``trialgraph[dev]`` needs, transitively (a new dependency that was not
@@ -24,7 +24,7 @@ from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
 ROOT = Path(__file__).resolve().parents[1]
-LOCK = ROOT / "requirements.lock"
+LOCK = ROOT / "constraints.txt"
 PIN = re.compile(r"^([A-Za-z0-9_.\-]+)==([^\s;#]+)\s*$")
 
 
@@ -34,7 +34,7 @@ def _pins() -> dict[str, str]:
         if not line.strip() or line.startswith("#"):
             continue
         match = PIN.match(line)
-        assert match, f"requirements.lock: not an exact pin: {line!r}"
+        assert match, f"constraints.txt: not an exact pin: {line!r}"
         pins[canonicalize_name(match[1])] = match[2]
     return pins
 
@@ -63,7 +63,7 @@ def _closure(extras: frozenset[str]) -> set[str]:
 def test_the_lock_holds_only_exact_pins_and_pins_every_dependency() -> None:
     pins = _pins()
     missing = _closure(frozenset({"dev"})) - set(pins)
-    assert not missing, f"requirements.lock lacks {sorted(missing)}: run `bash .ci/relock`"
+    assert not missing, f"constraints.txt lacks {sorted(missing)}: run `bash .ci/relock`"
 
 
 def test_the_suite_runs_on_the_locked_versions() -> None:
@@ -71,7 +71,7 @@ def test_the_suite_runs_on_the_locked_versions() -> None:
     drift = {
         name: (pinned, metadata.version(name)) for name, pinned in pins.items() if metadata.version(name) != pinned
     }
-    assert not drift, f"installed versions differ from requirements.lock (pinned, installed): {drift}"
+    assert not drift, f"installed versions differ from constraints.txt (pinned, installed): {drift}"
 
 
 _PLAIN_INSTALL_PROBE = r"""

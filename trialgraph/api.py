@@ -178,7 +178,7 @@ class TrialGraph:
         parameter or a value of the wrong type is a ``QueryParameterError``; optional ones take the
         header's default.
         """
-        if name not in cypher.named_queries():
+        if name not in cypher.query_names():
             raise UnknownNameError(f"no named query {name!r}; `trialgraph query --list` lists them")
         doc = cypher.describe(name)
         return run_read(self.driver, doc.body, doc.bind(parameters), database=self.settings.neo4j_database)

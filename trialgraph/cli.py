@@ -344,7 +344,7 @@ def query_command(
         parameters[name] = cypher.parse_value(raw)
     try:
         with TrialGraph.connect() as tg:
-            named = statement in cypher.named_queries()
+            named = statement in cypher.query_names()
             rows = tg.run_query(statement, **parameters) if named else tg.run_cypher(statement, **parameters)
     except TrialGraphError as e:
         _fail(e)

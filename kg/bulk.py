@@ -30,9 +30,10 @@ from trialgraph.errors import ConfigError, ServerError
 from trialgraph.kg import server
 from trialgraph.kg.graph import apply_schema, connect, run_read
 from trialgraph.kg.writer import LoadReport, Quarantine, record_run, require_paths, write_batch
-from trialgraph.loaders.base import Loader, Quarantined, Staged
-from trialgraph.loaders.ctgov.rows import EVENT_TOTALS
+from trialgraph.loaders.base import Loader
 from trialgraph.loaders.parallel import as_unit_loader, map_units
+from trialgraph.model.rows import EVENT_TOTALS
+from trialgraph.model.staged import Quarantined, Staged
 from trialgraph.settings import Settings
 
 __all__ = ["bulk_import"]

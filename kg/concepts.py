@@ -23,8 +23,8 @@ import neo4j
 
 from trialgraph.kg import cypher
 from trialgraph.kg.writer import LoadReport, tracked_run
-from trialgraph.loaders.concepts.record import ConceptRecord, MappingRecord, Rejected, prefix_of
 from trialgraph.loaders.concepts.source import VocabularySource
+from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, prefix_of
 
 __all__ = ["VocabularyBatch", "link_mesh_terms", "load_vocabulary", "version_key", "write_vocabulary_batch"]
 

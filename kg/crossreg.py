@@ -10,9 +10,9 @@ import neo4j
 
 from trialgraph.kg import cypher
 from trialgraph.kg.writer import LoadReport, tracked_run
-from trialgraph.loaders.base import Quarantined
 from trialgraph.loaders.crossreg.loader import CrossregSource
 from trialgraph.loaders.crossreg.parse import CuratedPair
+from trialgraph.model.staged import Quarantined
 
 __all__ = ["load_pairs"]
 

@@ -14,8 +14,8 @@ from typing import Any
 import neo4j
 
 from trialgraph.kg import cypher
-from trialgraph.loaders.publinks.trial_ids import canonical_trial_id
 from trialgraph.loaders.registries.identity import Evidence, RecordIdentity, Resolution, resolve
+from trialgraph.model.trial_ids import canonical_trial_id
 
 __all__ = ["IdentityReport", "canonical_id", "id_lookup", "resolve_identities"]
 

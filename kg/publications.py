@@ -19,22 +19,18 @@ import neo4j
 
 from trialgraph.kg import cypher
 from trialgraph.kg.writer import LoadReport, tracked_run
-from trialgraph.loaders.concepts.record import Rejected
-from trialgraph.loaders.publinks.record import (
+from trialgraph.loaders.publinks.source import PublicationSource
+from trialgraph.model.concept import Rejected
+from trialgraph.model.keys import publication_key
+from trialgraph.model.publication import DeletedCitation, PublicationRecord
+from trialgraph.model.publication_link import (
     SOURCE_MEDLINE_DATABANK,
     SOURCE_PATTERN_ABSTRACT,
     SOURCE_PATTERN_TITLE,
     TrialPublicationLink,
 )
-from trialgraph.loaders.publinks.source import PublicationSource
-from trialgraph.loaders.pubmed.record import DeletedCitation, PublicationRecord
 
-__all__ = ["load_publications", "publication_key"]
-
-
-def publication_key(pmid: str | None, doi: str | None) -> str:
-    """The key registry references use too: ``pmid:…``, else ``doi:…`` (lower-cased)."""
-    return f"pmid:{pmid}" if pmid else f"doi:{(doi or '').lower()}"
+__all__ = ["load_publications"]
 
 
 def _precedence(record: PublicationRecord) -> str:

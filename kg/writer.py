@@ -27,7 +27,8 @@ from trialgraph import __version__
 from trialgraph.errors import GraphError, SourceError
 from trialgraph.kg import cypher
 from trialgraph.kg.identity import IdentityReport
-from trialgraph.loaders.base import Loader, Quarantined, Staged
+from trialgraph.loaders.base import Loader
+from trialgraph.model.staged import Quarantined, Staged
 
 __all__ = ["LoadReport", "Quarantine", "load", "record_run", "require_paths", "tracked_run", "write_batch"]
 

@@ -3,39 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import Generic, Protocol, TypeVar
 
 from trialgraph.errors import UnknownNameError
+from trialgraph.model.staged import Quarantined, Staged
 
-__all__ = ["LOADERS", "Loader", "Quarantined", "Registry", "RowSet", "Staged"]
+__all__ = ["LOADERS", "Loader", "Registry"]
 
 T = TypeVar("T")
-
-RowSet = dict[str, list[dict[str, Any]]]
-"""Rows for the writer: Cypher file name (under ``cypher/write/``) → ``$rows`` for that statement."""
-
-
-@dataclass(frozen=True, slots=True)
-class Staged:
-    """One accepted record, ready for the writer: its key, version, content hash and rows."""
-
-    record_id: str
-    version: str | None
-    precedence: str  # compared as a string: the higher one wins when two inputs hold the same record
-    content_hash: str
-    origin: str
-    rows: RowSet
-
-
-@dataclass(frozen=True, slots=True)
-class Quarantined:
-    """One input that did not become a record, and why (written to the quarantine JSONL)."""
-
-    origin: str
-    reason: str
-    record_id: str | None = None
 
 
 class Loader(Protocol):

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.base import Loader, Quarantined, Staged, discover
+from trialgraph.loaders.base import Loader, discover
+from trialgraph.model.staged import Quarantined, Staged
 
 __all__ = ["UnitLoader", "as_unit_loader", "map_units"]
 

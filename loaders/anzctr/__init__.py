@@ -1,4 +1,4 @@
-"""ANZCTR registry records (the registry's XML export) → :class:`~trialgraph.loaders.ctgov.record.StudyRecord`."""
+"""ANZCTR registry records (the registry's XML export) → :class:`~trialgraph.model.study.StudyRecord`."""
 
 from trialgraph.loaders.anzctr.mapping import trial_to_record
 from trialgraph.loaders.anzctr.xml import iter_anzctr_xml_file

@@ -6,10 +6,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from trialgraph.loaders.anzctr.xml import iter_anzctr_xml_file
-from trialgraph.loaders.base import LOADERS, Quarantined, Staged
-from trialgraph.loaders.ctgov import rows
+from trialgraph.loaders.base import LOADERS
 from trialgraph.loaders.registries.files import FileParser, Parsed, iter_inputs
 from trialgraph.loaders.registries.stage import stage_records
+from trialgraph.model import rows
+from trialgraph.model.staged import Quarantined, Staged
 
 __all__ = ["PARSERS", "AnzctrLoader", "iter_anzctr"]
 

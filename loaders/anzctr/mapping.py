@@ -19,8 +19,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.ctgov.normalize import field_items
-from trialgraph.loaders.ctgov.record import (
+from trialgraph.loaders.registries import normalize as norm
+from trialgraph.loaders.registries.claims import claims_from_text
+from trialgraph.loaders.registries.fields import clean_field, first_line, single_line, unique_values
+from trialgraph.loaders.registries.tree import as_list, get, texts
+from trialgraph.model.criteria import field_items
+from trialgraph.model.study import (
     Eligibility,
     IdClaim,
     Intervention,
@@ -31,11 +35,7 @@ from trialgraph.loaders.ctgov.record import (
     SponsorRole,
     StudyRecord,
 )
-from trialgraph.loaders.publinks.trial_ids import canonical_trial_id
-from trialgraph.loaders.registries import normalize as norm
-from trialgraph.loaders.registries.claims import claims_from_text
-from trialgraph.loaders.registries.fields import clean_field, first_line, single_line, unique_values
-from trialgraph.loaders.registries.tree import as_list, get, texts
+from trialgraph.model.trial_ids import canonical_trial_id
 
 __all__ = ["AGENCY_CLASSES", "INTERVENTION_CODES", "REGISTRY", "SOURCE_FORMAT", "trial_to_record"]
 
@@ -203,7 +203,7 @@ def _eligibility(block: Any) -> Eligibility | None:
 
 
 def _items(criteria: str | None) -> tuple[str, ...]:
-    """Criteria items: ANZCTR separates them with ``<br>`` (newlines after clean_text); bullets are dropped."""
+    """Criteria items: ANZCTR separates them with ``<br>`` (newlines after clean_registry_text); bullets are dropped."""
     return field_items(criteria)
 
 

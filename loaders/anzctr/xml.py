@@ -13,10 +13,10 @@ from pathlib import Path
 from lxml import etree
 
 from trialgraph.loaders.anzctr.mapping import trial_to_record
-from trialgraph.loaders.ctgov.record import StudyRecord
 from trialgraph.loaders.registries.files import Parsed
 from trialgraph.loaders.registries.tree import element_to_dict
 from trialgraph.loaders.registries.xmlrecords import iter_xml_records
+from trialgraph.model.study import StudyRecord
 
 __all__ = ["TRIAL_TAG", "iter_anzctr_xml_file", "parse_trial_element"]
 

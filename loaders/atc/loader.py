@@ -13,8 +13,8 @@ from pathlib import Path
 
 from trialgraph.loaders.atc.parse import Combinations, parse_atc, read_combinations, version_from_name
 from trialgraph.loaders.concepts.files import iter_inputs, require_existing
-from trialgraph.loaders.concepts.record import Rejected
 from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+from trialgraph.model.concept import Rejected
 
 __all__ = ["AtcSource", "file_role"]
 

@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trialgraph.loaders.concepts.files import one_line
-from trialgraph.loaders.concepts.record import ConceptRecord, Rejected, curie
 from trialgraph.loaders.concepts.source import VocabularyItem
+from trialgraph.model.concept import ConceptRecord, Rejected, curie
 
 __all__ = [
     "COMBINATION_COLUMNS",

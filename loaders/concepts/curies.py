@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from trialgraph.loaders.concepts.record import CURIE, curie
+from trialgraph.model.concept import CURIE, curie
 
 __all__ = ["as_curie", "iri_to_curie", "is_curie", "normalize_curie"]
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import IO, TypeVar
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.concepts.record import Rejected
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.files import one_line
+from trialgraph.model.concept import Rejected
 
 __all__ = ["Parser", "iter_inputs", "one_line", "open_binary", "open_text", "parse_paths", "require_existing"]
 

@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Protocol
 
 from trialgraph.loaders.base import Registry
-from trialgraph.loaders.concepts.record import ConceptRecord, MappingRecord, Rejected
+from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected
 
 __all__ = ["VOCABULARIES", "VocabularyItem", "VocabularySource"]
 

@@ -5,9 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from trialgraph.loaders.base import Quarantined, Registry
+from trialgraph.loaders.base import Registry
 from trialgraph.loaders.concepts.files import iter_inputs
 from trialgraph.loaders.crossreg.parse import CuratedPair, parse_pairs
+from trialgraph.model.staged import Quarantined
 
 __all__ = ["PAIR_SOURCES", "CrossregSource"]
 

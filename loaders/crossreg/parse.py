@@ -16,8 +16,8 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from trialgraph.loaders.base import Quarantined
-from trialgraph.loaders.publinks.trial_ids import canonical_trial_id
+from trialgraph.model.staged import Quarantined
+from trialgraph.model.trial_ids import canonical_trial_id
 
 __all__ = ["CuratedPair", "parse_pairs"]
 

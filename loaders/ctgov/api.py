@@ -26,7 +26,7 @@ import orjson
 from tenacity import RetryCallState, Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.ctgov.record import NCT_ID
+from trialgraph.model.study import NCT_ID
 
 __all__ = ["DEFAULT_BASE_URL", "CtgovApiClient", "StudyPage"]
 

@@ -17,8 +17,10 @@ from typing import Any
 from lxml import etree
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.ctgov.normalize import LEGACY_WRAP_WIDTH, clean_text, iso_date, split_criteria
-from trialgraph.loaders.ctgov.record import (
+from trialgraph.loaders.ctgov.normalize import iso_date
+from trialgraph.loaders.xmlstream import SAFE_PARSER_OPTIONS
+from trialgraph.model.criteria import LEGACY_WRAP_WIDTH, split_criteria
+from trialgraph.model.study import (
     NCT_ID,
     AdverseEvent,
     ArmGroup,
@@ -38,7 +40,7 @@ from trialgraph.loaders.ctgov.record import (
     StudyDetails,
     StudyRecord,
 )
-from trialgraph.loaders.xmlstream import SAFE_PARSER_OPTIONS
+from trialgraph.model.text import strip_text
 
 __all__ = ["parse_study"]
 
@@ -147,7 +149,7 @@ def _block(text: str | None) -> str | None:
     """A ``textblock``: CR entities to LF, the XML's indentation removed, stripped."""
     if text is None:
         return None
-    return clean_text(textwrap.dedent(text.replace("\r\n", "\n").replace("\r", "\n")))
+    return strip_text(textwrap.dedent(text.replace("\r\n", "\n").replace("\r", "\n")))
 
 
 def _int(value: str | None) -> int | None:
@@ -281,7 +283,7 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
             Intervention(
                 type=_enum(iv.findtext("intervention_type")),
                 name=name,
-                description=clean_text(iv.findtext("description")),
+                description=strip_text(iv.findtext("description")),
                 other_names=_texts(iv.iterchildren("other_name")),
             )
         )
@@ -299,7 +301,7 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
             ArmGroup(
                 label=label,
                 type=_enum(ag.findtext("arm_group_type")),
-                description=clean_text(ag.findtext("description")),
+                description=strip_text(ag.findtext("description")),
                 intervention_names=tuple(arm_interventions.get(label, ())),
             )
         )
@@ -314,7 +316,7 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
                         kind=kind,
                         measure=measure,
                         time_frame=_s(oc.findtext("time_frame")),
-                        description=clean_text(oc.findtext("description")),
+                        description=strip_text(oc.findtext("description")),
                     )
                 )
 
@@ -336,7 +338,7 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
             study_population=_block(el.findtext("study_pop/textblock")),
             sampling_method=_enum(el.findtext("sampling_method")),
             gender_based=_YES_NO.get((el.findtext("gender_based") or "").strip()),
-            gender_description=clean_text(el.findtext("gender_description")),
+            gender_description=strip_text(el.findtext("gender_description")),
         )
 
     sites = tuple(_site(loc) for loc in kids.get("location", ()))
@@ -350,7 +352,7 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
         else:
             continue
         pmid = _s(child.findtext("PMID"))
-        citation = clean_text(child.findtext("citation"))
+        citation = strip_text(child.findtext("citation"))
         if pmid or citation:
             references.append(Reference(type=ref_type, pmid=pmid, citation=citation))
 
@@ -366,7 +368,7 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
         secondary_ids=_texts(id_info.iterchildren("secondary_id")),
         nct_aliases=aliases,
         overall_status=_enum(text("overall_status"), _STATUS),
-        why_stopped=clean_text(text("why_stopped")),
+        why_stopped=strip_text(text("why_stopped")),
         study_type=_enum(text("study_type"), _STUDY_TYPE),
         phases=_phases(text("phase")),
         start_date=_date(text("start_date")),
@@ -435,13 +437,13 @@ def _design(one: Callable[[str], etree._Element | None], text: Callable[[str], s
     result = Design(
         allocation=_enum(field("allocation"), _DESIGN_ENUMS),
         intervention_model=_enum(field("intervention_model"), _DESIGN_ENUMS),
-        intervention_model_description=clean_text(field("intervention_model_description")),
+        intervention_model_description=strip_text(field("intervention_model_description")),
         primary_purpose=_enum(field("primary_purpose"), _DESIGN_ENUMS),
         observational_model=_enum(field("observational_model"), _DESIGN_ENUMS),
         time_perspective=_enum(field("time_perspective"), _DESIGN_ENUMS),
         masking=masking,
         masked_roles=roles,
-        masking_description=clean_text(field("masking_description")),
+        masking_description=strip_text(field("masking_description")),
         number_of_arms=_int(arms),
         target_duration=text("target_duration"),
         biospec_retention=_enum(text("biospec_retention"), _DESIGN_ENUMS),
@@ -469,7 +471,7 @@ def _legacy_date_type(root: etree._Element, path: str) -> str | None:
 _DETAIL_READERS: dict[str, Callable[[etree._Element, str], Any]] = {
     "date": lambda root, path: _date(root.findtext(path)),
     "date_type": _legacy_date_type,
-    "text": lambda root, path: clean_text(root.findtext(path)),
+    "text": lambda root, path: strip_text(root.findtext(path)),
     "enum": lambda root, path: _enum(root.findtext(path)),
     "yes_no": lambda root, path: _YES_NO.get((root.findtext(path) or "").strip()),
     "ipd_info": lambda root, path: tuple(_enum(e.text, _IPD_INFO) for e in root.iterfind(path) if _s(e.text)),
@@ -545,7 +547,7 @@ def _groups(parent: etree._Element | None) -> tuple[ResultGroup, ...]:
         ResultGroup(
             group_id=(g.get("group_id") or "").strip(),
             title=_s(g.findtext("title")) or "",
-            description=clean_text(g.findtext("description")),
+            description=strip_text(g.findtext("description")),
         )
         for g in group_list.iterchildren("group")
     )
@@ -618,7 +620,7 @@ def _baseline(bl: etree._Element | None) -> tuple[Measure, ...]:
         Measure(
             title=_s(m.findtext("title")) or "",
             kind=None,
-            description=clean_text(m.findtext("description")),
+            description=strip_text(m.findtext("description")),
             param_type=_enum(m.findtext("param")),
             units=_s(m.findtext("units")),
             values=_values(m),
@@ -638,7 +640,7 @@ def _outcome_measures(ol: etree._Element | None) -> tuple[Measure, ...]:
             Measure(
                 title=title,
                 kind=_enum(oc.findtext("type"), _RESULT_OUTCOME_TYPE),
-                description=clean_text(oc.findtext("description")),
+                description=strip_text(oc.findtext("description")),
                 time_frame=_s(oc.findtext("time_frame")),
                 param_type=_enum(m.findtext("param")) if m is not None else None,
                 units=_s(m.findtext("units")) if m is not None else None,

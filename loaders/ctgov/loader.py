@@ -7,11 +7,14 @@ from dataclasses import replace
 from pathlib import Path
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.base import LOADERS, Quarantined, Staged
-from trialgraph.loaders.ctgov import legacy, rows, v2
+from trialgraph.loaders.base import LOADERS
+from trialgraph.loaders.ctgov import legacy, v2
 from trialgraph.loaders.ctgov.read import DeferredItem, RawJson, RawStudy, Rejected, decode_json_unit, iter_raw
-from trialgraph.loaders.ctgov.record import StudyRecord
 from trialgraph.loaders.registries.claims import claims_from_text
+from trialgraph.model import rows
+from trialgraph.model.keys import record_id
+from trialgraph.model.staged import Quarantined, Staged
+from trialgraph.model.study import StudyRecord
 
 __all__ = ["CtgovLoader", "parse_raw"]
 
@@ -70,7 +73,7 @@ def _stage_item(item: RawStudy | Rejected, load_run: str) -> Staged | Quarantine
         return Quarantined(origin=item.origin, reason=e.reason, record_id=e.record_id)
     digest = rows.content_hash(record)
     return Staged(
-        record_id=rows.record_id(record.registry_id),
+        record_id=record_id(record.registry_id, rows.SOURCE),
         version=record.last_update_date,
         precedence=rows.precedence(record),
         content_hash=digest,

@@ -17,8 +17,9 @@ from dataclasses import replace
 from typing import Any
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.ctgov.normalize import clean_text, iso_date, mesh_id, split_criteria
-from trialgraph.loaders.ctgov.record import (
+from trialgraph.loaders.ctgov.normalize import iso_date, mesh_id
+from trialgraph.model.criteria import split_criteria
+from trialgraph.model.study import (
     NCT_ID,
     AdverseEvent,
     ArmGroup,
@@ -38,6 +39,7 @@ from trialgraph.loaders.ctgov.record import (
     StudyDetails,
     StudyRecord,
 )
+from trialgraph.model.text import strip_text
 
 __all__ = ["parse_study"]
 
@@ -128,14 +130,14 @@ def _text(parent: dict, key: str, rid: str | None, field: str) -> str | None:
     if value is None:
         return None
     if type(value) is str:
-        return clean_text(value)
+        return strip_text(value)
     raise _wrong(rid, f"{field}.{key}", "a string", value)
 
 
 def _required(parent: dict, key: str, rid: str | None, field: str) -> str:
     value = parent.get(key)
     if type(value) is str:
-        text = clean_text(value)
+        text = strip_text(value)
         if text is not None:
             return text
         raise ParseError(f"{field}.{key} is empty", record_id=rid, field=f"{field}.{key}")
@@ -149,7 +151,7 @@ def _strings(parent: dict, key: str, rid: str | None, field: str) -> tuple[str, 
     for value in _list(parent, key, rid, field):
         if type(value) is not str:
             raise _wrong(rid, f"{field}.{key}[]", "a string", value)
-        text = clean_text(value)
+        text = strip_text(value)
         if text is not None:
             out.append(text)
     return tuple(out)

@@ -6,11 +6,12 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.base import LOADERS, Quarantined, Staged
-from trialgraph.loaders.ctgov.record import StudyRecord
-from trialgraph.loaders.ctgov.rows import WRITE_ORDER
+from trialgraph.loaders.base import LOADERS
 from trialgraph.loaders.ctis.parse import iter_ctis
 from trialgraph.loaders.registries.stage import stage_records
+from trialgraph.model.rows import WRITE_ORDER
+from trialgraph.model.staged import Quarantined, Staged
+from trialgraph.model.study import StudyRecord
 
 __all__ = ["READERS", "CtisLoader", "iter_records"]
 

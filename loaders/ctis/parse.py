@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.base import Quarantined
-from trialgraph.loaders.ctgov.record import Eligibility, IdClaim, Intervention, Outcome, Sponsor, StudyRecord
-from trialgraph.loaders.publinks.trial_ids import canonical_trial_id
 from trialgraph.loaders.registries import normalize
 from trialgraph.loaders.registries.claims import claims_from_text
 from trialgraph.loaders.registries.jsonlines import iter_json_objects
+from trialgraph.model.registry_ids import registry_of
+from trialgraph.model.staged import Quarantined
+from trialgraph.model.study import Eligibility, IdClaim, Intervention, Outcome, Sponsor, StudyRecord
+from trialgraph.model.text import clean_registry_text
+from trialgraph.model.trial_ids import canonical_trial_id
 
 __all__ = ["REGISTRY", "SHAPES", "STATUS_CODES", "Shape", "detect_shape", "iter_ctis", "parse_trial"]
 
@@ -155,7 +157,7 @@ def _parse_object(raw: Mapping[str, Any], origin: str) -> StudyRecord | Quaranti
 def parse_trial(raw: Mapping[str, Any]) -> StudyRecord:
     """Map one CTIS trial. Raises ParseError (no CT number, unknown shape, an impossible date)."""
     ct_number = raw.get("ctNumber")
-    if not isinstance(ct_number, str) or normalize.registry_of(ct_number) != REGISTRY:
+    if not isinstance(ct_number, str) or registry_of(ct_number) != REGISTRY:
         raise ParseError(f"record has no CTIS number (ctNumber: {ct_number!r})")
     shape = detect_shape(raw)
     if shape is None:
@@ -173,7 +175,7 @@ def _build(raw: Mapping[str, Any], ct_number: str, shape: Shape) -> StudyRecord:
     details = _get(part, "trialDetails") or {}
     identifiers = _get(details, "clinicalTrialIdentifiers") or {}
     info = _get(details, "trialInformation") or {}
-    text = normalize.clean_text
+    text = clean_registry_text
     return StudyRecord(
         registry_id=ct_number,
         source_format=SOURCE_FORMAT,
@@ -244,9 +246,9 @@ def _interventions(part: Mapping[str, Any]) -> tuple[Intervention, ...]:
             )
             if not normalize.is_placeholder(n)
         ]
-        names = list(dict.fromkeys(normalize.clean_text(n) for n in names if normalize.clean_text(n)))
+        names = list(dict.fromkeys(clean_registry_text(n) for n in names if clean_registry_text(n)))
         if names and names[0] not in found:
-            form = normalize.clean_text(product.get("pharmaceuticalFormDisplay"))
+            form = clean_registry_text(product.get("pharmaceuticalFormDisplay"))
             found[names[0]] = Intervention(
                 "DRUG", names[0], None if normalize.is_placeholder(form) else form, tuple(names[1:])
             )  # type: ignore[arg-type]
@@ -255,7 +257,7 @@ def _interventions(part: Mapping[str, Any]) -> tuple[Intervention, ...]:
 
 def _numbered(items: list[Mapping[str, Any]], key: str) -> tuple[str, ...]:
     ordered = sorted(items, key=lambda i: i.get("number") if isinstance(i.get("number"), int) else 0)
-    return tuple(t for t in (normalize.clean_text(i.get(key)) for i in ordered) if t)
+    return tuple(t for t in (clean_registry_text(i.get(key)) for i in ordered) if t)
 
 
 def _outcomes(end_point: Mapping[str, Any]) -> tuple[Outcome, ...]:

@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from trialgraph.loaders.base import Quarantined
 from trialgraph.loaders.registries.jsonlines import iter_json_objects
+from trialgraph.model.staged import Quarantined
 
 __all__ = ["iter_json_records"]
 

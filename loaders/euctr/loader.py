@@ -7,13 +7,14 @@ from pathlib import Path
 from typing import Any
 
 from trialgraph.errors import ParseError, SourceError
-from trialgraph.loaders.base import LOADERS, Quarantined, Staged
-from trialgraph.loaders.ctgov.record import StudyRecord
-from trialgraph.loaders.ctgov.rows import WRITE_ORDER
+from trialgraph.loaders.base import LOADERS
 from trialgraph.loaders.euctr.ctrdata_json import iter_json_records
 from trialgraph.loaders.euctr.mapping import to_record
 from trialgraph.loaders.euctr.text import iter_text_records
 from trialgraph.loaders.registries.stage import stage_records
+from trialgraph.model.rows import WRITE_ORDER
+from trialgraph.model.staged import Quarantined, Staged
+from trialgraph.model.study import StudyRecord
 
 __all__ = ["READERS", "EuctrLoader", "iter_records"]
 

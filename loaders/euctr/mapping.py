@@ -15,10 +15,11 @@ from typing import Any
 import pycountry
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.ctgov.record import Eligibility, IdClaim, Intervention, Outcome, Sponsor, StudyRecord
-from trialgraph.loaders.publinks.trial_ids import canonical_trial_id
 from trialgraph.loaders.registries import normalize
 from trialgraph.loaders.registries.claims import claims_from_text
+from trialgraph.model.study import Eligibility, IdClaim, Intervention, Outcome, Sponsor, StudyRecord
+from trialgraph.model.text import clean_registry_text
+from trialgraph.model.trial_ids import canonical_trial_id
 
 __all__ = ["REGISTRY", "WHO_UTN", "member_state_code", "to_record"]
 
@@ -135,7 +136,7 @@ def member_state_code(value: str | None) -> str | None:
 def _reader(fields: Mapping[str, Any]) -> Callable[[str], str | None]:
     def text(key: str) -> str | None:
         value = _scalar(_get(fields, key))
-        return None if value is None or normalize.is_placeholder(value) else normalize.clean_text(value)
+        return None if value is None or normalize.is_placeholder(value) else clean_registry_text(value)
 
     return text
 
@@ -211,9 +212,7 @@ def _conditions(text: Callable[[str], str | None]) -> tuple[str, ...]:
 
 
 def _meddra_terms(fields: Mapping[str, Any]) -> tuple[str, ...]:
-    terms = (
-        normalize.clean_text(_scalar(item.get("e12_term"))) for item in _items(fields, "e12_meddra_classification")
-    )
+    terms = (clean_registry_text(_scalar(item.get("e12_term"))) for item in _items(fields, "e12_meddra_classification"))
     return tuple(dict.fromkeys(t for t in terms if t))
 
 
@@ -225,14 +224,14 @@ def _interventions(fields: Mapping[str, Any]) -> tuple[Intervention, ...]:
         names = [
             n
             for key in _IMP_NAMES
-            for n in (normalize.clean_text(_scalar(s.get(key))) for s in substances)
+            for n in (clean_registry_text(_scalar(s.get(key))) for s in substances)
             if n and not normalize.is_placeholder(n)
         ]
         names = list(dict.fromkeys(names))
         if not names or names[0] in found:
             continue
         kind = next((t for flag, t in _IMP_TYPE.items() if (_scalar(item.get(flag)) or "").lower() == "yes"), "DRUG")
-        form = normalize.clean_text(_scalar(item.get("d34_pharmaceutical_form")))
+        form = clean_registry_text(_scalar(item.get("d34_pharmaceutical_form")))
         found[names[0]] = Intervention(kind, names[0], form, tuple(names[1:]))
     return tuple(found.values())
 

@@ -22,8 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.base import Quarantined
 from trialgraph.loaders.euctr.keys import SUMMARY_KEYS, field_key, group_of
+from trialgraph.model.staged import Quarantined
 
 __all__ = ["DUPLICATE_REASON", "iter_text_records", "parse_record_lines"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-from trialgraph.loaders.base import Quarantined
 from trialgraph.loaders.ictrp.crosswalk import COVID_TO_CANONICAL, canonical_names
 from trialgraph.loaders.ictrp.source import iter_csv_rows
 from trialgraph.loaders.ictrp.tabular import Item, records_from_rows
+from trialgraph.model.staged import Quarantined
 
 __all__ = ["HEADER_MARKERS", "SOURCE_FORMAT", "is_header", "parse"]
 

@@ -13,10 +13,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.base import Quarantined
-from trialgraph.loaders.ctgov.record import Sponsor, StudyRecord
 from trialgraph.loaders.ictrp import identity, text
 from trialgraph.loaders.registries import normalize
+from trialgraph.model.registry_ids import registry_of
+from trialgraph.model.staged import Quarantined
+from trialgraph.model.study import Sponsor, StudyRecord
+from trialgraph.model.text import clean_registry_text
 
 __all__ = ["SOURCE_FORMATS", "record_or_quarantine", "to_record"]
 
@@ -33,7 +35,7 @@ def _value(values: Mapping[str, str | None], field: str) -> str | None:
     raw = values.get(field)
     if raw is None:
         return None
-    cleaned = normalize.clean_text(raw)
+    cleaned = clean_registry_text(raw)
     return None if cleaned is None or normalize.is_placeholder(cleaned) else cleaned
 
 
@@ -63,7 +65,7 @@ def _sponsors(values: Mapping[str, str | None]) -> tuple[Sponsor, ...]:
 
 
 def _registry(values: Mapping[str, str | None], trial_id: str) -> str:
-    registry = normalize.registry_of(trial_id)
+    registry = registry_of(trial_id)
     if registry is None:
         raise ParseError(f"TrialID {trial_id!r} has no known registry prefix", record_id=trial_id, field="TrialID")
     return registry

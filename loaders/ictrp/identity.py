@@ -14,9 +14,9 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Mapping
 
-from trialgraph.loaders.ctgov.record import IdClaim
-from trialgraph.loaders.publinks.trial_ids import canonical_trial_id
 from trialgraph.loaders.registries.claims import claims_from_text
+from trialgraph.model.study import IdClaim
+from trialgraph.model.trial_ids import canonical_trial_id
 
 __all__ = ["CLAIM_FIELDS", "canonical_id", "id_claims"]
 

@@ -11,12 +11,13 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.base import LOADERS, Quarantined, Staged
-from trialgraph.loaders.ctgov.rows import WRITE_ORDER
+from trialgraph.loaders.base import LOADERS
 from trialgraph.loaders.ictrp import covid_csv, csv_export, xml_export
 from trialgraph.loaders.ictrp.sniff import sniff
 from trialgraph.loaders.ictrp.tabular import Item
 from trialgraph.loaders.registries.stage import stage_records
+from trialgraph.model.rows import WRITE_ORDER
+from trialgraph.model.staged import Quarantined, Staged
 
 __all__ = ["PARSERS", "IctrpLoader", "iter_files", "parse_paths"]
 

@@ -10,10 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from trialgraph.loaders.base import Quarantined
-from trialgraph.loaders.ctgov.record import StudyRecord
 from trialgraph.loaders.ictrp.fields import record_or_quarantine
 from trialgraph.loaders.ictrp.source import CsvRow
+from trialgraph.model.staged import Quarantined
+from trialgraph.model.study import StudyRecord
 
 __all__ = ["Item", "records_from_rows"]
 

@@ -5,7 +5,7 @@ items (ClinicalTrials.gov, ChiCTR), ``<br>``-separated lines (ISRCTN, EUCTR), ``
 (ANZCTR), ``X. Timepoint: Y`` (IRCT), labelled blocks (EUCTR end points). Splitting prose on ``;``
 would cut sentences, so *which* separator is a list separator is decided per registry, in the tables
 below; a registry not listed keeps the field as one item. Cleaning of each piece (``<br>``, padding,
-entities, placeholders) is ``normalize.clean_text``'s job.
+entities, placeholders) is ``clean_registry_text``'s job.
 """
 
 from __future__ import annotations
@@ -14,8 +14,9 @@ import re
 from collections.abc import Iterable
 from urllib.parse import urlparse
 
-from trialgraph.loaders.ctgov.record import Eligibility, Intervention, Outcome, OutcomeKind, Reference
 from trialgraph.loaders.registries import normalize
+from trialgraph.model.study import Eligibility, Intervention, Outcome, OutcomeKind, Reference
+from trialgraph.model.text import clean_registry_text
 
 __all__ = ["conditions", "eligibility", "interventions", "outcomes", "references", "split_list"]
 
@@ -60,7 +61,7 @@ _PUBMED_PATH = re.compile(r"/(?:pubmed/)?(\d{1,9})/?$")
 
 
 def _clean(value: str | None) -> str | None:
-    text = normalize.clean_text(value)
+    text = clean_registry_text(value)
     return None if text is None or normalize.is_placeholder(text) else text
 
 

@@ -13,12 +13,12 @@ from pathlib import Path
 
 from lxml import etree
 
-from trialgraph.loaders.base import Quarantined
 from trialgraph.loaders.ictrp.crosswalk import XML_TO_CANONICAL
 from trialgraph.loaders.ictrp.fields import record_or_quarantine
 from trialgraph.loaders.ictrp.source import open_bytes
 from trialgraph.loaders.ictrp.tabular import Item
 from trialgraph.loaders.xmlstream import iter_end_elements, release
+from trialgraph.model.staged import Quarantined
 
 __all__ = ["ROOT", "SOURCE_FORMAT", "TRIAL", "parse"]
 

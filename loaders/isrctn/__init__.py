@@ -1,4 +1,4 @@
-"""ISRCTN registry records (ctrdata JSON and ISRCTN API XML) → :class:`~trialgraph.loaders.ctgov.record.StudyRecord`."""
+"""ISRCTN registry records (ctrdata JSON and ISRCTN API XML) → :class:`~trialgraph.model.study.StudyRecord`."""
 
 from trialgraph.loaders.isrctn.api_xml import iter_api_xml_file
 from trialgraph.loaders.isrctn.json_records import iter_json_file, iter_jsonl_file

@@ -13,11 +13,11 @@ from pathlib import Path
 from lxml import etree
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.ctgov.record import StudyRecord
 from trialgraph.loaders.isrctn.mapping import trial_to_record
 from trialgraph.loaders.registries.files import Parsed
 from trialgraph.loaders.registries.tree import element_to_dict
 from trialgraph.loaders.registries.xmlrecords import iter_xml_records
+from trialgraph.model.study import StudyRecord
 
 __all__ = ["NAMESPACE", "SOURCE_FORMAT", "iter_api_xml_file", "parse_full_trial"]
 

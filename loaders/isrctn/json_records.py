@@ -14,9 +14,9 @@ from typing import Any
 
 import orjson
 
-from trialgraph.loaders.base import Quarantined
 from trialgraph.loaders.isrctn.mapping import trial_to_record
 from trialgraph.loaders.registries.files import Parsed, guarded, one_line
+from trialgraph.model.staged import Quarantined
 
 __all__ = ["SOURCE_FORMAT", "iter_json_file", "iter_jsonl_file"]
 

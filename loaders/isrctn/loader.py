@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from trialgraph.loaders.base import LOADERS, Quarantined, Staged
-from trialgraph.loaders.ctgov import rows
+from trialgraph.loaders.base import LOADERS
 from trialgraph.loaders.isrctn import api_xml, json_records
 from trialgraph.loaders.registries.files import FileParser, Parsed, iter_inputs
 from trialgraph.loaders.registries.stage import stage_records
+from trialgraph.model import rows
+from trialgraph.model.staged import Quarantined, Staged
 
 __all__ = ["PARSERS", "IsrctnLoader", "iter_isrctn"]
 

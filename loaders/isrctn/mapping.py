@@ -25,8 +25,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.ctgov.normalize import field_items
-from trialgraph.loaders.ctgov.record import (
+from trialgraph.loaders.registries import normalize as norm
+from trialgraph.loaders.registries.claims import claims_from_text
+from trialgraph.loaders.registries.fields import clean_field, first_line, single_line, unique_values
+from trialgraph.loaders.registries.tree import as_list, attribute, get, text, texts
+from trialgraph.model.criteria import field_items
+from trialgraph.model.study import (
     Eligibility,
     IdClaim,
     Intervention,
@@ -37,10 +41,6 @@ from trialgraph.loaders.ctgov.record import (
     SponsorRole,
     StudyRecord,
 )
-from trialgraph.loaders.registries import normalize as norm
-from trialgraph.loaders.registries.claims import claims_from_text
-from trialgraph.loaders.registries.fields import clean_field, first_line, single_line, unique_values
-from trialgraph.loaders.registries.tree import as_list, attribute, get, text, texts
 
 __all__ = ["INTERVENTION_TYPES", "REGISTRY", "trial_to_record"]
 

@@ -13,14 +13,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trialgraph.loaders.concepts.record import ConceptRecord, Relation, curie
+from trialgraph.model.concept import ConceptRecord, Relation, curie
 
 __all__ = [
     "DESCRIPTOR_CLASS",
     "RECORD_UI",
     "SCR_CLASS",
     "MeshStats",
-    "clean_text",
     "descriptor_of",
     "mesh_curie",
     "parent_tree_number",
@@ -34,7 +33,6 @@ RECORD_UI = re.compile(r"^[CDQ]\d+$")
 
 _YEAR_IN_NAME = re.compile(r"^(?:desc|supp|qual|mesh|pa)(\d{4})(?!\d)", re.IGNORECASE)
 _PAIR = re.compile(r"^\*?(D\d+)(?:Q\d+)?$")
-_SPACES = re.compile(r"\s+")
 
 # XML ``DescriptorClass`` / 2014 RDF ``mesh:descriptorClass`` codes → the current RDF class names.
 DESCRIPTOR_CLASS: dict[str, str] = {
@@ -75,14 +73,6 @@ class MeshStats:
     def count(self, record: ConceptRecord) -> ConceptRecord:
         self.records[record.kind or "untyped"] += 1
         return record
-
-
-def clean_text(text: str | None) -> str | None:
-    """Whitespace runs → one space: both formats wrap notes over indented lines, and the wrapping is not data."""
-    if text is None:
-        return None
-    cleaned = _SPACES.sub(" ", text).strip()
-    return cleaned or None
 
 
 def descriptor_of(ui: str) -> str | None:

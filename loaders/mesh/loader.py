@@ -11,11 +11,11 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.concepts.record import ConceptRecord, Rejected
 from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
 from trialgraph.loaders.mesh.common import MeshStats
 from trialgraph.loaders.mesh.rdf import parse_ntriples
 from trialgraph.loaders.mesh.xml import parse_xml
+from trialgraph.model.concept import ConceptRecord, Rejected
 
 __all__ = ["PARSERS", "MeshSource", "parser_for"]
 

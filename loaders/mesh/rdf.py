@@ -33,13 +33,11 @@ from rdflib.plugins.parsers.ntriples import ParseError as NTriplesError
 from rdflib.plugins.parsers.ntriples import W3CNTriplesParser
 
 from trialgraph.loaders.concepts.files import one_line
-from trialgraph.loaders.concepts.record import ConceptRecord, Rejected
 from trialgraph.loaders.mesh.common import (
     DESCRIPTOR_CLASS,
     RECORD_UI,
     SCR_CLASS,
     MeshStats,
-    clean_text,
     descriptor_of,
     mesh_curie,
     parent_tree_number,
@@ -48,6 +46,8 @@ from trialgraph.loaders.mesh.common import (
     year_from_name,
 )
 from trialgraph.loaders.mesh.spill import CONCEPT, TERM, TERM_STRING, SpillStore, spill_store
+from trialgraph.model.concept import ConceptRecord, Rejected
+from trialgraph.model.text import collapse_whitespace
 
 __all__ = ["parse_ntriples"]
 
@@ -489,7 +489,7 @@ def _tree_owners(facts: _Facts, kinds: dict[str, str]) -> dict[tuple[str, str], 
 
 def _record(facts: _Facts, ui: str, kind: str | None, owners: dict[tuple[str, str], str], origin: str) -> ConceptRecord:
     store = facts.store
-    name = clean_text(store.get_label(ui))
+    name = collapse_whitespace(store.get_label(ui))
     # Sets at every hop: a duplicated line must not multiply the walk (record → concept → term → 2014 TermData).
     concepts = sorted(set(store.values(CONCEPT, ui)))
     term_ids = set(store.values(TERM, ui))
@@ -501,7 +501,7 @@ def _record(facts: _Facts, ui: str, kind: str | None, owners: dict[tuple[str, st
         raw.extend(store.values(TERM_STRING, term))
         if (term_label := store.get_label(term)) is not None:  # 2014: a term's string is its rdfs:label
             raw.append(term_label)
-    strings = {cleaned for cleaned in map(clean_text, raw) if cleaned and cleaned != name}
+    strings = {cleaned for cleaned in map(collapse_whitespace, raw) if cleaned and cleaned != name}
     trees = sorted_unique(facts.trees.get(ui, ()))
     broader = facts.broader.get(ui) or _derived_broader(ui, trees, owners)
     related = list(facts.related.get(ui, ()))
@@ -516,7 +516,7 @@ def _record(facts: _Facts, ui: str, kind: str | None, owners: dict[tuple[str, st
         name=name,
         kind=kind,
         synonyms=tuple(sorted(strings)),
-        definition=clean_text(store.get_scope_note(_preferred_concept_of(facts, ui, concepts) or "")),
+        definition=collapse_whitespace(store.get_scope_note(_preferred_concept_of(facts, ui, concepts) or "")),
         broader=tuple(mesh_curie(parent) for parent in sorted_unique(broader)),
         tree_numbers=trees,
         relations=relations(related),

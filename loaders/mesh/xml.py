@@ -20,13 +20,11 @@ from pathlib import Path
 from lxml import etree
 
 from trialgraph.loaders.concepts.files import open_binary
-from trialgraph.loaders.concepts.record import ConceptRecord, Rejected
 from trialgraph.loaders.mesh.common import (
     DESCRIPTOR_CLASS,
     RECORD_UI,
     SCR_CLASS,
     MeshStats,
-    clean_text,
     mesh_curie,
     parent_tree_number,
     relations,
@@ -34,6 +32,8 @@ from trialgraph.loaders.mesh.common import (
     year_from_name,
 )
 from trialgraph.loaders.xmlstream import iter_end_elements, release
+from trialgraph.model.concept import ConceptRecord, Rejected
+from trialgraph.model.text import collapse_whitespace
 
 __all__ = ["parse_xml"]
 
@@ -148,7 +148,7 @@ def _record(element: etree._Element, shape: _Shape, ui: str | None, version: str
         name=name,
         kind=shape.kind(element),
         synonyms=tuple(sorted(synonyms)),
-        definition=clean_text(preferred.findtext("ScopeNote")) if preferred is not None else None,
+        definition=collapse_whitespace(preferred.findtext("ScopeNote")) if preferred is not None else None,
         tree_numbers=sorted_unique(trees),
         relations=relations(related),
         origin=origin,
@@ -156,11 +156,11 @@ def _record(element: etree._Element, shape: _Shape, ui: str | None, version: str
 
 
 def _text(element: etree._Element, path: str) -> str | None:
-    return clean_text(element.findtext(path))
+    return collapse_whitespace(element.findtext(path))
 
 
 def _texts(element: etree._Element, path: str) -> list[str]:
-    return [text for text in (clean_text(node.text) for node in element.iterfind(path)) if text]
+    return [text for text in (collapse_whitespace(node.text) for node in element.iterfind(path)) if text]
 
 
 def _tree_number(text: str) -> str:

@@ -24,8 +24,8 @@ from obonet.read import parse_tag_line
 
 from trialgraph.loaders.concepts.curies import as_curie
 from trialgraph.loaders.concepts.files import one_line, open_text
-from trialgraph.loaders.concepts.record import ConceptRecord, MappingRecord, Rejected, Relation, prefix_of
 from trialgraph.loaders.concepts.source import VocabularyItem
+from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, Relation, prefix_of
 
 __all__ = ["XREF_PREDICATE", "parse_obo", "parse_quoted", "split_xref_list"]
 

@@ -1,7 +1,7 @@
 """Trial ↔ publication links: registry ids in citations, MEDLINE DataBank accessions, IntoValue tables."""
 
-from trialgraph.loaders.publinks.record import Rejected, TrialPublicationLink
-from trialgraph.loaders.publinks.trial_ids import (
+from trialgraph.model.publication_link import Rejected, TrialPublicationLink
+from trialgraph.model.trial_ids import (
     TrialIdMatch,
     canonical_trial_id,
     find_trial_ids,

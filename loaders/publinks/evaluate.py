@@ -2,7 +2,7 @@
 
 (a) **MEDLINE DataBank.** NLM indexers copy trial registration numbers into ``DataBankList``; that is an
 independent reference for the ids a citation is about. Evaluated records: one per PMID (the record of
-highest :attr:`~trialgraph.loaders.pubmed.record.PublicationRecord.precedence`) that has an abstract and
+highest :attr:`~trialgraph.model.publication.PublicationRecord.precedence`) that has an abstract and
 at least one DataBank entry of a trial registry. Per record, *gold* = the set of canonical ids of its
 registry DataBank accessions and *predicted* = the set of ids :func:`find_trial_ids` finds in its title
 and abstract. Counts are summed over records (micro-average). Two caveats make the raw numbers hard to
@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.publinks.trial_ids import canonical_trial_id, find_trial_ids, registry_databanks
 from trialgraph.loaders.pubmed.parse import iter_pubmed
-from trialgraph.loaders.pubmed.record import PublicationRecord
+from trialgraph.model.publication import PublicationRecord
+from trialgraph.model.trial_ids import canonical_trial_id, find_trial_ids, registry_databanks
 
 __all__ = [
     "DatabankEvaluation",

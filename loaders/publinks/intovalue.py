@@ -18,8 +18,8 @@ from typing import IO
 
 from trialgraph.errors import SourceError
 from trialgraph.loaders.concepts.files import one_line
-from trialgraph.loaders.publinks.record import SOURCE_INTOVALUE, Rejected, TrialPublicationLink
-from trialgraph.loaders.publinks.trial_ids import canonical_trial_id
+from trialgraph.model.publication_link import SOURCE_INTOVALUE, Rejected, TrialPublicationLink
+from trialgraph.model.trial_ids import canonical_trial_id
 
 __all__ = ["EVIDENCE_COLUMNS", "iter_intovalue_links"]
 

@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Protocol
 
 from trialgraph.loaders.base import Registry
-from trialgraph.loaders.concepts.record import Rejected
-from trialgraph.loaders.publinks.record import TrialPublicationLink
-from trialgraph.loaders.pubmed.record import DeletedCitation, PublicationRecord
+from trialgraph.model.concept import Rejected
+from trialgraph.model.publication import DeletedCitation, PublicationRecord
+from trialgraph.model.publication_link import TrialPublicationLink
 
 __all__ = ["PUBLICATION_SOURCES", "PublicationItem", "PublicationSource"]
 

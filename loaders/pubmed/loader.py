@@ -6,9 +6,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from trialgraph.loaders.publinks.source import PUBLICATION_SOURCES, PublicationItem
-from trialgraph.loaders.publinks.trial_ids import links_from_publication
 from trialgraph.loaders.pubmed.parse import iter_pubmed
-from trialgraph.loaders.pubmed.record import PublicationRecord
+from trialgraph.model.publication import PublicationRecord
+from trialgraph.model.trial_ids import links_from_publication
 
 __all__ = ["PubmedSource"]
 

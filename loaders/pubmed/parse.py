@@ -24,7 +24,8 @@ from lxml import etree
 
 from trialgraph.errors import ParseError, SourceError
 from trialgraph.loaders.files import one_line, walk_data_files
-from trialgraph.loaders.pubmed.record import (
+from trialgraph.loaders.xmlstream import iter_end_elements, release
+from trialgraph.model.publication import (
     AbstractSection,
     Author,
     DataBankAccession,
@@ -36,7 +37,6 @@ from trialgraph.loaders.pubmed.record import (
     PublicationType,
     Rejected,
 )
-from trialgraph.loaders.xmlstream import iter_end_elements, release
 
 __all__ = ["PubmedItem", "iter_pubmed", "parse_pubmed_file"]
 

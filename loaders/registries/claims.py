@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from trialgraph.loaders.ctgov.record import IdClaim
-from trialgraph.loaders.publinks.trial_ids import find_trial_ids
+from trialgraph.model.study import IdClaim
+from trialgraph.model.trial_ids import find_trial_ids
 
 __all__ = ["claims_from_text"]
 

@@ -13,13 +13,14 @@ from typing import Any
 
 from trialgraph.loaders.registries import normalize as norm
 from trialgraph.loaders.registries.tree import text
+from trialgraph.model.text import clean_registry_text
 
 __all__ = ["clean_field", "first_line", "single_line", "unique_values"]
 
 
 def clean_field(value: Any) -> str | None:
     """Cleaned text (``<br>`` → newline, entities decoded); None for empty values and placeholders."""
-    cleaned = norm.clean_text(text(value))
+    cleaned = clean_registry_text(text(value))
     return None if cleaned is None or norm.is_placeholder(cleaned) else cleaned
 
 

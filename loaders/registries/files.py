@@ -12,9 +12,9 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.base import Quarantined
-from trialgraph.loaders.ctgov.record import StudyRecord
 from trialgraph.loaders.files import input_files, one_line
+from trialgraph.model.staged import Quarantined
+from trialgraph.model.study import StudyRecord
 
 __all__ = ["FileParser", "Parsed", "guarded", "iter_inputs", "one_line"]
 

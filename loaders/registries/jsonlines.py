@@ -13,7 +13,7 @@ from typing import Any
 import orjson
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.base import Quarantined
+from trialgraph.model.staged import Quarantined
 
 __all__ = ["iter_json_objects"]
 

@@ -16,15 +16,13 @@ Package data beside this module (derived, not hand-typed):
   formats by (number of files where the format parsed *every* value, desc; values parsed, desc;
   day-first ``%d/%m/%Y`` before month-first, as the upstream study's own table prescribes for all
   slash-date registries). So an ambiguous "01/05/2016" is read day-first unless a registry shows otherwise.
-* ``registry_id_regexes.csv``: the anchored ICTRP TrialID regexes of the same source file (checked there
-  against every TrialID of the three ICTRP files), plus rows for ids as the registries themselves write
-  them (bare EudraCT number, CTIS number, UMIN/jRCT/JapicCTI without ICTRP's ``JPRN-``).
+
+The registry id tables live in :mod:`trialgraph.model.registry_ids`.
 """
 
 from __future__ import annotations
 
 import csv
-import html
 import re
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
@@ -33,16 +31,15 @@ from pathlib import Path
 
 import pycountry
 
-from trialgraph.loaders.publinks.trial_ids import canonical_trial_id
+from trialgraph.model.registry_ids import registry_name
+from trialgraph.model.text import clean_registry_text
 
 __all__ = [
     "DATE_FORMATS_CSV",
     "NO_PHASE_VALUES",
     "PHASES",
-    "REGISTRY_ID_REGEXES_CSV",
     "STATUSES",
     "age",
-    "clean_text",
     "countries",
     "country",
     "date_formats",
@@ -50,7 +47,6 @@ __all__ = [
     "parse_date",
     "phases",
     "recruitment_status",
-    "registry_of",
     "sex",
     "sponsor_name",
     "study_type",
@@ -58,7 +54,6 @@ __all__ = [
 ]
 
 DATE_FORMATS_CSV = Path(__file__).with_name("date_formats.csv")
-REGISTRY_ID_REGEXES_CSV = Path(__file__).with_name("registry_id_regexes.csv")
 
 PHASES: tuple[str, ...] = ("EARLY_PHASE1", "PHASE1", "PHASE2", "PHASE3", "PHASE4", "NA")
 STATUSES: frozenset[str] = frozenset(
@@ -82,60 +77,6 @@ STATUSES: frozenset[str] = frozenset(
 
 
 # --------------------------------------------------------------------------------------------- text
-
-_BR = re.compile(r"<\s*br\s*/?\s*>", re.IGNORECASE)
-# Only real tags: "<= 79age old" or "< 80" (ICTRP age limits) must survive.
-_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>")
-_SPACES = re.compile(r"[^\S\n]+")  # whitespace other than newline, incl. NBSP and tabs
-_SPACE_AROUND_NEWLINE = re.compile(r" ?\n ?")
-_BLANK_LINES = re.compile(r"\n{3,}")
-_NULLS = frozenset({"null"})
-# Mojibake is only attempted when one of these lead characters of a mis-decoded UTF-8 sequence is present.
-_MOJIBAKE_HINT = re.compile("[\u00c2-\u00f4][\u0080-\u00bf\u2018-\u203a\u0152-\u0178\u02c6\u02dc\u0160\u0161]")
-
-
-def _repair_mojibake(text: str) -> str:
-    """UTF-8 bytes that were decoded as Latin-1/cp1252 ("PÃ©diatrie"), undone when the round trip is clean.
-
-    A genuine Latin-1 string almost never re-encodes into valid UTF-8, so a clean round trip is the proof.
-    """
-    if not _MOJIBAKE_HINT.search(text):
-        return text
-    for encoding in ("latin-1", "cp1252"):
-        try:
-            repaired = text.encode(encoding).decode("utf-8")
-        except (UnicodeEncodeError, UnicodeDecodeError):
-            continue
-        if repaired != text:
-            return repaired
-    return text
-
-
-def clean_text(value: str | None) -> str | None:
-    """A registry text field made fit for display and comparison, or None when it holds nothing.
-
-    Registries right-pad fields with hundreds of spaces, write ``NULL`` for missing values, embed
-    ``<br>`` and other markup and HTML entities, and some exports were mis-decoded once (UTF-8 read as
-    Latin-1). Newlines are kept (they separate list items in several registries); other whitespace runs
-    become one space.
-    """
-    if value is None:
-        return None
-    text = str(value)
-    if not text.strip() or text.strip().casefold() in _NULLS:
-        return None
-    text = _BR.sub("\n", text)
-    text = _TAG.sub("", text)
-    text = html.unescape(text)
-    text = _repair_mojibake(text)
-    text = text.replace("\r\n", "\n").replace("\r", "\n")
-    text = _SPACES.sub(" ", text)
-    text = _SPACE_AROUND_NEWLINE.sub("\n", text)
-    text = _BLANK_LINES.sub("\n\n", text).strip()
-    if not text or text.casefold() in _NULLS:
-        return None
-    return text
-
 
 _PLACEHOLDERS = frozenset(
     {
@@ -219,7 +160,7 @@ def phases(value: str | None) -> tuple[str, ...]:
     yes/no list of four phases. "N/A"/"Not Applicable" give () (not ``NA``): the graph stores the
     absence of a phase as an empty list so a filter on phases never matches a placeholder.
     """
-    text = clean_text(value)
+    text = clean_registry_text(value)
     if text is None or is_placeholder(text):
         return ()
     key = _key(text)
@@ -345,7 +286,7 @@ def recruitment_status(value: str | int | None) -> str | None:
     See ``_STATUS`` for the mapping and its judgement calls. Keys ignore case and punctuation, so
     "Not Recruiting", "not recruiting" and "Active, not recruiting"/"ACTIVE_NOT_RECRUITING" all resolve.
     """
-    text = clean_text(None if value is None else str(value))
+    text = clean_registry_text(None if value is None else str(value))
     if text is None or is_placeholder(text):
         return None
     key = _key(_MEMBER_STATE_PREFIX.sub("", text))
@@ -391,7 +332,7 @@ _STUDY_TYPE: dict[str, str] = {
 
 def study_type(value: str | None) -> str | None:
     """``INTERVENTIONAL``/``OBSERVATIONAL``/``EXPANDED_ACCESS`` for a registry's study-type text, else None."""
-    text = clean_text(value)
+    text = clean_registry_text(value)
     if text is None or is_placeholder(text):
         return None
     return _STUDY_TYPE.get(_key(text))
@@ -451,7 +392,7 @@ def parse_date(value: str | None, formats: Sequence[str] = ()) -> str | None:
     parses to an impossible or implausible date (year outside 1900..2100), raises ``ValueError``: a record
     with an unreadable date is quarantined, never loaded with the date dropped.
     """
-    text = clean_text(value)
+    text = clean_registry_text(value)
     if text is None or is_placeholder(text):
         return None
     text = " ".join(text.split())
@@ -499,78 +440,13 @@ def date_formats(registry: str, field: str) -> tuple[str, ...]:
     "Source Register" label ("German Clinical Trials Register"); ``field`` an ICTRP field name in the
     full-export ("Date_enrollement"), COVID-CSV ("Date enrollement") or XML spelling. () if unknown.
     """
-    name = _registry_name(registry)
+    name = registry_name(registry)
     if name is None:
         return ()
     return _date_format_table().get((name.casefold(), _field_key(field)), ())
 
 
 # ----------------------------------------------------------------------------------------- registry
-
-# publinks.trial_ids DataBank names → ICTRP registry names
-_DATABANK_REGISTRY = {
-    "anzctr": "ANZCTR",
-    "chictr": "ChiCTR",
-    "cris": "CRIS",
-    "clinicaltrials.gov": "ClinicalTrials.gov",
-    "ctri": "CTRI",
-    "drks": "DRKS",
-    "eudract": "EUCTR",
-    "irct": "IRCT",
-    "isrctn": "ISRCTN",
-    "japiccti": "JPRN",
-    "jmacct": "JPRN",
-    "jrct": "JPRN",
-    "umin-ctr": "JPRN",
-    "jprn": "JPRN",
-    "lbctr": "LBCTR",
-    "ntr": "NTR",
-    "pactr": "PACTR",
-    "rebec": "ReBEC",
-    "repec": "REPEC",
-    "rpcec": "RPCEC",
-    "slctr": "SLCTR",
-    "tctr": "TCTR",
-}
-
-
-@lru_cache(maxsize=1)
-def _id_table() -> tuple[tuple[tuple[str, re.Pattern[str]], ...], dict[str, str]]:
-    """(registry, anchored regex) rows in file order, and registry aliases (Source Register labels)."""
-    rows: list[tuple[str, re.Pattern[str]]] = []
-    aliases: dict[str, str] = {}
-    with REGISTRY_ID_REGEXES_CSV.open(newline="", encoding="utf-8") as handle:
-        for row in csv.DictReader(handle):
-            rows.append((row["registry"], re.compile(row["regex"], re.ASCII)))
-            aliases[row["registry"].casefold()] = row["registry"]
-            aliases.setdefault(row["ictrp_source_register"].casefold(), row["registry"])
-    return tuple(rows), aliases
-
-
-def _registry_name(registry: str) -> str | None:
-    key = " ".join(registry.split()).casefold()
-    return _id_table()[1].get(key) or _DATABANK_REGISTRY.get(key)
-
-
-def registry_of(trial_id: str) -> str | None:
-    """The registry (ICTRP's name: "ClinicalTrials.gov", "JPRN", "EUCTR", "CTIS"...) that issued an id.
-
-    ICTRP's anchored TrialID regexes decide first (exact ids, as ICTRP and the registries print them);
-    otherwise the id is recognised by ``publinks.trial_ids`` (which tolerates spacing and case, "nct
-    01234567") provided the match is the whole value. None for an unknown prefix or free text.
-    """
-    text = clean_text(trial_id)
-    if text is None:
-        return None
-    text = text.strip()
-    for registry, regex in _id_table()[0]:
-        if regex.match(text):
-            return registry
-    match = canonical_trial_id(text)
-    if match is None or match.start != 0 or text[match.end :].strip(" -"):
-        return None
-    return _DATABANK_REGISTRY.get(match.registry.casefold())
-
 
 # ------------------------------------------------------------------------------------ eligibility
 
@@ -618,7 +494,7 @@ def age(value: str | None) -> str | None:
     A bare number means years; "0" and "no limit" mean no limit. Comparison signs in "<= 79age old"
     (jRCT) are dropped: the graph stores the number as written.
     """
-    text = clean_text(value)
+    text = clean_registry_text(value)
     if text is None or is_placeholder(text) or _key(text) in _NO_AGE_LIMIT:
         return None
     m = _AGE.match(" ".join(text.split()))
@@ -659,7 +535,7 @@ _SEX_FLAGS = re.compile(r"\b(female|male)\s*:\s*(yes|no)\b", re.IGNORECASE)
 
 def sex(value: str | None) -> str | None:
     """``ALL``/``FEMALE``/``MALE`` for a registry's gender text (incl. EUCTR's yes/no flags); else None."""
-    text = clean_text(value)
+    text = clean_registry_text(value)
     if text is None or is_placeholder(text):
         return None
     flags = {k.casefold(): v.casefold() == "yes" for k, v in _SEX_FLAGS.findall(text)}
@@ -679,7 +555,7 @@ def target_size(value: str | None) -> int | None:
 
     ChiCTR lists a size per group; their sum is the trial's target. None when no number is given.
     """
-    text = clean_text(value)
+    text = clean_registry_text(value)
     if text is None or is_placeholder(text):
         return None
     text = _THOUSANDS.sub("", text)
@@ -797,7 +673,7 @@ def country(value: str | None) -> str | None:
     of)", "Turkey", "South Korea", ICTRP typos); lookup handles ISO names and codes; fuzzy search is the
     last resort and is accepted only when it finds exactly one country.
     """
-    text = clean_text(value)
+    text = clean_registry_text(value)
     if text is None:
         return None
     text = " ".join(text.split()).strip(" .;,?!*")
@@ -830,7 +706,7 @@ def countries(value: str | None) -> tuple[str, ...]:
     The whole value is tried first (a single "Korea, Republic of"), then pieces split on ``;``, ``|`` and
     newlines, then comma-separated tokens grouped longest-first.
     """
-    text = clean_text(value)
+    text = clean_registry_text(value)
     if text is None or is_placeholder(text):
         return ()
     whole = country(text)
@@ -856,9 +732,9 @@ _LEADING_PUNCTUATION = re.compile(r"^[\s,;:/\\\-–—.]+")
 def sponsor_name(value: str | None) -> str | None:
     """An organisation's display name: cleaned, on one line, without stray leading/trailing punctuation.
 
-    Keying (case and punctuation-insensitive) is ``ctgov.rows.normalise_key``'s job, not this one's.
+    Keying (case and punctuation-insensitive) is ``model.keys.normalise_key``'s job, not this one's.
     """
-    text = clean_text(value)
+    text = clean_registry_text(value)
     if text is None or is_placeholder(text):
         return None
     text = " ".join(text.split())

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 
-from trialgraph.loaders.base import Quarantined, Staged
-from trialgraph.loaders.ctgov import rows
-from trialgraph.loaders.ctgov.record import StudyRecord
+from trialgraph.model import rows
+from trialgraph.model.keys import record_id
+from trialgraph.model.staged import Quarantined, Staged
+from trialgraph.model.study import StudyRecord
 
 __all__ = ["stage_records"]
 
@@ -25,7 +26,7 @@ def stage_records(
             continue
         digest = rows.content_hash(item)
         yield Staged(
-            record_id=rows.record_id(item.registry_id, source),
+            record_id=record_id(item.registry_id, source),
             version=item.last_update_date,
             precedence=rows.precedence(item),
             content_hash=digest,

@@ -13,10 +13,10 @@ from pathlib import Path
 
 from lxml import etree
 
-from trialgraph.loaders.base import Quarantined
-from trialgraph.loaders.ctgov.record import StudyRecord
 from trialgraph.loaders.registries.files import Parsed, guarded, one_line
 from trialgraph.loaders.xmlstream import iter_end_elements, release
+from trialgraph.model.staged import Quarantined
+from trialgraph.model.study import StudyRecord
 
 __all__ = ["ElementParser", "iter_xml_records"]
 

@@ -20,8 +20,8 @@ import yaml
 
 from trialgraph.loaders.concepts.curies import as_curie
 from trialgraph.loaders.concepts.files import one_line, open_text
-from trialgraph.loaders.concepts.record import MappingRecord, Rejected
 from trialgraph.loaders.concepts.source import VocabularyItem
+from trialgraph.model.concept import MappingRecord, Rejected
 
 __all__ = ["REQUIRED_COLUMNS", "SSSOMMetadata", "parse_metadata", "parse_sssom", "read_metadata"]
 

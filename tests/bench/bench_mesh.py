@@ -27,9 +27,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.data import shared_data_dir
-from trialgraph.loaders.concepts.record import ConceptRecord
 from trialgraph.loaders.mesh.common import MeshStats
 from trialgraph.loaders.mesh.rdf import parse_ntriples
+from trialgraph.model.concept import ConceptRecord
 
 CORE = shared_data_dir() / "ontologies" / "mesh" / "mesh2022-core.nt.gz"
 

@@ -22,8 +22,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.data import shared_data_dir
-from trialgraph.loaders.base import Quarantined, discover
+from trialgraph.loaders.base import discover
 from trialgraph.loaders.registries.identity import Evidence, RecordIdentity, resolve
+from trialgraph.model.staged import Quarantined
 
 REGISTRIES = shared_data_dir() / "registries"
 FILES = {

@@ -14,7 +14,7 @@ from trialgraph.errors import ConfigError
 from trialgraph.kg.bulk import _EMITTERS, bulk_import
 from trialgraph.kg.writer import load
 from trialgraph.loaders.base import discover
-from trialgraph.loaders.ctgov.rows import WRITE_ORDER
+from trialgraph.model.rows import WRITE_ORDER
 from trialgraph.settings import Settings
 
 

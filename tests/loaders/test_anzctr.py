@@ -15,9 +15,10 @@ import pytest
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
 from trialgraph.loaders.anzctr.loader import iter_anzctr
-from trialgraph.loaders.base import LOADERS, Quarantined, Staged, discover
-from trialgraph.loaders.ctgov.record import IdClaim, StudyRecord
-from trialgraph.loaders.ctgov.rows import WRITE_ORDER
+from trialgraph.loaders.base import LOADERS, discover
+from trialgraph.model.rows import WRITE_ORDER
+from trialgraph.model.staged import Quarantined, Staged
+from trialgraph.model.study import IdClaim, StudyRecord
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "anzctr"
 XML = "registries/anzctr/SYNTHETIC_anzctr_trials.xml"

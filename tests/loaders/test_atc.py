@@ -13,8 +13,8 @@ from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
 from trialgraph.loaders.atc.loader import AtcSource
 from trialgraph.loaders.atc.parse import parse_atc
-from trialgraph.loaders.concepts.record import ConceptRecord, Rejected
 from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+from trialgraph.model.concept import ConceptRecord, Rejected
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "ontology"
 DDD = "ontologies/atc/WHO_ATC-DDD_2026-04-25.csv"

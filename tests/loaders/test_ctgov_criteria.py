@@ -14,7 +14,7 @@ from tests.data import shared
 from tests.loaders.test_ctgov_overlap import OVERLAP, legacy_raw, v2_raw
 from trialgraph.loaders.ctgov import v2
 from trialgraph.loaders.ctgov.legacy import parse_study as parse_legacy
-from trialgraph.loaders.ctgov.normalize import LEGACY_WRAP_WIDTH, split_criteria
+from trialgraph.model.criteria import LEGACY_WRAP_WIDTH, split_criteria
 
 LEGACY_BULLET = re.compile(r"^[ \t]*-[ \t]+\S")  # how the legacy dump writes a bullet: "  -  text"
 HEADING = re.compile(r"^[ \t]*(?:-[ \t]+)?(?:key[ \t]+)?(?:inclusion|exclusion)[ \t]+criteria[ \t]*:?[ \t]*$", re.I)

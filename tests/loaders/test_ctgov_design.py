@@ -15,7 +15,7 @@ from tests.data import legacy_studies, v2_studies
 from tests.loaders.test_ctgov_overlap import OVERLAP, legacy_raw, v2_raw
 from trialgraph.loaders.ctgov import v2
 from trialgraph.loaders.ctgov.legacy import parse_study as parse_legacy
-from trialgraph.loaders.ctgov.record import Design
+from trialgraph.model.study import Design
 
 V2_FIELDS = {
     "allocation": ("designInfo", "allocation"),

@@ -13,7 +13,7 @@ from tests.loaders.test_ctgov_legacy import expected_date
 from tests.loaders.test_ctgov_overlap import OVERLAP, legacy_raw, v2_raw
 from trialgraph.loaders.ctgov import v2
 from trialgraph.loaders.ctgov.legacy import parse_study as parse_legacy
-from trialgraph.loaders.ctgov.record import StudyDetails
+from trialgraph.model.study import StudyDetails
 
 V2_DATES = {  # field → statusModule key (a plain date, or a struct's date)
     "status_verified_date": "statusVerifiedDate",

@@ -17,8 +17,8 @@ from lxml import etree
 from tests.data import shared
 from trialgraph.loaders.ctgov import v2
 from trialgraph.loaders.ctgov.legacy import parse_study as parse_legacy
-from trialgraph.loaders.ctgov.record import StudyRecord
-from trialgraph.loaders.ctgov.rows import EVENT_TOTALS
+from trialgraph.model.rows import EVENT_TOTALS
+from trialgraph.model.study import StudyRecord
 
 LEGACY_TOTALS = {
     ("serious_events", "Total, serious adverse events"): "serious",

@@ -24,7 +24,7 @@ from tests.data import shared
 from trialgraph.errors import ParseError
 from trialgraph.loaders.ctgov import legacy
 from trialgraph.loaders.ctgov.legacy import parse_study
-from trialgraph.loaders.ctgov.record import StudyRecord
+from trialgraph.model.study import StudyRecord
 
 ZIP = "ctgov/legacy/AllPublicXML-subset.zip"
 MANIFEST = "ctgov/legacy/AllPublicXML-subset_manifest.csv"

@@ -17,7 +17,7 @@ import pytest
 from tests.data import shared
 from trialgraph.loaders.ctgov import v2
 from trialgraph.loaders.ctgov.legacy import parse_study as parse_legacy
-from trialgraph.loaders.ctgov.record import StudyRecord
+from trialgraph.model.study import StudyRecord
 
 OVERLAP = {
     "NCT00000410": "NCT0000xxxx/NCT00000410.xml",

@@ -21,8 +21,8 @@ from hypothesis import strategies as st
 
 from tests.data import shared
 from trialgraph.errors import ParseError
-from trialgraph.loaders.ctgov.record import StudyRecord
 from trialgraph.loaders.ctgov.v2 import parse_study
+from trialgraph.model.study import StudyRecord
 
 SINGLES = (
     "NCT00000410",

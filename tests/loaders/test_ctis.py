@@ -11,10 +11,11 @@ import pytest
 
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
-from trialgraph.loaders.base import LOADERS, Quarantined, Staged
-from trialgraph.loaders.ctgov.record import StudyRecord
+from trialgraph.loaders.base import LOADERS
 from trialgraph.loaders.ctis.loader import CtisLoader, iter_records
 from trialgraph.loaders.ctis.parse import detect_shape
+from trialgraph.model.staged import Quarantined, Staged
+from trialgraph.model.study import StudyRecord
 
 TRIALS = "registries/ctis/ctis_trials.jsonl"
 CROSSREF = "links/registry_record_crossref_pairs.csv"
@@ -28,7 +29,7 @@ def _raw() -> dict[str, dict[str, Any]]:
 
 
 def _spaced(text: str) -> str:
-    """Registry text as normalize.clean_text keeps it: runs of spaces collapsed."""
+    """Registry text as clean_registry_text keeps it: runs of spaces collapsed."""
     return " ".join(text.split())
 
 

@@ -12,13 +12,14 @@ import pytest
 
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
-from trialgraph.loaders.base import LOADERS, Quarantined, Staged
-from trialgraph.loaders.ctgov.record import StudyRecord
+from trialgraph.loaders.base import LOADERS
 from trialgraph.loaders.euctr.ctrdata_json import iter_json_records
 from trialgraph.loaders.euctr.keys import field_key
 from trialgraph.loaders.euctr.loader import EuctrLoader, iter_records
 from trialgraph.loaders.euctr.mapping import to_record
 from trialgraph.loaders.euctr.text import DUPLICATE_REASON, iter_text_records
+from trialgraph.model.staged import Quarantined, Staged
+from trialgraph.model.study import StudyRecord
 
 TEXT = "registries/euctr/euctr_fulltext_2021-002179-21_2022-002568-62.txt"
 JSONL = "registries/euctr/euctr_ctrdata_json.jsonl"

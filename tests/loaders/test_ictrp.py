@@ -19,12 +19,13 @@ from lxml import etree
 
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
-from trialgraph.loaders.base import LOADERS, Quarantined, Staged
-from trialgraph.loaders.ctgov.record import IdClaim, StudyRecord
+from trialgraph.loaders.base import LOADERS
 from trialgraph.loaders.ictrp import covid_csv, csv_export, xml_export
 from trialgraph.loaders.ictrp.crosswalk import COVID_TO_CANONICAL, FULL_EXPORT_FIELDS, XML_TO_CANONICAL
 from trialgraph.loaders.ictrp.loader import IctrpLoader, parse_paths
 from trialgraph.loaders.ictrp.sniff import sniff
+from trialgraph.model.staged import Quarantined, Staged
+from trialgraph.model.study import IdClaim, StudyRecord
 
 FULL = "registries/ictrp/ictrp_full_export_sample.csv"
 COVID = "registries/ictrp/ictrp_covid19_web_2020-04-15.csv.gz"

@@ -17,10 +17,11 @@ import pytest
 
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
-from trialgraph.loaders.base import LOADERS, Quarantined, Staged, discover
-from trialgraph.loaders.ctgov.record import IdClaim, StudyRecord
-from trialgraph.loaders.ctgov.rows import WRITE_ORDER
+from trialgraph.loaders.base import LOADERS, discover
 from trialgraph.loaders.isrctn.loader import iter_isrctn
+from trialgraph.model.rows import WRITE_ORDER
+from trialgraph.model.staged import Quarantined, Staged
+from trialgraph.model.study import IdClaim, StudyRecord
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "isrctn"
 NS = "{http://www.67bricks.com/isrctn}"

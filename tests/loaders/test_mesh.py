@@ -18,12 +18,12 @@ import pytest
 
 from tests.data import shared
 from trialgraph.errors import SourceError
-from trialgraph.loaders.concepts.record import ConceptRecord, Rejected, Relation
 from trialgraph.loaders.concepts.source import VOCABULARIES
 from trialgraph.loaders.mesh.common import MeshStats
 from trialgraph.loaders.mesh.loader import MeshSource
 from trialgraph.loaders.mesh.rdf import parse_ntriples
 from trialgraph.loaders.mesh.xml import parse_xml
+from trialgraph.model.concept import ConceptRecord, Rejected, Relation
 
 MESH = "ontologies/mesh"
 V22 = "http://id.nlm.nih.gov/mesh/2022/"

@@ -11,10 +11,10 @@ import pytest
 
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
-from trialgraph.loaders.concepts.record import ConceptRecord, MappingRecord, Rejected
 from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
 from trialgraph.loaders.obo.loader import OboSource
 from trialgraph.loaders.obo.obo import parse_obo
+from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "ontology"
 HPO, DOID = "ontologies/hpo/hp.obo.gz", "ontologies/doid/doid.obo.gz"

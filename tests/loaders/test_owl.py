@@ -12,10 +12,10 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
 
 from tests.data import REPO_ROOT, shared
-from trialgraph.loaders.concepts.record import ConceptRecord, MappingRecord, Rejected, curie
 from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
 from trialgraph.loaders.obo.loader import OwlSource
 from trialgraph.loaders.obo.owl import parse_owl
+from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, curie
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "ontology"
 SLIM = "ontologies/doid/DO_cancer_slim.owl"

@@ -6,8 +6,9 @@ from pathlib import Path
 from typing import Any
 
 from tests.data import shared
-from trialgraph.loaders.base import Quarantined, Staged, discover
+from trialgraph.loaders.base import discover
 from trialgraph.loaders.parallel import UnitLoader, map_units
+from trialgraph.model.staged import Quarantined, Staged
 
 
 def _summary(staged: Staged) -> tuple[Any, ...]:

@@ -19,15 +19,15 @@ from trialgraph.loaders.publinks.evaluate import (
     scores,
 )
 from trialgraph.loaders.publinks.intovalue import EVIDENCE_COLUMNS, iter_intovalue_links
-from trialgraph.loaders.publinks.record import Rejected, TrialPublicationLink
-from trialgraph.loaders.publinks.trial_ids import (
+from trialgraph.loaders.pubmed import PublicationRecord, iter_pubmed
+from trialgraph.model.publication_link import Rejected, TrialPublicationLink
+from trialgraph.model.trial_ids import (
     DEFAULT_PATTERNS_CSV,
     canonical_trial_id,
     find_trial_ids,
     links_from_publication,
     load_registry_patterns,
 )
-from trialgraph.loaders.pubmed import PublicationRecord, iter_pubmed
 
 LABELLED = labelled_set()
 PUBMED_FIXTURES = REPO_ROOT / "tests" / "fixtures" / "pubmed"

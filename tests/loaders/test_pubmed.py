@@ -18,7 +18,7 @@ import pytest
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
 from trialgraph.loaders.pubmed import DeletedCitation, PublicationRecord, Rejected, iter_pubmed
-from trialgraph.loaders.pubmed.record import AbstractSection, MeshQualifier
+from trialgraph.model.publication import AbstractSection, MeshQualifier
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "pubmed"
 

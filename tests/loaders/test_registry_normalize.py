@@ -17,10 +17,8 @@ from trialgraph.loaders.registries.normalize import (
     DATE_FORMATS_CSV,
     NO_PHASE_VALUES,
     PHASES,
-    REGISTRY_ID_REGEXES_CSV,
     STATUSES,
     age,
-    clean_text,
     countries,
     country,
     date_formats,
@@ -28,12 +26,13 @@ from trialgraph.loaders.registries.normalize import (
     parse_date,
     phases,
     recruitment_status,
-    registry_of,
     sex,
     sponsor_name,
     study_type,
     target_size,
 )
+from trialgraph.model.registry_ids import REGISTRY_ID_REGEXES_CSV, registry_of
+from trialgraph.model.text import clean_registry_text
 
 FULL_EXPORT = "registries/ictrp/ictrp_full_export_sample.csv"
 COVID_CSV = "registries/ictrp/ictrp_covid19_web_2020-04-15.csv.gz"
@@ -65,7 +64,7 @@ RESULTS_XML = "registries/ictrp/ICTRP-Results_2020-03-18.xml.gz"
     ],
 )
 def test_clean_text(raw: str | None, expected: str | None) -> None:
-    assert clean_text(raw) == expected
+    assert clean_registry_text(raw) == expected
 
 
 @pytest.mark.parametrize(
@@ -553,7 +552,7 @@ def _check_dates(rows: list[dict[str, str]], fields: dict[str, str]) -> int:
         assert registry is not None, row["TrialID"]
         for column, field in fields.items():
             raw = row[column]
-            if is_placeholder(clean_text(raw)):
+            if is_placeholder(clean_registry_text(raw)):
                 continue
             formats = date_formats(registry, field)
             try:
@@ -622,7 +621,7 @@ def _phase_unmapped(values: set[str]) -> list[str]:
         v
         for v in values
         if not phases(v)
-        and not is_placeholder(clean_text(v))
+        and not is_placeholder(clean_registry_text(v))
         and " ".join(re.sub(r"[^\w]+", " ", v.casefold()).split()) not in NO_PHASE_VALUES
     )
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 import pytest
 
 from tests.data import REPO_ROOT, shared
-from trialgraph.loaders.base import LOADERS, Quarantined, Staged, discover
+from trialgraph.loaders.base import LOADERS, discover
+from trialgraph.model.staged import Quarantined, Staged
 
 # source → (a real shared input, the folder of its bad-input fixtures)
 SOURCES = {

@@ -12,10 +12,10 @@ import pytest
 
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
-from trialgraph.loaders.concepts.record import MappingRecord, Rejected, curie
 from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
 from trialgraph.loaders.sssom.loader import SssomSource
 from trialgraph.loaders.sssom.parse import parse_sssom, read_metadata
+from trialgraph.model.concept import MappingRecord, Rejected, curie
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "ontology"
 SSSOM = "ontologies/mondo/sssom"

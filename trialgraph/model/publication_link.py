@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from trialgraph.loaders.concepts.record import Rejected
+from trialgraph.model.concept import Rejected
 
 __all__ = [
     "SOURCE_CTGOV_REFERENCE",

@@ -166,7 +166,7 @@ class IdClaim:
     """
 
     trial_id: str  # canonical: NCT01234567, 2004-000123-45, ISRCTN12345678, ChiCTR2000029308...
-    registry: str  # registry of that id, as trialgraph.loaders.publinks.trial_ids names it
+    registry: str  # registry of that id, as trialgraph.model.trial_ids names it
     evidence: str  # the field that states it: "SecondaryIDs", "Bridging_flag", "a52_us_nct_...", ...
     relation: str = "same_trial"
 

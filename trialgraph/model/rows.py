@@ -8,23 +8,21 @@ publications, MeSH terms, countries) are keyed by a normalised form of what the 
 from __future__ import annotations
 
 import hashlib
-import re
 from dataclasses import fields
 from typing import Any
 
 import orjson
 
-from trialgraph.loaders.base import RowSet
-from trialgraph.loaders.ctgov.record import Design, Measure, ResultGroup, Results, StudyDetails, StudyRecord
+from trialgraph.model.keys import normalise_key, publication_key, record_id
+from trialgraph.model.staged import RowSet
+from trialgraph.model.study import Design, Measure, ResultGroup, Results, StudyDetails, StudyRecord
 
 __all__ = [
     "DESIGN_FIELDS",
     "EVENT_TOTALS",
     "WRITE_ORDER",
     "content_hash",
-    "normalise_key",
     "precedence",
-    "record_id",
     "study_rows",
 ]
 
@@ -51,25 +49,14 @@ WRITE_ORDER: tuple[str, ...] = (
     "merge_id_claims",
 )
 
-_NON_WORD = re.compile(r"[^\w]+")
 
 # Bump when the graph shape of a record changes, so reloads rewrite records written by older code.
 ROWS_VERSION = "ctgov-rows-9"
 
 
-def normalise_key(text: str) -> str:
-    """Case-, punctuation- and whitespace-insensitive key for shared nodes ("Pfizer, Inc." ~ "PFIZER INC")."""
-    return _NON_WORD.sub(" ", text.casefold()).strip()
-
-
 def _list_or_none(values: tuple[str, ...]) -> list[str] | None:
     """Empty lists are stored as no property, so every write path (MERGE or bulk import) gives the same node."""
     return list(values) or None
-
-
-def record_id(registry_id: str, source: str = SOURCE) -> str:
-    """``ctgov:NCT…``, ``ictrp:ChiCTR…``: the source that loaded a record, then the registry's id for it."""
-    return f"{source}:{registry_id}"
 
 
 def content_hash(record: StudyRecord) -> str:
@@ -84,12 +71,6 @@ _FORMAT_RANK = {"ctgov-xml": "0", "ctgov-v2": "1"}
 def precedence(record: StudyRecord) -> str:
     """Newer last-update date wins; on the same date the API v2 record (richer: DERIVED refs, MeSH ids) wins."""
     return f"{record.last_update_date or '0000-00-00'}|{_FORMAT_RANK.get(record.source_format, '0')}"
-
-
-def _publication_key(pmid: str | None, citation: str | None) -> str:
-    if pmid:
-        return f"pmid:{pmid}"
-    return "citation:" + hashlib.sha1((citation or "").encode()).hexdigest()[:20]
 
 
 def _record_props(rec: StudyRecord, rid: str, digest: str, origin: str, load_run: str, source: str) -> dict[str, Any]:
@@ -411,7 +392,7 @@ def study_rows(rec: StudyRecord, *, digest: str, origin: str, load_run: str, sou
     rows["merge_references"] = [
         {
             "record_id": rid,
-            "pub_key": _publication_key(ref.pmid, ref.citation),
+            "pub_key": publication_key(ref.pmid, citation=ref.citation),
             "pmid": ref.pmid,
             "citation": ref.citation,
             "type": ref.type,

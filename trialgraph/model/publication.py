@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import NamedTuple
 
-from trialgraph.loaders.concepts.record import Rejected
+from trialgraph.model.concept import Rejected
 
 __all__ = [
     "AbstractSection",

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from trialgraph.loaders.base import Quarantined
+from trialgraph.model.staged import Quarantined
 
 __all__ = ["CURIE", "ConceptRecord", "MappingRecord", "Rejected", "Relation", "curie", "prefix_of"]
 

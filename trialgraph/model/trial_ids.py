@@ -21,13 +21,13 @@ from functools import lru_cache
 from pathlib import Path
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.publinks.record import (
+from trialgraph.model.publication import PublicationRecord
+from trialgraph.model.publication_link import (
     SOURCE_MEDLINE_DATABANK,
     SOURCE_PATTERN_ABSTRACT,
     SOURCE_PATTERN_TITLE,
     TrialPublicationLink,
 )
-from trialgraph.loaders.pubmed.record import PublicationRecord
 
 __all__ = [
     "DEFAULT_PATTERNS_CSV",

@@ -1,0 +1,37 @@
+"""What a source hands the writer: a staged record with its rows, or a quarantined input with the reason.
+
+These two types are the whole contract between reading and writing. Every source (registries,
+vocabularies, publications, and later the entity linker and the embedder) yields them, so the writer
+never needs to know which source it is writing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Quarantined", "RowSet", "Staged"]
+
+RowSet = dict[str, list[dict[str, Any]]]
+"""Rows for the writer: Cypher file name (under ``cypher/write/``) → ``$rows`` for that statement."""
+
+
+@dataclass(frozen=True, slots=True)
+class Staged:
+    """One accepted record, ready for the writer: its key, version, content hash and rows."""
+
+    record_id: str
+    version: str | None
+    precedence: str  # compared as a string: the higher one wins when two inputs hold the same record
+    content_hash: str
+    origin: str
+    rows: RowSet
+
+
+@dataclass(frozen=True, slots=True)
+class Quarantined:
+    """One input that did not become a record, and why (written to the quarantine JSONL)."""
+
+    origin: str
+    reason: str
+    record_id: str | None = None

@@ -22,11 +22,20 @@ from typing import Any
 import neo4j
 
 from trialgraph.kg import cypher
+from trialgraph.kg.graph import run_read
 from trialgraph.kg.writer import LoadReport, tracked_run
 from trialgraph.loaders.concepts.source import VocabularySource
 from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, prefix_of
 
-__all__ = ["VocabularyBatch", "link_mesh_terms", "load_vocabulary", "version_key", "write_vocabulary_batch"]
+__all__ = [
+    "MESH_TERM_METHOD_VERSION",
+    "MESH_TERM_SOURCE",
+    "VocabularyBatch",
+    "link_mesh_terms",
+    "load_vocabulary",
+    "version_key",
+    "write_vocabulary_batch",
+]
 
 
 @dataclass(slots=True)
@@ -164,17 +173,17 @@ def _dangling_parents(
         )
 
 
-def link_mesh_terms(driver: neo4j.Driver, *, database: str = "neo4j") -> dict[str, int]:
+MESH_TERM_SOURCE = "ctgov-derived"  # CT.gov's derived browse terms: NLM's indexing of the record
+MESH_TERM_METHOD_VERSION = "mesh-id-or-unique-name-1"
+
+
+def link_mesh_terms(driver: neo4j.Driver, *, load_run: str | None = None, database: str = "neo4j") -> dict[str, int]:
     """Tie registry MeSH browse terms to MeSH concepts; returns how many terms are linked and how many are not."""
+    params = {"source": MESH_TERM_SOURCE, "method_version": MESH_TERM_METHOD_VERSION, "load_run": load_run}
     with driver.session(database=database) as session:
-        session.execute_write(lambda tx: tx.run(cypher.load("write/link_mesh_terms")).consume())
-        row = session.execute_read(
-            lambda tx: tx.run(
-                "MATCH (m:MeshTerm) "
-                "RETURN count(m) AS terms, sum(CASE WHEN EXISTS { (m)-[:IS_CONCEPT]->() } THEN 1 ELSE 0 END) AS linked"
-            ).single()
-        )
-    terms, linked = (row["terms"], row["linked"]) if row else (0, 0)
+        session.execute_write(lambda tx: tx.run(cypher.load("write/link_mesh_terms"), **params).consume())
+    (row,) = run_read(driver, cypher.load("read/count_linked_mesh_terms"), database=database) or [None]
+    terms, linked = (row["terms"] or 0, row["linked"] or 0) if row else (0, 0)
     return {"terms": terms, "linked": linked, "unlinked": terms - linked}
 
 

@@ -75,7 +75,7 @@ class QueryParam:
     """
 
     name: str
-    type: str  # "string", "integer", "boolean"
+    type: str  # "string", "integer", "boolean", "list<string>"
     description: str
     default: Any = _NO_DEFAULT
 
@@ -159,7 +159,12 @@ def describe(name: str) -> QueryDoc:
     )
 
 
-_TYPES: dict[str, tuple[type, ...]] = {"string": (str,), "integer": (int,), "boolean": (bool,)}
+_TYPES: dict[str, tuple[type, ...]] = {
+    "string": (str,),
+    "integer": (int,),
+    "boolean": (bool,),
+    "list<string>": (list, tuple),
+}
 _INT64 = range(-(2**63), 2**63)
 
 
@@ -169,7 +174,11 @@ def _checked(query: str, param: QueryParam, value: Any) -> Any:
             raise QueryParameterError(f"query {query!r}: {param.name} is required and cannot be null")
         return None
     expected = _TYPES.get(param.type, (object,))
-    if not isinstance(value, expected) or (param.type == "integer" and isinstance(value, bool)):
+    wrong = not isinstance(value, expected) or (param.type == "integer" and isinstance(value, bool))
+    if not wrong and param.type == "list<string>":
+        wrong = not all(isinstance(item, str) for item in value)
+        value = list(value)
+    if wrong:
         raise QueryParameterError(f"query {query!r}: {param.name} must be of type {param.type}, got {value!r}")
     check_values({param.name: value})
     return value
@@ -189,7 +198,8 @@ def check_values(parameters: Mapping[str, Any]) -> None:
 
 
 _PARAM_SPEC = re.compile(
-    r"^(?P<name>\w+)\s+(?P<type>\w+)(?:\s*=\s*(?P<default>null|-?\d+|true|false|\"[^\"]*\"))?\s*(?P<text>.*)$"
+    r"^(?P<name>\w+)\s+(?P<type>[\w<>]+)(?:\s*=\s*(?P<default>null|-?\d+|true|false|\"[^\"]*\"|\[[^\]]*\]))?"
+    r"\s*(?P<text>.*)$"
 )
 
 

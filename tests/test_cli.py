@@ -196,3 +196,18 @@ def test_load_of_an_unknown_source_or_format_is_one_line(tmp_path: Path) -> None
     strange.write_text("nothing a registry would write\n")
     code, out = _invoke("load", str(strange))
     assert code == 1 and "cannot tell which source reads" in out and len(out.strip().splitlines()) == 1
+
+
+def test_eval_linking_prints_figures_per_field_and_format_and_refuses_bad_input() -> None:
+    mesh, studies = str(sample_path("mesh-demo.nt.gz")), str(sample_path())
+    code, out = _invoke("eval", "linking", "--mesh", mesh, "--studies", studies, "--json")
+    assert code == 0, out
+    figures = json.loads(out)
+    assert {(f["field"], f["format"]) for f in figures} == {("conditions", "ctgov-v2"), ("interventions", "ctgov-v2")}
+    for f in figures:
+        assert f["items"] > 0 and f["tp"] + f["fn"] > 0 and f["resamples"] == 1000
+        assert f["f1_ci"][0] <= f["f1"] <= f["f1_ci"][1]
+    code, out = _invoke("eval", "linking", "--mesh", mesh, "--studies", studies, "--field", "outcomes")
+    assert code == 1 and "unknown field 'outcomes'; known: conditions, interventions" in out
+    code, out = _invoke("eval", "linking", "--mesh", "/nonexistent.nt", "--studies", studies)
+    assert code == 1 and "no such file: /nonexistent.nt" in out and "Traceback" not in out

@@ -1,12 +1,12 @@
 """TrialGraph: clinical trials, their vocabularies and papers in one Neo4j graph.
 
-The public API is exactly ``__all__``: ``TrialGraph`` (connect, load, run_query, run_cypher, stats),
-``bulk_load``, ``Settings`` and the error tree rooted at ``TrialGraphError``.
+The public API is exactly ``__all__``: ``TrialGraph`` (connect, load, run_query, run_cypher, stats, dump),
+``bulk_load``, ``compare_dumps``, ``evaluate_linking``, ``Settings`` and the error tree rooted at ``TrialGraphError``.
 """
 
 __version__ = "0.1.0"
 
-from trialgraph.api import TrialGraph, bulk_load
+from trialgraph.api import DumpDifference, TrialGraph, bulk_load, compare_dumps, evaluate_linking
 from trialgraph.errors import (
     ConfigError,
     GraphError,
@@ -21,6 +21,7 @@ from trialgraph.settings import Settings, get_settings
 
 __all__ = [
     "ConfigError",
+    "DumpDifference",
     "GraphError",
     "ParseError",
     "QueryParameterError",
@@ -32,5 +33,7 @@ __all__ = [
     "UnknownNameError",
     "__version__",
     "bulk_load",
+    "compare_dumps",
+    "evaluate_linking",
     "get_settings",
 ]

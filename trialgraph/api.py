@@ -15,19 +15,32 @@ from trialgraph.kg import cypher
 from trialgraph.kg.bulk import bulk_import
 from trialgraph.kg.concepts import link_mesh_terms, load_vocabulary
 from trialgraph.kg.crossreg import load_pairs
+from trialgraph.kg.dump import VOLATILE, DumpDifference, compare_dumps, write_dump
 from trialgraph.kg.feed import FeedPlan, FeedReport, plan_update, run_update
 from trialgraph.kg.graph import apply_schema, connect, refuse_outside_access, run_read
 from trialgraph.kg.identity import IdentityReport, resolve_identities
+from trialgraph.kg.linking import link_conditions
 from trialgraph.kg.publications import load_publications
-from trialgraph.kg.writer import LoadReport, load
+from trialgraph.kg.writer import LoadReport, load, require_paths
 from trialgraph.loaders.base import LOADERS, discover
 from trialgraph.loaders.concepts.source import VOCABULARIES
 from trialgraph.loaders.crossreg.loader import PAIR_SOURCES
 from trialgraph.loaders.ctgov.api import CtgovApiClient
 from trialgraph.loaders.publinks.source import PUBLICATION_SOURCES
+from trialgraph.models.linking.evaluate import FIELDS as LINKING_FIELDS
+from trialgraph.models.linking.evaluate import NlmComparison, compare_with_nlm, mesh_dictionary, read_studies
 from trialgraph.settings import Settings, get_settings
 
-__all__ = ["GraphStats", "TrialGraph", "bulk_load", "source_names"]
+__all__ = [
+    "DumpDifference",
+    "GraphStats",
+    "NlmComparison",
+    "TrialGraph",
+    "bulk_load",
+    "compare_dumps",
+    "evaluate_linking",
+    "source_names",
+]
 
 GraphStats = dict[str, list[dict[str, Any]]]
 
@@ -58,6 +71,23 @@ def bulk_load(
     if source not in LOADERS.names():
         raise UnknownNameError(f"--bulk loads registry sources only; known: {', '.join(LOADERS.names())}")
     return bulk_import(settings or get_settings(), LOADERS.create(source), [Path(p) for p in paths], replace=replace)
+
+
+def evaluate_linking(
+    mesh: Iterable[Path], studies: Iterable[Path], *, fields: Iterable[str] = ("conditions", "interventions")
+) -> list[NlmComparison]:
+    """The exact-name linker against NLM's direct MeSH browse terms of CT.gov records (no graph needed).
+
+    ``mesh``: MeSH files (RDF or XML); ``studies``: CT.gov files of either format. One comparison per
+    field and source format, plus the pooled one; see :mod:`trialgraph.models.linking.evaluate`.
+    """
+    mesh, studies, fields = list(mesh), list(studies), list(fields)
+    if unknown := sorted(set(fields) - set(LINKING_FIELDS)):
+        raise UnknownNameError(f"unknown field {unknown[0]!r}; known: {', '.join(LINKING_FIELDS)}")
+    require_paths([*mesh, *studies])
+    dictionary = mesh_dictionary(mesh)
+    records = list(read_studies(studies))
+    return [result for field in fields for result in compare_with_nlm(records, dictionary, field)]
 
 
 class TrialGraph:
@@ -119,7 +149,7 @@ class TrialGraph:
                     on_item=on_item,
                 )
                 try:
-                    link_mesh_terms(self.driver, database=self.settings.neo4j_database)
+                    link_mesh_terms(self.driver, load_run=report.run_id, database=self.settings.neo4j_database)
                     if registry is not VOCABULARIES:  # concepts change no trial's identity
                         report.identity = self.resolve_identities()
                 except (Neo4jError, DriverError) as e:
@@ -167,6 +197,20 @@ class TrialGraph:
             if owned:
                 client.close()
 
+    def link(self, *, batch_size: int | None = None) -> LoadReport:
+        """Link every distinct condition string to the concepts it names exactly (``trialgraph-exact`` links).
+
+        Run it after loading vocabularies and registries; it is idempotent. Queries use these links only
+        when asked to trust ``"trialgraph-exact"`` (see ``trials_for_concept``).
+        """
+        self.ensure_schema()
+        return link_conditions(
+            self.driver,
+            quarantine_dir=self.settings.quarantine_dir,
+            batch_size=batch_size or self.settings.batch_size,
+            database=self.settings.neo4j_database,
+        )
+
     def resolve_identities(self) -> IdentityReport:
         """Regroup registry records under trials from every claim and curated pair in the graph (idempotent)."""
         return resolve_identities(self.driver, database=self.settings.neo4j_database)
@@ -190,6 +234,10 @@ class TrialGraph:
         database = self.settings.neo4j_database
         refuse_outside_access(self.driver, statement, parameters, database=database)
         return run_read(self.driver, statement, parameters, database=database)
+
+    def dump(self, path: Path, *, ignored: Iterable[str] = ()) -> int:
+        """Write a sorted dump of the whole graph without element ids (:mod:`trialgraph.kg.dump`); returns its lines."""
+        return write_dump(self.driver, path, database=self.settings.neo4j_database, ignored=VOLATILE | set(ignored))
 
     def stats(self) -> GraphStats:
         """Counts: nodes, relationships, trials by phase/status/registry, concepts, mappings, publication links."""

@@ -14,7 +14,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from trialgraph import demo as demo_module
-from trialgraph.api import TrialGraph, bulk_load, source_names
+from trialgraph.api import TrialGraph, bulk_load, compare_dumps, evaluate_linking, source_names
 from trialgraph.errors import TrialGraphError
 from trialgraph.kg import browser, cypher, server
 from trialgraph.kg.writer import LoadReport
@@ -325,6 +325,63 @@ def stats_command(as_json: Annotated[bool, typer.Option("--json", help="Machine-
         _print_rows(rows, name.replace("_", " "))
 
 
+@app.command("link")
+def link_command(
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Link every condition string to the vocabulary concepts it names exactly (source "trialgraph-exact")."""
+    try:
+        with TrialGraph.connect() as tg:
+            report = tg.link()
+    except TrialGraphError as e:
+        _fail(e)
+    if as_json:
+        console.print_json(data=report.as_dict())
+        return
+    console.print(
+        f"{report.written} of {report.read} condition strings linked to a concept; "
+        f"{report.unchanged} name no concept unambiguously ({report.seconds:.1f} s)"
+    )
+
+
+@app.command("dump")
+def dump_command(
+    path: Annotated[Path, typer.Argument(help="Where to write the dump (.jsonl.gz).")],
+    ignore: Annotated[list[str] | None, typer.Option("--ignore", help="Another property to leave out.")] = None,
+) -> None:
+    """Write the whole graph as sorted lines without element ids, to compare two loads with `compare-dumps`."""
+    try:
+        with TrialGraph.connect() as tg:
+            lines = tg.dump(path, ignored=ignore or ())
+    except TrialGraphError as e:
+        _fail(e)
+    console.print(f"{lines} nodes and relationships written to {path}")
+
+
+@app.command("compare-dumps")
+def compare_dumps_command(
+    first: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A dump written by `trialgraph dump`.")],
+    second: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="The dump to compare it with.")],
+) -> None:
+    """Compare two dumps; exits 1 and prints the differences by label or type when the graphs differ."""
+    try:
+        difference = compare_dumps(first, second)
+    except (OSError, ValueError) as e:
+        _fail(TrialGraphError(f"cannot compare the dumps: {e}"))
+    if difference.identical:
+        console.print("identical graphs")
+        return
+    first_only, second_only = difference.only_in_first, difference.only_in_second
+    rows = [
+        {"kind": kind, "only in first": first_only[kind], "only in second": second_only[kind]}
+        for kind in sorted(set(first_only) | set(second_only))
+    ]
+    _print_rows(rows, "the graphs differ")
+    for line in difference.examples:
+        console.print(line, markup=False, highlight=False)
+    raise typer.Exit(1)
+
+
 @app.command("query")
 def query_command(
     statement: Annotated[str | None, typer.Argument(help="A named query (see --list) or a Cypher statement.")] = None,
@@ -417,6 +474,37 @@ def eval_identity(
         console.print_json(data=result.as_dict())
     else:
         _print_rows([result.as_dict()], "identity resolution vs registry-stated pairs")
+
+
+@eval_app.command("linking")
+def eval_linking(
+    mesh: Annotated[
+        list[Path] | None, typer.Option(help="MeSH files (default: the shared data's MeSH 2022 core).")
+    ] = None,
+    studies: Annotated[
+        list[Path] | None,
+        typer.Option(help="CT.gov files or folders (default: the shared v2 JSONL and the legacy XML subset)."),
+    ] = None,
+    field: Annotated[list[str] | None, typer.Option(help="conditions and/or interventions (default: both).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """The exact-name linker against NLM's MeSH indexing of CT.gov conditions and interventions."""
+    settings = _settings()
+    root = settings.shared_data
+    if (not mesh or not studies) and root is None:
+        _fail(TrialGraphError("give --mesh and --studies, or set TRIALGRAPH_SHARED_DATA to the shared data folder"))
+    mesh = mesh or [root / "ontologies/mesh/mesh2022-core.nt.gz"]  # type: ignore[operator]
+    studies = studies or [root / "ctgov/v2/studies.jsonl.gz", root / "ctgov/legacy/AllPublicXML-subset.zip"]  # type: ignore[operator]
+    try:
+        results = evaluate_linking(mesh, studies, fields=field or ("conditions", "interventions"))
+    except TrialGraphError as e:
+        _fail(e)
+    figures = [r.as_dict() for r in results]
+    if as_json:
+        console.print_json(data=figures)
+        return
+    keep = ("field", "format", "items", "tp", "fp", "fn", "precision", "recall", "f1", "f1_ci", "gold_unknown")
+    _print_rows([{k: f[k] for k in keep} for f in figures], "exact-name linker vs NLM's direct browse terms")
 
 
 @app.command("demo")

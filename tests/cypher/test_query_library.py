@@ -39,7 +39,7 @@ def test_every_query_is_documented(name: str) -> None:
     used = set(_PARAMETER.findall(doc.body))
     declared = {p.name for p in doc.params}
     assert used == declared, f"{name}: parameters used {sorted(used)} but declared {sorted(declared)}"
-    assert all(p.type in {"string", "integer", "boolean"} and p.description for p in doc.params), name
+    assert all(p.type in {"string", "integer", "boolean", "list<string>"} and p.description for p in doc.params), name
     assert doc.example.split()[:3] == ["trialgraph", "query", name], f"{name}: the example must run this query"
     assert set(doc.example_parameters()) <= declared, name
 
@@ -340,6 +340,13 @@ def test_bind_defaults_optional_parameters_and_refuses_unknown_missing_and_misty
         cypher.describe("trial_overview").bind({"nct_id": 9999999999999999999999999})
     with pytest.raises(QueryParameterError, match=r"ids.x: -\d+ does not fit"):
         cypher.check_values({"ids": [1, {"x": -(2**64)}]})
+    concept = cypher.describe("trials_for_concept")
+    assert concept.bind({"curie": "MESH:D1"})["trusted"] == ["ctgov-derived"]  # a list default from the header
+    assert concept.bind({"curie": "MESH:D1", "trusted": ("a", "b")})["trusted"] == ["a", "b"]
+    with pytest.raises(QueryParameterError, match="trusted must be of type list<string>"):
+        concept.bind({"curie": "MESH:D1", "trusted": "ctgov-derived"})
+    with pytest.raises(QueryParameterError, match="trusted must be of type list<string>"):
+        concept.bind({"curie": "MESH:D1", "trusted": ["a", 1]})
 
 
 def test_run_query_and_run_cypher_check_before_the_server_sees_anything(

@@ -69,6 +69,7 @@ class RawMesh:
     tree_numbers: Counter[str] = field(default_factory=Counter)  # record UI -> meshv:treeNumber triples
     broader: set[tuple[str, str]] = field(default_factory=set)  # (child UI, parent UI) broaderDescriptor
     labels: dict[str, str] = field(default_factory=dict)  # descriptor UI -> rdfs:label
+    all_labels: dict[str, str] = field(default_factory=dict)  # every record UI -> rdfs:label, unescaped
 
     @property
     def descriptors(self) -> set[str]:
@@ -80,6 +81,12 @@ class RawMesh:
 
     def descriptor_named(self, name: str) -> str:
         return next(ui for ui, label in self.labels.items() if label == name)
+
+
+def _unescape(literal: str) -> str:
+    """N-Triples string escapes (``\\uXXXX``, ``\\"``, ``\\\\``) undone."""
+    text = re.sub(r"\\u([0-9A-Fa-f]{4})", lambda m: chr(int(m.group(1), 16)), literal)
+    return re.sub(r"\\(.)", r"\1", text)
 
 
 def _read_mesh(path: Path) -> RawMesh:
@@ -100,10 +107,12 @@ def _read_mesh(path: Path) -> RawMesh:
                 parent = _OBJECT_URI.match(obj)
                 assert parent, line
                 raw.broader.add((subject, parent.group(1)))
-            elif predicate == rdfs_label and subject.startswith("D"):
+            elif predicate == rdfs_label:
                 label = _LABEL.match(obj)
-                if label:
+                if label and subject.startswith("D"):
                     raw.labels[subject] = label.group(1)
+                if label:
+                    raw.all_labels[subject] = _unescape(label.group(1))
     return raw
 
 
@@ -431,6 +440,75 @@ def test_trials_for_concept_includes_descendants(
     via = {name for r in rows for name in r["via"]}
     assert via & below, "no trial was reached through a descendant of the concept"
     assert via <= below | {top_name}
+
+
+# ------------------------------------------------------------------ 5b. condition strings linked by exact name
+def _key(text: str) -> str:
+    """Case, punctuation and spacing ignored (written here again, independently of the linker)."""
+    return " ".join(re.sub(r"[^\w]+", " ", text.casefold()).split())
+
+
+def test_exact_linker_ties_condition_strings_to_concepts(
+    mesh_ctgov: Loaded, raw_mesh: RawMesh, studies: list[dict[str, Any]]
+) -> None:
+    tg, driver = mesh_ctgov.tg, mesh_ctgov.tg.driver
+    nlm_before = _value(driver, "MATCH ()-[l:IS_CONCEPT {source: 'ctgov-derived'}]->() RETURN count(l)")
+    links_query = (
+        "MATCH (c:Condition)-[l:IS_CONCEPT {source: 'trialgraph-exact'}]->(k:Concept) "
+        "RETURN c.key AS key, k.curie AS curie, l.matched_on AS on, l.method_version AS version, l.score AS score"
+    )
+    try:
+        report = tg.link()
+        links = _rows(driver, links_query)
+        assert report.read == _value(driver, "MATCH (c:Condition) RETURN count(c)")
+        assert report.read == report.written + report.unchanged
+        assert report.written == len({r["key"] for r in links})
+        assert {(r["version"], r["score"]) for r in links} == {("exact-name-1", 1.0)}
+
+        # name links: exactly the condition strings that are the label of one MeSH record the graph holds
+        held = _non_stub(driver, "MESH")
+        by_label: defaultdict[str, set[str]] = defaultdict(set)
+        for ui, label in raw_mesh.all_labels.items():
+            if f"MESH:{ui}" in held:
+                by_label[_key(label)].add(f"MESH:{ui}")
+        conditions = {
+            _key(c) for s in studies for c in s["protocolSection"].get("conditionsModule", {}).get("conditions", [])
+        }
+        expected = {(key, next(iter(by_label[key]))) for key in conditions if len(by_label.get(key, ())) == 1}
+        assert len(expected) > 100
+        assert {(r["key"], r["curie"]) for r in links if r["on"] == "name"} == expected
+        # a synonym link is made only where no record has the string as its label
+        synonym_keys = {r["key"] for r in links if r["on"] == "synonym"}
+        assert synonym_keys and not synonym_keys & set(by_label)
+
+        # idempotent, and NLM's links are another source's: untouched
+        again = tg.link()
+        assert (again.read, again.written) == (report.read, report.written)
+        assert sorted(map(str, _rows(driver, links_query))) == sorted(map(str, links))
+        assert _value(driver, "MATCH ()-[l:IS_CONCEPT {source: 'ctgov-derived'}]->() RETURN count(l)") == nlm_before
+
+        # trials_for_concept uses the linker's edges only when told to trust them
+        key, curie = max(expected, key=lambda pair: sum(_key(c) == pair[0] for c in conditions))
+        direct = {
+            _nct(s)
+            for s in studies
+            if key in {_key(c) for c in s["protocolSection"].get("conditionsModule", {}).get("conditions", [])}
+        }
+        default = {r["trial_id"] for r in tg.run_query("trials_for_concept", curie=curie, limit=100_000)}
+        both = {
+            r["trial_id"]
+            for r in tg.run_query(
+                "trials_for_concept", curie=curie, trusted=["ctgov-derived", "trialgraph-exact"], limit=100_000
+            )
+        }
+        exact_only = {
+            r["trial_id"]
+            for r in tg.run_query("trials_for_concept", curie=curie, trusted=["trialgraph-exact"], limit=100_000)
+        }
+        assert direct <= exact_only <= both
+        assert both == default | exact_only
+    finally:
+        _rows(driver, "MATCH ()-[l:IS_CONCEPT {source: 'trialgraph-exact'}]->() DELETE l")
 
 
 # ------------------------------------------------------------------ 4b. load order does not matter (demo samples)

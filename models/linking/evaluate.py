@@ -1,0 +1,164 @@
+"""How well a linker reproduces NLM's indexing of CT.gov records (issue 20, evaluations (a) and (b)).
+
+NLM indexes every CT.gov record with MeSH browse terms: for conditions (``conditionBrowseModule`` in
+API v2, ``condition_browse`` in legacy XML) and for interventions. The direct terms, not their
+ancestors, are the gold standard for linking the record's own condition and intervention strings. The
+browse terms are never shown to the linker: it sees only the strings a registry stated.
+
+Each study with at least one direct NLM term for the field is one item. Predicted: the union of the
+MeSH concepts the linker gives for the study's strings; gold: the concepts of NLM's direct terms (by id
+in v2; by exact descriptor or SCR name in legacy XML, which gives no ids). A gold term that the MeSH
+version in use does not know still counts as missed, and is also counted on its own (``gold_unknown``)
+because no linker over that version can find it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trialgraph.loaders.base import discover
+from trialgraph.loaders.concepts.source import VOCABULARIES
+from trialgraph.loaders.ctgov.loader import parse_raw
+from trialgraph.loaders.ctgov.read import RawStudy, iter_raw
+from trialgraph.model.concept import ConceptRecord
+from trialgraph.model.study import MeshTerm, StudyRecord
+from trialgraph.models.linking.dictionary import ConceptNames, DictionaryLinker
+from trialgraph.models.metrics import ItemCounts, Scores, score_items
+
+__all__ = ["FIELDS", "NlmComparison", "compare_with_nlm", "mesh_dictionary", "read_studies"]
+
+
+def _condition_strings(record: StudyRecord) -> list[str]:
+    return list(record.conditions)
+
+
+def _intervention_strings(record: StudyRecord) -> list[str]:
+    return [name for i in record.interventions for name in (i.name, *i.other_names)]
+
+
+# field → (the registry's strings for it, NLM's browse terms for it)
+FIELDS: dict[str, tuple[Callable[[StudyRecord], list[str]], Callable[[StudyRecord], tuple[MeshTerm, ...]]]] = {
+    "conditions": (_condition_strings, lambda r: r.condition_mesh),
+    "interventions": (_intervention_strings, lambda r: r.intervention_mesh),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class MeshDictionary:
+    """The linker over one MeSH version, and NLM's exact record names → CURIE (for gold without ids)."""
+
+    linker: DictionaryLinker
+    curie_by_name: dict[str, str]
+    curies: frozenset[str]
+    version: str | None
+
+
+def mesh_dictionary(paths: Iterable[Path]) -> MeshDictionary:
+    """Parse MeSH (RDF or XML) with the project's reader into the exact-name linker's dictionary."""
+    discover()
+    records = [item for item in VOCABULARIES.create("mesh").parse(list(paths)) if isinstance(item, ConceptRecord)]
+    names = [ConceptNames(r.curie, r.vocabulary, r.name, r.synonyms) for r in records]
+    by_name: dict[str, str] = {}
+    for record in records:
+        if record.name and (record.curie.startswith("MESH:D") or record.curie.startswith("MESH:C")):
+            by_name.setdefault(record.name, record.curie)
+    versions = sorted({r.version for r in records if r.version})
+    return MeshDictionary(
+        DictionaryLinker(names), by_name, frozenset(r.curie for r in records), versions[-1] if versions else None
+    )
+
+
+def read_studies(paths: Iterable[Path]) -> Iterator[StudyRecord]:
+    """Every study in CT.gov files the loader reads; unreadable ones are skipped (the loader quarantines them)."""
+    for item in iter_raw(list(paths)):
+        if isinstance(item, RawStudy):
+            try:
+                yield parse_raw(item)
+            except Exception:
+                continue
+
+
+@dataclass(frozen=True, slots=True)
+class Miss:
+    study: str
+    strings: tuple[str, ...]
+    missed: tuple[str, ...]
+    spurious: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NlmComparison:
+    field: str
+    source_format: str
+    scores: Scores
+    studies_without_nlm_terms: int
+    gold_unknown: int  # gold terms the MeSH version in use does not hold
+    misses: tuple[Miss, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "field": self.field,
+            "format": self.source_format,
+            **self.scores.as_dict(),
+            "studies_without_nlm_terms": self.studies_without_nlm_terms,
+            "gold_unknown": self.gold_unknown,
+            "examples": [
+                {"study": m.study, "strings": m.strings, "missed": m.missed, "spurious": m.spurious}
+                for m in self.misses
+            ],
+        }
+
+
+def _gold(terms: tuple[MeshTerm, ...], mesh: MeshDictionary) -> set[str]:
+    gold = set()
+    for term in terms:
+        if term.ancestor:
+            continue
+        curie = f"MESH:{term.mesh_id}" if term.mesh_id else mesh.curie_by_name.get(term.term)
+        gold.add(curie or f"unknown:{term.term}")
+    return gold
+
+
+def compare_with_nlm(
+    studies: Iterable[StudyRecord], mesh: MeshDictionary, field: str, *, examples: int = 10
+) -> list[NlmComparison]:
+    """Per source format (and ``all``): the linker's MeSH concepts for ``field`` against NLM's direct terms."""
+    strings_of, terms_of = FIELDS[field]
+    items: dict[str, list[ItemCounts]] = {}
+    skipped: dict[str, int] = {}
+    unknown: dict[str, int] = {}
+    misses: dict[str, list[Miss]] = {}
+    seen: set[tuple[str, str]] = set()
+    for study in studies:
+        fmt = study.source_format
+        if (fmt, study.registry_id) in seen:
+            continue
+        seen.add((fmt, study.registry_id))
+        gold = _gold(terms_of(study), mesh)
+        if not gold:
+            skipped[fmt] = skipped.get(fmt, 0) + 1
+            continue
+        strings = strings_of(study)
+        predicted = {
+            link.curie for text in strings for link in mesh.linker.link(text) if link.curie.startswith("MESH:")
+        }
+        unknown[fmt] = unknown.get(fmt, 0) + sum(1 for g in gold if g not in mesh.curies)
+        counts = ItemCounts(len(predicted & gold), len(predicted - gold), len(gold - predicted))
+        items.setdefault(fmt, []).append(counts)
+        if (counts.fp or counts.fn) and len(misses.setdefault(fmt, [])) < examples:
+            missed, spurious = tuple(sorted(gold - predicted)), tuple(sorted(predicted - gold))
+            misses[fmt].append(Miss(study.registry_id, tuple(strings), missed, spurious))
+    results = []
+    for fmt in sorted(items):
+        scores = score_items(items[fmt])
+        examples_of = tuple(misses.get(fmt, ()))
+        results.append(NlmComparison(field, fmt, scores, skipped.get(fmt, 0), unknown.get(fmt, 0), examples_of))
+    if len(items) > 1:
+        pooled = [c for fmt in sorted(items) for c in items[fmt]]
+        results.append(
+            NlmComparison(field, "all", score_items(pooled), sum(skipped.values()), sum(unknown.values()), ())
+        )
+    return results

@@ -1,0 +1,78 @@
+"""Set-overlap scores with bootstrap intervals, for every evaluation that compares predicted with gold sets.
+
+Micro precision, recall and F1 pool the counts of all items; the 95% interval resamples *items* (studies,
+documents) with replacement, because their errors are correlated within an item, with a fixed seed so
+that a figure in a note can be reproduced exactly.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["ItemCounts", "Scores", "score_items"]
+
+
+@dataclass(frozen=True, slots=True)
+class ItemCounts:
+    """One evaluated item's true positives, false positives and false negatives."""
+
+    tp: int
+    fp: int
+    fn: int
+
+
+def _prf(tp: int, fp: int, fn: int) -> tuple[float, float, float]:
+    precision = tp / (tp + fp) if tp + fp else 0.0
+    recall = tp / (tp + fn) if tp + fn else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+@dataclass(frozen=True, slots=True)
+class Scores:
+    """Micro scores over ``items`` items, each with its 95% bootstrap interval (percentile method)."""
+
+    items: int
+    tp: int
+    fp: int
+    fn: int
+    precision: float
+    recall: float
+    f1: float
+    precision_ci: tuple[float, float]
+    recall_ci: tuple[float, float]
+    f1_ci: tuple[float, float]
+    resamples: int
+    seed: int
+
+    def as_dict(self) -> dict[str, Any]:
+        rounded = {k: round(v, 4) for k, v in (("precision", self.precision), ("recall", self.recall), ("f1", self.f1))}
+        intervals = {
+            f"{k}_ci": [round(x, 4) for x in v]
+            for k, v in (("precision", self.precision_ci), ("recall", self.recall_ci), ("f1", self.f1_ci))
+        }
+        counts = {"items": self.items, "tp": self.tp, "fp": self.fp, "fn": self.fn}
+        return {**counts, **rounded, **intervals, "resamples": self.resamples, "seed": self.seed}
+
+
+def _percentile(sorted_values: list[float], q: float) -> float:
+    if not sorted_values:
+        return 0.0
+    return sorted_values[min(len(sorted_values) - 1, int(q * len(sorted_values)))]
+
+
+def score_items(items: Sequence[ItemCounts], *, resamples: int = 1000, seed: int = 0) -> Scores:
+    """Micro P/R/F1 over ``items`` and their 95% intervals from ``resamples`` item-level bootstrap draws."""
+    tp, fp, fn = (sum(getattr(i, k) for i in items) for k in ("tp", "fp", "fn"))
+    precision, recall, f1 = _prf(tp, fp, fn)
+    rng = random.Random(seed)
+    draws: list[tuple[float, float, float]] = []
+    for _ in range(resamples if items else 0):
+        sample = rng.choices(items, k=len(items))
+        draws.append(_prf(sum(i.tp for i in sample), sum(i.fp for i in sample), sum(i.fn for i in sample)))
+    columns = [sorted(d[k] for d in draws) for k in range(3)]
+    ci = [(_percentile(c, 0.025), _percentile(c, 0.975)) for c in columns]
+    return Scores(len(items), tp, fp, fn, precision, recall, f1, ci[0], ci[1], ci[2], resamples, seed)

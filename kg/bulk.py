@@ -13,6 +13,7 @@ order and merges shared nodes, so the result does not depend on the number of wo
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import logging
 import shutil
@@ -140,6 +141,8 @@ class Rendered:
     record_id: str
     tables: dict[str, tuple[tuple[str, ...], str]]  # CSV file name → (its columns, this record's lines)
     merges: list[SharedMerge]
+    origin: str = ""
+    issues: tuple[str, ...] = ()  # values dropped from the record (see Staged.issues), quarantined by the caller
 
 
 class _RecordSink:
@@ -189,7 +192,8 @@ def render(staged: Staged) -> Rendered:
             raise ConfigError(f"bulk import has no CSV form for write statement {statement!r}")
         for row in rows:
             emitter(sink, row)
-    return sink.rendered(staged.record_id)
+    rendered = sink.rendered(staged.record_id)
+    return dataclasses.replace(rendered, origin=staged.origin, issues=staged.issues) if staged.issues else rendered
 
 
 class _CsvFile:
@@ -446,6 +450,9 @@ def bulk_import(
                             seen.add(output.record_id)
                             tables.absorb(output)
                             report.written += 1
+                        if not isinstance(output, Quarantined) and output.issues:
+                            report.field_issues += len(output.issues)
+                            quarantine.add_field_issues(output, run_id)
                         if on_item is not None:
                             on_item(report)
             finally:

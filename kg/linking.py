@@ -1,67 +1,159 @@
 """Writes a linker's decisions into the graph: read the mentions and the dictionary, link, merge, prune.
 
-The linker itself is pure (:mod:`trialgraph.models.linking`); this module owns the database side, in
-the same ``LoadRun`` frame as every load, so a linking run is reported, recorded and failed like one.
+The linkers themselves are pure (:mod:`trialgraph.models.linking`); this module owns the database side,
+in the same ``LoadRun`` frame as every load, so a linking run is reported, recorded and failed like one.
 Each distinct condition string is linked once (``Condition`` nodes are shared by normalised text), and
-every registry's trials reach concepts through them.
+every registry's trials reach concepts through them. Linkers are chosen by name from :data:`LINKERS`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Protocol
 
 import neo4j
 
+from trialgraph.errors import ConfigError
 from trialgraph.kg import cypher
 from trialgraph.kg.graph import run_read
 from trialgraph.kg.writer import LoadReport, tracked_run
-from trialgraph.models.linking.dictionary import METHOD_VERSION, SOURCE, ConceptNames, DictionaryLinker
+from trialgraph.models.linking import dictionary
+from trialgraph.models.linking.dictionary import ConceptNames, DictionaryLinker, Link
 
-__all__ = ["link_conditions"]
+__all__ = ["LINKERS", "ConditionLinker", "build_linker_index", "link_conditions", "linker_concepts"]
+
+# The coarse types the TF-IDF linker may give a condition; MeSH types come from its tree branches.
+CONDITION_TYPES = frozenset({"C", "F"})
+_VOCABULARY_TYPES = {"MONDO": ("C",), "DOID": ("C",), "HP": ("C",), "ORPHANET": ("C",), "ATC": ("D",)}
 
 
-def _batches(rows: list[dict[str, object]], size: int) -> Iterator[list[dict[str, object]]]:
+class ConditionLinker(Protocol):
+    """What ``link_conditions`` needs of a linker: who it is, and decisions for a batch of texts."""
+
+    source: str
+    method_version: str
+
+    def link_texts(self, texts: Sequence[str]) -> list[list[Link]]: ...
+
+
+def _concept_rows(driver: neo4j.Driver, database: str) -> list[dict[str, Any]]:
+    rows = run_read(driver, cypher.load("read/concept_names"), database=database)
+    if not rows:
+        raise ConfigError("the graph holds no vocabulary concepts: load one first (trialgraph load mesh ...)")
+    return rows
+
+
+@dataclass(frozen=True, slots=True)
+class _Exact:
+    linker: DictionaryLinker
+    source: str = dictionary.SOURCE
+    method_version: str = dictionary.METHOD_VERSION
+
+    def link_texts(self, texts: Sequence[str]) -> list[list[Link]]:
+        return [self.linker.link(text) for text in texts]
+
+
+def _exact(driver: neo4j.Driver, index_folder: Path, database: str) -> ConditionLinker:
+    rows = _concept_rows(driver, database)
+    names = (ConceptNames(r["curie"], r["vocabulary"], r["name"], tuple(r["synonyms"])) for r in rows)
+    return _Exact(DictionaryLinker(names))
+
+
+def linker_concepts(rows: Sequence[dict[str, Any]]) -> list[Any]:
+    """The graph's concepts as the TF-IDF linker's knowledge base: names, synonyms and coarse types."""
+    from trialgraph.models.linking.tfidf import LinkerConcept, mesh_types
+
+    concepts = []
+    for row in rows:
+        if row["vocabulary"] == "MESH":
+            types = mesh_types(row["tree_numbers"], row["kind"])
+        else:
+            types = _VOCABULARY_TYPES.get(str(row["vocabulary"]).upper(), ())
+        concepts.append(LinkerConcept(row["curie"], row["name"], tuple(row["synonyms"]), types))
+    return concepts
+
+
+def build_linker_index(driver: neo4j.Driver, folder: Path, *, database: str = "neo4j") -> Any:
+    """Build the TF-IDF linker's index from every concept in the graph; returns its manifest."""
+    from trialgraph.models.linking.tfidf import build_index
+
+    rows = _concept_rows(driver, database)
+    versions = {str(r["vocabulary"]): str(r["version"]) for r in rows if r["version"]}
+    return build_index(linker_concepts(rows), folder, vocabulary_versions=versions)
+
+
+@dataclass(frozen=True, slots=True)
+class _Tfidf:
+    linker: Any  # TfidfLinker
+    source: str
+    method_version: str
+
+    def link_texts(self, texts: Sequence[str]) -> list[list[Link]]:
+        return [[hit] if hit else [] for hit in self.linker.link_many(texts, CONDITION_TYPES)]
+
+
+def _tfidf(driver: neo4j.Driver, index_folder: Path, database: str) -> ConditionLinker:
+    from trialgraph.models.linking import tfidf
+
+    linker = tfidf.TfidfLinker(index_folder)
+    current = tfidf.concepts_hash(linker_concepts(_concept_rows(driver, database)))
+    if current != linker.generator.manifest.content_hash:
+        raise ConfigError(
+            f"the linker index at {index_folder} was built from other concepts than the graph now holds; "
+            "rebuild it with `trialgraph link build-index`"
+        )
+    return _Tfidf(linker, tfidf.SOURCE, linker.method_version)
+
+
+# name → how to make the linker from the graph (and the index folder, for linkers that need one)
+LINKERS: dict[str, Callable[[neo4j.Driver, Path, str], ConditionLinker]] = {"exact": _exact, "tfidf": _tfidf}
+
+
+def _batches(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:
     for start in range(0, len(rows), size):
         yield rows[start : start + size]
 
 
 def link_conditions(
-    driver: neo4j.Driver, *, quarantine_dir: Path, batch_size: int = 5000, database: str = "neo4j"
+    driver: neo4j.Driver,
+    linker: ConditionLinker,
+    *,
+    quarantine_dir: Path,
+    batch_size: int = 5000,
+    database: str = "neo4j",
 ) -> LoadReport:
-    """Link every ``Condition`` to the concepts whose name or synonym it is (exact, normalised).
+    """Link every ``Condition`` with ``linker``, merge its edges and remove the ones it no longer makes.
 
     ``read`` counts the distinct conditions, ``written`` those linked to at least one concept,
-    ``unchanged`` those with no unambiguous match (``read == written + unchanged``). Re-running gives
-    the same edges; links this run no longer makes (a vocabulary changed) are removed, and only this
-    method version's.
+    ``unchanged`` those with no decision (``read == written + unchanged``). Re-running gives the same
+    edges; this linker's edges that the run does not assert again (from an older index or rule) are
+    removed, and no other source's.
     """
-    with tracked_run(driver, f"link:{SOURCE}", [], batch_size, quarantine_dir, database) as (report, _):
-        concepts = run_read(driver, cypher.load("read/concept_names"), database=database)
-        linker = DictionaryLinker(
-            ConceptNames(c["curie"], c["vocabulary"], c["name"], tuple(c["synonyms"])) for c in concepts
-        )
-        rows: list[dict[str, object]] = []
-        for condition in run_read(driver, cypher.load("read/condition_texts"), database=database):
-            report.read += 1
-            links = linker.link(condition["name"] or condition["key"])
-            if links:
-                report.written += 1
-            else:
-                report.unchanged += 1
-            rows.extend(
-                {"key": condition["key"], "curie": link.curie, "matched_on": link.matched_on, "score": link.score}
-                for link in links
-            )
-        params = {"source": SOURCE, "method_version": METHOD_VERSION, "load_run": report.run_id}
-        with driver.session(database=database) as session:
-            for batch in _batches(rows, batch_size):
-                session.execute_write(
-                    lambda tx, b=batch: tx.run(
-                        cypher.load("write/merge_condition_concepts"), rows=b, **params
-                    ).consume()
+    with tracked_run(driver, f"link:{linker.source}", [], batch_size, quarantine_dir, database) as (report, _):
+        conditions = run_read(driver, cypher.load("read/condition_texts"), database=database)
+        rows: list[dict[str, Any]] = []
+        for chunk in _batches(conditions, 1000):
+            texts = [c["name"] or c["key"] for c in chunk]
+            for condition, links in zip(chunk, linker.link_texts(texts), strict=True):
+                report.read += 1
+                if links:
+                    report.written += 1
+                else:
+                    report.unchanged += 1
+                rows.extend(
+                    {"key": condition["key"], "curie": hit.curie, "matched_on": hit.matched_on, "score": hit.score}
+                    for hit in links
                 )
+        params = {"source": linker.source, "method_version": linker.method_version, "load_run": report.run_id}
+        with driver.session(database=database) as session:
+            merge = cypher.load("write/merge_condition_concepts")
+            for batch in _batches(rows, batch_size):
+                session.execute_write(lambda tx, b=batch: tx.run(merge, rows=b, **params).consume())
             session.execute_write(
-                lambda tx: tx.run(cypher.load("write/delete_stale_condition_concepts"), **params).consume()
+                lambda tx: tx.run(
+                    cypher.load("write/delete_stale_condition_concepts"), source=linker.source, load_run=report.run_id
+                ).consume()
             )
     return report

@@ -49,6 +49,7 @@ class LoadReport:
     superseded: int = 0  # an older version than the one the graph (or the input) already holds
     rejected: int = 0
     dangling: int = 0  # references to things no input defines (vocabulary parents), also quarantined
+    field_issues: int = 0  # values dropped from records that loaded (impossible dates...), also quarantined
     quarantine_file: str | None = None
     paths: list[Path] = field(default_factory=list, repr=False)
     started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
@@ -76,10 +77,19 @@ class Quarantine:
         self._handle: IO[str] | None = None
 
     def add(self, item: Quarantined, run_id: str) -> None:
+        self._write({"file": item.origin, "record": item.record_id, "reason": item.reason, "load_run": run_id})
+
+    def add_field_issues(self, item: Any, run_id: str) -> None:
+        """Values dropped from a record that still loads: filed with ``"kind": "field"`` so none is lost silently."""
+        for reason in item.issues:
+            self._write(
+                {"file": item.origin, "record": item.record_id, "reason": reason, "kind": "field", "load_run": run_id}
+            )
+
+    def _write(self, entry: dict[str, Any]) -> None:
         if self._handle is None:
             self.path.parent.mkdir(parents=True, exist_ok=True)
             self._handle = self.path.open("a", encoding="utf-8")
-        entry = {"file": item.origin, "record": item.record_id, "reason": item.reason, "load_run": run_id}
         self._handle.write(json.dumps(entry, ensure_ascii=False) + "\n")
 
     def close(self) -> str | None:
@@ -168,6 +178,9 @@ def load(
                     report.rejected += 1
                     quarantine.add(item, report.run_id)
                 else:
+                    if item.issues:
+                        report.field_issues += len(item.issues)
+                        quarantine.add_field_issues(item, report.run_id)
                     _add_to_batch(batch, item, report)
                     if len(batch) >= batch_size:
                         collect(pending)

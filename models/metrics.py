@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["ItemCounts", "Scores", "score_items"]
+__all__ = ["Accuracy", "ItemCounts", "Scores", "accuracy_over_items", "score_items"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -76,3 +76,42 @@ def score_items(items: Sequence[ItemCounts], *, resamples: int = 1000, seed: int
     columns = [sorted(d[k] for d in draws) for k in range(3)]
     ci = [(_percentile(c, 0.025), _percentile(c, 0.975)) for c in columns]
     return Scores(len(items), tp, fp, fn, precision, recall, f1, ci[0], ci[1], ci[2], resamples, seed)
+
+
+@dataclass(frozen=True, slots=True)
+class Accuracy:
+    """Correct / total over all items' mentions, with a 95% bootstrap interval that resamples items."""
+
+    items: int
+    mentions: int
+    correct: int
+    accuracy: float
+    ci: tuple[float, float]
+    resamples: int
+    seed: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "items": self.items,
+            "mentions": self.mentions,
+            "correct": self.correct,
+            "accuracy": round(self.accuracy, 4),
+            "ci": [round(x, 4) for x in self.ci],
+            "resamples": self.resamples,
+            "seed": self.seed,
+        }
+
+
+def accuracy_over_items(items: Sequence[tuple[int, int]], *, resamples: int = 1000, seed: int = 0) -> Accuracy:
+    """``items``: (correct, total) per item (a document); the interval resamples documents."""
+    correct, total = sum(c for c, _ in items), sum(t for _, t in items)
+    rng = random.Random(seed)
+    draws = []
+    for _ in range(resamples if items else 0):
+        sample = rng.choices(items, k=len(items))
+        sample_total = sum(t for _, t in sample)
+        draws.append(sum(c for c, _ in sample) / sample_total if sample_total else 0.0)
+    draws.sort()
+    accuracy = correct / total if total else 0.0
+    interval = (_percentile(draws, 0.025), _percentile(draws, 0.975))
+    return Accuracy(len(items), total, correct, accuracy, interval, resamples, seed)

@@ -200,14 +200,30 @@ def test_load_of_an_unknown_source_or_format_is_one_line(tmp_path: Path) -> None
 
 def test_eval_linking_prints_figures_per_field_and_format_and_refuses_bad_input() -> None:
     mesh, studies = str(sample_path("mesh-demo.nt.gz")), str(sample_path())
-    code, out = _invoke("eval", "linking", "--mesh", mesh, "--studies", studies, "--json")
+    code, out = _invoke("eval", "linking", "--mesh", mesh, "--studies", studies, "--no-benchmarks", "--json")
     assert code == 0, out
     figures = json.loads(out)
-    assert {(f["field"], f["format"]) for f in figures} == {("conditions", "ctgov-v2"), ("interventions", "ctgov-v2")}
-    for f in figures:
+    assert figures["normalisation"] == []
+    assert {(f["linker"], f["field"], f["format"]) for f in figures["nlm"]} == {
+        (linker, field, "ctgov-v2") for linker in ("exact", "tfidf") for field in ("conditions", "interventions")
+    }
+    for f in figures["nlm"]:
         assert f["items"] > 0 and f["tp"] + f["fn"] > 0 and f["resamples"] == 1000
         assert f["f1_ci"][0] <= f["f1"] <= f["f1_ci"][1]
-    code, out = _invoke("eval", "linking", "--mesh", mesh, "--studies", studies, "--field", "outcomes")
-    assert code == 1 and "unknown field 'outcomes'; known: conditions, interventions" in out
-    code, out = _invoke("eval", "linking", "--mesh", "/nonexistent.nt", "--studies", studies)
+    code, out = _invoke("eval", "linking", "--mesh", mesh, "--studies", studies, "--no-benchmarks", "--field", "x")
+    assert code == 1 and "unknown field 'x'; known: conditions, interventions" in out
+    code, out = _invoke("eval", "linking", "--mesh", "/nonexistent.nt", "--studies", studies, "--no-benchmarks")
     assert code == 1 and "no such file: /nonexistent.nt" in out and "Traceback" not in out
+
+
+def test_a_load_that_reads_nothing_says_so_and_exits_1_unless_allowed(graph: neo4j.Driver, tmp_path: Path) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "README.md").write_text("not a study\n", encoding="utf-8")
+    code, out = _invoke("load", "ctgov", str(notes))
+    assert code == 1, out
+    assert "ctgov: nothing to load in" in out and "pass --allow-empty if that is expected" in out
+    assert "Traceback" not in out
+    code, out = _invoke("load", "ctgov", str(notes), "--allow-empty", "--json")
+    assert code == 0, out
+    assert json.loads(out)["read"] == 0

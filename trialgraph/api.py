@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -19,7 +20,8 @@ from trialgraph.kg.dump import VOLATILE, DumpDifference, compare_dumps, write_du
 from trialgraph.kg.feed import FeedPlan, FeedReport, plan_update, run_update
 from trialgraph.kg.graph import apply_schema, connect, refuse_outside_access, run_read
 from trialgraph.kg.identity import IdentityReport, resolve_identities
-from trialgraph.kg.linking import link_conditions
+from trialgraph.kg.linking import LINKERS as LINK_METHODS
+from trialgraph.kg.linking import build_linker_index, link_conditions
 from trialgraph.kg.publications import load_publications
 from trialgraph.kg.writer import LoadReport, load, require_paths
 from trialgraph.loaders.base import LOADERS, discover
@@ -27,13 +29,27 @@ from trialgraph.loaders.concepts.source import VOCABULARIES
 from trialgraph.loaders.crossreg.loader import PAIR_SOURCES
 from trialgraph.loaders.ctgov.api import CtgovApiClient
 from trialgraph.loaders.publinks.source import PUBLICATION_SOURCES
+from trialgraph.models.linking.benchmarks import (
+    NormalisationResult,
+    evaluate_normalisation,
+    read_ncbi_disease,
+    read_pubtator,
+)
 from trialgraph.models.linking.evaluate import FIELDS as LINKING_FIELDS
-from trialgraph.models.linking.evaluate import NlmComparison, compare_with_nlm, mesh_dictionary, read_studies
+from trialgraph.models.linking.evaluate import (
+    LINKERS,
+    NlmComparison,
+    compare_with_nlm,
+    mesh_dictionary,
+    read_studies,
+    tfidf_linker,
+)
 from trialgraph.settings import Settings, get_settings
 
 __all__ = [
     "DumpDifference",
     "GraphStats",
+    "LinkingEvaluation",
     "NlmComparison",
     "TrialGraph",
     "bulk_load",
@@ -73,21 +89,55 @@ def bulk_load(
     return bulk_import(settings or get_settings(), LOADERS.create(source), [Path(p) for p in paths], replace=replace)
 
 
-def evaluate_linking(
-    mesh: Iterable[Path], studies: Iterable[Path], *, fields: Iterable[str] = ("conditions", "interventions")
-) -> list[NlmComparison]:
-    """The exact-name linker against NLM's direct MeSH browse terms of CT.gov records (no graph needed).
+@dataclass(frozen=True, slots=True)
+class LinkingEvaluation:
+    """What ``evaluate_linking`` measured: agreement with NLM's indexing, and corpus normalisation accuracy."""
 
-    ``mesh``: MeSH files (RDF or XML); ``studies``: CT.gov files of either format. One comparison per
-    field and source format, plus the pooled one; see :mod:`trialgraph.models.linking.evaluate`.
+    nlm: tuple[NlmComparison, ...]
+    normalisation: tuple[NormalisationResult, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"nlm": [r.as_dict() for r in self.nlm], "normalisation": [r.as_dict() for r in self.normalisation]}
+
+
+def evaluate_linking(
+    mesh: Iterable[Path],
+    studies: Iterable[Path],
+    *,
+    fields: Iterable[str] = ("conditions", "interventions"),
+    linkers: Iterable[str] = ("exact", "tfidf"),
+    bc5cdr: Iterable[Path] = (),
+    ncbi: Iterable[Path] = (),
+) -> LinkingEvaluation:
+    """Linkers against NLM's direct MeSH browse terms of CT.gov records, and the TF-IDF linker's
+    accuracy@1/@5 on BC5CDR (PubTator files) and NCBI Disease (corpus files) gold spans. No graph needed.
+
+    ``mesh``: MeSH files (RDF or XML); ``studies``: CT.gov files of either format. See
+    :mod:`trialgraph.models.linking.evaluate` and :mod:`trialgraph.models.linking.benchmarks` for the rules.
     """
-    mesh, studies, fields = list(mesh), list(studies), list(fields)
+    mesh, studies, fields, linkers = list(mesh), list(studies), list(fields), list(linkers)
+    bc5cdr, ncbi = list(bc5cdr), list(ncbi)
     if unknown := sorted(set(fields) - set(LINKING_FIELDS)):
         raise UnknownNameError(f"unknown field {unknown[0]!r}; known: {', '.join(LINKING_FIELDS)}")
-    require_paths([*mesh, *studies])
+    if unknown := sorted(set(linkers) - set(LINKERS)):
+        raise UnknownNameError(f"unknown linker {unknown[0]!r}; known: {', '.join(LINKERS)}")
+    require_paths([*mesh, *studies, *bc5cdr, *ncbi])
     dictionary = mesh_dictionary(mesh)
     records = list(read_studies(studies))
-    return [result for field in fields for result in compare_with_nlm(records, dictionary, field)]
+    nlm = []
+    for name in linkers:
+        link = LINKERS[name](dictionary)
+        for field in fields:
+            nlm.extend(compare_with_nlm(records, dictionary, field, linker=name, link=link))
+    normalisation = []
+    if bc5cdr or ncbi:
+        linker = tfidf_linker(dictionary)
+        corpora = [(p.name, list(read_pubtator(p))) for p in bc5cdr] + [
+            (p.name, list(read_ncbi_disease(p))) for p in ncbi
+        ]
+        for name, mentions in corpora:
+            normalisation.extend(evaluate_normalisation(name, mentions, linker))
+    return LinkingEvaluation(tuple(nlm), tuple(normalisation))
 
 
 class TrialGraph:
@@ -197,18 +247,34 @@ class TrialGraph:
             if owned:
                 client.close()
 
-    def link(self, *, batch_size: int | None = None) -> LoadReport:
-        """Link every distinct condition string to the concepts it names exactly (``trialgraph-exact`` links).
+    @property
+    def linker_index_folder(self) -> Path:
+        """Where ``build_linker_index`` writes the TF-IDF linker's index (under the state folder)."""
+        return self.settings.home / "linker" / "tfidf"
 
-        Run it after loading vocabularies and registries; it is idempotent. Queries use these links only
-        when asked to trust ``"trialgraph-exact"`` (see ``trials_for_concept``).
+    def build_linker_index(self) -> Any:
+        """Build the TF-IDF linker's index from every concept in the graph; returns its manifest."""
+        return build_linker_index(self.driver, self.linker_index_folder, database=self.settings.neo4j_database)
+
+    def link(self, linker: str = "exact", *, batch_size: int | None = None) -> LoadReport:
+        """Link every distinct condition string to concepts, with the linker named ``linker``.
+
+        ``exact`` (source ``trialgraph-exact``): the string is a concept's name or synonym, ignoring case,
+        punctuation and spacing. ``tfidf`` (source ``trialgraph-tfidf``): scispaCy's character 3-gram
+        candidates over the index ``build_linker_index`` made, best disease-type concept at similarity
+        ≥ 0.7. Idempotent; queries use these links only when asked to trust their source.
         """
+        if linker not in LINK_METHODS:
+            raise UnknownNameError(f"unknown linker {linker!r}; known: {', '.join(LINK_METHODS)}")
         self.ensure_schema()
+        database = self.settings.neo4j_database
+        made = LINK_METHODS[linker](self.driver, self.linker_index_folder, database)
         return link_conditions(
             self.driver,
+            made,
             quarantine_dir=self.settings.quarantine_dir,
             batch_size=batch_size or self.settings.batch_size,
-            database=self.settings.neo4j_database,
+            database=database,
         )
 
     def resolve_identities(self) -> IdentityReport:

@@ -25,6 +25,8 @@ server_app = typer.Typer(help="The local Neo4j server that TrialGraph provisions
 app.add_typer(server_app, name="server")
 eval_app = typer.Typer(help="Measure TrialGraph's extractors against gold standards.", no_args_is_help=True)
 app.add_typer(eval_app, name="eval")
+link_app = typer.Typer(help="Link text in the graph to vocabulary concepts.")
+app.add_typer(link_app, name="link")
 
 console = Console()
 err_console = Console(stderr=True)
@@ -187,6 +189,9 @@ def load_command(
     replace: Annotated[
         bool, typer.Option("--replace", help="With --bulk: replace a graph that already holds data.")
     ] = False,
+    allow_empty: Annotated[
+        bool, typer.Option("--allow-empty", help="Exit 0 even when the paths hold nothing this source reads.")
+    ] = False,
 ) -> None:
     """Load registry, vocabulary or publication files (idempotent; rejected input goes to a quarantine JSONL).
 
@@ -206,6 +211,7 @@ def load_command(
             console.print_json(data=report.as_dict())
         else:
             console.print(_report_table(report))
+        _refuse_empty([report], allow_empty)
         return
     reports: list[LoadReport] = []
     try:
@@ -236,6 +242,7 @@ def load_command(
     if as_json:
         data = [r.as_dict() for r in reports]
         console.print_json(data=data[0] if len(data) == 1 else data)
+        _refuse_empty(reports, allow_empty)
         return
     for report in reports:
         console.print(_report_table(report))
@@ -248,6 +255,20 @@ def load_command(
         console.print(
             f"identity: {identity.records} records in {identity.trials} trials; {identity.moved} regrouped, "
             f"{len(identity.ambiguous)} ambiguous claims not applied (see CLAIMS edges with ambiguous = true)"
+        )
+    _refuse_empty(reports, allow_empty)
+
+
+def _refuse_empty(reports: list[LoadReport], allow_empty: bool) -> None:
+    """A load that read nothing is usually a wrong path or source name: say so and exit 1 (unless allowed)."""
+    empty = [r for r in reports if r.read == 0]
+    if empty and not allow_empty:
+        where = ", ".join(empty[0].files) or "the given paths"
+        _fail(
+            TrialGraphError(
+                f"{empty[0].source}: nothing to load in {where} (no input this source reads); "
+                "pass --allow-empty if that is expected"
+            )
         )
 
 
@@ -325,14 +346,18 @@ def stats_command(as_json: Annotated[bool, typer.Option("--json", help="Machine-
         _print_rows(rows, name.replace("_", " "))
 
 
-@app.command("link")
+@link_app.callback(invoke_without_command=True)
 def link_command(
+    ctx: typer.Context,
+    linker: Annotated[str, typer.Option(help="exact (names, synonyms) or tfidf (needs `link build-index`).")] = "exact",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Link every condition string to the vocabulary concepts it names exactly (source "trialgraph-exact")."""
+    """Link every condition string to the vocabulary concepts it names (IS_CONCEPT edges keyed by linker)."""
+    if ctx.invoked_subcommand is not None:
+        return
     try:
-        with TrialGraph.connect() as tg:
-            report = tg.link()
+        with TrialGraph.connect() as tg, console.status(f"linking condition strings ({linker})…"):
+            report = tg.link(linker)
     except TrialGraphError as e:
         _fail(e)
     if as_json:
@@ -340,8 +365,22 @@ def link_command(
         return
     console.print(
         f"{report.written} of {report.read} condition strings linked to a concept; "
-        f"{report.unchanged} name no concept unambiguously ({report.seconds:.1f} s)"
+        f"{report.unchanged} without a decision ({report.seconds:.1f} s)"
     )
+
+
+@link_app.command("build-index")
+def link_build_index_command() -> None:
+    """Build the TF-IDF linker's index from the concepts now in the graph (under the state folder)."""
+    try:
+        with TrialGraph.connect() as tg:
+            with console.status("building the linker index…"):
+                manifest = tg.build_linker_index()
+            folder = tg.linker_index_folder
+    except TrialGraphError as e:
+        _fail(e)
+    versions = ", ".join(f"{k} {v}" for k, v in sorted(manifest.vocabulary_versions.items()))
+    console.print(f"{manifest.concepts} concepts, {manifest.aliases} names in {folder} ({versions})")
 
 
 @app.command("dump")
@@ -486,25 +525,62 @@ def eval_linking(
         typer.Option(help="CT.gov files or folders (default: the shared v2 JSONL and the legacy XML subset)."),
     ] = None,
     field: Annotated[list[str] | None, typer.Option(help="conditions and/or interventions (default: both).")] = None,
+    linker: Annotated[list[str] | None, typer.Option(help="exact and/or tfidf (default: both).")] = None,
+    bc5cdr: Annotated[
+        list[Path] | None, typer.Option(help="BC5CDR PubTator files (default: the shared train and dev sets).")
+    ] = None,
+    ncbi: Annotated[
+        list[Path] | None, typer.Option(help="NCBI Disease corpus files (default: the shared train and dev sets).")
+    ] = None,
+    benchmarks: Annotated[
+        bool, typer.Option("--benchmarks/--no-benchmarks", help="Also score the linking corpora.")
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
-    """The exact-name linker against NLM's MeSH indexing of CT.gov conditions and interventions."""
+    """Linkers against NLM's MeSH indexing of CT.gov conditions and interventions, and normalisation accuracy
+    on BC5CDR and NCBI Disease (gold spans given)."""
     settings = _settings()
     root = settings.shared_data
-    if (not mesh or not studies) and root is None:
-        _fail(TrialGraphError("give --mesh and --studies, or set TRIALGRAPH_SHARED_DATA to the shared data folder"))
+    if (not mesh or not studies or (benchmarks and not (bc5cdr or ncbi))) and root is None:
+        _fail(TrialGraphError("give --mesh, --studies and corpora, or set TRIALGRAPH_SHARED_DATA to the shared data"))
+    corpora = root / "benchmarks/linking" if root else Path()
     mesh = mesh or [root / "ontologies/mesh/mesh2022-core.nt.gz"]  # type: ignore[operator]
     studies = studies or [root / "ctgov/v2/studies.jsonl.gz", root / "ctgov/legacy/AllPublicXML-subset.zip"]  # type: ignore[operator]
+    if benchmarks and not (bc5cdr or ncbi):
+        bc5cdr = [corpora / f"bc5cdr/CDR_{split}Set.PubTator.txt" for split in ("Training", "Development")]
+        ncbi = [corpora / f"ncbi-disease/NCBI{split}_corpus.txt" for split in ("trainset", "developset")]
     try:
-        results = evaluate_linking(mesh, studies, fields=field or ("conditions", "interventions"))
+        result = evaluate_linking(
+            mesh,
+            studies,
+            fields=field or ("conditions", "interventions"),
+            linkers=linker or ("exact", "tfidf"),
+            bc5cdr=(bc5cdr or []) if benchmarks else [],
+            ncbi=(ncbi or []) if benchmarks else [],
+        )
     except TrialGraphError as e:
         _fail(e)
-    figures = [r.as_dict() for r in results]
+    figures = result.as_dict()
     if as_json:
         console.print_json(data=figures)
         return
-    keep = ("field", "format", "items", "tp", "fp", "fn", "precision", "recall", "f1", "f1_ci", "gold_unknown")
-    _print_rows([{k: f[k] for k in keep} for f in figures], "exact-name linker vs NLM's direct browse terms")
+    keep = ("linker", "field", "format", "items", "tp", "fp", "fn", "precision", "recall", "f1", "f1_ci")
+    _print_rows([{k: f[k] for k in keep} for f in figures["nlm"]], "linkers vs NLM's direct browse terms")
+    rows = [
+        {
+            "corpus": f["corpus"],
+            "type": f["type"],
+            "mentions": f["accuracy@1"]["mentions"],
+            "acc@1": f["accuracy@1"]["accuracy"],
+            "acc@1 95% CI": f["accuracy@1"]["ci"],
+            "acc@5": f["accuracy@5"]["accuracy"],
+            "composite left out": f["composite_left_out"],
+            "unreachable (OMIM)": f["unreachable"],
+        }
+        for f in figures["normalisation"]
+    ]
+    if rows:
+        _print_rows(rows, "TF-IDF linker normalisation, gold spans")
 
 
 @app.command("demo")

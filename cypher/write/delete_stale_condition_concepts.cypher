@@ -1,6 +1,6 @@
-// $source, $method_version, $load_run. After a linker run: its edges that this run did not assert again (the
-// concept or the condition changed) are removed; other sources' and other versions' edges stay.
-MATCH (:Condition)-[l:IS_CONCEPT {source: $source, method_version: $method_version}]->(:Concept)
+// $source, $load_run. After a linker run: the edges this linker (any earlier version or index of it) made that
+// this run did not assert again are removed; other sources' edges, NLM's among them, stay.
+MATCH (:Condition)-[l:IS_CONCEPT {source: $source}]->(:Concept)
 WHERE l.load_run <> $load_run
 DELETE l
 RETURN count(*) AS removed

@@ -15,6 +15,7 @@ from trialgraph.model import rows
 from trialgraph.model.keys import record_id
 from trialgraph.model.staged import Quarantined, Staged
 from trialgraph.model.study import StudyRecord
+from trialgraph.model.validate import check_study, study_version
 
 __all__ = ["CtgovLoader", "parse_raw"]
 
@@ -71,12 +72,14 @@ def _stage_item(item: RawStudy | Rejected, load_run: str) -> Staged | Quarantine
         record = parse_raw(item)
     except ParseError as e:
         return Quarantined(origin=item.origin, reason=e.reason, record_id=e.record_id)
+    record, issues = check_study(record)
     digest = rows.content_hash(record)
     return Staged(
         record_id=record_id(record.registry_id, rows.SOURCE),
-        version=record.last_update_date,
+        version=study_version(record),
         precedence=rows.precedence(record),
         content_hash=digest,
         origin=item.origin,
         rows=rows.study_rows(record, digest=digest, origin=item.origin, load_run=load_run),
+        issues=issues,
     )

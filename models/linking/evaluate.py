@@ -14,7 +14,8 @@ because no linker over that version can find it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -26,9 +27,20 @@ from trialgraph.loaders.ctgov.read import RawStudy, iter_raw
 from trialgraph.model.concept import ConceptRecord
 from trialgraph.model.study import MeshTerm, StudyRecord
 from trialgraph.models.linking.dictionary import ConceptNames, DictionaryLinker
+from trialgraph.models.linking.tfidf import LinkerConcept, TfidfLinker, build_index, mesh_types
 from trialgraph.models.metrics import ItemCounts, Scores, score_items
 
-__all__ = ["FIELDS", "NlmComparison", "compare_with_nlm", "mesh_dictionary", "read_studies"]
+__all__ = [
+    "FIELDS",
+    "FIELD_TYPES",
+    "LINKERS",
+    "MeshDictionary",
+    "NlmComparison",
+    "compare_with_nlm",
+    "mesh_dictionary",
+    "read_studies",
+    "tfidf_linker",
+]
 
 
 def _condition_strings(record: StudyRecord) -> list[str]:
@@ -46,6 +58,13 @@ FIELDS: dict[str, tuple[Callable[[StudyRecord], list[str]], Callable[[StudyRecor
 }
 
 
+# The MeSH tree branches a field's strings may link to (a drug name must not become a disease).
+FIELD_TYPES: dict[str, frozenset[str]] = {
+    "conditions": frozenset({"C", "F"}),
+    "interventions": frozenset({"D", "E"}),
+}
+
+
 @dataclass(frozen=True, slots=True)
 class MeshDictionary:
     """The linker over one MeSH version, and NLM's exact record names → CURIE (for gold without ids)."""
@@ -54,6 +73,7 @@ class MeshDictionary:
     curie_by_name: dict[str, str]
     curies: frozenset[str]
     version: str | None
+    concepts: tuple[LinkerConcept, ...] = ()
 
 
 def mesh_dictionary(paths: Iterable[Path]) -> MeshDictionary:
@@ -66,9 +86,40 @@ def mesh_dictionary(paths: Iterable[Path]) -> MeshDictionary:
         if record.name and (record.curie.startswith("MESH:D") or record.curie.startswith("MESH:C")):
             by_name.setdefault(record.name, record.curie)
     versions = sorted({r.version for r in records if r.version})
-    return MeshDictionary(
-        DictionaryLinker(names), by_name, frozenset(r.curie for r in records), versions[-1] if versions else None
-    )
+    concepts = tuple(LinkerConcept(r.curie, r.name, r.synonyms, mesh_types(r.tree_numbers, r.kind)) for r in records)
+    curies = frozenset(r.curie for r in records)
+    return MeshDictionary(DictionaryLinker(names), by_name, curies, versions[-1] if versions else None, concepts)
+
+
+StringLinker = Callable[[Sequence[str], str], set[str]]
+"""A linker under evaluation: a study's strings of one field → the MeSH CURIEs it links them to."""
+
+
+def _exact(mesh: MeshDictionary) -> StringLinker:
+    def link(strings: Sequence[str], field: str) -> set[str]:
+        return {hit.curie for text in strings for hit in mesh.linker.link(text) if hit.curie.startswith("MESH:")}
+
+    return link
+
+
+def tfidf_linker(mesh: MeshDictionary) -> TfidfLinker:
+    """The TF-IDF linker over ``mesh``, its index built in a temporary folder (the linker keeps it in memory)."""
+    with tempfile.TemporaryDirectory(prefix="trialgraph-linker-") as folder:
+        build_index(mesh.concepts, Path(folder), vocabulary_versions={"MESH": mesh.version or ""})
+        return TfidfLinker(Path(folder))
+
+
+def _tfidf(mesh: MeshDictionary) -> StringLinker:
+    linker = tfidf_linker(mesh)
+
+    def link(strings: Sequence[str], field: str) -> set[str]:
+        return {hit.curie for hit in linker.link_many(strings, FIELD_TYPES[field]) if hit is not None}
+
+    return link
+
+
+# name → how to make the linker from the MeSH dictionary
+LINKERS: dict[str, Callable[[MeshDictionary], StringLinker]] = {"exact": _exact, "tfidf": _tfidf}
 
 
 def read_studies(paths: Iterable[Path]) -> Iterator[StudyRecord]:
@@ -91,6 +142,7 @@ class Miss:
 
 @dataclass(frozen=True, slots=True)
 class NlmComparison:
+    linker: str
     field: str
     source_format: str
     scores: Scores
@@ -100,6 +152,7 @@ class NlmComparison:
 
     def as_dict(self) -> dict[str, Any]:
         return {
+            "linker": self.linker,
             "field": self.field,
             "format": self.source_format,
             **self.scores.as_dict(),
@@ -123,9 +176,19 @@ def _gold(terms: tuple[MeshTerm, ...], mesh: MeshDictionary) -> set[str]:
 
 
 def compare_with_nlm(
-    studies: Iterable[StudyRecord], mesh: MeshDictionary, field: str, *, examples: int = 10
+    studies: Iterable[StudyRecord],
+    mesh: MeshDictionary,
+    field: str,
+    *,
+    linker: str = "exact",
+    link: StringLinker | None = None,
+    examples: int = 10,
 ) -> list[NlmComparison]:
-    """Per source format (and ``all``): the linker's MeSH concepts for ``field`` against NLM's direct terms."""
+    """Per source format (and ``all``): the linker's MeSH concepts for ``field`` against NLM's direct terms.
+
+    ``link`` is the linker named ``linker``, made from ``mesh`` when not given (pass it to reuse an index).
+    """
+    link = link or LINKERS[linker](mesh)
     strings_of, terms_of = FIELDS[field]
     items: dict[str, list[ItemCounts]] = {}
     skipped: dict[str, int] = {}
@@ -142,9 +205,7 @@ def compare_with_nlm(
             skipped[fmt] = skipped.get(fmt, 0) + 1
             continue
         strings = strings_of(study)
-        predicted = {
-            link.curie for text in strings for link in mesh.linker.link(text) if link.curie.startswith("MESH:")
-        }
+        predicted = link(strings, field)
         unknown[fmt] = unknown.get(fmt, 0) + sum(1 for g in gold if g not in mesh.curies)
         counts = ItemCounts(len(predicted & gold), len(predicted - gold), len(gold - predicted))
         items.setdefault(fmt, []).append(counts)
@@ -155,10 +216,10 @@ def compare_with_nlm(
     for fmt in sorted(items):
         scores = score_items(items[fmt])
         examples_of = tuple(misses.get(fmt, ()))
-        results.append(NlmComparison(field, fmt, scores, skipped.get(fmt, 0), unknown.get(fmt, 0), examples_of))
+        results.append(NlmComparison(linker, field, fmt, scores, skipped.get(fmt, 0), unknown.get(fmt, 0), examples_of))
     if len(items) > 1:
         pooled = [c for fmt in sorted(items) for c in items[fmt]]
         results.append(
-            NlmComparison(field, "all", score_items(pooled), sum(skipped.values()), sum(unknown.values()), ())
+            NlmComparison(linker, field, "all", score_items(pooled), sum(skipped.values()), sum(unknown.values()), ())
         )
     return results

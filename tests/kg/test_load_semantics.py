@@ -174,3 +174,39 @@ def test_mixed_jsonl_accounts_for_every_line(graph: neo4j.Driver, tmp_path: Path
     assert "object" in by_line["5"] and "NCT123" in by_line["7"]
     stored = graph.execute_query("MATCH (l:LoadRun) RETURN l.read AS read, l.rejected AS rejected").records[0]
     assert (stored["read"], stored["rejected"]) == (8, 4)
+
+
+def test_an_impossible_update_date_is_dropped_and_a_later_valid_update_still_wins(
+    graph: neo4j.Driver, tmp_path: Path
+) -> None:
+    study = json.loads(shared("ctgov/v2/studies/NCT00000410.json").read_text(encoding="utf-8"))
+    status = study["protocolSection"]["statusModule"]
+    bad = copy.deepcopy(study)
+    # stored as a version, "2023-13-45" would sort after every real 2023 date and block the update below
+    bad["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2023-13-45"
+    bad["protocolSection"]["designModule"]["enrollmentInfo"]["count"] = 12
+    (tmp_path / "bad.json").write_text(json.dumps(bad), encoding="utf-8")
+    report = _load(graph, [tmp_path / "bad.json"], tmp_path / "q")
+    assert (report.written, report.rejected, report.field_issues) == (1, 0, 1)
+    entries = [json.loads(line) for line in Path(report.quarantine_file or "").read_text().splitlines()]
+    assert entries == [
+        {
+            "file": str(tmp_path / "bad.json"),
+            "record": "ctgov:NCT00000410",
+            "reason": "last_update_date '2023-13-45' is not a calendar date; stored without it",
+            "kind": "field",
+            "load_run": report.run_id,
+        }
+    ]
+    stored = count(graph, "MATCH (r:RegistryRecord {record_id: 'ctgov:NCT00000410'}) RETURN r.last_update_date IS NULL")
+    assert stored  # the impossible date is not stored; the version fell back to the submission date
+    assert status["lastUpdateSubmitDate"] < "2023-12-20"
+
+    newer = copy.deepcopy(study)
+    newer["protocolSection"]["statusModule"]["lastUpdatePostDateStruct"]["date"] = "2023-12-20"
+    newer["protocolSection"]["designModule"]["enrollmentInfo"]["count"] = 99
+    (tmp_path / "newer.json").write_text(json.dumps(newer), encoding="utf-8")
+    report = _load(graph, [tmp_path / "newer.json"], tmp_path / "q")
+    assert (report.written, report.superseded, report.field_issues) == (1, 0, 0)
+    enrollment = count(graph, "MATCH (r:RegistryRecord {record_id: 'ctgov:NCT00000410'}) RETURN r.enrollment")
+    assert enrollment == 99

@@ -32,6 +32,7 @@ from tests.graphcheck import shape as _shape
 from tests.graphcheck import value as _value
 from trialgraph.api import TrialGraph
 from trialgraph.demo import sample_path
+from trialgraph.errors import ConfigError, UnknownNameError
 from trialgraph.kg.writer import LoadReport
 from trialgraph.loaders.ctgov.normalize import mesh_id
 
@@ -509,6 +510,52 @@ def test_exact_linker_ties_condition_strings_to_concepts(
         assert both == default | exact_only
     finally:
         _rows(driver, "MATCH ()-[l:IS_CONCEPT {source: 'trialgraph-exact'}]->() DELETE l")
+
+
+def test_tfidf_linker_links_conditions_to_disease_concepts_from_its_own_index(
+    mesh_ctgov: Loaded, studies: list[dict[str, Any]]
+) -> None:
+    tg, driver = mesh_ctgov.tg, mesh_ctgov.tg.driver
+    links_query = (
+        "MATCH (c:Condition)-[l:IS_CONCEPT {source: 'trialgraph-tfidf'}]->(k:Concept) "
+        "RETURN c.name AS name, k.curie AS curie, l.score AS score, l.method_version AS version, "
+        "k.tree_numbers AS trees, k.kind AS kind, [k.name] + coalesce(k.synonyms, []) AS aliases"
+    )
+    try:
+        manifest = tg.build_linker_index()
+        assert manifest.vocabulary_versions == {"MESH": "2022"}
+        assert manifest.concepts == _value(driver, "MATCH (c:Concept) WHERE c.stub IS NULL RETURN count(c)")
+        report = tg.link("tfidf")
+        links = _rows(driver, links_query)
+        assert report.read == report.written + report.unchanged and report.written == len(links) > 500
+        assert {r["version"] for r in links} == {f"tfidf-char3-1+{manifest.content_hash[:12]}"}
+        assert min(r["score"] for r in links) >= 0.7
+        # only disease-type concepts: a MeSH C or F tree, or a disease SCR
+        for r in links:
+            assert any(t[0] in "CF" for t in r["trees"] or []) or r["kind"] == "SCR_Disease", r
+        # a condition written exactly as one of a concept's names links with similarity 1 to a concept named so
+        exact = [r for r in links if r["name"].lower() in {a.lower() for a in r["aliases"]}]
+        assert len(exact) > 100 and all(r["score"] == 1.0 for r in exact)
+
+        again = tg.link("tfidf")
+        assert again.written == report.written
+        assert sorted(map(str, _rows(driver, links_query))) == sorted(map(str, links))
+
+        # the index no longer matches the graph once a concept changes: a one-line error, nothing rewritten
+        edges = "MATCH (c:Condition)-[l:IS_CONCEPT {source: 'trialgraph-tfidf'}]->(k) RETURN c.key, k.curie, l.load_run"
+        before = sorted(map(str, _rows(driver, edges)))
+        _rows(driver, "MATCH (c:Concept {curie: 'MESH:D001249'}) SET c.synonyms = c.synonyms + ['zz test alias']")
+        with pytest.raises(ConfigError, match="rebuild it with `trialgraph link build-index`"):
+            tg.link("tfidf")
+        assert sorted(map(str, _rows(driver, edges))) == before  # same edges, same run: nothing rewritten
+        with pytest.raises(UnknownNameError, match="unknown linker 'fuzzy'; known: exact, tfidf"):
+            tg.link("fuzzy")
+    finally:
+        _rows(driver, "MATCH ()-[l:IS_CONCEPT {source: 'trialgraph-tfidf'}]->() DELETE l")
+        _rows(
+            driver,
+            "MATCH (c:Concept {curie: 'MESH:D001249'}) SET c.synonyms = [s IN c.synonyms WHERE s <> 'zz test alias']",
+        )
 
 
 # ------------------------------------------------------------------ 4b. load order does not matter (demo samples)

@@ -16,6 +16,7 @@ import orjson
 from trialgraph.model.keys import normalise_key, publication_key, record_id
 from trialgraph.model.staged import RowSet
 from trialgraph.model.study import Design, Measure, ResultGroup, Results, StudyDetails, StudyRecord
+from trialgraph.model.validate import study_version
 
 __all__ = [
     "DESIGN_FIELDS",
@@ -69,8 +70,9 @@ _FORMAT_RANK = {"ctgov-xml": "0", "ctgov-v2": "1"}
 
 
 def precedence(record: StudyRecord) -> str:
-    """Newer last-update date wins; on the same date the API v2 record (richer: DERIVED refs, MeSH ids) wins."""
-    return f"{record.last_update_date or '0000-00-00'}|{_FORMAT_RANK.get(record.source_format, '0')}"
+    """Newer version date wins (see ``study_version``); on the same date the API v2 record (richer: DERIVED refs,
+    MeSH ids) wins."""
+    return f"{study_version(record) or '0000-00-00'}|{_FORMAT_RANK.get(record.source_format, '0')}"
 
 
 def _record_props(rec: StudyRecord, rid: str, digest: str, origin: str, load_run: str, source: str) -> dict[str, Any]:

@@ -26,6 +26,7 @@ class Staged:
     content_hash: str
     origin: str
     rows: RowSet
+    issues: tuple[str, ...] = ()  # values dropped from the record before writing, one line each (quarantined)
 
 
 @dataclass(frozen=True, slots=True)

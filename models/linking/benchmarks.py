@@ -1,0 +1,149 @@
+"""Normalisation accuracy on the linking corpora: BC5CDR (chemicals, diseases → MeSH) and NCBI Disease.
+
+The SapBERT protocol: the gold mention spans are given, the linker ranks concepts for each span, and
+accuracy@k is the share of mentions whose gold concept is among the first k. Counting rules:
+
+* alternatives (NCBI ``|``) are all gold: any one counts as correct;
+* BC5CDR composite mentions that list their parts ("individual mentions" column) are split into those
+  parts, each with its own id, as the corpus defines them; other composites (NCBI's ``CompositeMention``
+  class or ``+``-joined ids, BC5CDR composites without parts) are counted on their own and left out of
+  the headline figures, because one ranked list cannot name several concepts;
+* mentions without an id (BC5CDR ``-1``) have no gold and are left out;
+* OMIM-only mentions (NCBI) stay in: our vocabularies hold no OMIM, so they are counted as misses and
+  also counted on their own (``unreachable``), so the figure is not flattered.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from trialgraph.errors import SourceError
+from trialgraph.models.linking.tfidf import TfidfLinker
+from trialgraph.models.metrics import Accuracy, accuracy_over_items
+
+__all__ = ["GoldMention", "evaluate_normalisation", "read_ncbi_disease", "read_pubtator"]
+
+# mention type → the MeSH tree branches a concept of that type lives in
+ENTITY_TYPES: dict[str, frozenset[str]] = {
+    "Chemical": frozenset({"D"}),
+    "Disease": frozenset({"C", "F"}),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class GoldMention:
+    document: str
+    text: str
+    entity_type: str  # "Chemical" or "Disease"
+    gold: frozenset[str]  # CURIEs, any of which is correct ("MESH:D014262", "OMIM:123456")
+    composite: bool = False
+
+
+def _curie(raw: str) -> str:
+    raw = raw.strip()
+    return raw if ":" in raw else f"MESH:{raw}"
+
+
+def _lines(path: Path) -> Iterator[tuple[int, str]]:
+    try:
+        with path.open(encoding="utf-8") as handle:
+            yield from enumerate(handle, start=1)
+    except OSError as e:
+        raise SourceError(f"cannot read {path}: {e}") from e
+
+
+def read_pubtator(path: Path) -> Iterator[GoldMention]:
+    """BC5CDR PubTator: ``PMID\\tstart\\tend\\ttext\\tType\\tids[\\tparts]``; relations and text lines skipped."""
+    for number, line in _lines(path):
+        fields = line.rstrip("\n").split("\t")
+        if len(fields) < 6 or fields[1] == "CID":
+            continue
+        document, text, kind, ids = fields[0], fields[3], fields[4], fields[5]
+        if ids == "-1" or kind not in ENTITY_TYPES:
+            continue
+        parts = [p for p in ids.split("|") if p and p != "-1"]
+        texts = fields[6].split("|") if len(fields) > 6 and fields[6] else []
+        if len(parts) > 1 and len(texts) == len(parts):
+            for part_text, part in zip(texts, parts, strict=True):
+                yield GoldMention(document, part_text, kind, frozenset({_curie(part)}))
+        elif parts:
+            yield GoldMention(document, text, kind, frozenset(map(_curie, parts)), composite=len(parts) > 1)
+        else:
+            raise SourceError(f"{path}:{number}: unreadable concept ids {ids!r}")
+
+
+def read_ncbi_disease(path: Path) -> Iterator[GoldMention]:
+    """NCBI Disease corpus: ``PMID\\tstart\\tend\\ttext\\tclass\\tids`` (``|`` alternatives, ``+`` composite)."""
+    for number, line in _lines(path):
+        fields = line.rstrip("\n").split("\t")
+        if len(fields) < 6:
+            continue
+        ids = fields[5].strip()
+        if not ids:
+            raise SourceError(f"{path}:{number}: a mention without a concept id")
+        composite = "+" in ids or fields[4] == "CompositeMention"
+        gold = frozenset(_curie(p) for p in ids.replace("+", "|").split("|") if p)
+        yield GoldMention(fields[0], fields[3], "Disease", gold, composite=composite)
+
+
+@dataclass(frozen=True, slots=True)
+class NormalisationResult:
+    corpus: str
+    entity_type: str
+    at_1: Accuracy
+    at_5: Accuracy
+    composite_left_out: int
+    unreachable: int  # gold only in vocabularies we do not load (OMIM)
+    examples: tuple[dict[str, Any], ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "corpus": self.corpus,
+            "type": self.entity_type,
+            "accuracy@1": self.at_1.as_dict(),
+            "accuracy@5": self.at_5.as_dict(),
+            "composite_left_out": self.composite_left_out,
+            "unreachable": self.unreachable,
+            "examples": list(self.examples),
+        }
+
+
+def _ranked(linker: TfidfLinker, texts: list[str], allowed: frozenset[str], k: int) -> list[list[str]]:
+    """Concepts of the allowed types per text, most similar first (ties: by id), at most ``k``."""
+    kb = linker.generator.kb.cui_to_entity
+    ranked = []
+    for candidates in linker.generator(texts, linker.k):
+        scored = sorted(
+            ((-max(c.similarities), c.concept_id) for c in candidates if set(kb[c.concept_id].types) & allowed),
+        )
+        ranked.append([curie for _, curie in scored[:k]])
+    return ranked
+
+
+def evaluate_normalisation(
+    corpus: str, mentions: list[GoldMention], linker: TfidfLinker, *, examples: int = 10
+) -> list[NormalisationResult]:
+    """Accuracy@1 and @5 per entity type, the interval resampling documents."""
+    results = []
+    for kind in sorted({m.entity_type for m in mentions}):
+        chosen = [m for m in mentions if m.entity_type == kind and not m.composite]
+        composites = sum(1 for m in mentions if m.entity_type == kind and m.composite)
+        ranked = _ranked(linker, [m.text for m in chosen], ENTITY_TYPES[kind], 5)
+        per_document: dict[str, list[int]] = {}
+        shown: list[dict[str, Any]] = []
+        unreachable = 0
+        for mention, ranking in zip(chosen, ranked, strict=True):
+            counts = per_document.setdefault(mention.document, [0, 0, 0])
+            counts[0] += bool(ranking[:1] and ranking[0] in mention.gold)
+            counts[1] += bool(set(ranking[:5]) & mention.gold)
+            counts[2] += 1
+            unreachable += all(not g.startswith("MESH:") for g in mention.gold)
+            if ranking[:1] and ranking[0] not in mention.gold and len(shown) < examples:
+                shown.append({"text": mention.text, "gold": sorted(mention.gold), "predicted": ranking[:3]})
+        at_1 = accuracy_over_items([(c[0], c[2]) for c in per_document.values()])
+        at_5 = accuracy_over_items([(c[1], c[2]) for c in per_document.values()])
+        results.append(NormalisationResult(corpus, kind, at_1, at_5, composites, unreachable, tuple(shown)))
+    return results

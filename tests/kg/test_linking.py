@@ -1,0 +1,47 @@
+"""Linking from the CLI on the demo samples, and the one-line errors of a graph or index that is not ready."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import neo4j
+from typer.testing import CliRunner
+
+from tests.graphcheck import value
+from trialgraph.cli import app
+from trialgraph.demo import sample_path
+from trialgraph.settings import Settings
+
+runner = CliRunner()
+
+
+def test_link_needs_concepts_and_an_index_then_links_the_demo_conditions(
+    graph: neo4j.Driver, neo4j_server: Settings
+) -> None:
+    shutil.rmtree(neo4j_server.home / "linker", ignore_errors=True)  # no index left by an earlier run
+    result = runner.invoke(app, ["link"])
+    assert result.exit_code == 1 and "holds no vocabulary concepts" in result.output
+    assert "Traceback" not in result.output
+    assert runner.invoke(app, ["load", "ctgov", str(sample_path())]).exit_code == 0
+    assert runner.invoke(app, ["load", "mesh", str(sample_path("mesh-demo.nt.gz"))]).exit_code == 0
+
+    result = runner.invoke(app, ["link", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    linked = value(graph, "MATCH (c:Condition) WHERE EXISTS { (c)-[:IS_CONCEPT]->() } RETURN count(c)")
+    assert report["source"] == "link:trialgraph-exact" and report["written"] == linked > 0
+    assert report["read"] == value(graph, "MATCH (c:Condition) RETURN count(c)")
+
+    result = runner.invoke(app, ["link", "--linker", "tfidf"])
+    assert result.exit_code == 1 and "run `trialgraph link build-index`" in result.output
+    result = runner.invoke(app, ["link", "build-index"])
+    assert result.exit_code == 0 and "MESH" in result.output, result.output
+    result = runner.invoke(app, ["link", "--linker", "tfidf", "--json"])
+    assert result.exit_code == 0, result.output
+    tfidf = json.loads(result.output)
+    assert tfidf["written"] == value(
+        graph, "MATCH (c:Condition) WHERE EXISTS { (c)-[:IS_CONCEPT {source: 'trialgraph-tfidf'}]->() } RETURN count(c)"
+    )
+    runs = value(graph, "MATCH (l:LoadRun) WHERE l.source STARTS WITH 'link:' RETURN count(l)")
+    assert runs == 2  # the refused run records nothing

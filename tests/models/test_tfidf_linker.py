@@ -1,0 +1,81 @@
+"""The TF-IDF linker: scispaCy's knowledge base and candidate contract over an index built from our concepts."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from scispacy.candidate_generation import MentionCandidate
+from scispacy.linking_utils import KnowledgeBase
+
+from trialgraph.errors import ConfigError
+from trialgraph.models.linking.tfidf import (
+    LinkerConcept,
+    SparseCandidateGenerator,
+    TfidfLinker,
+    build_index,
+    mesh_types,
+)
+
+CONCEPTS = [
+    LinkerConcept("MESH:D003920", "Diabetes Mellitus", ("Diabetes",), ("C",)),
+    LinkerConcept("MESH:D003924", "Diabetes Mellitus, Type 2", ("Type 2 Diabetes", "NIDDM"), ("C",)),
+    LinkerConcept("MESH:D001241", "Aspirin", ("Acetylsalicylic Acid",), ("D",)),
+    LinkerConcept("MESH:D001249", "Asthma", ("Bronchial Asthma",), ("C",)),
+    LinkerConcept("MESH:D006973", "Hypertension", ("High Blood Pressure",), ("C",)),
+    LinkerConcept("MESH:D008687", "Metformin", ("Dimethylbiguanidine",), ("D",)),
+]
+
+
+@pytest.fixture(scope="module")
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("index")
+    manifest = build_index(CONCEPTS, folder, vocabulary_versions={"MESH": "test"})
+    assert (manifest.concepts, manifest.vocabulary_versions) == (6, {"MESH": "test"})
+    assert manifest.aliases == 13  # every name and synonym, lower-cased, once
+    return folder
+
+
+def test_the_index_is_in_scispacys_layout_and_its_kb_loads(index: Path) -> None:
+    kb = KnowledgeBase(str(index / "kb.jsonl"))
+    assert kb.cui_to_entity["MESH:D001241"].canonical_name == "Aspirin"
+    assert kb.cui_to_entity["MESH:D001241"].types == ["D"]
+    assert kb.alias_to_cuis["acetylsalicylic acid"] == {"MESH:D001241"}
+
+
+def test_an_alias_is_its_own_nearest_neighbour_with_similarity_one(index: Path) -> None:
+    generator = SparseCandidateGenerator(index)
+    (candidates,) = generator(["Bronchial Asthma"], k=5)
+    assert all(isinstance(c, MentionCandidate) for c in candidates)
+    best = max(candidates, key=lambda c: max(c.similarities))
+    assert best.concept_id == "MESH:D001249" and max(best.similarities) == pytest.approx(1.0, abs=1e-5)
+    assert generator([], k=5) == []
+    assert generator(["@@@"], k=5) == [[]]  # no 3-gram in common: no candidates, no crash
+
+
+def test_linking_tolerates_misspelling_and_respects_types_and_threshold(index: Path) -> None:
+    linker = TfidfLinker(index)
+    misspelt, drug_as_condition, unrelated, empty = linker.link_many(
+        ["diabetes melitus type 2", "Aspirin", "Fractured femur", ""], frozenset({"C"})
+    )
+    assert misspelt is not None and misspelt.curie == "MESH:D003924" and 0.7 <= misspelt.score < 1.0
+    assert drug_as_condition is None  # the only close concept is a drug
+    assert unrelated is None and empty is None
+    drug, rare = linker.link_many(["aspirin", "niddm"], frozenset({"D", "C"}))
+    assert drug is not None and (drug.curie, drug.score) == ("MESH:D001241", 1.0)
+    assert rare is not None and rare.curie == "MESH:D003924"  # an alias with unique 3-grams is still found
+    assert linker.method_version.startswith("tfidf-char3-1+")
+
+
+def test_a_missing_index_is_a_one_line_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match=r"no linker index at .* run `trialgraph link build-index`"):
+        TfidfLinker(tmp_path)
+    with pytest.raises(ConfigError, match="no concepts to index"):
+        build_index([], tmp_path / "empty")
+
+
+def test_mesh_types_come_from_tree_branches_or_the_scr_class() -> None:
+    assert mesh_types(["C18.452.394", "C19.246"], "TopicalDescriptor") == ("C",)
+    assert mesh_types(["D02.455", "E02.319"], None) == ("D", "E")
+    assert mesh_types([], "SCR_Chemical") == ("D",)
+    assert mesh_types([], "SCR_Rare") == ()

@@ -1,0 +1,80 @@
+"""Field checks that run before a record is versioned: an impossible value is dropped, never trusted.
+
+A record's version is one of its dates (CT.gov: the last-update date), and a newer version replaces
+an older one. An impossible date ("2023-02-30", "February 30, 2023") used as a version would sort after
+every real date and make each later, valid update look older, so it would be silently dropped. So every
+date field is checked first: a value that is not a calendar date in ISO form (``YYYY``, ``YYYY-MM``,
+``YYYY-MM-DD``) is removed from the record and reported as a field issue (the writer files it in the
+quarantine JSONL with the record id); the record itself still loads. Counts that cannot be negative
+(enrollment) get the same treatment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from datetime import date
+from typing import Any
+
+from trialgraph.model.study import StudyRecord
+
+__all__ = ["check_study", "is_calendar_date", "study_version"]
+
+_ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def is_calendar_date(value: str) -> bool:
+    """``2023-02-28`` yes, ``2023-02-30`` no, ``2023-13`` no, ``2023`` yes, ``February 30, 2023`` no."""
+    match = _ISO.match(value)
+    if match is None:
+        return False
+    year, month, day = (int(part) if part else None for part in match.groups())
+    if month is None:
+        return True
+    try:
+        date(year or 1, month, day or 1)
+    except ValueError:
+        return False
+    return True
+
+
+def _date_fields(obj: Any) -> list[str]:
+    return [f.name for f in dataclasses.fields(obj) if f.name.endswith("_date")]
+
+
+def _checked_dates(obj: Any, where: str, issues: list[str]) -> dict[str, None]:
+    dropped: dict[str, None] = {}
+    for name in _date_fields(obj):
+        value = getattr(obj, name)
+        if isinstance(value, str) and not is_calendar_date(value):
+            issues.append(f"{where}{name} {value!r} is not a calendar date; stored without it")
+            dropped[name] = None
+    return dropped
+
+
+def check_study(record: StudyRecord) -> tuple[StudyRecord, tuple[str, ...]]:
+    """The record without impossible dates and negative counts, and one line per value removed."""
+    issues: list[str] = []
+    changes: dict[str, Any] = _checked_dates(record, "", issues)
+    details = record.details
+    if details is not None:
+        dropped = _checked_dates(details, "details.", issues)
+        if dropped:
+            changes["details"] = dataclasses.replace(details, **dropped)
+    if record.enrollment is not None and record.enrollment < 0:
+        issues.append(f"enrollment {record.enrollment} is negative; stored without it")
+        changes["enrollment"] = None
+    return (dataclasses.replace(record, **changes) if changes else record), tuple(issues)
+
+
+def study_version(record: StudyRecord) -> str | None:
+    """The record's version: its last-update date, else (when absent or dropped) the last-update submission
+    date, the status verification date, then the first-posted date."""
+    details = record.details
+    candidates = (
+        record.last_update_date,
+        details.last_update_submitted_date if details else None,
+        details.status_verified_date if details else None,
+        record.first_posted_date,
+    )
+    return next((value for value in candidates if value), None)

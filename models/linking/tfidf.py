@@ -171,7 +171,11 @@ class SparseCandidateGenerator:
         for row in range(len(mention_texts)):
             start, end = similarities.indptr[row], similarities.indptr[row + 1]
             values, columns = similarities.data[start:end], similarities.indices[start:end]
-            best = np.argsort(-values, kind="stable")[:k]
+            if len(values) > k:  # the k largest without sorting every alias that shares a 3-gram
+                top = np.argpartition(-values, k - 1)[:k]
+                best = top[np.argsort(-values[top], kind="stable")]
+            else:
+                best = np.argsort(-values, kind="stable")
             by_concept: dict[str, tuple[list[str], list[float]]] = {}
             for position in best:
                 alias = self.aliases[columns[position]]

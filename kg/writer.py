@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import json
 import logging
+import os
+import socket
 import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -28,6 +30,7 @@ from trialgraph.errors import GraphError, SourceError
 from trialgraph.kg import cypher
 from trialgraph.kg.identity import IdentityReport
 from trialgraph.loaders.base import Loader
+from trialgraph.loaders.files import check_input
 from trialgraph.model.staged import Quarantined, Staged
 
 __all__ = ["LoadReport", "Quarantine", "load", "record_run", "require_paths", "tracked_run", "write_batch"]
@@ -56,6 +59,8 @@ class LoadReport:
     finished: str | None = None
     seconds: float = 0.0
     identity: IdentityReport | None = field(default=None, repr=False)  # the regrouping the load caused, if any
+    host: str = field(default_factory=socket.gethostname)  # with pid: whether a running run's process still lives
+    pid: int = field(default_factory=os.getpid)
 
     @property
     def accepted(self) -> int:
@@ -207,6 +212,7 @@ def tracked_run(
     report = LoadReport(run_id=uuid.uuid4().hex, source=source, files=[], batch_size=batch_size)
     report.paths = [Path(p) for p in paths]
     require_paths(report.paths)
+    mark_interrupted_runs(driver, database)
     report.files = [str(p) for p in report.paths]
     quarantine = Quarantine(quarantine_dir, source, report.run_id)
     record_run(driver, report, "running", database)
@@ -226,11 +232,43 @@ def tracked_run(
     record_run(driver, report, "completed", database)
 
 
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process: it exists
+        return True
+    return True
+
+
+def mark_interrupted_runs(driver: neo4j.Driver, database: str = "neo4j") -> list[str]:
+    """Runs recorded as running by a process of this machine that no longer exists become ``interrupted``.
+
+    Runs of other machines are left alone: whether their process lives cannot be seen from here.
+    """
+    try:
+        with driver.session(database=database) as session:
+            running = session.execute_read(
+                lambda tx: tx.run(cypher.load("read/running_load_runs"), host=socket.gethostname()).data()
+            )
+            ended = [row["run_id"] for row in running if not _process_alive(int(row["pid"]))]
+            if ended:
+                session.execute_write(
+                    lambda tx: tx.run(cypher.load("write/mark_interrupted_runs"), run_ids=ended).consume()
+                )
+    except (Neo4jError, DriverError) as e:
+        raise GraphError(f"could not check earlier load runs: {getattr(e, 'message', None) or e}") from e
+    return ended
+
+
 def require_paths(paths: list[Path]) -> None:
     """Check every input exists before anything is written: a typo in the third path must not load the first two."""
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise SourceError(f"no such file: {missing[0]}")
+    for path in paths:
+        check_input(path)
 
 
 def _add_to_batch(batch: dict[str, Staged], item: Staged, report: LoadReport) -> None:

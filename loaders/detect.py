@@ -13,6 +13,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from trialgraph.errors import SourceError
+from trialgraph.loaders.files import check_input, walk_files
 
 __all__ = ["detect_source"]
 
@@ -88,11 +89,8 @@ def _detect_file(path: Path) -> str | None:
 def detect_source(path: Path) -> str:
     """The source name for ``path`` (a folder: its first file a rule recognises; notes such as README.md or
     an index are skipped). Raises SourceError (one line) when nothing is recognised."""
-    if not path.exists():
-        raise SourceError(f"no such file or folder: {path}")
-    files = (
-        sorted(p for p in path.rglob("*") if p.is_file() and not p.name.startswith(".")) if path.is_dir() else [path]
-    )
+    check_input(path)
+    files = walk_files(path) if path.is_dir() else [path]
     for candidate in files:
         if (source := _detect_file(candidate)) is not None:
             return source

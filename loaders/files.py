@@ -8,12 +8,22 @@ rules identical across loaders.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import os
+import stat
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from trialgraph.errors import SourceError
 
-__all__ = ["DOCUMENTATION_SUFFIXES", "input_files", "one_line", "walk_data_files"]
+__all__ = [
+    "DOCUMENTATION_SUFFIXES",
+    "check_input",
+    "input_files",
+    "is_regular_file",
+    "one_line",
+    "walk_data_files",
+    "walk_files",
+]
 
 DOCUMENTATION_SUFFIXES = (".md", ".csv", ".tsv", ".txt")
 """Notes and manifests lying beside the data in an export folder; never treated as inputs."""
@@ -25,15 +35,41 @@ def one_line(exc: BaseException) -> str:
     return text or type(exc).__name__
 
 
-def walk_data_files(root: Path) -> list[Path]:
-    """Non-hidden files under ``root`` that are not notes (:data:`DOCUMENTATION_SUFFIXES`), sorted."""
+def is_regular_file(path: Path) -> bool:
+    """A regular file, or a link to one. A FIFO would block its reader forever; a device or socket is no data."""
+    try:
+        return stat.S_ISREG(path.stat().st_mode)
+    except OSError:  # a broken link, or no permission to look
+        return False
+
+
+def check_input(path: Path) -> None:
+    """One line, before anything is read, for a path that is missing or neither a folder nor a regular file."""
+    if not path.exists():
+        raise SourceError(f"no such file or folder: {path}")
+    if not path.is_dir() and not is_regular_file(path):
+        raise SourceError(f"not a regular file or folder (a FIFO, device or socket is never read): {path}")
+
+
+def walk_files(root: Path, accept: Callable[[Path], bool] | None = None) -> list[Path]:
+    """Regular, non-hidden files under ``root`` (recursively) that ``accept`` takes, sorted: the one folder walk.
+
+    Hidden files and folders (``.git``, editor files) are skipped; FIFOs, devices and sockets are never
+    opened; links to folders are not followed, so a link loop cannot make the walk endless.
+    """
     found: list[Path] = []
-    for child in root.rglob("*"):
-        if any(part.startswith(".") for part in child.relative_to(root).parts):
-            continue
-        if child.is_file() and not child.name.lower().endswith(DOCUMENTATION_SUFFIXES):
-            found.append(child)
+    for folder, folders, names in os.walk(root, followlinks=False):
+        folders[:] = [name for name in folders if not name.startswith(".")]
+        for name in names:
+            path = Path(folder, name)
+            if not name.startswith(".") and is_regular_file(path) and (accept is None or accept(path)):
+                found.append(path)
     return sorted(found)
+
+
+def walk_data_files(root: Path) -> list[Path]:
+    """Files under ``root`` that are not notes (:data:`DOCUMENTATION_SUFFIXES`), sorted (see :func:`walk_files`)."""
+    return walk_files(root, lambda path: not path.name.lower().endswith(DOCUMENTATION_SUFFIXES))
 
 
 def input_files(paths: Iterable[Path | str]) -> Iterator[Path]:
@@ -44,6 +80,5 @@ def input_files(paths: Iterable[Path | str]) -> Iterator[Path]:
     """
     for raw_path in paths:
         path = Path(raw_path)
-        if not path.exists():
-            raise SourceError(f"no such file or folder: {path}")
+        check_input(path)
         yield from walk_data_files(path) if path.is_dir() else (path,)

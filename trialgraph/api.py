@@ -23,7 +23,7 @@ from trialgraph.kg.identity import IdentityReport, resolve_identities
 from trialgraph.kg.linking import LINKERS as LINK_METHODS
 from trialgraph.kg.linking import build_linker_index, link_conditions
 from trialgraph.kg.publications import load_publications
-from trialgraph.kg.writer import LoadReport, load, require_paths
+from trialgraph.kg.writer import LoadReport, load, mark_interrupted_runs, require_paths
 from trialgraph.loaders.base import LOADERS, discover
 from trialgraph.loaders.concepts.source import VOCABULARIES
 from trialgraph.loaders.crossreg.loader import PAIR_SOURCES
@@ -304,6 +304,11 @@ class TrialGraph:
     def dump(self, path: Path, *, ignored: Iterable[str] = ()) -> int:
         """Write a sorted dump of the whole graph without element ids (:mod:`trialgraph.kg.dump`); returns its lines."""
         return write_dump(self.driver, path, database=self.settings.neo4j_database, ignored=VOLATILE | set(ignored))
+
+    def runs(self, limit: int = 20) -> list[dict[str, Any]]:
+        """Load runs, newest first; runs whose process on this machine died unfinished are marked interrupted."""
+        mark_interrupted_runs(self.driver, self.settings.neo4j_database)
+        return self.run_query("load_runs", limit=limit)
 
     def stats(self) -> GraphStats:
         """Counts: nodes, relationships, trials by phase/status/registry, concepts, mappings, publication links."""

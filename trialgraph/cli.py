@@ -421,6 +421,23 @@ def compare_dumps_command(
     raise typer.Exit(1)
 
 
+@app.command("runs")
+def runs_command(
+    limit: Annotated[int, typer.Option(help="How many runs, newest first.")] = 20,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Load, link and update runs with status and counts (unfinished ones whose process died: interrupted)."""
+    try:
+        with TrialGraph.connect() as tg:
+            rows = tg.runs(limit)
+    except TrialGraphError as e:
+        _fail(e)
+    if as_json:
+        console.print_json(data=rows)
+    else:
+        _print_rows(rows, "load runs")
+
+
 @app.command("query")
 def query_command(
     statement: Annotated[str | None, typer.Argument(help="A named query (see --list) or a Cypher statement.")] = None,

@@ -17,7 +17,7 @@ from typing import IO, TypeVar
 
 from trialgraph.errors import SourceError
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.files import one_line
+from trialgraph.loaders.files import check_input, one_line, walk_files
 from trialgraph.model.concept import Rejected
 
 __all__ = ["Parser", "iter_inputs", "one_line", "open_binary", "open_text", "parse_paths", "require_existing"]
@@ -51,14 +51,10 @@ def iter_inputs(paths: Iterable[Path], handlers: Mapping[str, T]) -> Iterator[tu
     """
     for raw_path in paths:
         path = Path(raw_path)
-        if not path.exists():
-            raise SourceError(f"no such file or folder: {path}")
+        check_input(path)
         if path.is_dir():
-            for child in sorted(path.rglob("*")):
-                hidden = any(part.startswith(".") for part in child.relative_to(path).parts)
-                suffix = _suffix_match(child.name, handlers)
-                if child.is_file() and not hidden and suffix is not None:
-                    yield child, handlers[suffix]
+            for child in walk_files(path, lambda file: _suffix_match(file.name, handlers) is not None):
+                yield child, handlers[_suffix_match(child.name, handlers)]  # type: ignore[index]
             continue
         suffix = _suffix_match(path.name, handlers)
         if suffix is None:

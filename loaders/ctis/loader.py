@@ -8,6 +8,7 @@ from pathlib import Path
 from trialgraph.errors import SourceError
 from trialgraph.loaders.base import LOADERS
 from trialgraph.loaders.ctis.parse import iter_ctis
+from trialgraph.loaders.files import check_input, walk_files
 from trialgraph.loaders.registries.stage import stage_records
 from trialgraph.model.rows import WRITE_ORDER
 from trialgraph.model.staged import Quarantined, Staged
@@ -34,9 +35,8 @@ def iter_records(paths: Iterable[Path]) -> Iterator[tuple[StudyRecord | Quaranti
 
 def _files(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in READERS)
-    if not path.exists():
-        raise SourceError(f"CTIS input not found: {path}")
+        return walk_files(path, lambda p: p.suffix.lower() in READERS)
+    check_input(path)
     if path.suffix.lower() not in READERS:
         raise SourceError(f"not a CTIS file (expected {', '.join(READERS)}): {path}")
     return [path]

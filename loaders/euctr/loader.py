@@ -11,6 +11,7 @@ from trialgraph.loaders.base import LOADERS
 from trialgraph.loaders.euctr.ctrdata_json import iter_json_records
 from trialgraph.loaders.euctr.mapping import to_record
 from trialgraph.loaders.euctr.text import iter_text_records
+from trialgraph.loaders.files import check_input, walk_files
 from trialgraph.loaders.registries.stage import stage_records
 from trialgraph.model.rows import WRITE_ORDER
 from trialgraph.model.staged import Quarantined, Staged
@@ -54,9 +55,8 @@ def _parse(fields: dict[str, Any] | Quarantined, origin: str, source_format: str
 
 def _files(path: Path) -> list[Path]:
     if path.is_dir():
-        return sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in READERS)
-    if not path.exists():
-        raise SourceError(f"EU CTR input not found: {path}")
+        return walk_files(path, lambda p: p.suffix.lower() in READERS)
+    check_input(path)
     if path.suffix.lower() not in READERS:
         raise SourceError(f"not an EU CTR file (expected {', '.join(READERS)}): {path}")
     return [path]

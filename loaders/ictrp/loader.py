@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from trialgraph.errors import SourceError
 from trialgraph.loaders.base import LOADERS
+from trialgraph.loaders.files import check_input, walk_files
 from trialgraph.loaders.ictrp import covid_csv, csv_export, xml_export
 from trialgraph.loaders.ictrp.sniff import sniff
 from trialgraph.loaders.ictrp.tabular import Item
@@ -32,12 +32,8 @@ def iter_files(paths: Iterable[Path]) -> Iterator[Path]:
     """The files named, and every file under the folders named (sorted); SourceError for a missing path."""
     for path in paths:
         path = Path(path)
-        if path.is_dir():
-            yield from sorted(p for p in path.rglob("*") if p.is_file())
-        elif path.is_file():
-            yield path
-        else:
-            raise SourceError(f"ICTRP input not found: {path}")
+        check_input(path)
+        yield from walk_files(path) if path.is_dir() else (path,)
 
 
 def _unknown(path: Path) -> Iterator[Item]:

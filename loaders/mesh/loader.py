@@ -12,6 +12,7 @@ from pathlib import Path
 
 from trialgraph.errors import SourceError
 from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+from trialgraph.loaders.files import check_input, walk_files
 from trialgraph.loaders.mesh.common import MeshStats
 from trialgraph.loaders.mesh.rdf import parse_ntriples
 from trialgraph.loaders.mesh.xml import parse_xml
@@ -60,9 +61,8 @@ class MeshSource:
 def _files(paths: Iterable[Path]) -> Iterator[Path]:
     for raw in paths:
         path = Path(raw)
-        if not path.exists():
-            raise SourceError(f"no such file or folder: {path}")
+        check_input(path)
         if path.is_dir():
-            yield from sorted(child for child in path.iterdir() if child.is_file() and parser_for(child) is not None)
+            yield from walk_files(path, lambda child: parser_for(child) is not None)
         else:
             yield path

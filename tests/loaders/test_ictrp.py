@@ -329,7 +329,7 @@ def test_loader_registered_and_stages(tmp_path: Path) -> None:
     records = [s for s in staged if isinstance(s, Staged)]
     assert {s.record_id for s in records} >= {"ictrp:ACTRN12619000423112", "ictrp:ChiCTR2000029953"}
     assert len([s for s in staged if isinstance(s, Quarantined)]) == 5
-    with pytest.raises(SourceError, match="not found"):
+    with pytest.raises(SourceError, match="no such file or folder"):
         list(loader.stage([tmp_path / "missing.csv"], load_run="test"))
 
 

@@ -1,0 +1,46 @@
+"""``from trialgraph.link import Linker``: mentions found in free text by the gazetteer, linked offline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from trialgraph.errors import ConfigError
+from trialgraph.link import Linker, Span
+from trialgraph.models.linking.tfidf import LinkerConcept, build_index
+from trialgraph.settings import Settings
+
+CONCEPTS = [
+    LinkerConcept("MESH:D003924", "Diabetes Mellitus, Type 2", ("Type 2 Diabetes", "NIDDM"), ("C",)),
+    LinkerConcept("MESH:D003920", "Diabetes Mellitus", ("Diabetes",), ("C",)),
+    LinkerConcept("MESH:D001249", "Asthma", ("Bronchial Asthma",), ("C",)),
+    LinkerConcept("MESH:D008687", "Metformin", (), ("D",)),
+]
+
+
+@pytest.fixture(scope="module")
+def linker(tmp_path_factory: pytest.TempPathFactory) -> Linker:
+    folder = tmp_path_factory.mktemp("index")
+    build_index(CONCEPTS, folder)
+    return Linker(folder)
+
+
+def test_free_text_mentions_longest_first_with_offsets(linker: Linker) -> None:
+    text = "Adults with Type 2 diabetes on metformin, without bronchial asthma."
+    spans = linker(text)
+    assert [(s.text, s.curie, s.name, s.score) for s in spans] == [
+        ("Type 2 diabetes", "MESH:D003924", "Diabetes Mellitus, Type 2", 1.0),  # not the shorter "diabetes"
+        ("metformin", "MESH:D008687", "Metformin", 1.0),
+        ("bronchial asthma", "MESH:D001249", "Asthma", 1.0),
+    ]
+    assert all(text[s.start : s.end] == s.text for s in spans)
+    assert [s.curie for s in linker(text, types=["C"])] == ["MESH:D003924", "MESH:D001249"]
+    assert linker("") == [] and linker("   ") == [] and linker("nothing to find here") == []
+    assert isinstance(spans[0], Span)
+
+
+def test_loading_without_an_index_is_a_one_line_error(tmp_path: Path) -> None:
+    settings = Settings(home=tmp_path)
+    with pytest.raises(ConfigError, match="run `trialgraph link build-index`"):
+        Linker.load(settings)

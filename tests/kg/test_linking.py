@@ -8,7 +8,7 @@ import shutil
 import neo4j
 from typer.testing import CliRunner
 
-from tests.graphcheck import value
+from tests.graphcheck import rows, value
 from trialgraph.cli import app
 from trialgraph.demo import sample_path
 from trialgraph.settings import Settings
@@ -45,3 +45,45 @@ def test_link_needs_concepts_and_an_index_then_links_the_demo_conditions(
     )
     runs = value(graph, "MATCH (l:LoadRun) WHERE l.source STARTS WITH 'link:' RETURN count(l)")
     assert runs == 2  # the refused run records nothing
+
+    # coverage by registry, against the same count done in Python from plain edge lists
+    for trusted in (["trialgraph-exact"], ["ctgov-derived", "trialgraph-tfidf"]):
+        conditions = rows(
+            graph, "MATCH (r:RegistryRecord)-[:STUDIES_CONDITION]->(c) RETURN r.record_id AS r, c.key AS c"
+        )
+        linked_keys = {
+            row["c"]
+            for row in rows(
+                graph, "MATCH (c:Condition)-[l:IS_CONCEPT]->() WHERE l.source IN $t RETURN c.key AS c", t=trusted
+            )
+        }
+        by_mesh = {
+            row["r"]
+            for row in rows(
+                graph,
+                "MATCH (r:RegistryRecord)-[:HAS_CONDITION_MESH]->()-[l:IS_CONCEPT]->() WHERE l.source IN $t "
+                "RETURN r.record_id AS r",
+                t=trusted,
+            )
+        }
+        stating = {row["r"] for row in conditions}
+        linked = {row["r"] for row in conditions if row["c"] in linked_keys} | (by_mesh & stating)
+        sources = {
+            row["r"]: row["s"] for row in rows(graph, "MATCH (r:RegistryRecord) RETURN r.record_id AS r, r.source AS s")
+        }
+        result = runner.invoke(
+            app, ["query", "condition_link_coverage", "-p", f"trusted={json.dumps(trusted)}", "--json"]
+        )
+        assert result.exit_code == 0, result.output
+        expected = [
+            {
+                "source": source,
+                "records": sum(1 for s in sources.values() if s == source),
+                "with_conditions": sum(1 for r in stating if sources[r] == source),
+                "linked": sum(1 for r in linked if sources[r] == source),
+            }
+            for source in sorted(set(sources.values()))
+        ]
+        got = json.loads(result.output)
+        assert [{k: row[k] for k in ("source", "records", "with_conditions", "linked")} for row in got] == expected
+        assert all(row["linked"] > 0 for row in got if row["source"] == "ctgov")

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from trialgraph.errors import ConfigError, ServerError
-from trialgraph.kg import server
+from trialgraph.kg import cypher, server
 from trialgraph.kg.graph import apply_schema, connect, run_read
 from trialgraph.kg.writer import LoadReport, Quarantine, record_run, require_paths, write_batch
 from trialgraph.loaders.base import Loader
@@ -395,7 +395,7 @@ _EMITTERS: dict[str, Callable[[_RecordSink, dict[str, Any]], None]] = {
 
 def _graph_is_empty(settings: Settings) -> bool:
     with connect(settings) as driver:
-        return run_read(driver, "MATCH (n) RETURN count(n) > 0 AS any")[0]["any"] is False
+        return run_read(driver, cypher.load("read/graph_has_nodes"))[0]["any"] is False
 
 
 def bulk_import(

@@ -107,7 +107,7 @@ def apply_schema(driver: neo4j.Driver, *, database: str = "neo4j") -> int:
         with driver.session(database=database) as session:
             for statement in statements:
                 session.run(statement).consume()
-            session.run("CALL db.awaitIndexes(300)").consume()
+            session.run(cypher.load("write/await_indexes")).consume()
     except (Neo4jError, DriverError) as e:
         raise GraphError(f"could not create the schema: {getattr(e, 'message', None) or e}") from e
     return len(statements)

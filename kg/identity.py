@@ -130,14 +130,7 @@ def resolve_identities(driver: neo4j.Driver, *, database: str = "neo4j") -> Iden
 def id_lookup(driver: neo4j.Driver, *, database: str = "neo4j") -> Callable[[str], str | None]:
     """The graph's trial for an id as written: a record's raw id, its trial key, or a trial id it resolved."""
     with driver.session(database=database) as session:
-        rows = session.execute_read(
-            lambda tx: tx.run(
-                "MATCH (r:RegistryRecord)-[:RECORD_OF]->(t:Trial) "
-                "UNWIND [r.raw_id, r.trial_key, r.nct_id] AS id WITH id, t WHERE id IS NOT NULL "
-                "RETURN id, t.trial_id AS trial UNION "
-                "MATCH (i:TrialId)-[:IDENTIFIES]->(t:Trial) RETURN i.id AS id, t.trial_id AS trial"
-            ).data()
-        )
+        rows = session.execute_read(lambda tx: tx.run(cypher.load("read/trial_ids_known")).data())
     known = {row["id"]: row["trial"] for row in rows}
 
     def trial_of(value: str) -> str | None:

@@ -26,3 +26,7 @@ CREATE INDEX concept_name IF NOT EXISTS FOR (c:Concept) ON (c.name);
 CREATE FULLTEXT INDEX concept_text IF NOT EXISTS FOR (c:Concept) ON EACH [c.name, c.synonyms];
 // Trial identifiers as publications and other registries cite them, before identity resolution ties them to trials.
 CREATE CONSTRAINT trial_id_value IF NOT EXISTS FOR (i:TrialId) REQUIRE i.id IS UNIQUE;
+// Embeddings (trialgraph embed): one node per (record, index) beside the record; vector indexes are made per
+// encoder and rendering by trialgraph.kg.embeddings.
+CREATE CONSTRAINT embedding_key IF NOT EXISTS FOR (e:Embedding) REQUIRE e.key IS UNIQUE;
+CREATE INDEX embedding_index IF NOT EXISTS FOR (e:Embedding) ON (e.index);

@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Accuracy", "ItemCounts", "Scores", "accuracy_over_items", "score_items"]
+__all__ = ["Accuracy", "ItemCounts", "Mean", "Scores", "accuracy_over_items", "mean_over_items", "score_items"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,3 +115,26 @@ def accuracy_over_items(items: Sequence[tuple[int, int]], *, resamples: int = 10
     accuracy = correct / total if total else 0.0
     interval = (_percentile(draws, 0.025), _percentile(draws, 0.975))
     return Accuracy(len(items), total, correct, accuracy, interval, resamples, seed)
+
+
+@dataclass(frozen=True, slots=True)
+class Mean:
+    """The mean of a per-item figure (a query's nDCG@10), with a 95% bootstrap interval over items."""
+
+    items: int
+    mean: float
+    ci: tuple[float, float]
+    resamples: int
+    seed: int
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"items": self.items, "mean": round(self.mean, 4), "ci": [round(x, 4) for x in self.ci]}
+
+
+def mean_over_items(values: Sequence[float], *, resamples: int = 1000, seed: int = 0) -> Mean:
+    """Mean of ``values`` (one per item) and its percentile bootstrap interval, fixed seed."""
+    values = list(values)
+    rng = random.Random(seed)
+    draws = sorted(sum(rng.choices(values, k=len(values))) / len(values) for _ in range(resamples if values else 0))
+    mean = sum(values) / len(values) if values else 0.0
+    return Mean(len(values), mean, (_percentile(draws, 0.025), _percentile(draws, 0.975)), resamples, seed)

@@ -17,18 +17,22 @@ from trialgraph.kg.bulk import bulk_import
 from trialgraph.kg.concepts import link_mesh_terms, load_vocabulary
 from trialgraph.kg.crossreg import load_pairs
 from trialgraph.kg.dump import VOLATILE, DumpDifference, compare_dumps, write_dump
+from trialgraph.kg.embeddings import embed_records
 from trialgraph.kg.feed import FeedPlan, FeedReport, plan_update, run_update
 from trialgraph.kg.graph import apply_schema, connect, refuse_outside_access, run_read
 from trialgraph.kg.identity import IdentityReport, resolve_identities
 from trialgraph.kg.linking import LINKERS as LINK_METHODS
 from trialgraph.kg.linking import build_linker_index, link_conditions
 from trialgraph.kg.publications import load_publications
+from trialgraph.kg.retrieval.hits import Hit
+from trialgraph.kg.retrieval.retrievers import RETRIEVERS, FullTextRetriever, SimilarTrials, VectorRetriever
 from trialgraph.kg.writer import LoadReport, load, mark_interrupted_runs, require_paths
 from trialgraph.loaders.base import LOADERS, discover
 from trialgraph.loaders.concepts.source import VOCABULARIES
 from trialgraph.loaders.crossreg.loader import PAIR_SOURCES
 from trialgraph.loaders.ctgov.api import CtgovApiClient
 from trialgraph.loaders.publinks.source import PUBLICATION_SOURCES
+from trialgraph.models.encoders import load_encoder
 from trialgraph.models.linking.benchmarks import (
     NormalisationResult,
     evaluate_normalisation,
@@ -44,6 +48,7 @@ from trialgraph.models.linking.evaluate import (
     read_studies,
     tfidf_linker,
 )
+from trialgraph.models.retrieval.evaluate import Cohort, CohortFigures, evaluate_cohort, read_cohort
 from trialgraph.settings import Settings, get_settings
 
 __all__ = [
@@ -276,6 +281,72 @@ class TrialGraph:
             batch_size=batch_size or self.settings.batch_size,
             database=database,
         )
+
+    def embed(
+        self, encoder: str = "minilm", *, batch_size: int = 256, on_batch: Callable[[LoadReport], None] | None = None
+    ) -> LoadReport:
+        """Encode every registry record whose rendered text changed since it was last encoded, into the vector
+        index of ``encoder`` (one index per encoder and rendering; see :mod:`trialgraph.kg.embeddings`)."""
+        self.ensure_schema()
+        return embed_records(
+            self.driver,
+            load_encoder(encoder),
+            quarantine_dir=self.settings.quarantine_dir,
+            batch_size=batch_size,
+            database=self.settings.neo4j_database,
+            on_batch=on_batch,
+        )
+
+    def embedding_indexes(self) -> list[dict[str, Any]]:
+        """The embedding indexes in the graph: model, version, rendering, dimensions, how many records."""
+        return run_read(self.driver, cypher.load("read/embedding_indexes"), database=self.settings.neo4j_database)
+
+    def _retrievers(self, encoder: str) -> tuple[FullTextRetriever, VectorRetriever]:
+        database = self.settings.neo4j_database
+        return FullTextRetriever(self.driver, database), VectorRetriever(self.driver, encoder, database)
+
+    def search(self, query: str, *, retriever: str = "hybrid", top_k: int = 10, encoder: str = "minilm") -> list[Hit]:
+        """The ``top_k`` trials best matching ``query``: ``fulltext`` (BM25), ``vector`` or ``hybrid`` (both, fused
+        by reciprocal rank). Each hit carries its component scores and the Cypher that found it."""
+        if retriever not in RETRIEVERS:
+            raise UnknownNameError(f"unknown retriever {retriever!r}; known: {', '.join(RETRIEVERS)}")
+        return RETRIEVERS[retriever](*self._retrievers(encoder)).hits(query, top_k=top_k)
+
+    def similar(self, trial_id: str, *, top_k: int = 10, encoder: str = "minilm") -> list[Hit]:
+        """The trials nearest to ``trial_id`` by their embeddings, the trial itself left out."""
+        return SimilarTrials(self._retrievers(encoder)[1]).hits(trial_id, top_k=top_k)
+
+    def evaluate_retrieval(
+        self, cohorts: Iterable[Path], *, retrievers: Iterable[str] | None = None, encoder: str = "minilm"
+    ) -> list[CohortFigures]:
+        """Patient → trial figures of each retriever on each cohort folder (TrialGPT's layout); judged trial ids
+        are looked up among every id the graph knows a trial by (see :mod:`trialgraph.models.retrieval.evaluate`)."""
+        names = list(retrievers or RETRIEVERS)
+        unknown = [n for n in names if n not in RETRIEVERS]
+        if unknown:
+            raise UnknownNameError(f"unknown retriever {unknown[0]!r}; known: {', '.join(RETRIEVERS)}")
+        folders = [Path(c) for c in cohorts]
+        read = [read_cohort(folder) for folder in folders]  # every cohort checked before any search runs
+        database = self.settings.neo4j_database
+        trial_of = {
+            row["id"]: row["trial"]
+            for row in run_read(self.driver, cypher.load("read/trial_ids_known"), database=database)
+        }
+        built = {name: RETRIEVERS[name](*self._retrievers(encoder)) for name in names}
+        rankers = {
+            name: (lambda text, depth, r=r: [h.trial_id for h in r.hits(text, top_k=depth)])
+            for name, r in built.items()
+        }
+        figures: list[CohortFigures] = []
+        for cohort in read:
+            qrels: dict[str, dict[str, int]] = {}
+            for query, grades in cohort.qrels.items():
+                mapped = qrels.setdefault(query, {})
+                for trial_id, grade in grades.items():
+                    if trial_id in trial_of:
+                        mapped[trial_of[trial_id]] = max(grade, mapped.get(trial_of[trial_id], 0))
+            figures.extend(evaluate_cohort(Cohort(cohort.name, cohort.queries, qrels), rankers, set(trial_of.values())))
+        return figures
 
     def resolve_identities(self) -> IdentityReport:
         """Regroup registry records under trials from every claim and curated pair in the graph (idempotent)."""

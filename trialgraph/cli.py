@@ -383,6 +383,94 @@ def link_build_index_command() -> None:
     console.print(f"{manifest.concepts} concepts, {manifest.aliases} names in {folder} ({versions})")
 
 
+# ---------------------------------------------------------------- graph-RAG
+@app.command("embed")
+def embed_command(
+    encoder: Annotated[str, typer.Option(help="A registered encoder (see trialgraph.models.encoders).")] = "minilm",
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Records read and written per batch.")] = 256,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Encode registry records into a Neo4j vector index; only records whose text changed since the last run."""
+    try:
+        with (
+            TrialGraph.connect() as tg,
+            Progress(
+                SpinnerColumn(),
+                TextColumn("{task.description}"),
+                BarColumn(),
+                TimeElapsedColumn(),
+                console=err_console,
+                disable=as_json,
+            ) as progress,
+        ):
+            task = progress.add_task("embedding records", total=None)
+            report = tg.embed(
+                encoder,
+                batch_size=batch_size,
+                on_batch=lambda r: progress.update(
+                    task, description=f"embedding: {r.read} read, {r.written} encoded", completed=r.read
+                ),
+            )
+    except TrialGraphError as e:
+        _fail(e)
+    if as_json:
+        console.print_json(data=report.as_dict())
+        return
+    console.print(
+        f"{report.written} of {report.read} records encoded, {report.unchanged} unchanged ({report.seconds:.1f} s)"
+    )
+
+
+def _print_hits(hits: list[Any], as_json: bool, title: str) -> None:
+    if as_json:
+        console.print_json(data=[h.as_dict() for h in hits])
+        return
+    rows = [
+        {
+            "rank": i,
+            "trial": h.trial_id,
+            "record": h.record_id,
+            "score": round(h.score, 4),
+            "components": {k: round(v, 4) for k, v in h.components.items()},
+        }
+        for i, h in enumerate(hits, start=1)
+    ]
+    _print_rows(rows, title)
+
+
+@app.command("search")
+def search_command(
+    text: Annotated[str, typer.Argument(help="What to look for: a question, a condition, a patient description.")],
+    retriever: Annotated[str, typer.Option(help="fulltext (BM25), vector, or hybrid (both, rank-fused).")] = "hybrid",
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=1000)] = 10,
+    encoder: Annotated[str, typer.Option(help="The encoder whose index to search.")] = "minilm",
+    as_json: Annotated[bool, typer.Option("--json", help="Hits with their scores, Cypher and parameters.")] = False,
+) -> None:
+    """The trials that best match TEXT; --json adds the Cypher and parameters that found each one."""
+    try:
+        with TrialGraph.connect() as tg:
+            hits = tg.search(text, retriever=retriever, top_k=top_k, encoder=encoder)
+    except TrialGraphError as e:
+        _fail(e)
+    _print_hits(hits, as_json, f"{retriever} search")
+
+
+@app.command("similar")
+def similar_command(
+    trial_id: Annotated[str, typer.Argument(help="A trial id in the graph, e.g. NCT00000102.")],
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=1000)] = 10,
+    encoder: Annotated[str, typer.Option(help="The encoder whose index to search.")] = "minilm",
+    as_json: Annotated[bool, typer.Option("--json", help="Hits with their scores, Cypher and parameters.")] = False,
+) -> None:
+    """The trials most like TRIAL_ID by their embeddings."""
+    try:
+        with TrialGraph.connect() as tg:
+            hits = tg.similar(trial_id, top_k=top_k, encoder=encoder)
+    except TrialGraphError as e:
+        _fail(e)
+    _print_hits(hits, as_json, f"trials like {trial_id}")
+
+
 @app.command("dump")
 def dump_command(
     path: Annotated[Path, typer.Argument(help="Where to write the dump (.jsonl.gz).")],
@@ -530,6 +618,42 @@ def eval_identity(
         console.print_json(data=result.as_dict())
     else:
         _print_rows([result.as_dict()], "identity resolution vs registry-stated pairs")
+
+
+@eval_app.command("retrieval")
+def eval_retrieval(
+    cohort: Annotated[
+        list[Path] | None,
+        typer.Option(help="Cohort folders (queries.jsonl, qrels.tsv); default: the shared SIGIR and TREC CT sets."),
+    ] = None,
+    retriever: Annotated[list[str] | None, typer.Option(help="Retrievers to compare (default: all).")] = None,
+    encoder: Annotated[str, typer.Option(help="The encoder whose index the vector retrievers use.")] = "minilm",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
+) -> None:
+    """Patient → trial retrieval: nDCG@10, P@10 and R@100 of every retriever side by side, BM25 as the baseline."""
+    settings = _settings()
+    if not cohort:
+        if settings.shared_data is None:
+            _fail(TrialGraphError("give --cohort DIR, or set TRIALGRAPH_SHARED_DATA to the shared data folder"))
+        root = settings.shared_data / "benchmarks" / "trials" / "trialgpt-trec-ct-qrels"  # type: ignore[operator]
+        cohort = [root / name for name in ("sigir", "trec_2021", "trec_2022")]
+    try:
+        with TrialGraph.connect(settings) as tg, console.status("ranking every cohort's queries…"):
+            figures = tg.evaluate_retrieval(cohort, retrievers=retriever, encoder=encoder)
+    except TrialGraphError as e:
+        _fail(e)
+    if as_json:
+        console.print_json(data=[f.as_dict() for f in figures])
+        return
+    rows = []
+    for f in figures:
+        data = f.as_dict()
+        row = {"cohort": f.cohort, "retriever": f.retriever, "queries": f.queries, "judged in graph": f.judged_in_graph}
+        for variant in ("all", "judged"):
+            for metric, mean in data[variant].items():
+                row[f"{metric} ({variant})"] = f"{mean['mean']:.3f} [{mean['ci'][0]:.2f}, {mean['ci'][1]:.2f}]"
+        rows.append(row)
+    _print_rows(rows, "patient → trial retrieval (95% bootstrap intervals over queries)")
 
 
 @eval_app.command("linking")

@@ -1,0 +1,1 @@
+"""Retrieval from the graph: retrievers with one interface, each hit carrying the Cypher that produced it."""

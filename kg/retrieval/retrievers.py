@@ -1,0 +1,213 @@
+"""The retrievers: full-text (BM25), vector, hybrid (reciprocal-rank fusion) and trial-to-trial similarity.
+
+One interface, :class:`TrialRetriever`: ``hits(query, top_k)`` gives the best trials first, each a
+:class:`~trialgraph.kg.retrieval.hits.Hit` with the Cypher and parameters that found it. Every statement runs in
+a read transaction. The vector search is neo4j-graphrag's ``VectorCypherRetriever`` over our index, with a
+Cypher tail that maps embeddings to trials; its ``HybridRetriever`` is not used, because it unions the vector and
+full-text hits by *node*, and here the two indexes cover different nodes (embeddings and registry records), so
+hybrid fuses at the trial level instead. Retrievers are chosen by name from :data:`RETRIEVERS`.
+"""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+import neo4j
+
+from trialgraph.errors import ConfigError, UnknownNameError
+from trialgraph.kg import cypher
+from trialgraph.kg.embeddings import EmbeddingIndex, embedding_index, require_index
+from trialgraph.kg.graph import run_read
+from trialgraph.kg.retrieval.hits import Hit
+from trialgraph.models.encoders import ENCODERS, Encoder, load_encoder
+from trialgraph.models.retrieval.fusion import RRF_K, reciprocal_rank_fusion
+from trialgraph.models.retrieval.query_text import checked_query, lucene_query
+
+__all__ = [
+    "HYBRID_WEIGHTS",
+    "RETRIEVERS",
+    "FullTextRetriever",
+    "HybridRetriever",
+    "SimilarTrials",
+    "TrialRetriever",
+    "VectorRetriever",
+    "retriever_names",
+]
+
+# Records fetched per wanted trial: a trial with several records (registries, versions) takes several slots.
+_CANDIDATES_PER_HIT = 3
+# Hybrid weights: equal. Chosen a priori, not tuned on any evaluation set.
+HYBRID_WEIGHTS: Mapping[str, float] = {"fulltext": 1.0, "vector": 1.0}
+
+
+class TrialRetriever(Protocol):
+    """What every retriever offers: the best ``top_k`` trials for a text, best first."""
+
+    name: str
+
+    def hits(self, query: str, *, top_k: int = 10) -> list[Hit]: ...
+
+
+def _best_per_trial(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Rows sorted best first, one per trial (its best record), ties by trial id."""
+    best: dict[str, dict[str, Any]] = {}
+    for row in rows:
+        kept = best.get(row["trial_id"])
+        if kept is None or row["score"] > kept["score"]:
+            best[row["trial_id"]] = row
+    return sorted(best.values(), key=lambda r: (-r["score"], r["trial_id"]))
+
+
+@dataclass
+class FullTextRetriever:
+    """BM25 over the records' titles and summaries (Lucene index ``trial_text``): the baseline."""
+
+    driver: neo4j.Driver
+    database: str = "neo4j"
+    name: str = "fulltext"
+
+    def hits(self, query: str, *, top_k: int = 10) -> list[Hit]:
+        statement = cypher.load("retrieval/fulltext")
+        params = {"query": lucene_query(query), "candidates": top_k * _CANDIDATES_PER_HIT, "top_k": top_k}
+        rows = run_read(self.driver, statement, params, database=self.database)
+        return [
+            Hit(r["trial_id"], r["record_id"], r["score"], self.name, {self.name: r["score"]}, (statement,), (params,))
+            for r in rows
+        ]
+
+
+@dataclass
+class VectorRetriever:
+    """Cosine nearest neighbours of the query's embedding, through neo4j-graphrag's ``VectorCypherRetriever``."""
+
+    driver: neo4j.Driver
+    encoder_name: str = "minilm"
+    database: str = "neo4j"
+    name: str = "vector"
+    _inner: Any = field(default=None, init=False, repr=False)
+
+    @property
+    def index(self) -> EmbeddingIndex:
+        if self.encoder_name not in ENCODERS:
+            raise UnknownNameError(f"unknown encoder {self.encoder_name!r}; known: {', '.join(sorted(ENCODERS))}")
+        return embedding_index(ENCODERS[self.encoder_name])
+
+    @property
+    def encoder(self) -> Encoder:
+        """Loaded on first use (seconds), and only by searches that need a query vector."""
+        return load_encoder(self.encoder_name)
+
+    def _retriever(self) -> Any:
+        if self._inner is None:
+            require_index(self.driver, self.index, self.database)
+            from neo4j_graphrag.retrievers import VectorCypherRetriever
+
+            self._inner = VectorCypherRetriever(
+                self.driver, self.index.name, cypher.load("retrieval/vector_hits"), neo4j_database=self.database
+            )
+        return self._inner
+
+    def search_vector(self, vector: list[float], *, top_k: int, exclude: frozenset[str] = frozenset()) -> list[Hit]:
+        """The trials nearest to ``vector``, leaving out the trial ids in ``exclude``."""
+        from neo4j_graphrag.neo4j_queries import get_search_query
+        from neo4j_graphrag.types import SearchType
+
+        candidates = (top_k + len(exclude)) * _CANDIDATES_PER_HIT
+        with warnings.catch_warnings():
+            # neo4j-graphrag 1.x warns, on every call, that its default query's `id` field will go; our
+            # retrieval query returns its own fields, so the warning is about nothing we use.
+            warnings.simplefilter("ignore", DeprecationWarning)
+            raw = self._retriever().get_search_results(query_vector=vector, top_k=candidates)
+            statement, _ = get_search_query(search_type=SearchType.VECTOR, retrieval_query=self._inner.retrieval_query)
+        params = {
+            "vector_index_name": self.index.name,
+            "top_k": candidates,
+            "effective_search_ratio": 1,
+            "query_vector": vector,
+        }
+        rows = [dict(record) for record in raw.records if record["trial_id"] not in exclude]
+        return [
+            Hit(r["trial_id"], r["record_id"], r["score"], self.name, {self.name: r["score"]}, (statement,), (params,))
+            for r in _best_per_trial(rows)[:top_k]
+        ]
+
+    def hits(self, query: str, *, top_k: int = 10) -> list[Hit]:
+        self._retriever()  # a missing index is reported before the encoder spends seconds loading
+        vector = self.encoder.encode([checked_query(query)])[0]
+        return self.search_vector(vector, top_k=top_k)
+
+
+@dataclass
+class HybridRetriever:
+    """Reciprocal-rank fusion (k = 60, equal weights) of the full-text and vector rankings, per trial."""
+
+    fulltext: FullTextRetriever
+    vector: VectorRetriever
+    weights: Mapping[str, float] = field(default_factory=lambda: dict(HYBRID_WEIGHTS))
+    depth: int = 100  # how deep each component ranking goes before fusion
+    name: str = "hybrid"
+
+    def hits(self, query: str, *, top_k: int = 10) -> list[Hit]:
+        depth = max(self.depth, top_k)
+        parts = {r.name: r.hits(query, top_k=depth) for r in (self.fulltext, self.vector)}
+        by_trial = {name: {h.trial_id: h for h in hits} for name, hits in parts.items()}
+        fused = reciprocal_rank_fusion(
+            {name: [h.trial_id for h in hits] for name, hits in parts.items()}, weights=self.weights, k=RRF_K
+        )
+        out = []
+        for item in fused[:top_k]:
+            found = [by_trial[name][item.item] for name in parts if item.item in by_trial[name]]
+            components = {name: by_trial[name][item.item].score for name in parts if item.item in by_trial[name]}
+            components.update({f"{name}_rank": float(rank) for name, rank in item.ranks.items()})
+            out.append(
+                Hit(
+                    item.item,
+                    found[0].record_id,
+                    item.score,
+                    self.name,
+                    components,
+                    tuple(s for h in found for s in h.cypher),
+                    tuple(p for h in found for p in h.parameters),
+                )
+            )
+        return out
+
+
+@dataclass
+class SimilarTrials:
+    """Trials whose records lie nearest to a given trial's own embedding (the trial itself left out)."""
+
+    vector: VectorRetriever
+    name: str = "similar"
+
+    def hits(self, trial_id: str, *, top_k: int = 10) -> list[Hit]:
+        retriever = self.vector
+        rows = run_read(
+            retriever.driver,
+            cypher.load("retrieval/trial_vectors"),
+            {"trial_id": trial_id, "index": retriever.index.name},
+            database=retriever.database,
+        )
+        if not rows:
+            raise UnknownNameError(f"no trial {trial_id!r} in the graph")
+        vectors = [r["vector"] for r in rows if r["vector"] is not None]
+        if not vectors:
+            raise ConfigError(
+                f"trial {trial_id!r} has no embedding in {retriever.index.name!r}: run `trialgraph embed`"
+            )
+        hits = retriever.search_vector(list(vectors[0]), top_k=top_k, exclude=frozenset({trial_id}))
+        return [Hit(h.trial_id, h.record_id, h.score, self.name, h.components, h.cypher, h.parameters) for h in hits]
+
+
+RETRIEVERS: dict[str, Callable[[FullTextRetriever, VectorRetriever], TrialRetriever]] = {
+    "fulltext": lambda fulltext, vector: fulltext,
+    "vector": lambda fulltext, vector: vector,
+    "hybrid": lambda fulltext, vector: HybridRetriever(fulltext, vector),
+}
+
+
+def retriever_names() -> list[str]:
+    return list(RETRIEVERS)

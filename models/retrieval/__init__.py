@@ -1,0 +1,1 @@
+"""Retrieval that is pure computation: the text a record is encoded from, rank fusion, ranking metrics."""

@@ -1,0 +1,190 @@
+"""Embeddings and retrievers against the real Neo4j, with the real MiniLM encoder, on the 40 demo records."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import neo4j
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import wipe
+from tests.graphcheck import rows, value
+from trialgraph.api import TrialGraph
+from trialgraph.cli import app
+from trialgraph.demo import sample_path
+from trialgraph.errors import ConfigError, UnknownNameError
+from trialgraph.kg.embeddings import embedding_index
+from trialgraph.models.encoders import ENCODERS, load_encoder
+from trialgraph.models.retrieval.query_text import MAX_QUERY_CHARS, QueryTextError
+from trialgraph.models.retrieval.rendering import RENDERING_VERSION
+from trialgraph.settings import Settings
+
+pytestmark = pytest.mark.neo4j
+runner = CliRunner()
+INDEX = embedding_index(ENCODERS["minilm"])
+
+
+@pytest.fixture(scope="module")
+def loaded(neo4j_server: Settings, neo4j_driver: neo4j.Driver) -> Iterator[TrialGraph]:
+    """The demo records loaded, not yet embedded."""
+    wipe(neo4j_driver)
+    with neo4j_driver.session() as session:  # an index from an earlier run of an older configuration
+        session.run(f"DROP INDEX {INDEX.name} IF EXISTS").consume()
+    with TrialGraph.connect(neo4j_server) as client:
+        report = client.load("ctgov", [sample_path()])
+        assert report.written == 40
+        yield client
+
+
+def _title_of(driver: neo4j.Driver, trial_id: str) -> str:
+    return value(
+        driver,
+        "MATCH (t:Trial {trial_id: $t})<-[:RECORD_OF]-(r) RETURN r.brief_title ORDER BY r.record_id LIMIT 1",
+        t=trial_id,
+    )
+
+
+def test_search_before_embedding_names_the_embed_command(loaded: TrialGraph) -> None:
+    with pytest.raises(ConfigError, match="run `trialgraph embed`"):
+        loaded.search("asthma", retriever="vector")
+    result = runner.invoke(app, ["search", "asthma", "--retriever", "vector"])
+    assert result.exit_code == 1 and "trialgraph embed" in result.output and "Traceback" not in result.output
+
+
+def test_embed_writes_one_vector_per_record_then_only_what_changed(loaded: TrialGraph) -> None:
+    driver = loaded.driver
+    records = value(driver, "MATCH (r:RegistryRecord) RETURN count(r)")
+    first = loaded.embed()
+    assert (first.read, first.written, first.unchanged) == (records, records, 0)
+    vectors = rows(driver, f"MATCH (e:{INDEX.label})-[:EMBEDS]->(r:RegistryRecord) RETURN e.vector AS v, e.model AS m")
+    assert len(vectors) == records
+    assert all(len(r["v"]) == 384 and abs(sum(x * x for x in r["v"]) - 1) < 1e-3 for r in vectors)
+    index = loaded.embedding_indexes()
+    assert [(i["name"], i["model"], i["rendering"], i["dimensions"], i["embeddings"]) for i in index] == [
+        (INDEX.name, "sentence-transformers/all-MiniLM-L6-v2", RENDERING_VERSION, 384, records)
+    ]
+    assert index[0]["model_version"] == ENCODERS["minilm"].version() != "unknown"
+    online = value(driver, "SHOW VECTOR INDEXES YIELD name, state WHERE name = $n RETURN state", n=INDEX.name)
+    assert online == "ONLINE"
+
+    second = loaded.embed()
+    assert (second.written, second.unchanged) == (0, records)
+
+    # A record whose text changes is encoded again, and only it; its vector follows the new text.
+    record_id = value(driver, "MATCH (r:RegistryRecord) RETURN r.record_id ORDER BY r.record_id LIMIT 1")
+    before = value(driver, "MATCH (e:Embedding {record_id: $r}) RETURN e.vector", r=record_id)
+    with driver.session() as session:
+        session.run(
+            "MATCH (r:RegistryRecord {record_id: $r}) SET r.brief_title = 'Yoga for chronic low back pain'",
+            r=record_id,
+        ).consume()
+    third = loaded.embed()
+    assert (third.written, third.unchanged) == (1, records - 1)
+    after = value(driver, "MATCH (e:Embedding {record_id: $r}) RETURN e.vector", r=record_id)
+    assert after != before
+    runs = {r["source"] for r in loaded.runs(limit=50)}
+    assert f"embed:{INDEX.name}" in runs
+
+
+def test_each_retriever_finds_a_trial_by_its_own_title_and_hits_rerun_in_cypher(loaded: TrialGraph) -> None:
+    driver = loaded.driver
+    loaded.embed()
+    trial_ids = [r["t"] for r in rows(driver, "MATCH (t:Trial) RETURN t.trial_id AS t ORDER BY t LIMIT 5")]
+    for trial_id in trial_ids:
+        title = _title_of(driver, trial_id)
+        for retriever in ("fulltext", "vector", "hybrid"):
+            hits = loaded.search(title, retriever=retriever, top_k=5)
+            assert hits[0].trial_id == trial_id, (retriever, title, [h.trial_id for h in hits])
+            assert [h.score for h in hits] == sorted((h.score for h in hits), reverse=True)
+            assert len({h.trial_id for h in hits}) == len(hits)  # one hit per trial
+        hybrid = loaded.search(title, retriever="hybrid", top_k=5)[0]
+        assert {"fulltext", "vector", "fulltext_rank", "vector_rank"} <= set(hybrid.components)
+        assert hybrid.score == pytest.approx(
+            1 / (60 + hybrid.components["fulltext_rank"]) + 1 / (60 + hybrid.components["vector_rank"])
+        )
+    # The Cypher and parameters of a hit give the same trials again, in a read-only transaction.
+    for retriever in ("fulltext", "vector"):
+        hits = loaded.search(_title_of(driver, trial_ids[0]), retriever=retriever, top_k=3)
+        again = loaded.run_cypher(hits[0].cypher[0], **hits[0].parameters[0])
+        assert trial_ids[0] in [r["trial_id"] for r in again]
+
+
+def test_similar_leaves_the_trial_out_and_ranks_by_cosine(loaded: TrialGraph) -> None:
+    driver = loaded.driver
+    loaded.embed()
+    trial_id = value(driver, "MATCH (t:Trial) RETURN t.trial_id ORDER BY t.trial_id LIMIT 1")
+    hits = loaded.similar(trial_id, top_k=5)
+    assert len(hits) == 5 and trial_id not in {h.trial_id for h in hits}
+    # Neo4j's cosine score is (1 + cos) / 2: recompute it from the stored vectors.
+    own = value(driver, "MATCH (e:Embedding {record_id: 'ctgov:' + $t}) RETURN e.vector", t=trial_id)
+    for hit in hits:
+        other = value(driver, "MATCH (e:Embedding {record_id: $r}) RETURN e.vector", r=hit.record_id)
+        cosine = sum(a * b for a, b in zip(own, other, strict=True))
+        assert hit.score == pytest.approx((1 + cosine) / 2, abs=1e-4)
+    with pytest.raises(UnknownNameError, match="no trial"):
+        loaded.similar("NCT99999999")
+
+
+def test_bad_queries_are_one_line_errors(loaded: TrialGraph) -> None:
+    for retriever in ("fulltext", "vector", "hybrid"):
+        with pytest.raises(QueryTextError, match="empty"):
+            loaded.search("   ", retriever=retriever)
+        with pytest.raises(QueryTextError, match="limit"):
+            loaded.search("asthma " * (MAX_QUERY_CHARS // 7 + 1), retriever=retriever)
+    # Lucene syntax in user text is never passed through: these would be parse errors or other queries.
+    for text in ("asthma AND (children", 'title:"x', "NOT", "a/b \\ c ~ ^2 [1 TO 5]", "+-!"):
+        try:
+            loaded.search(text, retriever="fulltext")
+        except QueryTextError as e:
+            assert "no words" in str(e)
+    with pytest.raises(UnknownNameError, match="unknown retriever"):
+        loaded.search("asthma", retriever="bm42")
+    result = runner.invoke(app, ["search", "", "--retriever", "fulltext"])
+    assert result.exit_code == 1 and "empty" in result.output and "Traceback" not in result.output
+
+
+def test_cli_search_and_similar_json(loaded: TrialGraph) -> None:
+    loaded.embed()
+    trial_id = value(loaded.driver, "MATCH (t:Trial) RETURN t.trial_id ORDER BY t.trial_id LIMIT 1")
+    result = runner.invoke(app, ["search", _title_of(loaded.driver, trial_id), "--json", "-k", "3"])
+    assert result.exit_code == 0, result.output
+    hits = json.loads(result.output)
+    assert hits[0]["trial_id"] == trial_id and hits[0]["retriever"] == "hybrid"
+    assert any(p.get("query_vector") == "<384 floats>" for p in hits[0]["parameters"])
+    result = runner.invoke(app, ["similar", trial_id, "--json", "-k", "2"])
+    assert result.exit_code == 0, result.output
+    assert len(json.loads(result.output)) == 2
+
+
+def test_eval_retrieval_on_a_cohort_built_from_the_graph(loaded: TrialGraph, tmp_path: Path) -> None:
+    """A cohort whose queries are trials' own titles, each judged eligible for its trial: every retriever
+    should put it first, so nDCG@10 is 1 on the judged list; the counts follow the graph."""
+    loaded.embed()
+    driver = loaded.driver
+    trials = [r["t"] for r in rows(driver, "MATCH (t:Trial) RETURN t.trial_id AS t ORDER BY t LIMIT 4")]
+    folder = tmp_path / "titles"
+    folder.mkdir()
+    queries = [{"_id": f"q{i}", "text": _title_of(driver, t)} for i, t in enumerate(trials)]
+    (folder / "queries.jsonl").write_text("\n".join(json.dumps(q) for q in queries))
+    qrels = ["query-id\tcorpus-id\tscore"] + [f"q{i}\t{t}\t2" for i, t in enumerate(trials)]
+    qrels.append("q0\tNCT99999999\t2")  # judged but absent from the graph: left out, not counted as a miss
+    (folder / "qrels.tsv").write_text("\n".join(qrels) + "\n")
+    result = runner.invoke(app, ["eval", "retrieval", "--cohort", str(folder), "--json"])
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)
+    assert [f["retriever"] for f in figures] == ["fulltext", "vector", "hybrid"]
+    for f in figures:
+        assert (f["queries"], f["judged_trials_in_graph"]) == (4, 4)
+        assert f["judged"]["ndcg@10"]["mean"] == 1.0 and f["all"]["r@100"]["mean"] == 1.0
+        assert f["all"]["p@10"]["mean"] == pytest.approx(0.1)
+    result = runner.invoke(app, ["eval", "retrieval", "--cohort", str(tmp_path / "missing")])
+    assert result.exit_code == 1 and "queries.jsonl" in result.output and "Traceback" not in result.output
+
+
+def test_the_encoder_is_loaded_once_per_process() -> None:
+    assert load_encoder("minilm") is load_encoder("minilm")
+    with pytest.raises(UnknownNameError, match="unknown encoder"):
+        load_encoder("biobert")

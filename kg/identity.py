@@ -22,7 +22,7 @@ from trialgraph.loaders.registries.weigh import Weighed, records_to_read, weigh,
 from trialgraph.model.identity_evidence import METHOD, RecordFacts
 from trialgraph.model.trial_ids import canonical_trial_id
 
-__all__ = ["IdentityReport", "canonical_id", "id_lookup", "resolve_identities"]
+__all__ = ["IdentityReport", "canonical_id", "id_lookup", "record_lookup", "resolve_identities"]
 
 
 @dataclass(slots=True)
@@ -201,9 +201,20 @@ def resolve_identities(driver: neo4j.Driver, *, database: str = "neo4j") -> Iden
 
 def id_lookup(driver: neo4j.Driver, *, database: str = "neo4j") -> Callable[[str], str | None]:
     """The graph's trial for an id as written: a record's raw id, its trial key, or a trial id it resolved."""
+    return _lookups(driver, database)[0]
+
+
+def record_lookup(driver: neo4j.Driver, *, database: str = "neo4j") -> Callable[[str], bool]:
+    """Whether a registry record with this id (as written, or its canonical id) is loaded: only then can identity
+    evidence weigh a pair that names it."""
+    return _lookups(driver, database)[1]
+
+
+def _lookups(driver: neo4j.Driver, database: str) -> tuple[Callable[[str], str | None], Callable[[str], bool]]:
     with driver.session(database=database) as session:
         rows = session.execute_read(lambda tx: tx.run(cypher.load("read/trial_ids_known")).data())
     known = {row["id"]: row["trial"] for row in rows}
+    records = {row["id"] for row in rows if row["record"]}
 
     def trial_of(value: str) -> str | None:
         if value in known:
@@ -211,7 +222,11 @@ def id_lookup(driver: neo4j.Driver, *, database: str = "neo4j") -> Callable[[str
         match = canonical_trial_id(value)
         return known.get(match.trial_id) if match else None
 
-    return trial_of
+    def loaded(value: str) -> bool:
+        match = canonical_trial_id(value)
+        return value in records or (match is not None and match.trial_id in records)
+
+    return trial_of, loaded
 
 
 def canonical_id(value: str) -> str:

@@ -508,28 +508,57 @@ def eval_identity(
         list[Path] | None,
         typer.Option(help="Gold pair tables (default: the shared data's stated cross-registrations)."),
     ] = None,
+    split: Annotated[
+        str, typer.Option(help="Gold pairs to judge: all, or the fixed-hash dev or test half (report on test).")
+    ] = "all",
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
-    """Precision and recall of identity resolution in the current graph against registry-stated pairs."""
-    from trialgraph.kg.identity import canonical_id, id_lookup
-    from trialgraph.loaders.registries.evaluate import evaluate_identity, read_gold_pairs
+    """Coverage, then precision and recall (95% bootstrap intervals, n) of identity resolution in the current graph
+    against registry-stated pairs, then examples of each error."""
+    from trialgraph.kg.identity import canonical_id, id_lookup, record_lookup
+    from trialgraph.loaders.registries.evaluate import SPLITS, evaluate_identity, read_gold_pairs, split_of
 
     settings = _settings()
+    if split not in SPLITS:
+        _fail(TrialGraphError(f"--split must be one of {', '.join(SPLITS)}, got {split!r}"))
     if not gold:
         if settings.shared_data is None:
             _fail(TrialGraphError("give --gold PATH, or set TRIALGRAPH_SHARED_DATA to the shared data folder"))
         links = settings.shared_data / "links"  # type: ignore[operator]
         gold = [links / "registry_record_crossref_pairs.csv", links / "intovalue" / "registry-crossreg.csv"]
     try:
-        pairs = read_gold_pairs(gold)
+        pairs = [p for p in read_gold_pairs(gold) if split == "all" or split_of(p, canonical_id) == split]
         with TrialGraph.connect(settings) as tg:
-            result = evaluate_identity(pairs, id_lookup(tg.driver, database=settings.neo4j_database), canonical_id)
+            database = settings.neo4j_database
+            lookups = id_lookup(tg.driver, database=database), record_lookup(tg.driver, database=database)
+            result = evaluate_identity(pairs, lookups[0], canonical_id, lookups[1])
     except (TrialGraphError, OSError) as e:
         _fail(e if isinstance(e, TrialGraphError) else TrialGraphError(f"cannot read the gold pairs: {e}"))
+    figures = {"split": split, **result.as_dict()}
     if as_json:
-        console.print_json(data=result.as_dict())
-    else:
-        _print_rows([result.as_dict()], "identity resolution vs registry-stated pairs")
+        console.print_json(data=figures)
+        return
+    _print_identity(figures)
+
+
+def _print_identity(f: dict[str, Any]) -> None:
+    """Coverage first (how much the figures rest on), then precision and recall, then the errors."""
+    console.print(
+        f"coverage ({f['split']} pairs): {f['judged_pairs']} of {f['gold_pairs']} gold pairs judgeable "
+        f"({f['coverage']:.1%}), {f['both_loaded']} of them with both records loaded (the pairs identity evidence "
+        f"can weigh); {f['uncovered_pairs']} uncovered (the graph does not know one of the ids)",
+        highlight=False,
+    )
+    for name, noun in (("precision", "pairs of gold ids put in one trial"), ("recall", "judged gold pairs")):
+        low, high = f[f"{name}_ci"]
+        console.print(f"{name} {f[name]:.3f} (95% CI {low:.3f}-{high:.3f}), n = {f[f'{name}_n']} {noun}",
+                      highlight=False)  # fmt: skip
+    console.print(f"false joins ({f['precision_fp']}):", highlight=False)
+    for a, b, trial in f["false_joins"]:
+        console.print(f"  {a} + {b} in trial {trial}", highlight=False)
+    console.print(f"misses ({f['recall_fn']}):", highlight=False)
+    for a, trial_a, b, trial_b in f["misses"]:
+        console.print(f"  {a} (trial {trial_a}) apart from {b} (trial {trial_b})", highlight=False)
 
 
 @eval_app.command("linking")

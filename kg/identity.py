@@ -76,8 +76,8 @@ def _facts(session: neo4j.Session, record_ids: set[str]) -> dict[str, RecordFact
     )
     return {
         row["record_id"]: RecordFacts(
-            row["record_id"], tuple(row["titles"]), tuple(sorted(row["sponsors"])), row["start_date"],
-            row["enrollment"], tuple(sorted(row["conditions"])),
+            row["record_id"], row["brief_title"], row["official_title"], tuple(sorted(row["sponsors"])),
+            row["start_date"], row["enrollment"], tuple(sorted(row["conditions"])),
         )
         for row in rows
     }  # fmt: skip

@@ -2,6 +2,6 @@
 // start date, enrollment, conditions as written (trialgraph.model.identity_evidence).
 UNWIND $record_ids AS id
 MATCH (r:RegistryRecord {record_id: id})
-RETURN r.record_id AS record_id, [t IN [r.brief_title, r.official_title] WHERE t IS NOT NULL] AS titles,
+RETURN r.record_id AS record_id, r.brief_title AS brief_title, r.official_title AS official_title,
        [(r)-[s:SPONSORED_BY]->(o:Organization) | o.name] AS sponsors, r.start_date AS start_date,
        r.enrollment AS enrollment, [(r)-[c:STUDIES_CONDITION]->(:Condition) | c.as_written] AS conditions

@@ -7,16 +7,22 @@ the statement: title (the best single discriminator in the record-linkage litera
 enrollment and conditions.
 
 Each signal gives an agreement in [0, 1] or nothing when either side lacks it; a missing signal is never
-counted as disagreement. The score is the weighted mean of the signals present. Thresholds were set a priori
-(from what cross-registered records are known to differ in: EU records give EU-only enrollment and the date of
-the authority's decision; CT.gov gives a brief title where EU CTR gives the full one), not tuned on the gold
-pairs that ``trialgraph eval identity`` reports:
+counted as disagreement. The score is the weighted mean of the signals present; the title weighs as much as all
+the others together and a half (5 of 8.5), so that a pair whose titles share nothing stays below ``CONFLICT`` even
+when sponsor, dates, enrollment and conditions all agree (an extension study of the same sponsor is the typical
+wrong cross-registration). Thresholds were set a priori from what cross-registered records are known to differ in
+(EU records give EU-only enrollment and the date of the authority's decision; CT.gov gives a brief title where EU
+CTR gives the full one; unrelated titles share 3-grams up to a cosine of about 0.3), then looked at only on COVID-19
+EudraCT/NCT pairs of the cross-registration pipeline in the ICTRP COVID export (not pairs of the gold tables that
+``trialgraph eval identity`` reports on):
 
-- ``APPLY`` (0.5): a stated pair at or above it is applied;
-- ``CONFLICT`` (0.25): a stated pair below it, whose title was compared, is not applied and is flagged with the
-  signals that disagree; between the two a stated pair is applied as before (the registry said so);
-- ``JOIN`` (0.75, title agreement ≥ 0.6, three signals or more): a pipeline candidate that no registry states
-  joins only then.
+- ``APPLY`` (0.6): a stated pair at or above it is applied;
+- ``CONFLICT`` (0.45): a stated pair below it, whose titles were compared, is not applied and is flagged with the
+  signals that disagree; between the two a stated pair is applied as before (the registry said so) and marked
+  ``weak``;
+- ``JOIN`` (0.8, title agreement ≥ 0.8, three signals or more, at most one of them below 0.5): a pipeline candidate
+  that no registry states joins only then. Distinct trials with one title (national arms of a platform trial) can
+  pass it; the registry clash check of ``resolve`` still keeps two records of one registry apart.
 """
 
 from __future__ import annotations
@@ -28,6 +34,8 @@ from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
+
+from trialgraph.model.study import StudyRecord
 
 __all__ = [
     "APPLY",
@@ -43,11 +51,12 @@ __all__ = [
 ]
 
 METHOD = "evidence-v1"  # written on every edge this module weighed, with the score and the signals
-APPLY = 0.5
-CONFLICT = 0.25
-JOIN = 0.75
-JOIN_MIN_TITLE = 0.6
+APPLY = 0.6
+CONFLICT = 0.45
+JOIN = 0.8
+JOIN_MIN_TITLE = 0.8
 JOIN_MIN_SIGNALS = 3
+JOIN_MAX_WEAK = 1  # signals below 0.5 a joined candidate may have
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,11 +64,26 @@ class RecordFacts:
     """What one registry record says about itself, as far as identity is concerned."""
 
     record_id: str
-    titles: tuple[str, ...] = ()  # brief and official title
+    brief_title: str | None = None
+    official_title: str | None = None
     sponsors: tuple[str, ...] = ()
     start_date: str | None = None  # ISO, YYYY-MM-DD or YYYY-MM
     enrollment: int | None = None
     conditions: tuple[str, ...] = ()
+
+    @classmethod
+    def of(cls, record: StudyRecord, record_id: str) -> RecordFacts:
+        """The facts of a parsed record, as ``read/record_identity_facts`` reads them from the graph."""
+        sponsors = tuple(sorted(s.name for s in record.sponsors))
+        return cls(
+            record_id,
+            record.brief_title,
+            record.official_title,
+            sponsors,
+            record.start_date,
+            record.enrollment,
+            tuple(sorted(record.conditions)),
+        )
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,13 +163,28 @@ def _ramp(value: float, low: float, high: float) -> float:
     return min(1.0, max(0.0, (value - low) / (high - low)))
 
 
+def _comparable(text: str | None) -> str | None:
+    return text if text and _latin(text) else None  # another script (or none): not comparable by 3-grams
+
+
 def _title(a: RecordFacts, b: RecordFacts) -> Signal | None:
-    left, right = [t for t in a.titles if _latin(t)], [t for t in b.titles if _latin(t)]
-    if not left or not right:  # another script (or none) on one side: not comparable by 3-grams
+    """Like with like: the mean of brief×brief and official×official; across kinds only when that is all there is.
+
+    Official titles of one sponsor's trials share long boilerplate ("a prospective, randomized, interventional
+    study to ... in improving oxygenation and outcome of COVID-19 patients with ..."), so the best of all pairs
+    would call two of its trials one; the brief titles tell them apart.
+    """
+    left = (_comparable(a.brief_title), _comparable(a.official_title))
+    right = (_comparable(b.brief_title), _comparable(b.official_title))
+    like = [(x, y) for x, y in zip(left, right, strict=True) if x and y]
+    pairs = like or [(x, y) for x in left for y in right if x and y]
+    if not pairs:
         return None
-    best, x, y = max((title_similarity(x, y), x, y) for x in left for y in right)
-    # Unrelated trial titles share 3-grams up to ~0.3; one trial's brief and official titles reach 0.6 and more.
-    return Signal("title", _ramp(best, 0.3, 0.6), f"cosine {best:.2f}: {x[:60]!r} / {y[:60]!r}")
+    values = [title_similarity(x, y) for x, y in pairs]
+    value = sum(values) / len(values) if like else max(values)
+    x, y = pairs[0]
+    # Unrelated trial titles share 3-grams up to ~0.3; one trial's titles in two registries reach 0.6 and more.
+    return Signal("title", _ramp(value, 0.3, 0.6), f"cosine {value:.2f}: {x[:60]!r} / {y[:60]!r}")
 
 
 def _sponsor(a: RecordFacts, b: RecordFacts) -> Signal | None:
@@ -195,7 +234,7 @@ def _conditions(a: RecordFacts, b: RecordFacts) -> Signal | None:
 
 # name → (comparison, weight). The title weighs most; enrollment least (EU-only counts).
 _SIGNALS: dict[str, tuple[Callable[[RecordFacts, RecordFacts], Signal | None], float]] = {
-    "title": (_title, 3.0),
+    "title": (_title, 5.0),
     "sponsor": (_sponsor, 1.0),
     "start_date": (_start, 1.0),
     "enrollment": (_enrollment, 0.5),
@@ -222,5 +261,6 @@ def decide(best: Agreement | None, *, stated: bool) -> str:
             return "applied"
         return "conflict" if best.score < CONFLICT and best.signal("title") is not None else "weak"
     title = best.signal("title")
-    strong = best.score >= JOIN and len(best.signals) >= JOIN_MIN_SIGNALS
+    weak = sum(1 for s in best.signals if s.agreement < 0.5)
+    strong = best.score >= JOIN and len(best.signals) >= JOIN_MIN_SIGNALS and weak <= JOIN_MAX_WEAK
     return "joined" if strong and title is not None and title.agreement >= JOIN_MIN_TITLE else "candidate"

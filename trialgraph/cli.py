@@ -545,8 +545,8 @@ def _print_identity(f: dict[str, Any]) -> None:
     """Coverage first (how much the figures rest on), then precision and recall, then the errors."""
     console.print(
         f"coverage ({f['split']} pairs): {f['judged_pairs']} of {f['gold_pairs']} gold pairs judgeable "
-        f"({f['coverage']:.1%}), {f['both_loaded']} of them with both records loaded (the pairs identity evidence "
-        f"can weigh); {f['uncovered_pairs']} uncovered (the graph does not know one of the ids)",
+        f"({f['coverage']:.1%}), {f['both_loaded']} of them cross-registrations with both records loaded "
+        f"(the pairs identity evidence can weigh); {f['uncovered_pairs']} uncovered (the graph does not know one of the ids)",
         highlight=False,
     )
     for name, noun in (("precision", "pairs of gold ids put in one trial"), ("recall", "judged gold pairs")):

@@ -49,7 +49,7 @@ class IdentityEvaluation:
     predicted_pairs: int  # pairs of gold ids the graph puts in one trial
     precision_tp: int
     precision_fp: int
-    both_loaded: int | None = None  # judged pairs whose two records are both loaded (None: not asked)
+    both_loaded: int | None = None  # judged pairs of two trial keys whose records are both loaded (None: not asked)
     false_joins: tuple[tuple[str, str, str], ...] = ()  # (id, id, the trial the graph put both in)
     misses: tuple[tuple[str, str, str, str], ...] = ()  # (id, trial, id, trial)
 
@@ -107,6 +107,11 @@ def read_gold_pairs(paths: Iterable[Path]) -> list[GoldPair]:
     return list(pairs.values())
 
 
+def _weighable(pair: GoldPair, loaded: Callable[[str], bool], canonical: Callable[[str], str]) -> bool:
+    """Both records loaded, under two trial keys (member-state records of one EudraCT number are one key)."""
+    return canonical(pair.id_a) != canonical(pair.id_b) and loaded(pair.id_a) and loaded(pair.id_b)
+
+
 def split_of(pair: GoldPair, canonical: Callable[[str], str] = str) -> str:
     """``dev`` or ``test``, from a fixed hash of the pair's two ids (order and spelling do not matter)."""
     key = "|".join(sorted((canonical(pair.id_a), canonical(pair.id_b))))
@@ -121,7 +126,8 @@ def evaluate_identity(
 ) -> IdentityEvaluation:
     """``trial_of``: the graph's trial for an id as written, or None when the graph does not know it.
 
-    ``loaded``: whether a record with that id is loaded (both sides loaded: a pair evidence can weigh).
+    ``loaded``: whether a record with that id is loaded; ``both_loaded`` counts the judged pairs of two trial keys
+    with both records loaded, the only ones identity evidence can weigh.
     ``canonical``: one spelling per id, so that gold ids written two ways (``EUCTR2015-002276-25-PL`` and
     ``2015-002276-25``, a member-state record and its EudraCT number) are one gold id.
     """
@@ -157,7 +163,7 @@ def evaluate_identity(
         predicted_pairs=len(predicted),
         precision_tp=len(correct),
         precision_fp=len(predicted) - len(correct),
-        both_loaded=None if loaded is None else sum(1 for p in judged if loaded(p.id_a) and loaded(p.id_b)),
+        both_loaded=None if loaded is None else sum(1 for p in judged if _weighable(p, loaded, canonical)),
         false_joins=tuple(sorted(wrong)),
         misses=tuple(sorted((p.id_a, trial_of(p.id_a) or "", p.id_b, trial_of(p.id_b) or "") for p in missed)),
     )

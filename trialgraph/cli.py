@@ -546,7 +546,7 @@ def _print_identity(f: dict[str, Any]) -> None:
     console.print(
         f"coverage ({f['split']} pairs): {f['judged_pairs']} of {f['gold_pairs']} gold pairs judgeable "
         f"({f['coverage']:.1%}), {f['both_loaded']} of them cross-registrations with both records loaded "
-        f"(the pairs identity evidence can weigh); {f['uncovered_pairs']} uncovered (the graph does not know one of the ids)",
+        f"(the pairs identity evidence can weigh); {f['uncovered_pairs']} uncovered (the graph does not know an id)",
         highlight=False,
     )
     for name, noun in (("precision", "pairs of gold ids put in one trial"), ("recall", "judged gold pairs")):

@@ -33,10 +33,11 @@ class IdentityReport:
     ambiguous: list[dict[str, Any]] = field(default_factory=list)
     conflicts: list[dict[str, Any]] = field(default_factory=list)  # stated pairs evidence contradicts: not applied
     joined: int = 0  # pipeline candidates strong enough to join
+    marked: int = 0  # claims and pairs whose identity evidence was written (changed) in this run
 
     def as_dict(self) -> dict[str, Any]:
         return {"records": self.records, "trials": self.trials, "moved": self.moved, "ambiguous": self.ambiguous,
-                "conflicts": self.conflicts, "joined": self.joined}  # fmt: skip
+                "conflicts": self.conflicts, "joined": self.joined, "marked": self.marked}  # fmt: skip
 
 
 @dataclass(slots=True)
@@ -196,6 +197,7 @@ def resolve_identities(driver: neo4j.Driver, *, database: str = "neo4j") -> Iden
         if w.decision == "conflict"
     ]  # fmt: skip
     report.joined = len(joined)
+    report.marked = len(marks)
     return report
 
 

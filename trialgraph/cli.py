@@ -251,10 +251,12 @@ def load_command(
                 f"{report.rejected} rejected, {report.dangling} dangling references; "
                 f"reasons in {report.quarantine_file}"
             )
-    if identity is not None and (identity.moved or identity.ambiguous):
+    if identity is not None and (identity.moved or identity.ambiguous or identity.conflicts or identity.joined):
         console.print(
             f"identity: {identity.records} records in {identity.trials} trials; {identity.moved} regrouped, "
-            f"{len(identity.ambiguous)} ambiguous claims not applied (see CLAIMS edges with ambiguous = true)"
+            f"{len(identity.ambiguous)} ambiguous claims not applied (see CLAIMS edges with ambiguous = true), "
+            f"{len(identity.conflicts)} stated pairs contradicted by their records and not applied, "
+            f"{identity.joined} pipeline candidates joined (trialgraph query identity_evidence)"
         )
     _refuse_empty(reports, allow_empty)
 

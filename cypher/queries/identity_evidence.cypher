@@ -5,7 +5,7 @@
 //   conflict, why.
 // param: decision string = null  only this decision, e.g. "conflict" (any when omitted)
 // param: limit integer = 25  rows to return
-// example: trialgraph query identity_evidence --param decision=conflict
+// example: trialgraph query identity_evidence
 CALL () {
   MATCH (r:RegistryRecord)-[c:CLAIMS]->(i:TrialId)
   WHERE c.identity_method IS NOT NULL

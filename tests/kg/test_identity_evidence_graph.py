@@ -66,7 +66,7 @@ def loaded(
         apart = _trials(client)
         assert len(set(apart.values())) == 6, apart  # nothing in the records joins them
         report = client.load("crossreg", [stated, candidates])
-        assert report.identity is not None
+        assert report.identity is not None and report.identity.marked == 4  # two stated pairs, two candidates
         yield client, report.identity
 
 
@@ -115,4 +115,5 @@ def test_resolving_again_changes_nothing(loaded, neo4j_driver: neo4j.Driver) -> 
     before = (_trials(tg), tg.run_query("identity_evidence", limit=100))
     again = resolve_identities(neo4j_driver)
     assert again.moved == 0 and again.joined == 1 and len(again.conflicts) == 1
+    assert again.marked == 0  # the evidence on the edges is already what it would write
     assert (_trials(tg), tg.run_query("identity_evidence", limit=100)) == before

@@ -16,6 +16,8 @@ import pytest
 from tests.data import shared
 from trialgraph.loaders.ictrp import covid_csv
 from trialgraph.loaders.registries.evaluate import GoldPair, evaluate_identity, split_of
+from trialgraph.loaders.registries.identity import Evidence, RecordIdentity, resolve
+from trialgraph.loaders.registries.weigh import records_to_read, weigh, without_conflicts
 from trialgraph.model.identity_evidence import APPLY, CONFLICT, RecordFacts, agreement, decide
 from trialgraph.model.study import StudyRecord
 
@@ -104,3 +106,35 @@ def test_the_evaluation_reports_coverage_first_then_scores_then_errors() -> None
     assert figures["recall"] == 0.5 and figures["recall_n"] == 2 and len(figures["recall_ci"]) == 2
     assert figures["misses"] == [["NCT2", "T2", "E2", "T3"]]
     assert figures["false_joins"] == []  # NCT3 is no gold id: its trial's pairs are not judged
+
+
+def test_weighing_drops_a_contradicted_claim_and_joins_a_strong_candidate(covid: dict[str, StudyRecord]) -> None:
+    ids = ("2020-001500-41", "NCT04342221", "NCT04330638", "2020-001224-33")
+    facts = {f"ictrp:{i}": RecordFacts.of(covid[i], f"ictrp:{i}") for i in ids}
+    eu = "ictrp:2020-001500-41"
+    records = [
+        RecordIdentity(eu, ids[0], "EUCTR", (Evidence(ids[0], "NCT04342221", eu, "SecondaryIDs"),
+                                              Evidence(ids[0], ids[0], eu, "member_state"))),
+        *(RecordIdentity(f"ictrp:{i}", i, "EUCTR" if i[0] == "2" else "ClinicalTrials.gov") for i in ids[1:]),
+    ]  # fmt: skip
+    stated = [Evidence("NCT04330638", ids[0], "intovalue-registry-crossreg", "registry")]
+    pipeline = "intovalue-crossreg-pipeline"
+    candidates = [Evidence(ids[3], "NCT04342221", pipeline, "is_title_matched"),
+                  Evidence("NCT04330638", "NCT04342221", pipeline, "is_title_matched")]  # fmt: skip
+    assert records_to_read(records, stated, candidates) == set(facts)
+    weighed = {(w.evidence.id_a, w.evidence.id_b): w for w in weigh(records, stated, candidates, facts)}
+    assert weighed[(ids[0], ids[0])].decision == "unscored"  # naming its own number: nothing to weigh
+    claim = weighed[(ids[0], "NCT04342221")]
+    assert (claim.kind, claim.decision, claim.best.record_a) == ("claim", "conflict", eu)
+    assert claim.marks()["identity_reason"].startswith("title ") and claim.marks()["applied_by"] is None
+    assert weighed[("NCT04330638", ids[0])].decision == "applied"
+    assert weighed[(ids[3], "NCT04342221")].decision == "joined"
+    assert weighed[(ids[3], "NCT04342221")].marks()["applied_by"] == "evidence-v1"
+    assert weighed[("NCT04330638", "NCT04342221")].decision == "candidate"
+
+    kept = without_conflicts(records, weighed.values())
+    assert kept[0].claims == (records[0].claims[1],) and kept[1:] == records[1:]
+    joined = [w.evidence for w in weighed.values() if w.decision == "joined"]
+    resolution = resolve(kept, stated, joined)
+    trial = resolution.trial_of_record
+    assert trial[eu] == trial["ictrp:NCT04330638"] != trial["ictrp:NCT04342221"] == trial["ictrp:2020-001224-33"]

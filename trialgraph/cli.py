@@ -516,7 +516,7 @@ def eval_identity(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Coverage, then precision and recall (95% bootstrap intervals, n) of identity resolution in the current graph
-    against registry-stated pairs, then examples of each error."""
+    against registry-stated pairs, then examples of each error and the stated pairs identity evidence set aside."""
     from trialgraph.kg.identity import canonical_id, id_lookup, record_lookup
     from trialgraph.loaders.registries.evaluate import SPLITS, evaluate_identity, read_gold_pairs, split_of
 
@@ -534,9 +534,11 @@ def eval_identity(
             database = settings.neo4j_database
             lookups = id_lookup(tg.driver, database=database), record_lookup(tg.driver, database=database)
             result = evaluate_identity(pairs, lookups[0], canonical_id, lookups[1])
+            conflicts = tg.run_query("identity_evidence", decision="conflict", limit=100_000)
     except (TrialGraphError, OSError) as e:
         _fail(e if isinstance(e, TrialGraphError) else TrialGraphError(f"cannot read the gold pairs: {e}"))
-    figures = {"split": split, **result.as_dict()}
+    flagged = [{k: row[k] for k in ("id_a", "id_b", "stated_by", "score", "reason")} for row in conflicts]
+    figures = {"split": split, **result.as_dict(), "set_aside": len(flagged), "set_aside_examples": flagged[:10]}
     if as_json:
         console.print_json(data=figures)
         return
@@ -561,6 +563,10 @@ def _print_identity(f: dict[str, Any]) -> None:
     console.print(f"misses ({f['recall_fn']}):", highlight=False)
     for a, trial_a, b, trial_b in f["misses"]:
         console.print(f"  {a} (trial {trial_a}) apart from {b} (trial {trial_b})", highlight=False)
+    console.print(f"stated pairs set aside by identity evidence ({f['set_aside']}):", highlight=False)
+    for row in f["set_aside_examples"]:
+        console.print(f"  {row['id_a']} + {row['id_b']} ({row['stated_by']}, score {row['score']}): {row['reason']}",
+                      highlight=False)  # fmt: skip
 
 
 @eval_app.command("linking")

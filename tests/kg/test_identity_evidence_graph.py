@@ -17,6 +17,7 @@ from __future__ import annotations
 import csv
 import gzip
 import io
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -117,3 +118,14 @@ def test_resolving_again_changes_nothing(loaded, neo4j_driver: neo4j.Driver) -> 
     assert again.moved == 0 and again.joined == 1 and len(again.conflicts) == 1
     assert again.marked == 0  # the evidence on the edges is already what it would write
     assert (_trials(tg), tg.run_query("identity_evidence", limit=100)) == before
+
+
+def test_eval_identity_lists_the_pairs_evidence_set_aside(loaded) -> None:
+    from tests.test_cli import _invoke
+
+    code, out = _invoke("eval", "identity", "--gold", str(shared("links/registry_record_crossref_pairs.csv")), "--json")
+    assert code == 0, out
+    figures = json.loads(out)
+    assert figures["set_aside"] == 1
+    [row] = figures["set_aside_examples"]
+    assert {row["id_a"], row["id_b"]} == {"NCT04342221", "2020-001500-41"} and row["reason"].startswith("title ")

@@ -1,12 +1,15 @@
 """Identity resolution in the graph: regroup registry records under trials after every registry load.
 
-Reads every record's own trial key and claims, and the curated pairs, resolves them with the pure
-``trialgraph.loaders.registries.identity.resolve``, and writes only the difference: records that move to
-another trial, trials refreshed or removed, trial ids tied to their trial, ambiguous claims flagged.
+Reads every record's own trial key and claims, the curated pairs and the pipeline candidates, weighs each
+statement by what the records on both sides say (``trialgraph.loaders.registries.weigh``, evidence-v1), resolves
+them with the pure ``trialgraph.loaders.registries.identity.resolve``, and writes only the difference: records
+that move to another trial, trials refreshed or removed, trial ids tied to their trial, ambiguous claims
+flagged, identity evidence (score, signals, decision, reason) on the claims and pairs it weighed.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -15,9 +18,11 @@ import neo4j
 
 from trialgraph.kg import cypher
 from trialgraph.loaders.registries.identity import Evidence, RecordIdentity, Resolution, resolve
+from trialgraph.loaders.registries.weigh import Weighed, records_to_read, weigh, without_conflicts
+from trialgraph.model.identity_evidence import METHOD, RecordFacts
 from trialgraph.model.trial_ids import canonical_trial_id
 
-__all__ = ["IdentityReport", "canonical_id", "id_lookup", "resolve_identities"]
+__all__ = ["IdentityReport", "canonical_id", "id_lookup", "record_lookup", "resolve_identities"]
 
 
 @dataclass(slots=True)
@@ -26,29 +31,80 @@ class IdentityReport:
     trials: int = 0
     moved: int = 0  # records that changed trial in this run
     ambiguous: list[dict[str, Any]] = field(default_factory=list)
+    conflicts: list[dict[str, Any]] = field(default_factory=list)  # stated pairs evidence contradicts: not applied
+    joined: int = 0  # pipeline candidates strong enough to join
+    marked: int = 0  # claims and pairs whose identity evidence was written (changed) in this run
 
     def as_dict(self) -> dict[str, Any]:
-        return {"records": self.records, "trials": self.trials, "moved": self.moved, "ambiguous": self.ambiguous}
+        return {"records": self.records, "trials": self.trials, "moved": self.moved, "ambiguous": self.ambiguous,
+                "conflicts": self.conflicts, "joined": self.joined, "marked": self.marked}  # fmt: skip
 
 
 @dataclass(slots=True)
 class _GraphState:
     records: list[dict[str, Any]]
     curated: list[Evidence]
+    candidates: list[Evidence]
     trial_id_links: dict[str, list[str]]  # TrialId → the trials it is tied to now
     flagged: list[dict[str, Any]]  # claims flagged ambiguous now
+    marks: dict[tuple[str, str, str, str], dict[str, Any]]  # identity evidence written before, by edge
+
+
+def _pairs(tx: neo4j.ManagedTransaction, statement: str) -> list[Evidence]:
+    return [
+        Evidence(row["id_a"], row["id_b"], row["source"], row["evidence"] or "")
+        for row in tx.run(cypher.load(f"write/{statement}")).data()
+    ]
 
 
 def _read(tx: neo4j.ManagedTransaction) -> _GraphState:
     return _GraphState(
         records=tx.run(cypher.load("write/read_record_identities")).data(),
-        curated=[
-            Evidence(row["id_a"], row["id_b"], row["source"], row["evidence"] or "")
-            for row in tx.run(cypher.load("write/read_curated_pairs")).data()
-        ],
+        curated=_pairs(tx, "read_curated_pairs"),
+        candidates=_pairs(tx, "read_candidate_pairs"),
         trial_id_links={row["id"]: row["trials"] for row in tx.run(cypher.load("write/read_trial_id_links")).data()},
         flagged=tx.run(cypher.load("write/read_ambiguous_claims")).data(),
+        marks={
+            (row.pop("kind"), row.pop("a"), row.pop("b"), row.pop("key")): row
+            for row in tx.run(cypher.load("write/read_identity_marks")).data()
+        },
     )
+
+
+def _facts(session: neo4j.Session, record_ids: set[str]) -> dict[str, RecordFacts]:
+    rows = session.execute_read(
+        lambda tx: tx.run(cypher.load("read/record_identity_facts"), record_ids=sorted(record_ids)).data()
+    )
+    return {
+        row["record_id"]: RecordFacts(
+            row["record_id"], row["brief_title"], row["official_title"], tuple(sorted(row["sponsors"])),
+            row["start_date"], row["enrollment"], tuple(sorted(row["conditions"])),
+        )
+        for row in rows
+    }  # fmt: skip
+
+
+def _edge(w: Weighed) -> tuple[str, str, str, str]:
+    """The edge a statement was read from: (kind, a, b, key) as ``mark_identity_evidence`` matches it."""
+    if w.kind == "claim":
+        return ("claim", w.evidence.source, w.evidence.id_b, w.evidence.field)
+    return ("pair", w.evidence.id_a, w.evidence.id_b, w.evidence.source)
+
+
+def _mark_rows(weighed: list[Weighed], before: dict[tuple[str, str, str, str], dict[str, Any]]) -> list[dict]:
+    """Identity evidence to write: the edges whose marks changed, and those no longer weighed (cleared)."""
+    now = {_edge(w): w.marks() for w in weighed}
+    rows = []
+    for edge in sorted(now.keys() | before.keys()):
+        props = now.get(edge)
+        old = before.get(edge)
+        same = (props is None and old is None) or (
+            props is not None and old is not None and all(old.get(k[9:]) == v for k, v in props.items()
+                                                          if k.startswith("identity_"))
+        )  # fmt: skip
+        if not same:
+            rows.append({"kind": edge[0], "a": edge[1], "b": edge[2], "key": edge[3], "props": props})
+    return rows
 
 
 def _identities(rows: list[dict[str, Any]]) -> list[RecordIdentity]:
@@ -80,7 +136,16 @@ def resolve_identities(driver: neo4j.Driver, *, database: str = "neo4j") -> Iden
     with driver.session(database=database) as session:
         state = session.execute_read(_read)
         identities = _identities(state.records)
-        resolution = resolve(identities, state.curated)
+        facts = _facts(session, records_to_read(identities, state.curated, state.candidates))
+        weighed = weigh(identities, state.curated, state.candidates, facts)
+        joined = [
+            dataclasses.replace(w.evidence, field=f"{METHOD} joined candidate ({w.evidence.field})")
+            for w in weighed
+            if w.decision == "joined"
+        ]
+        stated_pairs = [w.evidence for w in weighed if w.kind == "pair" and w.applies and w.decision != "joined"]
+        resolution = resolve(without_conflicts(identities, weighed), stated_pairs, joined)
+        marks = _mark_rows(weighed, state.marks)
         current = {row["record_id"]: row["current_trials"] for row in state.records}
         moves = [
             {
@@ -111,10 +176,11 @@ def resolve_identities(driver: neo4j.Driver, *, database: str = "neo4j") -> Iden
                 ("refresh_trials", {"trial_ids": touched}),
                 ("link_trial_ids", {"rows": links}),
                 ("mark_ambiguous_claims", {"clear": state.flagged, "rows": ambiguous}),
+                ("mark_identity_evidence", {"rows": marks}),
             ):
                 tx.run(cypher.load(f"write/{statement}"), **params).consume()
 
-        if moves or links or ambiguous or state.flagged:
+        if moves or links or ambiguous or state.flagged or marks:
             session.execute_write(write)
     report = IdentityReport(
         records=len(identities), trials=len(set(resolution.trial_of_record.values())), moved=len(moves)
@@ -124,14 +190,33 @@ def resolve_identities(driver: neo4j.Driver, *, database: str = "neo4j") -> Iden
          "would_join": list(a.conflicting)}
         for a in resolution.ambiguous
     ]  # fmt: skip
+    report.conflicts = [
+        {"source": w.evidence.source, "field": w.evidence.field, "ids": [w.evidence.id_a, w.evidence.id_b],
+         "score": w.best.score if w.best else None, "reason": w.best.reason() if w.best else ""}
+        for w in weighed
+        if w.decision == "conflict"
+    ]  # fmt: skip
+    report.joined = len(joined)
+    report.marked = len(marks)
     return report
 
 
 def id_lookup(driver: neo4j.Driver, *, database: str = "neo4j") -> Callable[[str], str | None]:
     """The graph's trial for an id as written: a record's raw id, its trial key, or a trial id it resolved."""
+    return _lookups(driver, database)[0]
+
+
+def record_lookup(driver: neo4j.Driver, *, database: str = "neo4j") -> Callable[[str], bool]:
+    """Whether a registry record with this id (as written, or its canonical id) is loaded: only then can identity
+    evidence weigh a pair that names it."""
+    return _lookups(driver, database)[1]
+
+
+def _lookups(driver: neo4j.Driver, database: str) -> tuple[Callable[[str], str | None], Callable[[str], bool]]:
     with driver.session(database=database) as session:
         rows = session.execute_read(lambda tx: tx.run(cypher.load("read/trial_ids_known")).data())
     known = {row["id"]: row["trial"] for row in rows}
+    records = {row["id"] for row in rows if row["record"]}
 
     def trial_of(value: str) -> str | None:
         if value in known:
@@ -139,7 +224,11 @@ def id_lookup(driver: neo4j.Driver, *, database: str = "neo4j") -> Callable[[str
         match = canonical_trial_id(value)
         return known.get(match.trial_id) if match else None
 
-    return trial_of
+    def loaded(value: str) -> bool:
+        match = canonical_trial_id(value)
+        return value in records or (match is not None and match.trial_id in records)
+
+    return trial_of, loaded
 
 
 def canonical_id(value: str) -> str:

@@ -187,6 +187,19 @@ def test_load_detects_each_files_source_and_eval_identity(graph: neo4j.Driver) -
     figures = json.loads(out)
     assert figures["gold_pairs"] == 91 and figures["judged_pairs"] > 60
     assert figures["precision"] >= 0.95 and figures["recall"] >= 0.9
+    assert list(figures)[:6] == ["split", "gold_pairs", "judged_pairs", "uncovered_pairs", "coverage", "both_loaded"]
+    assert figures["recall_n"] == figures["judged_pairs"] and figures["precision_ci"][0] <= figures["precision"]
+
+    code, text = _invoke("eval", "identity", "--gold", str(shared("links/registry_record_crossref_pairs.csv")))
+    assert code == 0, text
+    flat = " ".join(text.split())
+    heads = ("coverage (all pairs)", "precision ", "recall ", "false joins (", "misses (", "stated pairs set aside")
+    order = [flat.find(head) for head in heads]
+    assert flat.startswith("coverage") and -1 not in order and order == sorted(order), text
+    assert f"{figures['judged_pairs']} of 91 gold pairs judgeable" in flat
+
+    code, out = _invoke("eval", "identity", "--split", "half")
+    assert code == 1 and len(out.strip().splitlines()) == 1 and "--split" in out, out
 
 
 def test_load_of_an_unknown_source_or_format_is_one_line(tmp_path: Path) -> None:

@@ -251,10 +251,12 @@ def load_command(
                 f"{report.rejected} rejected, {report.dangling} dangling references; "
                 f"reasons in {report.quarantine_file}"
             )
-    if identity is not None and (identity.moved or identity.ambiguous):
+    if identity is not None and (identity.moved or identity.ambiguous or identity.conflicts or identity.joined):
         console.print(
             f"identity: {identity.records} records in {identity.trials} trials; {identity.moved} regrouped, "
-            f"{len(identity.ambiguous)} ambiguous claims not applied (see CLAIMS edges with ambiguous = true)"
+            f"{len(identity.ambiguous)} ambiguous claims not applied (see CLAIMS edges with ambiguous = true), "
+            f"{len(identity.conflicts)} stated pairs contradicted by their records and not applied, "
+            f"{identity.joined} pipeline candidates joined (trialgraph query identity_evidence)"
         )
     _refuse_empty(reports, allow_empty)
 
@@ -596,28 +598,63 @@ def eval_identity(
         list[Path] | None,
         typer.Option(help="Gold pair tables (default: the shared data's stated cross-registrations)."),
     ] = None,
+    split: Annotated[
+        str, typer.Option(help="Gold pairs to judge: all, or the fixed-hash dev or test half (report on test).")
+    ] = "all",
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
-    """Precision and recall of identity resolution in the current graph against registry-stated pairs."""
-    from trialgraph.kg.identity import canonical_id, id_lookup
-    from trialgraph.loaders.registries.evaluate import evaluate_identity, read_gold_pairs
+    """Coverage, then precision and recall (95% bootstrap intervals, n) of identity resolution in the current graph
+    against registry-stated pairs, then examples of each error and the stated pairs identity evidence set aside."""
+    from trialgraph.kg.identity import canonical_id, id_lookup, record_lookup
+    from trialgraph.loaders.registries.evaluate import SPLITS, evaluate_identity, read_gold_pairs, split_of
 
     settings = _settings()
+    if split not in SPLITS:
+        _fail(TrialGraphError(f"--split must be one of {', '.join(SPLITS)}, got {split!r}"))
     if not gold:
         if settings.shared_data is None:
             _fail(TrialGraphError("give --gold PATH, or set TRIALGRAPH_SHARED_DATA to the shared data folder"))
         links = settings.shared_data / "links"  # type: ignore[operator]
         gold = [links / "registry_record_crossref_pairs.csv", links / "intovalue" / "registry-crossreg.csv"]
     try:
-        pairs = read_gold_pairs(gold)
+        pairs = [p for p in read_gold_pairs(gold) if split == "all" or split_of(p, canonical_id) == split]
         with TrialGraph.connect(settings) as tg:
-            result = evaluate_identity(pairs, id_lookup(tg.driver, database=settings.neo4j_database), canonical_id)
+            database = settings.neo4j_database
+            lookups = id_lookup(tg.driver, database=database), record_lookup(tg.driver, database=database)
+            result = evaluate_identity(pairs, lookups[0], canonical_id, lookups[1])
+            conflicts = tg.run_query("identity_evidence", decision="conflict", limit=100_000)
     except (TrialGraphError, OSError) as e:
         _fail(e if isinstance(e, TrialGraphError) else TrialGraphError(f"cannot read the gold pairs: {e}"))
+    flagged = [{k: row[k] for k in ("id_a", "id_b", "stated_by", "score", "reason")} for row in conflicts]
+    figures = {"split": split, **result.as_dict(), "set_aside": len(flagged), "set_aside_examples": flagged[:10]}
     if as_json:
-        console.print_json(data=result.as_dict())
-    else:
-        _print_rows([result.as_dict()], "identity resolution vs registry-stated pairs")
+        console.print_json(data=figures)
+        return
+    _print_identity(figures)
+
+
+def _print_identity(f: dict[str, Any]) -> None:
+    """Coverage first (how much the figures rest on), then precision and recall, then the errors."""
+    console.print(
+        f"coverage ({f['split']} pairs): {f['judged_pairs']} of {f['gold_pairs']} gold pairs judgeable "
+        f"({f['coverage']:.1%}), {f['both_loaded']} of them cross-registrations with both records loaded "
+        f"(the pairs identity evidence can weigh); {f['uncovered_pairs']} uncovered (the graph does not know an id)",
+        highlight=False,
+    )
+    for name, noun in (("precision", "pairs of gold ids put in one trial"), ("recall", "judged gold pairs")):
+        low, high = f[f"{name}_ci"]
+        console.print(f"{name} {f[name]:.3f} (95% CI {low:.3f}-{high:.3f}), n = {f[f'{name}_n']} {noun}",
+                      highlight=False)  # fmt: skip
+    console.print(f"false joins ({f['precision_fp']}):", highlight=False)
+    for a, b, trial in f["false_joins"]:
+        console.print(f"  {a} + {b} in trial {trial}", highlight=False)
+    console.print(f"misses ({f['recall_fn']}):", highlight=False)
+    for a, trial_a, b, trial_b in f["misses"]:
+        console.print(f"  {a} (trial {trial_a}) apart from {b} (trial {trial_b})", highlight=False)
+    console.print(f"stated pairs set aside by identity evidence ({f['set_aside']}):", highlight=False)
+    for row in f["set_aside_examples"]:
+        console.print(f"  {row['id_a']} + {row['id_b']} ({row['stated_by']}, score {row['score']}): {row['reason']}",
+                      highlight=False)  # fmt: skip
 
 
 @eval_app.command("retrieval")

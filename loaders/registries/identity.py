@@ -104,16 +104,25 @@ def _trial_name(anchors: dict[str, set[str]], root: str) -> str:
     return min(ids) if ids else root
 
 
-def resolve(records: Iterable[RecordIdentity], curated: Iterable[Evidence] = ()) -> Resolution:
-    """Group records into trials by their own ids, their claims and curated pairs (see the module doc)."""
+def resolve(
+    records: Iterable[RecordIdentity], curated: Iterable[Evidence] = (), joined: Iterable[Evidence] = ()
+) -> Resolution:
+    """Group records into trials by their own ids, their claims and curated pairs (see the module doc).
+
+    ``joined``: pairs no registry states that identity evidence found strong; applied last, so that a stated
+    pair always wins a clash with one.
+    """
     records = sorted(records, key=lambda r: r.record_id)
     groups = _Groups()
     for record in records:
         groups.anchor(record.own_id, record.registry)
     applied: list[Evidence] = []
     resolution = Resolution()
-    for evidence in [claim for record in records for claim in record.claims] + sorted(
-        curated, key=lambda e: (e.source, e.id_a, e.id_b)
+    order = lambda e: (e.source, e.id_a, e.id_b)  # noqa: E731
+    for evidence in (
+        [claim for record in records for claim in record.claims]
+        + sorted(curated, key=order)
+        + sorted(joined, key=order)
     ):
         # A JPRN record naming its former UMIN id (or the reverse) is a transfer within one registry, not a clash.
         clash = () if evidence.relation in _WITHIN_REGISTRY else groups.conflicts(evidence.id_a, evidence.id_b)

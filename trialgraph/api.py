@@ -24,8 +24,17 @@ from trialgraph.kg.identity import IdentityReport, resolve_identities
 from trialgraph.kg.linking import LINKERS as LINK_METHODS
 from trialgraph.kg.linking import build_linker_index, link_conditions
 from trialgraph.kg.publications import load_publications
+from trialgraph.kg.retrieval.context import Context, build_context
 from trialgraph.kg.retrieval.hits import Hit
-from trialgraph.kg.retrieval.retrievers import RETRIEVERS, FullTextRetriever, SimilarTrials, VectorRetriever
+from trialgraph.kg.retrieval.retrievers import (
+    RETRIEVERS,
+    FullTextRetriever,
+    HybridRetriever,
+    PatientMatch,
+    PatientRetriever,
+    SimilarTrials,
+    VectorRetriever,
+)
 from trialgraph.kg.writer import LoadReport, load, mark_interrupted_runs, require_paths
 from trialgraph.loaders.base import LOADERS, discover
 from trialgraph.loaders.concepts.source import VOCABULARIES
@@ -315,6 +324,17 @@ class TrialGraph:
     def similar(self, trial_id: str, *, top_k: int = 10, encoder: str = "minilm") -> list[Hit]:
         """The trials nearest to ``trial_id`` by their embeddings, the trial itself left out."""
         return SimilarTrials(self._retrievers(encoder)[1]).hits(trial_id, top_k=top_k)
+
+    def match_patient(self, description: str, *, top_k: int = 10, encoder: str = "minilm") -> PatientMatch:
+        """Trials a patient might enter: hybrid search on ``description``, then the trials whose age or sex
+        limits exclude the age and sex it states left out (with the reason, in ``excluded``)."""
+        return PatientRetriever(HybridRetriever(*self._retrievers(encoder))).match(description, top_k=top_k)
+
+    def context(self, trials: Iterable[str | Hit], *, max_tokens: int = 2000) -> Context:
+        """A compact, deterministic description of ``trials`` (ids or hits, in order) for a language model, under
+        ``max_tokens`` (see :mod:`trialgraph.kg.retrieval.context`)."""
+        ids = [t.trial_id if isinstance(t, Hit) else t for t in trials]
+        return build_context(self.driver, ids, max_tokens=max_tokens, database=self.settings.neo4j_database)
 
     def evaluate_retrieval(
         self, cohorts: Iterable[Path], *, retrievers: Iterable[str] | None = None, encoder: str = "minilm"

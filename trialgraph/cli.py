@@ -443,7 +443,9 @@ def _print_hits(hits: list[Any], as_json: bool, title: str) -> None:
 @app.command("search")
 def search_command(
     text: Annotated[str, typer.Argument(help="What to look for: a question, a condition, a patient description.")],
-    retriever: Annotated[str, typer.Option(help="fulltext (BM25), vector, or hybrid (both, rank-fused).")] = "hybrid",
+    retriever: Annotated[
+        str, typer.Option(help="fulltext (BM25), vector, hybrid (both, rank-fused), or match (hybrid + age/sex).")
+    ] = "hybrid",
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=1000)] = 10,
     encoder: Annotated[str, typer.Option(help="The encoder whose index to search.")] = "minilm",
     as_json: Annotated[bool, typer.Option("--json", help="Hits with their scores, Cypher and parameters.")] = False,
@@ -455,6 +457,31 @@ def search_command(
     except TrialGraphError as e:
         _fail(e)
     _print_hits(hits, as_json, f"{retriever} search")
+
+
+@app.command("match")
+def match_command(
+    description: Annotated[str, typer.Argument(help="The patient, in words: age, sex, conditions, history.")],
+    top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=1000)] = 10,
+    encoder: Annotated[str, typer.Option(help="The encoder whose index to search.")] = "minilm",
+    as_json: Annotated[bool, typer.Option("--json", help="Hits, the patient facts read, and the exclusions.")] = False,
+) -> None:
+    """Trials a patient might enter: hybrid search, then trials whose age or sex limits exclude the patient removed."""
+    try:
+        with TrialGraph.connect() as tg:
+            found = tg.match_patient(description, top_k=top_k, encoder=encoder)
+    except TrialGraphError as e:
+        _fail(e)
+    patient = {"age_years": found.patient.age_years, "sex": found.patient.sex}
+    if as_json:
+        excluded = [{"trial_id": t, "reason": r} for t, r in found.excluded]
+        console.print_json(data={"patient": patient, "hits": [h.as_dict() for h in found.hits], "excluded": excluded})
+        return
+    console.print(f"patient: age {patient['age_years'] or 'not stated'}, sex {patient['sex'] or 'not stated'}")
+    _print_hits(found.hits, False, "trials the patient might enter")
+    if found.excluded:
+        first_id, first_reason = found.excluded[0]
+        console.print(f"{len(found.excluded)} retrieved trials left out by age or sex, e.g. {first_id}: {first_reason}")
 
 
 @app.command("similar")

@@ -24,6 +24,7 @@ from trialgraph.kg.graph import run_read
 from trialgraph.kg.retrieval.hits import Hit
 from trialgraph.models.encoders import ENCODERS, Encoder, load_encoder
 from trialgraph.models.retrieval.fusion import RRF_K, reciprocal_rank_fusion
+from trialgraph.models.retrieval.patient import PatientFacts, admits, patient_facts
 from trialgraph.models.retrieval.query_text import checked_query, lucene_query
 
 __all__ = [
@@ -31,6 +32,8 @@ __all__ = [
     "RETRIEVERS",
     "FullTextRetriever",
     "HybridRetriever",
+    "PatientMatch",
+    "PatientRetriever",
     "SimilarTrials",
     "TrialRetriever",
     "VectorRetriever",
@@ -202,10 +205,56 @@ class SimilarTrials:
         return [Hit(h.trial_id, h.record_id, h.score, self.name, h.components, h.cypher, h.parameters) for h in hits]
 
 
+@dataclass(frozen=True, slots=True)
+class PatientMatch:
+    """Trials a patient might enter: ``hits`` admit the stated age and sex; ``excluded`` says why others do not."""
+
+    patient: PatientFacts
+    hits: list[Hit]
+    excluded: list[tuple[str, str]]
+
+
+@dataclass
+class PatientRetriever:
+    """Hybrid search on the patient description, then the trials whose age or sex limits exclude the patient
+    removed (a trial is kept when any of its records admits the patient, or when its limits cannot be read)."""
+
+    hybrid: HybridRetriever
+    name: str = "match"
+
+    def match(self, description: str, *, top_k: int = 10) -> PatientMatch:
+        patient = patient_facts(checked_query(description))
+        fetched = self.hybrid.hits(description, top_k=max(top_k * 5, self.hybrid.depth))
+        driver, database = self.hybrid.fulltext.driver, self.hybrid.fulltext.database
+        limits = run_read(
+            driver,
+            cypher.load("retrieval/eligibility_limits"),
+            {"trial_ids": [h.trial_id for h in fetched]},
+            database=database,
+        )
+        reasons: dict[str, list[str | None]] = {}
+        for row in limits:
+            reasons.setdefault(row["trial_id"], []).append(admits(patient, row["min_age"], row["max_age"], row["sex"]))
+        kept, excluded = [], []
+        for hit in fetched:
+            why = reasons.get(hit.trial_id, [None])
+            if any(reason is None for reason in why):
+                kept.append(
+                    Hit(hit.trial_id, hit.record_id, hit.score, self.name, hit.components, hit.cypher, hit.parameters)
+                )
+            else:
+                excluded.append((hit.trial_id, str(why[0])))
+        return PatientMatch(patient, kept[:top_k], excluded)
+
+    def hits(self, query: str, *, top_k: int = 10) -> list[Hit]:
+        return self.match(query, top_k=top_k).hits
+
+
 RETRIEVERS: dict[str, Callable[[FullTextRetriever, VectorRetriever], TrialRetriever]] = {
     "fulltext": lambda fulltext, vector: fulltext,
     "vector": lambda fulltext, vector: vector,
     "hybrid": lambda fulltext, vector: HybridRetriever(fulltext, vector),
+    "match": lambda fulltext, vector: PatientRetriever(HybridRetriever(fulltext, vector)),
 }
 
 

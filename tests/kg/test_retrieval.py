@@ -175,7 +175,7 @@ def test_eval_retrieval_on_a_cohort_built_from_the_graph(loaded: TrialGraph, tmp
     result = runner.invoke(app, ["eval", "retrieval", "--cohort", str(folder), "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
-    assert [f["retriever"] for f in figures] == ["fulltext", "vector", "hybrid"]
+    assert [f["retriever"] for f in figures] == ["fulltext", "vector", "hybrid", "match"]
     for f in figures:
         assert (f["queries"], f["judged_trials_in_graph"]) == (4, 4)
         assert f["judged"]["ndcg@10"]["mean"] == 1.0 and f["all"]["r@100"]["mean"] == 1.0
@@ -188,3 +188,54 @@ def test_the_encoder_is_loaded_once_per_process() -> None:
     assert load_encoder("minilm") is load_encoder("minilm")
     with pytest.raises(UnknownNameError, match="unknown encoder"):
         load_encoder("biobert")
+
+
+def test_match_patient_leaves_out_trials_whose_age_or_sex_limits_exclude_the_patient(loaded: TrialGraph) -> None:
+    loaded.embed()
+    driver = loaded.driver
+    limits = rows(
+        driver,
+        "MATCH (t:Trial)<-[:RECORD_OF]-(r)-[:HAS_ELIGIBILITY]->(e) WHERE e.min_age STARTS WITH '18 Year'"
+        " AND coalesce(e.sex, 'ALL') = 'ALL' RETURN t.trial_id AS t ORDER BY t LIMIT 1",
+    )
+    trial_id = limits[0]["t"]
+    title = _title_of(driver, trial_id)
+    adult = loaded.match_patient(f"A 40-year-old woman. {title}", top_k=5)
+    assert adult.patient.age_years == 40 and adult.patient.sex == "FEMALE"
+    assert adult.hits[0].trial_id == trial_id and adult.hits[0].retriever == "match"
+    child = loaded.match_patient(f"A 5-year-old boy. {title}", top_k=5)
+    assert trial_id not in {h.trial_id for h in child.hits}
+    reasons = dict(child.excluded)
+    assert reasons[trial_id].startswith("age 5 below the minimum 18 Year")
+    # Every trial it kept admits a 5-year-old by its own stated limits.
+    for hit in child.hits:
+        stated = rows(
+            driver,
+            "MATCH (t:Trial {trial_id: $t})<-[:RECORD_OF]-(r)-[:HAS_ELIGIBILITY]->(e) RETURN e.min_age AS a",
+            t=hit.trial_id,
+        )
+        assert any(not s["a"] or not s["a"].endswith("Years") or float(s["a"].split()[0]) <= 5 for s in stated)
+    result = runner.invoke(app, ["match", f"A 5-year-old boy. {title}", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["patient"] == {"age_years": 5.0, "sex": "MALE"}
+
+
+def test_context_is_deterministic_and_keeps_to_its_budget(loaded: TrialGraph) -> None:
+    driver = loaded.driver
+    trial_ids = [r["t"] for r in rows(driver, "MATCH (t:Trial) RETURN t.trial_id AS t ORDER BY t LIMIT 6")]
+    first = loaded.context([*trial_ids, "NCT99999999"], max_tokens=100_000)
+    again = loaded.context([*trial_ids, "NCT99999999"], max_tokens=100_000)
+    assert first.text.encode() == again.text.encode() and first.as_json().encode() == again.as_json().encode()
+    assert first.included == trial_ids and first.omitted == ["NCT99999999"]
+    for trial_id in trial_ids:
+        assert f"## {trial_id}: {_title_of(driver, trial_id)}" in first.text
+    status = value(
+        driver, "MATCH (r:RegistryRecord {record_id: 'ctgov:' + $t}) RETURN r.overall_status", t=trial_ids[0]
+    )
+    assert f"Status: {status}" in first.text
+    budget = first.tokens // 2
+    small = loaded.context(trial_ids, max_tokens=budget)
+    assert small.tokens <= budget and small.included and small.omitted
+    assert small.included == [t for t in trial_ids if t in small.included]  # hit order kept
+    assert sorted(small.included + small.omitted) == sorted(trial_ids)
+    assert loaded.context(trial_ids, max_tokens=1).included == []

@@ -90,3 +90,19 @@ def test_mean_over_items_interval_brackets_the_mean_and_repeats() -> None:
     assert mean.ci[0] < mean.mean < mean.ci[1]
     assert mean_over_items(values) == mean
     assert mean_over_items([0.5] * 5).ci == (0.5, 0.5)
+
+
+def test_patient_facts_read_the_forms_clinicians_write() -> None:
+    from trialgraph.models.retrieval.patient import PatientFacts, admits, age_in_years, patient_facts
+
+    assert patient_facts("A 58-year-old African-American woman presents") == PatientFacts(58.0, "FEMALE")
+    assert patient_facts("74M hx of CAD s/p CABG, 15 years ago") == PatientFacts(74.0, "MALE")
+    assert patient_facts("60 yo F with cirrhosis; he said") == PatientFacts(60.0, "FEMALE")
+    assert patient_facts("A 6-month-old boy") == PatientFacts(0.5, "MALE")
+    assert patient_facts("Chest pain on exertion") == PatientFacts(None, None)
+    assert age_in_years("18 Years") == 18 and age_in_years("6 Months") == 0.5 and age_in_years("N/A") is None
+    adult_woman = PatientFacts(40.0, "FEMALE")
+    assert admits(adult_woman, "18 Years", "65 Years", "ALL") is None
+    assert admits(adult_woman, "18 Years", "30 Years", None) == "age 40 above the maximum 30 Years"
+    assert admits(adult_woman, None, None, "MALE") == "sex female, trial enrols male only"
+    assert admits(PatientFacts(None, None), "18 Years", "30 Years", "MALE") is None

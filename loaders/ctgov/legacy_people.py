@@ -155,11 +155,12 @@ def _agreement(root: etree._Element) -> dict[str, Any]:
 
 
 def _countries(root: etree._Element) -> tuple[CountryListing, ...]:
-    current = dict.fromkeys(_legacy._texts(root.iterfind("location_countries/country")))
-    removed = dict.fromkeys(_legacy._texts(root.iterfind("removed_countries/country")))
+    """``location_countries``, then ``removed_countries``, each in name order (as the dump lists them)."""
+    current = set(_legacy._texts(root.iterfind("location_countries/country")))
+    removed = set(_legacy._texts(root.iterfind("removed_countries/country"))) - current
     return (
-        *(CountryListing(name) for name in current),
-        *(CountryListing(name, removed=True) for name in removed if name not in current),
+        *(CountryListing(name) for name in sorted(current)),
+        *(CountryListing(name, removed=True) for name in sorted(removed)),
     )
 
 

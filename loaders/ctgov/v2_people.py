@@ -109,13 +109,14 @@ def contacts(location: dict, rid: str) -> tuple[Contact, ...]:
 
 
 def _country_list(raw: Mapping[str, Any], sites: tuple[Site, ...], rid: str) -> tuple[CountryListing, ...]:
-    """The countries of the record's sites (first appearance), then the removed ones v2 derives."""
+    """The countries of the record's sites, then the removed ones v2 derives; each in name order, as legacy's
+    ``location_countries`` and ``removed_countries`` list them."""
     misc = _module(raw, ("derivedSection", "miscInfoModule"), rid)
-    current = dict.fromkeys(site.country for site in sites if site.country)
-    removed = _v2._strings(misc, "removedCountries", rid, "derivedSection.miscInfoModule")
+    current = {site.country for site in sites if site.country}
+    removed = set(_v2._strings(misc, "removedCountries", rid, "derivedSection.miscInfoModule")) - current
     return (
-        *(CountryListing(name) for name in current),
-        *(CountryListing(name, removed=True) for name in dict.fromkeys(removed) if name not in current),
+        *(CountryListing(name) for name in sorted(current)),
+        *(CountryListing(name, removed=True) for name in sorted(removed)),
     )
 
 

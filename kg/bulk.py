@@ -61,7 +61,7 @@ _SPACE = {
 
 # Property types for the importer's CSV headers (everything else is a string). Fixed by the row layout
 # in loaders/*/rows.py, so one pass can write each CSV with its header first.
-_LONG = frozenset({"position", "enrollment", "count", "affected", "at_risk", "number_of_arms", *EVENT_TOTALS})
+_LONG = frozenset({"position", "enrollment", "count", "affected", "at_risk", "number_of_arms", "size", *EVENT_TOTALS})
 _BOOLEAN = frozenset(
     {
         "has_results",
@@ -74,6 +74,17 @@ _BOOLEAN = frozenset(
         "is_unapproved_device",
         "is_ppsd",
         "is_us_export",
+        # model.people: disclosures, documents, the country list's flag
+        "has_expanded_access",
+        "expanded_access_individual",
+        "expanded_access_intermediate",
+        "expanded_access_treatment",
+        "pi_sponsor_employee",
+        "restrictive_agreement",
+        "has_protocol",
+        "has_sap",
+        "has_icf",
+        "removed",
     }
 )
 _ARRAY = frozenset(
@@ -363,6 +374,17 @@ def _measures(label: str, rel_type: str) -> Callable[[_RecordSink, dict[str, Any
     return emit
 
 
+def _emit_site_contact(sink: _RecordSink, row: dict[str, Any]) -> None:
+    contact = _fact(sink, "Contact", row, row["record_id"])
+    sink.rel("HAS_CONTACT", ("RecordFact", row["site_key"]), contact, {})
+
+
+def _emit_record_country(sink: _RecordSink, row: dict[str, Any]) -> None:
+    sink.merge_shared("Country", row["country"], {})
+    identity = ("HAS_COUNTRY", "RegistryRecord", row["record_id"], "Country", row["country"])
+    sink.merge_rel(identity, {"removed": row["removed"], "position": row["position"]})
+
+
 def _emit_claim(sink: _RecordSink, row: dict[str, Any]) -> None:
     sink.merge_shared("TrialId", row["trial_id"], {"registry": row["registry"]})
     identity = ("CLAIMS", "RegistryRecord", row["record_id"], "TrialId", row["trial_id"], row["evidence"])
@@ -390,6 +412,14 @@ _EMITTERS: dict[str, Callable[[_RecordSink, dict[str, Any]], None]] = {
     "merge_outcome_measures": _measures("OutcomeMeasure", "HAS_OUTCOME_MEASURE"),
     "merge_adverse_events": _grouped("AdverseEvent", "HAS_ADVERSE_EVENT"),
     "merge_id_claims": _emit_claim,
+    "merge_officials": _record_owned("Official", "HAS_OFFICIAL"),
+    "merge_central_contacts": _record_owned("Contact", "HAS_CONTACT"),
+    "merge_see_also_links": _record_owned("SeeAlsoLink", "HAS_SEE_ALSO_LINK"),
+    "merge_large_documents": _record_owned("LargeDocument", "HAS_LARGE_DOCUMENT"),
+    "merge_available_ipds": _record_owned("AvailableIpd", "HAS_AVAILABLE_IPD"),
+    "merge_pending_results": _record_owned("PendingResultsEvent", "HAS_PENDING_RESULTS_EVENT"),
+    "merge_site_contacts": _emit_site_contact,
+    "merge_record_countries": _emit_record_country,
 }
 
 

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
         description="TRIALGRAPH_LOAD_WORKERS: parser processes for bulk loads (default: the usable cores)",
     )
 
+    # --- privacy
+    store_contact_details: bool = Field(
+        default=False,
+        description="TRIALGRAPH_STORE_CONTACT_DETAILS: also store contacts' e-mail and phone (public registry "
+        "data, but personal); off, contacts keep name and role only",
+    )
+
     @field_validator("neo4j_uri", mode="before")
     @classmethod
     def _empty_uri_means_local(cls, value: object) -> object:

@@ -17,6 +17,7 @@ from typing import Any
 from lxml import etree
 
 from trialgraph.errors import ParseError
+from trialgraph.loaders.ctgov import legacy_people
 from trialgraph.loaders.ctgov.normalize import iso_date
 from trialgraph.loaders.xmlstream import SAFE_PARSER_OPTIONS
 from trialgraph.model.criteria import LEGACY_WRAP_WIDTH, split_criteria
@@ -341,7 +342,10 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
             gender_description=strip_text(el.findtext("gender_description")),
         )
 
-    sites = tuple(_site(loc) for loc in kids.get("location", ()))
+    try:
+        sites = tuple(_site(loc) for loc in kids.get("location", ()))
+    except ParseError as e:
+        raise ParseError(e.reason, record_id=nct_id, field=e.field) from e
 
     references: list[Reference] = []
     for child in root:
@@ -357,6 +361,10 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
             references.append(Reference(type=ref_type, pmid=pmid, citation=citation))
 
     results_el = one("clinical_results")
+    try:
+        people = legacy_people.people_fields(root)
+    except ParseError as e:
+        raise ParseError(e.reason, record_id=nct_id, field=e.field) from e
 
     return StudyRecord(
         registry_id=nct_id,
@@ -396,6 +404,7 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
         results=_results(results_el) if results_el is not None else None,
         design=_design(one, text),
         details=_details(root),
+        **people,
     )
 
 
@@ -525,7 +534,14 @@ def _site(loc: etree._Element) -> Site:
             city = _s(address.findtext("city"))
             state = _s(address.findtext("state"))
             country = _s(address.findtext("country"))
-    return Site(facility=name, city=city, state=state, country=country, status=_enum(loc.findtext("status")))
+    return Site(
+        facility=name,
+        city=city,
+        state=state,
+        country=country,
+        status=_enum(loc.findtext("status")),
+        contacts=legacy_people.site_contacts(loc),
+    )
 
 
 def _mesh(browse: etree._Element | None) -> tuple[MeshTerm, ...]:

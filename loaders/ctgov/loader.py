@@ -16,6 +16,7 @@ from trialgraph.model.keys import record_id
 from trialgraph.model.staged import Quarantined, Staged
 from trialgraph.model.study import StudyRecord
 from trialgraph.model.validate import check_study, study_version
+from trialgraph.settings import get_settings
 
 __all__ = ["CtgovLoader", "parse_raw"]
 
@@ -52,9 +53,15 @@ class CtgovLoader:
     write_order = rows.WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")
 
+    def __init__(self, *, contact_details: bool | None = None) -> None:
+        """``contact_details``: store contacts' e-mail and phone; default ``Settings.store_contact_details``
+        (``TRIALGRAPH_STORE_CONTACT_DETAILS``, off). Bulk workers build the loader by name, so they read the
+        same setting from the environment they inherit."""
+        self.contact_details = get_settings().store_contact_details if contact_details is None else contact_details
+
     def stage(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
         for item in iter_raw(paths):
-            yield _stage_item(item, load_run)
+            yield _stage_item(item, load_run, self.contact_details)
 
     def units(self, paths: Iterable[Path]) -> Iterator[DeferredItem]:
         """Cheap, picklable units in input order; ``stage_unit`` does the parsing (in a worker)."""
@@ -62,10 +69,10 @@ class CtgovLoader:
 
     def stage_unit(self, unit: DeferredItem, *, load_run: str) -> list[Staged | Quarantined]:
         items = decode_json_unit(unit) if isinstance(unit, RawJson) else (unit,)
-        return [_stage_item(item, load_run) for item in items]
+        return [_stage_item(item, load_run, self.contact_details) for item in items]
 
 
-def _stage_item(item: RawStudy | Rejected, load_run: str) -> Staged | Quarantined:
+def _stage_item(item: RawStudy | Rejected, load_run: str, contact_details: bool = False) -> Staged | Quarantined:
     if isinstance(item, Rejected):
         return Quarantined(origin=item.origin, reason=item.reason)
     try:
@@ -73,13 +80,15 @@ def _stage_item(item: RawStudy | Rejected, load_run: str) -> Staged | Quarantine
     except ParseError as e:
         return Quarantined(origin=item.origin, reason=e.reason, record_id=e.record_id)
     record, issues = check_study(record)
-    digest = rows.content_hash(record)
+    digest = rows.content_hash(record, contact_details=contact_details)
     return Staged(
         record_id=record_id(record.registry_id, rows.SOURCE),
         version=study_version(record),
         precedence=rows.precedence(record),
         content_hash=digest,
         origin=item.origin,
-        rows=rows.study_rows(record, digest=digest, origin=item.origin, load_run=load_run),
+        rows=rows.study_rows(
+            record, digest=digest, origin=item.origin, load_run=load_run, contact_details=contact_details
+        ),
         issues=issues,
     )

@@ -17,6 +17,7 @@ from dataclasses import replace
 from typing import Any
 
 from trialgraph.errors import ParseError
+from trialgraph.loaders.ctgov import v2_people
 from trialgraph.loaders.ctgov.normalize import iso_date, mesh_id
 from trialgraph.model.criteria import split_criteria
 from trialgraph.model.study import (
@@ -326,6 +327,7 @@ def _sites(ps: dict, rid: str) -> tuple[Site, ...]:
                 state=_text(loc, "state", rid, f),
                 country=_text(loc, "country", rid, f),
                 status=_raw_str(loc, "status", rid, f),
+                contacts=v2_people.contacts(loc, rid),
             )
         )
     return tuple(out)
@@ -687,6 +689,7 @@ def _build(raw: Mapping[str, Any], ps: dict, ident: dict, rid: str, aliases: tup
         raise _wrong(rid, "hasResults", "a boolean", has_results)
 
     org = _obj(ident, "orgStudyIdInfo", rid, fi)
+    sites = _sites(ps, rid)
     return StudyRecord(
         registry_id=rid,
         source_format="ctgov-v2",
@@ -717,7 +720,7 @@ def _build(raw: Mapping[str, Any], ps: dict, ident: dict, rid: str, aliases: tup
         arm_groups=arms,
         outcomes=_outcomes(ps, rid),
         eligibility=_eligibility(ps, rid),
-        sites=_sites(ps, rid),
+        sites=sites,
         references=_references(ps, rid),
         condition_mesh=_mesh(derived, "conditionBrowseModule", rid),
         intervention_mesh=_mesh(derived, "interventionBrowseModule", rid),
@@ -725,4 +728,5 @@ def _build(raw: Mapping[str, Any], ps: dict, ident: dict, rid: str, aliases: tup
         results=_results(raw, rid),
         design=_design(ps, design, rid),
         details=_details(ps, rid),
+        **v2_people.people_fields(raw, rid, sites),
     )

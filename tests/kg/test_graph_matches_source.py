@@ -177,7 +177,19 @@ def loaded(module_driver, tmp_path_factory):
     qdir = tmp_path_factory.mktemp("quarantine")
     report = load(module_driver, discover().create("ctgov"), paths, quarantine_dir=qdir, batch_size=200)
     entries = [json.loads(line) for line in Path(report.quarantine_file).read_text().splitlines()]
-    return module_driver, report, entries
+    # values dropped from records that loaded (impossible dates) are filed too, as field issues
+    return module_driver, report, [e for e in entries if e.get("kind") != "field"]
+
+
+def test_field_issues_are_filed_one_line_each(loaded):
+    """Real legacy records give "Unknown" as a pending-results date: filed, with the record, not lost silently."""
+    _, report, _ = loaded
+    issues = [json.loads(line) for line in Path(report.quarantine_file).read_text().splitlines()]
+    issues = [e for e in issues if e.get("kind") == "field"]
+    assert report.field_issues == len(issues) > 0
+    for entry in issues:
+        assert re.fullmatch(r"ctgov:NCT\d{8}", entry["record"]) and "\n" not in entry["reason"]
+        assert re.search(r"\[\d+\]\.(event_date|document_date) '.+' is not a calendar date", entry["reason"]), entry
 
 
 # ---- 1. accounting --------------------------------------------------------------------------------

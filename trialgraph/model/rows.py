@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from trialgraph.model.keys import normalise_key, publication_key, record_id
+from trialgraph.model.people_rows import DISCLOSURE_FIELDS, PEOPLE_WRITE_ORDER, people_rows
 from trialgraph.model.staged import RowSet
 from trialgraph.model.study import Design, Measure, ResultGroup, Results, StudyDetails, StudyRecord
 from trialgraph.model.validate import study_version
@@ -48,11 +49,12 @@ WRITE_ORDER: tuple[str, ...] = (
     "merge_outcome_measures",
     "merge_adverse_events",
     "merge_id_claims",
+    *PEOPLE_WRITE_ORDER,
 )
 
 
 # Bump when the graph shape of a record changes, so reloads rewrite records written by older code.
-ROWS_VERSION = "ctgov-rows-9"
+ROWS_VERSION = "ctgov-rows-10"
 
 
 def _list_or_none(values: tuple[str, ...]) -> list[str] | None:
@@ -60,10 +62,12 @@ def _list_or_none(values: tuple[str, ...]) -> list[str] | None:
     return list(values) or None
 
 
-def content_hash(record: StudyRecord) -> str:
-    """Hash of everything the record states; equal hashes mean an unchanged study version."""
+def content_hash(record: StudyRecord, *, contact_details: bool = False) -> str:
+    """Hash of everything the record states, and of whether contact details are written: equal hashes mean an
+    unchanged study version written the same way (turning ``store_contact_details`` on rewrites records)."""
     # orjson serialises (slotted) dataclasses natively, in field order: deterministic and ~10x faster than asdict.
-    return hashlib.sha256(ROWS_VERSION.encode() + orjson.dumps(record)).hexdigest()
+    policy = b"+contact-details" if contact_details else b""
+    return hashlib.sha256(ROWS_VERSION.encode() + policy + orjson.dumps(record)).hexdigest()
 
 
 _FORMAT_RANK = {"ctgov-xml": "0", "ctgov-v2": "1"}
@@ -115,7 +119,12 @@ def _record_props(rec: StudyRecord, rid: str, digest: str, origin: str, load_run
         "healthy_volunteers": elig.healthy_volunteers if elig else None,
     }
     if _SHADOWED.isdisjoint(core):
-        return core | _flat_props(rec.design, DESIGN_FIELDS) | _flat_props(rec.details, DETAIL_FIELDS)
+        return (
+            core
+            | _flat_props(rec.design, DESIGN_FIELDS)
+            | _flat_props(rec.details, DETAIL_FIELDS)
+            | _flat_props(rec.disclosure, DISCLOSURE_FIELDS)
+        )
     raise ValueError(f"record fields would overwrite record properties: {sorted(_SHADOWED & core.keys())}")
 
 
@@ -123,10 +132,10 @@ DESIGN_FIELDS = tuple(f.name for f in fields(Design))
 """Design fields are properties of the ``RegistryRecord`` under their own names (one design per record)."""
 DETAIL_FIELDS = tuple(f.name for f in fields(StudyDetails))
 """So are the study details (dates and their types, oversight, IPD sharing)."""
-_SHADOWED = frozenset(DESIGN_FIELDS) | frozenset(DETAIL_FIELDS)
+_SHADOWED = frozenset(DESIGN_FIELDS) | frozenset(DETAIL_FIELDS) | frozenset(DISCLOSURE_FIELDS)
 
 
-def _flat_props(part: Design | StudyDetails | None, names: tuple[str, ...]) -> dict[str, Any]:
+def _flat_props(part: Any, names: tuple[str, ...]) -> dict[str, Any]:
     """One part of the record as properties: every name present (the bulk CSV's columns are fixed), lists as lists."""
     if part is None:
         return dict.fromkeys(names)
@@ -253,8 +262,14 @@ def _result_rows(rid: str, results: Results, rows: RowSet) -> None:
     rows["merge_result_groups"] = list(groups.rows.values())
 
 
-def study_rows(rec: StudyRecord, *, digest: str, origin: str, load_run: str, source: str = SOURCE) -> RowSet:
-    """All rows for one study record, keyed by the Cypher statement that writes them."""
+def study_rows(
+    rec: StudyRecord, *, digest: str, origin: str, load_run: str, source: str = SOURCE, contact_details: bool = False
+) -> RowSet:
+    """All rows for one study record, keyed by the Cypher statement that writes them.
+
+    ``contact_details``: write contacts' e-mail and phone (``Settings.store_contact_details``); off, they are not
+    stored at all.
+    """
     rid = record_id(rec.registry_id, source)
     rows: RowSet = {name: [] for name in WRITE_ORDER}
     rows["merge_records"] = [
@@ -412,4 +427,5 @@ def study_rows(rec: StudyRecord, *, digest: str, origin: str, load_run: str, sou
         ]
     if rec.results is not None:
         _result_rows(rid, rec.results, rows)
+    people_rows(rec, rid, rows, contact_details=contact_details)
     return rows

@@ -15,6 +15,17 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
+from trialgraph.model.people import (
+    AvailableIpd,
+    Contact,
+    CountryListing,
+    Disclosure,
+    LargeDocument,
+    Official,
+    PendingResultsEvent,
+    SeeAlsoLink,
+)
+
 NCT_ID = re.compile(r"^NCT\d{8}$")
 
 OutcomeKind = Literal["PRIMARY", "SECONDARY", "OTHER"]
@@ -137,7 +148,8 @@ class Site:
     city: str | None = None
     state: str | None = None
     country: str | None = None
-    status: str | None = None
+    status: str | None = None  # the site's recruitment status, v2 spelling (RECRUITING, COMPLETED...)
+    contacts: tuple[Contact, ...] = ()  # contacts and investigators named at the site (see model.people)
 
 
 @dataclass(frozen=True, slots=True)
@@ -288,6 +300,15 @@ class StudyRecord:
     id_claims: tuple[IdClaim, ...] = ()
     countries: tuple[str, ...] = ()  # recruitment countries (ISO 3166 short names) when the registry lists no sites
     registration_date: str | None = None
+    # AACT parity, see trialgraph.model.people
+    disclosure: Disclosure | None = None  # responsible party, expanded access, agreements, limitations
+    officials: tuple[Official, ...] = ()
+    central_contacts: tuple[Contact, ...] = ()
+    see_also_links: tuple[SeeAlsoLink, ...] = ()
+    large_documents: tuple[LargeDocument, ...] = ()
+    available_ipds: tuple[AvailableIpd, ...] = ()
+    country_list: tuple[CountryListing, ...] = ()  # CT.gov: the countries of its sites, and removed ones
+    pending_results: tuple[PendingResultsEvent, ...] = ()
 
     @property
     def phase(self) -> str | None:

@@ -61,10 +61,30 @@ def check_study(record: StudyRecord) -> tuple[StudyRecord, tuple[str, ...]]:
         dropped = _checked_dates(details, "details.", issues)
         if dropped:
             changes["details"] = dataclasses.replace(details, **dropped)
+    changes |= _checked_disclosure(record, issues)
     if record.enrollment is not None and record.enrollment < 0:
         issues.append(f"enrollment {record.enrollment} is negative; stored without it")
         changes["enrollment"] = None
     return (dataclasses.replace(record, **changes) if changes else record), tuple(issues)
+
+
+def _checked_disclosure(record: StudyRecord, issues: list[str]) -> dict[str, Any]:
+    """Pending-results event dates and document dates: an impossible one is dropped and reported."""
+    changes: dict[str, Any] = {}
+    for field, items, name in (
+        ("pending_results", record.pending_results, "event_date"),
+        ("large_documents", record.large_documents, "document_date"),
+    ):
+        kept, dropped = [], False
+        for pos, item in enumerate(items):
+            value = getattr(item, name)
+            if isinstance(value, str) and not is_calendar_date(value):
+                issues.append(f"{field}[{pos}].{name} {value!r} is not a calendar date; stored without it")
+                item, dropped = dataclasses.replace(item, **{name: None}), True
+            kept.append(item)
+        if dropped:
+            changes[field] = tuple(kept)
+    return changes
 
 
 def study_version(record: StudyRecord) -> str | None:

@@ -500,6 +500,40 @@ def similar_command(
     _print_hits(hits, as_json, f"trials like {trial_id}")
 
 
+@app.command("serve")
+def serve_command(
+    port: Annotated[int | None, typer.Option(help="Port on 127.0.0.1 (default TRIALGRAPH_API_PORT, 8765).")] = None,
+) -> None:
+    """The read-only HTTP API on 127.0.0.1 (OpenAPI docs at /docs); TRIALGRAPH_API_TOKEN makes it ask for a token."""
+    from trialgraph.http import HOST, create_app
+
+    settings = _settings()
+    try:
+        import uvicorn
+
+        with TrialGraph.connect(settings) as tg:
+            app_ = create_app(tg)
+            chosen = port or settings.api_port
+            console.print(f"TrialGraph API on http://{HOST}:{chosen} (docs: /docs)")
+            uvicorn.run(app_, host=HOST, port=chosen, log_level="warning")
+    except ImportError:
+        _fail(TrialGraphError("the HTTP API needs the [serve] extra: pip install 'trialgraph[serve]'"))
+    except TrialGraphError as e:
+        _fail(e)
+
+
+@app.command("mcp")
+def mcp_command() -> None:
+    """An MCP server over stdio with the read-only operations as tools, for LLM agents."""
+    from trialgraph.mcp_server import create_server
+
+    try:
+        with TrialGraph.connect(_settings()) as tg:
+            create_server(tg).run("stdio")
+    except TrialGraphError as e:
+        _fail(e)
+
+
 @app.command("dump")
 def dump_command(
     path: Annotated[Path, typer.Argument(help="Where to write the dump (.jsonl.gz).")],

@@ -57,6 +57,13 @@ class Settings(BaseSettings):
         description="TRIALGRAPH_LOAD_WORKERS: parser processes for bulk loads (default: the usable cores)",
     )
 
+    # --- the HTTP API (trialgraph serve)
+    api_token: SecretStr | None = Field(
+        default=None,
+        description="TRIALGRAPH_API_TOKEN: when set, every HTTP request must carry it as a bearer token",
+    )
+    api_port: int = Field(default=8765, description="TRIALGRAPH_API_PORT: the HTTP API's port on 127.0.0.1")
+
     # --- privacy
     store_contact_details: bool = Field(
         default=False,

@@ -55,7 +55,7 @@ class _Page:
     terms: dict[str, set[str]]  # ui → every term and TermData node it reaches
     preferred: dict[str, str | None]  # ui → the concept whose scope note is the definition
     hop: Mapping[tuple[str, int], FactValue]  # single facts of reached subjects: labels, flags, notes, targets
-    strings: Mapping[tuple[str, int], list[FactValue]]  # term → strings
+    strings: Mapping[tuple[str, int], list[FactValue]]  # term → strings (and TermData nodes)
     owners: dict[tuple[str, str], str]  # (family, tree number) → typed record, for derived parents
 
 
@@ -85,6 +85,7 @@ def _gather(store: FactStore, uis: list[str]) -> _Page:
     concepts = {ui: sorted({str(c) for c in multi.get((ui, Fact.CONCEPT), ())}) for ui in uis}
     reached_concepts = {c for found in concepts.values() for c in found}
     concept_terms = store.multi(reached_concepts, (Fact.TERM,))
+    hop = dict(store.single(reached_concepts, (Fact.PREFERRED_FLAG, Fact.SCOPE_NOTE)))
     terms: dict[str, set[str]] = {}
     for ui in uis:
         found = {str(t) for t in multi.get((ui, Fact.TERM), ())}
@@ -92,15 +93,15 @@ def _gather(store: FactStore, uis: list[str]) -> _Page:
             found.update(str(t) for t in concept_terms.get((concept, Fact.TERM), ()))
         terms[ui] = found
     first_hop = {t for found in terms.values() for t in found}
-    term_data = store.multi(first_hop, (Fact.TERM,))
+    strings = dict(store.multi(first_hop, (Fact.TERM, Fact.TERM_STRING)))  # one lookup: strings and TermData
     for ui in uis:
-        terms[ui].update([str(d) for t in terms[ui] for d in set(term_data.get((t, Fact.TERM), ()))])
+        terms[ui].update([str(d) for t in terms[ui] for d in set(strings.get((t, Fact.TERM), ()))])
     reached_terms = {t for found in terms.values() for t in found}
-    flags = store.single(reached_concepts, (Fact.PREFERRED_FLAG,))
-    preferred = {ui: _preferred_concept_of(single, flags, ui, concepts[ui]) for ui in uis}
+    strings.update(store.multi(reached_terms - first_hop, (Fact.TERM_STRING,)))  # 2014 TermData nodes only
+    preferred = {ui: _preferred_concept_of(single, hop, ui, concepts[ui]) for ui in uis}
     nodes = {str(n) for ui in uis for n in multi.get((ui, Fact.MAPPED_DATA), ())}
-    hop = dict(store.single(reached_terms, _LABELS))
-    hop.update(store.single({c for c in preferred.values() if c is not None}, (Fact.SCOPE_NOTE,)))
+    hop.update(store.single(reached_terms, _LABELS))
+    hop.update(store.single({c for c in preferred.values() if c and c not in reached_concepts}, (Fact.SCOPE_NOTE,)))
     hop.update(store.single(nodes, (Fact.MAPPED_TARGET, Fact.STARRED)))
     return _Page(
         uis=uis,
@@ -110,7 +111,7 @@ def _gather(store: FactStore, uis: list[str]) -> _Page:
         terms=terms,
         preferred=preferred,
         hop=hop,
-        strings=store.multi(reached_terms, (Fact.TERM_STRING,)),
+        strings=strings,
         owners=_tree_owners(store, uis, single, multi),
     )
 

@@ -45,6 +45,8 @@ class SpillStore:
             PRAGMA temp_store = FILE;
             PRAGMA cache_size = -{_CACHE_KIB};
             CREATE TABLE multi (subject TEXT NOT NULL, kind INTEGER NOT NULL, value NOT NULL);
+            CREATE TABLE first_said (subject TEXT NOT NULL, kind INTEGER NOT NULL, value NOT NULL);
+            CREATE TABLE last_said (subject TEXT NOT NULL, kind INTEGER NOT NULL, value NOT NULL);
             CREATE TABLE single (subject TEXT NOT NULL, kind INTEGER NOT NULL, value NOT NULL,
                                  PRIMARY KEY (subject, kind)) WITHOUT ROWID;
             """
@@ -85,8 +87,8 @@ class SpillStore:
         db = self._db
         db.execute("BEGIN")
         db.executemany("INSERT INTO multi VALUES (?, ?, ?)", self._multi)
-        db.executemany("INSERT OR IGNORE INTO single VALUES (?, ?, ?)", self._first)
-        db.executemany("INSERT OR REPLACE INTO single VALUES (?, ?, ?)", self._last)
+        db.executemany("INSERT INTO first_said VALUES (?, ?, ?)", self._first)
+        db.executemany("INSERT INTO last_said VALUES (?, ?, ?)", self._last)
         db.execute("COMMIT")
         self._multi.clear()
         self._first.clear()
@@ -98,6 +100,19 @@ class SpillStore:
         if self._indexed:
             return
         self._flush()
+        # Appending while reading and settling who won here, in key order, is cheaper than keeping a keyed
+        # table up to date on every statement: rowid order is the file's order.
+        self._db.executescript(
+            """
+            BEGIN;
+            INSERT OR IGNORE INTO single SELECT subject, kind, value FROM first_said ORDER BY subject, kind, rowid;
+            INSERT OR IGNORE INTO single SELECT subject, kind, value FROM last_said
+                ORDER BY subject, kind, rowid DESC;
+            DROP TABLE first_said;
+            DROP TABLE last_said;
+            COMMIT;
+            """
+        )
         self._db.execute("CREATE INDEX multi_by_subject ON multi (subject, kind)")
         for kind in self._reverse:  # a partial index per reverse kind; queries name the kind literally to use it
             self._db.execute(f"CREATE INDEX multi_by_value_{kind} ON multi (value) WHERE kind = {kind}")
@@ -125,30 +140,31 @@ class SpillStore:
             after = subjects[-1]
 
     def multi(self, subjects: Collection[str], kinds: Collection[int]) -> defaultdict[tuple[str, int], list[FactValue]]:
-        """(subject, kind) → every value stated (in no particular order), for a page of subjects, in one query."""
+        """(subject, kind) → every value stated (in no particular order), for a page of subjects, in one query.
+
+        The query seeks each subject once and the kinds are picked here: a seek per subject and kind costs more.
+        """
         self._ready()
+        wanted = frozenset(kinds)
         found: defaultdict[tuple[str, int], list[FactValue]] = defaultdict(list)
-        if subjects:
-            rows = self._db.execute(
-                "SELECT subject, kind, value FROM multi WHERE subject IN (SELECT value FROM json_each(?)) "
-                f"AND kind IN ({_ints(kinds)})",
-                (json.dumps(list(subjects)),),
-            )
-            for subject, kind, value in rows:
+        for subject, kind, value in self._by_subject("multi", subjects):
+            if kind in wanted:
                 found[(subject, kind)].append(value)
         return found
 
     def single(self, subjects: Collection[str], kinds: Collection[int]) -> dict[tuple[str, int], FactValue]:
         """(subject, kind) → the value that won, for a page of subjects, in one query."""
         self._ready()
+        wanted = frozenset(kinds)
+        return {(s, kind): value for s, kind, value in self._by_subject("single", subjects) if kind in wanted}
+
+    def _by_subject(self, table: str, subjects: Collection[str]) -> Iterable[tuple[str, int, FactValue]]:
         if not subjects:
-            return {}
-        rows = self._db.execute(
-            "SELECT subject, kind, value FROM single WHERE subject IN (SELECT value FROM json_each(?)) "
-            f"AND kind IN ({_ints(kinds)})",
+            return ()
+        return self._db.execute(
+            f"SELECT subject, kind, value FROM {table} WHERE subject IN (SELECT value FROM json_each(?))",
             (json.dumps(list(subjects)),),
         )
-        return {(subject, kind): value for subject, kind, value in rows}
 
     def holders(self, kind: int, values: Collection[FactValue]) -> list[tuple[FactValue, str]]:
         """(value, subject) for every subject stating one of ``values`` as a ``kind`` fact (a reverse kind)."""

@@ -701,10 +701,12 @@ _ANALYSIS_READERS: dict[str, Callable[[etree._Element, str], Any]] = {
     "text": lambda el, path: strip_text(el.findtext(path)),
     "enum": lambda el, path: _enum(el.findtext(path), _ANALYSIS_ENUMS),
     "group_ids": lambda el, path: _texts(el.iterfind(path)),
+    "yes_no": lambda el, path: _YES_NO.get((el.findtext(path) or "").strip()),
 }
 _ANALYSIS: dict[str, tuple[str, str]] = {  # OutcomeAnalysis field → (path from <analysis>, reader)
     "group_ids": ("group_id_list/group_id", "group_ids"),
     "group_description": ("groups_desc", "text"),
+    "tested_non_inferiority": ("non_inferiority", "yes_no"),  # the 2000s schema's "Yes"/"No"
     "non_inferiority_type": ("non_inferiority_type", "enum"),
     "non_inferiority_comment": ("non_inferiority_desc", "text"),
     "p_value_comment": ("p_value_desc", "text"),

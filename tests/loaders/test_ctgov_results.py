@@ -10,6 +10,7 @@ format wherever the shared data hold five.
 from __future__ import annotations
 
 import re
+import zipfile
 from collections import Counter
 from functools import cache
 from xml.etree import ElementTree as ET
@@ -106,17 +107,14 @@ def _v2() -> list[tuple[dict, StudyRecord]]:
 
 @cache
 def _legacy() -> list[tuple[ET.Element, StudyRecord]]:
-    out = []
-    for _, data in legacy_studies():
-        root = ET.fromstring(data)
-        if root.find("clinical_results") is not None:
-            out.append((root, parse_legacy(data)))
-    for path in sorted(shared("ctgov/legacy/aact").glob("NCT*.xml")):  # holds the one malformed p-value
-        data = path.read_bytes()
-        root = ET.fromstring(data)
-        if root.find("clinical_results") is not None and "id-mismatch" not in path.name:
-            out.append((root, parse_legacy(data)))
-    return out
+    """Legacy records with results: the 2023 subset, AACT's fixtures (one holds the malformed p-value) and the 2016
+    lacrosse search (the older schema's ``non_inferiority`` Yes/No, older versions of some subset studies)."""
+    datas = [data for _, data in legacy_studies()]
+    datas += [path.read_bytes() for path in sorted(shared("ctgov/legacy/aact").glob("NCT*.xml"))]
+    with zipfile.ZipFile(shared("ctgov/legacy/aact/search_result_lacrosse_2016.zip")) as archive:
+        datas += [archive.read(member) for member in archive.namelist() if member.endswith(".xml")]
+    roots = [(ET.fromstring(data), data) for data in datas]
+    return [(root, parse_legacy(data)) for root, data in roots if root.find("clinical_results") is not None]
 
 
 def _enough(found: Counter, fields: list[str]) -> None:
@@ -231,7 +229,8 @@ def test_legacy_analyses_match_the_file() -> None:
             assert len(m.analyses) == len(raw_analyses), record.registry_id
             for raw_a, a in zip(raw_analyses, m.analyses, strict=True):
                 assert a.group_ids == tuple(_txt(g.text) for g in raw_a.findall("group_id_list/group_id"))
-                assert a.tested_non_inferiority is None  # legacy XML states none
+                tested = {"Yes": True, "No": False}.get(_txt(raw_a.findtext("non_inferiority")) or "")
+                assert a.tested_non_inferiority == tested, record.registry_id  # older files only
                 assert (a.p_value_modifier, a.p_value) == _p_value(raw_a.findtext("p_value")), record.registry_id
                 for name, (tag, label) in LEGACY_ANALYSIS_TEXT.items():
                     text = _txt(raw_a.findtext(tag))
@@ -241,8 +240,9 @@ def test_legacy_analyses_match_the_file() -> None:
                 seen |= {
                     name for name in (*LEGACY_ANALYSIS_TEXT, *LEGACY_ANALYSIS_NUMBERS, "p_value") if getattr(a, name)
                 }
+                seen |= {"tested_non_inferiority"} if tested is not None else set()
         found.update(seen)
-    _enough(found, [*LEGACY_ANALYSIS_TEXT, *LEGACY_ANALYSIS_NUMBERS, "p_value"])
+    _enough(found, [*LEGACY_ANALYSIS_TEXT, *LEGACY_ANALYSIS_NUMBERS, "p_value", "tested_non_inferiority"])
 
 
 def _p_texts_below_0001(fmt: str) -> list[tuple[str, str, tuple[str | None, float | None]]]:

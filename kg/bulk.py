@@ -33,6 +33,7 @@ from trialgraph.kg.graph import apply_schema, connect, run_read
 from trialgraph.kg.writer import LoadReport, Quarantine, record_run, require_paths, write_batch
 from trialgraph.loaders.base import Loader
 from trialgraph.loaders.parallel import as_unit_loader, map_units
+from trialgraph.model.results import ANALYSIS_NUMBERS
 from trialgraph.model.rows import EVENT_TOTALS
 from trialgraph.model.staged import Quarantined, Staged
 from trialgraph.settings import Settings
@@ -85,11 +86,23 @@ _BOOLEAN = frozenset(
         "has_sap",
         "has_icf",
         "removed",
+        "tested_non_inferiority",
     }
 )
 _ARRAY = frozenset(
-    {"phases", "secondary_ids", "nct_aliases", "aliases", "other_names", "masked_roles", "countries", "ipd_info_types"}
+    {
+        "phases",
+        "secondary_ids",
+        "nct_aliases",
+        "aliases",
+        "other_names",
+        "masked_roles",
+        "countries",
+        "ipd_info_types",
+        "group_ids",
+    }
 )
+_DOUBLE = frozenset(ANALYSIS_NUMBERS)
 
 
 def _header(name: str, keys: list[str]) -> list[str]:
@@ -107,6 +120,8 @@ def _header(name: str, keys: list[str]) -> list[str]:
             header.append(f"{key}:long")
         elif key in _BOOLEAN:
             header.append(f"{key}:boolean")
+        elif key in _DOUBLE:
+            header.append(f"{key}:double")
         elif key in _ARRAY:
             header.append(f"{key}:string[]")
         else:
@@ -385,6 +400,24 @@ def _emit_record_country(sink: _RecordSink, row: dict[str, Any]) -> None:
     sink.merge_rel(identity, {"removed": row["removed"], "position": row["position"]})
 
 
+def _measure_owned(label: str, rel_type: str) -> Callable[[_RecordSink, dict[str, Any]], None]:
+    """A fact of one outcome measure (an analysed count) with the group it counts."""
+
+    def emit(sink: _RecordSink, row: dict[str, Any]) -> None:
+        fact = _fact(sink, label, row, row["record_id"])
+        sink.rel(rel_type, ("RecordFact", row["measure_key"]), fact, {})
+        sink.rel("FOR_GROUP", fact, ("RecordFact", row["group_key"]), {})
+
+    return emit
+
+
+def _emit_analysis(sink: _RecordSink, row: dict[str, Any]) -> None:
+    analysis = _fact(sink, "OutcomeAnalysis", row, row["record_id"])
+    sink.rel("HAS_ANALYSIS", ("RecordFact", row["measure_key"]), analysis, {})
+    for group_key in row["group_keys"]:
+        sink.rel("COMPARES", analysis, ("RecordFact", group_key), {})
+
+
 def _emit_claim(sink: _RecordSink, row: dict[str, Any]) -> None:
     sink.merge_shared("TrialId", row["trial_id"], {"registry": row["registry"]})
     identity = ("CLAIMS", "RegistryRecord", row["record_id"], "TrialId", row["trial_id"], row["evidence"])
@@ -411,6 +444,11 @@ _EMITTERS: dict[str, Callable[[_RecordSink, dict[str, Any]], None]] = {
     "merge_baseline_measures": _measures("BaselineMeasure", "HAS_BASELINE_MEASURE"),
     "merge_outcome_measures": _measures("OutcomeMeasure", "HAS_OUTCOME_MEASURE"),
     "merge_adverse_events": _grouped("AdverseEvent", "HAS_ADVERSE_EVENT"),
+    "merge_outcome_analyses": _emit_analysis,
+    "merge_outcome_counts": _measure_owned("AnalyzedCount", "HAS_ANALYZED_COUNT"),
+    "merge_baseline_counts": _grouped("AnalyzedCount", "HAS_BASELINE_COUNT"),
+    "merge_drop_withdrawals": _grouped("DropWithdrawal", "HAS_DROP_WITHDRAWAL"),
+    "merge_event_reporting": _record_owned("EventReporting", "HAS_EVENT_REPORTING"),
     "merge_id_claims": _emit_claim,
     "merge_officials": _record_owned("Official", "HAS_OFFICIAL"),
     "merge_central_contacts": _record_owned("Contact", "HAS_CONTACT"),

@@ -21,6 +21,7 @@ from trialgraph.loaders.ctgov import legacy_people
 from trialgraph.loaders.ctgov.normalize import iso_date
 from trialgraph.loaders.xmlstream import SAFE_PARSER_OPTIONS
 from trialgraph.model.criteria import LEGACY_WRAP_WIDTH, split_criteria
+from trialgraph.model.results import AnalyzedCount, DropWithdrawal, EventReporting, OutcomeAnalysis, read_number
 from trialgraph.model.study import (
     NCT_ID,
     AdverseEvent,
@@ -592,9 +593,40 @@ def _values(measure: etree._Element) -> tuple[MeasureValue, ...]:
                         value=_s(m.get("value")),
                         category=category,
                         spread=_s(m.get("spread")),
+                        lower_limit=_s(m.get("lower_limit")),
+                        upper_limit=_s(m.get("upper_limit")),
+                        comment=strip_text(m.text),
                     )
                 )
     return tuple(out)
+
+
+def _analyzed(parent: etree._Element | None) -> tuple[AnalyzedCount, ...]:
+    """``analyzed_list/analyzed``: per units, the analysed count of each group (v2 ``denoms``)."""
+    if parent is None:
+        return ()
+    return tuple(
+        AnalyzedCount((c.get("group_id") or "").strip(), _int(c.get("value")), _s(analyzed.findtext("units")))
+        for analyzed in parent.iterfind("analyzed_list/analyzed")
+        for c in analyzed.iterfind("count_list/count")
+    )
+
+
+def _drop_withdrawals(pf: etree._Element | None) -> tuple[DropWithdrawal, ...]:
+    """``period/drop_withdraw_reason_list/drop_withdraw_reason``: a reason with a count per group."""
+    if pf is None:
+        return ()
+    return tuple(
+        DropWithdrawal(
+            period=_s(period.findtext("title")) or "",
+            reason=_s(reason.findtext("title")) or "",
+            group_id=(p.get("group_id") or "").strip(),
+            count=_int(p.get("count")),
+        )
+        for period in pf.iterfind("period_list/period")
+        for reason in period.iterfind("drop_withdraw_reason_list/drop_withdraw_reason")
+        for p in reason.iterfind("participants_list/participants")
+    )
 
 
 def _flow(pf: etree._Element | None) -> tuple[FlowCount, ...]:
@@ -640,6 +672,8 @@ def _baseline(bl: etree._Element | None) -> tuple[Measure, ...]:
             param_type=_enum(m.findtext("param")),
             units=_s(m.findtext("units")),
             values=_values(m),
+            population=strip_text(m.findtext("population")),
+            dispersion_type=_s(m.findtext("dispersion")),
         )
         for m in measure_list.iterchildren("measure")
     )
@@ -662,9 +696,67 @@ def _outcome_measures(ol: etree._Element | None) -> tuple[Measure, ...]:
                 units=_s(m.findtext("units")) if m is not None else None,
                 groups=_groups(oc),
                 values=_values(m) if m is not None else (),
+                population=strip_text(m.findtext("population")) if m is not None else None,
+                type_units_analyzed=_s(m.findtext("units_analyzed")) if m is not None else None,
+                dispersion_type=_s(m.findtext("dispersion")) if m is not None else None,
+                denoms=_analyzed(m),
+                analyses=tuple(_analysis(a) for a in oc.iterfind("analysis_list/analysis")),
             )
         )
     return tuple(out)
+
+
+_ANALYSIS_ENUMS = {
+    "1-Sided": "ONE_SIDED",
+    "2-Sided": "TWO_SIDED",
+    "Non-Inferiority or Equivalence (legacy)": "NON_INFERIORITY_OR_EQUIVALENCE_LEGACY",
+    "Superiority or Other (legacy)": "SUPERIORITY_OR_OTHER_LEGACY",
+    "Standard Error of the Mean": "STANDARD_ERROR_OF_MEAN",
+}
+_ANALYSIS_READERS: dict[str, Callable[[etree._Element, str], Any]] = {
+    "text": lambda el, path: strip_text(el.findtext(path)),
+    "enum": lambda el, path: _enum(el.findtext(path), _ANALYSIS_ENUMS),
+    "group_ids": lambda el, path: _texts(el.iterfind(path)),
+    "yes_no": lambda el, path: _YES_NO.get((el.findtext(path) or "").strip()),
+}
+_ANALYSIS: dict[str, tuple[str, str]] = {  # OutcomeAnalysis field → (path from <analysis>, reader)
+    "group_ids": ("group_id_list/group_id", "group_ids"),
+    "group_description": ("groups_desc", "text"),
+    "tested_non_inferiority": ("non_inferiority", "yes_no"),  # the 2000s schema's "Yes"/"No"
+    "non_inferiority_type": ("non_inferiority_type", "enum"),
+    "non_inferiority_comment": ("non_inferiority_desc", "text"),
+    "p_value_comment": ("p_value_desc", "text"),
+    "method": ("method", "text"),
+    "method_comment": ("method_desc", "text"),
+    "param_type": ("param_type", "text"),
+    "ci_sides": ("ci_n_sides", "enum"),
+    "ci_upper_limit_comment": ("ci_upper_limit_na_comment", "text"),
+    "estimate_comment": ("estimate_desc", "text"),
+    "dispersion_type": ("dispersion_type", "enum"),
+    "other_analysis_description": ("other_analysis_desc", "text"),
+}
+_ANALYSIS_NUMBERS = {  # OutcomeAnalysis number field → element
+    "p_value": "p_value",
+    "param_value": "param_value",
+    "ci_percent": "ci_percent",
+    "ci_lower_limit": "ci_lower_limit",
+    "ci_upper_limit": "ci_upper_limit",
+    "dispersion_value": "dispersion_value",
+}
+
+
+def _analysis(el: etree._Element) -> OutcomeAnalysis:
+    """One ``analysis``; numbers through the same reader as v2's (a p-value "<0.001" is ``<`` and 0.001)."""
+    found: dict[str, Any] = {name: _ANALYSIS_READERS[kind](el, path) for name, (path, kind) in _ANALYSIS.items()}
+    issues = []
+    for name, path in _ANALYSIS_NUMBERS.items():
+        number = read_number(name, el.findtext(path), modifier=name == "p_value")
+        found[name] = number.value
+        if name == "p_value":
+            found["p_value_modifier"] = number.modifier
+        if number.issue:
+            issues.append(number.issue)
+    return OutcomeAnalysis(**found, issues=tuple(issues))
 
 
 # Legacy XML lists each group's totals as events of a category titled "Total"; v2 keeps them on the groups.
@@ -674,6 +766,18 @@ _TOTAL_EVENTS = {
     ("OTHER", "Total, other adverse events"): ("other_affected", "other_at_risk"),
     ("SERIOUS", "Total, all-cause mortality"): ("deaths_affected", "deaths_at_risk"),
 }
+
+
+def _event_reporting(re_el: etree._Element | None) -> EventReporting | None:
+    """``reported_events``' time frame and description, and ``other_events/frequency_threshold``."""
+    if re_el is None:
+        return None
+    found = EventReporting(
+        time_frame=strip_text(re_el.findtext("time_frame")),
+        description=strip_text(re_el.findtext("desc")),
+        frequency_threshold=_s(re_el.findtext("other_events/frequency_threshold")),
+    )
+    return None if found == EventReporting() else found
 
 
 def _events(re_el: etree._Element | None) -> tuple[tuple[AdverseEvent, ...], dict[str, dict[str, int | None]]]:
@@ -689,13 +793,18 @@ def _events(re_el: etree._Element | None) -> tuple[tuple[AdverseEvent, ...], dic
         cl = sec.find("category_list")
         if cl is None:
             continue
+        default_vocab = _s(sec.findtext("default_vocab"))
+        default_assessment = sec.findtext("default_assessment")
         for cat in cl.iterchildren("category"):
             organ = _s(cat.findtext("title"))
             el = cat.find("event_list")
             if el is None:
                 continue
             for ev in el.iterchildren("event"):
-                term = _s(ev.findtext("sub_title")) or ""
+                sub_title = ev.find("sub_title")
+                term = _s(sub_title.text if sub_title is not None else None) or ""
+                vocab = _s(sub_title.get("vocab")) if sub_title is not None else None
+                assessment = _enum(ev.findtext("assessment") or default_assessment)
                 total_fields = _TOTAL_EVENTS.get((kind, term)) if organ == _TOTAL_CATEGORY else None
                 for c in ev.iterchildren("counts"):
                     group_id = (c.get("group_id") or "").strip()
@@ -703,7 +812,11 @@ def _events(re_el: etree._Element | None) -> tuple[tuple[AdverseEvent, ...], dic
                     if total_fields is not None:
                         totals.setdefault(group_id, {}).update(zip(total_fields, (affected, at_risk), strict=True))
                     else:  # an unknown line under "Total" stays an event rather than vanish
-                        out.append(AdverseEvent(kind, term, organ, group_id, affected, at_risk))
+                        out.append(
+                            AdverseEvent(
+                                kind, term, organ, group_id, affected, at_risk, assessment, vocab or default_vocab
+                            )
+                        )
     return tuple(out), totals
 
 
@@ -720,4 +833,7 @@ def _results(cr: etree._Element) -> Results:
         outcome_measures=_outcome_measures(cr.find("outcome_list")),
         event_groups=tuple(replace(g, **totals.get(g.group_id, {})) for g in _groups(rep)),
         adverse_events=events,
+        drop_withdrawals=_drop_withdrawals(pf),
+        baseline_denoms=_analyzed(bl),
+        event_reporting=_event_reporting(rep),
     )

@@ -20,6 +20,13 @@ from trialgraph.errors import ParseError
 from trialgraph.loaders.ctgov import v2_people
 from trialgraph.loaders.ctgov.normalize import iso_date, mesh_id
 from trialgraph.model.criteria import split_criteria
+from trialgraph.model.results import (
+    AnalyzedCount,
+    DropWithdrawal,
+    EventReporting,
+    OutcomeAnalysis,
+    read_number,
+)
 from trialgraph.model.study import (
     NCT_ID,
     AdverseEvent,
@@ -380,16 +387,18 @@ def _groups(mod: dict, key: str, rid: str, field: str) -> tuple[ResultGroup, ...
     return tuple(out)
 
 
-def _flow(rs: dict, rid: str) -> tuple[tuple[ResultGroup, ...], tuple[FlowCount, ...]]:
+def _flow(rs: dict, rid: str) -> tuple[tuple[ResultGroup, ...], tuple[FlowCount, ...], tuple[DropWithdrawal, ...]]:
     mod = _obj(rs, "participantFlowModule", rid, "resultsSection")
     if not mod:
-        return (), ()
+        return (), (), ()
     f = "participantFlowModule"
     groups = _groups(mod, "groups", rid, f)
     counts = []
+    drops = []
     for raw_p in _list(mod, "periods", rid, f):
         p = _item(raw_p, rid, f + ".periods[]")
         period = _text(p, "title", rid, f + ".periods[]") or ""
+        drops += _drop_withdrawals(p, period, rid)
         for raw_m in _list(p, "milestones", rid, f + ".periods[]"):
             m = _item(raw_m, rid, f + ".periods[].milestones[]")
             milestone = _required(m, "type", rid, f + ".periods[].milestones[]")
@@ -399,7 +408,35 @@ def _flow(rs: dict, rid: str) -> tuple[tuple[ResultGroup, ...], tuple[FlowCount,
                 counts.append(
                     FlowCount(period, milestone, _required(a, "groupId", rid, fa), _int(a, "numSubjects", rid, fa))
                 )
-    return groups, tuple(counts)
+    return groups, tuple(counts), tuple(drops)
+
+
+def _drop_withdrawals(period_obj: dict, period: str, rid: str) -> list[DropWithdrawal]:
+    """``periods[].dropWithdraws[]``: a reason (``type``) with a count per group (``reasons[]``)."""
+    f = "participantFlowModule.periods[].dropWithdraws[]"
+    out = []
+    for raw in _list(period_obj, "dropWithdraws", rid, "participantFlowModule.periods[]"):
+        d = _item(raw, rid, f)
+        reason = _required(d, "type", rid, f)
+        for raw_r in _list(d, "reasons", rid, f):
+            r = _item(raw_r, rid, f + ".reasons[]")
+            group = _required(r, "groupId", rid, f + ".reasons[]")
+            out.append(DropWithdrawal(period, reason, group, _int(r, "numSubjects", rid, f + ".reasons[]")))
+    return out
+
+
+def _denoms(parent: dict, rid: str, field: str) -> tuple[AnalyzedCount, ...]:
+    """``denoms[]``: per units ("Participants", "Eyes"), the analysed count of each group."""
+    fd = field + ".denoms[]"
+    out = []
+    for raw in _list(parent, "denoms", rid, field):
+        d = _item(raw, rid, fd)
+        units = _text(d, "units", rid, fd)
+        for raw_c in _list(d, "counts", rid, fd):
+            c = _item(raw_c, rid, fd + ".counts[]")
+            group = _required(c, "groupId", rid, fd + ".counts[]")
+            out.append(AnalyzedCount(group, _int(c, "value", rid, fd + ".counts[]"), units))
+    return tuple(out)
 
 
 def _values(m: dict, rid: str, field: str) -> tuple[MeasureValue, ...]:
@@ -422,15 +459,40 @@ def _values(m: dict, rid: str, field: str) -> tuple[MeasureValue, ...]:
                         value=_text(v, "value", rid, fm),
                         category=category,
                         spread=_text(v, "spread", rid, fm),
+                        lower_limit=_text(v, "lowerLimit", rid, fm),
+                        upper_limit=_text(v, "upperLimit", rid, fm),
+                        comment=_text(v, "comment", rid, fm),
                     )
                 )
     return tuple(out)
 
 
-def _baseline(rs: dict, rid: str) -> tuple[tuple[ResultGroup, ...], tuple[Measure, ...]]:
+# v2 writes a measure's dispersion as display text in outcome measures ("Standard Deviation") but as an enum name
+# in baseline measures (STANDARD_DEVIATION); legacy writes display text in both. The record keeps the display text,
+# which says every confidence level ("84% Confidence Interval"), where the enum has only CONFIDENCE_OTHER.
+_MEASURE_DISPERSION = {
+    "STANDARD_DEVIATION": "Standard Deviation",
+    "STANDARD_ERROR": "Standard Error",
+    "INTER_QUARTILE_RANGE": "Inter-Quartile Range",
+    "FULL_RANGE": "Full Range",
+    "CONFIDENCE_80": "80% Confidence Interval",
+    "CONFIDENCE_90": "90% Confidence Interval",
+    "CONFIDENCE_95": "95% Confidence Interval",
+    "CONFIDENCE_975": "97.5% Confidence Interval",
+    "CONFIDENCE_99": "99% Confidence Interval",
+    "GEOMETRIC_COEFFICIENT": "Geometric Coefficient of Variation",
+}
+
+
+def _dispersion(m: dict, rid: str, field: str) -> str | None:
+    text = _text(m, "dispersionType", rid, field)
+    return _MEASURE_DISPERSION.get(text, text) if text is not None else None
+
+
+def _baseline(rs: dict, rid: str) -> tuple[tuple[ResultGroup, ...], tuple[Measure, ...], tuple[AnalyzedCount, ...]]:
     mod = _obj(rs, "baselineCharacteristicsModule", rid, "resultsSection")
     if not mod:
-        return (), ()
+        return (), (), ()
     f = "baselineCharacteristicsModule"
     groups = _groups(mod, "groups", rid, f)
     fm = f + ".measures[]"
@@ -444,9 +506,11 @@ def _baseline(rs: dict, rid: str) -> tuple[tuple[ResultGroup, ...], tuple[Measur
                 param_type=_raw_str(m, "paramType", rid, fm),
                 units=_text(m, "unitOfMeasure", rid, fm),
                 values=_values(m, rid, fm),
+                population=_text(m, "populationDescription", rid, fm),
+                dispersion_type=_dispersion(m, rid, fm),
             )
         )
-    return groups, tuple(measures)
+    return groups, tuple(measures), _denoms(mod, rid, f)
 
 
 def _outcome_measures(rs: dict, rid: str) -> tuple[Measure, ...]:
@@ -467,15 +531,65 @@ def _outcome_measures(rs: dict, rid: str) -> tuple[Measure, ...]:
                 units=_text(m, "unitOfMeasure", rid, fm),
                 groups=_groups(m, "groups", rid, fm),
                 values=_values(m, rid, fm),
+                population=_text(m, "populationDescription", rid, fm),
+                type_units_analyzed=_text(m, "typeUnitsAnalyzed", rid, fm),
+                dispersion_type=_dispersion(m, rid, fm),
+                reporting_status=_raw_str(m, "reportingStatus", rid, fm),
+                denoms=_denoms(m, rid, fm),
+                analyses=tuple(_analysis(raw_a, rid) for raw_a in _list(m, "analyses", rid, fm)),
             )
         )
     return tuple(out)
 
 
-def _adverse_events(rs: dict, rid: str) -> tuple[tuple[ResultGroup, ...], tuple[AdverseEvent, ...]]:
+_ANALYSIS: dict[str, tuple[str, Callable[[dict, str, str | None, str], Any]]] = {
+    # OutcomeAnalysis field → (key in ``outcomeMeasures[].analyses[]``, reader); numbers: _ANALYSIS_NUMBER_KEYS
+    "group_ids": ("groupIds", _strings),
+    "group_description": ("groupDescription", _text),
+    "tested_non_inferiority": ("testedNonInferiority", _bool),
+    "non_inferiority_type": ("nonInferiorityType", _raw_str),
+    "non_inferiority_comment": ("nonInferiorityComment", _text),
+    "p_value_comment": ("pValueComment", _text),
+    "method": ("statisticalMethod", _text),
+    "method_comment": ("statisticalComment", _text),
+    "param_type": ("paramType", _text),
+    "ci_sides": ("ciNumSides", _raw_str),
+    "ci_upper_limit_comment": ("ciUpperLimitComment", _text),
+    "estimate_comment": ("estimateComment", _text),
+    "dispersion_type": ("dispersionType", _raw_str),
+    "other_analysis_description": ("otherAnalysisDescription", _text),
+}
+_ANALYSIS_NUMBER_KEYS = {  # OutcomeAnalysis number field → key; the same names as ANALYSIS_NUMBERS
+    "p_value": "pValue",
+    "param_value": "paramValue",
+    "ci_percent": "ciPctValue",
+    "ci_lower_limit": "ciLowerLimit",
+    "ci_upper_limit": "ciUpperLimit",
+    "dispersion_value": "dispersionValue",
+}
+
+
+def _analysis(raw: Any, rid: str) -> OutcomeAnalysis:
+    f = "outcomeMeasuresModule.outcomeMeasures[].analyses[]"
+    a = _item(raw, rid, f)
+    found: dict[str, Any] = {name: read(a, key, rid, f) for name, (key, read) in _ANALYSIS.items()}
+    issues = []
+    for name, key in _ANALYSIS_NUMBER_KEYS.items():
+        number = read_number(name, _raw_str(a, key, rid, f), modifier=name == "p_value")
+        found[name] = number.value
+        if name == "p_value":
+            found["p_value_modifier"] = number.modifier
+        if number.issue:
+            issues.append(number.issue)
+    return OutcomeAnalysis(**found, issues=tuple(issues))
+
+
+def _adverse_events(
+    rs: dict, rid: str
+) -> tuple[tuple[ResultGroup, ...], tuple[AdverseEvent, ...], EventReporting | None]:
     mod = _obj(rs, "adverseEventsModule", rid, "resultsSection")
     if not mod:
-        return (), ()
+        return (), (), None
     f = "adverseEventsModule"
     groups = tuple(_with_event_totals(g, raw, rid) for g, raw in zip(
         _groups(mod, "eventGroups", rid, f), _list(mod, "eventGroups", rid, f), strict=True
@@ -488,6 +602,8 @@ def _adverse_events(rs: dict, rid: str) -> tuple[tuple[ResultGroup, ...], tuple[
             e = _item(raw, rid, fe)
             term = _required(e, "term", rid, fe)
             organ = _text(e, "organSystem", rid, fe)
+            assessment = _raw_str(e, "assessmentType", rid, fe)
+            vocabulary = _text(e, "sourceVocabulary", rid, fe)
             for raw_s in _list(e, "stats", rid, fe):
                 s = _item(raw_s, rid, fs)
                 out.append(
@@ -498,9 +614,16 @@ def _adverse_events(rs: dict, rid: str) -> tuple[tuple[ResultGroup, ...], tuple[
                         group_id=_required(s, "groupId", rid, fs),
                         affected=_int(s, "numAffected", rid, fs),
                         at_risk=_int(s, "numAtRisk", rid, fs),
+                        assessment_type=assessment,
+                        source_vocabulary=vocabulary,
                     )
                 )
-    return groups, tuple(out)
+    reporting = EventReporting(
+        time_frame=_text(mod, "timeFrame", rid, f),
+        description=_text(mod, "description", rid, f),
+        frequency_threshold=_text(mod, "frequencyThreshold", rid, f),
+    )
+    return groups, tuple(out), None if reporting == EventReporting() else reporting
 
 
 _EVENT_TOTALS = {
@@ -524,9 +647,9 @@ def _results(raw: Mapping[str, Any], rid: str) -> Results | None:
         return None
     if type(rs) is not dict:
         raise _wrong(rid, "resultsSection", "an object", rs)
-    flow_groups, flow = _flow(rs, rid)
-    baseline_groups, baseline = _baseline(rs, rid)
-    event_groups, events = _adverse_events(rs, rid)
+    flow_groups, flow, drops = _flow(rs, rid)
+    baseline_groups, baseline, baseline_denoms = _baseline(rs, rid)
+    event_groups, events, reporting = _adverse_events(rs, rid)
     return Results(
         flow_groups=flow_groups,
         flow=flow,
@@ -535,6 +658,9 @@ def _results(raw: Mapping[str, Any], rid: str) -> Results | None:
         outcome_measures=_outcome_measures(rs, rid),
         event_groups=event_groups,
         adverse_events=events,
+        drop_withdrawals=drops,
+        baseline_denoms=baseline_denoms,
+        event_reporting=reporting,
     )
 
 

@@ -15,6 +15,7 @@ import orjson
 
 from trialgraph.model.keys import normalise_key, publication_key, record_id
 from trialgraph.model.people_rows import DISCLOSURE_FIELDS, PEOPLE_WRITE_ORDER, people_rows
+from trialgraph.model.results import ANALYSIS_FIELDS, AnalyzedCount, EventReporting
 from trialgraph.model.staged import RowSet
 from trialgraph.model.study import Design, Measure, ResultGroup, Results, StudyDetails, StudyRecord
 from trialgraph.model.validate import study_version
@@ -48,13 +49,18 @@ WRITE_ORDER: tuple[str, ...] = (
     "merge_baseline_measures",
     "merge_outcome_measures",
     "merge_adverse_events",
+    "merge_outcome_analyses",
+    "merge_outcome_counts",
+    "merge_baseline_counts",
+    "merge_drop_withdrawals",
+    "merge_event_reporting",
     "merge_id_claims",
     *PEOPLE_WRITE_ORDER,
 )
 
 
 # Bump when the graph shape of a record changes, so reloads rewrite records written by older code.
-ROWS_VERSION = "ctgov-rows-10"
+ROWS_VERSION = "ctgov-rows-11"  # people and results fields together
 
 
 def _list_or_none(values: tuple[str, ...]) -> list[str] | None:
@@ -185,8 +191,16 @@ class _Groups:
 
 
 def _measure_rows(
-    rid: str, section: str, measures: tuple[Measure, ...], groups: _Groups, *, per_measure_groups: bool
+    rid: str,
+    section: str,
+    measures: tuple[Measure, ...],
+    groups: _Groups,
+    *,
+    per_measure_groups: bool,
+    extra: dict[str, Any] | None = None,
 ) -> list[dict[str, Any]]:
+    """Measures with their values; ``extra`` are properties every measure of the section gets (the results
+    posting date on outcome measures), so each label keeps one set of property names."""
     rows = []
     for m_pos, measure in enumerate(measures):
         key = f"{rid}:{section}:{m_pos}"
@@ -205,6 +219,11 @@ def _measure_rows(
                     "time_frame": measure.time_frame,
                     "param_type": measure.param_type,
                     "units": measure.units,
+                    "population": measure.population,
+                    "type_units_analyzed": measure.type_units_analyzed,
+                    "dispersion_type": measure.dispersion_type,
+                    "reporting_status": measure.reporting_status,
+                    **(extra or {}),
                 },
                 "values": [
                     {
@@ -216,6 +235,9 @@ def _measure_rows(
                             "value": value.value,
                             "category": value.category,
                             "spread": value.spread,
+                            "lower_limit": value.lower_limit,
+                            "upper_limit": value.upper_limit,
+                            "comment": value.comment,
                         },
                     }
                     for v_pos, value in enumerate(measure.values)
@@ -225,7 +247,53 @@ def _measure_rows(
     return rows
 
 
-def _result_rows(rid: str, results: Results, rows: RowSet) -> None:
+def _count_rows(key: str, counts: tuple[AnalyzedCount, ...], groups: _Groups, scope: str) -> list[dict[str, Any]]:
+    """Analysed counts (baseline or one outcome measure's), each pointing at its group."""
+    return [
+        {
+            "record_id": groups.rid,
+            "key": f"{key}:{pos}",
+            "group_key": groups.key(scope, count.group_id),
+            "props": {"position": pos, "group_id": count.group_id, "units": count.units, "count": count.count},
+        }
+        for pos, count in enumerate(counts)
+    ]
+
+
+def _analysis_rows(rid: str, measures: tuple[Measure, ...], groups: _Groups) -> list[dict[str, Any]]:
+    """Outcome analyses: numbers as numbers, the groups compared as keys of the measure's own groups."""
+    return [
+        {
+            "record_id": rid,
+            "key": f"{rid}:outcome_measure:{m_pos}:analysis:{a_pos}",
+            "measure_key": f"{rid}:outcome_measure:{m_pos}",
+            "group_keys": [groups.key(f"outcome_measure:{m_pos}:", gid) for gid in dict.fromkeys(analysis.group_ids)],
+            "props": {
+                "position": a_pos,
+                **{
+                    name: _list_or_none(value) if isinstance(value, tuple) else value
+                    for name in ANALYSIS_FIELDS
+                    for value in (getattr(analysis, name),)
+                },
+            },
+        }
+        for m_pos, measure in enumerate(measures)
+        for a_pos, analysis in enumerate(measure.analyses)
+    ]
+
+
+EVENT_REPORTING_FIELDS = tuple(f.name for f in fields(EventReporting))
+"""Adverse-event reporting (time frame, description, frequency threshold): one ``EventReporting`` node."""
+
+
+def _event_reporting_rows(rid: str, reporting: EventReporting | None) -> list[dict[str, Any]]:
+    if reporting is None:
+        return []
+    props = {name: getattr(reporting, name) for name in EVENT_REPORTING_FIELDS}
+    return [{"record_id": rid, "key": f"{rid}:event_reporting", "props": props}]
+
+
+def _result_rows(rid: str, results: Results, rows: RowSet, posted: str | None) -> None:
     groups = _Groups(rid)
     for group in (*results.flow_groups, *results.baseline_groups, *results.event_groups):
         groups.declare("", group)
@@ -240,8 +308,31 @@ def _result_rows(rid: str, results: Results, rows: RowSet) -> None:
     ]
     rows["merge_baseline_measures"] = _measure_rows(rid, "baseline", results.baseline, groups, per_measure_groups=False)
     rows["merge_outcome_measures"] = _measure_rows(
-        rid, "outcome_measure", results.outcome_measures, groups, per_measure_groups=True
+        rid,
+        "outcome_measure",
+        results.outcome_measures,
+        groups,
+        per_measure_groups=True,
+        extra={"results_first_posted_date": posted},
     )
+    rows["merge_outcome_analyses"] = _analysis_rows(rid, results.outcome_measures, groups)
+    rows["merge_outcome_counts"] = [
+        {**row, "measure_key": measure_key}
+        for m_pos, measure in enumerate(results.outcome_measures)
+        for measure_key in (f"{rid}:outcome_measure:{m_pos}",)
+        for row in _count_rows(f"{measure_key}:count", measure.denoms, groups, f"outcome_measure:{m_pos}:")
+    ]
+    rows["merge_baseline_counts"] = _count_rows(f"{rid}:baseline_count", results.baseline_denoms, groups, "")
+    rows["merge_drop_withdrawals"] = [
+        {
+            "record_id": rid,
+            "key": f"{rid}:drop_withdrawal:{pos}",
+            "group_key": groups.key("", drop.group_id),
+            "props": {"position": pos, "period": drop.period, "reason": drop.reason, "count": drop.count},
+        }
+        for pos, drop in enumerate(results.drop_withdrawals)
+    ]
+    rows["merge_event_reporting"] = _event_reporting_rows(rid, results.event_reporting)
     rows["merge_adverse_events"] = [
         {
             "record_id": rid,
@@ -255,6 +346,8 @@ def _result_rows(rid: str, results: Results, rows: RowSet) -> None:
                 "group_id": ae.group_id,
                 "affected": ae.affected,
                 "at_risk": ae.at_risk,
+                "assessment_type": ae.assessment_type,
+                "source_vocabulary": ae.source_vocabulary,
             },
         }
         for pos, ae in enumerate(results.adverse_events)
@@ -426,6 +519,6 @@ def study_rows(
             {"record_id": rid, "name": t.term, "mesh_id": t.mesh_id, "ancestor": t.ancestor} for t in terms if t.term
         ]
     if rec.results is not None:
-        _result_rows(rid, rec.results, rows)
+        _result_rows(rid, rec.results, rows, rec.details.results_first_posted_date if rec.details else None)
     people_rows(rec, rid, rows, contact_details=contact_details)
     return rows

@@ -25,6 +25,7 @@ from trialgraph.model.people import (
     PendingResultsEvent,
     SeeAlsoLink,
 )
+from trialgraph.model.results import AnalyzedCount, DropWithdrawal, EventReporting, OutcomeAnalysis
 
 NCT_ID = re.compile(r"^NCT\d{8}$")
 
@@ -213,6 +214,9 @@ class MeasureValue:
     value: str | None
     category: str | None = None  # class title and/or category title, joined with " / "
     spread: str | None = None
+    lower_limit: str | None = None  # as written, like value (v2 ``lowerLimit``, legacy ``lower_limit``)
+    upper_limit: str | None = None
+    comment: str | None = None  # why a value is missing (v2 ``comment``, legacy the measurement's text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -227,6 +231,12 @@ class Measure:
     units: str | None = None
     groups: tuple[ResultGroup, ...] = ()
     values: tuple[MeasureValue, ...] = ()
+    population: str | None = None  # who was analysed (v2 ``populationDescription``, legacy ``population``)
+    type_units_analyzed: str | None = None  # units analysed when not participants ("eyes")
+    dispersion_type: str | None = None  # as both formats write it: "Standard Deviation", "95% Confidence Interval"
+    reporting_status: str | None = None  # POSTED, NOT_POSTED (v2 only)
+    denoms: tuple[AnalyzedCount, ...] = ()  # analysed counts per group
+    analyses: tuple[OutcomeAnalysis, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -237,6 +247,8 @@ class AdverseEvent:
     group_id: str
     affected: int | None
     at_risk: int | None
+    assessment_type: str | None = None  # SYSTEMATIC_ASSESSMENT, NON_SYSTEMATIC_ASSESSMENT
+    source_vocabulary: str | None = None  # "MedDRA 8.0" (legacy: the event's vocab, else its section's default)
 
 
 @dataclass(frozen=True, slots=True)
@@ -248,6 +260,9 @@ class Results:
     outcome_measures: tuple[Measure, ...] = ()
     event_groups: tuple[ResultGroup, ...] = ()
     adverse_events: tuple[AdverseEvent, ...] = ()
+    drop_withdrawals: tuple[DropWithdrawal, ...] = ()
+    baseline_denoms: tuple[AnalyzedCount, ...] = ()
+    event_reporting: EventReporting | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,8 @@ every real date and make each later, valid update look older, so it would be sil
 date field is checked first: a value that is not a calendar date in ISO form (``YYYY``, ``YYYY-MM``,
 ``YYYY-MM-DD``) is removed from the record and reported as a field issue (the writer files it in the
 quarantine JSONL with the record id); the record itself still loads. Counts that cannot be negative
-(enrollment) get the same treatment.
+(enrollment) get the same treatment. Numbers of outcome analyses that were no number ("0,001") were left out
+by the parsers (``trialgraph.model.results.read_number``); they are reported here the same way.
 """
 
 from __future__ import annotations
@@ -62,6 +63,13 @@ def check_study(record: StudyRecord) -> tuple[StudyRecord, tuple[str, ...]]:
         if dropped:
             changes["details"] = dataclasses.replace(details, **dropped)
     changes |= _checked_disclosure(record, issues)
+    if record.results is not None:  # numbers the parsers could not read, already left out of the record
+        issues += [
+            f"results.outcome_measures[{m_pos}].analyses[{a_pos}].{line}"
+            for m_pos, measure in enumerate(record.results.outcome_measures)
+            for a_pos, analysis in enumerate(measure.analyses)
+            for line in analysis.issues
+        ]
     if record.enrollment is not None and record.enrollment < 0:
         issues.append(f"enrollment {record.enrollment} is negative; stored without it")
         changes["enrollment"] = None

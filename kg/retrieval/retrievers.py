@@ -31,6 +31,7 @@ __all__ = [
     "HYBRID_WEIGHTS",
     "RETRIEVERS",
     "FullTextRetriever",
+    "GraphExpandedRetriever",
     "HybridRetriever",
     "PatientMatch",
     "PatientRetriever",
@@ -205,6 +206,64 @@ class SimilarTrials:
         return [Hit(h.trial_id, h.record_id, h.score, self.name, h.components, h.cypher, h.parameters) for h in hits]
 
 
+# Graph expansion: chosen before any evaluation, not tuned. Seeds are the hybrid ranking's top 10, weighted 1/rank;
+# a heading or concept reached by more than 5% of the records is too general to count.
+GRAPH_SEEDS = 10
+GRAPH_MAX_DF_SHARE = 0.05
+
+
+@dataclass
+class GraphExpandedRetriever:
+    """Hybrid search, then the trials that share meaning with its best hits, fused with it by reciprocal rank.
+
+    Meaning is what the graph adds over text: NLM's direct condition headings and the concepts the linkers tied
+    the conditions to. Candidate trial t scores sum over seeds s (weight 1/rank of s) and over the headings or
+    concepts m that s and t share, of ln(records / df(m)): rare shared meaning counts most. The expansion ranking
+    and the hybrid ranking are fused with RRF (k = 60, equal weights), so a trial the text found stays found.
+    """
+
+    hybrid: HybridRetriever
+    name: str = "graph"
+
+    def hits(self, query: str, *, top_k: int = 10) -> list[Hit]:
+        depth = max(self.hybrid.depth, top_k)
+        found = self.hybrid.hits(query, top_k=depth)
+        driver, database = self.hybrid.fulltext.driver, self.hybrid.fulltext.database
+        records = run_read(driver, cypher.load("read/count_records"), database=database)[0]["records"]
+        statement = cypher.load("retrieval/graph_expansion")
+        params = {
+            "seeds": [{"trial_id": h.trial_id, "weight": 1.0 / rank} for rank, h in enumerate(found[:GRAPH_SEEDS], 1)],
+            "records": records,
+            "max_df": max(1, int(records * GRAPH_MAX_DF_SHARE)),
+            "limit": depth,
+        }
+        expanded = run_read(driver, statement, params, database=database) if params["seeds"] else []
+        graph_rows = {row["trial_id"]: row for row in expanded}
+        by_trial = {h.trial_id: h for h in found}
+        fused = reciprocal_rank_fusion(
+            {"hybrid": [h.trial_id for h in found], "graph": [row["trial_id"] for row in expanded]}, k=RRF_K
+        )
+        out = []
+        for item in fused[:top_k]:
+            base = by_trial.get(item.item)
+            components = dict(base.components) if base else {}
+            if item.item in graph_rows:
+                components["graph"] = graph_rows[item.item]["score"]
+            components.update({f"{name}_rank": float(rank) for name, rank in item.ranks.items()})
+            out.append(
+                Hit(
+                    item.item,
+                    base.record_id if base else graph_rows[item.item]["record_id"],
+                    item.score,
+                    self.name,
+                    components,
+                    (*(base.cypher if base else ()), statement),
+                    (*(base.parameters if base else ()), params),
+                )
+            )
+        return out
+
+
 @dataclass(frozen=True, slots=True)
 class PatientMatch:
     """Trials a patient might enter: ``hits`` admit the stated age and sex; ``excluded`` says why others do not."""
@@ -254,6 +313,7 @@ RETRIEVERS: dict[str, Callable[[FullTextRetriever, VectorRetriever], TrialRetrie
     "fulltext": lambda fulltext, vector: fulltext,
     "vector": lambda fulltext, vector: vector,
     "hybrid": lambda fulltext, vector: HybridRetriever(fulltext, vector),
+    "graph": lambda fulltext, vector: GraphExpandedRetriever(HybridRetriever(fulltext, vector)),
     "match": lambda fulltext, vector: PatientRetriever(HybridRetriever(fulltext, vector)),
 }
 

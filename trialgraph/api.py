@@ -57,7 +57,17 @@ from trialgraph.models.linking.evaluate import (
     read_studies,
     tfidf_linker,
 )
-from trialgraph.models.retrieval.evaluate import Cohort, CohortFigures, evaluate_cohort, read_cohort
+from trialgraph.models.retrieval.evaluate import (
+    Cohort,
+    CohortFigures,
+    SimilarityFigures,
+    SimilarityList,
+    evaluate_cohort,
+    evaluate_similarity,
+    read_cohort,
+    read_trialsim,
+)
+from trialgraph.models.retrieval.rendering import RecordText, render
 from trialgraph.settings import Settings, get_settings
 
 __all__ = [
@@ -337,27 +347,31 @@ class TrialGraph:
         return build_context(self.driver, ids, max_tokens=max_tokens, database=self.settings.neo4j_database)
 
     def evaluate_retrieval(
-        self, cohorts: Iterable[Path], *, retrievers: Iterable[str] | None = None, encoder: str = "minilm"
-    ) -> list[CohortFigures]:
-        """Patient → trial figures of each retriever on each cohort folder (TrialGPT's layout); judged trial ids
-        are looked up among every id the graph knows a trial by (see :mod:`trialgraph.models.retrieval.evaluate`)."""
+        self,
+        cohorts: Iterable[Path],
+        *,
+        trialsim: Path | None = None,
+        retrievers: Iterable[str] | None = None,
+        encoder: str = "minilm",
+    ) -> list[CohortFigures | SimilarityFigures]:
+        """Every retriever on the same tasks: patient → trial on each cohort folder (TrialGPT's layout), and trial →
+        similar trials on ``trialsim`` (Trial2Vec's labels) when given. Benchmark trial ids are looked up among every
+        id the graph knows a trial by (see :mod:`trialgraph.models.retrieval.evaluate`)."""
         names = list(retrievers or RETRIEVERS)
         unknown = [n for n in names if n not in RETRIEVERS]
         if unknown:
             raise UnknownNameError(f"unknown retriever {unknown[0]!r}; known: {', '.join(RETRIEVERS)}")
-        folders = [Path(c) for c in cohorts]
-        read = [read_cohort(folder) for folder in folders]  # every cohort checked before any search runs
+        read = [read_cohort(Path(folder)) for folder in cohorts]  # every input checked before any search runs
+        lists = read_trialsim(Path(trialsim)) if trialsim else []
         database = self.settings.neo4j_database
-        trial_of = {
-            row["id"]: row["trial"]
-            for row in run_read(self.driver, cypher.load("read/trial_ids_known"), database=database)
-        }
+        known = run_read(self.driver, cypher.load("read/trial_ids_known"), database=database)
+        trial_of = {row["id"]: row["trial"] for row in known}
         built = {name: RETRIEVERS[name](*self._retrievers(encoder)) for name in names}
         rankers = {
             name: (lambda text, depth, r=r: [h.trial_id for h in r.hits(text, top_k=depth)])
             for name, r in built.items()
         }
-        figures: list[CohortFigures] = []
+        figures: list[CohortFigures | SimilarityFigures] = []
         for cohort in read:
             qrels: dict[str, dict[str, int]] = {}
             for query, grades in cohort.qrels.items():
@@ -366,7 +380,42 @@ class TrialGraph:
                     if trial_id in trial_of:
                         mapped[trial_of[trial_id]] = max(grade, mapped.get(trial_of[trial_id], 0))
             figures.extend(evaluate_cohort(Cohort(cohort.name, cohort.queries, qrels), rankers, set(trial_of.values())))
+        if lists:
+            figures.extend(self._evaluate_similarity(lists, trial_of, rankers, encoder))
         return figures
+
+    def _evaluate_similarity(
+        self,
+        lists: list[SimilarityList],
+        trial_of: dict[str, str],
+        rankers: dict[str, Callable[[str, int], list[str]]],
+        encoder: str,
+    ) -> list[SimilarityFigures]:
+        """Text retrievers are asked with the target's rendering; ``similar`` ranks by the target's own vector."""
+        mapped = [
+            SimilarityList(
+                entry.list_id,
+                trial_of.get(entry.target, entry.target),
+                {trial_of.get(c, c): g for c, g in entry.labels.items()},
+            )
+            for entry in lists
+        ]
+        targets = sorted({entry.target for entry in mapped})
+        rows = run_read(
+            self.driver,
+            cypher.load("retrieval/trial_rendering"),
+            {"trial_ids": targets},
+            database=self.settings.neo4j_database,
+        )
+        text_of = {row["trial_id"]: render(RecordText.from_row(row)) for row in rows}
+        by_target = {
+            name: (lambda target, depth, rank=rank: rank(text_of[target], depth) if target in text_of else [])
+            for name, rank in rankers.items()
+        }
+        by_target["similar"] = lambda target, depth: [
+            h.trial_id for h in self.similar(target, top_k=depth, encoder=encoder)
+        ]
+        return evaluate_similarity(mapped, by_target, set(trial_of.values()))
 
     def resolve_identities(self) -> IdentityReport:
         """Regroup registry records under trials from every claim and curated pair in the graph (idempotent)."""

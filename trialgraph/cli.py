@@ -724,34 +724,49 @@ def eval_retrieval(
         list[Path] | None,
         typer.Option(help="Cohort folders (queries.jsonl, qrels.tsv); default: the shared SIGIR and TREC CT sets."),
     ] = None,
+    trialsim: Annotated[
+        Path | None, typer.Option(help="Trial2Vec TrialSim labels (default: the shared trialsim_shared.tsv).")
+    ] = None,
     retriever: Annotated[list[str] | None, typer.Option(help="Retrievers to compare (default: all).")] = None,
     encoder: Annotated[str, typer.Option(help="The encoder whose index the vector retrievers use.")] = "minilm",
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
-    """Patient → trial retrieval: nDCG@10, P@10 and R@100 of every retriever side by side, BM25 as the baseline."""
+    """Every retriever side by side, BM25 as the baseline: patient → trial (nDCG@10, P@10, R@100) and trial →
+    similar trials (precision@1, @5), with 95% bootstrap intervals."""
     settings = _settings()
-    if not cohort:
+    if not cohort or trialsim is None:
         if settings.shared_data is None:
-            _fail(TrialGraphError("give --cohort DIR, or set TRIALGRAPH_SHARED_DATA to the shared data folder"))
-        root = settings.shared_data / "benchmarks" / "trials" / "trialgpt-trec-ct-qrels"  # type: ignore[operator]
-        cohort = [root / name for name in ("sigir", "trec_2021", "trec_2022")]
+            _fail(TrialGraphError("give --cohort DIR and --trialsim FILE, or set TRIALGRAPH_SHARED_DATA"))
+        root = settings.shared_data / "benchmarks" / "trials"  # type: ignore[operator]
+        cohort = cohort or [root / "trialgpt-trec-ct-qrels" / name for name in ("sigir", "trec_2021", "trec_2022")]
+        trialsim = trialsim or root / "trial2vec-trialsim" / "trialsim_shared.tsv"
     try:
-        with TrialGraph.connect(settings) as tg, console.status("ranking every cohort's queries…"):
-            figures = tg.evaluate_retrieval(cohort, retrievers=retriever, encoder=encoder)
+        with TrialGraph.connect(settings) as tg, console.status("ranking every task's queries…"):
+            figures = tg.evaluate_retrieval(cohort, trialsim=trialsim, retrievers=retriever, encoder=encoder)
     except TrialGraphError as e:
         _fail(e)
+    data = [f.as_dict() for f in figures]
     if as_json:
-        console.print_json(data=[f.as_dict() for f in figures])
+        console.print_json(data=data)
         return
-    rows = []
-    for f in figures:
-        data = f.as_dict()
-        row = {"cohort": f.cohort, "retriever": f.retriever, "queries": f.queries, "judged in graph": f.judged_in_graph}
+
+    def interval(mean: dict[str, Any]) -> str:
+        return f"{mean['mean']:.3f} [{mean['ci'][0]:.2f}, {mean['ci'][1]:.2f}]"
+
+    patient, similar = [], []
+    for d in data:
+        if d.get("task") == "trial_similarity":
+            row = {"retriever": d["retriever"], "usable lists": f"{d['usable_lists']} of {d['lists']}"}
+            similar.append(row | {m: interval(d[m]) for m in ("p@1", "p@5")})
+            continue
+        row = {"cohort": d["cohort"], "retriever": d["retriever"], "queries": d["queries"]}
+        row["judged in graph"] = d["judged_trials_in_graph"]
         for variant in ("all", "judged"):
-            for metric, mean in data[variant].items():
-                row[f"{metric} ({variant})"] = f"{mean['mean']:.3f} [{mean['ci'][0]:.2f}, {mean['ci'][1]:.2f}]"
-        rows.append(row)
-    _print_rows(rows, "patient → trial retrieval (95% bootstrap intervals over queries)")
+            row |= {f"{metric} ({variant})": interval(mean) for metric, mean in d[variant].items()}
+        patient.append(row)
+    _print_rows(patient, "patient → trial (95% bootstrap intervals over queries)")
+    if similar:
+        _print_rows(similar, "trial → similar trials, Trial2Vec labels (95% bootstrap intervals over lists)")
 
 
 @eval_app.command("linking")

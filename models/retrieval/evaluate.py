@@ -9,6 +9,12 @@ Patient → trial, on the TrialGPT cohorts (SIGIR 2016, TREC Clinical Trials 202
 - ``judged``: TrialGPT's condensed list: the same ranking with every trial not judged for that query removed.
 - Each ranking is computed once, to depth ``DEPTH``, and both variants read it. Means carry 95% bootstrap
   intervals over queries (seed 0). Nothing here is tuned: the retrievers have no parameters fitted on these sets.
+
+Trial → similar trials, on Trial2Vec's expert labels (``trialsim`` TSV: ``list_id``, ``target_nct_id``, ``rank``,
+``candidate_nct_id``, ``relevant``): a list is usable when its target and at least one relevant candidate are in the
+graph. Each retriever ranks the graph for the target (text retrievers are asked with the target's rendering, the
+embedding ranker with the target's vector), the target's own trial left out; the ranking is cut to the list's
+candidates in the graph, and precision@1 and @5 are read from it (a candidate never retrieved counts as a miss).
 """
 
 from __future__ import annotations
@@ -24,7 +30,17 @@ from trialgraph.errors import SourceError
 from trialgraph.models.metrics import Mean, mean_over_items
 from trialgraph.models.retrieval.ranking import ndcg_at, precision_at, recall_at
 
-__all__ = ["DEPTH", "Cohort", "CohortFigures", "evaluate_cohort", "read_cohort"]
+__all__ = [
+    "DEPTH",
+    "Cohort",
+    "CohortFigures",
+    "SimilarityFigures",
+    "SimilarityList",
+    "evaluate_cohort",
+    "evaluate_similarity",
+    "read_cohort",
+    "read_trialsim",
+]
 
 DEPTH = 1000
 Ranker = Callable[[str, int], list[str]]  # (query text, depth) → trial ids, best first
@@ -117,4 +133,74 @@ def evaluate_cohort(
                     values[variant].setdefault(metric, []).append(fn(ranking, grades))
         figures = {variant: {m: mean_over_items(v) for m, v in metrics.items()} for variant, metrics in values.items()}
         out.append(CohortFigures(cohort.name, name, judged_in_graph, len(usable), figures))
+    return out
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarityList:
+    """One expert-labelled candidate list: the target and each candidate's label (1 similar, 0 not)."""
+
+    list_id: str
+    target: str
+    labels: dict[str, int]
+
+
+def read_trialsim(path: Path) -> list[SimilarityList]:
+    """Trial2Vec's labelled lists in the long layout; a malformed file is a one-line ``SourceError``."""
+    if not path.is_file():
+        raise SourceError(
+            f"{path}: not found (a TrialSim file: list_id, target_nct_id, rank, candidate_nct_id, relevant)"
+        )
+    lists: dict[str, SimilarityList] = {}
+    try:
+        with path.open(encoding="utf-8", newline="") as handle:
+            for row in csv.DictReader(handle, delimiter="\t"):
+                entry = lists.setdefault(row["list_id"], SimilarityList(row["list_id"], row["target_nct_id"], {}))
+                entry.labels[row["candidate_nct_id"]] = int(row["relevant"])
+    except (KeyError, ValueError, TypeError, UnicodeDecodeError) as e:
+        raise SourceError(f"{path}: not a TrialSim file ({type(e).__name__}: {e})") from None
+    return [lists[k] for k in sorted(lists, key=lambda k: (len(k), k))]
+
+
+@dataclass(frozen=True, slots=True)
+class SimilarityFigures:
+    """One ranker on the TrialSim lists: how many lists were usable, and precision@1 and @5 over them."""
+
+    ranker: str
+    lists: int
+    usable: int
+    figures: dict[str, Mean]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "task": "trial_similarity",
+            "retriever": self.ranker,
+            "lists": self.lists,
+            "usable_lists": self.usable,
+            **{metric: mean.as_dict() for metric, mean in self.figures.items()},
+        }
+
+
+TrialRanker = Callable[[str, int], list[str]]  # (target trial id, depth) → trial ids, best first
+
+
+def evaluate_similarity(
+    lists: Sequence[SimilarityList], rankers: Mapping[str, TrialRanker], trials_in_graph: Iterable[str]
+) -> list[SimilarityFigures]:
+    """Every ranker on the usable lists (see the module docstring)."""
+    in_graph = set(trials_in_graph)
+    usable = [
+        entry
+        for entry in lists
+        if entry.target in in_graph and any(g and c in in_graph for c, g in entry.labels.items())
+    ]
+    out = []
+    for name, rank in rankers.items():
+        values: dict[str, list[float]] = {"p@1": [], "p@5": []}
+        for entry in usable:
+            candidates = {c: g for c, g in entry.labels.items() if c in in_graph and c != entry.target}
+            ranked = [t for t in rank(entry.target, DEPTH) if t in candidates and t != entry.target]
+            values["p@1"].append(precision_at(ranked, candidates, 1))
+            values["p@5"].append(precision_at(ranked, candidates, 5))
+        out.append(SimilarityFigures(name, len(lists), len(usable), {m: mean_over_items(v) for m, v in values.items()}))
     return out

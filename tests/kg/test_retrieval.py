@@ -172,9 +172,23 @@ def test_eval_retrieval_on_a_cohort_built_from_the_graph(loaded: TrialGraph, tmp
     qrels = ["query-id\tcorpus-id\tscore"] + [f"q{i}\t{t}\t2" for i, t in enumerate(trials)]
     qrels.append("q0\tNCT99999999\t2")  # judged but absent from the graph: left out, not counted as a miss
     (folder / "qrels.tsv").write_text("\n".join(qrels) + "\n")
-    result = runner.invoke(app, ["eval", "retrieval", "--cohort", str(folder), "--json"])
+    # A TrialSim list whose similar candidate is the target's nearest trial by embedding, the other its farthest.
+    target = trials[0]
+    ranked = [h.trial_id for h in loaded.similar(target, top_k=100)]
+    sim = tmp_path / "trialsim.tsv"
+    sim.write_text(
+        "list_id\ttarget_nct_id\trank\tcandidate_nct_id\trelevant\n"
+        f"7\t{target}\t1\t{ranked[-1]}\t0\n7\t{target}\t2\t{ranked[0]}\t1\n"
+        f"8\tNCT99999999\t1\t{ranked[0]}\t1\n"  # target not in the graph: not usable
+    )
+    result = runner.invoke(app, ["eval", "retrieval", "--cohort", str(folder), "--trialsim", str(sim), "--json"])
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
+    similarity = [f for f in figures if f.get("task") == "trial_similarity"]
+    figures = [f for f in figures if f.get("task") != "trial_similarity"]
+    assert [f["retriever"] for f in similarity] == ["fulltext", "vector", "hybrid", "graph", "match", "similar"]
+    assert all((f["lists"], f["usable_lists"]) == (2, 1) for f in similarity)
+    assert similarity[-1]["p@1"]["mean"] == 1.0 and similarity[-1]["p@5"]["mean"] == pytest.approx(0.2)
     assert [f["retriever"] for f in figures] == ["fulltext", "vector", "hybrid", "graph", "match"]
     for f in figures:
         assert (f["queries"], f["judged_trials_in_graph"]) == (4, 4)

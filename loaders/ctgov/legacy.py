@@ -21,7 +21,13 @@ from trialgraph.loaders.ctgov import legacy_people
 from trialgraph.loaders.ctgov.normalize import iso_date
 from trialgraph.loaders.xmlstream import SAFE_PARSER_OPTIONS
 from trialgraph.model.criteria import LEGACY_WRAP_WIDTH, split_criteria
-from trialgraph.model.results import AnalyzedCount, DropWithdrawal, EventReporting, OutcomeAnalysis, read_number
+from trialgraph.model.results import (
+    AnalyzedCount,
+    DropWithdrawal,
+    EventReporting,
+    OutcomeAnalysis,
+    analysis_with_numbers,
+)
 from trialgraph.model.study import (
     NCT_ID,
     AdverseEvent,
@@ -748,15 +754,7 @@ _ANALYSIS_NUMBERS = {  # OutcomeAnalysis number field → element
 def _analysis(el: etree._Element) -> OutcomeAnalysis:
     """One ``analysis``; numbers through the same reader as v2's (a p-value "<0.001" is ``<`` and 0.001)."""
     found: dict[str, Any] = {name: _ANALYSIS_READERS[kind](el, path) for name, (path, kind) in _ANALYSIS.items()}
-    issues = []
-    for name, path in _ANALYSIS_NUMBERS.items():
-        number = read_number(name, el.findtext(path), modifier=name == "p_value")
-        found[name] = number.value
-        if name == "p_value":
-            found["p_value_modifier"] = number.modifier
-        if number.issue:
-            issues.append(number.issue)
-    return OutcomeAnalysis(**found, issues=tuple(issues))
+    return analysis_with_numbers(found, {name: el.findtext(path) for name, path in _ANALYSIS_NUMBERS.items()})
 
 
 # Legacy XML lists each group's totals as events of a category titled "Total"; v2 keeps them on the groups.

@@ -25,7 +25,7 @@ from trialgraph.model.results import (
     DropWithdrawal,
     EventReporting,
     OutcomeAnalysis,
-    read_number,
+    analysis_with_numbers,
 )
 from trialgraph.model.study import (
     NCT_ID,
@@ -573,15 +573,8 @@ def _analysis(raw: Any, rid: str) -> OutcomeAnalysis:
     f = "outcomeMeasuresModule.outcomeMeasures[].analyses[]"
     a = _item(raw, rid, f)
     found: dict[str, Any] = {name: read(a, key, rid, f) for name, (key, read) in _ANALYSIS.items()}
-    issues = []
-    for name, key in _ANALYSIS_NUMBER_KEYS.items():
-        number = read_number(name, _raw_str(a, key, rid, f), modifier=name == "p_value")
-        found[name] = number.value
-        if name == "p_value":
-            found["p_value_modifier"] = number.modifier
-        if number.issue:
-            issues.append(number.issue)
-    return OutcomeAnalysis(**found, issues=tuple(issues))
+    raw = {name: _raw_str(a, key, rid, f) for name, key in _ANALYSIS_NUMBER_KEYS.items()}
+    return analysis_with_numbers(found, raw)
 
 
 def _adverse_events(

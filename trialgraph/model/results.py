@@ -14,8 +14,9 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, fields
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 __all__ = [
     "ANALYSIS_FIELDS",
@@ -25,6 +26,7 @@ __all__ = [
     "EventReporting",
     "OutcomeAnalysis",
     "ReadNumber",
+    "analysis_with_numbers",
     "read_number",
 ]
 
@@ -129,3 +131,17 @@ class EventReporting:
     time_frame: str | None = None
     description: str | None = None
     frequency_threshold: str | None = None  # a percentage as written ("5", "0.05")
+
+
+def analysis_with_numbers(found: dict[str, Any], numbers: Mapping[str, str | None]) -> OutcomeAnalysis:
+    """An analysis from its plain fields and its numbers as written, for both formats alike: the p-value's
+    modifier is split off ("< 0.001" is ``<`` and 0.001), and a number that cannot be read becomes an issue."""
+    issues = []
+    for name, text in numbers.items():
+        number = read_number(name, text, modifier=name == "p_value")
+        found[name] = number.value
+        if name == "p_value":
+            found["p_value_modifier"] = number.modifier
+        if number.issue:
+            issues.append(number.issue)
+    return OutcomeAnalysis(**found, issues=tuple(issues))

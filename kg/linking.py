@@ -75,13 +75,25 @@ def linker_concepts(rows: Sequence[dict[str, Any]]) -> list[Any]:
     return concepts
 
 
+def _record_prose(driver: neo4j.Driver, database: str) -> Iterator[str]:
+    for row in run_read(driver, cypher.load("read/record_prose"), database=database):
+        prose = (row["brief_title"], row["official_title"], row["brief_summary"], *row["conditions"])
+        yield "\n".join(text for text in prose if text)  # one record, one document
+
+
 def build_linker_index(driver: neo4j.Driver, folder: Path, *, database: str = "neo4j") -> Any:
-    """Build the TF-IDF linker's index from every concept in the graph; returns its manifest."""
+    """Build the TF-IDF linker's index from every concept in the graph, and mine the abbreviation dictionary
+    from every record's titles, summary and condition strings into the same folder; returns the index manifest.
+    """
+    from trialgraph.models.linking.abbreviations import mine
     from trialgraph.models.linking.tfidf import build_index
 
     rows = _concept_rows(driver, database)
     versions = {str(r["vocabulary"]): str(r["version"]) for r in rows if r["version"]}
-    return build_index(linker_concepts(rows), folder, vocabulary_versions=versions)
+    manifest = build_index(linker_concepts(rows), folder, vocabulary_versions=versions)
+    sources = (f"graph {database}: RegistryRecord brief_title, official_title, brief_summary, Condition names",)
+    mine(_record_prose(driver, database), sources=sources).save(folder)
+    return manifest
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,8 +119,22 @@ def _tfidf(driver: neo4j.Driver, index_folder: Path, database: str) -> Condition
     return _Tfidf(linker, tfidf.SOURCE, linker.method_version)
 
 
+def _tfidf_abbreviations(driver: neo4j.Driver, index_folder: Path, database: str) -> ConditionLinker:
+    """The TF-IDF linker (same source) with bare short forms linked through the mined dictionary's long forms;
+    its method version names the abbreviation step and the dictionary, so its edges replace plain TF-IDF's."""
+    from trialgraph.models.linking.abbreviations import AbbreviationDictionary, AbbreviationLinker
+
+    plain = _tfidf(driver, index_folder, database)
+    linker = AbbreviationLinker(plain.linker, AbbreviationDictionary.load(index_folder))  # type: ignore[attr-defined]
+    return _Tfidf(linker, plain.source, linker.method_version)
+
+
 # name → how to make the linker from the graph (and the index folder, for linkers that need one)
-LINKERS: dict[str, Callable[[neo4j.Driver, Path, str], ConditionLinker]] = {"exact": _exact, "tfidf": _tfidf}
+LINKERS: dict[str, Callable[[neo4j.Driver, Path, str], ConditionLinker]] = {
+    "exact": _exact,
+    "tfidf": _tfidf,
+    "tfidf+abbrev": _tfidf_abbreviations,
+}
 
 
 def _batches(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, Any]]]:

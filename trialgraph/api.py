@@ -129,7 +129,7 @@ def evaluate_linking(
     studies: Iterable[Path],
     *,
     fields: Iterable[str] = ("conditions", "interventions"),
-    linkers: Iterable[str] = ("exact", "tfidf"),
+    linkers: Iterable[str] = ("exact", "tfidf", "tfidf+abbrev"),
     bc5cdr: Iterable[Path] = (),
     ncbi: Iterable[Path] = (),
 ) -> LinkingEvaluation:
@@ -150,7 +150,7 @@ def evaluate_linking(
     records = list(read_studies(studies))
     nlm = []
     for name in linkers:
-        link = LINKERS[name](dictionary)
+        link = LINKERS[name](dictionary, records)
         for field in fields:
             nlm.extend(compare_with_nlm(records, dictionary, field, linker=name, link=link))
     normalisation = []
@@ -286,7 +286,9 @@ class TrialGraph:
         ``exact`` (source ``trialgraph-exact``): the string is a concept's name or synonym, ignoring case,
         punctuation and spacing. ``tfidf`` (source ``trialgraph-tfidf``): scispaCy's character 3-gram
         candidates over the index ``build_linker_index`` made, best disease-type concept at similarity
-        ≥ 0.7. Idempotent; queries use these links only when asked to trust their source.
+        ≥ 0.7. ``tfidf+abbrev`` (same source, its own method version): TF-IDF, with a string that is exactly a
+        short form of the abbreviation dictionary ``build_linker_index`` mined linked through its long form.
+        Idempotent; queries use these links only when asked to trust their source.
         """
         if linker not in LINK_METHODS:
             raise UnknownNameError(f"unknown linker {linker!r}; known: {', '.join(LINK_METHODS)}")

@@ -351,7 +351,10 @@ def stats_command(as_json: Annotated[bool, typer.Option("--json", help="Machine-
 @link_app.callback(invoke_without_command=True)
 def link_command(
     ctx: typer.Context,
-    linker: Annotated[str, typer.Option(help="exact (names, synonyms) or tfidf (needs `link build-index`).")] = "exact",
+    linker: Annotated[
+        str,
+        typer.Option(help="exact (names, synonyms), tfidf or tfidf+abbrev (mined short forms; both need build-index)."),
+    ] = "exact",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Link every condition string to the vocabulary concepts it names (IS_CONCEPT edges keyed by linker)."""
@@ -373,7 +376,8 @@ def link_command(
 
 @link_app.command("build-index")
 def link_build_index_command() -> None:
-    """Build the TF-IDF linker's index from the concepts now in the graph (under the state folder)."""
+    """Build the TF-IDF linker's index from the concepts now in the graph, and mine the abbreviation dictionary
+    from the records' titles, summaries and conditions (both under the state folder)."""
     try:
         with TrialGraph.connect() as tg:
             with console.status("building the linker index…"):
@@ -779,7 +783,9 @@ def eval_linking(
         typer.Option(help="CT.gov files or folders (default: the shared v2 JSONL and the legacy XML subset)."),
     ] = None,
     field: Annotated[list[str] | None, typer.Option(help="conditions and/or interventions (default: both).")] = None,
-    linker: Annotated[list[str] | None, typer.Option(help="exact and/or tfidf (default: both).")] = None,
+    linker: Annotated[
+        list[str] | None, typer.Option(help="exact, tfidf and/or tfidf+abbrev (default: all three).")
+    ] = None,
     bc5cdr: Annotated[
         list[Path] | None, typer.Option(help="BC5CDR PubTator files (default: the shared train and dev sets).")
     ] = None,
@@ -808,7 +814,7 @@ def eval_linking(
             mesh,
             studies,
             fields=field or ("conditions", "interventions"),
-            linkers=linker or ("exact", "tfidf"),
+            linkers=linker or ("exact", "tfidf", "tfidf+abbrev"),
             bc5cdr=(bc5cdr or []) if benchmarks else [],
             ncbi=(ncbi or []) if benchmarks else [],
         )

@@ -10,6 +10,12 @@ Mentions are found by a gazetteer: a spaCy ``PhraseMatcher`` over every name and
 linked by the TF-IDF linker (:mod:`trialgraph.models.linking.tfidf`), so ties between concepts that share a
 name are decided the same way everywhere. No trained biomedical NER model exists here; this is the
 dictionary route the design falls back to.
+
+Abbreviations a text defines ("non-small cell lung cancer (NSCLC)") are found by scispaCy's
+Schwartz–Hearst detector (:mod:`trialgraph.models.linking.abbreviations`): every use of the short form in
+that text is linked through its long form, with ``matched_on="abbreviation"`` and the long form kept on the
+span. The author's own definition beats the gazetteer for those characters, because a short form such as
+"ALS" means what the text says it means, not what a vocabulary's synonym list says.
 """
 
 from __future__ import annotations
@@ -35,6 +41,8 @@ class Span:
     name: str
     score: float
     types: tuple[str, ...]
+    matched_on: str = "gazetteer"  # or "abbreviation": a short form the text defines, linked via its long form
+    long_form: str | None = None  # the long form, for an abbreviation
 
 
 class Linker:
@@ -55,10 +63,11 @@ class Linker:
     def _gazetteer(self) -> tuple[Any, Any]:
         """Built on first use: one pattern per distinct lower-cased alias (tens of seconds for all of MeSH)."""
         if self._matcher is None:
-            import spacy
             from spacy.matcher import PhraseMatcher
 
-            self._nlp = spacy.blank("en")
+            from trialgraph.models.linking.abbreviations import detector
+
+            self._nlp = detector()
             self._matcher = PhraseMatcher(self._nlp.vocab, attr="LOWER")
             aliases = sorted(self._linker.generator.kb.alias_to_cuis)
             self._matcher.add("CONCEPT", list(self._nlp.tokenizer.pipe(aliases, batch_size=2000)))
@@ -70,26 +79,44 @@ class Linker:
 
         if not text or not text.strip():
             return []
+        from trialgraph.models.linking.abbreviations import definitions, quiet
+
         nlp, matcher = self._gazetteer()
-        doc = nlp(text)
-        mentions = filter_spans([doc[start:end] for _, start, end in matcher(doc)])
+        with quiet():
+            doc = nlp(text)
+        defined = definitions(doc)
+        taken = {offset for found in defined for start, end in found.uses for offset in range(start, end)}
+        mentions = [
+            m
+            for m in filter_spans([doc[start:end] for _, start, end in matcher(doc)])
+            if not taken & set(range(m.start_char, m.end_char))
+        ]
         allowed = frozenset(types) if types is not None else None
-        decisions = self._linker.link_many([m.text for m in mentions], allowed)
+        queries = [m.text for m in mentions] + [found.long for found in defined]
+        decisions = self._linker.link_many(queries, allowed)
         entities = self._linker.generator.kb.cui_to_entity
         spans = []
-        for mention, link in zip(mentions, decisions, strict=True):
+        for mention, link in zip(mentions, decisions[: len(mentions)], strict=True):
+            if link is not None:
+                entity = entities[link.curie]
+                spans.append(
+                    Span(
+                        mention.start_char,
+                        mention.end_char,
+                        mention.text,
+                        link.curie,
+                        entity.canonical_name,
+                        link.score,
+                        tuple(entity.types),
+                    )
+                )
+        for found, link in zip(defined, decisions[len(mentions) :], strict=True):
             if link is None:
                 continue
             entity = entities[link.curie]
-            spans.append(
-                Span(
-                    mention.start_char,
-                    mention.end_char,
-                    mention.text,
-                    link.curie,
-                    entity.canonical_name,
-                    link.score,
-                    tuple(entity.types),
+            for start, end in found.uses:
+                name, types_ = entity.canonical_name, tuple(entity.types)
+                spans.append(
+                    Span(start, end, text[start:end], link.curie, name, link.score, types_, "abbreviation", found.long)
                 )
-            )
-        return spans
+        return sorted(spans, key=lambda span: (span.start, span.end))

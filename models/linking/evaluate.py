@@ -26,6 +26,7 @@ from trialgraph.loaders.ctgov.loader import parse_raw
 from trialgraph.loaders.ctgov.read import RawStudy, iter_raw
 from trialgraph.model.concept import ConceptRecord
 from trialgraph.model.study import MeshTerm, StudyRecord
+from trialgraph.models.linking.abbreviations import AbbreviationLinker, mine
 from trialgraph.models.linking.dictionary import ConceptNames, DictionaryLinker
 from trialgraph.models.linking.tfidf import LinkerConcept, TfidfLinker, build_index, mesh_types
 from trialgraph.models.metrics import ItemCounts, Scores, score_items
@@ -39,6 +40,7 @@ __all__ = [
     "compare_with_nlm",
     "mesh_dictionary",
     "read_studies",
+    "study_text",
     "tfidf_linker",
 ]
 
@@ -95,7 +97,13 @@ StringLinker = Callable[[Sequence[str], str], set[str]]
 """A linker under evaluation: a study's strings of one field → the MeSH CURIEs it links them to."""
 
 
-def _exact(mesh: MeshDictionary) -> StringLinker:
+def study_text(record: StudyRecord) -> str:
+    """A record's own prose as one document, where authors define abbreviations (never NLM's browse terms)."""
+    prose = (record.brief_title, record.official_title, record.brief_summary, record.detailed_description)
+    return "\n".join(text for text in (*prose, *record.conditions) if text)
+
+
+def _exact(mesh: MeshDictionary, studies: Sequence[StudyRecord] = ()) -> StringLinker:
     def link(strings: Sequence[str], field: str) -> set[str]:
         return {hit.curie for text in strings for hit in mesh.linker.link(text) if hit.curie.startswith("MESH:")}
 
@@ -109,17 +117,30 @@ def tfidf_linker(mesh: MeshDictionary) -> TfidfLinker:
         return TfidfLinker(Path(folder))
 
 
-def _tfidf(mesh: MeshDictionary) -> StringLinker:
-    linker = tfidf_linker(mesh)
-
+def _string_linker(linker: Any) -> StringLinker:
     def link(strings: Sequence[str], field: str) -> set[str]:
         return {hit.curie for hit in linker.link_many(strings, FIELD_TYPES[field]) if hit is not None}
 
     return link
 
 
-# name → how to make the linker from the MeSH dictionary
-LINKERS: dict[str, Callable[[MeshDictionary], StringLinker]] = {"exact": _exact, "tfidf": _tfidf}
+def _tfidf(mesh: MeshDictionary, studies: Sequence[StudyRecord] = ()) -> StringLinker:
+    return _string_linker(tfidf_linker(mesh))
+
+
+def _tfidf_abbreviations(mesh: MeshDictionary, studies: Sequence[StudyRecord] = ()) -> StringLinker:
+    """TF-IDF plus short forms mined from the studies' own prose (titles, summaries, descriptions, conditions)."""
+    texts = (study_text(study) for study in studies)
+    abbreviations = mine(texts, sources=("ctgov studies under evaluation: titles, summaries, conditions",))
+    return _string_linker(AbbreviationLinker(tfidf_linker(mesh), abbreviations))
+
+
+# name → how to make the linker from the MeSH dictionary (and the studies' prose, for linkers that mine it)
+LINKERS: dict[str, Callable[[MeshDictionary, Sequence[StudyRecord]], StringLinker]] = {
+    "exact": _exact,
+    "tfidf": _tfidf,
+    "tfidf+abbrev": _tfidf_abbreviations,
+}
 
 
 def read_studies(paths: Iterable[Path]) -> Iterator[StudyRecord]:
@@ -188,7 +209,9 @@ def compare_with_nlm(
 
     ``link`` is the linker named ``linker``, made from ``mesh`` when not given (pass it to reuse an index).
     """
-    link = link or LINKERS[linker](mesh)
+    if link is None:
+        studies = list(studies)
+        link = LINKERS[linker](mesh, studies)
     strings_of, terms_of = FIELDS[field]
     items: dict[str, list[ItemCounts]] = {}
     skipped: dict[str, int] = {}

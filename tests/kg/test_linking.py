@@ -87,3 +87,18 @@ def test_link_needs_concepts_and_an_index_then_links_the_demo_conditions(
         got = json.loads(result.output)
         assert [{k: row[k] for k in ("source", "records", "with_conditions", "linked")} for row in got] == expected
         assert all(row["linked"] > 0 for row in got if row["source"] == "ctgov")
+
+    # abbreviations: build-index mined a dictionary from the graph's own prose, with its provenance, and the
+    # tfidf+abbrev run replaces plain TF-IDF's edges (same source) with edges of its own method version
+    mined = json.loads((neo4j_server.home / "linker" / "tfidf" / "abbreviations.json").read_text(encoding="utf-8"))
+    assert mined["method_version"] == "abbrev-sh-1" and (mined["min_documents"], mined["min_share"]) == (3, 0.8)
+    assert mined["sources"][0].startswith("graph ") and mined["documents"] > 0
+    result = runner.invoke(app, ["link", "--linker", "tfidf+abbrev", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["written"] == value(
+        graph, "MATCH (c:Condition) WHERE EXISTS { (c)-[:IS_CONCEPT {source: 'trialgraph-tfidf'}]->() } RETURN count(c)"
+    )
+    versions = rows(
+        graph, "MATCH ()-[l:IS_CONCEPT {source: 'trialgraph-tfidf'}]->() RETURN DISTINCT l.method_version AS v"
+    )
+    assert len(versions) == 1 and "+abbrev-sh-1+" in versions[0]["v"]

@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import neo4j
-from neo4j.exceptions import ClientError, DriverError, Neo4jError
+from neo4j.exceptions import ClientError, DatabaseError, DriverError, Neo4jError
 
 from trialgraph import __version__
 from trialgraph.errors import GraphError, SourceError
@@ -171,6 +171,10 @@ _NOT_DATA_ERRORS = (
 )
 """Client errors that say nothing about a record (our Cypher, permissions, the server's state): never bisected."""
 
+_DATA_DATABASE_ERRORS = ("Property value is too large to index",)
+"""Messages of ``Neo.DatabaseError`` codes that are in fact caused by a value (Neo4j 5 reports an over-long
+indexed value as ``Neo.DatabaseError.Statement.ExecutionFailed``); any other database error ends the load."""
+
 
 def is_data_error(error: BaseException) -> bool:
     """Whether Neo4j refused a write because of the values in it, so that a smaller batch may succeed.
@@ -179,6 +183,8 @@ def is_data_error(error: BaseException) -> bool:
     retried or reported as the load's failure; only a client error about the data (a value too large to
     index, a constraint, a type) is isolated to the records that cause it.
     """
+    if isinstance(error, DatabaseError):  # the server's own failure, except for values its indexes cannot hold
+        return any(text in str(error.message or "") for text in _DATA_DATABASE_ERRORS)
     if not isinstance(error, ClientError):
         return False
     code = error.code or ""

@@ -23,7 +23,7 @@ import neo4j
 
 from trialgraph.kg import cypher
 from trialgraph.kg.graph import run_read
-from trialgraph.kg.writer import LoadReport, tracked_run
+from trialgraph.kg.writer import BatchOutcome, LoadReport, tracked_run, write_isolating
 from trialgraph.loaders.concepts.source import VocabularySource
 from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, prefix_of
 
@@ -162,6 +162,29 @@ def write_vocabulary_batch(
         return session.execute_write(work)
 
 
+def _write_isolating(
+    driver: neo4j.Driver, source: str, batch: VocabularyBatch, *, load_run: str, database: str
+) -> BatchOutcome:
+    """:func:`write_vocabulary_batch` with a concept or mapping Neo4j refuses isolated and quarantined.
+
+    Why: one over-long label must not cost the 1999 other concepts of its batch (see ``write_isolating``).
+    """
+    items: dict[str, ConceptRecord | MappingRecord] = {f"concept:{c}": r for c, r in batch.concepts.items()}
+    items.update({f"mapping:{i}": m for i, m in enumerate(batch.mappings)})
+
+    def write(part: dict[str, ConceptRecord | MappingRecord]) -> tuple[int, int, int]:
+        concepts = {r.curie: r for r in part.values() if isinstance(r, ConceptRecord)}
+        mappings = [m for m in part.values() if isinstance(m, MappingRecord)]
+        sub = VocabularyBatch(concepts, mappings)
+        written, superseded = write_vocabulary_batch(driver, source, sub, load_run=load_run, database=database)
+        return written, 0, superseded
+
+    def describe(_key: str, item: ConceptRecord | MappingRecord) -> tuple[str, str | None]:
+        return item.origin, item.curie if isinstance(item, ConceptRecord) else item.subject
+
+    return write_isolating(write, items, describe)
+
+
 def _dangling_parents(
     driver: neo4j.Driver, source: str, vocabularies: list[str], database: str
 ) -> list[dict[str, Any]]:
@@ -209,11 +232,12 @@ def load_vocabulary(
         def flush() -> None:
             nonlocal batch
             if len(batch):
-                written, superseded = write_vocabulary_batch(
-                    driver, source.name, batch, load_run=report.run_id, database=database
-                )
-                report.written += written
-                report.superseded += superseded
+                outcome = _write_isolating(driver, source.name, batch, load_run=report.run_id, database=database)
+                report.written += outcome.written
+                report.superseded += outcome.superseded
+                report.rejected += len(outcome.refused)
+                for refused in outcome.refused:
+                    quarantine.add(refused, report.run_id)
             batch = VocabularyBatch({}, [])
 
         for item in source.parse(report.paths):

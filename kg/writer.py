@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import IO, Any
 
 import neo4j
-from neo4j.exceptions import DriverError, Neo4jError
+from neo4j.exceptions import ClientError, DatabaseError, DriverError, Neo4jError
 
 from trialgraph import __version__
 from trialgraph.errors import GraphError, SourceError
@@ -33,7 +33,19 @@ from trialgraph.loaders.base import Loader
 from trialgraph.loaders.files import check_input
 from trialgraph.model.staged import Quarantined, Staged
 
-__all__ = ["LoadReport", "Quarantine", "load", "record_run", "require_paths", "tracked_run", "write_batch"]
+__all__ = [
+    "BatchOutcome",
+    "LoadReport",
+    "Quarantine",
+    "is_data_error",
+    "load",
+    "record_run",
+    "require_paths",
+    "tracked_run",
+    "write_batch",
+    "write_batch_isolating",
+    "write_isolating",
+]
 
 log = logging.getLogger(__name__)
 
@@ -53,6 +65,7 @@ class LoadReport:
     rejected: int = 0
     dangling: int = 0  # references to things no input defines (vocabulary parents), also quarantined
     field_issues: int = 0  # values dropped from records that loaded (impossible dates...), also quarantined
+    files_quarantined: int = 0  # input files that could not be read at all (each also one of ``rejected``)
     quarantine_file: str | None = None
     paths: list[Path] = field(default_factory=list, repr=False)
     started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
@@ -61,6 +74,11 @@ class LoadReport:
     identity: IdentityReport | None = field(default=None, repr=False)  # the regrouping the load caused, if any
     host: str = field(default_factory=socket.gethostname)  # with pid: whether a running run's process still lives
     pid: int = field(default_factory=os.getpid)
+
+    @property
+    def partial(self) -> bool:
+        """Whether whole input files were quarantined: the CLI then exits 2, so that scripts notice."""
+        return self.files_quarantined > 0
 
     @property
     def accepted(self) -> int:
@@ -82,6 +100,9 @@ class Quarantine:
         self._handle: IO[str] | None = None
 
     def add(self, item: Quarantined, run_id: str) -> None:
+        if getattr(item, "whole_file", False):  # a file that could not be read at all: no record to name
+            self._write({"file": item.origin, "reason": item.reason, "kind": "file", "load_run": run_id})
+            return
         self._write({"file": item.origin, "record": item.record_id, "reason": item.reason, "load_run": run_id})
 
     def add_field_issues(self, item: Any, run_id: str) -> None:
@@ -138,6 +159,108 @@ def write_batch(driver: neo4j.Driver, loader: Loader, batch: dict[str, Staged], 
         return session.execute_write(work)
 
 
+_NOT_DATA_ERRORS = (
+    "Neo.ClientError.Security.",
+    "Neo.ClientError.Statement.SyntaxError",
+    "Neo.ClientError.Statement.ParameterMissing",
+    "Neo.ClientError.Procedure.",
+    "Neo.ClientError.Database.",
+    "Neo.ClientError.Cluster.",
+    "Neo.ClientError.Transaction.",
+    "Neo.ClientError.Request.",
+)
+"""Client errors that say nothing about a record (our Cypher, permissions, the server's state): never bisected."""
+
+_DATA_DATABASE_ERRORS = ("Property value is too large to index",)
+"""Messages of ``Neo.DatabaseError`` codes that are in fact caused by a value (Neo4j 5 reports an over-long
+indexed value as ``Neo.DatabaseError.Statement.ExecutionFailed``); any other database error ends the load."""
+
+
+def is_data_error(error: BaseException) -> bool:
+    """Whether Neo4j refused a write because of the values in it, so that a smaller batch may succeed.
+
+    Why: a transient error (deadlock, leader switch) or a lost connection is no fault of a record and is
+    retried or reported as the load's failure; only a client error about the data (a value too large to
+    index, a constraint, a type) is isolated to the records that cause it.
+    """
+    if isinstance(error, DatabaseError):  # the server's own failure, except for values its indexes cannot hold
+        return any(text in str(error.message or "") for text in _DATA_DATABASE_ERRORS)
+    if not isinstance(error, ClientError):
+        return False
+    code = error.code or ""
+    return not code.startswith(_NOT_DATA_ERRORS)
+
+
+@dataclass(slots=True)
+class BatchOutcome:
+    """What :func:`write_isolating` did with one batch: the counts, and the records Neo4j refused, with why."""
+
+    written: int = 0
+    unchanged: int = 0
+    superseded: int = 0
+    refused: list[Quarantined] = field(default_factory=list)
+
+    def add(self, counts: tuple[int, int, int]) -> None:
+        self.written += counts[0]
+        self.unchanged += counts[1]
+        self.superseded += counts[2]
+
+
+def write_isolating(
+    write: Callable[[dict[str, Any]], tuple[int, int, int]],
+    batch: dict[str, Any],
+    describe: Callable[[str, Any], tuple[str, str | None]],
+) -> BatchOutcome:
+    """Write ``batch`` with ``write``; when Neo4j refuses it for a data reason, bisect to the refused records.
+
+    Why: one oversized value must not cost the other 199 records of its batch, nor the load. Halves
+    are written in their own transactions, so the good records land and each refused record is named
+    with Neo4j's own message. Any other error (transient, connection, our own Cypher) still ends the load.
+
+    Args:
+        write: writes a (sub-)batch in one transaction; returns (written, unchanged, superseded).
+        batch: record key → the item to write.
+        describe: (key, item) → (origin, record id) for the quarantine line.
+    """
+    outcome = BatchOutcome()
+    pending = [batch]
+    while pending:
+        part = pending.pop()
+        try:
+            outcome.add(write(part))
+        except Neo4jError as e:
+            if not is_data_error(e):
+                raise
+            if len(part) > 1:
+                keys = list(part)
+                half = len(keys) // 2
+                pending.append({k: part[k] for k in keys[half:]})
+                pending.append({k: part[k] for k in keys[:half]})
+                continue
+            ((key, item),) = part.items()
+            origin, record = describe(key, item)
+            reason = f"Neo4j refused the record: {one_line_message(e)}"
+            outcome.refused.append(Quarantined(origin=origin, reason=reason, record_id=record))
+    return outcome
+
+
+def one_line_message(error: Neo4jError) -> str:
+    """Neo4j's message, whitespace folded, with its status code: one line for a quarantine reason."""
+    message = " ".join(str(getattr(error, "message", None) or error).split())
+    return f"{message} ({error.code})" if error.code else message
+
+
+def write_batch_isolating(
+    driver: neo4j.Driver, loader: Loader, batch: dict[str, Staged], database: str
+) -> BatchOutcome:
+    """:func:`write_batch` with refused records isolated (:func:`write_isolating`)."""
+    return write_isolating(
+        lambda part: write_batch(driver, loader, part, database),
+        batch,
+        lambda _key, staged: (staged.origin, staged.record_id),
+    )
+
+
 def load(
     driver: neo4j.Driver,
     loader: Loader,
@@ -162,25 +285,30 @@ def load(
         The load's report, also stored in the graph as a ``LoadRun`` node.
 
     Raises:
-        GraphError: the database refused a batch (the batches before it stay committed).
+        GraphError: the database failed for a reason other than the data (the batches before it stay
+            committed); a record Neo4j refuses for its values is quarantined instead (:func:`write_isolating`).
     """
-    pending: Future[tuple[int, int, int]] | None = None
+    pending: Future[BatchOutcome] | None = None
     batch: dict[str, Staged] = {}
     with tracked_run(driver, loader.source, paths, batch_size, quarantine_dir, database) as (report, quarantine):
 
-        def collect(future: Future[tuple[int, int, int]] | None) -> None:
+        def collect(future: Future[BatchOutcome] | None) -> None:
             if future is None:
                 return
-            written, unchanged, superseded = future.result()
-            report.written += written
-            report.unchanged += unchanged
-            report.superseded += superseded
+            outcome = future.result()
+            report.written += outcome.written
+            report.unchanged += outcome.unchanged
+            report.superseded += outcome.superseded
+            report.rejected += len(outcome.refused)
+            for refused in outcome.refused:
+                quarantine.add(refused, report.run_id)
 
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trialgraph-writer") as pool:
             for item in loader.stage(report.paths, load_run=report.run_id):
                 report.read += 1
                 if isinstance(item, Quarantined):
                     report.rejected += 1
+                    report.files_quarantined += int(item.whole_file)
                     quarantine.add(item, report.run_id)
                 else:
                     if item.issues:
@@ -189,14 +317,14 @@ def load(
                     _add_to_batch(batch, item, report)
                     if len(batch) >= batch_size:
                         collect(pending)
-                        pending = pool.submit(write_batch, driver, loader, batch, database)
+                        pending = pool.submit(write_batch_isolating, driver, loader, batch, database)
                         batch = {}
                 if on_item is not None:
                     on_item(report)
             collect(pending)
             pending = None
             if batch:
-                collect(pool.submit(write_batch, driver, loader, batch, database))
+                collect(pool.submit(write_batch_isolating, driver, loader, batch, database))
     return report
 
 

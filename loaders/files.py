@@ -10,14 +10,22 @@ from __future__ import annotations
 
 import os
 import stat
+import zipfile
+import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
+from typing import TypeVar
 
 from trialgraph.errors import SourceError
+from trialgraph.model.staged import Quarantined
+
+T = TypeVar("T")
 
 __all__ = [
     "DOCUMENTATION_SUFFIXES",
+    "UNREADABLE_FILE_ERRORS",
     "check_input",
+    "file_guarded",
     "input_files",
     "is_regular_file",
     "one_line",
@@ -82,3 +90,29 @@ def input_files(paths: Iterable[Path | str]) -> Iterator[Path]:
         path = Path(raw_path)
         check_input(path)
         yield from walk_data_files(path) if path.is_dir() else (path,)
+
+
+UNREADABLE_FILE_ERRORS: tuple[type[BaseException], ...] = (
+    SourceError,
+    OSError,  # includes gzip.BadGzipFile
+    EOFError,  # a truncated gzip stream
+    UnicodeError,  # UTF-16 or Latin-1 given where UTF-8 is required
+    zlib.error,
+    zipfile.BadZipFile,
+)
+"""What reading a file that cannot be read at all raises (as opposed to a bad record inside a readable file)."""
+
+
+def file_guarded(path: Path, items: Iterator[T], wrap: Callable[[Quarantined], T]) -> Iterator[T]:
+    """``items`` (one file's records); if the file turns out unreadable, one whole-file quarantine entry instead.
+
+    Why: in a multi-file load, one truncated ``.csv.gz`` or a UTF-16 text must not stop the files after it
+    (nor lose those read before it). Records already yielded stay: each reader yields a record only once its
+    format says it is complete, so what came before the break is whole. ``wrap`` puts the entry in the
+    shape the caller yields (e.g. an ``(item, origin)`` pair).
+    """
+    try:
+        yield from items
+    except UNREADABLE_FILE_ERRORS as exc:
+        reason = one_line(exc) if isinstance(exc, SourceError) else f"cannot read {path}: {one_line(exc)}"
+        yield wrap(Quarantined(origin=str(path), reason=reason, whole_file=True))

@@ -29,6 +29,8 @@ link_app = typer.Typer(help="Link text in the graph to vocabulary concepts.")
 app.add_typer(link_app, name="link")
 
 console = Console()
+PARTIAL_LOAD = 2
+"""Exit status of a load that quarantined whole input files but loaded the rest (1 is a load that failed)."""
 err_console = Console(stderr=True)
 _state = {"debug": False}
 
@@ -262,7 +264,11 @@ def load_command(
 
 
 def _refuse_empty(reports: list[LoadReport], allow_empty: bool) -> None:
-    """A load that read nothing is usually a wrong path or source name: say so and exit 1 (unless allowed)."""
+    """A load that read nothing is usually a wrong path or source name: say so and exit 1 (unless allowed).
+
+    A load that quarantined whole files exits 2 (``PARTIAL_LOAD``): the other files are in the graph, but a
+    script must be able to tell that some input was not loaded at all.
+    """
     empty = [r for r in reports if r.read == 0]
     if empty and not allow_empty:
         where = ", ".join(empty[0].files) or "the given paths"
@@ -272,6 +278,17 @@ def _refuse_empty(reports: list[LoadReport], allow_empty: bool) -> None:
                 "pass --allow-empty if that is expected"
             )
         )
+    partial = [r for r in reports if r.partial]
+    if partial:
+        files = sum(r.files_quarantined for r in partial)
+        where = ", ".join(r.quarantine_file or "" for r in partial)
+        err_console.print(
+            f"[red]partial load:[/] {files} input file(s) could not be read and were quarantined ({where}); "
+            f"the other files loaded (exit status {PARTIAL_LOAD})",
+            highlight=False,
+            soft_wrap=True,
+        )
+        raise typer.Exit(PARTIAL_LOAD)
 
 
 def _source_groups(source: str, paths: list[Path]) -> list[tuple[str, list[Path]]]:

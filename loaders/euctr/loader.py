@@ -11,7 +11,7 @@ from trialgraph.loaders.base import LOADERS
 from trialgraph.loaders.euctr.ctrdata_json import iter_json_records
 from trialgraph.loaders.euctr.mapping import to_record
 from trialgraph.loaders.euctr.text import iter_text_records
-from trialgraph.loaders.files import check_input, walk_files
+from trialgraph.loaders.files import check_input, file_guarded, walk_files
 from trialgraph.loaders.registries.stage import stage_records
 from trialgraph.model.rows import WRITE_ORDER
 from trialgraph.model.staged import Quarantined, Staged
@@ -38,8 +38,8 @@ def iter_records(paths: Iterable[Path]) -> Iterator[tuple[StudyRecord | Quaranti
     for path in paths:
         for file in _files(Path(path)):
             reader, source_format = READERS[file.suffix.lower()]
-            for fields, origin in reader(file):
-                yield _parse(fields, origin, source_format), origin
+            parsed = ((_parse(fields, origin, source_format), origin) for fields, origin in reader(file))
+            yield from file_guarded(file, parsed, lambda entry: (entry, entry.origin))
 
 
 def _parse(fields: dict[str, Any] | Quarantined, origin: str, source_format: str) -> StudyRecord | Quarantined:

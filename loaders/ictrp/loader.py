@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from trialgraph.loaders.base import LOADERS
-from trialgraph.loaders.files import check_input, walk_files
+from trialgraph.loaders.files import check_input, file_guarded, walk_files
 from trialgraph.loaders.ictrp import covid_csv, csv_export, xml_export
 from trialgraph.loaders.ictrp.sniff import sniff
 from trialgraph.loaders.ictrp.tabular import Item
@@ -47,8 +47,12 @@ def _unknown(path: Path) -> Iterator[Item]:
 def parse_paths(paths: Iterable[Path]) -> Iterator[Item]:
     """(record or quarantine entry, origin) for every trial in every ICTRP file under ``paths``."""
     for path in iter_files(paths):
-        kind = sniff(path)
-        yield from PARSERS.get(kind or "", _unknown)(path)
+        yield from file_guarded(path, _parse_file(path), lambda entry: (entry, entry.origin))
+
+
+def _parse_file(path: Path) -> Iterator[Item]:
+    kind = sniff(path)
+    yield from PARSERS.get(kind or "", _unknown)(path)
 
 
 @LOADERS.register("ictrp")

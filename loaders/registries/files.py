@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.files import input_files, one_line
+from trialgraph.loaders.files import UNREADABLE_FILE_ERRORS, input_files, one_line
 from trialgraph.model.staged import Quarantined
 from trialgraph.model.study import StudyRecord
 
@@ -57,5 +57,6 @@ def _parse_file(path: Path, parsers: Mapping[str, FileParser]) -> Iterator[Parse
         return
     try:
         yield from parsers[suffix](path)
-    except OSError as exc:
-        yield Quarantined(origin=str(path), reason=f"cannot read file: {one_line(exc)}"), str(path)
+    except UNREADABLE_FILE_ERRORS as exc:
+        reason = f"cannot read file: {one_line(exc)}"
+        yield Quarantined(origin=str(path), reason=reason, whole_file=True), str(path)

@@ -13,7 +13,7 @@ from typing import Any
 
 import orjson
 
-from trialgraph.model.keys import normalise_key, publication_key, record_id
+from trialgraph.model.keys import bounded_key, normalise_key, publication_key, record_id
 from trialgraph.model.people_rows import DISCLOSURE_FIELDS, PEOPLE_WRITE_ORDER, people_rows
 from trialgraph.model.results import ANALYSIS_FIELDS, AnalyzedCount, EventReporting
 from trialgraph.model.staged import RowSet
@@ -516,7 +516,15 @@ def study_rows(
         ("merge_intervention_mesh", rec.intervention_mesh),
     ):
         rows[statement] = [
-            {"record_id": rid, "name": t.term, "mesh_id": t.mesh_id, "ancestor": t.ancestor} for t in terms if t.term
+            {
+                "record_id": rid,
+                "name": bounded_key(t.term),  # the indexed key; an over-long term is kept whole in full_name
+                "full_name": t.term if bounded_key(t.term) != t.term else None,
+                "mesh_id": t.mesh_id,
+                "ancestor": t.ancestor,
+            }
+            for t in terms
+            if t.term
         ]
     if rec.results is not None:
         _result_rows(rid, rec.results, rows, rec.details.results_first_posted_date if rec.details else None)

@@ -36,3 +36,4 @@ class Quarantined:
     origin: str
     reason: str
     record_id: str | None = None
+    whole_file: bool = False  # the file ``origin`` could not be read at all: quarantined as a file, not a record

@@ -218,7 +218,9 @@ def test_eval_linking_prints_figures_per_field_and_format_and_refuses_bad_input(
     figures = json.loads(out)
     assert figures["normalisation"] == []
     assert {(f["linker"], f["field"], f["format"]) for f in figures["nlm"]} == {
-        (linker, field, "ctgov-v2") for linker in ("exact", "tfidf") for field in ("conditions", "interventions")
+        (linker, field, "ctgov-v2")
+        for linker in ("exact", "tfidf", "tfidf+abbrev")  # every linker by default
+        for field in ("conditions", "interventions")
     }
     for f in figures["nlm"]:
         assert f["items"] > 0 and f["tp"] + f["fn"] > 0 and f["resamples"] == 1000

@@ -493,12 +493,11 @@ def match_command(
             found = tg.match_patient(description, top_k=top_k, encoder=encoder)
     except TrialGraphError as e:
         _fail(e)
-    patient = {"age_years": found.patient.age_years, "sex": found.patient.sex}
     if as_json:
-        excluded = [{"trial_id": t, "reason": r} for t, r in found.excluded]
-        console.print_json(data={"patient": patient, "hits": [h.as_dict() for h in found.hits], "excluded": excluded})
+        console.print_json(data=found.as_dict())
         return
-    console.print(f"patient: age {patient['age_years'] or 'not stated'}, sex {patient['sex'] or 'not stated'}")
+    patient = found.patient
+    console.print(f"patient: age {patient.age_years or 'not stated'}, sex {patient.sex or 'not stated'}")
     _print_hits(found.hits, False, "trials the patient might enter")
     if found.excluded:
         first_id, first_reason = found.excluded[0]

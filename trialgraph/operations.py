@@ -26,12 +26,7 @@ def similar(tg: TrialGraph, trial_id: str, top_k: int = 10) -> list[dict[str, An
 
 def match_patient(tg: TrialGraph, description: str, top_k: int = 10) -> dict[str, Any]:
     """Trials a patient might enter, the age and sex read from the description, and the trials left out."""
-    found = tg.match_patient(description, top_k=top_k)
-    return {
-        "patient": {"age_years": found.patient.age_years, "sex": found.patient.sex},
-        "hits": [h.as_dict() for h in found.hits],
-        "excluded": [{"trial_id": t, "reason": r} for t, r in found.excluded],
-    }
+    return tg.match_patient(description, top_k=top_k).as_dict()
 
 
 def context(tg: TrialGraph, trial_ids: list[str], max_tokens: int = 2000) -> dict[str, Any]:

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 import neo4j
@@ -203,7 +203,7 @@ class SimilarTrials:
                 f"trial {trial_id!r} has no embedding in {retriever.index.name!r}: run `trialgraph embed`"
             )
         hits = retriever.search_vector(list(vectors[0]), top_k=top_k, exclude=frozenset({trial_id}))
-        return [Hit(h.trial_id, h.record_id, h.score, self.name, h.components, h.cypher, h.parameters) for h in hits]
+        return [replace(h, retriever=self.name) for h in hits]
 
 
 # Graph expansion: chosen before any evaluation, not tuned. Seeds are the hybrid ranking's top 10, weighted 1/rank;
@@ -272,6 +272,14 @@ class PatientMatch:
     hits: list[Hit]
     excluded: list[tuple[str, str]]
 
+    def as_dict(self) -> dict[str, Any]:
+        """The JSON shape the CLI, HTTP and MCP all return."""
+        return {
+            "patient": {"age_years": self.patient.age_years, "sex": self.patient.sex},
+            "hits": [h.as_dict() for h in self.hits],
+            "excluded": [{"trial_id": t, "reason": r} for t, r in self.excluded],
+        }
+
 
 @dataclass
 class PatientRetriever:
@@ -298,9 +306,7 @@ class PatientRetriever:
         for hit in fetched:
             why = reasons.get(hit.trial_id, [None])
             if any(reason is None for reason in why):
-                kept.append(
-                    Hit(hit.trial_id, hit.record_id, hit.score, self.name, hit.components, hit.cypher, hit.parameters)
-                )
+                kept.append(replace(hit, retriever=self.name))
             else:
                 excluded.append((hit.trial_id, str(why[0])))
         return PatientMatch(patient, kept[:top_k], excluded)

@@ -754,12 +754,13 @@ def eval_retrieval(
     """Every retriever side by side, BM25 as the baseline: patient → trial (nDCG@10, P@10, R@100) and trial →
     similar trials (precision@1, @5), with 95% bootstrap intervals."""
     settings = _settings()
-    if not cohort or trialsim is None:
-        if settings.shared_data is None:
-            _fail(TrialGraphError("give --cohort DIR and --trialsim FILE, or set TRIALGRAPH_SHARED_DATA"))
-        root = settings.shared_data / "benchmarks" / "trials"  # type: ignore[operator]
-        cohort = cohort or [root / "trialgpt-trec-ct-qrels" / name for name in ("sigir", "trec_2021", "trec_2022")]
-        trialsim = trialsim or root / "trial2vec-trialsim" / "trialsim_shared.tsv"
+    root = settings.shared_data / "benchmarks" / "trials" if settings.shared_data else None
+    if not cohort:
+        if root is None:
+            _fail(TrialGraphError("give --cohort DIR, or set TRIALGRAPH_SHARED_DATA to the shared data folder"))
+        cohort = [root / "trialgpt-trec-ct-qrels" / name for name in ("sigir", "trec_2021", "trec_2022")]  # type: ignore[operator]
+    if trialsim is None and root is not None:  # the similarity task is optional without shared data
+        trialsim = root / "trial2vec-trialsim" / "trialsim_shared.tsv"
     try:
         with TrialGraph.connect(settings) as tg, console.status("ranking every task's queries…"):
             figures = tg.evaluate_retrieval(cohort, trialsim=trialsim, retrievers=retriever, encoder=encoder)

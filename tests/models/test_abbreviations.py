@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 import pytest
 
+from tests.data import shared
 from trialgraph.link import Linker
 from trialgraph.model.keys import normalise_key
 from trialgraph.model.study import StudyRecord
@@ -27,11 +27,7 @@ CONCEPTS = [
 
 
 def _shared() -> Path:
-    root = os.environ.get("TRIALGRAPH_SHARED_DATA")
-    path = Path(root or "/nonexistent") / "ctgov/v2/ctg-studies_NSCLC-export.json"
-    if not path.is_file():
-        pytest.skip("needs TRIALGRAPH_SHARED_DATA with ctgov/v2/ctg-studies_NSCLC-export.json")
-    return path
+    return shared("ctgov/v2/ctg-studies_NSCLC-export.json")  # ../shared/data by default, like every test
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,7 @@ from trialgraph.errors import ConfigError, ServerError
 from trialgraph.kg import cypher, server
 from trialgraph.kg.graph import apply_schema, connect, run_read
 from trialgraph.kg.writer import LoadReport, Quarantine, record_run, require_paths, write_batch
-from trialgraph.loaders.base import Loader
+from trialgraph.loaders.base import RecordSource
 from trialgraph.loaders.parallel import as_unit_loader, map_units
 from trialgraph.model.results import ANALYSIS_NUMBERS
 from trialgraph.model.rows import EVENT_TOTALS
@@ -468,7 +468,7 @@ def _graph_is_empty(settings: Settings) -> bool:
 
 def bulk_import(
     settings: Settings,
-    loader: Loader,
+    loader: RecordSource,
     paths: Iterable[Path],
     *,
     on_item: Callable[[LoadReport], None] | None = None,
@@ -549,7 +549,7 @@ def bulk_import(
     return report
 
 
-def _restage(loader: Loader, unit: Any, record_id: str, run_id: str) -> Staged:
+def _restage(loader: RecordSource, unit: Any, record_id: str, run_id: str) -> Staged:
     """A repeated record's staged form, for the writer; repeats are rare, so parsing its unit again is cheap."""
     items = as_unit_loader(loader, run_id).stage_unit(unit, load_run=run_id)
     return next(item for item in items if isinstance(item, Staged) and item.record_id == record_id)

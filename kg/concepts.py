@@ -14,25 +14,30 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import neo4j
 
 from trialgraph.kg import cypher
 from trialgraph.kg.graph import run_read
-from trialgraph.kg.writer import BatchOutcome, LoadReport, tracked_run, write_isolating
-from trialgraph.loaders.concepts.source import VocabularySource
+from trialgraph.kg.writer import (
+    GRAPH_WRITERS,
+    BatchOutcome,
+    LoadReport,
+    Quarantine,
+    Work,
+    WriteContext,
+    write_isolating,
+)
 from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, prefix_of
 
 __all__ = [
     "MESH_TERM_METHOD_VERSION",
     "MESH_TERM_SOURCE",
+    "ConceptWriter",
     "VocabularyBatch",
     "link_mesh_terms",
-    "load_vocabulary",
     "version_key",
     "write_vocabulary_batch",
 ]
@@ -210,56 +215,41 @@ def link_mesh_terms(driver: neo4j.Driver, *, load_run: str | None = None, databa
     return {"terms": terms, "linked": linked, "unlinked": terms - linked}
 
 
-def load_vocabulary(
-    driver: neo4j.Driver,
-    source: VocabularySource,
-    paths: Iterable[Path],
-    *,
-    quarantine_dir: Path,
-    batch_size: int = 2000,
-    database: str = "neo4j",
-    on_item: Callable[[LoadReport], None] | None = None,
-) -> LoadReport:
-    """Load vocabulary files into the graph; quarantine what cannot be read.
+@GRAPH_WRITERS.register("concepts")
+class ConceptWriter:
+    """Vocabularies: concepts keyed by CURIE (the later statement wins within a batch) and mappings.
 
-    The report counts concepts and mappings together: ``read`` items, ``written`` to the graph,
-    ``superseded`` (a newer release is stored already) and ``rejected`` (in the quarantine file).
+    The report counts concepts and mappings together: ``written`` to the graph, ``superseded`` (a newer
+    release is stored already). After the load, parents that no record defines are quarantined as dangling.
     """
-    batch = VocabularyBatch({}, [])
-    vocabularies: set[str] = set()
-    with tracked_run(driver, source.name, paths, batch_size, quarantine_dir, database) as (report, quarantine):
 
-        def flush() -> None:
-            nonlocal batch
-            if len(batch):
-                outcome = _write_isolating(driver, source.name, batch, load_run=report.run_id, database=database)
-                report.written += outcome.written
-                report.superseded += outcome.superseded
-                report.rejected += len(outcome.refused)
-                for refused in outcome.refused:
-                    quarantine.add(refused, report.run_id)
-            batch = VocabularyBatch({}, [])
+    def __init__(self, context: WriteContext) -> None:
+        self.context = context
+        self.batch = VocabularyBatch({}, [])
+        self.vocabularies: set[str] = set()
 
-        for item in source.parse(report.paths):
-            report.read += 1
-            if isinstance(item, Rejected):
-                report.rejected += 1
-                quarantine.add(item, report.run_id)
-            elif isinstance(item, ConceptRecord):
-                vocabularies.add(item.vocabulary)
-                if item.curie in batch.concepts:
-                    report.unchanged += 1  # stated twice in the input: the later statement wins
-                batch.concepts[item.curie] = item
-            else:
-                batch.mappings.append(item)
-            if len(batch) >= batch_size:
-                flush()
-            if on_item is not None:
-                on_item(report)
-        flush()
-        for row in _dangling_parents(driver, source.name, sorted(vocabularies), database):
+    def add(self, item: ConceptRecord | MappingRecord, report: LoadReport) -> list[Work]:
+        if isinstance(item, ConceptRecord):
+            self.vocabularies.add(item.vocabulary)
+            if item.curie in self.batch.concepts:
+                report.unchanged += 1  # stated twice in the input: the later statement wins
+            self.batch.concepts[item.curie] = item
+        else:
+            self.batch.mappings.append(item)
+        return self._take() if len(self.batch) >= self.context.batch_size else []
+
+    def close(self) -> list[Work]:
+        return self._take() if len(self.batch) else []
+
+    def finish(self, report: LoadReport, quarantine: Quarantine) -> None:
+        c = self.context
+        for row in _dangling_parents(c.driver, c.source.name, sorted(self.vocabularies), c.database):
             report.dangling += 1
             reason = f"dangling parent: {row['curie']} is named as parent of {row['references']} concept(s) "
             reason += f"({', '.join(row['children'])}) but no record defines it"
-            quarantine.add(Rejected(origin=source.name, reason=reason, record_id=row["curie"]), report.run_id)
-    return report
+            quarantine.add(Rejected(origin=c.source.name, reason=reason, record_id=row["curie"]), report.run_id)
+
+    def _take(self) -> list[Work]:
+        batch, self.batch = self.batch, VocabularyBatch({}, [])
+        c = self.context
+        return [lambda: _write_isolating(c.driver, c.source.name, batch, load_run=c.load_run, database=c.database)]

@@ -2,19 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
-from pathlib import Path
 from typing import Any
 
-import neo4j
-
 from trialgraph.kg import cypher
-from trialgraph.kg.writer import LoadReport, tracked_run
-from trialgraph.loaders.crossreg.loader import CrossregSource
+from trialgraph.kg.writer import GRAPH_WRITERS, BatchOutcome, LoadReport, Quarantine, Work, WriteContext
 from trialgraph.loaders.crossreg.parse import CuratedPair
-from trialgraph.model.staged import Quarantined
 
-__all__ = ["load_pairs"]
+__all__ = ["PairWriter"]
 
 
 def _row(pair: CuratedPair, load_run: str) -> dict[str, Any]:
@@ -28,39 +22,31 @@ def _row(pair: CuratedPair, load_run: str) -> dict[str, Any]:
     return {"id_a": pair.id_a, "id_b": pair.id_b, "source": pair.source, "props": props}
 
 
-def load_pairs(
-    driver: neo4j.Driver,
-    source: CrossregSource,
-    paths: Iterable[Path],
-    *,
-    quarantine_dir: Path,
-    batch_size: int = 2000,
-    database: str = "neo4j",
-    on_item: Callable[[LoadReport], None] | None = None,
-) -> LoadReport:
-    """Load curated pairs in batches of one transaction each; rows without registry ids are quarantined."""
-    rows: list[dict[str, Any]] = []
-    with tracked_run(driver, source.name, paths, batch_size, quarantine_dir, database) as (report, quarantine):
+@GRAPH_WRITERS.register("pairs")
+class PairWriter:
+    """Curated pairs: batches of rows, one transaction each."""
 
-        def flush() -> None:
-            if rows:
-                with driver.session(database=database) as session:
-                    session.execute_write(
-                        lambda tx: tx.run(cypher.load("write/merge_curated_pairs"), rows=rows).consume()
-                    )
-                report.written += len(rows)
-                rows.clear()
+    def __init__(self, context: WriteContext) -> None:
+        self.context = context
+        self.rows: list[dict[str, Any]] = []
 
-        for item in source.parse(report.paths):
-            report.read += 1
-            if isinstance(item, Quarantined):
-                report.rejected += 1
-                quarantine.add(item, report.run_id)
-            else:
-                rows.append(_row(item, report.run_id))
-                if len(rows) >= batch_size:
-                    flush()
-            if on_item is not None:
-                on_item(report)
-        flush()
-    return report
+    def add(self, item: CuratedPair, report: LoadReport) -> list[Work]:
+        self.rows.append(_row(item, self.context.load_run))
+        return self._take() if len(self.rows) >= self.context.batch_size else []
+
+    def close(self) -> list[Work]:
+        return self._take() if self.rows else []
+
+    def finish(self, report: LoadReport, quarantine: Quarantine) -> None:
+        return None
+
+    def _take(self) -> list[Work]:
+        rows, self.rows = self.rows, []
+        c = self.context
+
+        def work() -> BatchOutcome:
+            with c.driver.session(database=c.database) as session:
+                session.execute_write(lambda tx: tx.run(cypher.load("write/merge_curated_pairs"), rows=rows).consume())
+            return BatchOutcome(written=len(rows))
+
+        return [work]

@@ -10,17 +10,13 @@ file order.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import neo4j
 
 from trialgraph.kg import cypher
-from trialgraph.kg.writer import LoadReport, tracked_run
-from trialgraph.loaders.publinks.source import PublicationSource
-from trialgraph.model.concept import Rejected
+from trialgraph.kg.writer import GRAPH_WRITERS, BatchOutcome, LoadReport, Quarantine, Work, WriteContext
 from trialgraph.model.keys import publication_key
 from trialgraph.model.publication import DeletedCitation, PublicationRecord
 from trialgraph.model.publication_link import (
@@ -30,7 +26,7 @@ from trialgraph.model.publication_link import (
     TrialPublicationLink,
 )
 
-__all__ = ["load_publications"]
+__all__ = ["PublicationWriter"]
 
 
 def _precedence(record: PublicationRecord) -> str:
@@ -149,7 +145,8 @@ def _write_batch(driver: neo4j.Driver, batch: _Batch, *, load_run: str, database
         return session.execute_write(work)
 
 
-def _delete(driver: neo4j.Driver, deletion: DeletedCitation, database: str) -> None:
+def _delete(driver: neo4j.Driver, deletion: DeletedCitation, database: str) -> BatchOutcome:
+    """Apply one deletion notice in its own transaction; it counts as one item written."""
     keys = [publication_key(pmid, None) for pmid in deletion.pmids]
     with driver.session(database=database) as session:
         session.execute_write(
@@ -157,53 +154,51 @@ def _delete(driver: neo4j.Driver, deletion: DeletedCitation, database: str) -> N
                 cypher.load("write/delete_publications"), keys=keys, sources=sorted(_CITATION_SOURCES)
             ).consume()
         )
+    return BatchOutcome(written=1)
 
 
-def load_publications(
-    driver: neo4j.Driver,
-    source: PublicationSource,
-    paths: Iterable[Path],
-    *,
-    quarantine_dir: Path,
-    batch_size: int = 500,
-    database: str = "neo4j",
-    on_item: Callable[[LoadReport], None] | None = None,
-) -> LoadReport:
-    """Load publication files; ``read`` counts citations, deletion notices and links alike."""
-    batch = _Batch()
-    with tracked_run(driver, source.name, paths, batch_size, quarantine_dir, database) as (report, quarantine):
+@GRAPH_WRITERS.register("publications")
+class PublicationWriter:
+    """Citations, deletion notices and links; ``written`` counts citations, deletions and links alike.
 
-        def flush() -> None:
-            nonlocal batch
-            if len(batch):
-                written, superseded = _write_batch(driver, batch, load_run=report.run_id, database=database)
-                report.written += written
-                report.superseded += superseded
-            batch = _Batch()
+    A batch is cut only between citations, because a citation's links follow it in the input; a deletion
+    is a barrier that applies to everything read before it.
+    """
 
-        for item in source.parse(report.paths):
-            report.read += 1
-            if isinstance(item, Rejected):
-                report.rejected += 1
-                quarantine.add(item, report.run_id)
-            elif isinstance(item, DeletedCitation):
-                flush()  # a deletion applies to everything read before it
-                _delete(driver, item, database)
-                report.written += 1
-            elif isinstance(item, PublicationRecord):
-                if len(batch) >= batch_size:  # flush only between citations: a citation's links follow it
-                    flush()
-                key = publication_key(item.pmid, None)
-                previous = batch.records.get(key)
-                if previous is not None:
-                    report.superseded += 1  # the same PMID twice in one batch: keep the higher version
-                if previous is None or _precedence(item) >= _precedence(previous):
-                    batch.records[key] = item
-            else:
-                batch.links.append(item)
-                if not batch.records and len(batch) >= batch_size:  # a link-only source (IntoValue)
-                    flush()
-            if on_item is not None:
-                on_item(report)
-        flush()
-    return report
+    def __init__(self, context: WriteContext) -> None:
+        self.context = context
+        self.batch = _Batch()
+
+    def add(self, item: PublicationRecord | DeletedCitation | TrialPublicationLink, report: LoadReport) -> list[Work]:
+        c = self.context
+        if isinstance(item, DeletedCitation):
+            return [*self.close(), lambda: _delete(c.driver, item, c.database)]
+        if isinstance(item, PublicationRecord):
+            due = self._take() if len(self.batch) >= c.batch_size else []
+            key = publication_key(item.pmid, None)
+            previous = self.batch.records.get(key)
+            if previous is not None:
+                report.superseded += 1  # the same PMID twice in one batch: keep the higher version
+            if previous is None or _precedence(item) >= _precedence(previous):
+                self.batch.records[key] = item
+            return due
+        self.batch.links.append(item)
+        if not self.batch.records and len(self.batch) >= c.batch_size:  # a link-only source (IntoValue)
+            return self._take()
+        return []
+
+    def close(self) -> list[Work]:
+        return self._take() if len(self.batch) else []
+
+    def finish(self, report: LoadReport, quarantine: Quarantine) -> None:
+        return None
+
+    def _take(self) -> list[Work]:
+        batch, self.batch = self.batch, _Batch()
+        c = self.context
+
+        def work() -> BatchOutcome:
+            written, superseded = _write_batch(c.driver, batch, load_run=c.load_run, database=c.database)
+            return BatchOutcome(written=written, superseded=superseded)
+
+        return [work]

@@ -15,12 +15,11 @@ import os
 import socket
 import uuid
 from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import neo4j
 from neo4j.exceptions import ClientError, DatabaseError, DriverError, Neo4jError
@@ -29,16 +28,20 @@ from trialgraph import __version__
 from trialgraph.errors import GraphError, SourceError
 from trialgraph.kg import cypher
 from trialgraph.kg.identity import IdentityReport
-from trialgraph.loaders.base import Loader
+from trialgraph.loaders.base import RecordSource, Registry, Source
 from trialgraph.loaders.files import check_input
 from trialgraph.model.staged import Quarantined, Staged
 
 __all__ = [
+    "GRAPH_WRITERS",
     "BatchOutcome",
+    "GraphWriter",
     "LoadReport",
     "Quarantine",
+    "RecordWriter",
+    "Work",
+    "WriteContext",
     "is_data_error",
-    "load",
     "record_run",
     "require_paths",
     "tracked_run",
@@ -125,7 +128,9 @@ class Quarantine:
         return str(self.path)
 
 
-def write_batch(driver: neo4j.Driver, loader: Loader, batch: dict[str, Staged], database: str) -> tuple[int, int, int]:
+def write_batch(
+    driver: neo4j.Driver, loader: RecordSource, batch: dict[str, Staged], database: str
+) -> tuple[int, int, int]:
     """Write one batch in one transaction. Returns (written, unchanged, superseded)."""
 
     def work(tx: neo4j.ManagedTransaction) -> tuple[int, int, int]:
@@ -251,7 +256,7 @@ def one_line_message(error: Neo4jError) -> str:
 
 
 def write_batch_isolating(
-    driver: neo4j.Driver, loader: Loader, batch: dict[str, Staged], database: str
+    driver: neo4j.Driver, loader: RecordSource, batch: dict[str, Staged], database: str
 ) -> BatchOutcome:
     """:func:`write_batch` with refused records isolated (:func:`write_isolating`)."""
     return write_isolating(
@@ -261,71 +266,67 @@ def write_batch_isolating(
     )
 
 
-def load(
-    driver: neo4j.Driver,
-    loader: Loader,
-    paths: Iterable[Path],
-    *,
-    quarantine_dir: Path,
-    batch_size: int = 200,
-    database: str = "neo4j",
-    on_item: Callable[[LoadReport], None] | None = None,
-) -> LoadReport:
-    """Load files through ``loader`` into the graph; quarantine what cannot be loaded.
+@dataclass(frozen=True, slots=True)
+class WriteContext:
+    """What a graph writer needs to know about the load it serves."""
 
-    Args:
-        driver: a connected driver; the schema must already be applied (``apply_schema``).
-        loader: the source's loader (see ``trialgraph.loaders.base.LOADERS``).
-        paths: files, folders or archives the loader understands.
-        quarantine_dir: where the JSONL of rejected inputs goes.
-        batch_size: records per write transaction.
-        on_item: called after each input is read (progress display).
+    driver: neo4j.Driver
+    source: Source
+    load_run: str
+    batch_size: int
+    database: str
 
-    Returns:
-        The load's report, also stored in the graph as a ``LoadRun`` node.
 
-    Raises:
-        GraphError: the database failed for a reason other than the data (the batches before it stay
-            committed); a record Neo4j refuses for its values is quarantined instead (:func:`write_isolating`).
+Work = Callable[[], BatchOutcome]
+"""One transaction's worth of writing (a full batch, a deletion), run by the load's writer thread in order."""
+
+
+class GraphWriter(Protocol):
+    """The graph side of one kind of source: it gathers items into batches and says what to write.
+
+    The one load loop (:func:`load`) owns reading, counting, the ``LoadRun``, quarantine and the writer
+    thread; a writer only decides what a batch is and how it is written. It is made per load with a
+    :class:`WriteContext`, and registered in ``GRAPH_WRITERS`` under the name sources give as ``graph_writer``.
     """
-    pending: Future[BatchOutcome] | None = None
-    batch: dict[str, Staged] = {}
-    with tracked_run(driver, loader.source, paths, batch_size, quarantine_dir, database) as (report, quarantine):
 
-        def collect(future: Future[BatchOutcome] | None) -> None:
-            if future is None:
-                return
-            outcome = future.result()
-            report.written += outcome.written
-            report.unchanged += outcome.unchanged
-            report.superseded += outcome.superseded
-            report.rejected += len(outcome.refused)
-            for refused in outcome.refused:
-                quarantine.add(refused, report.run_id)
+    def add(self, item: Any, report: LoadReport) -> list[Work]:
+        """Take one item; return the work now due (a full batch, or a barrier such as a deletion), in order."""
+        ...
 
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="trialgraph-writer") as pool:
-            for item in loader.stage(report.paths, load_run=report.run_id):
-                report.read += 1
-                if isinstance(item, Quarantined):
-                    report.rejected += 1
-                    report.files_quarantined += int(item.whole_file)
-                    quarantine.add(item, report.run_id)
-                else:
-                    if item.issues:
-                        report.field_issues += len(item.issues)
-                        quarantine.add_field_issues(item, report.run_id)
-                    _add_to_batch(batch, item, report)
-                    if len(batch) >= batch_size:
-                        collect(pending)
-                        pending = pool.submit(write_batch_isolating, driver, loader, batch, database)
-                        batch = {}
-                if on_item is not None:
-                    on_item(report)
-            collect(pending)
-            pending = None
-            if batch:
-                collect(pool.submit(write_batch_isolating, driver, loader, batch, database))
-    return report
+    def close(self) -> list[Work]:
+        """The work still due at the end of the input (the last partial batch)."""
+        ...
+
+    def finish(self, report: LoadReport, quarantine: Quarantine) -> None:
+        """Checks once every write has landed (a vocabulary's dangling parents); most writers do nothing."""
+        ...
+
+
+GRAPH_WRITERS: Registry[GraphWriter] = Registry("graph writer")
+
+
+@GRAPH_WRITERS.register("records")
+class RecordWriter:
+    """Registry records: batches keyed by record id, the later or higher-precedence copy kept within a batch."""
+
+    def __init__(self, context: WriteContext) -> None:
+        self.context = context
+        self.batch: dict[str, Staged] = {}
+
+    def add(self, item: Staged, report: LoadReport) -> list[Work]:
+        _add_to_batch(self.batch, item, report)
+        return self._take() if len(self.batch) >= self.context.batch_size else []
+
+    def close(self) -> list[Work]:
+        return self._take() if self.batch else []
+
+    def finish(self, report: LoadReport, quarantine: Quarantine) -> None:
+        return None
+
+    def _take(self) -> list[Work]:
+        batch, self.batch = self.batch, {}
+        c = self.context
+        return [lambda: write_batch_isolating(c.driver, c.source, batch, c.database)]  # type: ignore[arg-type]
 
 
 @contextmanager

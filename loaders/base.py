@@ -1,28 +1,45 @@
-"""The loader protocol and the registry that finds loaders by name (``trialgraph load NAME``)."""
+"""The one source protocol and the one registry that finds every source by name (``trialgraph load NAME``).
+
+Registries, vocabularies, publication sources and curated-pair tables are all sources of one kind: they
+read files into typed items (or ``Quarantined`` ones) and never touch the database. Each names, in
+``graph_writer``, which writer in ``trialgraph.kg.writer.GRAPH_WRITERS`` puts its items in the graph, and
+the one load loop (``trialgraph.kg.load``) owns batching, the ``LoadRun``, quarantine and resume for all
+of them. The entity linker and the embedder are the next writers of the same kind.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Generic, Protocol, TypeVar
+from typing import Any, Generic, Protocol, TypeVar
 
 from trialgraph.errors import UnknownNameError
 from trialgraph.model.staged import Quarantined, Staged
 
-__all__ = ["LOADERS", "Loader", "Registry"]
+__all__ = ["SOURCES", "RecordSource", "Registry", "Source", "names_written_by"]
 
 T = TypeVar("T")
 
 
-class Loader(Protocol):
-    """A source: turns files into staged records (or quarantine entries). Never touches the database."""
+class Source(Protocol):
+    """Any source: files → typed items for its graph writer, or ``Quarantined`` inputs with the reason."""
 
-    name: str
-    source: str
+    name: str  # the CLI name (``trialgraph load mesh``), also the ``LoadRun``'s source
+    graph_writer: str  # the writer that puts its items in the graph: a name in ``kg.writer.GRAPH_WRITERS``
+
+    def read(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Any]:
+        """Stream items from files (never a whole file in memory); ``load_run`` is stamped on what is written."""
+        ...
+
+
+class RecordSource(Source, Protocol):
+    """A trial registry: its items are ``Staged`` registry records, written by the ``records`` writer."""
+
+    source: str  # the prefix of its record ids (``anzctr:ACTRN…``)
     write_order: tuple[str, ...]  # Cypher files applied to each batch, in this order
     delete_statements: tuple[str, ...]  # Cypher files that clear a record's facts before rewriting it
 
-    def stage(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]: ...
+    def read(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]: ...
 
 
 class Registry(Generic[T]):
@@ -44,22 +61,31 @@ class Registry(Generic[T]):
     def names(self) -> list[str]:
         return sorted(self._entries)
 
-    def create(self, name: str) -> T:
+    def factory(self, name: str) -> Callable[..., T]:
+        """The registered class or function itself, for entries that take arguments."""
         try:
-            factory = self._entries[name]
+            return self._entries[name]
         except KeyError:
             raise UnknownNameError(f"unknown {self.kind} {name!r}; known: {', '.join(self.names())}") from None
-        return factory()
+
+    def create(self, name: str) -> T:
+        return self.factory(name)()
 
     def as_mapping(self) -> Mapping[str, Callable[[], T]]:
         return dict(self._entries)
 
 
-LOADERS: Registry[Loader] = Registry("loader")
+SOURCES: Registry[Source] = Registry("source")
 
 
-def discover() -> Registry[Loader]:
-    """Import every ``loader`` module under ``trialgraph.loaders`` so its ``@LOADERS.register`` runs.
+def names_written_by(graph_writer: str) -> list[str]:
+    """The sources whose items one writer puts in the graph (``records``: the trial registries)."""
+    discover()
+    return [name for name in SOURCES.names() if SOURCES.factory(name).graph_writer == graph_writer]
+
+
+def discover() -> Registry[Source]:
+    """Import every ``loader`` module under ``trialgraph.loaders`` so its ``@SOURCES.register`` runs.
 
     A new source is a new subpackage with a ``loader`` module: nothing here changes.
     """
@@ -75,4 +101,4 @@ def discover() -> Registry[Loader]:
             except ModuleNotFoundError as e:
                 if e.name != f"{package.__name__}.{info.name}.loader":
                     raise
-    return LOADERS
+    return SOURCES

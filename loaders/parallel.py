@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any, Protocol, TypeVar, runtime_checkable
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.base import Loader, discover
+from trialgraph.loaders.base import RecordSource, discover
 from trialgraph.model.staged import Quarantined, Staged
 
 __all__ = ["UnitLoader", "as_unit_loader", "map_units"]
@@ -46,19 +46,19 @@ class UnitLoader(Protocol):
 class _StagedAsUnits:
     """Adapter for a loader without units: it stages serially and each item is its own unit."""
 
-    def __init__(self, loader: Loader, load_run: str) -> None:
+    def __init__(self, loader: RecordSource, load_run: str) -> None:
         self.name = loader.name
         self._loader = loader
         self._load_run = load_run
 
     def units(self, paths: Iterable[Path]) -> Iterator[Staged | Quarantined]:
-        return self._loader.stage(paths, load_run=self._load_run)
+        return self._loader.read(paths, load_run=self._load_run)
 
     def stage_unit(self, unit: Staged | Quarantined, *, load_run: str) -> list[Staged | Quarantined]:
         return [unit]
 
 
-def as_unit_loader(loader: Loader, load_run: str) -> UnitLoader:
+def as_unit_loader(loader: RecordSource, load_run: str) -> UnitLoader:
     """The loader itself if it has units, else an adapter whose units are its staged records."""
     return loader if isinstance(loader, UnitLoader) else _StagedAsUnits(loader, load_run)
 
@@ -85,7 +85,7 @@ def _transform_chunk(units: list[Any], load_run: str, transform: Callable[[Stage
 
 
 def map_units(
-    loader: Loader, paths: Iterable[Path], *, load_run: str, workers: int, transform: Callable[[Staged], T]
+    loader: RecordSource, paths: Iterable[Path], *, load_run: str, workers: int, transform: Callable[[Staged], T]
 ) -> Iterator[tuple[Any, list[T | Quarantined]]]:
     """Each input unit with its staged records passed through ``transform``, in input order.
 

@@ -10,10 +10,9 @@ import trialgraph.loaders
 from trialgraph.api import source_names
 from trialgraph.errors import UnknownNameError
 from trialgraph.kg import cypher
-from trialgraph.loaders.base import LOADERS, discover
-from trialgraph.loaders.concepts.source import VOCABULARIES
-from trialgraph.loaders.crossreg.loader import PAIR_SOURCES
-from trialgraph.loaders.publinks.source import PUBLICATION_SOURCES
+from trialgraph.kg.load import load  # noqa: F401  (registers every graph writer)
+from trialgraph.kg.writer import GRAPH_WRITERS
+from trialgraph.loaders.base import SOURCES, discover
 
 
 def test_all_lists_exactly_the_public_names() -> None:
@@ -37,11 +36,13 @@ def test_every_source_package_registers_a_source() -> None:
         assert registered & names, f"trialgraph.loaders.{package}.loader registers no source"
 
 
-def test_every_registered_name_creates_its_source() -> None:
+def test_every_registered_name_creates_its_source_and_names_a_graph_writer() -> None:
     discover()
-    for registry in (LOADERS, VOCABULARIES, PUBLICATION_SOURCES, PAIR_SOURCES):
-        for name in registry.names():
-            assert registry.create(name).name == name
+    for name in SOURCES.names():
+        source = SOURCES.create(name)
+        assert source.name == name
+        assert source.graph_writer in GRAPH_WRITERS.names(), f"{name} names no registered graph writer"
+    assert set(GRAPH_WRITERS.names()) == {"records", "concepts", "publications", "pairs"}
 
 
 def test_unknown_loader_names_the_known_ones() -> None:

@@ -14,8 +14,7 @@ from neo4j.exceptions import DriverError, Neo4jError
 from trialgraph.errors import GraphError, UnknownNameError
 from trialgraph.kg import cypher
 from trialgraph.kg.bulk import bulk_import
-from trialgraph.kg.concepts import link_mesh_terms, load_vocabulary
-from trialgraph.kg.crossreg import load_pairs
+from trialgraph.kg.concepts import link_mesh_terms
 from trialgraph.kg.dump import VOLATILE, DumpDifference, compare_dumps, write_dump
 from trialgraph.kg.embeddings import embed_records
 from trialgraph.kg.feed import FeedPlan, FeedReport, plan_update, run_update
@@ -23,7 +22,7 @@ from trialgraph.kg.graph import apply_schema, connect, refuse_outside_access, ru
 from trialgraph.kg.identity import IdentityReport, resolve_identities
 from trialgraph.kg.linking import LINKERS as LINK_METHODS
 from trialgraph.kg.linking import build_linker_index, link_conditions
-from trialgraph.kg.publications import load_publications
+from trialgraph.kg.load import load
 from trialgraph.kg.retrieval.context import Context, build_context
 from trialgraph.kg.retrieval.hits import Hit
 from trialgraph.kg.retrieval.retrievers import (
@@ -35,12 +34,9 @@ from trialgraph.kg.retrieval.retrievers import (
     SimilarTrials,
     VectorRetriever,
 )
-from trialgraph.kg.writer import LoadReport, load, mark_interrupted_runs, require_paths
-from trialgraph.loaders.base import LOADERS, discover
-from trialgraph.loaders.concepts.source import VOCABULARIES
-from trialgraph.loaders.crossreg.loader import PAIR_SOURCES
+from trialgraph.kg.writer import LoadReport, mark_interrupted_runs, require_paths
+from trialgraph.loaders.base import SOURCES, discover, names_written_by
 from trialgraph.loaders.ctgov.api import CtgovApiClient
-from trialgraph.loaders.publinks.source import PUBLICATION_SOURCES
 from trialgraph.models.encoders import load_encoder
 from trialgraph.models.linking.benchmarks import (
     NormalisationResult,
@@ -84,19 +80,10 @@ __all__ = [
 
 GraphStats = dict[str, list[dict[str, Any]]]
 
-# Every kind of source, by the registry that names it and the writer that loads it.
-_WRITERS: tuple[tuple[Any, Callable[..., LoadReport]], ...] = (
-    (LOADERS, load),
-    (VOCABULARIES, load_vocabulary),
-    (PUBLICATION_SOURCES, load_publications),
-    (PAIR_SOURCES, load_pairs),
-)
-
 
 def source_names() -> list[str]:
-    """Every name ``TrialGraph.load`` accepts: registries, vocabularies, publication sources."""
-    discover()
-    return sorted(name for registry, _ in _WRITERS for name in registry.names())
+    """Every name ``TrialGraph.load`` accepts: registries, vocabularies, publication sources, curated pairs."""
+    return discover().names()
 
 
 def bulk_load(
@@ -107,10 +94,10 @@ def bulk_load(
     Not a method of a connection: the local server is stopped for the import and started again, so no
     driver can be held across it. The graph equals the one ``TrialGraph.load`` builds from the same files.
     """
-    discover()
-    if source not in LOADERS.names():
-        raise UnknownNameError(f"--bulk loads registry sources only; known: {', '.join(LOADERS.names())}")
-    return bulk_import(settings or get_settings(), LOADERS.create(source), [Path(p) for p in paths], replace=replace)
+    registries = names_written_by("records")
+    if source not in registries:
+        raise UnknownNameError(f"--bulk loads registry sources only; known: {', '.join(registries)}")
+    return bulk_import(settings or get_settings(), SOURCES.create(source), [Path(p) for p in paths], replace=replace)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True, slots=True)
@@ -209,27 +196,24 @@ class TrialGraph:
         Constraints are created first; afterwards registry MeSH terms and cited trial ids are tied to the
         concepts and trials now in the graph, whichever was loaded first.
         """
-        discover()
-        for registry, writer in _WRITERS:
-            if source in registry.names():
-                self.ensure_schema()
-                report = writer(
-                    self.driver,
-                    registry.create(source),
-                    [Path(p) for p in paths],
-                    quarantine_dir=self.settings.quarantine_dir,
-                    batch_size=batch_size or self.settings.batch_size,
-                    database=self.settings.neo4j_database,
-                    on_item=on_item,
-                )
-                try:
-                    link_mesh_terms(self.driver, load_run=report.run_id, database=self.settings.neo4j_database)
-                    if registry is not VOCABULARIES:  # concepts change no trial's identity
-                        report.identity = self.resolve_identities()
-                except (Neo4jError, DriverError) as e:
-                    raise GraphError(f"tying loaded data to trials failed: {getattr(e, 'message', None) or e}") from e
-                return report
-        raise UnknownNameError(f"unknown source {source!r}; known: {', '.join(source_names())}")
+        reader = discover().create(source)
+        self.ensure_schema()
+        report = load(
+            self.driver,
+            reader,
+            [Path(p) for p in paths],
+            quarantine_dir=self.settings.quarantine_dir,
+            batch_size=batch_size or self.settings.batch_size,
+            database=self.settings.neo4j_database,
+            on_item=on_item,
+        )
+        try:
+            link_mesh_terms(self.driver, load_run=report.run_id, database=self.settings.neo4j_database)
+            if reader.graph_writer != "concepts":  # concepts change no trial's identity
+                report.identity = self.resolve_identities()
+        except (Neo4jError, DriverError) as e:
+            raise GraphError(f"tying loaded data to trials failed: {getattr(e, 'message', None) or e}") from e
+        return report
 
     def plan_update(
         self, source: str = "ctgov", *, since: str | None = None, query: str | None = None, today: date | None = None

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from trialgraph.loaders.anzctr.xml import iter_anzctr_xml_file
-from trialgraph.loaders.base import LOADERS
+from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.registries.files import FileParser, Parsed, iter_inputs
 from trialgraph.loaders.registries.stage import stage_records
 from trialgraph.model import rows
@@ -23,13 +23,14 @@ def iter_anzctr(paths: Iterable[Path]) -> Iterator[Parsed]:
     return iter_inputs(paths, PARSERS)
 
 
-@LOADERS.register("anzctr")
+@SOURCES.register("anzctr")
 class AnzctrLoader:
     """ANZCTR: the registry's XML export."""
 
     name = source = "anzctr"
+    graph_writer = "records"
     write_order = rows.WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")
 
-    def stage(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
+    def read(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
         return stage_records(self.source, iter_anzctr(paths), load_run=load_run)

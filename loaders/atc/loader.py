@@ -12,8 +12,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from trialgraph.loaders.atc.parse import Combinations, parse_atc, read_combinations, version_from_name
+from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.files import iter_inputs, require_existing
-from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.model.concept import Rejected
 
 __all__ = ["AtcSource", "file_role"]
@@ -33,13 +34,14 @@ def file_role(path: Path) -> str | None:
     return next((role for column, role in _ROLE_BY_COLUMN.items() if column in header), None)
 
 
-@VOCABULARIES.register("atc")
+@SOURCES.register("atc")
 class AtcSource:
     """WHO ATC codes with their DDDs; version = the date in the export's file name."""
 
     name = "atc"
+    graph_writer = "concepts"
 
-    def parse(self, paths: Iterable[Path]) -> Iterator[VocabularyItem]:
+    def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[VocabularyItem]:
         return _parse(require_existing(paths))
 
 

@@ -5,21 +5,20 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from trialgraph.loaders.base import Registry
+from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.files import iter_inputs
 from trialgraph.loaders.crossreg.parse import CuratedPair, parse_pairs
 from trialgraph.model.staged import Quarantined
 
-__all__ = ["PAIR_SOURCES", "CrossregSource"]
-
-PAIR_SOURCES: Registry[CrossregSource] = Registry("cross-registration source")
+__all__ = ["CrossregSource"]
 
 
-@PAIR_SOURCES.register("crossreg")
+@SOURCES.register("crossreg")
 class CrossregSource:
     name = "crossreg"
+    graph_writer = "pairs"
 
-    def parse(self, paths: Iterable[Path]) -> Iterator[CuratedPair | Quarantined]:
+    def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[CuratedPair | Quarantined]:
         for item in iter_inputs(paths, {".csv": parse_pairs, ".csv.gz": parse_pairs}):
             if isinstance(item, Quarantined):
                 yield item

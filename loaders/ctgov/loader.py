@@ -7,7 +7,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.base import LOADERS
+from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.ctgov import legacy, v2
 from trialgraph.loaders.ctgov.read import DeferredItem, RawJson, RawStudy, Rejected, decode_json_unit, iter_raw
 from trialgraph.loaders.registries.claims import claims_from_text
@@ -44,11 +44,12 @@ def parse_raw(raw: RawStudy) -> StudyRecord:
         raise ParseError(f"parser failed: {type(e).__name__}: {e}") from e
 
 
-@LOADERS.register("ctgov")
+@SOURCES.register("ctgov")
 class CtgovLoader:
     """ClinicalTrials.gov: API v2 JSON (single, array export, JSONL[.gz], zip) and legacy XML (file, dir, zip)."""
 
     name = "ctgov"
+    graph_writer = "records"
     source = rows.SOURCE
     write_order = rows.WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")
@@ -59,7 +60,7 @@ class CtgovLoader:
         same setting from the environment they inherit."""
         self.contact_details = get_settings().store_contact_details if contact_details is None else contact_details
 
-    def stage(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
+    def read(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
         for item in iter_raw(paths):
             yield _stage_item(item, load_run, self.contact_details)
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.base import LOADERS
+from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.ctis.parse import iter_ctis
 from trialgraph.loaders.files import check_input, walk_files
 from trialgraph.loaders.registries.stage import stage_records
@@ -42,13 +42,14 @@ def _files(path: Path) -> list[Path]:
     return [path]
 
 
-@LOADERS.register("ctis")
+@SOURCES.register("ctis")
 class CtisLoader:
     """EU Clinical Trials Information System: one record per trial (``2023-505613-24-00``)."""
 
     name = source = "ctis"
+    graph_writer = "records"
     write_order = WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")
 
-    def stage(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
+    def read(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
         return stage_records(self.source, iter_records(paths), load_run=load_run)

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from trialgraph.errors import ParseError, SourceError
-from trialgraph.loaders.base import LOADERS
+from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.euctr.ctrdata_json import iter_json_records
 from trialgraph.loaders.euctr.mapping import to_record
 from trialgraph.loaders.euctr.text import iter_text_records
@@ -62,13 +62,14 @@ def _files(path: Path) -> list[Path]:
     return [path]
 
 
-@LOADERS.register("euctr")
+@SOURCES.register("euctr")
 class EuctrLoader:
     """EU Clinical Trials Register: one record per trial and member state (``2021-002179-21-FR``)."""
 
     name = source = "euctr"
+    graph_writer = "records"
     write_order = WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")
 
-    def stage(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
+    def read(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
         return stage_records(self.source, iter_records(paths), load_run=load_run)

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
-from trialgraph.loaders.base import LOADERS
+from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.files import check_input, file_guarded, walk_files
 from trialgraph.loaders.ictrp import covid_csv, csv_export, xml_export
 from trialgraph.loaders.ictrp.sniff import sniff
@@ -55,14 +55,15 @@ def _parse_file(path: Path) -> Iterator[Item]:
     yield from PARSERS.get(kind or "", _unknown)(path)
 
 
-@LOADERS.register("ictrp")
+@SOURCES.register("ictrp")
 class IctrpLoader:
     """WHO ICTRP: full CSV export (with or without header), COVID-19 web CSV, portal XML; gz or not."""
 
     name = "ictrp"
+    graph_writer = "records"
     source = "ictrp"
     write_order = WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")
 
-    def stage(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
+    def read(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
         return stage_records(self.source, parse_paths(paths), load_run=load_run)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
-from trialgraph.loaders.base import LOADERS
+from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.isrctn import api_xml, json_records
 from trialgraph.loaders.registries.files import FileParser, Parsed, iter_inputs
 from trialgraph.loaders.registries.stage import stage_records
@@ -28,13 +28,14 @@ def iter_isrctn(paths: Iterable[Path]) -> Iterator[Parsed]:
     return iter_inputs(paths, PARSERS)
 
 
-@LOADERS.register("isrctn")
+@SOURCES.register("isrctn")
 class IsrctnLoader:
     """ISRCTN: ctrdata's JSON of the API XML (JSONL or JSON) and the API XML itself."""
 
     name = source = "isrctn"
+    graph_writer = "records"
     write_order = rows.WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")
 
-    def stage(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
+    def read(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Staged | Quarantined]:
         return stage_records(self.source, iter_isrctn(paths), load_run=load_run)

@@ -11,7 +11,8 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+from trialgraph.loaders.base import SOURCES
+from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.files import check_input, walk_files
 from trialgraph.loaders.mesh.common import MeshStats
 from trialgraph.loaders.mesh.rdf import parse_ntriples
@@ -36,16 +37,17 @@ def parser_for(path: Path) -> _Parser | None:
     return next((parser for ending, parser in PARSERS.items() if name.endswith(ending)), None)
 
 
-@VOCABULARIES.register("mesh")
+@SOURCES.register("mesh")
 class MeshSource:
     """Parses MeSH files; ``stats`` accumulates over every ``parse`` call for the caller's report."""
 
     name = "mesh"
+    graph_writer = "concepts"
 
     def __init__(self) -> None:
         self.stats = MeshStats()
 
-    def parse(self, paths: Iterable[Path]) -> Iterator[VocabularyItem]:
+    def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[VocabularyItem]:
         """Files are parsed as named; a folder contributes its MeSH files (not recursively), sorted by name.
 
         Raises:

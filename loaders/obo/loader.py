@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.files import Parser, parse_paths
-from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.obo.obo import parse_obo
 from trialgraph.loaders.obo.owl import parse_owl
 
@@ -20,21 +21,23 @@ _OBO_PARSERS: dict[str, Parser] = {".obo": parse_obo, ".obo.gz": parse_obo}
 _OWL_PARSERS: dict[str, Parser] = {".owl": parse_owl, ".owl.gz": parse_owl, ".rdf": parse_owl, ".owx": parse_owl}
 
 
-@VOCABULARIES.register("obo")
+@SOURCES.register("obo")
 class OboSource:
     """OBO flat files (HPO, DOID, MONDO): ``.obo`` and ``.obo.gz``."""
 
     name = "obo"
+    graph_writer = "concepts"
 
-    def parse(self, paths: Iterable[Path]) -> Iterator[VocabularyItem]:
+    def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[VocabularyItem]:
         return parse_paths(paths, _OBO_PARSERS)
 
 
-@VOCABULARIES.register("owl")
+@SOURCES.register("owl")
 class OwlSource:
     """OWL ontologies in RDF/XML or OWL/XML (``.owl``, ``.owl.gz``, ``.rdf``, ``.owx``), read with owlready2."""
 
     name = "owl"
+    graph_writer = "concepts"
 
-    def parse(self, paths: Iterable[Path]) -> Iterator[VocabularyItem]:
+    def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[VocabularyItem]:
         return parse_paths(paths, _OWL_PARSERS)

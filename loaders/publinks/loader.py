@@ -6,17 +6,19 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from trialgraph.errors import SourceError
+from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.publinks.intovalue import iter_intovalue_links
-from trialgraph.loaders.publinks.source import PUBLICATION_SOURCES, PublicationItem
+from trialgraph.loaders.publinks.source import PublicationItem
 
 __all__ = ["IntovalueSource"]
 
 
-@PUBLICATION_SOURCES.register("intovalue")
+@SOURCES.register("intovalue")
 class IntovalueSource:
     name = "intovalue"
+    graph_writer = "publications"
 
-    def parse(self, paths: Iterable[Path]) -> Iterator[PublicationItem]:
+    def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[PublicationItem]:
         for path in paths:
             if not Path(path).is_file():
                 raise SourceError(f"IntoValue takes its trials.csv[.gz] file, not {path}")

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from trialgraph.loaders.publinks.source import PUBLICATION_SOURCES, PublicationItem
+from trialgraph.loaders.base import SOURCES
+from trialgraph.loaders.publinks.source import PublicationItem
 from trialgraph.loaders.pubmed.parse import iter_pubmed
 from trialgraph.model.publication import PublicationRecord
 from trialgraph.model.trial_ids import links_from_publication
@@ -13,13 +14,14 @@ from trialgraph.model.trial_ids import links_from_publication
 __all__ = ["PubmedSource"]
 
 
-@PUBLICATION_SOURCES.register("pubmed")
+@SOURCES.register("pubmed")
 class PubmedSource:
     """Each citation is followed by its trial links (DataBank accessions, registry ids in title and abstract)."""
 
     name = "pubmed"
+    graph_writer = "publications"
 
-    def parse(self, paths: Iterable[Path]) -> Iterator[PublicationItem]:
+    def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[PublicationItem]:
         for item in iter_pubmed(paths):
             yield item
             if isinstance(item, PublicationRecord):

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.files import Parser, parse_paths
-from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.sssom.parse import parse_sssom
 
 __all__ = ["SssomSource"]
@@ -14,11 +15,12 @@ __all__ = ["SssomSource"]
 _PARSERS: dict[str, Parser] = {".sssom.tsv": parse_sssom, ".sssom.tsv.gz": parse_sssom}
 
 
-@VOCABULARIES.register("sssom")
+@SOURCES.register("sssom")
 class SssomSource:
     """SSSOM mapping sets; the ``#`` YAML header names the set each row belongs to."""
 
     name = "sssom"
+    graph_writer = "concepts"
 
-    def parse(self, paths: Iterable[Path]) -> Iterator[VocabularyItem]:
+    def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[VocabularyItem]:
         return parse_paths(paths, _PARSERS)

@@ -21,7 +21,6 @@ from pathlib import Path
 from typing import Any
 
 from trialgraph.loaders.base import discover
-from trialgraph.loaders.concepts.source import VOCABULARIES
 from trialgraph.loaders.ctgov.loader import parse_raw
 from trialgraph.loaders.ctgov.read import RawStudy, iter_raw
 from trialgraph.model.concept import ConceptRecord
@@ -80,8 +79,7 @@ class MeshDictionary:
 
 def mesh_dictionary(paths: Iterable[Path]) -> MeshDictionary:
     """Parse MeSH (RDF or XML) with the project's reader into the exact-name linker's dictionary."""
-    discover()
-    records = [item for item in VOCABULARIES.create("mesh").parse(list(paths)) if isinstance(item, ConceptRecord)]
+    records = [item for item in discover().create("mesh").read(list(paths)) if isinstance(item, ConceptRecord)]
     names = [ConceptNames(r.curie, r.vocabulary, r.name, r.synonyms) for r in records]
     by_name: dict[str, str] = {}
     for record in records:

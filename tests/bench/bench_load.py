@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 from tests.data import shared_data_dir
 from trialgraph.kg.bulk import bulk_import
 from trialgraph.kg.graph import apply_schema, connect
-from trialgraph.kg.writer import load
+from trialgraph.kg.load import load
 from trialgraph.loaders.base import discover
 from trialgraph.loaders.ctgov import legacy, v2
 from trialgraph.loaders.ctgov.read import RawStudy, iter_raw
@@ -54,7 +54,7 @@ def bench_parse() -> dict[str, float]:
             parser(item.payload, expected_id=item.expected_id)
         out[f"parse_{name}_studies_per_s"] = len(items) / (time.perf_counter() - start)
         start = time.perf_counter()
-        n = sum(1 for _ in discover().create("ctgov").stage([path], load_run="bench"))
+        n = sum(1 for _ in discover().create("ctgov").read([path], load_run="bench"))
         out[f"read_parse_rows_{name}_studies_per_s"] = n / (time.perf_counter() - start)
     return out
 

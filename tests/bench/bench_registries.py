@@ -47,7 +47,7 @@ def bench_parse(repeat: int = 5) -> dict[str, float]:
         best = float("inf")
         for _ in range(repeat):
             start = time.perf_counter()
-            items = list(discover().create(source).stage([path], load_run="bench"))
+            items = list(discover().create(source).read([path], load_run="bench"))
             best = min(best, time.perf_counter() - start)
         staged = sum(1 for i in items if not isinstance(i, Quarantined))
         out[f"{label}_records"] = staged
@@ -58,7 +58,7 @@ def bench_parse(repeat: int = 5) -> dict[str, float]:
 def _real_identities() -> list[RecordIdentity]:
     found = []
     for source, path in FILES.values():
-        for item in discover().create(source).stage([path], load_run="bench"):
+        for item in discover().create(source).read([path], load_run="bench"):
             if isinstance(item, Quarantined):
                 continue
             [record] = item.rows["merge_records"]

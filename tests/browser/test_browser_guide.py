@@ -25,7 +25,7 @@ import pytest
 
 from tests.data import REPO_ROOT
 from trialgraph.kg import browser, cypher, server
-from trialgraph.kg.writer import load
+from trialgraph.kg.load import load
 from trialgraph.loaders.base import discover
 from trialgraph.settings import Settings
 

@@ -22,7 +22,7 @@ from trialgraph import demo
 from trialgraph.api import TrialGraph
 from trialgraph.errors import QueryParameterError, UnknownNameError
 from trialgraph.kg import cypher
-from trialgraph.kg.writer import load
+from trialgraph.kg.load import load
 from trialgraph.loaders.base import discover
 from trialgraph.settings import Settings
 

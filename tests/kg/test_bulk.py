@@ -12,7 +12,7 @@ from tests.data import shared
 from tests.graphcheck import count, fingerprint
 from trialgraph.errors import ConfigError
 from trialgraph.kg.bulk import _EMITTERS, bulk_import
-from trialgraph.kg.writer import load
+from trialgraph.kg.load import load
 from trialgraph.loaders.base import discover
 from trialgraph.model.rows import WRITE_ORDER
 from trialgraph.settings import Settings

@@ -20,7 +20,7 @@ import pytest
 
 from tests.conftest import wipe
 from tests.data import shared
-from trialgraph.kg.writer import load
+from trialgraph.kg.load import load
 from trialgraph.loaders.base import discover
 
 SEED = 20230203

@@ -14,7 +14,8 @@ import neo4j
 from tests.conftest import wipe
 from tests.data import shared
 from tests.graphcheck import count, fingerprint
-from trialgraph.kg.writer import LoadReport, load
+from trialgraph.kg.load import load
+from trialgraph.kg.writer import LoadReport
 from trialgraph.loaders.base import discover
 
 

@@ -24,7 +24,7 @@ from tests.loaders.test_ctgov_people import (
     _v2_expected,
     _v2_records,
 )
-from trialgraph.kg.writer import load
+from trialgraph.kg.load import load
 from trialgraph.loaders.ctgov.loader import CtgovLoader
 from trialgraph.settings import Settings, get_settings
 

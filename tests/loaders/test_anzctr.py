@@ -15,7 +15,7 @@ import pytest
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
 from trialgraph.loaders.anzctr.loader import iter_anzctr
-from trialgraph.loaders.base import LOADERS, discover
+from trialgraph.loaders.base import SOURCES, discover
 from trialgraph.model.rows import WRITE_ORDER
 from trialgraph.model.staged import Quarantined, Staged
 from trialgraph.model.study import IdClaim, StudyRecord
@@ -157,10 +157,10 @@ def test_missing_path_is_a_source_error(tmp_path: Path) -> None:
 
 def test_registered_loader_stages_records() -> None:
     discover()
-    loader = LOADERS.create("anzctr")
+    loader = SOURCES.create("anzctr")
     assert loader.name == loader.source == "anzctr"
     assert loader.write_order == WRITE_ORDER
     assert loader.delete_statements == ("delete_record_facts", "delete_record_links")
-    staged = list(loader.stage([shared("registries/anzctr")], load_run="test"))
+    staged = list(loader.read([shared("registries/anzctr")], load_run="test"))
     assert len(staged) == 4 and all(isinstance(s, Staged) for s in staged)
     assert sorted(s.record_id for s in staged if isinstance(s, Staged))[0] == "anzctr:ACTRN12619000423112"

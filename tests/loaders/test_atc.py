@@ -13,7 +13,8 @@ from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
 from trialgraph.loaders.atc.loader import AtcSource
 from trialgraph.loaders.atc.parse import parse_atc
-from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+from trialgraph.loaders.base import SOURCES
+from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.model.concept import ConceptRecord, Rejected
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "ontology"
@@ -84,7 +85,7 @@ def test_the_shifted_edoxaban_row_is_quarantined_and_the_code_still_loads() -> N
 
 
 def test_combination_ddds_attach_to_their_code() -> None:
-    items = list(AtcSource().parse([shared(DDD).parent]))
+    items = list(AtcSource().read([shared(DDD).parent]))
     concepts = _concepts(items)
     combos = Counter(row["atc_code"] for row in _rows(COMBINATIONS))
     for code, count in combos.items():
@@ -93,7 +94,7 @@ def test_combination_ddds_attach_to_their_code() -> None:
 
 
 def test_fixture_unknown_parents_and_bad_rows_are_rejected_while_the_rest_loads() -> None:
-    items = list(AtcSource().parse([FIXTURES]))
+    items = list(AtcSource().read([FIXTURES]))
     concepts = _concepts(items)
     reasons = {(r.origin, r.reason) for r in items if isinstance(r, Rejected)}
     assert set(concepts) == {
@@ -111,10 +112,10 @@ def test_fixture_unknown_parents_and_bad_rows_are_rejected_while_the_rest_loads(
 
 
 def test_source_is_registered_and_a_missing_path_is_a_source_error(tmp_path: Path) -> None:
-    assert isinstance(VOCABULARIES.create("atc"), AtcSource)
+    assert isinstance(SOURCES.create("atc"), AtcSource)
     with pytest.raises(SourceError):
-        AtcSource().parse([tmp_path / "absent.csv"])
+        AtcSource().read([tmp_path / "absent.csv"])
     foreign = tmp_path / "other.csv"
     foreign.write_text("a,b\n1,2\n")
-    [item] = AtcSource().parse([foreign])
+    [item] = AtcSource().read([foreign])
     assert isinstance(item, Rejected) and "not a WHO ATC/DDD export" in item.reason

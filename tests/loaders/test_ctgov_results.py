@@ -287,7 +287,7 @@ def test_malformed_numbers_are_field_issues_of_records_that_still_load() -> None
     paths = [shared("ctgov/v2/studies.jsonl.gz"), shared("ctgov/legacy/AllPublicXML-subset.zip")]
     paths += [shared("ctgov/legacy/aact/NCT03191552.xml")]
     issues = {}
-    for item in loader.stage(paths, load_run="test"):
+    for item in loader.read(paths, load_run="test"):
         if getattr(item, "issues", ()):
             issues[item.record_id] = [line for line in item.issues if ".analyses[" in line]
     expected: dict[str, list[str]] = {}

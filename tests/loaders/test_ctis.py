@@ -11,7 +11,7 @@ import pytest
 
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
-from trialgraph.loaders.base import LOADERS
+from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.ctis.loader import CtisLoader, iter_records
 from trialgraph.loaders.ctis.parse import detect_shape
 from trialgraph.model.staged import Quarantined, Staged
@@ -133,13 +133,13 @@ def test_bad_lines_are_quarantined_and_the_rest_loads() -> None:
 
 
 def test_loader_is_registered_and_stages_a_folder() -> None:
-    loader = LOADERS.create("ctis")
+    loader = SOURCES.create("ctis")
     assert isinstance(loader, CtisLoader) and loader.name == loader.source == "ctis"
-    items = list(loader.stage([shared("registries/ctis")], load_run="test"))
+    items = list(loader.read([shared("registries/ctis")], load_run="test"))
     assert len(items) == 4 and all(isinstance(i, Staged) for i in items)
     assert {i.record_id for i in items if isinstance(i, Staged)} >= {"ctis:2023-505613-24-00"}
 
 
 def test_missing_path_raises_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError):
-        list(CtisLoader().stage([tmp_path / "absent.jsonl"], load_run="test"))
+        list(CtisLoader().read([tmp_path / "absent.jsonl"], load_run="test"))

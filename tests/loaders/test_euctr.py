@@ -12,7 +12,7 @@ import pytest
 
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
-from trialgraph.loaders.base import LOADERS
+from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.euctr.ctrdata_json import iter_json_records
 from trialgraph.loaders.euctr.keys import field_key
 from trialgraph.loaders.euctr.loader import EuctrLoader, iter_records
@@ -220,10 +220,10 @@ def test_bad_json_lines_are_quarantined_and_the_rest_loads() -> None:
 
 
 def test_loader_is_registered_and_stages_a_folder() -> None:
-    loader = LOADERS.create("euctr")
+    loader = SOURCES.create("euctr")
     assert isinstance(loader, EuctrLoader) and loader.name == loader.source == "euctr"
     assert loader.delete_statements == ("delete_record_facts", "delete_record_links")
-    items = list(loader.stage([shared("registries/euctr")], load_run="test"))
+    items = list(loader.read([shared("registries/euctr")], load_run="test"))
     staged = [i for i in items if isinstance(i, Staged)]
     assert len(staged) == 12 and len(items) == 14  # 8 + 4 records, 2 duplicates
     assert {s.record_id for s in staged} >= {"euctr:2021-002179-21-FR", "euctr:2022-000099-20-DE"}
@@ -231,4 +231,4 @@ def test_loader_is_registered_and_stages_a_folder() -> None:
 
 def test_missing_path_raises_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError):
-        list(EuctrLoader().stage([tmp_path / "absent.txt"], load_run="test"))
+        list(EuctrLoader().read([tmp_path / "absent.txt"], load_run="test"))

@@ -19,7 +19,7 @@ from lxml import etree
 
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
-from trialgraph.loaders.base import LOADERS
+from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.ictrp import covid_csv, csv_export, xml_export
 from trialgraph.loaders.ictrp.crosswalk import COVID_TO_CANONICAL, FULL_EXPORT_FIELDS, XML_TO_CANONICAL
 from trialgraph.loaders.ictrp.loader import IctrpLoader, parse_paths
@@ -323,14 +323,14 @@ def test_truncated_xml_keeps_earlier_trials(tmp_path: Path) -> None:
 
 
 def test_loader_registered_and_stages(tmp_path: Path) -> None:
-    loader = LOADERS.create("ictrp")
+    loader = SOURCES.create("ictrp")
     assert isinstance(loader, IctrpLoader) and loader.name == loader.source == "ictrp"
-    staged = list(loader.stage([FIXTURES], load_run="test"))
+    staged = list(loader.read([FIXTURES], load_run="test"))
     records = [s for s in staged if isinstance(s, Staged)]
     assert {s.record_id for s in records} >= {"ictrp:ACTRN12619000423112", "ictrp:ChiCTR2000029953"}
     assert len([s for s in staged if isinstance(s, Quarantined)]) == 5
     with pytest.raises(SourceError, match="no such file or folder"):
-        list(loader.stage([tmp_path / "missing.csv"], load_run="test"))
+        list(loader.read([tmp_path / "missing.csv"], load_run="test"))
 
 
 def test_xml_values_match_raw_elements(xml: dict[str, StudyRecord]) -> None:

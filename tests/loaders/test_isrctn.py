@@ -17,7 +17,7 @@ import pytest
 
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
-from trialgraph.loaders.base import LOADERS, discover
+from trialgraph.loaders.base import SOURCES, discover
 from trialgraph.loaders.isrctn.loader import iter_isrctn
 from trialgraph.model.rows import WRITE_ORDER
 from trialgraph.model.staged import Quarantined, Staged
@@ -199,11 +199,11 @@ def test_missing_path_is_a_source_error(tmp_path: Path) -> None:
 
 def test_registered_loader_stages_both_formats() -> None:
     discover()
-    loader = LOADERS.create("isrctn")
+    loader = SOURCES.create("isrctn")
     assert loader.name == loader.source == "isrctn"
     assert loader.write_order == WRITE_ORDER
     assert loader.delete_statements == ("delete_record_facts", "delete_record_links")
-    staged = list(loader.stage([shared("registries/isrctn")], load_run="test"))
+    staged = list(loader.read([shared("registries/isrctn")], load_run="test"))
     assert len(staged) == 18 and all(isinstance(s, Staged) for s in staged)
     by_id: dict[str, set[str]] = {}
     for item in staged:

@@ -18,7 +18,7 @@ import pytest
 
 from tests.data import shared
 from trialgraph.errors import SourceError
-from trialgraph.loaders.concepts.source import VOCABULARIES
+from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.mesh.common import MeshStats
 from trialgraph.loaders.mesh.loader import MeshSource
 from trialgraph.loaders.mesh.rdf import parse_ntriples
@@ -227,7 +227,7 @@ def test_2020_subset_duplicated_lines_do_not_duplicate_anything(tmp_path: Path) 
 
 def test_2014_rdf_samples_parse_to_descriptors_scrs_and_qualifiers() -> None:
     source = MeshSource()
-    items = list(source.parse([shared(f"{MESH}/samples-2014")]))
+    items = list(source.read([shared(f"{MESH}/samples-2014")]))
     records = _records(items)
     assert _rejected(items) == []
     assert _family_counts(records) == (63, 109, 83)  # PROVENANCE
@@ -438,9 +438,9 @@ def test_registered_source_dispatches_files_and_folders(tmp_path: Path) -> None:
     (tmp_path / "desc.xml").write_text(GOOD_AND_BAD_XML, encoding="utf-8")
     (tmp_path / "mesh.nt").write_text(GOOD_AND_BAD_NT, encoding="utf-8")
     (tmp_path / "README.md").write_text("notes", encoding="utf-8")
-    source = VOCABULARIES.create("mesh")
+    source = SOURCES.create("mesh")
     assert isinstance(source, MeshSource) and source.name == "mesh"
-    items = list(source.parse([tmp_path]))
+    items = list(source.read([tmp_path]))
     assert [r.origin.rsplit("/", 1)[-1].split(":")[0] for r in _rejected(items)] == ["desc.xml"] * 4 + ["mesh.nt"] * 2
     assert source.stats.files == 2
     assert [r.curie for r in items if isinstance(r, ConceptRecord)] == [
@@ -454,8 +454,8 @@ def test_registered_source_dispatches_files_and_folders(tmp_path: Path) -> None:
 
 def test_missing_path_and_foreign_file_raise_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="no such file"):
-        list(MeshSource().parse([tmp_path / "absent.nt"]))
+        list(MeshSource().read([tmp_path / "absent.nt"]))
     other = tmp_path / "mesh.csv"
     other.write_text("a,b\n", encoding="utf-8")
     with pytest.raises(SourceError, match="not a MeSH file"):
-        list(MeshSource().parse([other]))
+        list(MeshSource().read([other]))

@@ -11,7 +11,8 @@ import pytest
 
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
-from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+from trialgraph.loaders.base import SOURCES
+from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.obo.loader import OboSource
 from trialgraph.loaders.obo.obo import parse_obo
 from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected
@@ -163,15 +164,15 @@ def test_fixture_duplicates_cycles_and_bad_lines_are_rejected_while_the_rest_loa
 
 
 def test_source_is_registered_walks_folders_and_rejects_foreign_files(tmp_path: Path) -> None:
-    assert isinstance(VOCABULARIES.create("obo"), OboSource)
-    from_folder = list(OboSource().parse([FIXTURES]))
+    assert isinstance(SOURCES.create("obo"), OboSource)
+    from_folder = list(OboSource().read([FIXTURES]))
     assert sum(isinstance(item, ConceptRecord) for item in from_folder) == 5
     stray = tmp_path / "notes.txt"
     stray.write_text("x")
-    [item] = OboSource().parse([stray])
+    [item] = OboSource().read([stray])
     assert isinstance(item, Rejected) and "unsupported file type" in item.reason
 
 
 def test_missing_path_is_a_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="no such file"):
-        OboSource().parse([tmp_path / "absent.obo"])
+        OboSource().read([tmp_path / "absent.obo"])

@@ -12,7 +12,8 @@ import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
 
 from tests.data import REPO_ROOT, shared
-from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+from trialgraph.loaders.base import SOURCES
+from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.obo.loader import OwlSource
 from trialgraph.loaders.obo.owl import parse_owl
 from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, curie
@@ -130,5 +131,5 @@ def test_broken_file_is_one_rejection(tmp_path: Path) -> None:
 
 
 def test_source_is_registered() -> None:
-    assert isinstance(VOCABULARIES.create("owl"), OwlSource)
-    assert sum(isinstance(i, ConceptRecord) for i in OwlSource().parse([FIXTURES])) == 3
+    assert isinstance(SOURCES.create("owl"), OwlSource)
+    assert sum(isinstance(i, ConceptRecord) for i in OwlSource().read([FIXTURES])) == 3

@@ -33,7 +33,7 @@ def test_ctgov_parallel_equals_serial() -> None:
     paths = [shared("ctgov/v2"), shared("ctgov/legacy")]
     loader = discover().create("ctgov")
     assert isinstance(loader, UnitLoader)
-    serial = _as_outcomes(list(loader.stage(paths, load_run="run")))
+    serial = _as_outcomes(list(loader.read(paths, load_run="run")))
     parallel = _mapped("ctgov", paths, workers=2)
     assert parallel == serial
     assert len(serial) > 4_800
@@ -44,6 +44,6 @@ def test_a_loader_without_units_is_staged_in_process() -> None:
     paths = [shared("registries/ictrp")]
     loader = discover().create("ictrp")
     assert not isinstance(loader, UnitLoader)
-    serial = _as_outcomes(list(loader.stage(paths, load_run="run")))
+    serial = _as_outcomes(list(loader.read(paths, load_run="run")))
     assert _mapped("ictrp", paths, workers=2) == serial
     assert serial

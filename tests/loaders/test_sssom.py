@@ -12,7 +12,8 @@ import pytest
 
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
-from trialgraph.loaders.concepts.source import VOCABULARIES, VocabularyItem
+from trialgraph.loaders.base import SOURCES
+from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.sssom.loader import SssomSource
 from trialgraph.loaders.sssom.parse import parse_sssom, read_metadata
 from trialgraph.model.concept import MappingRecord, Rejected, curie
@@ -129,7 +130,7 @@ def test_broken_metadata_and_missing_columns(tmp_path: Path) -> None:
 
 
 def test_source_is_registered_and_a_missing_path_is_a_source_error(tmp_path: Path) -> None:
-    assert isinstance(VOCABULARIES.create("sssom"), SssomSource)
-    assert sum(isinstance(i, MappingRecord) for i in SssomSource().parse([FIXTURES])) == 2
+    assert isinstance(SOURCES.create("sssom"), SssomSource)
+    assert sum(isinstance(i, MappingRecord) for i in SssomSource().read([FIXTURES])) == 2
     with pytest.raises(SourceError):
-        SssomSource().parse([tmp_path / "nope.sssom.tsv"])
+        SssomSource().read([tmp_path / "nope.sssom.tsv"])

@@ -1,19 +1,18 @@
 """Which source reads a file: ``trialgraph load PATH`` without a source name.
 
-Each rule looks at a file's name and its first few kilobytes (decompressed for ``.gz``; the first member
-for ``.zip``), and the first rule that matches names the source. A folder is detected from its files.
+Each rule looks at a file's name and its first few kilobytes (decompressed when gzip, whatever the name; the
+first member for ``.zip``), and the first rule that matches names the source. A folder is detected from its files.
 """
 
 from __future__ import annotations
 
-import gzip
 import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.files import check_input, walk_files
+from trialgraph.loaders.files import GZIP_ERRORS, check_input, open_binary, walk_files
 
 __all__ = ["detect_source"]
 
@@ -69,11 +68,8 @@ def _head(path: Path) -> str:
         with zipfile.ZipFile(path) as archive:
             members = [m for m in archive.namelist() if not m.endswith("/")]
             data = archive.open(members[0]).read(_HEAD_BYTES) if members else b""
-    elif path.suffix == ".gz":
-        with gzip.open(path) as handle:
-            data = handle.read(_HEAD_BYTES)
     else:
-        with path.open("rb") as handle:
+        with open_binary(path) as handle:
             data = handle.read(_HEAD_BYTES)
     return data.decode("utf-8", errors="replace")
 
@@ -81,7 +77,7 @@ def _head(path: Path) -> str:
 def _detect_file(path: Path) -> str | None:
     try:
         head = _head(path)
-    except (OSError, EOFError, zipfile.BadZipFile) as e:
+    except (OSError, *GZIP_ERRORS, zipfile.BadZipFile) as e:
         raise SourceError(f"cannot read {path}: {e}") from e
     return next((source for source, rule in _RULES if rule(path.name.lower(), head)), None)
 

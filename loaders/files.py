@@ -1,20 +1,23 @@
-"""Input helpers every file-based loader shares: one-line error reasons and walking a folder of exports.
+"""Input helpers every file-based loader shares: one-line error reasons, walking a folder, opening a file.
 
 Vocabulary sources, registry exports, PubMed and CT.gov all turn an unreadable input into a one-line
-reason (never a stack trace) and walk folders the same way: recursively, in sorted order so runs are
-reproducible, skipping hidden files and the notes that lie beside the data. Having one copy keeps those
-rules identical across loaders.
+reason (never a stack trace), walk folders the same way (recursively, in sorted order so runs are
+reproducible, skipping hidden files and the notes that lie beside the data) and open a file the same way
+(gunzipped when its content is gzip, whatever its name). Having one copy keeps those rules identical
+across loaders.
 """
 
 from __future__ import annotations
 
+import gzip
+import io
 import os
 import stat
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TypeVar
+from typing import BinaryIO, TextIO, TypeVar, cast
 
 from trialgraph.errors import SourceError
 from trialgraph.model.staged import Quarantined
@@ -23,12 +26,17 @@ T = TypeVar("T")
 
 __all__ = [
     "DOCUMENTATION_SUFFIXES",
+    "GZIP_ERRORS",
+    "GZIP_MAGIC",
     "UNREADABLE_FILE_ERRORS",
     "check_input",
     "file_guarded",
     "input_files",
+    "is_gzip",
     "is_regular_file",
     "one_line",
+    "open_binary",
+    "open_text",
     "walk_data_files",
     "walk_files",
 ]
@@ -57,6 +65,39 @@ def check_input(path: Path) -> None:
         raise SourceError(f"no such file or folder: {path}")
     if not path.is_dir() and not is_regular_file(path):
         raise SourceError(f"not a regular file or folder (a FIFO, device or socket is never read): {path}")
+
+
+GZIP_MAGIC = b"\x1f\x8b"
+"""The first two bytes of every gzip stream (RFC 1952)."""
+
+GZIP_ERRORS: tuple[type[BaseException], ...] = (EOFError, zlib.error, gzip.BadGzipFile)
+"""What reading a damaged gzip stream raises (besides other OSErrors): cut short, corrupt data, a bad header."""
+
+
+def is_gzip(path: Path) -> bool:
+    """Whether the file's content starts with gzip's magic number: names lie (a renamed export, a plain ``.gz``)."""
+    with path.open("rb") as probe:
+        return probe.read(len(GZIP_MAGIC)) == GZIP_MAGIC
+
+
+def open_binary(path: Path, buffer_size: int | None = None) -> BinaryIO:
+    """The file's bytes, gunzipped when its content is gzip (told by the magic bytes, never by the name).
+
+    So a gzip file without a ``.gz`` suffix and a plain file named ``.gz`` are both read as what they
+    are. ``buffer_size`` puts a read buffer of that many bytes in front of the stream, for readers that
+    take a big file line by line (gzip's own ``readline`` is slow per call). Opening raises ``OSError``;
+    reading a damaged gzip raises one of :data:`GZIP_ERRORS`.
+    """
+    if not is_gzip(path):
+        return path.open("rb", buffering=-1 if buffer_size is None else buffer_size)
+    if buffer_size is None:
+        return cast(BinaryIO, gzip.open(path, "rb"))
+    return cast(BinaryIO, io.BufferedReader(gzip.open(path, "rb"), buffer_size=buffer_size))  # type: ignore[arg-type]
+
+
+def open_text(path: Path, encoding: str = "utf-8") -> TextIO:
+    """The file's text (see :func:`open_binary`), newlines left as they are so that :mod:`csv` sees them."""
+    return io.TextIOWrapper(open_binary(path), encoding=encoding, newline="")
 
 
 def walk_files(root: Path, accept: Callable[[Path], bool] | None = None) -> list[Path]:

@@ -1,41 +1,29 @@
-"""Input files shared by the vocabulary sources: finding them, opening them, reporting why they failed.
+"""Input files shared by the vocabulary sources: finding them and reporting why they failed.
 
-Every file-based vocabulary source (OBO, OWL, SSSOM, ATC, MeSH) takes files and folders from the user,
-reads plain or gzipped files, and turns an unreadable file into a one-line ``Rejected`` reason. Doing
-that in one place keeps the rules identical across sources: folders are walked recursively in sorted
-order and files of other formats lying there are skipped (an ontology folder holds ``.obo``, ``.owl``
-and ``.md`` side by side), a file named explicitly with a suffix the source cannot read is rejected, so
-nothing the user asked for disappears without a trace, and a path that does not exist stops the run.
+Every file-based vocabulary source (OBO, OWL, SSSOM, ATC, MeSH) takes files and folders from the user
+and turns an unreadable file into a one-line ``Rejected`` reason. Doing that in one place keeps the rules
+identical across sources: folders are walked recursively in sorted order and files of other formats lying
+there are skipped (an ontology folder holds ``.obo``, ``.owl`` and ``.md`` side by side), a file named
+explicitly with a suffix the source cannot read is rejected, so nothing the user asked for disappears
+without a trace, and a path that does not exist stops the run. Opening a file, plain or gzipped, is
+:func:`trialgraph.loaders.files.open_text` / ``open_binary``, shared with every other loader.
 """
 
 from __future__ import annotations
 
-import gzip
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import IO, TypeVar
+from typing import TypeVar
 
 from trialgraph.errors import SourceError
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.files import check_input, one_line, walk_files
 from trialgraph.model.concept import Rejected
 
-__all__ = ["Parser", "iter_inputs", "one_line", "open_binary", "open_text", "parse_paths", "require_existing"]
+__all__ = ["Parser", "iter_inputs", "one_line", "parse_paths", "require_existing"]
 
 T = TypeVar("T")
 Parser = Callable[[Path], Iterator[VocabularyItem]]
-
-
-def open_text(path: Path) -> IO[str]:
-    """Plain or gzipped text, chosen by suffix so that a ``.gz`` is streamed rather than read whole."""
-    if path.name.lower().endswith(".gz"):
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return path.open("r", encoding="utf-8", newline="")
-
-
-def open_binary(path: Path) -> IO[bytes]:
-    """Plain or gzipped bytes (for XML parsers, which decode themselves), chosen by suffix like ``open_text``."""
-    return gzip.open(path, "rb") if path.name.lower().endswith(".gz") else path.open("rb")
 
 
 def _suffix_match(name: str, suffixes: Iterable[str]) -> str | None:

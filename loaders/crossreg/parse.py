@@ -10,12 +10,12 @@ Pipeline candidates that no registry states (neither id listed in the other's re
 from __future__ import annotations
 
 import csv
-import gzip
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from trialgraph.loaders.files import GZIP_ERRORS, open_text
 from trialgraph.model.staged import Quarantined
 from trialgraph.model.trial_ids import canonical_trial_id
 
@@ -78,13 +78,12 @@ def parse_pairs(path: Path) -> Iterator[CuratedPair | Quarantined]:
     file that cannot be read (not UTF-8, broken gzip, malformed CSV) ends as one quarantine entry."""
     try:
         yield from _parse_pairs(path)
-    except (OSError, EOFError, UnicodeDecodeError, csv.Error) as e:
+    except (OSError, *GZIP_ERRORS, UnicodeDecodeError, csv.Error) as e:
         yield Quarantined(origin=str(path), reason=f"cannot read the rest of the file: {type(e).__name__}: {e}")
 
 
 def _parse_pairs(path: Path) -> Iterator[CuratedPair | Quarantined]:
-    opener = gzip.open if path.suffix == ".gz" else open
-    with opener(path, "rt", encoding="utf-8-sig", newline="") as handle:  # type: ignore[operator]
+    with open_text(path, encoding="utf-8-sig") as handle:
         reader = csv.DictReader(handle)
         parse = _layout(reader.fieldnames or [])
         if parse is None:

@@ -14,7 +14,6 @@ member by member.
 
 from __future__ import annotations
 
-import gzip
 import re
 import zipfile
 import zlib
@@ -25,7 +24,7 @@ from typing import Any, Literal
 
 import orjson
 
-from trialgraph.loaders.files import input_files, one_line
+from trialgraph.loaders.files import GZIP_ERRORS, input_files, one_line, open_binary
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -146,26 +145,25 @@ def _iter_file(path: Path) -> Iterator[DeferredItem]:
         return
     try:
         if suffix in (".jsonl", ".jsonl.gz"):
-            yield from _iter_jsonl(path, gzipped=suffix == ".jsonl.gz")
+            yield from _iter_jsonl(path)
         elif suffix == ".zip":
             yield from _iter_zip(path)
         else:
-            data = path.read_bytes()
-            if suffix == ".json.gz":
-                if not data:
-                    yield Rejected(origin, "empty file")
-                    return
-                try:
-                    data = gzip.decompress(data)
-                except (OSError, EOFError, zlib.error) as exc:
-                    yield Rejected(origin, f"truncated or not a gzip file: {one_line(exc)}")
-                    return
-            if suffix == ".xml":
-                yield _xml_unit(origin, path.name, data)
-            else:
-                yield RawJson(origin, data, path.name)
+            yield from _whole_file(path, is_xml=suffix == ".xml")
     except OSError as exc:  # unreadable file (permissions, I/O error): skip it, keep loading the rest
         yield Rejected(origin, f"cannot read file: {one_line(exc)}")
+
+
+def _whole_file(path: Path, *, is_xml: bool) -> Iterator[DeferredItem]:
+    """One JSON or XML file (a study, an array export, an API page), read whole; gunzipped if it is gzip."""
+    origin = str(path)
+    try:
+        with open_binary(path) as handle:
+            data = handle.read()
+    except GZIP_ERRORS as exc:
+        yield Rejected(origin, f"truncated or not a gzip file: {one_line(exc)}")
+        return
+    yield _xml_unit(origin, path.name, data) if is_xml else RawJson(origin, data, path.name)
 
 
 def _xml_unit(origin: str, name: str, data: bytes) -> RawItem:
@@ -221,18 +219,18 @@ def _snippet(text: str) -> str:
     return first_line
 
 
-def _iter_jsonl(path: Path, *, gzipped: bool) -> Iterator[DeferredItem]:
+def _iter_jsonl(path: Path) -> Iterator[DeferredItem]:
     """One item per line, streamed, so a multi-GB export never sits in memory."""
     origin = str(path)
     line_no = 0
     try:
-        with gzip.open(path, "rb") if gzipped else path.open("rb") as handle:
+        with open_binary(path) as handle:
             for line_no, line in enumerate(handle, start=1):
                 line_origin = f"{origin}:{line_no}"
                 if line_no == 1 and line.startswith(_UTF8_BOM):
                     line = line[len(_UTF8_BOM) :]
                 yield RawJson(line_origin, line.rstrip(b"\r\n"), None)
-    except (EOFError, zlib.error, gzip.BadGzipFile) as exc:
+    except GZIP_ERRORS as exc:
         where = f"{origin}:{line_no + 1}" if line_no else origin
         yield Rejected(where, f"truncated or not a gzip file: {one_line(exc)}")
         return

@@ -11,30 +11,25 @@ content; only an unreadable path raises ``SourceError``.
 from __future__ import annotations
 
 import csv
-import gzip
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
 from trialgraph.errors import SourceError
+from trialgraph.loaders.files import open_binary
 
 __all__ = ["CsvRow", "head_bytes", "iter_csv_rows", "open_bytes"]
 
-_GZIP_MAGIC = b"\x1f\x8b"
 _BOM = b"\xef\xbb\xbf"
 _FIELD_LIMIT = 1 << 26  # WHO results fields run to megabytes; csv's default limit is 128 KiB
 
 
 def open_bytes(path: Path) -> BinaryIO:
-    """The file's content as a binary stream, gunzipped when it starts with the gzip magic number."""
+    """The file's bytes (:func:`~trialgraph.loaders.files.open_binary`); a file that cannot be opened is a
+    one-line ``SourceError``, which is how every ICTRP reader reports it."""
     try:
-        handle: BinaryIO = path.open("rb")
-        if handle.read(2) == _GZIP_MAGIC:
-            handle.close()
-            return gzip.open(path, "rb")  # type: ignore[return-value]
-        handle.seek(0)
-        return handle
+        return open_binary(path)
     except OSError as e:
         raise SourceError(f"cannot read {path}: {e.strerror or e}") from None
 

@@ -19,20 +19,18 @@ own N-Triples parser, line by line, so rdflib decides what is valid and one bad 
 
 from __future__ import annotations
 
-import gzip
-import io
 import re
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO
 
 from rdflib import BNode, Literal
 from rdflib.plugins.parsers.ntriples import ParseError as NTriplesError
 from rdflib.plugins.parsers.ntriples import W3CNTriplesParser
 
 from trialgraph.loaders.concepts.files import one_line
+from trialgraph.loaders.files import open_binary
 from trialgraph.loaders.mesh.common import SCR_CLASS, MeshStats, descriptor_of, year_from_name
 from trialgraph.loaders.mesh.rdf_facts import REVERSE_KINDS, SPILL_EVERY, Fact, FactStore, FactStoreFactory
 from trialgraph.loaders.mesh.rdf_records import build_records
@@ -49,6 +47,7 @@ _RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
 _SKOS_SCOPE_NOTE = "http://www.w3.org/2004/02/skos/core#scopeNote"
 _DCTERMS_IDENTIFIER = "http://purl.org/dc/terms/identifier"
 _SNIPPET = 200
+_READ_BUFFER = 1 << 20  # gzip's own ``readline`` is slow per call; a big buffer in front of it halves the read time
 
 # IRI and literal forms that need no unescaping; rdflib's tokenizer reads every other line.
 _IRI = r'<([^<>"{}|^`\\\x00-\x20]+)>'
@@ -276,13 +275,6 @@ def _local(iri: str) -> tuple[str, str | None]:
     return iri, None
 
 
-def _open_binary(path: Path) -> IO[bytes]:
-    """gzip's own ``readline`` is slow per call; a buffered reader in front of it halves the read time."""
-    if path.name.lower().endswith(".gz"):
-        return io.BufferedReader(gzip.open(path, "rb"), buffer_size=1 << 20)  # type: ignore[arg-type]
-    return path.open("rb", buffering=1 << 20)
-
-
 def parse_ntriples(
     path: Path, stats: MeshStats | None = None, *, store: FactStoreFactory = spill_store
 ) -> Iterator[ConceptRecord | Rejected]:
@@ -315,7 +307,7 @@ def _read(path: Path, facts: _Facts, stats: MeshStats) -> Iterator[Rejected]:
     triples = 0
     lineno = 0
     try:
-        with _open_binary(path) as stream:
+        with open_binary(path, buffer_size=_READ_BUFFER) as stream:
             for lineno, raw in enumerate(stream, 1):
                 if not lineno % spill_every:
                     store.spill()

@@ -19,7 +19,7 @@ from pathlib import Path
 
 from lxml import etree
 
-from trialgraph.loaders.concepts.files import open_binary
+from trialgraph.loaders.files import GZIP_ERRORS, open_binary
 from trialgraph.loaders.mesh.common import (
     DESCRIPTOR_CLASS,
     RECORD_UI,
@@ -101,7 +101,7 @@ def parse_xml(path: Path, stats: MeshStats | None = None) -> Iterator[ConceptRec
     except etree.XMLSyntaxError as exc:
         stats.rejected += 1
         yield Rejected(f"{origin}:{exc.lineno}", f"XML syntax error, rest of file skipped: {_one_line(exc.msg)}")
-    except (OSError, EOFError) as exc:  # truncated gzip, unreadable file
+    except (OSError, *GZIP_ERRORS) as exc:  # truncated or corrupt gzip, unreadable file
         stats.rejected += 1
         yield Rejected(origin, f"file unreadable: {_one_line(str(exc))}; records after the error are missing")
     yield from (stats.count(record) for record in _with_broader(deferred))

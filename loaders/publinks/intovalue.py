@@ -10,14 +10,13 @@ one link whose evidence is the union of theirs. ``NA`` is R's missing value.
 from __future__ import annotations
 
 import csv
-import gzip
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
-from typing import IO
 
 from trialgraph.errors import SourceError
 from trialgraph.loaders.concepts.files import one_line
+from trialgraph.loaders.files import open_text
 from trialgraph.model.publication_link import SOURCE_INTOVALUE, Rejected, TrialPublicationLink
 from trialgraph.model.trial_ids import canonical_trial_id
 
@@ -29,7 +28,6 @@ EVIDENCE_COLUMNS = ("has_iv_trn_abstract", "has_iv_trn_secondary_id", "has_iv_tr
 _REQUIRED = ("id", "registry", "pmid", "doi", *EVIDENCE_COLUMNS)
 _MISSING = frozenset({"", "NA"})
 _FLAGS = {"TRUE": True, "FALSE": False, "NA": None, "": None}
-_GZIP_MAGIC = b"\x1f\x8b"
 _DOI_PREFIXES = ("https://doi.org/", "http://doi.org/", "https://dx.doi.org/", "http://dx.doi.org/", "doi:")
 
 _Key = tuple[str, str | None, str | None]
@@ -51,7 +49,7 @@ def iter_intovalue_links(path: Path) -> Iterator[TrialPublicationLink | Rejected
     origin = str(path)
     merged: dict[_Key, tuple[set[str], str, str]] = {}  # key -> (evidence, registry, origin of first row)
     try:
-        with _open_text(path) as handle:
+        with open_text(path) as handle:
             reader = csv.DictReader(handle)
             missing = [c for c in _REQUIRED if c not in (reader.fieldnames or ())]
             if missing:
@@ -75,14 +73,6 @@ def iter_intovalue_links(path: Path) -> Iterator[TrialPublicationLink | Rejected
     for (trial_id, pmid, doi), (evidence, registry, first_origin) in merged.items():
         ordered = tuple(c for c in EVIDENCE_COLUMNS if c in evidence)
         yield TrialPublicationLink(trial_id, registry, pmid, doi, SOURCE_INTOVALUE, ordered, first_origin)
-
-
-def _open_text(path: Path) -> IO[str]:
-    with path.open("rb") as probe:
-        gzipped = probe.read(2) == _GZIP_MAGIC
-    if gzipped:
-        return gzip.open(path, "rt", encoding="utf-8", newline="")
-    return path.open(encoding="utf-8", newline="")
 
 
 def _value(row: dict[str | None, str | None], column: str) -> str | None:

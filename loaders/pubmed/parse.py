@@ -13,7 +13,6 @@ PubMed XML gives one ``Rejected`` for the file. Only a path that does not exist 
 
 from __future__ import annotations
 
-import gzip
 import re
 import zlib
 from collections.abc import Iterable, Iterator
@@ -23,7 +22,7 @@ from typing import IO
 from lxml import etree
 
 from trialgraph.errors import ParseError, SourceError
-from trialgraph.loaders.files import one_line, walk_data_files
+from trialgraph.loaders.files import one_line, open_binary, walk_data_files
 from trialgraph.loaders.xmlstream import iter_end_elements, release
 from trialgraph.model.publication import (
     AbstractSection,
@@ -45,7 +44,6 @@ PubmedItem = PublicationRecord | DeletedCitation | Rejected
 _ROOTS = frozenset({"PubmedArticleSet", "MedlineCitationSet"})
 _UNITS = ("PubmedArticle", "MedlineCitation", "DeleteCitation", "PubmedBookArticle")
 _DATA_SUFFIXES = (".xml", ".xml.gz")
-_GZIP_MAGIC = b"\x1f\x8b"
 _PMID = re.compile(r"^\d{1,9}$")
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
 _MONTHS = {name: number for number, name in enumerate(_MONTH_NAMES, start=1)}
@@ -80,7 +78,7 @@ def parse_pubmed_file(path: Path) -> Iterator[PubmedItem]:
     """Stream one file; a damaged file yields what precedes the damage, then one ``Rejected`` for it."""
     origin = str(path)
     try:
-        handle = _open(path)
+        handle = open_binary(path)
     except OSError as exc:
         yield Rejected(origin, f"cannot read file: {one_line(exc)}")
         return
@@ -92,12 +90,6 @@ def parse_pubmed_file(path: Path) -> Iterator[PubmedItem]:
             yield Rejected(where, f"not well-formed XML: {one_line(exc)}")
         except (EOFError, zlib.error, OSError) as exc:
             yield Rejected(origin, f"truncated or damaged gzip file: {one_line(exc)}")
-
-
-def _open(path: Path) -> IO[bytes]:
-    with path.open("rb") as probe:
-        magic = probe.read(2)
-    return gzip.open(path, "rb") if magic == _GZIP_MAGIC else path.open("rb")
 
 
 def _iter_units(handle: IO[bytes], origin: str) -> Iterator[PubmedItem]:

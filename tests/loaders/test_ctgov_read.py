@@ -223,11 +223,25 @@ def test_truncated_jsonl_gz_keeps_good_lines_then_rejects(tmp_path: Path) -> Non
     assert good and [s.payload["n"] for s in good] == list(range(len(good)))
 
 
-def test_not_a_gzip_file(tmp_path: Path) -> None:
+def test_gzip_is_told_by_content_not_by_name(tmp_path: Path) -> None:
+    plain = tmp_path / "NCT00000001.json.gz"
+    plain.write_bytes(b'{"plain": true}')
+    packed = tmp_path / "NCT00000002.json"
+    packed.write_bytes(gzip.compress(b'{"packed": true}'))
+    lines = tmp_path / "many.jsonl"
+    lines.write_bytes(gzip.compress(b'{"k": 1}\n'))
+    assert list(iter_raw([plain, packed, lines])) == [
+        RawStudy(str(plain), "ctgov-v2", {"plain": True}, "NCT00000001"),
+        RawStudy(str(packed), "ctgov-v2", {"packed": True}, "NCT00000002"),
+        RawStudy(f"{lines}:1", "ctgov-v2", {"k": 1}, None),
+    ]
+
+
+def test_damaged_gzip_header_is_one_reject(tmp_path: Path) -> None:
     path = tmp_path / "x.json.gz"
-    path.write_bytes(b'{"plain": true}')
-    items = list(iter_raw([path]))
-    assert len(items) == 1 and isinstance(items[0], Rejected) and "gzip" in items[0].reason
+    path.write_bytes(b"\x1f\x8bnot deflate at all")
+    (item,) = iter_raw([path])
+    assert isinstance(item, Rejected) and item.reason.startswith("truncated or not a gzip file: ")
 
 
 def test_zip_member_with_bad_crc_rejects_only_that_member(tmp_path: Path) -> None:

@@ -29,4 +29,5 @@ CREATE CONSTRAINT trial_id_value IF NOT EXISTS FOR (i:TrialId) REQUIRE i.id IS U
 // Embeddings (trialgraph embed): one node per (record, index) beside the record; vector indexes are made per
 // encoder and rendering by trialgraph.kg.embeddings.
 CREATE CONSTRAINT embedding_key IF NOT EXISTS FOR (e:Embedding) REQUIRE e.key IS UNIQUE;
+CREATE CONSTRAINT embedding_index_name IF NOT EXISTS FOR (x:EmbeddingIndex) REQUIRE x.name IS UNIQUE;
 CREATE INDEX embedding_index IF NOT EXISTS FOR (e:Embedding) ON (e.index);

@@ -30,11 +30,10 @@ from typing import Any
 from trialgraph.errors import ConfigError, ServerError
 from trialgraph.kg import cypher, server
 from trialgraph.kg.graph import apply_schema, connect, run_read
+from trialgraph.kg.graph_description import bulk_column_type, graph_description
 from trialgraph.kg.writer import LoadReport, Quarantine, record_run, require_paths, write_batch
 from trialgraph.loaders.base import RecordSource
 from trialgraph.loaders.parallel import as_unit_loader, map_units
-from trialgraph.model.results import ANALYSIS_NUMBERS
-from trialgraph.model.rows import EVENT_TOTALS
 from trialgraph.model.staged import Quarantined, Staged
 from trialgraph.settings import Settings
 
@@ -60,72 +59,23 @@ _SPACE = {
 }
 
 
-# Property types for the importer's CSV headers (everything else is a string). Fixed by the row layout
-# in loaders/*/rows.py, so one pass can write each CSV with its header first.
-_LONG = frozenset({"position", "enrollment", "count", "affected", "at_risk", "number_of_arms", "size", *EVENT_TOTALS})
-_BOOLEAN = frozenset(
-    {
-        "has_results",
-        "healthy_volunteers",
-        "ancestor",
-        "gender_based",
-        "has_dmc",
-        "is_fda_regulated_drug",
-        "is_fda_regulated_device",
-        "is_unapproved_device",
-        "is_ppsd",
-        "is_us_export",
-        # model.people: disclosures, documents, the country list's flag
-        "has_expanded_access",
-        "expanded_access_individual",
-        "expanded_access_intermediate",
-        "expanded_access_treatment",
-        "pi_sponsor_employee",
-        "restrictive_agreement",
-        "has_protocol",
-        "has_sap",
-        "has_icf",
-        "removed",
-        "tested_non_inferiority",
-    }
-)
-_ARRAY = frozenset(
-    {
-        "phases",
-        "secondary_ids",
-        "nct_aliases",
-        "aliases",
-        "other_names",
-        "masked_roles",
-        "countries",
-        "ipd_info_types",
-        "group_ids",
-    }
-)
-_DOUBLE = frozenset(ANALYSIS_NUMBERS)
-
-
 def _header(name: str, keys: list[str]) -> list[str]:
-    _, family, *rest = name.split("-")
+    """The importer's header for one CSV file: id spaces, and each property's type from ``cypher/graph.toml``."""
+    what, first, *rest = name.split("-")
+    description = graph_description()
+    kind = description.nodes[rest[0]] if what == "nodes" else description.edges[first]
     header = []
     for key in keys:
         if key == ":ID":
-            header.append(f":ID({_SPACE[family][1]})")
+            header.append(f":ID({_SPACE[first][1]})")
         elif key in (":START_ID", ":END_ID"):
             end_family = rest[-2] if key == ":START_ID" else rest[-1]
             header.append(f"{key}({_SPACE[end_family][1]})")
         elif key.startswith(":"):
             header.append(key)
-        elif key in _LONG:
-            header.append(f"{key}:long")
-        elif key in _BOOLEAN:
-            header.append(f"{key}:boolean")
-        elif key in _DOUBLE:
-            header.append(f"{key}:double")
-        elif key in _ARRAY:
-            header.append(f"{key}:string[]")
         else:
-            header.append(key)
+            column_type = bulk_column_type(kind, key)
+            header.append(f"{key}:{column_type}" if column_type else key)
     return header
 
 

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any, Generic, Protocol, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, Protocol, TypeVar
 
 from trialgraph.errors import UnknownNameError
 from trialgraph.model.staged import Quarantined, Staged
+
+if TYPE_CHECKING:
+    from trialgraph.loaders.detect import Detection
 
 __all__ = ["SOURCES", "RecordSource", "Registry", "Source", "names_written_by"]
 
@@ -26,6 +29,7 @@ class Source(Protocol):
 
     name: str  # the CLI name (``trialgraph load mesh``), also the ``LoadRun``'s source
     graph_writer: str  # the writer that puts its items in the graph: a name in ``kg.writer.GRAPH_WRITERS``
+    detection: Detection | None  # how ``trialgraph load FILE`` recognises its files (None: always named)
 
     def read(self, paths: Iterable[Path], *, load_run: str) -> Iterator[Any]:
         """Stream items from files (never a whole file in memory); ``load_run`` is stamped on what is written."""

@@ -2,6 +2,8 @@
 
 Each rule looks at a file's name and its first few kilobytes (decompressed when gzip, whatever the name; the
 first member for ``.zip``), and the first rule that matches names the source. A folder is detected from its files.
+The rules live with their sources (``detection = Detection(...)`` on the source class), so a new source brings
+its own; here they are only ordered: specific content first (by each source's rank), generic fallbacks last.
 """
 
 from __future__ import annotations
@@ -9,58 +11,59 @@ from __future__ import annotations
 import re
 import zipfile
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 from trialgraph.errors import SourceError
+from trialgraph.loaders.base import discover
 from trialgraph.loaders.files import GZIP_ERRORS, check_input, open_binary, walk_files
 
-__all__ = ["detect_source"]
+__all__ = ["Detection", "Rule", "detect_source", "has", "header_starts", "named", "ordered_rules"]
 
 _HEAD_BYTES = 65_536
 
 Rule = Callable[[str, str], bool]  # (lower-case file name, head text) → matches
 
 
-def _has(*needles: str) -> Rule:
+def has(*needles: str) -> Rule:
+    """The head contains every needle (a root element, a namespace, a JSON key)."""
     return lambda name, head: all(n in head for n in needles)
 
 
-def _named(*suffixes: str) -> Rule:
+def named(*suffixes: str) -> Rule:
+    """The file name ends with one of the suffixes (for formats whose content says nothing distinctive)."""
     return lambda name, head: name.endswith(suffixes)
 
 
-def _header_starts(*columns: str) -> Rule:
+def header_starts(*columns: str) -> Rule:
+    """A CSV whose header row starts with these columns (quoted or not, after an optional BOM)."""
     pattern = re.compile(r"^\ufeff?\"?" + r"\"?,\"?".join(map(re.escape, columns)))
     return lambda name, head: bool(pattern.match(head))
 
 
-# Order matters: specific content first, generic name patterns last.
-_RULES: tuple[tuple[str, Rule], ...] = (
-    ("pubmed", _has("<PubmedArticleSet")),
-    ("pubmed", _has("<MedlineCitationSet")),
-    ("ictrp", _has("<Trials_downloaded_from_ICTRP")),
-    ("anzctr", _has("<ANZCTR_Trial")),
-    ("isrctn", _has("67bricks.com/isrctn")),
-    ("ctgov", _has("<clinical_study")),
-    ("mesh", _has("<DescriptorRecordSet")),
-    ("mesh", _has("<SupplementalRecordSet")),
-    ("mesh", _has("<QualifierRecordSet")),
-    ("mesh", _has("id.nlm.nih.gov/mesh")),
-    ("owl", _has("<owl:Ontology")),
-    ("ctgov", _has('"protocolSection"')),
-    ("ctis", _has('"ctNumber"')),
-    ("euctr", _has('"a2_eudract_number"')),
-    ("isrctn", _has('{"isrctn"')),
-    ("euctr", _has("EudraCT Number:")),
-    ("obo", _has("[Term]")),
-    ("sssom", _named(".sssom.tsv", ".sssom.tsv.gz")),
-    ("atc", _header_starts("atc_code", "atc_name")),
-    ("intovalue", _header_starts("id", "registry", "is_resolved")),
-    ("crossreg", _header_starts("id", "crossreg_registry", "crossreg_trn")),
-    ("crossreg", _header_starts("id", "pmid", "doi", "crossreg_trn")),
-    ("crossreg", _header_starts("trn1", "trn2")),
-    ("ictrp", _has("TrialID")),
-)
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """How a source recognises its files.
+
+    ``rank`` orders sources whose content rules could both match (lower first: a registry's own root element
+    before a vocabulary's generic namespace); ``fallback`` rules are generic and tried after every source's
+    specific ones.
+    """
+
+    rank: int
+    rules: tuple[Rule, ...]
+    fallback: tuple[Rule, ...] = ()
+
+
+def ordered_rules() -> list[tuple[str, Rule]]:
+    """Every registered source's rules in the order they are tried: specific by rank, then fallbacks."""
+    sources = discover()
+    detections = sorted(
+        ((source.detection, name) for name in sources.names() if (source := sources.create(name)).detection),
+        key=lambda pair: (pair[0].rank, pair[1]),
+    )
+    specific = [(name, rule) for detection, name in detections for rule in detection.rules]
+    return specific + [(name, rule) for detection, name in detections for rule in detection.fallback]
 
 
 def _head(path: Path) -> str:
@@ -79,7 +82,7 @@ def _detect_file(path: Path) -> str | None:
         head = _head(path)
     except (OSError, *GZIP_ERRORS, zipfile.BadZipFile) as e:
         raise SourceError(f"cannot read {path}: {e}") from e
-    return next((source for source, rule in _RULES if rule(path.name.lower(), head)), None)
+    return next((source for source, rule in ordered_rules() if rule(path.name.lower(), head)), None)
 
 
 def detect_source(path: Path) -> str:

@@ -59,3 +59,62 @@ def shape(driver: neo4j.Driver) -> dict[str, int]:
     nodes = rows(driver, "MATCH (n) WHERE NOT n:LoadRun UNWIND labels(n) AS l RETURN l, count(*) AS n")
     rels = rows(driver, "MATCH (a)-[r]->(b) WHERE NOT a:LoadRun AND NOT b:LoadRun RETURN type(r) AS t, count(*) AS n")
     return {**{f"node:{r['l']}": r["n"] for r in nodes}, **{f"rel:{r['t']}": r["n"] for r in rels}}
+
+
+_NODE_TYPES = """
+MATCH (n)
+UNWIND keys(n) AS key
+RETURN labels(n) AS labels, key, collect(DISTINCT valueType(n[key])) AS types
+"""
+
+_EDGE_TYPES = """
+MATCH (a)-[r]->(b)
+UNWIND CASE WHEN size(keys(r)) = 0 THEN [null] ELSE keys(r) END AS key
+RETURN labels(a) AS start, type(r) AS type, labels(b) AS end, key,
+       collect(DISTINCT CASE WHEN key IS NULL THEN null ELSE valueType(r[key]) END) AS types
+"""
+
+
+def _value_type(neo4j_type: str) -> str:
+    """``LIST<STRING NOT NULL> NOT NULL`` → ``LIST<STRING>``: the description's names."""
+    return neo4j_type.replace(" NOT NULL", "")
+
+
+def _fits(found: str, described: str | None) -> bool:
+    """An empty list (``LIST<NOTHING>``) fits any list type; everything else must match exactly."""
+    return found == described or (found == "LIST<NOTHING>" and (described or "").startswith("LIST<"))
+
+
+def description_mismatches(driver: neo4j.Driver) -> list[str]:
+    """Everything in the graph that ``cypher/graph.toml`` does not describe, or describes with another type."""
+    from trialgraph.kg.graph_description import graph_description
+
+    description = graph_description()
+    problems: list[str] = []
+    with driver.session() as session:
+        node_rows = session.run(_NODE_TYPES).data()
+        edge_rows = session.run(_EDGE_TYPES).data()
+    for row in node_rows:
+        kind = description.kind_of(row["labels"])
+        if kind is None:
+            problems.append(f"node labels {sorted(row['labels'])} are no described kind")
+            continue
+        extra_labels = set(row["labels"]) - set(kind.labels)
+        if len(extra_labels) > int(kind.dynamic_label):
+            problems.append(f"{kind.name} carries labels {sorted(extra_labels)} the description does not give it")
+        for found in {_value_type(t) for t in row["types"]}:
+            if not _fits(found, kind.property_type(row["key"])):
+                problems.append(f"{kind.name}.{row['key']} is {found}, described {kind.property_type(row['key'])}")
+    for row in edge_rows:
+        edge = description.edges.get(row["type"])
+        if edge is None:
+            problems.append(f"relationship {row['type']} is not described")
+            continue
+        start, end = description.kind_of(row["start"]), description.kind_of(row["end"])
+        ends = (start.name if start else None, end.name if end else None)
+        if ends not in edge.ends:
+            problems.append(f"{row['type']} joins {ends}, described {edge.ends}")
+        for found in {_value_type(t) for t in row["types"] if t is not None}:
+            if not _fits(found, edge.property_type(row["key"])):
+                problems.append(f"{row['type']}.{row['key']} is {found}, described {edge.property_type(row['key'])}")
+    return sorted(set(problems))

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from trialgraph.loaders.anzctr.xml import iter_anzctr_xml_file
 from trialgraph.loaders.base import SOURCES
+from trialgraph.loaders.detect import Detection, has
 from trialgraph.loaders.registries.files import FileParser, Parsed, iter_inputs
 from trialgraph.loaders.registries.stage import stage_records
 from trialgraph.model import rows
@@ -29,6 +30,7 @@ class AnzctrLoader:
 
     name = source = "anzctr"
     graph_writer = "records"
+    detection = Detection(rank=30, rules=(has("<ANZCTR_Trial"),))
     write_order = rows.WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")
 

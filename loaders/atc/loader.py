@@ -15,6 +15,7 @@ from trialgraph.loaders.atc.parse import Combinations, parse_atc, read_combinati
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.files import iter_inputs, require_existing
 from trialgraph.loaders.concepts.source import VocabularyItem
+from trialgraph.loaders.detect import Detection, header_starts
 from trialgraph.model.concept import Rejected
 
 __all__ = ["AtcSource", "file_role"]
@@ -40,6 +41,7 @@ class AtcSource:
 
     name = "atc"
     graph_writer = "concepts"
+    detection = Detection(rank=120, rules=(header_starts("atc_code", "atc_name"),))
 
     def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[VocabularyItem]:
         return _parse(require_existing(paths))

@@ -10,6 +10,7 @@ from trialgraph.errors import ParseError
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.ctgov import legacy, v2
 from trialgraph.loaders.ctgov.read import DeferredItem, RawJson, RawStudy, Rejected, decode_json_unit, iter_raw
+from trialgraph.loaders.detect import Detection, has
 from trialgraph.loaders.registries.claims import claims_from_text
 from trialgraph.model import rows
 from trialgraph.model.keys import record_id
@@ -50,6 +51,13 @@ class CtgovLoader:
 
     name = "ctgov"
     graph_writer = "records"
+    detection = Detection(
+        rank=50,
+        rules=(
+            has("<clinical_study"),
+            has('"protocolSection"'),
+        ),
+    )
     source = rows.SOURCE
     write_order = rows.WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")

@@ -8,6 +8,7 @@ from pathlib import Path
 from trialgraph.errors import SourceError
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.ctis.parse import iter_ctis
+from trialgraph.loaders.detect import Detection, has
 from trialgraph.loaders.files import check_input, walk_files
 from trialgraph.loaders.registries.stage import stage_records
 from trialgraph.model.rows import WRITE_ORDER
@@ -48,6 +49,7 @@ class CtisLoader:
 
     name = source = "ctis"
     graph_writer = "records"
+    detection = Detection(rank=80, rules=(has('"ctNumber"'),))
     write_order = WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")
 

@@ -8,6 +8,7 @@ from typing import Any
 
 from trialgraph.errors import ParseError, SourceError
 from trialgraph.loaders.base import SOURCES
+from trialgraph.loaders.detect import Detection, has
 from trialgraph.loaders.euctr.ctrdata_json import iter_json_records
 from trialgraph.loaders.euctr.mapping import to_record
 from trialgraph.loaders.euctr.text import iter_text_records
@@ -68,6 +69,13 @@ class EuctrLoader:
 
     name = source = "euctr"
     graph_writer = "records"
+    detection = Detection(
+        rank=90,
+        rules=(
+            has('"a2_eudract_number"'),
+            has("EudraCT Number:"),
+        ),
+    )
     write_order = WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")
 

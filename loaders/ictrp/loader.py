@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
 
 from trialgraph.loaders.base import SOURCES
+from trialgraph.loaders.detect import Detection, has
 from trialgraph.loaders.files import check_input, file_guarded, walk_files
 from trialgraph.loaders.ictrp import covid_csv, csv_export, xml_export
 from trialgraph.loaders.ictrp.sniff import sniff
@@ -61,6 +62,7 @@ class IctrpLoader:
 
     name = "ictrp"
     graph_writer = "records"
+    detection = Detection(rank=20, rules=(has("<Trials_downloaded_from_ICTRP"),), fallback=(has("TrialID"),))
     source = "ictrp"
     write_order = WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 
 from trialgraph.loaders.base import SOURCES
+from trialgraph.loaders.detect import Detection, has
 from trialgraph.loaders.isrctn import api_xml, json_records
 from trialgraph.loaders.registries.files import FileParser, Parsed, iter_inputs
 from trialgraph.loaders.registries.stage import stage_records
@@ -34,6 +35,13 @@ class IsrctnLoader:
 
     name = source = "isrctn"
     graph_writer = "records"
+    detection = Detection(
+        rank=40,
+        rules=(
+            has("67bricks.com/isrctn"),
+            has('{"isrctn"'),
+        ),
+    )
     write_order = rows.WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from trialgraph.errors import SourceError
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.source import VocabularyItem
+from trialgraph.loaders.detect import Detection, has
 from trialgraph.loaders.files import check_input, walk_files
 from trialgraph.loaders.mesh.common import MeshStats
 from trialgraph.loaders.mesh.rdf import parse_ntriples
@@ -43,6 +44,15 @@ class MeshSource:
 
     name = "mesh"
     graph_writer = "concepts"
+    detection = Detection(
+        rank=60,
+        rules=(
+            has("<DescriptorRecordSet"),
+            has("<SupplementalRecordSet"),
+            has("<QualifierRecordSet"),
+            has("id.nlm.nih.gov/mesh"),
+        ),
+    )
 
     def __init__(self) -> None:
         self.stats = MeshStats()

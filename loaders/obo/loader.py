@@ -12,6 +12,7 @@ from pathlib import Path
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.files import Parser, parse_paths
 from trialgraph.loaders.concepts.source import VocabularyItem
+from trialgraph.loaders.detect import Detection, has
 from trialgraph.loaders.obo.obo import parse_obo
 from trialgraph.loaders.obo.owl import parse_owl
 
@@ -27,6 +28,7 @@ class OboSource:
 
     name = "obo"
     graph_writer = "concepts"
+    detection = Detection(rank=100, rules=(has("[Term]"),))
 
     def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[VocabularyItem]:
         return parse_paths(paths, _OBO_PARSERS)
@@ -38,6 +40,7 @@ class OwlSource:
 
     name = "owl"
     graph_writer = "concepts"
+    detection = Detection(rank=70, rules=(has("<owl:Ontology"),))
 
     def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[VocabularyItem]:
         return parse_paths(paths, _OWL_PARSERS)

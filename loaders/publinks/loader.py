@@ -7,6 +7,7 @@ from pathlib import Path
 
 from trialgraph.errors import SourceError
 from trialgraph.loaders.base import SOURCES
+from trialgraph.loaders.detect import Detection, header_starts
 from trialgraph.loaders.publinks.intovalue import iter_intovalue_links
 from trialgraph.loaders.publinks.source import PublicationItem
 
@@ -17,6 +18,7 @@ __all__ = ["IntovalueSource"]
 class IntovalueSource:
     name = "intovalue"
     graph_writer = "publications"
+    detection = Detection(rank=130, rules=(header_starts("id", "registry", "is_resolved"),))
 
     def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[PublicationItem]:
         for path in paths:

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from trialgraph.loaders.base import SOURCES
+from trialgraph.loaders.detect import Detection, has
 from trialgraph.loaders.publinks.source import PublicationItem
 from trialgraph.loaders.pubmed.parse import iter_pubmed
 from trialgraph.model.publication import PublicationRecord
@@ -20,6 +21,13 @@ class PubmedSource:
 
     name = "pubmed"
     graph_writer = "publications"
+    detection = Detection(
+        rank=10,
+        rules=(
+            has("<PubmedArticleSet"),
+            has("<MedlineCitationSet"),
+        ),
+    )
 
     def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[PublicationItem]:
         for item in iter_pubmed(paths):

@@ -8,6 +8,7 @@ from pathlib import Path
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.files import Parser, parse_paths
 from trialgraph.loaders.concepts.source import VocabularyItem
+from trialgraph.loaders.detect import Detection, named
 from trialgraph.loaders.sssom.parse import parse_sssom
 
 __all__ = ["SssomSource"]
@@ -21,6 +22,7 @@ class SssomSource:
 
     name = "sssom"
     graph_writer = "concepts"
+    detection = Detection(rank=110, rules=(named(".sssom.tsv", ".sssom.tsv.gz"),))
 
     def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[VocabularyItem]:
         return parse_paths(paths, _PARSERS)

@@ -16,14 +16,14 @@ SSSOM, OBO, OWL, ATC), publications (PubMed, IntoValue links) and curated pairs.
 from __future__ import annotations
 
 import json
+import os
 import sys
 import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+from trialgraph import TrialGraph  # the installed one: the repo root is not put on sys.path, so it cannot shadow it
 
-from tests.data import shared_data_dir
-from trialgraph import TrialGraph
+DATA = Path(os.environ.get("TRIALGRAPH_SHARED_DATA") or Path(__file__).resolve().parents[3] / "shared" / "data")
 
 LOADS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("mesh", ("ontologies/mesh/mesh2022-core.nt.gz",)),
@@ -45,13 +45,12 @@ LOADS: tuple[tuple[str, tuple[str, ...]], ...] = (
 
 def main() -> None:
     out = Path(sys.argv[1])
-    data = shared_data_dir()
     with TrialGraph.connect() as tg:
         with tg.driver.session() as session:
             session.run("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 20000 ROWS").consume()
         for source, paths in LOADS:
             start = time.perf_counter()
-            report = tg.load(source, [data / p for p in paths])
+            report = tg.load(source, [DATA / p for p in paths])
             counts = {k: getattr(report, k) for k in ("read", "written", "unchanged", "superseded", "rejected")}
             counts["seconds"] = round(time.perf_counter() - start, 1)
             print(json.dumps({"source": source, **counts}), flush=True)

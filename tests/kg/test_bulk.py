@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import wipe
 from tests.data import shared
-from tests.graphcheck import count, fingerprint
+from tests.graphcheck import count, description_mismatches, fingerprint
 from trialgraph.errors import ConfigError
 from trialgraph.kg.bulk import _EMITTERS, bulk_import
 from trialgraph.kg.load import load
@@ -45,6 +45,7 @@ def test_bulk_import_equals_transactional_load(graph: neo4j.Driver, settings: Se
     report = bulk_import(settings.model_copy(update={"load_workers": 3}), loader, paths, replace=True)
     assert (report.read, report.rejected, report.accepted) == (merged.read, merged.rejected, merged.accepted)
     assert fingerprint(graph) == expected
+    assert description_mismatches(graph) == []  # the importer's column types are the description's
     assert count(graph, "MATCH (l:LoadRun {status: 'completed (bulk import)'}) RETURN count(l)") == 1  # replaced
     # constraints exist again after the import replaced the database
     names = {r["name"] for r in graph.execute_query("SHOW CONSTRAINTS YIELD name").records}

@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import wipe
-from tests.graphcheck import rows, value
+from tests.graphcheck import description_mismatches, rows, value
 from trialgraph.api import TrialGraph
 from trialgraph.cli import app
 from trialgraph.demo import sample_path
@@ -69,6 +69,7 @@ def test_embed_writes_one_vector_per_record_then_only_what_changed(loaded: Trial
     assert index[0]["model_version"] == ENCODERS["minilm"].version() != "unknown"
     online = value(driver, "SHOW VECTOR INDEXES YIELD name, state WHERE name = $n RETURN state", n=INDEX.name)
     assert online == "ONLINE"
+    assert description_mismatches(driver) == []  # embeddings and their index as cypher/graph.toml types them
 
     second = loaded.embed()
     assert (second.written, second.unchanged) == (0, records)

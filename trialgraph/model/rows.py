@@ -60,7 +60,7 @@ WRITE_ORDER: tuple[str, ...] = (
 
 
 # Bump when the graph shape of a record changes, so reloads rewrite records written by older code.
-ROWS_VERSION = "ctgov-rows-11"  # people and results fields together
+ROWS_VERSION = "ctgov-rows-12"  # RECORD_OF evidence is a list from the first load on
 
 
 def _list_or_none(values: tuple[str, ...]) -> list[str] | None:
@@ -370,7 +370,7 @@ def study_rows(
             "record_id": rid,
             "trial_id": rec.canonical_id or rec.registry_id,
             "source": source,
-            "evidence": "registry id",
+            "evidence": ["registry id"],  # a list, as identity resolution writes it when it regroups
             "props": _record_props(rec, rid, digest, origin, load_run, source),
             "trial_props": {
                 "nct_id": rec.registry_id if rec.registry == "ClinicalTrials.gov" else None,

@@ -16,6 +16,7 @@ import stat
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, TextIO, TypeVar, cast
 
@@ -29,6 +30,8 @@ __all__ = [
     "GZIP_ERRORS",
     "GZIP_MAGIC",
     "UNREADABLE_FILE_ERRORS",
+    "DecompressionBomb",
+    "DecompressionCaps",
     "check_input",
     "file_guarded",
     "input_files",
@@ -37,6 +40,7 @@ __all__ = [
     "one_line",
     "open_binary",
     "open_text",
+    "read_whole",
     "walk_data_files",
     "walk_files",
 ]
@@ -80,19 +84,115 @@ def is_gzip(path: Path) -> bool:
         return probe.read(len(GZIP_MAGIC)) == GZIP_MAGIC
 
 
-def open_binary(path: Path, buffer_size: int | None = None) -> BinaryIO:
+_RATIO_FLOOR_BYTES = 64 << 20
+"""Below this much output any ratio is fine: small files of repeated text compress very well."""
+
+
+class DecompressionBomb(gzip.BadGzipFile):
+    """A stream or member that expands past the caps (one of :data:`GZIP_ERRORS`, so every reader quarantines it)."""
+
+
+@dataclass(frozen=True, slots=True)
+class DecompressionCaps:
+    """How far a compressed input may expand: a ratio once past :data:`_RATIO_FLOOR_BYTES`, and a size for
+    anything read whole (a zip member, a ``.json.gz`` study). From the settings ``max_decompression_ratio`` and
+    ``max_member_mb``."""
+
+    max_ratio: int
+    max_whole_bytes: int
+
+    @classmethod
+    def from_settings(cls) -> DecompressionCaps:
+        from trialgraph.settings import get_settings  # settings import nothing from loaders; late for workers
+
+        settings = get_settings()
+        return cls(max_ratio=settings.max_decompression_ratio, max_whole_bytes=settings.max_member_mb << 20)
+
+    def check(self, produced: int, consumed: int, what: str) -> None:
+        """Raise :class:`DecompressionBomb` when ``produced`` output bytes from ``consumed`` input bytes is too much."""
+        if produced > _RATIO_FLOOR_BYTES and produced > self.max_ratio * max(consumed, 1):
+            raise DecompressionBomb(
+                f"{what} expands more than {self.max_ratio}x ({produced >> 20} MiB from {consumed >> 10} KiB "
+                "read): a decompression bomb (cap: TRIALGRAPH_MAX_DECOMPRESSION_RATIO)"
+            )
+
+
+class _CappedStream(io.RawIOBase):
+    """A decompressing stream that counts what it gives out against what it took in, and stops a bomb."""
+
+    def __init__(self, stream: BinaryIO, consumed: Callable[[], int], caps: DecompressionCaps, what: str) -> None:
+        self._stream = stream
+        self._consumed = consumed
+        self._caps = caps
+        self._what = what
+        self._produced = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
+        data = self._stream.read(len(buffer))
+        buffer[: len(data)] = data
+        self._produced += len(data)
+        self._caps.check(self._produced, self._consumed(), self._what)
+        return len(data)
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
+
+
+def open_binary(path: Path, buffer_size: int | None = None, caps: DecompressionCaps | None = None) -> BinaryIO:
     """The file's bytes, gunzipped when its content is gzip (told by the magic bytes, never by the name).
 
     So a gzip file without a ``.gz`` suffix and a plain file named ``.gz`` are both read as what they
-    are. ``buffer_size`` puts a read buffer of that many bytes in front of the stream, for readers that
-    take a big file line by line (gzip's own ``readline`` is slow per call). Opening raises ``OSError``;
+    are. A gzip stream is read incrementally under ``caps`` (default: the settings), so a bomb raises
+    :class:`DecompressionBomb` after bounded memory instead of filling it. ``buffer_size`` sets the read
+    buffer (readers that take a big file line by line want a large one). Opening raises ``OSError``;
     reading a damaged gzip raises one of :data:`GZIP_ERRORS`.
     """
     if not is_gzip(path):
         return path.open("rb", buffering=-1 if buffer_size is None else buffer_size)
-    if buffer_size is None:
-        return cast(BinaryIO, gzip.open(path, "rb"))
-    return cast(BinaryIO, io.BufferedReader(gzip.open(path, "rb"), buffer_size=buffer_size))  # type: ignore[arg-type]
+    raw = path.open("rb")
+    capped = _CappedStream(
+        cast(BinaryIO, gzip.GzipFile(fileobj=raw, mode="rb")), raw.tell, caps or DecompressionCaps.from_settings(),
+        str(path),
+    )  # fmt: skip
+    return cast(BinaryIO, _ClosingReader(capped, raw, buffer_size or 1 << 16))
+
+
+class _ClosingReader(io.BufferedReader):
+    """A buffered reader over the capped stream that also closes the file beneath it."""
+
+    def __init__(self, stream: _CappedStream, raw: BinaryIO, buffer_size: int) -> None:
+        super().__init__(stream, buffer_size=buffer_size)
+        self._file = raw
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._file.close()
+
+
+def read_whole(stream: BinaryIO, *, compressed_size: int, what: str, caps: DecompressionCaps | None = None) -> bytes:
+    """Read a zip member (or any stream read whole) in chunks, refusing a bomb before it fills memory.
+
+    Why chunks: a member's declared sizes are the archive's word, and an attacker's; only counting what
+    actually comes out bounds memory, by the size cap and by the ratio to the member's compressed size.
+    """
+    caps = caps or DecompressionCaps.from_settings()
+    chunks: list[bytes] = []
+    produced = 0
+    while chunk := stream.read(1 << 20):
+        produced += len(chunk)
+        if produced > caps.max_whole_bytes:
+            raise DecompressionBomb(
+                f"{what} decompresses to more than {caps.max_whole_bytes >> 20} MiB (cap: TRIALGRAPH_MAX_MEMBER_MB)"
+            )
+        caps.check(produced, compressed_size, what)
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 def open_text(path: Path, encoding: str = "utf-8") -> TextIO:

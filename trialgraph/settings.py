@@ -57,6 +57,18 @@ class Settings(BaseSettings):
         description="TRIALGRAPH_LOAD_WORKERS: parser processes for bulk loads (default: the usable cores)",
     )
 
+    max_decompression_ratio: int = Field(
+        default=200,
+        ge=2,
+        description="TRIALGRAPH_MAX_DECOMPRESSION_RATIO: a gzip stream or zip member that expands more than this "
+        "many times its compressed size (past 64 MiB) is a decompression bomb and is quarantined",
+    )
+    max_member_mb: int = Field(
+        default=512,
+        ge=1,
+        description="TRIALGRAPH_MAX_MEMBER_MB: the most one zip member or one whole-file record may decompress to",
+    )
+
     # --- the HTTP API (trialgraph serve)
     api_token: SecretStr | None = Field(
         default=None,

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 import orjson
 
-from trialgraph.loaders.files import GZIP_ERRORS, input_files, one_line, open_binary
+from trialgraph.loaders.files import GZIP_ERRORS, DecompressionBomb, input_files, one_line, open_binary, read_whole
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -159,7 +159,10 @@ def _whole_file(path: Path, *, is_xml: bool) -> Iterator[DeferredItem]:
     origin = str(path)
     try:
         with open_binary(path) as handle:
-            data = handle.read()
+            data = read_whole(handle, compressed_size=path.stat().st_size, what=path.name)
+    except DecompressionBomb as exc:
+        yield Rejected(origin, one_line(exc))
+        return
     except GZIP_ERRORS as exc:
         yield Rejected(origin, f"truncated or not a gzip file: {one_line(exc)}")
         return
@@ -230,6 +233,9 @@ def _iter_jsonl(path: Path) -> Iterator[DeferredItem]:
                 if line_no == 1 and line.startswith(_UTF8_BOM):
                     line = line[len(_UTF8_BOM) :]
                 yield RawJson(line_origin, line.rstrip(b"\r\n"), None)
+    except DecompressionBomb as exc:
+        yield Rejected(origin, one_line(exc))
+        return
     except GZIP_ERRORS as exc:
         where = f"{origin}:{line_no + 1}" if line_no else origin
         yield Rejected(where, f"truncated or not a gzip file: {one_line(exc)}")
@@ -266,7 +272,10 @@ def _iter_zip(path: Path) -> Iterator[DeferredItem]:
             member_origin = f"{origin}!{info.filename}"
             try:
                 with archive.open(info) as member:
-                    data = member.read()
+                    data = read_whole(member, compressed_size=info.compress_size, what=f"zip member {info.filename}")
+            except DecompressionBomb as exc:
+                yield Rejected(member_origin, one_line(exc))
+                continue
             except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
                 yield Rejected(member_origin, f"damaged zip member: {one_line(exc)}")
                 continue

@@ -51,13 +51,7 @@ class CtgovLoader:
 
     name = "ctgov"
     graph_writer = "records"
-    detection = Detection(
-        rank=50,
-        rules=(
-            has("<clinical_study"),
-            has('"protocolSection"'),
-        ),
-    )
+    detection = Detection(rank=50, rules=(has("<clinical_study"), has('"protocolSection"')))
     source = rows.SOURCE
     write_order = rows.WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")

@@ -69,13 +69,7 @@ class EuctrLoader:
 
     name = source = "euctr"
     graph_writer = "records"
-    detection = Detection(
-        rank=90,
-        rules=(
-            has('"a2_eudract_number"'),
-            has("EudraCT Number:"),
-        ),
-    )
+    detection = Detection(rank=90, rules=(has('"a2_eudract_number"'), has("EudraCT Number:")))
     write_order = WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")
 

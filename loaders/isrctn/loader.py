@@ -35,13 +35,7 @@ class IsrctnLoader:
 
     name = source = "isrctn"
     graph_writer = "records"
-    detection = Detection(
-        rank=40,
-        rules=(
-            has("67bricks.com/isrctn"),
-            has('{"isrctn"'),
-        ),
-    )
+    detection = Detection(rank=40, rules=(has("67bricks.com/isrctn"), has('{"isrctn"')))
     write_order = rows.WRITE_ORDER
     delete_statements = ("delete_record_facts", "delete_record_links")
 

@@ -21,13 +21,7 @@ class PubmedSource:
 
     name = "pubmed"
     graph_writer = "publications"
-    detection = Detection(
-        rank=10,
-        rules=(
-            has("<PubmedArticleSet"),
-            has("<MedlineCitationSet"),
-        ),
-    )
+    detection = Detection(rank=10, rules=(has("<PubmedArticleSet"), has("<MedlineCitationSet")))
 
     def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[PublicationItem]:
         for item in iter_pubmed(paths):

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from trialgraph.loaders.concepts.files import one_line
 from trialgraph.loaders.concepts.source import VocabularyItem
+from trialgraph.loaders.files import one_line
 from trialgraph.model.concept import ConceptRecord, Rejected, curie
 
 __all__ = [

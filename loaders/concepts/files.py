@@ -17,10 +17,10 @@ from typing import TypeVar
 
 from trialgraph.errors import SourceError
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.files import check_input, one_line, walk_files
+from trialgraph.loaders.files import check_input, walk_files
 from trialgraph.model.concept import Rejected
 
-__all__ = ["Parser", "iter_inputs", "one_line", "parse_paths", "require_existing"]
+__all__ = ["Parser", "iter_inputs", "parse_paths", "require_existing"]
 
 T = TypeVar("T")
 Parser = Callable[[Path], Iterator[VocabularyItem]]

@@ -29,8 +29,7 @@ from rdflib import BNode, Literal
 from rdflib.plugins.parsers.ntriples import ParseError as NTriplesError
 from rdflib.plugins.parsers.ntriples import W3CNTriplesParser
 
-from trialgraph.loaders.concepts.files import one_line
-from trialgraph.loaders.files import open_binary
+from trialgraph.loaders.files import one_line, open_binary
 from trialgraph.loaders.mesh.common import SCR_CLASS, MeshStats, descriptor_of, year_from_name
 from trialgraph.loaders.mesh.rdf_facts import REVERSE_KINDS, SPILL_EVERY, Fact, FactStore, FactStoreFactory
 from trialgraph.loaders.mesh.rdf_records import build_records

@@ -23,9 +23,8 @@ import networkx as nx
 from obonet.read import parse_tag_line
 
 from trialgraph.loaders.concepts.curies import as_curie
-from trialgraph.loaders.concepts.files import one_line
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.files import open_text
+from trialgraph.loaders.files import one_line, open_text
 from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, Relation, prefix_of
 
 __all__ = ["XREF_PREDICATE", "parse_obo", "parse_quoted", "split_xref_list"]

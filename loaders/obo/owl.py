@@ -22,9 +22,8 @@ from lxml import etree
 from owlready2 import Thing, ThingClass, World
 
 from trialgraph.loaders.concepts.curies import as_curie, iri_to_curie
-from trialgraph.loaders.concepts.files import one_line
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.files import open_binary
+from trialgraph.loaders.files import one_line, open_binary
 from trialgraph.loaders.obo.obo import XREF_PREDICATE
 from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, prefix_of
 

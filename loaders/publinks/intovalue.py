@@ -15,8 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.concepts.files import one_line
-from trialgraph.loaders.files import open_text
+from trialgraph.loaders.files import one_line, open_text
 from trialgraph.model.publication_link import SOURCE_INTOVALUE, Rejected, TrialPublicationLink
 from trialgraph.model.trial_ids import canonical_trial_id
 

@@ -19,9 +19,8 @@ from typing import Any
 import yaml
 
 from trialgraph.loaders.concepts.curies import as_curie
-from trialgraph.loaders.concepts.files import one_line
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.files import open_text
+from trialgraph.loaders.files import one_line, open_text
 from trialgraph.model.concept import MappingRecord, Rejected
 
 __all__ = ["REQUIRED_COLUMNS", "SSSOMMetadata", "parse_metadata", "parse_sssom", "read_metadata"]

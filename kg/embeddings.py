@@ -12,7 +12,7 @@ Names: the index of encoder key ``minilm_l6_v2`` under rendering ``trial-text-1`
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -23,11 +23,19 @@ import neo4j
 from trialgraph.errors import ConfigError
 from trialgraph.kg import cypher
 from trialgraph.kg.graph import run_read
-from trialgraph.kg.writer import LoadReport, tracked_run
+from trialgraph.kg.writer import GRAPH_WRITERS, BatchOutcome, LoadReport, Quarantine, Work, WriteContext
 from trialgraph.models.encoders import Encoder, EncoderSpec
 from trialgraph.models.retrieval.rendering import RENDERING_VERSION, RecordText, render, text_hash
 
-__all__ = ["EmbeddingIndex", "embed_records", "embedding_index", "require_index"]
+__all__ = [
+    "EmbeddingIndex",
+    "EmbeddingSource",
+    "EmbeddingWriter",
+    "RecordVector",
+    "embed_records",
+    "embedding_index",
+    "require_index",
+]
 
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -67,6 +75,107 @@ def _ensure_index(driver: neo4j.Driver, index: EmbeddingIndex, database: str) ->
         session.run(statement, dimensions=index.spec.dimensions).consume()
 
 
+@dataclass(frozen=True, slots=True)
+class RecordVector:
+    """One record's embedding to write, or (``vector`` None) a record whose embedding is still current."""
+
+    record_id: str
+    vector: list[float] | None = None
+    text_hash: str | None = None
+
+
+class EmbeddingSource:
+    """An encoder as a source: it pages through the graph's records, not files, and yields their vectors.
+
+    Only records whose rendered text changed since their embedding was made are encoded, a page at a time
+    (the encoder is fastest on batches). The one load loop (``kg/load.py``) writes them through
+    :class:`EmbeddingWriter`, one page behind, so encoding and writing overlap and a killed run resumes.
+    """
+
+    graph_writer = "embeddings"
+    detection = None
+
+    def __init__(self, driver: neo4j.Driver, encoder: Encoder, index: EmbeddingIndex, page: int, database: str) -> None:
+        self.name = f"embed:{index.name}"
+        self.encoder = encoder
+        self.index = index
+        self._driver = driver
+        self._page = page
+        self._database = database
+
+    def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[RecordVector]:
+        after = ""
+        while page := run_read(
+            self._driver,
+            cypher.load("read/records_to_embed"),
+            {"after": after, "limit": self._page, "index": self.index.name},
+            database=self._database,
+        ):
+            after = page[-1]["record_id"]
+            todo = dict(_changed(page))
+            vectors = iter(self.encoder.encode(list(todo.values()), batch_size=min(self._page, 64)) if todo else [])
+            for row in page:
+                rid = row["record_id"]
+                yield RecordVector(rid, next(vectors), text_hash(todo[rid])) if rid in todo else RecordVector(rid)
+
+
+@GRAPH_WRITERS.register("embeddings")
+class EmbeddingWriter:
+    """Embedding nodes beside their records, one batch per transaction; at the end, the index's description.
+
+    ``written`` counts records encoded, ``unchanged`` those whose embedding was current.
+    """
+
+    def __init__(self, context: WriteContext) -> None:
+        self.context = context
+        self.rows: list[dict[str, Any]] = []
+
+    def add(self, item: RecordVector, report: LoadReport) -> list[Work]:
+        if item.vector is None:
+            report.unchanged += 1
+            return []
+        key = f"{item.record_id}|{self._index.name}"
+        self.rows.append({"record_id": item.record_id, "key": key, "vector": item.vector, "text_hash": item.text_hash})
+        return self._take() if len(self.rows) >= self.context.batch_size else []
+
+    def close(self) -> list[Work]:
+        return self._take() if self.rows else []
+
+    def finish(self, report: LoadReport, quarantine: Quarantine) -> None:
+        _record_index(self.context.driver, self._index, self._params, self.context.database)
+
+    @property
+    def _index(self) -> EmbeddingIndex:
+        return self.context.source.index  # type: ignore[attr-defined,no-any-return]
+
+    @property
+    def _params(self) -> dict[str, Any]:
+        encoder: Encoder = self.context.source.encoder  # type: ignore[attr-defined]
+        return {
+            "index": self._index.name,
+            "label": self._index.label,
+            "model": encoder.spec.model,
+            "model_version": encoder.spec.version(),
+            "rendering": self._index.rendering,
+        }
+
+    def _take(self) -> list[Work]:
+        rows, self.rows = self.rows, []
+        c, params = self.context, self._params
+
+        def work() -> BatchOutcome:
+            made_at = datetime.now(UTC).isoformat(timespec="seconds")
+            with c.driver.session(database=c.database) as session:
+                session.execute_write(
+                    lambda tx: tx.run(
+                        cypher.load("write/merge_embeddings"), rows=rows, made_at=made_at, **params
+                    ).consume()
+                )
+            return BatchOutcome(written=len(rows))
+
+        return [work]
+
+
 def embed_records(
     driver: neo4j.Driver,
     encoder: Encoder,
@@ -77,51 +186,21 @@ def embed_records(
     database: str = "neo4j",
     on_batch: Callable[[LoadReport], None] | None = None,
 ) -> LoadReport:
-    """Encode every registry record whose rendered text has no current embedding in the encoder's index."""
+    """Encode every registry record whose rendered text has no current embedding in the encoder's index.
+
+    It runs through the one load loop (``kg/load.py``): :class:`EmbeddingSource` reads and encodes,
+    :class:`EmbeddingWriter` writes. ``on_batch`` is called as records are read (progress display).
+    """
+    from trialgraph.kg.load import load  # kg.load imports the writers of files; this one registers itself here
+
     if rendering != RENDERING_VERSION:
         raise ConfigError(f"unknown rendering {rendering!r}; this version renders {RENDERING_VERSION!r}")
     index = embedding_index(encoder.spec, rendering)
     _ensure_index(driver, index, database)
-    params = {
-        "index": index.name,
-        "label": index.label,
-        "model": encoder.spec.model,
-        "model_version": encoder.spec.version(),
-        "rendering": rendering,
-    }
-    with tracked_run(driver, f"embed:{index.name}", [], batch_size, quarantine_dir, database) as (report, _):
-        after = ""
-        while True:
-            page = run_read(
-                driver,
-                cypher.load("read/records_to_embed"),
-                {"after": after, "limit": batch_size, "index": index.name},
-                database=database,
-            )
-            if not page:
-                break
-            after = page[-1]["record_id"]
-            report.read += len(page)
-            todo = _changed(page)
-            report.unchanged += len(page) - len(todo)
-            if todo:
-                vectors = encoder.encode([text for _, text in todo], batch_size=min(batch_size, 64))
-                rows = [
-                    {"record_id": rid, "key": f"{rid}|{index.name}", "vector": vector, "text_hash": text_hash(text)}
-                    for (rid, text), vector in zip(todo, vectors, strict=True)
-                ]
-                made_at = datetime.now(UTC).isoformat(timespec="seconds")
-                with driver.session(database=database) as session:
-                    session.execute_write(
-                        lambda tx, r=rows, m=made_at: tx.run(
-                            cypher.load("write/merge_embeddings"), rows=r, made_at=m, **params
-                        ).consume()
-                    )
-                report.written += len(rows)
-            if on_batch:
-                on_batch(report)
-        _record_index(driver, index, params, database)
-    return report
+    source = EmbeddingSource(driver, encoder, index, batch_size, database)
+    return load(
+        driver, source, [], quarantine_dir=quarantine_dir, batch_size=batch_size, database=database, on_item=on_batch
+    )
 
 
 def _changed(page: list[dict[str, Any]]) -> list[tuple[str, str]]:

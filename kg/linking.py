@@ -8,7 +8,7 @@ every registry's trials reach concepts through them. Linkers are chosen by name 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
@@ -18,11 +18,20 @@ import neo4j
 from trialgraph.errors import ConfigError
 from trialgraph.kg import cypher
 from trialgraph.kg.graph import run_read
-from trialgraph.kg.writer import LoadReport, tracked_run
+from trialgraph.kg.writer import GRAPH_WRITERS, BatchOutcome, LoadReport, Quarantine, Work, WriteContext
 from trialgraph.models.linking import dictionary
 from trialgraph.models.linking.dictionary import ConceptNames, DictionaryLinker, Link
 
-__all__ = ["LINKERS", "ConditionLinker", "build_linker_index", "link_conditions", "linker_concepts"]
+__all__ = [
+    "LINKERS",
+    "ConditionLinkSource",
+    "ConditionLinkWriter",
+    "ConditionLinker",
+    "ConditionLinks",
+    "build_linker_index",
+    "link_conditions",
+    "linker_concepts",
+]
 
 # The coarse types the TF-IDF linker may give a condition; MeSH types come from its tree branches.
 CONDITION_TYPES = frozenset({"C", "F"})
@@ -142,6 +151,90 @@ def _batches(rows: list[dict[str, Any]], size: int) -> Iterator[list[dict[str, A
         yield rows[start : start + size]
 
 
+@dataclass(frozen=True, slots=True)
+class ConditionLinks:
+    """One normalised condition and the concepts a linker ties it to (none: the linker made no decision)."""
+
+    key: str
+    links: tuple[Link, ...]
+
+
+class ConditionLinkSource:
+    """A linker as a source: it reads the graph's ``Condition`` strings, not files, and yields its decisions.
+
+    Why a source: the one load loop (``kg/load.py``) then gives linking the same ``LoadRun``, counting and
+    writer thread as every load, and the graph writer below only says how its edges are written.
+    """
+
+    graph_writer = "condition-links"
+    detection = None
+
+    def __init__(self, driver: neo4j.Driver, linker: ConditionLinker, database: str) -> None:
+        self.name = f"link:{linker.source}"
+        self.linker = linker
+        self._driver = driver
+        self._database = database
+
+    def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[ConditionLinks]:
+        conditions = run_read(self._driver, cypher.load("read/condition_texts"), database=self._database)
+        for chunk in _batches(conditions, 1000):
+            texts = [c["name"] or c["key"] for c in chunk]
+            for condition, links in zip(chunk, self.linker.link_texts(texts), strict=True):
+                yield ConditionLinks(condition["key"], tuple(links))
+
+
+@GRAPH_WRITERS.register("condition-links")
+class ConditionLinkWriter:
+    """A linker's edges, keyed by its source and method version; at the end, its edges no longer asserted go.
+
+    ``written`` counts the conditions linked to at least one concept, ``unchanged`` those with no decision.
+    """
+
+    def __init__(self, context: WriteContext) -> None:
+        self.context = context
+        self.rows: list[dict[str, Any]] = []
+        self.linked = 0
+
+    def add(self, item: ConditionLinks, report: LoadReport) -> list[Work]:
+        if not item.links:
+            report.unchanged += 1
+            return []
+        self.linked += 1
+        self.rows.extend(
+            {"key": item.key, "curie": hit.curie, "matched_on": hit.matched_on, "score": hit.score}
+            for hit in item.links
+        )
+        return self._take() if len(self.rows) >= self.context.batch_size else []
+
+    def close(self) -> list[Work]:
+        return self._take() if self.rows else []
+
+    def finish(self, report: LoadReport, quarantine: Quarantine) -> None:
+        c = self.context
+        linker = c.source.linker  # type: ignore[attr-defined]
+        with c.driver.session(database=c.database) as session:
+            session.execute_write(
+                lambda tx: tx.run(
+                    cypher.load("write/delete_stale_condition_concepts"), source=linker.source, load_run=c.load_run
+                ).consume()
+            )
+
+    def _take(self) -> list[Work]:
+        rows, linked = self.rows, self.linked
+        self.rows, self.linked = [], 0
+        c = self.context
+        linker = c.source.linker  # type: ignore[attr-defined]
+        params = {"source": linker.source, "method_version": linker.method_version, "load_run": c.load_run}
+
+        def work() -> BatchOutcome:
+            with c.driver.session(database=c.database) as session:
+                merge = cypher.load("write/merge_condition_concepts")
+                session.execute_write(lambda tx: tx.run(merge, rows=rows, **params).consume())
+            return BatchOutcome(written=linked)
+
+        return [work]
+
+
 def link_conditions(
     driver: neo4j.Driver,
     linker: ConditionLinker,
@@ -155,31 +248,9 @@ def link_conditions(
     ``read`` counts the distinct conditions, ``written`` those linked to at least one concept,
     ``unchanged`` those with no decision (``read == written + unchanged``). Re-running gives the same
     edges; this linker's edges that the run does not assert again (from an older index or rule) are
-    removed, and no other source's.
+    removed, and no other source's. It runs through the one load loop (``kg/load.py``).
     """
-    with tracked_run(driver, f"link:{linker.source}", [], batch_size, quarantine_dir, database) as (report, _):
-        conditions = run_read(driver, cypher.load("read/condition_texts"), database=database)
-        rows: list[dict[str, Any]] = []
-        for chunk in _batches(conditions, 1000):
-            texts = [c["name"] or c["key"] for c in chunk]
-            for condition, links in zip(chunk, linker.link_texts(texts), strict=True):
-                report.read += 1
-                if links:
-                    report.written += 1
-                else:
-                    report.unchanged += 1
-                rows.extend(
-                    {"key": condition["key"], "curie": hit.curie, "matched_on": hit.matched_on, "score": hit.score}
-                    for hit in links
-                )
-        params = {"source": linker.source, "method_version": linker.method_version, "load_run": report.run_id}
-        with driver.session(database=database) as session:
-            merge = cypher.load("write/merge_condition_concepts")
-            for batch in _batches(rows, batch_size):
-                session.execute_write(lambda tx, b=batch: tx.run(merge, rows=b, **params).consume())
-            session.execute_write(
-                lambda tx: tx.run(
-                    cypher.load("write/delete_stale_condition_concepts"), source=linker.source, load_run=report.run_id
-                ).consume()
-            )
-    return report
+    from trialgraph.kg.load import load  # kg.load imports the writers of files; this one registers itself here
+
+    source = ConditionLinkSource(driver, linker, database)
+    return load(driver, source, [], quarantine_dir=quarantine_dir, batch_size=batch_size, database=database)

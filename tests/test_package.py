@@ -9,8 +9,8 @@ import trialgraph
 import trialgraph.loaders
 from trialgraph.api import source_names
 from trialgraph.errors import UnknownNameError
-from trialgraph.kg import cypher
-from trialgraph.kg.load import load  # noqa: F401  (registers every graph writer)
+from trialgraph.kg import cypher, embeddings, linking  # noqa: F401  (the graph-reading sources' writers register here)
+from trialgraph.kg.load import load  # noqa: F401  (registers every file source's graph writer)
 from trialgraph.kg.writer import GRAPH_WRITERS
 from trialgraph.loaders.base import SOURCES, discover
 
@@ -42,7 +42,14 @@ def test_every_registered_name_creates_its_source_and_names_a_graph_writer() -> 
         source = SOURCES.create(name)
         assert source.name == name
         assert source.graph_writer in GRAPH_WRITERS.names(), f"{name} names no registered graph writer"
-    assert set(GRAPH_WRITERS.names()) == {"records", "concepts", "publications", "pairs"}
+    assert set(GRAPH_WRITERS.names()) == {
+        "records",
+        "concepts",
+        "publications",
+        "pairs",
+        "condition-links",
+        "embeddings",
+    }
 
 
 def test_unknown_loader_names_the_known_ones() -> None:

@@ -1,0 +1,118 @@
+"""The graph side of the task builders: read every trial's facts and twins, and each trial's graph-RAG context.
+
+Reads only, in read transactions. The context of a trial is the context builder's text for the training trials
+the full-text retriever ranks nearest to it, with the trial's own twin group left out, so neither a test item
+nor its answer can reach a prompt through retrieval (the leakage test checks this on the built datasets).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import neo4j
+
+from trialgraph import cypher
+from trialgraph.errors import UnknownNameError
+from trialgraph.kg.graph import run_read
+from trialgraph.kg.retrieval.context import build_context
+from trialgraph.kg.retrieval.retrievers import FullTextRetriever
+from trialgraph.models.tasks.builders import TASKS, build_task, task_names
+from trialgraph.models.tasks.dataset import TaskDataset, write_task
+from trialgraph.models.tasks.facts import TrialFacts
+from trialgraph.models.tasks.splits import Split, split_by_date
+
+__all__ = [
+    "CONTEXT_TRIALS",
+    "TrialContext",
+    "build_tasks",
+    "read_trial_facts",
+    "read_twin_pairs",
+    "trial_contexts",
+]
+
+CONTEXT_TRIALS = 3  # similar training trials per prompt: chosen before any evaluation, not tuned
+CONTEXT_TOKENS = 900  # keeps a prompt with context inside a small model's window at CPU speed
+CANDIDATES = 30  # full-text hits fetched to find CONTEXT_TRIALS training trials outside the item's own group
+
+
+@dataclass(frozen=True, slots=True)
+class TrialContext:
+    trial_ids: tuple[str, ...]
+    text: str
+
+
+def read_trial_facts(driver: neo4j.Driver, *, database: str = "neo4j") -> list[TrialFacts]:
+    rows = run_read(driver, cypher.load("read/task_trial_facts"), database=database)
+    return [TrialFacts.from_row(row) for row in rows]
+
+
+def read_twin_pairs(driver: neo4j.Driver, *, database: str = "neo4j") -> list[tuple[str, str]]:
+    return [(row["a"], row["b"]) for row in run_read(driver, cypher.load("read/task_twin_pairs"), database=database)]
+
+
+def trial_contexts(
+    driver: neo4j.Driver,
+    queries: dict[str, str],
+    split: Split,
+    *,
+    database: str = "neo4j",
+    trials_per_context: int = CONTEXT_TRIALS,
+    max_tokens: int = CONTEXT_TOKENS,
+) -> dict[str, TrialContext]:
+    """For each trial id -> query text: the context of its nearest training trials (own twin group excluded)."""
+    retriever = FullTextRetriever(driver, database=database)
+    train = split.train_ids()
+    contexts: dict[str, TrialContext] = {}
+    for trial_id, query in sorted(queries.items()):
+        group = split.group_of(trial_id)
+        chosen: list[str] = []
+        for hit in retriever.hits(query, top_k=CANDIDATES) if query.strip() else ():
+            if hit.trial_id in train and split.group_of(hit.trial_id) != group and hit.trial_id not in chosen:
+                chosen.append(hit.trial_id)
+            if len(chosen) == trials_per_context:
+                break
+        built = build_context(driver, chosen, max_tokens=max_tokens, database=database)
+        contexts[trial_id] = TrialContext(tuple(built.included), built.text)
+    return contexts
+
+
+def build_tasks(
+    driver: neo4j.Driver,
+    out: Path,
+    *,
+    tasks: Sequence[str] | None = None,
+    stop_reasons: Mapping[str, str] | None = None,
+    seed: int = 0,
+    database: str = "neo4j",
+    software_version: str = "unknown",
+) -> dict[str, TaskDataset]:
+    """Read the graph once, split it, build each task and write it under ``out/<task>/``.
+
+    A task the graph cannot give (no trial has the facts it needs) is still written, empty, with the reasons in
+    its card: the other tasks are built all the same.
+    """
+    names = list(tasks or task_names())
+    unknown = [n for n in names if n not in TASKS]
+    if unknown:
+        raise UnknownNameError(f"unknown task {unknown[0]!r}; known: {', '.join(task_names())}")
+    facts = read_trial_facts(driver, database=database)
+    split = split_by_date(facts, read_twin_pairs(driver, database=database))
+    results = {name: build_task(name, facts, split, stop_reasons or {}, seed) for name in names}
+    queries = {item.trial_id: item.query for result in results.values() for item in result.items}
+    contexts = trial_contexts(driver, queries, split, database=database)
+    built = {}
+    for name, result in results.items():
+        meta = {
+            "task": name,
+            "seed": seed,
+            "cut_date": split.cut_date,
+            "context_trials": CONTEXT_TRIALS,
+            "software_version": software_version,
+            "graph_trials": len(facts),
+            "undated_trials": len(split.undated),
+            "stop_reason_labels": len(stop_reasons or {}),
+        }
+        built[name] = write_task(out / name, result, contexts, meta=meta)
+    return built

@@ -1,0 +1,375 @@
+"""Task builders: trial facts -> task items in TrialPanorama's record formats, one builder per task, registered.
+
+Every builder is a pure, deterministic function of the facts, the split and a seed. Multiple-choice distractors
+come from *similar* trials (most shared condition headings, then same phase), never from the item's own twin
+group, and a training item's distractors come only from training trials, so no test trial's text reaches the
+training set. Option order is a seeded shuffle of the item id, so the answer letter carries no signal.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import random
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from trialgraph.models.tasks.facts import TrialFacts
+from trialgraph.models.tasks.splits import Split
+
+__all__ = ["TASKS", "BuildResult", "TaskItem", "TaskSpec", "build_task", "task_names"]
+
+LETTERS = "ABCD"
+OPTIONS = 4
+MAX_OPTION_CHARS = 400
+CRITERIA_PER_OPTION = 3
+CANDIDATES_SCANNED = 500  # per condition heading: a very common heading does not make each item scan the pool
+FALLBACK_SAMPLE = 50  # trials sampled (seeded) to fall back on when too few share a heading
+
+
+@dataclass(frozen=True, slots=True)
+class TaskItem:
+    """One task sample: ``record`` in TrialPanorama's format, ``answer`` its canonical gold as a string, and
+    ``query`` the text the graph-RAG context is retrieved with (never containing the answer)."""
+
+    id: str
+    task: str
+    trial_id: str
+    split: str
+    record: dict[str, Any]
+    answer: str
+    query: str
+
+
+@dataclass
+class BuildResult:
+    items: list[TaskItem] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)  # reason -> trials left out
+
+
+@dataclass(frozen=True, slots=True)
+class TaskSpec:
+    """A registered task: ``kind`` chooses its prompt parser and metric (mcq, sample_size, completion)."""
+
+    name: str
+    kind: str
+    description: str
+    build: Callable[[Sequence[TrialFacts], Split, Mapping[str, str], int], BuildResult]
+
+
+def _cut(text: str | None, limit: int = MAX_OPTION_CHARS) -> str:
+    text = " ".join((text or "").split())
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _design_lines(t: TrialFacts) -> list[str]:
+    """What a designer knows before the answer: title, conditions, interventions and design fields."""
+    design = ", ".join(
+        f"{name} {value}"
+        for name, value in (
+            ("allocation", t.allocation),
+            ("model", t.intervention_model or t.observational_model),
+            ("masking", t.masking),
+            ("purpose", t.primary_purpose),
+        )
+        if value
+    )
+    lines = [
+        f"Title: {_cut(t.official_title or t.title)}",
+        f"Study type: {t.study_type or 'unknown'}; phase: {t.phase or 'not applicable'}",
+        f"Conditions: {'; '.join(t.conditions) or 'not stated'}",
+        f"Interventions: {'; '.join(t.interventions) or 'not stated'}",
+    ]
+    if design:
+        lines.append(f"Design: {design}")
+    return lines
+
+
+def _query(t: TrialFacts) -> str:
+    return " ".join([t.title or "", *t.conditions, *t.interventions]).strip()
+
+
+def _rng(seed: int, *parts: str) -> random.Random:
+    digest = hashlib.sha256("\x1f".join([str(seed), *parts]).encode()).digest()
+    return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+def _normalized(text: str) -> str:
+    return " ".join(text.lower().split())
+
+
+# --- multiple choice -----------------------------------------------------------------------------------------
+
+
+def _endpoint_option(t: TrialFacts) -> str | None:
+    if not t.primary_endpoints:
+        return None
+    e = t.primary_endpoints[0]
+    return _cut(e.measure + (f" (time frame: {e.time_frame})" if e.time_frame else ""))
+
+
+def _arms_option(t: TrialFacts) -> str | None:
+    if len(t.arms) < 1:
+        return None
+    return _cut("; ".join(f"{a.type or 'Arm'}: {a.label}" for a in t.arms))
+
+
+def _criteria_option(t: TrialFacts) -> str | None:
+    if not t.inclusion:
+        return None
+    return _cut("; ".join(t.inclusion[:CRITERIA_PER_OPTION]))
+
+
+@dataclass(frozen=True, slots=True)
+class _Choice:
+    """What makes a multiple-choice task: how to read the option off a trial, and how to ask."""
+
+    option_of: Callable[[TrialFacts], str | None]
+    question: str
+    missing: str
+
+
+CHOICES: dict[str, _Choice] = {
+    "endpoint_design": _Choice(
+        _endpoint_option, "Which primary endpoint was registered for this trial?", "no primary endpoint"
+    ),
+    "arm_design": _Choice(_arms_option, "Which set of arms was registered for this trial?", "no arms"),
+    "eligibility_criteria_design": _Choice(
+        _criteria_option, "Which inclusion criteria were registered for this trial?", "no inclusion criteria"
+    ),
+}
+
+
+def _headings(t: TrialFacts) -> frozenset[str]:
+    return frozenset(x.lower() for x in (t.condition_mesh or t.conditions))
+
+
+class _Pool:
+    """Trials that may lend a distractor, indexed by condition heading so that finding similar trials costs the
+    size of the heading's posting lists, not of the pool (the pool is every training trial)."""
+
+    def __init__(self, trials: Sequence[TrialFacts]) -> None:
+        self.trials = list(trials)
+        self.by_heading: dict[str, list[TrialFacts]] = {}
+        for trial in self.trials:
+            for heading in _headings(trial):
+                self.by_heading.setdefault(heading, []).append(trial)
+
+    def similar(self, item: TrialFacts, split: Split, seed: int) -> list[tuple[int, TrialFacts]]:
+        """Trials sharing the most condition headings (then same phase); a seeded sample of the rest after them."""
+        group = split.group_of(item.trial_id)
+        shared: Counter[str] = Counter()
+        trial_of: dict[str, TrialFacts] = {}
+        for heading in _headings(item):
+            for other in self.by_heading.get(heading, ())[:CANDIDATES_SCANNED]:
+                shared[other.trial_id] += 1
+                trial_of[other.trial_id] = other
+        rng = _rng(seed, "fallback", item.trial_id)
+        for other in rng.sample(self.trials, min(len(self.trials), FALLBACK_SAMPLE)):
+            trial_of.setdefault(other.trial_id, other)
+        ranked = []
+        for trial_id, other in trial_of.items():
+            if split.group_of(trial_id) == group:
+                continue
+            score = shared[trial_id] * 2 + int(bool(item.phase) and item.phase == other.phase)
+            tie = hashlib.sha256(f"{seed}|{item.trial_id}|{trial_id}".encode()).hexdigest()
+            ranked.append((-score, tie, other))
+        ranked.sort(key=lambda r: (r[0], r[1]))
+        return [(-score, other) for score, _tie, other in ranked]
+
+
+def _multiple_choice(name: str) -> Callable[[Sequence[TrialFacts], Split, Mapping[str, str], int], BuildResult]:
+    choice = CHOICES[name]
+
+    def build(trials: Sequence[TrialFacts], split: Split, _labels: Mapping[str, str], seed: int) -> BuildResult:
+        result = BuildResult()
+        with_option = [(t, choice.option_of(t)) for t in trials]
+        pools = {
+            "train": _Pool([t for t, o in with_option if o and split.of(t.trial_id) == "train"]),
+            "test": _Pool([t for t, o in with_option if o and split.of(t.trial_id) in ("train", "test")]),
+        }
+        option_of = {t.trial_id: o for t, o in with_option if o}
+        for trial, answer in with_option:
+            side = split.of(trial.trial_id)
+            if side is None:
+                result.skipped["no registration date"] += 1
+                continue
+            if not answer:
+                result.skipped[choice.missing] += 1
+                continue
+            seen = {_normalized(answer)}
+            distractors: list[tuple[str, str, int]] = []
+            for score, other in pools[side].similar(trial, split, seed):
+                text = option_of[other.trial_id]
+                if _normalized(text) in seen:
+                    continue
+                seen.add(_normalized(text))
+                distractors.append((text, other.trial_id, score))
+                if len(distractors) == OPTIONS - 1:
+                    break
+            if len(distractors) < OPTIONS - 1:
+                result.skipped["too few distinct distractors"] += 1
+                continue
+            texts = [answer] + [d[0] for d in distractors]
+            order = list(range(OPTIONS))
+            _rng(seed, name, trial.trial_id).shuffle(order)
+            options = {LETTERS[i]: texts[j] for i, j in enumerate(order)}
+            letter = LETTERS[order.index(0)]
+            question = "\n".join([*_design_lines(trial), "", choice.question])
+            record = {
+                "id": f"{name}:{trial.trial_id}",
+                "question": question,
+                "options": options,
+                "answer": letter,
+                "metadata": {
+                    "study_nctid": trial.nct_id,
+                    "trial_id": trial.trial_id,
+                    "distractor_trials": [d[1] for d in distractors],
+                    "distractor_similarity": [d[2] for d in distractors],
+                },
+            }
+            result.items.append(TaskItem(record["id"], name, trial.trial_id, side, record, letter, _query(trial)))
+        return result
+
+    return build
+
+
+# --- sample size ---------------------------------------------------------------------------------------------
+
+
+def _sample_size(trials: Sequence[TrialFacts], split: Split, _labels: Mapping[str, str], _seed: int) -> BuildResult:
+    result = BuildResult()
+    for trial in trials:
+        side = split.of(trial.trial_id)
+        if side is None:
+            result.skipped["no registration date"] += 1
+            continue
+        if not trial.enrollment or trial.enrollment <= 0:
+            result.skipped["no enrollment"] += 1
+            continue
+        endpoints = "; ".join(e.measure for e in trial.primary_endpoints[:3]) or "not stated"
+        arms = "; ".join(f"{a.type or 'Arm'}: {a.label}" for a in trial.arms) or "not stated"
+        question = "\n".join(
+            [
+                *_design_lines(trial),
+                f"Arms: {_cut(arms)}",
+                f"Primary endpoints: {_cut(endpoints)}",
+                "",
+                "How many participants does this trial need to enroll?",
+            ]
+        )
+        record = {
+            "id": f"sample_size_estimation:{trial.trial_id}",
+            "question": question,
+            "answer": int(trial.enrollment),
+            "metadata": {
+                "study_nctid": trial.nct_id,
+                "trial_id": trial.trial_id,
+                "enrollment_type": trial.enrollment_type,
+            },
+        }
+        result.items.append(
+            TaskItem(
+                record["id"],
+                "sample_size_estimation",
+                trial.trial_id,
+                side,
+                record,
+                str(trial.enrollment),
+                _query(trial),
+            )
+        )
+    return result
+
+
+# --- trial completion ----------------------------------------------------------------------------------------
+
+OUTCOME_OF_STATUS = {"COMPLETED": "complete", "TERMINATED": "terminate"}
+
+
+def _completion(trials: Sequence[TrialFacts], split: Split, labels: Mapping[str, str], _seed: int) -> BuildResult:
+    """Completed vs terminated trials; the termination type is Open Targets' stop-reason class for the NCT id."""
+    result = BuildResult()
+    for trial in trials:
+        side = split.of(trial.trial_id)
+        if side is None:
+            result.skipped["no registration date"] += 1
+            continue
+        outcome = OUTCOME_OF_STATUS.get(trial.status or "")
+        if outcome is None:
+            result.skipped[f"status {trial.status or 'missing'}"] += 1
+            continue
+        terminate_type = labels.get(trial.nct_id or "") if outcome == "terminate" else None
+        record = {
+            "metadata": {"study_nctid": trial.nct_id, "trial_id": trial.trial_id},
+            "inputs": {
+                "title": trial.official_title or trial.title,
+                "phase": trial.phase,
+                "allocation": trial.allocation,
+                "intervention_model": trial.intervention_model,
+                "observational_model": trial.observational_model,
+                "primary_purpose": trial.primary_purpose,
+                "time_perspective": trial.time_perspective,
+                "masking": trial.masking,
+                "number_of_arms": trial.number_of_arms,
+            },
+            "context": [
+                {
+                    "type": "eligibility_criteria",
+                    "criteria": (trial.eligibility_text or "").replace("\n", "~"),
+                    "gender": trial.sex,
+                    "minimum_age": trial.min_age,
+                    "maximum_age": trial.max_age,
+                    "healthy_volunteers": trial.healthy_volunteers,
+                },
+                {
+                    "type": "arm_design",
+                    "arms": [
+                        {"title": a.label, "group_type": a.type, "description": a.description} for a in trial.arms
+                    ],
+                },
+            ],
+            "labels": {
+                "outcome": outcome,
+                "terminate_type": terminate_type,
+                "terminate_reason_desc": trial.why_stopped if outcome == "terminate" else None,
+            },
+        }
+        record["id"] = f"trial_completion:{trial.trial_id}"
+        answer = outcome if outcome == "complete" else f"terminate:{terminate_type or ''}"
+        result.items.append(
+            TaskItem(record["id"], "trial_completion", trial.trial_id, side, record, answer, _query(trial))
+        )
+    return result
+
+
+TASKS: dict[str, TaskSpec] = {
+    "endpoint_design": TaskSpec(
+        "endpoint_design", "mcq", "pick the registered primary endpoint", _multiple_choice("endpoint_design")
+    ),
+    "arm_design": TaskSpec("arm_design", "mcq", "pick the registered set of arms", _multiple_choice("arm_design")),
+    "eligibility_criteria_design": TaskSpec(
+        "eligibility_criteria_design",
+        "mcq",
+        "pick the registered inclusion criteria",
+        _multiple_choice("eligibility_criteria_design"),
+    ),
+    "sample_size_estimation": TaskSpec(
+        "sample_size_estimation", "sample_size", "estimate the enrollment (correct within ±20%)", _sample_size
+    ),
+    "trial_completion": TaskSpec("trial_completion", "completion", "completed or terminated, and why", _completion),
+}
+
+
+def task_names() -> list[str]:
+    return list(TASKS)
+
+
+def build_task(
+    name: str, trials: Sequence[TrialFacts], split: Split, stop_reasons: Mapping[str, str], seed: int = 0
+) -> BuildResult:
+    """Build one registered task; items sorted by id so that the same graph always gives the same bytes."""
+    result = TASKS[name].build(trials, split, stop_reasons, seed)
+    result.items.sort(key=lambda item: item.id)
+    return result

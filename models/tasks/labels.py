@@ -1,0 +1,51 @@
+"""Termination-type labels: Open Targets' stop-reason class for each stopped trial's NCT id.
+
+The classes are a BERT classifier's predictions over ClinicalTrials.gov's why_stopped texts (17 classes,
+``labels/stop-reasons/`` in the shared data), not curated labels: the dataset card says so.
+"""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+from trialgraph.errors import SourceError
+from trialgraph.loaders.files import open_text
+
+__all__ = ["STOP_REASONS_FILE", "STOP_REASON_CLASSES", "read_stop_reasons"]
+
+STOP_REASONS_FILE = Path("labels/stop-reasons/stopped_predictions_27.11.tsv.gz")
+# Open Targets' 17 classes (labels/stop-reasons/classes.csv; a test checks this list against it): the answer
+# vocabulary of the termination-type question, fixed in the prompt so that a model's answer can be graded.
+STOP_REASON_CLASSES = (
+    "Insufficient_Enrollment",
+    "Business_Administrative",
+    "Negative",
+    "Logistics_Resources",
+    "Study_Design",
+    "Invalid_Reason",
+    "Study_Staff_Moved",
+    "Covid19",
+    "Another_Study",
+    "Safety_Sideeffects",
+    "Regulatory",
+    "No_Context",
+    "Interim_Analysis",
+    "Endpoint_Met",
+    "Insufficient_Data",
+    "Ethical_Reason",
+    "Success",
+)
+
+
+def read_stop_reasons(path: Path) -> dict[str, str]:
+    """NCT id -> predicted stop-reason class (``Insufficient_Enrollment``…); rows without either are skipped."""
+    if not path.is_file():
+        raise SourceError(f"stop-reason labels not found: {path}")
+    labels: dict[str, str] = {}
+    with open_text(path) as handle:
+        for row in csv.DictReader(handle, delimiter="\t"):
+            nct_id, label = (row.get("nct_id") or "").strip(), (row.get("prediction") or "").strip()
+            if nct_id and label:
+                labels[nct_id] = label
+    return labels

@@ -1,0 +1,140 @@
+"""Prompts and answer parsing, per task kind: the templates are files (``prompts/``), versioned in their first
+line, and every report quotes the versions it used.
+
+Parsing is strict on purpose: an answer is the first JSON object in the reply that has the task's key with a
+valid value. Anything else is *malformed*, graded as wrong and counted, so a model cannot score by rambling.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from string import Template
+from typing import Any
+
+from trialgraph.models.tasks.labels import STOP_REASON_CLASSES
+
+__all__ = ["Parsed", "parse_answer", "prompt_messages", "prompt_versions"]
+
+CONTEXT_HEADER = "Similar earlier trials, from the TrialGraph knowledge graph (for reference; not this trial):"
+
+
+@dataclass(frozen=True, slots=True)
+class _Template:
+    version: str
+    body: Template
+
+
+@cache
+def _template(name: str) -> _Template:
+    text = resources.files("trialgraph.models.tasks.prompts").joinpath(f"{name}.txt").read_text()
+    first, _, body = text.partition("\n")
+    return _Template(first.removeprefix("# version:").strip(), Template(body.rstrip("\n")))
+
+
+def prompt_versions(kind: str) -> dict[str, str]:
+    return {"system": _template("system").version, kind: _template(kind).version}
+
+
+def _completion_question(record: dict[str, Any]) -> str:
+    inputs = record["inputs"]
+    lines = [
+        f"{key.replace('_', ' ').capitalize()}: {value}" for key, value in inputs.items() if value not in (None, "")
+    ]
+    for block in record.get("context", []):
+        if block["type"] == "eligibility_criteria":
+            criteria = (block.get("criteria") or "").replace("~", "\n")
+            lines.append(
+                f"Eligibility ({block.get('gender') or 'all'}, {block.get('minimum_age') or 'no minimum'} "
+                f"to {block.get('maximum_age') or 'no maximum'}):\n{criteria[:1500]}"
+            )
+        elif block["type"] == "arm_design":
+            arms = "; ".join(f"{a.get('group_type') or 'Arm'}: {a.get('title')}" for a in block.get("arms", []))
+            lines.append(f"Arms: {arms or 'not stated'}")
+    return "\n".join(lines)
+
+
+def prompt_messages(kind: str, record: dict[str, Any], context: str = "") -> list[dict[str, str]]:
+    """The chat for one item; ``context`` (graph-RAG text) goes before the question when given."""
+    context_block = f"{CONTEXT_HEADER}\n{context}\n\n" if context.strip() else ""
+    fields = {"context": context_block, "reasons": ", ".join(STOP_REASON_CLASSES)}
+    if kind == "mcq":
+        fields["question"] = record["question"]
+        fields["options"] = "\n".join(f"{letter}. {text}" for letter, text in sorted(record["options"].items()))
+    elif kind == "completion":
+        fields["question"] = _completion_question(record)
+    else:
+        fields["question"] = record["question"]
+    user = _template(kind).body.substitute(fields)
+    return [{"role": "system", "content": _template("system").body.template}, {"role": "user", "content": user}]
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """A reply's answer as canonical text (``B``, ``120``, ``complete``, ``terminate:Negative``) or malformed."""
+
+    answer: str | None
+    reason: str | None = None
+
+    @property
+    def malformed(self) -> bool:
+        return self.answer is None
+
+
+def _json_objects(text: str) -> list[dict[str, Any]]:
+    decoder, found, start = json.JSONDecoder(), [], text.find("{")
+    while start != -1:
+        try:
+            value, end = decoder.raw_decode(text, start)
+        except json.JSONDecodeError:
+            start = text.find("{", start + 1)
+            continue
+        if isinstance(value, dict):
+            found.append(value)
+        start = text.find("{", end)
+    return found
+
+
+def _mcq(obj: dict[str, Any], record: dict[str, Any]) -> str | None:
+    letter = obj.get("answer_choice")
+    if isinstance(letter, str) and letter.strip().upper()[:1] in record["options"] and len(letter.strip()) <= 3:
+        return letter.strip().upper()[:1]
+    return None
+
+
+def _sample_size(obj: dict[str, Any], _record: dict[str, Any]) -> str | None:
+    value = obj.get("sample_size_needed")
+    if isinstance(value, str) and value.strip().replace(",", "").isdigit():
+        value = int(value.strip().replace(",", ""))
+    if isinstance(value, (int, float)) and not isinstance(value, bool) and value > 0:
+        return str(round(value))
+    return None
+
+
+def _completion(obj: dict[str, Any], _record: dict[str, Any]) -> str | None:
+    outcome = str(obj.get("outcome", "")).strip().lower()
+    if outcome == "complete":
+        return "complete"
+    if outcome == "terminate":
+        reason = str(obj.get("termination_reason") or "").strip()
+        by_lower = {c.lower(): c for c in STOP_REASON_CLASSES}
+        return f"terminate:{by_lower.get(reason.lower(), '')}"
+    return None
+
+
+_PARSERS = {"mcq": _mcq, "sample_size": _sample_size, "completion": _completion}
+
+
+def parse_answer(kind: str, text: str, record: dict[str, Any]) -> Parsed:
+    if not text or not text.strip():
+        return Parsed(None, "empty reply")
+    objects = _json_objects(text)
+    if not objects:
+        return Parsed(None, "no JSON object")
+    for obj in objects:
+        answer = _PARSERS[kind](obj, record)
+        if answer is not None:
+            return Parsed(answer)
+    return Parsed(None, "JSON without a valid answer")

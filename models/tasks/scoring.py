@@ -1,0 +1,93 @@
+"""Grading and TrialPanorama's metrics, with 95% bootstrap intervals over items (fixed seed), plus the rewards
+GRPO trains on, which are the same graders: a model is rewarded for exactly what the evaluation counts.
+
+- multiple choice: accuracy;
+- sample size: the share of estimates within ±20% of the registered enrollment;
+- completion: outcome accuracy, and precision/recall/F1 with ``complete`` as the positive class; termination-type
+  accuracy over items both truly and predictedly terminated whose gold type is known.
+A malformed reply is wrong for every metric and counted apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from trialgraph.models.metrics import ItemCounts, mean_over_items, score_items
+from trialgraph.models.tasks.prompting import Parsed, parse_answer
+
+__all__ = ["FORMAT_REWARD", "Graded", "grade", "reward", "summarize"]
+
+SAMPLE_SIZE_TOLERANCE = 0.2
+FORMAT_REWARD = 0.1  # a parseable reply earns a little, so early GRPO steps have a gradient before answers are right
+
+
+@dataclass(frozen=True, slots=True)
+class Graded:
+    gold: str
+    predicted: str | None
+    correct: bool
+    reason: str | None = None  # why a reply was malformed
+
+    @property
+    def malformed(self) -> bool:
+        return self.predicted is None
+
+
+def _is_correct(kind: str, gold: str, predicted: str | None) -> bool:
+    if predicted is None:
+        return False
+    if kind == "sample_size":
+        return abs(int(predicted) - int(gold)) <= SAMPLE_SIZE_TOLERANCE * int(gold)
+    if kind == "completion":
+        return predicted.split(":")[0] == gold.split(":")[0]
+    return predicted == gold
+
+
+def grade(kind: str, gold: str, parsed: Parsed) -> Graded:
+    return Graded(gold, parsed.answer, _is_correct(kind, gold, parsed.answer), parsed.reason)
+
+
+def reward(kind: str, reply: str, gold: str, record: dict[str, Any]) -> float:
+    """1 for a correct answer (and, for a terminated trial, 0.5 more for the right reason), plus the format reward."""
+    parsed = parse_answer(kind, reply, record)
+    if parsed.malformed:
+        return 0.0
+    value = FORMAT_REWARD + float(_is_correct(kind, gold, parsed.answer))
+    if kind == "completion" and gold.startswith("terminate:") and gold != "terminate:" and parsed.answer == gold:
+        value += 0.5
+    return value
+
+
+def summarize(kind: str, graded: Sequence[Graded], *, seed: int = 0) -> dict[str, Any]:
+    """The task's metrics, each a dict with its value, 95% interval and the number of items it rests on."""
+    correct = mean_over_items([float(g.correct) for g in graded], seed=seed).as_dict()
+    metrics: dict[str, Any] = {
+        "items": len(graded),
+        "malformed": sum(g.malformed for g in graded),
+        "accuracy": correct,
+    }
+    if kind == "sample_size":
+        metrics["within_20_percent"] = correct
+    if kind == "completion":
+        counts = [
+            ItemCounts(
+                tp=int(g.predicted == "complete" and g.gold == "complete"),
+                fp=int(g.predicted == "complete" and g.gold != "complete"),
+                fn=int(g.predicted != "complete" and g.gold == "complete"),
+            )
+            for g in graded
+        ]
+        metrics["complete_prf"] = score_items(counts, seed=seed).as_dict()
+        typed = [
+            g
+            for g in graded
+            if g.gold.startswith("terminate:")
+            and g.gold != "terminate:"
+            and (g.predicted or "").startswith("terminate")
+        ]
+        metrics["termination_type_accuracy"] = mean_over_items(
+            [float(g.predicted == g.gold) for g in typed], seed=seed
+        ).as_dict()
+    return metrics

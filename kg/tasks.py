@@ -113,6 +113,7 @@ def build_tasks(
             "graph_trials": len(facts),
             "undated_trials": len(split.undated),
             "stop_reason_labels": len(stop_reasons or {}),
+            "stop_reason_rows_rejected": getattr(stop_reasons, "rejected", 0),
         }
         built[name] = write_task(out / name, result, contexts, meta=meta)
     return built

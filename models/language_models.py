@@ -430,8 +430,8 @@ class TransformersModel:
         """
         if not messages:
             return []
-        template = self._tokenizer.apply_chat_template
-        prompts = [template([dict(m) for m in c], tokenize=False, add_generation_prompt=True) for c in messages]
+        prompts = [self._prompt(c) for c in messages]
+        prefills = [_prefill(c) for c in messages]
         lengths = [len(ids) for ids in self._tokenizer(prompts, add_special_tokens=False)["input_ids"]]
         results: list[Generation | None] = [None] * len(prompts)
         runnable: list[int] = []
@@ -443,8 +443,15 @@ class TransformersModel:
         for start in range(0, len(runnable), self.batch_size):
             batch = runnable[start : start + self.batch_size]
             for i, text in zip(batch, self._generate_batch([prompts[i] for i in batch], max_new_tokens), strict=True):
-                results[i] = Generation(text) if text else Generation("", "empty")
+                results[i] = Generation(prefills[i] + text) if text else Generation("", "empty")
         return [r for r in results if r is not None]
+
+    def _prompt(self, conversation: Messages) -> str:
+        """The chat as the model's template writes it; a final assistant turn is continued, not closed."""
+        turns = [dict(m) for m in conversation]
+        if _prefill(conversation):
+            return self._tokenizer.apply_chat_template(turns, tokenize=False, continue_final_message=True)
+        return self._tokenizer.apply_chat_template(turns, tokenize=False, add_generation_prompt=True)
 
     def _generate_batch(self, prompts: list[str], max_new_tokens: int) -> list[str]:
         # the chat template already wrote any BOS: the tokenizer must not add another
@@ -459,6 +466,17 @@ class TransformersModel:
 # ---------------------------------------------------------------------------------------------------------------
 # OpenAI-compatible endpoints (vLLM, llama.cpp server, Ollama, OpenAI)
 # ---------------------------------------------------------------------------------------------------------------
+
+
+def _prefill(conversation: Messages) -> str:
+    """The start of the answer the caller wrote for the model (a final assistant turn), or ``""``.
+
+    A prefilled ``{"answer_choice": "`` makes even a small model answer in the format the grader reads; the reply
+    returned always includes the prefill, so graders see one whole answer whichever model wrote it.
+    """
+    if conversation and conversation[-1].get("role") == "assistant":
+        return str(conversation[-1].get("content") or "")
+    return ""
 
 
 class _Retryable(Exception):
@@ -547,7 +565,12 @@ class OpenAIChatModel:
             return Generation("", f"http error: {_one_line(str(e)) or type(e).__name__}")
         if response.status_code != 200:
             return Generation("", f"http {response.status_code}: {_one_line(response.text)}")
-        return _parse_completion(response)
+        generation = _parse_completion(response)
+        prefill = _prefill(conversation)
+        if generation.error is None and prefill and not generation.text.startswith(prefill.strip()):
+            # servers that continue a final assistant turn (vLLM, llama.cpp) return only the continuation
+            return Generation(prefill + generation.text)
+        return generation
 
     def _post(self, body: dict[str, Any]) -> httpx.Response:
         """One try: a retryable outcome raises :class:`_Retryable`; anything else is returned or raised as is."""

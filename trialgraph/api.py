@@ -11,6 +11,7 @@ from typing import Any
 import neo4j
 from neo4j.exceptions import DriverError, Neo4jError
 
+from trialgraph import __version__
 from trialgraph.errors import GraphError, UnknownNameError
 from trialgraph.kg import cypher
 from trialgraph.kg.bulk import bulk_import
@@ -34,6 +35,7 @@ from trialgraph.kg.retrieval.retrievers import (
     SimilarTrials,
     VectorRetriever,
 )
+from trialgraph.kg.tasks import build_tasks
 from trialgraph.kg.writer import LoadReport, mark_interrupted_runs, require_paths
 from trialgraph.loaders.base import SOURCES, discover, names_written_by
 from trialgraph.loaders.ctgov.api import CtgovApiClient
@@ -64,6 +66,8 @@ from trialgraph.models.retrieval.evaluate import (
     read_trialsim,
 )
 from trialgraph.models.retrieval.rendering import RecordText, render
+from trialgraph.models.tasks.dataset import TaskDataset
+from trialgraph.models.tasks.labels import STOP_REASONS_FILE, read_stop_reasons
 from trialgraph.settings import Settings, get_settings
 
 __all__ = [
@@ -300,6 +304,32 @@ class TrialGraph:
             batch_size=batch_size,
             database=self.settings.neo4j_database,
             on_batch=on_batch,
+        )
+
+    def tasks_folder(self) -> Path:
+        """Where ``build_tasks`` writes by default: the state folder's ``tasks/``."""
+        return self.settings.home / "tasks"
+
+    def build_tasks(
+        self, out: Path | None = None, *, tasks: Iterable[str] | None = None, seed: int = 0
+    ) -> dict[str, TaskDataset]:
+        """Build the clinical-research task datasets from this graph (see :mod:`trialgraph.models.tasks`).
+
+        Termination types come from the shared data's stop-reason labels when ``TRIALGRAPH_SHARED_DATA`` is
+        set; without them, terminated trials are still items, with no type (the card counts the labels used).
+        """
+        labels: dict[str, str] = {}
+        shared = self.settings.shared_data
+        if shared is not None and (shared / STOP_REASONS_FILE).is_file():
+            labels = read_stop_reasons(shared / STOP_REASONS_FILE)
+        return build_tasks(
+            self.driver,
+            out or self.tasks_folder(),
+            tasks=list(tasks) if tasks else None,
+            stop_reasons=labels,
+            seed=seed,
+            database=self.settings.neo4j_database,
+            software_version=__version__,
         )
 
     def embedding_indexes(self) -> list[dict[str, Any]]:

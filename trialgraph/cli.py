@@ -15,6 +15,7 @@ from rich.table import Table
 
 from trialgraph import demo as demo_module
 from trialgraph.api import TrialGraph, bulk_load, compare_dumps, evaluate_linking, source_names
+from trialgraph.cli_tasks import tasks_app
 from trialgraph.errors import TrialGraphError
 from trialgraph.kg import browser, cypher, server
 from trialgraph.kg.writer import LoadReport
@@ -27,6 +28,7 @@ eval_app = typer.Typer(help="Measure TrialGraph's extractors against gold standa
 app.add_typer(eval_app, name="eval")
 link_app = typer.Typer(help="Link text in the graph to vocabulary concepts.")
 app.add_typer(link_app, name="link")
+app.add_typer(tasks_app, name="tasks")
 
 console = Console()
 PARTIAL_LOAD = 2

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -26,6 +27,8 @@ MAX_OPTION_CHARS = 400
 CRITERIA_PER_OPTION = 3
 CANDIDATES_SCANNED = 500  # per condition heading: a very common heading does not make each item scan the pool
 FALLBACK_SAMPLE = 50  # trials sampled (seeded) to fall back on when too few share a heading
+SHORTLIST = 20  # most similar candidates among which the distractors are the ones as close to the question as the
+# answer is (word overlap), so that the option sharing the most words with the question is no tell
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,7 +66,7 @@ def _cut(text: str | None, limit: int = MAX_OPTION_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
-def _design_lines(t: TrialFacts) -> list[str]:
+def _design_lines(t: TrialFacts, *, interventions: bool = True) -> list[str]:
     """What a designer knows before the answer: title, conditions, interventions and design fields."""
     design = ", ".join(
         f"{name} {value}"
@@ -79,8 +82,9 @@ def _design_lines(t: TrialFacts) -> list[str]:
         f"Title: {_cut(t.official_title or t.title)}",
         f"Study type: {t.study_type or 'unknown'}; phase: {t.phase or 'not applicable'}",
         f"Conditions: {'; '.join(t.conditions) or 'not stated'}",
-        f"Interventions: {'; '.join(t.interventions) or 'not stated'}",
     ]
+    if interventions:
+        lines.append(f"Interventions: {'; '.join(t.interventions) or 'not stated'}")
     if design:
         lines.append(f"Design: {design}")
     return lines
@@ -93,6 +97,13 @@ def _query(t: TrialFacts) -> str:
 def _rng(seed: int, *parts: str) -> random.Random:
     digest = hashlib.sha256("\x1f".join([str(seed), *parts]).encode()).digest()
     return random.Random(int.from_bytes(digest[:8], "big"))
+
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
 
 
 def _normalized(text: str) -> str:
@@ -128,13 +139,16 @@ class _Choice:
     option_of: Callable[[TrialFacts], str | None]
     question: str
     missing: str
+    shows_interventions: bool = True  # arm labels name the interventions: listing them would give the answer away
 
 
 CHOICES: dict[str, _Choice] = {
     "endpoint_design": _Choice(
         _endpoint_option, "Which primary endpoint was registered for this trial?", "no primary endpoint"
     ),
-    "arm_design": _Choice(_arms_option, "Which set of arms was registered for this trial?", "no arms"),
+    "arm_design": _Choice(
+        _arms_option, "Which set of arms was registered for this trial?", "no arms", shows_interventions=False
+    ),
     "eligibility_criteria_design": _Choice(
         _criteria_option, "Which inclusion criteria were registered for this trial?", "no inclusion criteria"
     ),
@@ -142,7 +156,9 @@ CHOICES: dict[str, _Choice] = {
 
 
 def _headings(t: TrialFacts) -> frozenset[str]:
-    return frozenset(x.lower() for x in (t.condition_mesh or t.conditions))
+    """Condition headings (MeSH, else condition names) and intervention names: what makes two trials similar."""
+    conditions = (f"c:{x.lower()}" for x in (t.condition_mesh or t.conditions))
+    return frozenset([*conditions, *(f"i:{x.lower()}" for x in t.interventions)])
 
 
 class _Pool:
@@ -198,16 +214,23 @@ def _multiple_choice(name: str) -> Callable[[Sequence[TrialFacts], Split, Mappin
             if not answer:
                 result.skipped[choice.missing] += 1
                 continue
+            question = "\n".join([*_design_lines(trial, interventions=choice.shows_interventions), "", choice.question])
+            question_words = _words(question)
+            answer_overlap = len(_words(answer) & question_words)
             seen = {_normalized(answer)}
-            distractors: list[tuple[str, str, int]] = []
-            for score, other in pools[side].similar(trial, split, seed):
+            shortlist: list[tuple[int, int, str, str, int]] = []
+            for rank, (score, other) in enumerate(pools[side].similar(trial, split, seed)):
                 text = option_of[other.trial_id]
                 if _normalized(text) in seen:
                     continue
                 seen.add(_normalized(text))
-                distractors.append((text, other.trial_id, score))
-                if len(distractors) == OPTIONS - 1:
+                gap = abs(len(_words(text) & question_words) - answer_overlap)
+                shortlist.append((gap, rank, text, other.trial_id, score))
+                if len(shortlist) == SHORTLIST:
                     break
+            distractors = [(text, trial_id, score) for _gap, _rank, text, trial_id, score in sorted(shortlist)][
+                : OPTIONS - 1
+            ]
             if len(distractors) < OPTIONS - 1:
                 result.skipped["too few distinct distractors"] += 1
                 continue
@@ -216,7 +239,6 @@ def _multiple_choice(name: str) -> Callable[[Sequence[TrialFacts], Split, Mappin
             _rng(seed, name, trial.trial_id).shuffle(order)
             options = {LETTERS[i]: texts[j] for i, j in enumerate(order)}
             letter = LETTERS[order.index(0)]
-            question = "\n".join([*_design_lines(trial), "", choice.question])
             record = {
                 "id": f"{name}:{trial.trial_id}",
                 "question": question,

@@ -1,6 +1,6 @@
 """Termination-type labels: Open Targets' stop-reason class for each stopped trial's NCT id.
 
-The classes are a BERT classifier's predictions over ClinicalTrials.gov's why_stopped texts (17 classes,
+The classes are a BERT classifier's predictions over ClinicalTrials.gov's why_stopped texts (18 classes,
 ``labels/stop-reasons/`` in the shared data), not curated labels: the dataset card says so.
 """
 
@@ -12,10 +12,10 @@ from pathlib import Path
 from trialgraph.errors import SourceError
 from trialgraph.loaders.files import open_text
 
-__all__ = ["STOP_REASONS_FILE", "STOP_REASON_CLASSES", "read_stop_reasons"]
+__all__ = ["STOP_REASONS_FILE", "STOP_REASON_CLASSES", "StopReasons", "read_stop_reasons"]
 
 STOP_REASONS_FILE = Path("labels/stop-reasons/stopped_predictions_27.11.tsv.gz")
-# Open Targets' 17 classes (labels/stop-reasons/classes.csv; a test checks this list against it): the answer
+# Open Targets' 18 classes (labels/stop-reasons/classes.csv; a test checks this list against it): the answer
 # vocabulary of the termination-type question, fixed in the prompt so that a model's answer can be graded.
 STOP_REASON_CLASSES = (
     "Insufficient_Enrollment",
@@ -34,18 +34,29 @@ STOP_REASON_CLASSES = (
     "Endpoint_Met",
     "Insufficient_Data",
     "Ethical_Reason",
+    "Unclassified",
     "Success",
 )
 
 
-def read_stop_reasons(path: Path) -> dict[str, str]:
-    """NCT id -> predicted stop-reason class (``Insufficient_Enrollment``…); rows without either are skipped."""
+class StopReasons(dict[str, str]):
+    """NCT id -> stop-reason class, with ``rejected``: rows whose class is not one of the 18 (the source file has
+    rows whose columns are shifted, a date where the class should be), counted so that nothing is lost silently."""
+
+    rejected: int = 0
+
+
+def read_stop_reasons(path: Path) -> StopReasons:
+    """NCT id -> predicted stop-reason class (``Insufficient_Enrollment``…) for every row with a known class."""
     if not path.is_file():
         raise SourceError(f"stop-reason labels not found: {path}")
-    labels: dict[str, str] = {}
+    labels = StopReasons()
+    known = set(STOP_REASON_CLASSES)
     with open_text(path) as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             nct_id, label = (row.get("nct_id") or "").strip(), (row.get("prediction") or "").strip()
-            if nct_id and label:
+            if nct_id.startswith("NCT") and label in known:
                 labels[nct_id] = label
+            else:
+                labels.rejected += 1
     return labels

@@ -8,6 +8,7 @@ valid value. Anything else is *malformed*, graded as wrong and counted, so a mod
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -23,19 +24,33 @@ CONTEXT_HEADER = "Similar earlier trials, from the TrialGraph knowledge graph (f
 
 @dataclass(frozen=True, slots=True)
 class _Template:
+    """A prompt file: ``# version:`` and optional ``# prefill:`` header lines, then the user turn's template.
+
+    The prefill is the start of the answer written for the model (``{"answer_choice": "``): the reply continues
+    it, so a small model answers in the graded format; the same prefill is used for every model.
+    """
+
     version: str
+    prefill: str
     body: Template
 
 
 @cache
 def _template(name: str) -> _Template:
     text = resources.files("trialgraph.models.tasks.prompts").joinpath(f"{name}.txt").read_text()
-    first, _, body = text.partition("\n")
-    return _Template(first.removeprefix("# version:").strip(), Template(body.rstrip("\n")))
+    header: dict[str, str] = {}
+    lines = text.split("\n")
+    while lines and lines[0].startswith("# ") and ":" in lines[0]:
+        key, _, value = lines.pop(0)[2:].partition(":")
+        header[key.strip()] = value.strip()
+    return _Template(header["version"], header.get("prefill", ""), Template("\n".join(lines).rstrip("\n")))
+
+
+PARSER_VERSION = "parser-2"  # bump when what counts as a well-formed answer changes
 
 
 def prompt_versions(kind: str) -> dict[str, str]:
-    return {"system": _template("system").version, kind: _template(kind).version}
+    return {"system": _template("system").version, kind: _template(kind).version, "parser": PARSER_VERSION}
 
 
 def _completion_question(record: dict[str, Any]) -> str:
@@ -56,8 +71,12 @@ def _completion_question(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def prompt_messages(kind: str, record: dict[str, Any], context: str = "") -> list[dict[str, str]]:
-    """The chat for one item; ``context`` (graph-RAG text) goes before the question when given."""
+def prompt_messages(
+    kind: str, record: dict[str, Any], context: str = "", *, prefill: bool = True
+) -> list[dict[str, str]]:
+    """The chat for one item; ``context`` (graph-RAG text) goes before the question when given. With ``prefill``
+    the chat ends with the start of the assistant's answer (training leaves it out: the target is the whole
+    answer)."""
     context_block = f"{CONTEXT_HEADER}\n{context}\n\n" if context.strip() else ""
     fields = {"context": context_block, "reasons": ", ".join(STOP_REASON_CLASSES)}
     if kind == "mcq":
@@ -67,8 +86,14 @@ def prompt_messages(kind: str, record: dict[str, Any], context: str = "") -> lis
         fields["question"] = _completion_question(record)
     else:
         fields["question"] = record["question"]
-    user = _template(kind).body.substitute(fields)
-    return [{"role": "system", "content": _template("system").body.template}, {"role": "user", "content": user}]
+    template = _template(kind)
+    messages = [
+        {"role": "system", "content": _template("system").body.template},
+        {"role": "user", "content": template.body.substitute(fields)},
+    ]
+    if prefill and template.prefill:
+        messages.append({"role": "assistant", "content": template.prefill})
+    return messages
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,10 +122,15 @@ def _json_objects(text: str) -> list[dict[str, Any]]:
     return found
 
 
+_LETTER = re.compile(r"\s*\(?([A-Za-z])(?:[.):\s]|$)")
+
+
 def _mcq(obj: dict[str, Any], record: dict[str, Any]) -> str | None:
-    letter = obj.get("answer_choice")
-    if isinstance(letter, str) and letter.strip().upper()[:1] in record["options"] and len(letter.strip()) <= 3:
-        return letter.strip().upper()[:1]
+    """``"B"``, ``"b"``, ``"(B)"`` or ``"B. the option's text"``: a letter standing alone at the start."""
+    value = obj.get("answer_choice")
+    match = _LETTER.match(value) if isinstance(value, str) else None
+    if match and match.group(1).upper() in record["options"]:
+        return match.group(1).upper()
     return None
 
 

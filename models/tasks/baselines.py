@@ -1,0 +1,120 @@
+"""Non-LLM baselines: the floor every model must clear, answering through the same JSON replies and parser.
+
+- ``majority``: the training split's most common answer (median enrollment for sample size);
+- ``nearest``: the nearest *training* trial by retrieval (the item's ``context_trials``, ranked by the graph's
+  full-text retriever, own twin group excluded), answering as that trial did: its outcome, its enrollment, or the
+  option most like its own registered text;
+- ``overlap``: text only, the option sharing the most words with the question. It measures how far surface form
+  gives the answer away; the distractors are built to keep it near chance.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import statistics
+from collections import Counter
+from collections.abc import Sequence
+from typing import Any, Protocol
+
+from trialgraph.models.tasks.builders import TASKS
+
+__all__ = ["BASELINES", "Baseline", "baseline_names", "make_baseline"]
+
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def _words(text: str) -> set[str]:
+    return set(_WORD.findall(text.lower()))
+
+
+def _jaccard(a: set[str], b: set[str]) -> float:
+    return len(a & b) / len(a | b) if a | b else 0.0
+
+
+def _reply(kind: str, answer: str) -> str:
+    """The canonical JSON reply for a canonical answer (what a perfect model would say)."""
+    if kind == "mcq":
+        return json.dumps({"answer_choice": answer})
+    if kind == "sample_size":
+        return json.dumps({"sample_size_needed": int(answer)})
+    if answer == "complete":
+        return json.dumps({"outcome": "complete"})
+    return json.dumps({"outcome": "terminate", "termination_reason": answer.partition(":")[2] or None})
+
+
+class Baseline(Protocol):
+    name: str
+    version: str
+
+    def replies(self, rows: Sequence[dict[str, Any]]) -> list[str]: ...
+
+
+class _Fitted:
+    version = "1"
+
+    def __init__(self, task: str, train: Sequence[dict[str, Any]]) -> None:
+        self.task = task
+        self.kind = TASKS[task].kind
+        self.train = list(train)
+        self.by_trial = {row["trial_id"]: row for row in self.train}
+        answers = [row["answer"] for row in self.train]
+        if self.kind == "sample_size":
+            self.majority = str(round(statistics.median(int(a) for a in answers))) if answers else "100"
+        else:
+            self.majority = Counter(answers).most_common(1)[0][0] if answers else "A"
+
+
+class MajorityBaseline(_Fitted):
+    name = "majority"
+
+    def replies(self, rows: Sequence[dict[str, Any]]) -> list[str]:
+        return [_reply(self.kind, self.majority) for _ in rows]
+
+
+class NearestTrialBaseline(_Fitted):
+    name = "nearest"
+
+    def _answer(self, row: dict[str, Any]) -> str:
+        neighbour = next((self.by_trial[t] for t in row["context_trials"] if t in self.by_trial), None)
+        if neighbour is None:
+            return self.majority
+        if self.kind != "mcq":
+            return neighbour["answer"]
+        theirs = json.loads(neighbour["record"])
+        their_text = _words(theirs["options"][neighbour["answer"]])
+        options = json.loads(row["record"])["options"]
+        return max(sorted(options), key=lambda letter: _jaccard(_words(options[letter]), their_text))
+
+    def replies(self, rows: Sequence[dict[str, Any]]) -> list[str]:
+        return [_reply(self.kind, self._answer(row)) for row in rows]
+
+
+class OverlapBaseline(_Fitted):
+    name = "overlap"
+
+    def _answer(self, row: dict[str, Any]) -> str:
+        if self.kind != "mcq":
+            return self.majority
+        record = json.loads(row["record"])
+        question = _words(record["question"])
+        options = record["options"]
+        return max(sorted(options), key=lambda letter: len(_words(options[letter]) & question))
+
+    def replies(self, rows: Sequence[dict[str, Any]]) -> list[str]:
+        return [_reply(self.kind, self._answer(row)) for row in rows]
+
+
+BASELINES: dict[str, type[_Fitted]] = {
+    "majority": MajorityBaseline,
+    "nearest": NearestTrialBaseline,
+    "overlap": OverlapBaseline,
+}
+
+
+def baseline_names() -> list[str]:
+    return list(BASELINES)
+
+
+def make_baseline(name: str, task: str, train: Sequence[dict[str, Any]]) -> Baseline:
+    return BASELINES[name](task, train)

@@ -1,0 +1,263 @@
+"""Task builders, splits, prompts, parsing, grading and baselines: pure code, no Neo4j (the graph-side build
+and the end-to-end commands are in tests/kg/test_tasks_graph.py)."""
+
+from __future__ import annotations
+
+import csv
+import json
+from collections import Counter
+
+import pytest
+
+from tests.data import shared
+from trialgraph.models.tasks.baselines import make_baseline
+from trialgraph.models.tasks.builders import build_task
+from trialgraph.models.tasks.facts import Arm, Endpoint, TrialFacts
+from trialgraph.models.tasks.labels import STOP_REASON_CLASSES, STOP_REASONS_FILE, read_stop_reasons
+from trialgraph.models.tasks.prompting import parse_answer, prompt_messages, prompt_versions
+from trialgraph.models.tasks.scoring import FORMAT_REWARD, grade, reward, summarize
+from trialgraph.models.tasks.splits import split_by_date
+
+
+def _trial(i: int, *, date: str | None = "2015-01-01", condition: str = "asthma", **extra: object) -> TrialFacts:
+    base = dict(
+        trial_id=f"NCT{i:08d}",
+        nct_id=f"NCT{i:08d}",
+        registration_date=date,
+        title=f"Trial {i} of drug{i}",
+        conditions=(condition,),
+        interventions=(f"drug{i}",),
+        phase="PHASE2",
+        primary_endpoints=(Endpoint(f"endpoint number {i}", "12 weeks"),),
+        arms=(Arm(f"drug{i} arm", "EXPERIMENTAL"), Arm("placebo", "PLACEBO_COMPARATOR")),
+        inclusion=(f"criterion {i} a", f"criterion {i} b"),
+        enrollment=10 * i,
+        status="COMPLETED",
+    )
+    base.update(extra)
+    return TrialFacts(**base)  # type: ignore[arg-type]
+
+
+def _trials(n: int = 40) -> list[TrialFacts]:
+    return [
+        _trial(i, date=f"20{10 + i // 4:02d}-01-{1 + i % 4:02d}", condition="asthma" if i % 2 else "copd")
+        for i in range(n)
+    ]
+
+
+# --- splits ----------------------------------------------------------------------------------------------------
+
+
+def test_split_puts_later_trials_in_test_and_keeps_twins_together() -> None:
+    trials = _trials()
+    twins = [("NCT00000001", "NCT00000039")]  # an early trial linked to the latest one
+    split = split_by_date(trials, twins)
+    train_dates = [
+        t.registration_date
+        for t in trials
+        if split.of(t.trial_id) == "train" and t.trial_id not in {"NCT00000001", "NCT00000039"}
+    ]
+    test_dates = [t.registration_date for t in trials if split.of(t.trial_id) == "test"]
+    assert test_dates and train_dates
+    assert max(train_dates) < min(test_dates)
+    assert split.of("NCT00000001") == split.of("NCT00000039") == "train"  # the group is dated by its earliest record
+    assert 0.1 < len(test_dates) / len(trials) <= 0.3
+
+
+def test_undated_trials_are_left_out_unless_a_twin_dates_them() -> None:
+    trials = [*_trials(20), _trial(100, date=None), _trial(101, date=None)]
+    split = split_by_date(trials, [("NCT00000101", "NCT00000003")])
+    assert split.undated == ("NCT00000100",)
+    assert split.of("NCT00000101") == split.of("NCT00000003")
+
+
+# --- builders --------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("task", ["endpoint_design", "arm_design", "eligibility_criteria_design"])
+def test_multiple_choice_items_hold_the_trials_own_answer_among_similar_trials_options(task: str) -> None:
+    trials = _trials()
+    split = split_by_date(trials)
+    result = build_task(task, trials, split, {}, seed=0)
+    assert len(result.items) == len(trials)
+    by_id = {t.trial_id: t for t in trials}
+    letters = Counter()
+    for item in result.items:
+        record = item.record
+        trial = by_id[item.trial_id]
+        own = record["options"][item.answer]
+        assert (
+            f"{int(trial.trial_id[3:])}" in own.replace("drug", " ").split()[0] or str(int(trial.trial_id[3:])) in own
+        )
+        assert len(set(record["options"].values())) == 4
+        distractors = record["metadata"]["distractor_trials"]
+        assert item.trial_id not in distractors
+        if item.split == "train":  # no test trial's text reaches the training set
+            assert all(split.of(d) == "train" for d in distractors)
+        # similar first: a trial's distractors share its condition
+        assert all(by_id[d].conditions == trial.conditions for d in distractors)
+        letters[item.answer] += 1
+    assert len(letters) >= 3  # the answer letter is shuffled, not fixed
+
+
+def test_builds_are_deterministic_and_the_seed_changes_option_order() -> None:
+    trials = _trials()
+    split = split_by_date(trials)
+    first = build_task("endpoint_design", trials, split, {}, seed=0)
+    again = build_task("endpoint_design", trials, split, {}, seed=0)
+    other = build_task("endpoint_design", trials, split, {}, seed=1)
+    assert [i.record for i in first.items] == [i.record for i in again.items]
+    assert [i.answer for i in first.items] != [i.answer for i in other.items]
+
+
+def test_an_item_without_enough_distinct_distractors_is_skipped_with_its_reason() -> None:
+    trials = [_trial(i) for i in range(3)] + [_trial(9, primary_endpoints=())]
+    result = build_task("endpoint_design", trials, split_by_date(trials), {}, seed=0)
+    assert result.items == []
+    assert result.skipped == Counter({"too few distinct distractors": 3, "no primary endpoint": 1})
+
+
+def test_completion_labels_come_from_status_and_the_stop_reason_table() -> None:
+    trials = [
+        _trial(1, status="COMPLETED"),
+        _trial(2, status="TERMINATED", why_stopped="slow accrual"),
+        _trial(3, status="TERMINATED"),
+        _trial(4, status="RECRUITING"),
+    ]
+    result = build_task("trial_completion", trials, split_by_date(trials), {"NCT00000002": "Insufficient_Enrollment"})
+    answers = {i.trial_id: i.answer for i in result.items}
+    assert answers == {
+        "NCT00000001": "complete",
+        "NCT00000002": "terminate:Insufficient_Enrollment",
+        "NCT00000003": "terminate:",
+    }
+    record = next(i.record for i in result.items if i.trial_id == "NCT00000002")
+    assert record["labels"]["terminate_reason_desc"] == "slow accrual"
+    assert "why_stopped" not in json.dumps(record["inputs"]) and "slow accrual" not in json.dumps(record["inputs"])
+    assert result.skipped == Counter({"status RECRUITING": 1})
+
+
+def test_sample_size_items_carry_the_enrollment_and_never_show_it() -> None:
+    trials = [_trial(7, enrollment=345), _trial(8, enrollment=None)]
+    result = build_task("sample_size_estimation", trials, split_by_date(trials), {})
+    (item,) = result.items
+    assert item.answer == "345" and item.record["answer"] == 345
+    assert "345" not in item.record["question"]
+    assert result.skipped == Counter({"no enrollment": 1})
+
+
+# --- prompts, parsing, grading ---------------------------------------------------------------------------------
+
+MCQ = {"question": "Which endpoint?", "options": {"A": "x", "B": "y", "C": "z", "D": "w"}}
+
+
+def test_prompts_end_with_the_answer_prefill_and_carry_context_only_when_given() -> None:
+    plain = prompt_messages("mcq", MCQ)
+    with_context = prompt_messages("mcq", MCQ, "Trial NCT1: similar")
+    assert plain[-1] == {"role": "assistant", "content": '{"answer_choice": "'}
+    assert "Trial NCT1" not in plain[1]["content"] and "Trial NCT1: similar" in with_context[1]["content"]
+    assert prompt_messages("mcq", MCQ, prefill=False)[-1]["role"] == "user"
+    assert prompt_versions("mcq") == {"system": "system-1", "mcq": "mcq-2", "parser": "parser-2"}
+
+
+@pytest.mark.parametrize(
+    ("kind", "reply", "answer"),
+    [
+        ("mcq", '{"answer_choice": "B"}', "B"),
+        ("mcq", 'Sure! {"answer_choice": "c"} because…', "C"),
+        ("mcq", '{"answer_choice": "E"}', None),
+        ("mcq", '{"answer_choice": "D. the option text"}', "D"),
+        ("mcq", '{"answer_choice": "(b)"}', "B"),
+        ("mcq", '{"answer_choice": "Because"}', None),
+        ("mcq", "The answer is B", None),
+        ("mcq", "", None),
+        ("mcq", '{"choice": "B"}', None),
+        ("sample_size", '{"sample_size_needed": 120}', "120"),
+        ("sample_size", '{"sample_size_needed":"1,200"}', "1200"),
+        ("sample_size", '{"sample_size_needed": -3}', None),
+        ("completion", '{"outcome": "complete"}', "complete"),
+        ("completion", '{"outcome": "terminate", "termination_reason": "negative"}', "terminate:Negative"),
+        ("completion", '{"outcome": "terminate", "termination_reason": "aliens"}', "terminate:"),
+        ("completion", '{"outcome": "unknown"}', None),
+    ],
+)
+def test_answers_are_read_strictly(kind: str, reply: str, answer: str | None) -> None:
+    assert parse_answer(kind, reply, MCQ).answer == answer
+
+
+def test_sample_size_is_correct_within_twenty_percent() -> None:
+    def ok(predicted: str, gold: str) -> bool:
+        return grade(
+            "sample_size", gold, parse_answer("sample_size", f'{{"sample_size_needed": {predicted}}}', {})
+        ).correct
+
+    assert ok("120", "100") and ok("80", "100") and not ok("121", "100") and not ok("79", "100")
+
+
+def test_rewards_are_the_graders_plus_a_format_reward() -> None:
+    assert reward("mcq", '{"answer_choice": "B"}', "B", MCQ) == pytest.approx(1 + FORMAT_REWARD)
+    assert reward("mcq", '{"answer_choice": "A"}', "B", MCQ) == pytest.approx(FORMAT_REWARD)
+    assert reward("mcq", "B", "B", MCQ) == 0.0
+    typed = '{"outcome": "terminate", "termination_reason": "Negative"}'
+    assert reward("completion", typed, "terminate:Negative", {}) == pytest.approx(1.5 + FORMAT_REWARD)
+
+
+def test_completion_metrics_count_complete_as_positive_and_type_only_where_both_terminated() -> None:
+    replies = [
+        ("complete", '{"outcome": "complete"}'),
+        ("terminate:Negative", '{"outcome": "terminate", "termination_reason": "Negative"}'),
+        ("terminate:Negative", '{"outcome": "terminate", "termination_reason": "Covid19"}'),
+        ("terminate:", '{"outcome": "complete"}'),
+        ("complete", "garbage"),
+    ]
+    graded = [grade("completion", gold, parse_answer("completion", reply, {})) for gold, reply in replies]
+    metrics = summarize("completion", graded)
+    assert metrics["malformed"] == 1
+    assert metrics["accuracy"]["mean"] == pytest.approx(3 / 5)
+    prf = metrics["complete_prf"]
+    assert (prf["tp"], prf["fp"], prf["fn"]) == (1, 1, 1)
+    assert metrics["termination_type_accuracy"]["items"] == 2
+    assert metrics["termination_type_accuracy"]["mean"] == pytest.approx(0.5)
+
+
+# --- baselines -------------------------------------------------------------------------------------------------
+
+
+def _row(trial_id: str, answer: str, record: dict, context: list[str] | None = None) -> dict:
+    return {"trial_id": trial_id, "answer": answer, "record": json.dumps(record), "context_trials": context or []}
+
+
+def test_majority_and_nearest_baselines_answer_from_training_rows_only() -> None:
+    train = [
+        _row("T1", "complete", {}),
+        _row("T2", "complete", {}),
+        _row("T3", "terminate:Negative", {}),
+    ]
+    test = [_row("X1", "terminate:Negative", {}, ["T9", "T3", "T1"]), _row("X2", "complete", {}, [])]
+    majority = make_baseline("majority", "trial_completion", train).replies(test)
+    nearest = make_baseline("nearest", "trial_completion", train).replies(test)
+    assert [parse_answer("completion", r, {}).answer for r in majority] == ["complete", "complete"]
+    # X1's nearest training trial present in train is T3 (T9 is not a training row); X2 has none: majority
+    assert [parse_answer("completion", r, {}).answer for r in nearest] == ["terminate:Negative", "complete"]
+
+
+def test_nearest_baseline_picks_the_option_most_like_its_neighbours_answer() -> None:
+    neighbour = {"options": {"A": "overall survival at 5 years", "B": "pain"}, "question": "q"}
+    item = {"options": {"A": "quality of life", "B": "overall survival", "C": "pain score", "D": "HbA1c"}}
+    reply = make_baseline("nearest", "endpoint_design", [_row("T1", "A", neighbour)]).replies(
+        [_row("X", "B", {**item, "question": "q"}, ["T1"])]
+    )
+    assert parse_answer("mcq", reply[0], item).answer == "B"
+
+
+# --- labels ----------------------------------------------------------------------------------------------------
+
+
+def test_the_stop_reason_classes_in_the_prompt_are_open_targets_classes() -> None:
+    classes_file = shared("labels/stop-reasons/classes.csv")
+    with classes_file.open() as handle:
+        assert tuple(row["class"] for row in csv.DictReader(handle)) == STOP_REASON_CLASSES
+    labels = read_stop_reasons(shared_path := classes_file.parent.parent.parent / STOP_REASONS_FILE)
+    assert shared_path.is_file() and len(labels) > 28_000
+    assert set(labels.values()) <= set(STOP_REASON_CLASSES)
+    assert 0 < labels.rejected < 100  # the source's rows with shifted columns are counted, not used

@@ -18,8 +18,9 @@ from trialgraph.errors import UnknownNameError
 from trialgraph.kg.graph import run_read
 from trialgraph.kg.retrieval.context import build_context
 from trialgraph.kg.retrieval.retrievers import FullTextRetriever
-from trialgraph.models.tasks.builders import TASKS, build_task, task_names
+from trialgraph.models.tasks.builders import TASKS, TaskInputs, build_task, task_names
 from trialgraph.models.tasks.dataset import TaskDataset, write_task
+from trialgraph.models.tasks.evidence import EvidencePrompt
 from trialgraph.models.tasks.facts import TrialFacts
 from trialgraph.models.tasks.splits import Split, split_by_date
 
@@ -84,6 +85,8 @@ def build_tasks(
     *,
     tasks: Sequence[str] | None = None,
     stop_reasons: Mapping[str, str] | None = None,
+    evidence: Sequence[EvidencePrompt] | None = None,
+    evidence_skipped: Mapping[str, int] | None = None,
     seed: int = 0,
     database: str = "neo4j",
     software_version: str = "unknown",
@@ -99,7 +102,8 @@ def build_tasks(
         raise UnknownNameError(f"unknown task {unknown[0]!r}; known: {', '.join(task_names())}")
     facts = read_trial_facts(driver, database=database)
     split = split_by_date(facts, read_twin_pairs(driver, database=database))
-    results = {name: build_task(name, facts, split, stop_reasons or {}, seed) for name in names}
+    inputs = TaskInputs(facts, split, stop_reasons or {}, evidence, seed, evidence_skipped or {})
+    results = {name: build_task(name, inputs) for name in names}
     queries = {item.trial_id: item.query for result in results.values() for item in result.items}
     contexts = trial_contexts(driver, queries, split, database=database)
     built = {}

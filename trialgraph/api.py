@@ -67,6 +67,7 @@ from trialgraph.models.retrieval.evaluate import (
 )
 from trialgraph.models.retrieval.rendering import RecordText, render
 from trialgraph.models.tasks.dataset import TaskDataset
+from trialgraph.models.tasks.evidence import EVIDENCE_INFERENCE_DIR, read_evidence_inference
 from trialgraph.models.tasks.labels import STOP_REASONS_FILE, read_stop_reasons
 from trialgraph.settings import Settings, get_settings
 
@@ -319,14 +320,19 @@ class TrialGraph:
         set; without them, terminated trials are still items, with no type (the card counts the labels used).
         """
         labels: dict[str, str] = {}
+        evidence, evidence_skipped = None, None
         shared = self.settings.shared_data
         if shared is not None and (shared / STOP_REASONS_FILE).is_file():
             labels = read_stop_reasons(shared / STOP_REASONS_FILE)
+        if shared is not None and (shared / EVIDENCE_INFERENCE_DIR).is_dir():
+            evidence, evidence_skipped = read_evidence_inference(shared / EVIDENCE_INFERENCE_DIR)
         return build_tasks(
             self.driver,
             out or self.tasks_folder(),
             tasks=list(tasks) if tasks else None,
             stop_reasons=labels,
+            evidence=evidence,
+            evidence_skipped=evidence_skipped,
             seed=seed,
             database=self.settings.neo4j_database,
             software_version=__version__,

@@ -14,12 +14,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
+from trialgraph.models.tasks.evidence import EvidencePrompt, build_evidence_summary
 from trialgraph.models.tasks.facts import TrialFacts
+from trialgraph.models.tasks.items import BuildResult, TaskItem
 from trialgraph.models.tasks.splits import Split
 
-__all__ = ["TASKS", "BuildResult", "TaskItem", "TaskSpec", "build_task", "task_names"]
+__all__ = ["TASKS", "BuildResult", "TaskInputs", "TaskItem", "TaskSpec", "build_task", "task_names"]
 
 LETTERS = "ABCD"
 OPTIONS = 4
@@ -32,23 +33,16 @@ SHORTLIST = 20  # most similar candidates among which the distractors are the on
 
 
 @dataclass(frozen=True, slots=True)
-class TaskItem:
-    """One task sample: ``record`` in TrialPanorama's format, ``answer`` its canonical gold as a string, and
-    ``query`` the text the graph-RAG context is retrieved with (never containing the answer)."""
+class TaskInputs:
+    """Everything a builder may read: the graph's trials and their split, the stop-reason labels, the Evidence
+    Inference prompts (``None`` when that benchmark is not available), and the seed."""
 
-    id: str
-    task: str
-    trial_id: str
-    split: str
-    record: dict[str, Any]
-    answer: str
-    query: str
-
-
-@dataclass
-class BuildResult:
-    items: list[TaskItem] = field(default_factory=list)
-    skipped: Counter[str] = field(default_factory=Counter)  # reason -> trials left out
+    trials: Sequence[TrialFacts]
+    split: Split
+    stop_reasons: Mapping[str, str] = field(default_factory=dict)
+    evidence: Sequence[EvidencePrompt] | None = None
+    seed: int = 0
+    evidence_skipped: Mapping[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
@@ -58,7 +52,7 @@ class TaskSpec:
     name: str
     kind: str
     description: str
-    build: Callable[[Sequence[TrialFacts], Split, Mapping[str, str], int], BuildResult]
+    build: Callable[[TaskInputs], BuildResult]
 
 
 def _cut(text: str | None, limit: int = MAX_OPTION_CHARS) -> str:
@@ -195,10 +189,11 @@ class _Pool:
         return [(-score, other) for score, _tie, other in ranked]
 
 
-def _multiple_choice(name: str) -> Callable[[Sequence[TrialFacts], Split, Mapping[str, str], int], BuildResult]:
+def _multiple_choice(name: str) -> Callable[[TaskInputs], BuildResult]:
     choice = CHOICES[name]
 
-    def build(trials: Sequence[TrialFacts], split: Split, _labels: Mapping[str, str], seed: int) -> BuildResult:
+    def build(inputs: TaskInputs) -> BuildResult:
+        trials, split, seed = inputs.trials, inputs.split, inputs.seed
         result = BuildResult()
         with_option = [(t, choice.option_of(t)) for t in trials]
         pools = {
@@ -260,9 +255,9 @@ def _multiple_choice(name: str) -> Callable[[Sequence[TrialFacts], Split, Mappin
 # --- sample size ---------------------------------------------------------------------------------------------
 
 
-def _sample_size(trials: Sequence[TrialFacts], split: Split, _labels: Mapping[str, str], _seed: int) -> BuildResult:
-    result = BuildResult()
-    for trial in trials:
+def _sample_size(inputs: TaskInputs) -> BuildResult:
+    result, split = BuildResult(), inputs.split
+    for trial in inputs.trials:
         side = split.of(trial.trial_id)
         if side is None:
             result.skipped["no registration date"] += 1
@@ -310,10 +305,10 @@ def _sample_size(trials: Sequence[TrialFacts], split: Split, _labels: Mapping[st
 OUTCOME_OF_STATUS = {"COMPLETED": "complete", "TERMINATED": "terminate"}
 
 
-def _completion(trials: Sequence[TrialFacts], split: Split, labels: Mapping[str, str], _seed: int) -> BuildResult:
+def _completion(inputs: TaskInputs) -> BuildResult:
     """Completed vs terminated trials; the termination type is Open Targets' stop-reason class for the NCT id."""
-    result = BuildResult()
-    for trial in trials:
+    result, split, labels = BuildResult(), inputs.split, inputs.stop_reasons
+    for trial in inputs.trials:
         side = split.of(trial.trial_id)
         if side is None:
             result.skipped["no registration date"] += 1
@@ -381,6 +376,12 @@ TASKS: dict[str, TaskSpec] = {
         "sample_size_estimation", "sample_size", "estimate the enrollment (correct within ±20%)", _sample_size
     ),
     "trial_completion": TaskSpec("trial_completion", "completion", "completed or terminated, and why", _completion),
+    "evidence_summary": TaskSpec(
+        "evidence_summary",
+        "mcq",
+        "what a reported comparison shows (Evidence Inference 2.0 prompts and evidence spans)",
+        lambda inputs: build_evidence_summary(inputs.evidence, inputs.seed, Counter(inputs.evidence_skipped)),
+    ),
 }
 
 
@@ -388,10 +389,8 @@ def task_names() -> list[str]:
     return list(TASKS)
 
 
-def build_task(
-    name: str, trials: Sequence[TrialFacts], split: Split, stop_reasons: Mapping[str, str], seed: int = 0
-) -> BuildResult:
+def build_task(name: str, inputs: TaskInputs) -> BuildResult:
     """Build one registered task; items sorted by id so that the same graph always gives the same bytes."""
-    result = TASKS[name].build(trials, split, stop_reasons, seed)
+    result = TASKS[name].build(inputs)
     result.items.sort(key=lambda item: item.id)
     return result

@@ -67,8 +67,33 @@ def _hash(rows: Sequence[dict[str, Any]]) -> str:
     return digest.hexdigest()[:16]
 
 
+GRAPH_SPLIT = """- One item per trial (its first record, CT.gov first). Splits are by trial: a trial's records and any
+  trial linked to it by `SAME_TRIAL_AS` stay on one side; test trials were registered on or after {cut_date},
+  every training trial before it."""
+CONSTRUCTION = {
+    "mcq": GRAPH_SPLIT
+    + """
+- Multiple choice: the trial's own registered text against three from similar trials (shared condition headings
+  and interventions, then same phase); among the 20 most similar, those sharing as many words with the question
+  as the answer does, so that word overlap is no tell. Training items draw distractors from training trials only.
+  Option order is a seeded shuffle.""",
+    "sample_size": GRAPH_SPLIT + "\n- Gold: the registered enrollment (actual or anticipated, as the record states).",
+    "completion": GRAPH_SPLIT
+    + """
+- Gold: COMPLETED -> complete, TERMINATED -> terminate (other statuses left out); the termination type is Open
+  Targets' stop-reason class for the NCT id (a classifier's prediction over why_stopped, not a curated label).""",
+    "evidence_summary": """- Evidence Inference 2.0 prompts (intervention, comparator, outcome on a PMC
+  article) with the annotators' majority label and its evidence span; the benchmark's article split: its train
+  split is train, its validation split is test (its test split is not in the shared data). Three options in a
+  seeded order.""",
+}
+LICENCE_OF = {"evidence_summary": "Evidence Inference: MIT (Lehman, DeYoung, Barzilay, Wallace 2019)."}
+
+
 def _card(task: str, manifest: dict[str, Any]) -> str:
     spec = TASKS[task]
+    construction = CONSTRUCTION.get(task, CONSTRUCTION[spec.kind]).format(cut_date=manifest["cut_date"])
+    licences = LICENCE_OF.get(task, LICENCES)
     counts = "\n".join(f"| {s} | {manifest['counts'][s]} |" for s in SPLITS)
     labels = "\n".join(f"- {s}: " + ", ".join(f"{k} {v}" for k, v in manifest["labels"][s].items()) for s in SPLITS)
     skipped = "\n".join(f"- {reason}: {n}" for reason, n in manifest["skipped"].items()) or "- none"
@@ -94,18 +119,13 @@ Gold labels per split (answer letter, outcome, or enrollment quartiles):
 {labels}
 
 Construction:
-- One item per trial (its first record, CT.gov first). Splits are by trial: a trial's records and any trial
-  linked to it by `SAME_TRIAL_AS` stay on one side; test trials were registered on or after {manifest["cut_date"]},
-  every training trial before it.
-- Multiple choice: the trial's own registered text against three from similar trials (most shared condition
-  headings, then same phase); training items draw distractors from training trials only. Option order is a
-  seeded shuffle.
+{construction}
 - `graph_context`: the graph-RAG context of the {manifest["context_trials"]} training trials the full-text
   retriever ranks nearest (the item's own twin group excluded).
-- Trials left out:
+- Left out:
 {skipped}
 
-Licences: {LICENCES}
+Licences: {licences}
 """
 
 

@@ -11,7 +11,8 @@ import pytest
 
 from tests.data import shared
 from trialgraph.models.tasks.baselines import make_baseline
-from trialgraph.models.tasks.builders import build_task
+from trialgraph.models.tasks.builders import TaskInputs, build_task
+from trialgraph.models.tasks.evidence import build_evidence_summary, read_evidence_inference
 from trialgraph.models.tasks.facts import Arm, Endpoint, TrialFacts
 from trialgraph.models.tasks.labels import STOP_REASON_CLASSES, STOP_REASONS_FILE, read_stop_reasons
 from trialgraph.models.tasks.prompting import parse_answer, prompt_messages, prompt_versions
@@ -78,7 +79,7 @@ def test_undated_trials_are_left_out_unless_a_twin_dates_them() -> None:
 def test_multiple_choice_items_hold_the_trials_own_answer_among_similar_trials_options(task: str) -> None:
     trials = _trials()
     split = split_by_date(trials)
-    result = build_task(task, trials, split, {}, seed=0)
+    result = build_task(task, TaskInputs(trials, split))
     assert len(result.items) == len(trials)
     by_id = {t.trial_id: t for t in trials}
     letters = Counter()
@@ -103,16 +104,16 @@ def test_multiple_choice_items_hold_the_trials_own_answer_among_similar_trials_o
 def test_builds_are_deterministic_and_the_seed_changes_option_order() -> None:
     trials = _trials()
     split = split_by_date(trials)
-    first = build_task("endpoint_design", trials, split, {}, seed=0)
-    again = build_task("endpoint_design", trials, split, {}, seed=0)
-    other = build_task("endpoint_design", trials, split, {}, seed=1)
+    first = build_task("endpoint_design", TaskInputs(trials, split, {}, seed=0))
+    again = build_task("endpoint_design", TaskInputs(trials, split, {}, seed=0))
+    other = build_task("endpoint_design", TaskInputs(trials, split, {}, seed=1))
     assert [i.record for i in first.items] == [i.record for i in again.items]
     assert [i.answer for i in first.items] != [i.answer for i in other.items]
 
 
 def test_an_item_without_enough_distinct_distractors_is_skipped_with_its_reason() -> None:
     trials = [_trial(i) for i in range(3)] + [_trial(9, primary_endpoints=())]
-    result = build_task("endpoint_design", trials, split_by_date(trials), {}, seed=0)
+    result = build_task("endpoint_design", TaskInputs(trials, split_by_date(trials), {}, seed=0))
     assert result.items == []
     assert result.skipped == Counter({"too few distinct distractors": 3, "no primary endpoint": 1})
 
@@ -124,7 +125,9 @@ def test_completion_labels_come_from_status_and_the_stop_reason_table() -> None:
         _trial(3, status="TERMINATED"),
         _trial(4, status="RECRUITING"),
     ]
-    result = build_task("trial_completion", trials, split_by_date(trials), {"NCT00000002": "Insufficient_Enrollment"})
+    result = build_task(
+        "trial_completion", TaskInputs(trials, split_by_date(trials), {"NCT00000002": "Insufficient_Enrollment"})
+    )
     answers = {i.trial_id: i.answer for i in result.items}
     assert answers == {
         "NCT00000001": "complete",
@@ -139,7 +142,7 @@ def test_completion_labels_come_from_status_and_the_stop_reason_table() -> None:
 
 def test_sample_size_items_carry_the_enrollment_and_never_show_it() -> None:
     trials = [_trial(7, enrollment=345), _trial(8, enrollment=None)]
-    result = build_task("sample_size_estimation", trials, split_by_date(trials), {})
+    result = build_task("sample_size_estimation", TaskInputs(trials, split_by_date(trials), {}))
     (item,) = result.items
     assert item.answer == "345" and item.record["answer"] == 345
     assert "345" not in item.record["question"]
@@ -261,3 +264,35 @@ def test_the_stop_reason_classes_in_the_prompt_are_open_targets_classes() -> Non
     assert shared_path.is_file() and len(labels) > 28_000
     assert set(labels.values()) <= set(STOP_REASON_CLASSES)
     assert 0 < labels.rejected < 100  # the source's rows with shifted columns are counted, not used
+
+
+# --- evidence summarisation (Evidence Inference 2.0) -----------------------------------------------------------
+
+
+def test_evidence_items_take_the_majority_label_and_keep_the_benchmarks_article_split() -> None:
+    folder = shared("benchmarks/review/evidence-inference")
+    prompts, skipped = read_evidence_inference(folder)
+    assert len(prompts) > 1500 and skipped["annotators tied"] > 0
+    assert {p.split for p in prompts} == {"train", "test"}
+    train_articles = {p.pmcid for p in prompts if p.split == "train"}
+    assert not train_articles & {p.pmcid for p in prompts if p.split == "test"}  # split by article
+    # gold = majority of valid annotations, recomputed here from the raw file for one prompt with several
+    with (folder / "annotations_v2_train_validation.csv").open() as handle:
+        rows = [r for r in csv.DictReader(handle) if r["Valid Label"] == "True"]
+    by_prompt = Counter(r["PromptID"] for r in rows)
+    prompt = next(p for p in prompts if by_prompt[p.prompt_id] >= 3)
+    labels = Counter(
+        r["Label"].replace("significantly increase", "significantly increased").replace("increasedd", "increased")
+        for r in rows
+        if r["PromptID"] == prompt.prompt_id
+    )
+    assert prompt.label == labels.most_common(1)[0][0]
+    result = build_evidence_summary(prompts, seed=0)
+    item = next(i for i in result.items if i.record["metadata"]["prompt_id"] == prompt.prompt_id)
+    assert item.record["options"][item.answer] == prompt.label and item.split == prompt.split
+    assert Counter(i.answer for i in result.items).keys() == {"A", "B", "C"}
+
+
+def test_evidence_summary_without_the_benchmark_is_empty_with_the_reason() -> None:
+    result = build_evidence_summary(None, seed=0)
+    assert result.items == [] and "not available" in next(iter(result.skipped))

@@ -1,0 +1,29 @@
+"""A task item and a build's result: shared by every builder (graph-based or file-based)."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["BuildResult", "TaskItem"]
+
+
+@dataclass(frozen=True, slots=True)
+class TaskItem:
+    """One task sample: ``record`` in TrialPanorama's format, ``answer`` its canonical gold as a string, and
+    ``query`` the text the graph-RAG context is retrieved with (never containing the answer)."""
+
+    id: str
+    task: str
+    trial_id: str
+    split: str
+    record: dict[str, Any]
+    answer: str
+    query: str
+
+
+@dataclass
+class BuildResult:
+    items: list[TaskItem] = field(default_factory=list)
+    skipped: Counter[str] = field(default_factory=Counter)  # reason -> trials left out

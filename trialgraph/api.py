@@ -55,6 +55,7 @@ from trialgraph.models.linking.evaluate import (
     read_studies,
     tfidf_linker,
 )
+from trialgraph.models.rag.answering import Answer, ask_messages, make_answer
 from trialgraph.models.retrieval.evaluate import (
     Cohort,
     CohortFigures,
@@ -336,6 +337,33 @@ class TrialGraph:
             seed=seed,
             database=self.settings.neo4j_database,
             software_version=__version__,
+        )
+
+    def ask(
+        self,
+        question: str,
+        *,
+        model: str = "smollm2-135m",
+        retriever: str = "fulltext",
+        top_k: int = 5,
+        max_tokens: int = 1500,
+        max_new_tokens: int = 256,
+    ) -> Answer:
+        """Answer ``question`` from the trials ``retriever`` finds, with a language model (a local model key,
+        ``hf:DIR`` or ``openai:URL#MODEL``); the answer names its model, prompt version and the trials it saw."""
+        from trialgraph.models.language_models import load_language_model
+
+        hits = self.search(question, retriever=retriever, top_k=top_k)
+        context = self.context(hits, max_tokens=max_tokens)
+        language_model = load_language_model(model, self.settings.home)
+        (generation,) = language_model.generate([ask_messages(question, context.text)], max_new_tokens=max_new_tokens)
+        return make_answer(
+            question,
+            generation.text,
+            generation.error,
+            model=language_model,
+            retriever=retriever,
+            context_trials=list(context.included),
         )
 
     def embedding_indexes(self) -> list[dict[str, Any]]:

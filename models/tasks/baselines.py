@@ -46,12 +46,14 @@ def _reply(kind: str, answer: str) -> str:
 class Baseline(Protocol):
     name: str
     version: str
+    context: str  # the one context mode it answers in: ``nearest`` reads the graph's retrieval, the others do not
 
     def replies(self, rows: Sequence[dict[str, Any]]) -> list[str]: ...
 
 
 class _Fitted:
     version = "1"
+    context = "none"
 
     def __init__(self, task: str, train: Sequence[dict[str, Any]]) -> None:
         self.task = task
@@ -74,6 +76,7 @@ class MajorityBaseline(_Fitted):
 
 class NearestTrialBaseline(_Fitted):
     name = "nearest"
+    context = "graph"
 
     def _answer(self, row: dict[str, Any]) -> str:
         neighbour = next((self.by_trial[t] for t in row["context_trials"] if t in self.by_trial), None)

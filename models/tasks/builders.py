@@ -18,9 +18,9 @@ from dataclasses import dataclass, field
 from trialgraph.models.tasks.evidence import EvidencePrompt, build_evidence_summary
 from trialgraph.models.tasks.facts import TrialFacts
 from trialgraph.models.tasks.items import BuildResult, TaskItem
-from trialgraph.models.tasks.splits import Split
+from trialgraph.models.tasks.splits import SIDES, Split
 
-__all__ = ["TASKS", "BuildResult", "TaskInputs", "TaskItem", "TaskSpec", "build_task", "task_names"]
+__all__ = ["TASKS", "BuildResult", "TaskInputs", "TaskItem", "TaskSpec", "build_task", "task_names", "task_query"]
 
 LETTERS = "ABCD"
 OPTIONS = 4
@@ -43,6 +43,7 @@ class TaskInputs:
     evidence: Sequence[EvidencePrompt] | None = None
     seed: int = 0
     evidence_skipped: Mapping[str, int] = field(default_factory=dict)
+    context_trials: Mapping[str, Sequence[str]] = field(default_factory=dict)  # trial id -> its context's trials
 
 
 @dataclass(frozen=True, slots=True)
@@ -84,8 +85,10 @@ def _design_lines(t: TrialFacts, *, interventions: bool = True) -> list[str]:
     return lines
 
 
-def _query(t: TrialFacts) -> str:
-    return " ".join([t.title or "", *t.conditions, *t.interventions]).strip()
+def task_query(t: TrialFacts) -> str:
+    """The text a trial's graph context is retrieved with: its title and conditions. Not its interventions,
+    which the arm-design question hides (arm labels name them)."""
+    return " ".join([t.title or "", *t.conditions]).strip()
 
 
 def _rng(seed: int, *parts: str) -> random.Random:
@@ -196,10 +199,9 @@ def _multiple_choice(name: str) -> Callable[[TaskInputs], BuildResult]:
         trials, split, seed = inputs.trials, inputs.split, inputs.seed
         result = BuildResult()
         with_option = [(t, choice.option_of(t)) for t in trials]
-        pools = {
-            "train": _Pool([t for t, o in with_option if o and split.of(t.trial_id) == "train"]),
-            "test": _Pool([t for t, o in with_option if o and split.of(t.trial_id) in ("train", "test")]),
-        }
+        # each split draws distractors from its own trials only: a test option is never text that training
+        # taught as some other item's answer, so familiarity is no tell
+        pools = {side: _Pool([t for t, o in with_option if o and split.of(t.trial_id) == side]) for side in SIDES}
         option_of = {t.trial_id: o for t, o in with_option if o}
         for trial, answer in with_option:
             side = split.of(trial.trial_id)
@@ -214,7 +216,10 @@ def _multiple_choice(name: str) -> Callable[[TaskInputs], BuildResult]:
             answer_overlap = len(_words(answer) & question_words)
             seen = {_normalized(answer)}
             shortlist: list[tuple[int, int, str, str, int]] = []
+            shown = set(inputs.context_trials.get(trial.trial_id, ()))
             for rank, (score, other) in enumerate(pools[side].similar(trial, split, seed)):
+                if other.trial_id in shown:  # a trial in the item's graph context never lends a wrong option
+                    continue
                 text = option_of[other.trial_id]
                 if _normalized(text) in seen:
                     continue
@@ -246,7 +251,7 @@ def _multiple_choice(name: str) -> Callable[[TaskInputs], BuildResult]:
                     "distractor_similarity": [d[2] for d in distractors],
                 },
             }
-            result.items.append(TaskItem(record["id"], name, trial.trial_id, side, record, letter, _query(trial)))
+            result.items.append(TaskItem(record["id"], name, trial.trial_id, side, record, letter, task_query(trial)))
         return result
 
     return build
@@ -294,7 +299,7 @@ def _sample_size(inputs: TaskInputs) -> BuildResult:
                 side,
                 record,
                 str(trial.enrollment),
-                _query(trial),
+                task_query(trial),
             )
         )
     return result
@@ -356,7 +361,7 @@ def _completion(inputs: TaskInputs) -> BuildResult:
         record["id"] = f"trial_completion:{trial.trial_id}"
         answer = outcome if outcome == "complete" else f"terminate:{terminate_type or ''}"
         result.items.append(
-            TaskItem(record["id"], "trial_completion", trial.trial_id, side, record, answer, _query(trial))
+            TaskItem(record["id"], "trial_completion", trial.trial_id, side, record, answer, task_query(trial))
         )
     return result
 

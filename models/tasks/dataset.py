@@ -21,7 +21,7 @@ from trialgraph.models.tasks.builders import TASKS, BuildResult, TaskItem
 
 __all__ = ["SPLITS", "TaskDataset", "item_rows", "read_task", "write_task"]
 
-SPLITS = ("train", "test")
+SPLITS = ("train", "validation", "test")
 LICENCES = (
     "Registry records: ClinicalTrials.gov (public domain, NLM terms of use); WHO ICTRP and other registries as "
     "loaded (their own terms). Termination types: Open Targets stopReasons predictions (no licence stated)."
@@ -42,7 +42,7 @@ class TaskDataset:
 def item_rows(items: Sequence[TaskItem], contexts: Mapping[str, Any]) -> list[dict[str, Any]]:
     rows = []
     for item in items:
-        context = contexts.get(item.trial_id)
+        context = contexts.get(item.context_key)
         rows.append(
             {
                 "id": item.id,
@@ -68,8 +68,9 @@ def _hash(rows: Sequence[dict[str, Any]]) -> str:
 
 
 GRAPH_SPLIT = """- One item per trial (its first record, CT.gov first). Splits are by trial: a trial's records and any
-  trial linked to it by `SAME_TRIAL_AS` stay on one side; test trials were registered on or after {cut_date},
-  every training trial before it."""
+  trial linked to it by `SAME_TRIAL_AS` stay on one side, dated by the earliest registration (a partial date by
+  its last possible day). Test trials were registered on or after {cut_date}, validation trials on or after
+  {validation_date} and before that, training trials before it."""
 CONSTRUCTION = {
     "mcq": GRAPH_SPLIT
     + """
@@ -92,7 +93,9 @@ LICENCE_OF = {"evidence_summary": "Evidence Inference: MIT (Lehman, DeYoung, Bar
 
 def _card(task: str, manifest: dict[str, Any]) -> str:
     spec = TASKS[task]
-    construction = CONSTRUCTION.get(task, CONSTRUCTION[spec.kind]).format(cut_date=manifest["cut_date"])
+    construction = CONSTRUCTION.get(task, CONSTRUCTION[spec.kind]).format(
+        cut_date=manifest["cut_date"] or "(no dated trial)", validation_date=manifest.get("validation_date") or "-"
+    )
     licences = LICENCE_OF.get(task, LICENCES)
     counts = "\n".join(f"| {s} | {manifest['counts'][s]} |" for s in SPLITS)
     labels = "\n".join(f"- {s}: " + ", ".join(f"{k} {v}" for k, v in manifest["labels"][s].items()) for s in SPLITS)
@@ -103,6 +106,8 @@ configs:
   data_files:
   - split: train
     path: train.parquet
+  - split: validation
+    path: validation.parquet
   - split: test
     path: test.parquet
 ---

@@ -27,6 +27,7 @@ EVIDENCE_INFERENCE_DIR = Path("benchmarks/review/evidence-inference")
 LABELS = ("significantly increased", "significantly decreased", "no significant difference")
 _NORMALIZED = {"significantly increase": "significantly increased"}
 SPLITS = {"train": "train", "validation": "test"}
+VALIDATION_SHARE = 0.1  # of the benchmark's training articles (by a hash of the PMCID), held out for tuning
 MAX_EVIDENCE_CHARS = 1200
 
 
@@ -40,6 +41,14 @@ class EvidencePrompt:
     evidence: str
     label: str
     split: str  # train | test
+
+
+def _our_split(theirs: str, pmcid: str) -> str:
+    """Their validation split is our test split; a tenth of their training articles is our validation split."""
+    if SPLITS[theirs] == "test":
+        return "test"
+    bucket = int(hashlib.sha256(f"evidence-validation:{pmcid}".encode()).hexdigest()[:8], 16) / 0xFFFFFFFF
+    return "validation" if bucket < VALIDATION_SHARE else "train"
 
 
 def read_evidence_inference(folder: Path) -> tuple[list[EvidencePrompt], Counter[str]]:
@@ -88,7 +97,7 @@ def read_evidence_inference(folder: Path) -> tuple[list[EvidencePrompt], Counter
                     prompt["Outcome"].strip(),
                     spans[(prompt_id, ranked[0][0])][:MAX_EVIDENCE_CHARS],
                     ranked[0][0],
-                    SPLITS[prompt["split"]],
+                    _our_split(prompt["split"], prompt["PMCID"]),
                 )
             )
     return found, skipped
@@ -121,5 +130,6 @@ def build_evidence_summary(
             "metadata": {"pmcid": p.pmcid, "prompt_id": p.prompt_id, "source": "Evidence Inference 2.0"},
         }
         query = f"{p.intervention} {p.comparator} {p.outcome}"
-        result.items.append(TaskItem(record["id"], "evidence_summary", f"PMC{p.pmcid}", p.split, record, letter, query))
+        item = TaskItem(record["id"], "evidence_summary", f"PMC{p.pmcid}", p.split, record, letter, query, record["id"])
+        result.items.append(item)
     return result

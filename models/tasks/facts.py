@@ -6,10 +6,39 @@ builder can never reach a fact the graph reader did not hand it (the answer of a
 
 from __future__ import annotations
 
+import calendar
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
-__all__ = ["Arm", "Endpoint", "TrialFacts"]
+__all__ = ["Arm", "Endpoint", "TrialFacts", "earliest_day", "latest_day_of"]
+
+_DAY = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def latest_day_of(value: str | None) -> str | None:
+    """``2020-03-05`` as is; a partial date as its last possible day (``2020-03`` → ``2020-03-31``, ``2020`` →
+    ``2020-12-31``), so that a trial known only by month is never placed before a day in that month; anything
+    else (``N/A``, free text) is ``None``: undated, not sorted among dates as text."""
+    match = _DAY.match((value or "").strip())
+    if not match:
+        return None
+    year, month, day = match.groups()
+    try:
+        if day:
+            return date(int(year), int(month), int(day)).isoformat()
+        if month:
+            return date(int(year), int(month), calendar.monthrange(int(year), int(month))[1]).isoformat()
+        return f"{year}-12-31"
+    except ValueError:
+        return None
+
+
+def earliest_day(values: Sequence[str | None]) -> str | None:
+    days = [d for d in (latest_day_of(v) for v in values) if d]
+    return min(days) if days else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +99,7 @@ class TrialFacts:
             trial_id=row["trial_id"],
             record_ids=tuple(row.get("record_ids") or ()),
             nct_id=row.get("nct_id"),
-            registration_date=row.get("registration_date"),
+            registration_date=earliest_day(row.get("registration_dates") or [row.get("registration_date")]),
             title=row.get("title"),
             official_title=row.get("official_title"),
             study_type=row.get("study_type"),

@@ -18,10 +18,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from trialgraph.errors import ConfigError
 from trialgraph.models.tasks.baselines import BASELINES, make_baseline
 from trialgraph.models.tasks.builders import TASKS
 from trialgraph.models.tasks.dataset import TaskDataset
-from trialgraph.models.tasks.prompting import parse_answer, prompt_messages, prompt_versions
+from trialgraph.models.tasks.prompting import CONTEXT_MODES, parse_answer, prompt_messages, prompt_versions
 from trialgraph.models.tasks.scoring import Graded, grade, summarize
 
 __all__ = [
@@ -37,7 +38,6 @@ __all__ = [
     "write_run",
 ]
 
-CONTEXT_MODES = ("none", "graph")
 MAX_NEW_TOKENS = {"mcq": 24, "sample_size": 24, "completion": 48}
 EXAMPLES_KEPT = 3
 
@@ -100,8 +100,13 @@ def evaluate(
 ) -> EvalRun:
     """``answerer``: a baseline name (``BASELINES``) or a ``LanguageModel``."""
     if context not in CONTEXT_MODES:
-        raise ValueError(f"context must be one of {CONTEXT_MODES}")
+        raise ConfigError(f"context must be one of {', '.join(CONTEXT_MODES)}, got {context!r}")
     is_baseline = isinstance(answerer, str)
+    if is_baseline and BASELINES[answerer].context != context:
+        raise ConfigError(
+            f"baseline {answerer!r} answers with context {BASELINES[answerer].context!r} only: "
+            f"its figures under {context!r} would be the same run relabelled"
+        )
     name = answerer if is_baseline else answerer.name
     version = BASELINES[answerer].version if is_baseline else answerer.version
     run = EvalRun(name, version, context, split, seed, limit, datetime.now(UTC).isoformat(timespec="seconds"))
@@ -163,8 +168,20 @@ def write_run(run: EvalRun, folder: Path) -> Path:
     return path
 
 
-def read_runs(folder: Path) -> list[dict[str, Any]]:
-    return [json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))]
+def read_runs(folder: Path) -> tuple[list[dict[str, Any]], list[str]]:
+    """The runs in ``folder`` and the files that are not runs (unreadable, or another program's JSON)."""
+    runs, skipped = [], []
+    for path in sorted(folder.glob("*.json")):
+        try:
+            run = json.loads(path.read_text())
+        except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+            skipped.append(path.name)
+            continue
+        if isinstance(run, dict) and isinstance(run.get("tasks"), dict) and "model" in run and "context" in run:
+            runs.append(run)
+        else:
+            skipped.append(path.name)
+    return runs, skipped
 
 
 def report_table(runs: Sequence[dict[str, Any]]) -> str:
@@ -189,9 +206,10 @@ def report_table(runs: Sequence[dict[str, Any]]) -> str:
 
 def read_tasks(folder: Path, tasks: Sequence[str] | None = None) -> list[TaskDataset]:
     """The built task folders under ``folder`` (all of them, or ``tasks``); a missing one is a one-line error."""
-    from trialgraph.errors import ConfigError
     from trialgraph.models.tasks.dataset import read_task
 
+    if not folder.is_dir():
+        raise ConfigError(f"no built tasks in {folder}: run `trialgraph tasks build`")
     names = list(tasks) if tasks else sorted(p.name for p in folder.iterdir() if (p / "manifest.json").is_file())
     if not names:
         raise ConfigError(f"no built tasks in {folder}: run `trialgraph tasks build`")

@@ -21,6 +21,11 @@ class TaskItem:
     record: dict[str, Any]
     answer: str
     query: str
+    context_for: str = ""  # whose context the item gets: its trial's (default) or its own (evidence prompts)
+
+    @property
+    def context_key(self) -> str:
+        return self.context_for or self.trial_id
 
 
 @dataclass

@@ -7,6 +7,7 @@ The classes are a BERT classifier's predictions over ClinicalTrials.gov's why_st
 from __future__ import annotations
 
 import csv
+import hashlib
 from pathlib import Path
 
 from trialgraph.errors import SourceError
@@ -44,6 +45,8 @@ class StopReasons(dict[str, str]):
     rows whose columns are shifted, a date where the class should be), counted so that nothing is lost silently."""
 
     rejected: int = 0
+    conflicting: int = 0
+    source: str | None = None  # the file's name and sha256, recorded in each task's manifest
 
 
 def read_stop_reasons(path: Path) -> StopReasons:
@@ -51,11 +54,14 @@ def read_stop_reasons(path: Path) -> StopReasons:
     if not path.is_file():
         raise SourceError(f"stop-reason labels not found: {path}")
     labels = StopReasons()
+    labels.source = f"{path.name} sha256:{hashlib.sha256(path.read_bytes()).hexdigest()[:16]}"
     known = set(STOP_REASON_CLASSES)
     with open_text(path) as handle:
         for row in csv.DictReader(handle, delimiter="\t"):
             nct_id, label = (row.get("nct_id") or "").strip(), (row.get("prediction") or "").strip()
             if nct_id.startswith("NCT") and label in known:
+                if nct_id in labels and labels[nct_id] != label:
+                    labels.conflicting += 1  # two rows disagree: the later row wins, and is counted
                 labels[nct_id] = label
             else:
                 labels.rejected += 1

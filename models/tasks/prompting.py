@@ -17,8 +17,9 @@ from typing import Any
 
 from trialgraph.models.tasks.labels import STOP_REASON_CLASSES
 
-__all__ = ["Parsed", "parse_answer", "prompt_messages", "prompt_versions"]
+__all__ = ["CONTEXT_MODES", "Parsed", "parse_answer", "prompt_messages", "prompt_versions"]
 
+CONTEXT_MODES = ("none", "graph")  # prompts without context, or with the graph-RAG context of similar trials
 CONTEXT_HEADER = "Similar earlier trials, from the TrialGraph knowledge graph (for reference; not this trial):"
 
 

@@ -27,7 +27,7 @@ from trialgraph.errors import ConfigError, UnknownNameError
 from trialgraph.models.language_models import LOCAL_MODELS, LocalModelSpec, language_model_names
 from trialgraph.models.tasks.builders import TASKS
 from trialgraph.models.tasks.dataset import read_task
-from trialgraph.models.tasks.prompting import prompt_messages
+from trialgraph.models.tasks.prompting import CONTEXT_MODES, prompt_messages
 
 __all__ = [
     "CONTEXT_MODES",
@@ -43,7 +43,6 @@ __all__ = [
 logger = logging.getLogger(__name__)
 
 ContextMode = Literal["graph", "none"]
-CONTEXT_MODES: tuple[str, ...] = ("graph", "none")
 
 RUN_FILE = "trialgraph-training.json"
 """Written into the output folder: the run's identity (checked before resuming) and, once finished, its report."""

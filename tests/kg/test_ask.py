@@ -60,7 +60,9 @@ def test_ask_answers_from_the_trials_it_retrieved(demo: TrialGraph) -> None:
                                                     top_k=3)]  # fmt: skip
     assert answer.error is None and answer.text.strip()
     assert answer.context_trials == expected[: len(answer.context_trials)] and answer.context_trials
-    assert set(answer.cited) <= set(answer.context_trials)
+    in_text = cited_ids(answer.text)
+    assert answer.cited == [c for c in in_text if c in answer.context_trials]
+    assert answer.unsupported == [c for c in in_text if c not in answer.context_trials]
     assert answer.model == "smollm2-135m" and answer.model_version == "0.1.2"
     assert result.exit_code == 0, result.output
     payload = json.loads(result.output)

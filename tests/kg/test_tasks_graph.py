@@ -16,9 +16,9 @@ from tests.data import shared
 from tests.models.test_language_models import require_modules
 from trialgraph.api import TrialGraph
 from trialgraph.cli import app
-from trialgraph.kg.tasks import read_twin_pairs
+from trialgraph.kg.tasks import read_trial_facts, read_twin_pairs
 from trialgraph.models.tasks.dataset import read_task
-from trialgraph.models.tasks.splits import twin_groups
+from trialgraph.models.tasks.splits import split_by_date
 from trialgraph.settings import Settings
 
 pytestmark = pytest.mark.neo4j
@@ -68,22 +68,20 @@ def test_every_task_is_built_with_both_splits_and_a_card(built: Path) -> None:
 
 
 def test_no_test_trial_or_twin_reaches_training_or_its_own_context(built: Path, neo4j_driver: neo4j.Driver) -> None:
-    pairs = read_twin_pairs(neo4j_driver)
+    split = split_by_date(read_trial_facts(neo4j_driver), read_twin_pairs(neo4j_driver))  # the graph's own split
     for task in TASKS:
         dataset = read_task(built / task)
-        trial_ids = {r["trial_id"] for rows in dataset.rows.values() for r in rows}
-        groups = twin_groups(trial_ids, pairs)
-        train = {groups[r["trial_id"]] for r in dataset.rows["train"]}
-        test = {groups[r["trial_id"]] for r in dataset.rows["test"]}
-        assert not train & test, task
-        train_trials = {r["trial_id"] for r in dataset.rows["train"]}
-        for split in ("train", "test"):
-            for row in dataset.rows[split]:
-                assert row["trial_id"] not in row["context_trials"]
-                assert all(groups.get(t, t) != groups[row["trial_id"]] for t in row["context_trials"])
-                # context trials are training trials (of the whole graph, not only of this task)
-                assert not set(row["context_trials"]) & {r["trial_id"] for r in dataset.rows["test"]}
-        assert train_trials
+        sides = {side: {split.group_of(r["trial_id"]) for r in rows} for side, rows in dataset.rows.items()}
+        assert not sides["train"] & sides["test"] and not sides["validation"] & (sides["train"] | sides["test"])
+        for side, rows in dataset.rows.items():
+            for row in rows:
+                group = split.group_of(row["trial_id"])
+                # a prompt's context holds training trials of the whole graph only, never the item's own group
+                assert all(split.of(t) == "train" and split.group_of(t) != group for t in row["context_trials"])
+                record = json.loads(row["record"])
+                distractors = record.get("metadata", {}).get("distractor_trials", [])
+                assert all(split.of(t) == side for t in distractors)  # options come from the item's own split
+                assert not set(distractors) & set(row["context_trials"])
 
 
 def test_test_trials_are_registered_after_every_training_trial(built: Path, neo4j_driver: neo4j.Driver) -> None:
@@ -135,14 +133,14 @@ def test_a_rebuild_gives_the_same_rows_and_loads_as_a_hugging_face_dataset(built
 
 def test_baselines_evaluate_in_both_context_modes_and_the_report_lists_every_run(built: Path, tmp_path: Path) -> None:
     runs = tmp_path / "runs"
-    for model in ("majority", "nearest", "overlap"):
-        for context in ("none", "graph"):
-            result = runner.invoke(
-                app, ["tasks", "eval", "--model", model, "--context", context, "--data", str(built), "--out", str(runs)]
-            )
-            assert result.exit_code == 0, result.output
-    written = [json.loads(p.read_text()) for p in sorted(runs.glob("*.json"))]
-    assert len(written) == 6
+    for model, context in (("majority", "none"), ("overlap", "none"), ("nearest", "graph")):
+        result = runner.invoke(
+            app, ["tasks", "eval", "--model", model, "--context", context, "--data", str(built), "--out", str(runs)]
+        )
+        assert result.exit_code == 0, result.output
+    (runs / "notes.json").write_text("[1, 2]")  # not a run: reported and left out, never a crash
+    written = [json.loads(p.read_text()) for p in sorted(runs.glob("*__*.json"))]
+    assert len(written) == 3
     majority = next(r for r in written if r["model"] == "majority")
     completion = majority["tasks"]["trial_completion"]
     test = read_task(built / "trial_completion").rows["test"]
@@ -150,7 +148,7 @@ def test_baselines_evaluate_in_both_context_modes_and_the_report_lists_every_run
     assert completion["metrics"]["accuracy"]["mean"] == pytest.approx(share_complete, abs=1e-3)
     assert completion["rows_hash"] == read_task(built / "trial_completion").manifest["rows_hash"]
     report = runner.invoke(app, ["tasks", "report", "--runs", str(runs)])
-    assert report.exit_code == 0
+    assert report.exit_code == 0 and "notes.json" in report.output
     for task in TASKS:
         assert f"## {task}" in report.output
     assert report.output.count("| nearest | graph |") == len(TASKS)
@@ -161,6 +159,8 @@ def test_bad_requests_are_one_line_errors(built: Path, tmp_path: Path) -> None:
         ["tasks", "eval", "--model", "no-such-model", "--data", str(built)],
         ["tasks", "eval", "--model", "majority", "--data", str(tmp_path)],
         ["tasks", "eval", "--model", "majority", "--context", "both", "--data", str(built)],
+        ["tasks", "eval", "--model", "majority", "--context", "graph", "--data", str(built)],
+        ["tasks", "eval", "--model", "majority", "--data", str(tmp_path / "missing")],
         ["tasks", "eval", "--model", "majority", "--data", str(built), "--tasks", "no_such_task"],
         ["tasks", "report", "--runs", str(tmp_path)],
     ]

@@ -13,7 +13,7 @@ from tests.data import shared
 from trialgraph.models.tasks.baselines import make_baseline
 from trialgraph.models.tasks.builders import TaskInputs, build_task
 from trialgraph.models.tasks.evidence import build_evidence_summary, read_evidence_inference
-from trialgraph.models.tasks.facts import Arm, Endpoint, TrialFacts
+from trialgraph.models.tasks.facts import Arm, Endpoint, TrialFacts, latest_day_of
 from trialgraph.models.tasks.labels import STOP_REASON_CLASSES, STOP_REASONS_FILE, read_stop_reasons
 from trialgraph.models.tasks.prompting import parse_answer, prompt_messages, prompt_versions
 from trialgraph.models.tasks.scoring import FORMAT_REWARD, grade, reward, summarize
@@ -49,20 +49,38 @@ def _trials(n: int = 40) -> list[TrialFacts]:
 # --- splits ----------------------------------------------------------------------------------------------------
 
 
-def test_split_puts_later_trials_in_test_and_keeps_twins_together() -> None:
+def test_split_puts_later_trials_in_later_splits_and_keeps_twins_together() -> None:
     trials = _trials()
     twins = [("NCT00000001", "NCT00000039")]  # an early trial linked to the latest one
     split = split_by_date(trials, twins)
-    train_dates = [
-        t.registration_date
-        for t in trials
-        if split.of(t.trial_id) == "train" and t.trial_id not in {"NCT00000001", "NCT00000039"}
-    ]
-    test_dates = [t.registration_date for t in trials if split.of(t.trial_id) == "test"]
-    assert test_dates and train_dates
-    assert max(train_dates) < min(test_dates)
+    grouped = {"NCT00000001", "NCT00000039"}
+    dates = {side: [t.registration_date for t in trials if split.of(t.trial_id) == side and t.trial_id not in grouped]
+             for side in ("train", "validation", "test")}  # fmt: skip
+    assert all(dates.values())
+    assert max(dates["train"]) < min(dates["validation"]) <= max(dates["validation"]) < min(dates["test"])
+    assert min(dates["test"]) == split.cut_date and min(dates["validation"]) == split.validation_date
     assert split.of("NCT00000001") == split.of("NCT00000039") == "train"  # the group is dated by its earliest record
-    assert 0.1 < len(test_dates) / len(trials) <= 0.3
+    assert 0.1 < len(dates["test"]) / len(trials) <= 0.3
+
+
+def test_trials_registered_on_the_cut_date_all_go_to_the_later_split() -> None:
+    trials = [_trial(i, date="2015-01-01") for i in range(6)] + [_trial(i, date="2016-06-01") for i in range(6, 10)]
+    split = split_by_date(trials, test_share=0.3, validation_share=0.0)
+    assert split.cut_date == "2016-06-01"
+    assert [split.of(t.trial_id) for t in trials] == ["train"] * 6 + ["test"] * 4
+    tied = [_trial(i, date="2015-01-01") for i in range(10)]  # one date: nothing can be later, all on one side
+    assert {split_by_date(tied).of(t.trial_id) for t in tied} == {"test"}
+
+
+@pytest.mark.parametrize(
+    ("written", "day"),
+    [("2020-03-05", "2020-03-05"), ("2020-02", "2020-02-29"), ("2021", "2021-12-31"), ("N/A", None),
+     ("2020-13-01", None), ("05/03/2020", None), (None, None)],
+)  # fmt: skip
+def test_registration_dates_compare_as_days_a_partial_one_by_its_last_day(written: str | None, day: str | None) -> None:
+    assert latest_day_of(written) == day
+    facts = TrialFacts.from_row({"trial_id": "T", "registration_dates": ["2022-01-01", written]})
+    assert facts.registration_date == ("2022-01-01" if day is None or day > "2022-01-01" else day)
 
 
 def test_undated_trials_are_left_out_unless_a_twin_dates_them() -> None:
@@ -87,18 +105,37 @@ def test_multiple_choice_items_hold_the_trials_own_answer_among_similar_trials_o
         record = item.record
         trial = by_id[item.trial_id]
         own = record["options"][item.answer]
+        i = int(trial.trial_id[3:])
         assert (
-            f"{int(trial.trial_id[3:])}" in own.replace("drug", " ").split()[0] or str(int(trial.trial_id[3:])) in own
+            own
+            == {
+                "endpoint_design": f"endpoint number {i} (time frame: 12 weeks)",
+                "arm_design": f"EXPERIMENTAL: drug{i} arm; PLACEBO_COMPARATOR: placebo",
+                "eligibility_criteria_design": f"criterion {i} a; criterion {i} b",
+            }[task]
         )
         assert len(set(record["options"].values())) == 4
         distractors = record["metadata"]["distractor_trials"]
         assert item.trial_id not in distractors
-        if item.split == "train":  # no test trial's text reaches the training set
-            assert all(split.of(d) == "train" for d in distractors)
-        # similar first: a trial's distractors share its condition
-        assert all(by_id[d].conditions == trial.conditions for d in distractors)
+        assert all(split.of(d) == item.split for d in distractors)  # each split lends its own options only
+        # similar first: a trial's distractors share its condition when its split has three such trials
+        same = [t for t in trials if split.of(t.trial_id) == item.split and t.conditions == trial.conditions]
+        if len(same) > 3:
+            assert all(by_id[d].conditions == trial.conditions for d in distractors)
         letters[item.answer] += 1
     assert len(letters) >= 3  # the answer letter is shuffled, not fixed
+
+
+def test_trials_in_an_items_graph_context_never_lend_it_a_distractor() -> None:
+    trials = _trials()
+    split = split_by_date(trials)
+    plain = build_task("endpoint_design", TaskInputs(trials, split))
+    item = next(i for i in plain.items if i.split == "train")
+    shown = item.record["metadata"]["distractor_trials"][:2]
+    again = build_task("endpoint_design", TaskInputs(trials, split, context_trials={item.trial_id: shown}))
+    rebuilt = next(i for i in again.items if i.id == item.id)
+    assert not set(shown) & set(rebuilt.record["metadata"]["distractor_trials"])
+    assert len(rebuilt.record["metadata"]["distractor_trials"]) == 3
 
 
 def test_builds_are_deterministic_and_the_seed_changes_option_order() -> None:
@@ -273,9 +310,12 @@ def test_evidence_items_take_the_majority_label_and_keep_the_benchmarks_article_
     folder = shared("benchmarks/review/evidence-inference")
     prompts, skipped = read_evidence_inference(folder)
     assert len(prompts) > 1500 and skipped["annotators tied"] > 0
-    assert {p.split for p in prompts} == {"train", "test"}
-    train_articles = {p.pmcid for p in prompts if p.split == "train"}
-    assert not train_articles & {p.pmcid for p in prompts if p.split == "test"}  # split by article
+    assert {p.split for p in prompts} == {"train", "validation", "test"}
+    articles = {side: {p.pmcid for p in prompts if p.split == side} for side in ("train", "validation", "test")}
+    assert not articles["train"] & articles["test"] and not articles["validation"] & (
+        articles["train"] | articles["test"]
+    )
+    assert 0.05 < len(articles["validation"]) / (len(articles["train"]) + len(articles["validation"])) < 0.15
     # gold = majority of valid annotations, recomputed here from the raw file for one prompt with several
     with (folder / "annotations_v2_train_validation.csv").open() as handle:
         rows = [r for r in csv.DictReader(handle) if r["Valid Label"] == "True"]

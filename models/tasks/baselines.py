@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from trialgraph.models.tasks.builders import TASKS
+from trialgraph.models.tasks.prompting import canonical_reply
 
 __all__ = ["BASELINES", "Baseline", "baseline_names", "make_baseline"]
 
@@ -30,17 +31,6 @@ def _words(text: str) -> set[str]:
 
 def _jaccard(a: set[str], b: set[str]) -> float:
     return len(a & b) / len(a | b) if a | b else 0.0
-
-
-def _reply(kind: str, answer: str) -> str:
-    """The canonical JSON reply for a canonical answer (what a perfect model would say)."""
-    if kind == "mcq":
-        return json.dumps({"answer_choice": answer})
-    if kind == "sample_size":
-        return json.dumps({"sample_size_needed": int(answer)})
-    if answer == "complete":
-        return json.dumps({"outcome": "complete"})
-    return json.dumps({"outcome": "terminate", "termination_reason": answer.partition(":")[2] or None})
 
 
 class Baseline(Protocol):
@@ -71,7 +61,7 @@ class MajorityBaseline(_Fitted):
     name = "majority"
 
     def replies(self, rows: Sequence[dict[str, Any]]) -> list[str]:
-        return [_reply(self.kind, self.majority) for _ in rows]
+        return [canonical_reply(self.kind, self.majority) for _ in rows]
 
 
 class NearestTrialBaseline(_Fitted):
@@ -90,7 +80,7 @@ class NearestTrialBaseline(_Fitted):
         return max(sorted(options), key=lambda letter: _jaccard(_words(options[letter]), their_text))
 
     def replies(self, rows: Sequence[dict[str, Any]]) -> list[str]:
-        return [_reply(self.kind, self._answer(row)) for row in rows]
+        return [canonical_reply(self.kind, self._answer(row)) for row in rows]
 
 
 class OverlapBaseline(_Fitted):
@@ -105,7 +95,7 @@ class OverlapBaseline(_Fitted):
         return max(sorted(options), key=lambda letter: len(_words(options[letter]) & question))
 
     def replies(self, rows: Sequence[dict[str, Any]]) -> list[str]:
-        return [_reply(self.kind, self._answer(row)) for row in rows]
+        return [canonical_reply(self.kind, self._answer(row)) for row in rows]
 
 
 BASELINES: dict[str, type[_Fitted]] = {

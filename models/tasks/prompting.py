@@ -15,9 +15,10 @@ from importlib import resources
 from string import Template
 from typing import Any
 
+from trialgraph.errors import ConfigError
 from trialgraph.models.tasks.labels import STOP_REASON_CLASSES
 
-__all__ = ["CONTEXT_MODES", "Parsed", "parse_answer", "prompt_messages", "prompt_versions"]
+__all__ = ["CONTEXT_MODES", "Parsed", "canonical_reply", "parse_answer", "prompt_messages", "prompt_versions"]
 
 CONTEXT_MODES = ("none", "graph")  # prompts without context, or with the graph-RAG context of similar trials
 CONTEXT_HEADER = "Similar earlier trials, from the TrialGraph knowledge graph (for reference; not this trial):"
@@ -72,6 +73,18 @@ def _completion_question(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _mcq_fields(record: dict[str, Any]) -> dict[str, str]:
+    options = "\n".join(f"{letter}. {text}" for letter, text in sorted(record["options"].items()))
+    return {"question": record["question"], "options": options}
+
+
+_QUESTION_FIELDS = {
+    "mcq": _mcq_fields,
+    "sample_size": lambda record: {"question": record["question"]},
+    "completion": lambda record: {"question": _completion_question(record)},
+}
+
+
 def prompt_messages(
     kind: str, record: dict[str, Any], context: str = "", *, prefill: bool = True
 ) -> list[dict[str, str]]:
@@ -79,14 +92,7 @@ def prompt_messages(
     the chat ends with the start of the assistant's answer (training leaves it out: the target is the whole
     answer)."""
     context_block = f"{CONTEXT_HEADER}\n{context}\n\n" if context.strip() else ""
-    fields = {"context": context_block, "reasons": ", ".join(STOP_REASON_CLASSES)}
-    if kind == "mcq":
-        fields["question"] = record["question"]
-        fields["options"] = "\n".join(f"{letter}. {text}" for letter, text in sorted(record["options"].items()))
-    elif kind == "completion":
-        fields["question"] = _completion_question(record)
-    else:
-        fields["question"] = record["question"]
+    fields = {"context": context_block, "reasons": ", ".join(STOP_REASON_CLASSES), **_QUESTION_FIELDS[kind](record)}
     template = _template(kind)
     messages = [
         {"role": "system", "content": _template("system").body.template},
@@ -169,3 +175,38 @@ def parse_answer(kind: str, text: str, record: dict[str, Any]) -> Parsed:
         if answer is not None:
             return Parsed(answer)
     return Parsed(None, "JSON without a valid answer")
+
+
+# --- the canonical reply for a gold answer: what SFT teaches, what baselines say, what the parser reads back ---
+
+
+def _mcq_reply(answer: str) -> dict[str, Any]:
+    if len(answer) != 1 or not answer.isalpha():
+        raise ConfigError(f"multiple-choice gold must be one letter, got {answer!r}")
+    return {"answer_choice": answer}
+
+
+def _sample_size_reply(answer: str) -> dict[str, Any]:
+    if not answer.isdigit():
+        raise ConfigError(f"sample-size gold must be an integer, got {answer!r}")
+    return {"sample_size_needed": int(answer)}
+
+
+def _completion_reply(answer: str) -> dict[str, Any]:
+    outcome, _, reason = answer.partition(":")
+    if outcome == "complete":
+        return {"outcome": "complete"}
+    if outcome == "terminate":
+        return {"outcome": "terminate", "termination_reason": reason or None}
+    raise ConfigError(f"completion gold must be 'complete' or 'terminate:<type>', got {answer!r}")
+
+
+_REPLIES = {"mcq": _mcq_reply, "sample_size": _sample_size_reply, "completion": _completion_reply}
+
+
+def canonical_reply(kind: str, answer: str) -> str:
+    """``B`` → ``{"answer_choice": "B"}``, ``120`` → ``{"sample_size_needed": 120}``, ``terminate:Negative`` →
+    ``{"outcome": "terminate", "termination_reason": "Negative"}`` (``null`` when the gold type is unknown)."""
+    if kind not in _REPLIES:
+        raise ConfigError(f"unknown task kind {kind!r}; known: {', '.join(sorted(_REPLIES))}")
+    return json.dumps(_REPLIES[kind](answer), ensure_ascii=False)

@@ -35,14 +35,15 @@ class Graded:
         return self.predicted is None
 
 
+_CORRECT = {
+    "mcq": lambda gold, predicted: predicted == gold,
+    "sample_size": lambda gold, predicted: abs(int(predicted) - int(gold)) <= SAMPLE_SIZE_TOLERANCE * int(gold),
+    "completion": lambda gold, predicted: predicted.split(":")[0] == gold.split(":")[0],  # the outcome; type apart
+}
+
+
 def _is_correct(kind: str, gold: str, predicted: str | None) -> bool:
-    if predicted is None:
-        return False
-    if kind == "sample_size":
-        return abs(int(predicted) - int(gold)) <= SAMPLE_SIZE_TOLERANCE * int(gold)
-    if kind == "completion":
-        return predicted.split(":")[0] == gold.split(":")[0]
-    return predicted == gold
+    return predicted is not None and _CORRECT[kind](gold, predicted)
 
 
 def grade(kind: str, gold: str, parsed: Parsed) -> Graded:

@@ -27,7 +27,7 @@ from trialgraph.errors import ConfigError, UnknownNameError
 from trialgraph.models.language_models import LOCAL_MODELS, LocalModelSpec, language_model_names
 from trialgraph.models.tasks.builders import TASKS
 from trialgraph.models.tasks.dataset import read_task
-from trialgraph.models.tasks.prompting import CONTEXT_MODES, prompt_messages
+from trialgraph.models.tasks.prompting import CONTEXT_MODES, canonical_reply, prompt_messages
 
 __all__ = [
     "CONTEXT_MODES",
@@ -91,34 +91,9 @@ class TrainingData:
 
 
 def answer_json(kind: str, answer: str) -> str:
-    """The canonical JSON reply for a gold answer: what SFT teaches and what the parser reads back unchanged.
-
-    mcq ``B`` -> ``{"answer_choice": "B"}``; sample_size ``120`` -> ``{"sample_size_needed": 120}``; completion
-    ``complete`` -> ``{"outcome": "complete"}`` and ``terminate:<type>`` -> ``{"outcome": "terminate",
-    "termination_reason": "<type>"}`` (``null`` when the gold type is unknown).
-
-    Raises:
-        ConfigError: ``kind`` is not a task kind, or ``answer`` is not a valid gold for it.
-    """
-    if kind == "mcq":
-        if len(answer) != 1 or not answer.isalpha():
-            raise ConfigError(f"multiple-choice gold must be one letter, got {answer!r}")
-        value: dict[str, Any] = {"answer_choice": answer}
-    elif kind == "sample_size":
-        if not answer.isdigit():
-            raise ConfigError(f"sample-size gold must be an integer, got {answer!r}")
-        value = {"sample_size_needed": int(answer)}
-    elif kind == "completion":
-        outcome, _, reason = answer.partition(":")
-        if outcome == "complete":
-            value = {"outcome": "complete"}
-        elif outcome == "terminate":
-            value = {"outcome": "terminate", "termination_reason": reason or None}
-        else:
-            raise ConfigError(f"completion gold must be 'complete' or 'terminate:<type>', got {answer!r}")
-    else:
-        raise ConfigError(f"unknown task kind {kind!r}; known: completion, mcq, sample_size")
-    return json.dumps(value, ensure_ascii=False)
+    """The canonical JSON reply for a gold answer: what SFT teaches and what the parser reads back unchanged
+    (one definition, :func:`~trialgraph.models.tasks.prompting.canonical_reply`, shared with the baselines)."""
+    return canonical_reply(kind, answer)
 
 
 def load_training_data(

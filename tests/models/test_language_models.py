@@ -393,6 +393,24 @@ def test_a_lora_adapter_folder_loads_over_its_base(smol_home: Path, smol: Langua
     # LoRA starts with B = 0: merged, the untrained adapter must answer exactly as its base does
     assert model.generate(CONVERSATIONS[:1], max_new_tokens=8) == smol.generate(CONVERSATIONS[:1], max_new_tokens=8)
 
+    # and an adapter whose weights are not zero must be applied: its answers differ from the base's
+    import torch
+
+    perturbed = get_peft_model(
+        AutoModelForCausalLM.from_pretrained(str(base_folder)),
+        LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"]),
+    )
+    generator = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for name, parameter in perturbed.named_parameters():
+            if "lora_B" in name:
+                parameter.copy_(torch.randn(parameter.shape, generator=generator) * 0.5)
+    changed = tmp_path / "changed"
+    perturbed.save_pretrained(str(changed))
+    del perturbed
+    applied = load_language_model(f"hf:{changed}", smol_home)
+    assert applied.generate(CONVERSATIONS[:1], max_new_tokens=8) != smol.generate(CONVERSATIONS[:1], max_new_tokens=8)
+
     config["base_model_name_or_path"] = "smollm2-135m"  # a registry key: the adapter travels without a path
     (adapter / "adapter_config.json").write_text(json.dumps(config), encoding="utf-8")
     assert load_language_model(f"hf:{adapter}", smol_home).version.endswith("+base:0.1.2")

@@ -178,7 +178,7 @@ def test_an_unknown_model_is_one_unknown_name_line(tasks: dict[str, Path], tmp_p
 @pytest.mark.parametrize(
     ("options", "match"),
     [
-        ({"context": "full"}, "context must be one of graph, none"),
+        ({"context": "full"}, "context must be one of none, graph"),
         ({"max_steps": 0}, "max_steps must be positive"),
         ({"num_generations": 1}, "num_generations must be at least 2"),
         ({"num_generations": 4, "batch_size": 6}, "multiple of num_generations"),

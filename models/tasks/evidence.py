@@ -43,6 +43,17 @@ class EvidencePrompt:
     split: str  # train | test
 
 
+PROMPT_COLUMNS = ("PromptID", "PMCID", "Outcome", "Intervention", "Comparator", "split")
+ANNOTATION_COLUMNS = ("PromptID", "Valid Label", "Label", "Annotations")
+
+
+def _require_columns(path: Path, found: Sequence[str] | None, needed: Sequence[str]) -> None:
+    """A file of another shape is one line naming what is missing, not a KeyError deep in the loop."""
+    missing = [name for name in needed if name not in (found or ())]
+    if missing:
+        raise SourceError(f"{path.name}: not an Evidence Inference file (missing columns: {', '.join(missing)})")
+
+
 def _our_split(theirs: str, pmcid: str) -> str:
     """Their validation split is our test split; a tenth of their training articles is our validation split."""
     if SPLITS[theirs] == "test":
@@ -61,12 +72,16 @@ def read_evidence_inference(folder: Path) -> tuple[list[EvidencePrompt], Counter
         if not path.is_file():
             raise SourceError(f"Evidence Inference file not found: {path}")
     with open_text(prompts_file) as handle:
-        prompts = {row["PromptID"]: row for row in csv.DictReader(handle)}
+        reader = csv.DictReader(handle)
+        _require_columns(prompts_file, reader.fieldnames, PROMPT_COLUMNS)
+        prompts = {row["PromptID"]: row for row in reader}
     votes: dict[str, Counter[str]] = defaultdict(Counter)
     spans: dict[tuple[str, str], str] = {}
     skipped: Counter[str] = Counter()
     with open_text(annotations_file) as handle:
-        for row in csv.DictReader(handle):
+        reader = csv.DictReader(handle)
+        _require_columns(annotations_file, reader.fieldnames, ANNOTATION_COLUMNS)
+        for row in reader:
             label = _NORMALIZED.get(row["Label"].strip(), row["Label"].strip())
             if row["Valid Label"] != "True" or label not in LABELS:
                 skipped["annotation marked invalid"] += 1
@@ -76,7 +91,7 @@ def read_evidence_inference(folder: Path) -> tuple[list[EvidencePrompt], Counter
             if span:
                 spans.setdefault((row["PromptID"], label), span)
     found = []
-    for prompt_id, counts in sorted(votes.items(), key=lambda item: int(item[0])):
+    for prompt_id, counts in sorted(votes.items(), key=lambda item: (len(item[0]), item[0])):
         ranked = counts.most_common()
         prompt = prompts.get(prompt_id)
         if prompt is None:

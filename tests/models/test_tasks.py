@@ -6,10 +6,12 @@ from __future__ import annotations
 import csv
 import json
 from collections import Counter
+from pathlib import Path
 
 import pytest
 
 from tests.data import shared
+from trialgraph.errors import SourceError
 from trialgraph.models.tasks.baselines import make_baseline
 from trialgraph.models.tasks.builders import TaskInputs, build_task
 from trialgraph.models.tasks.evidence import build_evidence_summary, read_evidence_inference
@@ -336,3 +338,10 @@ def test_evidence_items_take_the_majority_label_and_keep_the_benchmarks_article_
 def test_evidence_summary_without_the_benchmark_is_empty_with_the_reason() -> None:
     result = build_evidence_summary(None, seed=0)
     assert result.items == [] and "not available" in next(iter(result.skipped))
+
+
+def test_an_evidence_file_of_another_shape_is_a_one_line_error(tmp_path: Path) -> None:
+    (tmp_path / "prompts_train_validation.csv").write_text("PromptID,PMCID\n1,2\n")
+    (tmp_path / "annotations_v2_train_validation.csv").write_text("PromptID,Label\n1,x\n")
+    with pytest.raises(SourceError, match="missing columns: Outcome, Intervention, Comparator, split"):
+        read_evidence_inference(tmp_path)

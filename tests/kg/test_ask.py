@@ -65,7 +65,7 @@ def test_ask_answers_from_the_trials_it_retrieved(demo: TrialGraph) -> None:
     assert answer.unsupported == [c for c in in_text if c not in answer.context_trials]
     assert answer.model == "smollm2-135m" and answer.model_version == "0.1.2"
     assert result.exit_code == 0, result.output
-    payload = json.loads(result.output)
+    payload = json.loads(result.stdout)  # stdout only: transformers draws its progress bars on stderr
     assert payload["made_by"]["model"] == "smollm2-135m" and len(payload["context_trials"]) <= 2
 
 

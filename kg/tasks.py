@@ -16,12 +16,14 @@ import neo4j
 from trialgraph import cypher
 from trialgraph.errors import UnknownNameError
 from trialgraph.kg.graph import run_read
+from trialgraph.kg.knowledge import read_knowledge
 from trialgraph.kg.retrieval.context import build_context
 from trialgraph.kg.retrieval.retrievers import FullTextRetriever
 from trialgraph.models.tasks.builders import TASKS, TaskInputs, build_task, task_names, task_query
 from trialgraph.models.tasks.dataset import TaskDataset, write_task
 from trialgraph.models.tasks.evidence import EvidencePrompt
 from trialgraph.models.tasks.facts import TrialFacts
+from trialgraph.models.tasks.knowledge import KnowledgeInputs, vocabulary_summary
 from trialgraph.models.tasks.splits import Split, split_by_date
 
 __all__ = [
@@ -95,16 +97,23 @@ def build_tasks(
     """Read the graph once, split it, build each task and write it under ``out/<task>/``.
 
     A task the graph cannot give (no trial has the facts it needs) is still written, empty, with the reasons in
-    its card: the other tasks are built all the same.
+    its card: the other tasks are built all the same. The knowledge tasks read the loaded vocabularies: asked
+    for by name they are always written; in a build of every task they are left out when the graph holds no
+    concept of any knowledge vocabulary (a trials-only graph gets the trial tasks only).
     """
     names = list(tasks or task_names())
     unknown = [n for n in names if n not in TASKS]
     if unknown:
         raise UnknownNameError(f"unknown task {unknown[0]!r}; known: {', '.join(task_names())}")
+    knowledge: KnowledgeInputs | None = None
+    if any(TASKS[n].source == "ontologies" for n in names):
+        knowledge = read_knowledge(driver, database=database)
+        if not tasks and not knowledge.concepts:
+            names = [n for n in names if TASKS[n].source != "ontologies"]
     facts = read_trial_facts(driver, database=database)
     split = split_by_date(facts, read_twin_pairs(driver, database=database))
     # contexts first: a multiple-choice item's distractors must not come from the trials its context shows
-    graph_tasks = [n for n in names if n != "evidence_summary"]
+    graph_tasks = [n for n in names if TASKS[n].source == "trials"]
     dated = [f for f in facts if split.of(f.trial_id)] if graph_tasks else []
     contexts = trial_contexts(
         driver, {f.trial_id: (f.trial_id, task_query(f)) for f in dated}, split, database=database
@@ -117,13 +126,14 @@ def build_tasks(
         seed,
         evidence_skipped or {},
         {trial_id: context.trial_ids for trial_id, context in contexts.items()},
+        knowledge,
     )
     results = {name: build_task(name, inputs) for name in names}
     per_item = {
         item.context_key: (item.trial_id, item.query)
         for result in results.values()
         for item in result.items
-        if item.context_key not in contexts
+        if item.context_key not in contexts and item.query  # knowledge items have no trial: no context
     }
     contexts |= trial_contexts(driver, per_item, split, database=database)
     built = {}
@@ -142,5 +152,8 @@ def build_tasks(
             "stop_reason_file": getattr(stop_reasons, "source", None),
             "stop_reason_rows_conflicting": getattr(stop_reasons, "conflicting", 0),
         }
+        if TASKS[name].source == "ontologies":
+            meta["vocabularies"] = vocabulary_summary(result, knowledge.concepts if knowledge else ())
+            meta["graph_context"] = "none: the items ask about concepts, not trials (--context graph adds nothing)"
         built[name] = write_task(out / name, result, contexts, meta=meta)
     return built

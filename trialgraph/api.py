@@ -67,6 +67,7 @@ from trialgraph.models.retrieval.evaluate import (
     read_trialsim,
 )
 from trialgraph.models.retrieval.rendering import RecordText, render
+from trialgraph.models.synth.trials.batch import Batch
 from trialgraph.models.tasks.dataset import TaskDataset
 from trialgraph.models.tasks.evidence import EVIDENCE_INFERENCE_DIR, read_evidence_inference
 from trialgraph.models.tasks.labels import STOP_REASONS_FILE, read_stop_reasons
@@ -336,6 +337,56 @@ class TrialGraph:
             evidence_skipped=evidence_skipped,
             seed=seed,
             database=self.settings.neo4j_database,
+            software_version=__version__,
+        )
+
+    def synth_trials(
+        self,
+        labels: Iterable[Path],
+        *,
+        condition: str | None = None,
+        intervention: str | None = None,
+        phase: str | None = None,
+        trial: str | None = None,
+        count: int = 2,
+        label: str = "balanced",
+        pool: str = "graph",
+        model: str = "smollm2-135m",
+        k: int = 3,
+        seed: int = 0,
+        embed: bool = False,
+    ) -> Batch:
+        """Synthetic trials with outcome labels, grounded in labelled real trials (see :mod:`trialgraph.models.synth`).
+
+        ``labels`` are outcome files in HINT's layout; with ``pool="graph"`` the exemplars are this graph's trials
+        that have a label there, with ``pool="labels"`` the files' own rows. Nothing is written to the graph.
+        """
+        from trialgraph.kg.synth import seed_from_trial, trial_facts_by_id
+        from trialgraph.models.synth.trials.pools import build_pool, label_source_of, read_labels
+        from trialgraph.models.synth.trials.run import make_seeds, synthesize
+
+        paths = list(labels)
+        examples, _rejected = read_labels(paths)
+        base = None
+        if trial:
+            facts = trial_facts_by_id(self.driver, trial, database=self.settings.neo4j_database)
+            if facts is None:
+                raise UnknownNameError(f"no trial {trial!r} in the graph")
+            base = seed_from_trial(facts, "success", exclude=facts.twins)
+        seeds = make_seeds(
+            count, label, seed=seed, condition=condition, intervention=intervention, phase=phase, base=base
+        )
+        exemplars = build_pool(
+            pool, examples, label_source_of(paths), driver=self.driver, database=self.settings.neo4j_database
+        )
+        return synthesize(
+            seeds,
+            exemplars,
+            model_spec=model,
+            home=self.settings.home,
+            k=k,
+            seed=seed,
+            embed=embed,
             software_version=__version__,
         )
 

@@ -15,6 +15,9 @@ from rich.table import Table
 
 from trialgraph import demo as demo_module
 from trialgraph.api import TrialGraph, bulk_load, compare_dumps, evaluate_linking, source_names
+from trialgraph.cli_outcome import outcome_app
+from trialgraph.cli_synth import synth_app
+from trialgraph.cli_synth_trials import synth_trials
 from trialgraph.cli_tasks import tasks_app, train_app
 from trialgraph.errors import TrialGraphError
 from trialgraph.kg import browser, cypher, server
@@ -30,6 +33,9 @@ link_app = typer.Typer(help="Link text in the graph to vocabulary concepts.")
 app.add_typer(link_app, name="link")
 app.add_typer(tasks_app, name="tasks")
 app.add_typer(train_app, name="train")
+synth_app.command("trials")(synth_trials)
+app.add_typer(synth_app, name="synth")
+app.add_typer(outcome_app, name="outcome")
 
 console = Console()
 PARTIAL_LOAD = 2

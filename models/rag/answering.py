@@ -9,30 +9,28 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import cache
-from importlib import resources
-from string import Template
 from typing import Any
+
+from trialgraph.models.prompt_files import load_prompt
 
 __all__ = ["Answer", "ask_messages", "cited_ids", "make_answer", "prompt_version"]
 
-_TEMPLATE_FILE = "ask.txt"
 _ID = re.compile(r"\[([A-Za-z0-9][A-Za-z0-9_\-/.]{3,40})\]")
 
 
-@cache
-def _template() -> tuple[str, Template]:
-    text = resources.files("trialgraph.models.rag").joinpath(_TEMPLATE_FILE).read_text()
-    first, _, body = text.partition("\n")
-    return first.removeprefix("# version:").strip(), Template(body.rstrip("\n"))
-
-
 def prompt_version() -> str:
-    return _template()[0]
+    return load_prompt("trialgraph.models.rag", "ask").version
 
 
 def ask_messages(question: str, context_text: str) -> list[dict[str, str]]:
-    return [{"role": "user", "content": _template()[1].substitute(context=context_text, question=question)}]
+    return [
+        {
+            "role": "user",
+            "content": load_prompt("trialgraph.models.rag", "ask").body.substitute(
+                context=context_text, question=question
+            ),
+        }
+    ]
 
 
 def cited_ids(text: str) -> list[str]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from trialgraph.models.tasks.evidence import EvidencePrompt, build_evidence_summary
 from trialgraph.models.tasks.facts import TrialFacts
 from trialgraph.models.tasks.items import BuildResult, TaskItem
+from trialgraph.models.tasks.knowledge import KNOWLEDGE_BUILDERS, KnowledgeInputs
 from trialgraph.models.tasks.splits import SIDES, Split
 
 __all__ = ["TASKS", "BuildResult", "TaskInputs", "TaskItem", "TaskSpec", "build_task", "task_names", "task_query"]
@@ -44,6 +45,7 @@ class TaskInputs:
     seed: int = 0
     evidence_skipped: Mapping[str, int] = field(default_factory=dict)
     context_trials: Mapping[str, Sequence[str]] = field(default_factory=dict)  # trial id -> its context's trials
+    knowledge: KnowledgeInputs | None = None  # the loaded vocabularies' concepts (``None``: not read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,7 @@ class TaskSpec:
     kind: str
     description: str
     build: Callable[[TaskInputs], BuildResult]
+    source: str = "trials"  # what it is built from: trials (graph), evidence (a benchmark) or ontologies (graph)
 
 
 def _cut(text: str | None, limit: int = MAX_OPTION_CHARS) -> str:
@@ -386,7 +389,31 @@ TASKS: dict[str, TaskSpec] = {
         "mcq",
         "what a reported comparison shows (Evidence Inference 2.0 prompts and evidence spans)",
         lambda inputs: build_evidence_summary(inputs.evidence, inputs.seed, Counter(inputs.evidence_skipped)),
+        source="evidence",
     ),
+}
+
+
+def _knowledge(name: str) -> Callable[[TaskInputs], BuildResult]:
+    def build(inputs: TaskInputs) -> BuildResult:
+        if inputs.knowledge is None:
+            result = BuildResult()
+            result.skipped["the vocabularies were not read from the graph"] += 1
+            return result
+        return KNOWLEDGE_BUILDERS[name](inputs.knowledge, inputs.seed)
+
+    return build
+
+
+KNOWLEDGE_DESCRIPTIONS = {
+    "knowledge_hierarchy": "pick a direct parent (BROADER) of a concept (MeSH, MONDO, DOID, HP, ATC levels 2-4)",
+    "knowledge_synonyms": "pick the string a vocabulary lists as a concept's synonym (MeSH, MONDO, DOID, HP)",
+    "knowledge_atc_class": "pick the level-4 ATC class of a level-5 substance",
+    "knowledge_pharmacological_action": "pick a MeSH pharmacological action of a chemical",
+}
+TASKS |= {
+    name: TaskSpec(name, "mcq", description, _knowledge(name), source="ontologies")
+    for name, description in KNOWLEDGE_DESCRIPTIONS.items()
 }
 
 

@@ -10,12 +10,10 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from functools import cache
-from importlib import resources
-from string import Template
 from typing import Any
 
 from trialgraph.errors import ConfigError
+from trialgraph.models.prompt_files import PromptFile, load_prompt
 from trialgraph.models.tasks.labels import STOP_REASON_CLASSES
 
 __all__ = ["CONTEXT_MODES", "Parsed", "canonical_reply", "parse_answer", "prompt_messages", "prompt_versions"]
@@ -24,28 +22,8 @@ CONTEXT_MODES = ("none", "graph")  # prompts without context, or with the graph-
 CONTEXT_HEADER = "Similar earlier trials, from the TrialGraph knowledge graph (for reference; not this trial):"
 
 
-@dataclass(frozen=True, slots=True)
-class _Template:
-    """A prompt file: ``# version:`` and optional ``# prefill:`` header lines, then the user turn's template.
-
-    The prefill is the start of the answer written for the model (``{"answer_choice": "``): the reply continues
-    it, so a small model answers in the graded format; the same prefill is used for every model.
-    """
-
-    version: str
-    prefill: str
-    body: Template
-
-
-@cache
-def _template(name: str) -> _Template:
-    text = resources.files("trialgraph.models.tasks.prompts").joinpath(f"{name}.txt").read_text()
-    header: dict[str, str] = {}
-    lines = text.split("\n")
-    while lines and lines[0].startswith("# ") and ":" in lines[0]:
-        key, _, value = lines.pop(0)[2:].partition(":")
-        header[key.strip()] = value.strip()
-    return _Template(header["version"], header.get("prefill", ""), Template("\n".join(lines).rstrip("\n")))
+def _template(name: str) -> PromptFile:
+    return load_prompt("trialgraph.models.tasks.prompts", name)
 
 
 PARSER_VERSION = "parser-2"  # bump when what counts as a well-formed answer changes

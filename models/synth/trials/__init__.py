@@ -1,0 +1,1 @@
+"""Synthetic trials with outcome labels (Retrieval-Reasoning), grounded in labelled real trials."""

@@ -1,0 +1,263 @@
+"""Retrieval-Reasoning generation: exemplars in, a typed synthetic trial with a label and a cited rationale out.
+
+Two model calls per trial, as in the published method: the *design* step writes the study record as JSON after
+seeing the seed's nearest real trials and their outcomes; the *reasoning* step writes why that design would
+succeed or fail, citing the real trials by id. Every way a generator can fail (no neighbours, an error or time-out,
+a refusal, a loop, invalid JSON, a schema violation, a rationale that cites nothing it was shown) is a counted
+reason, never a crash and never a record kept with a label nobody checked.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from trialgraph.models.prompt_files import load_prompt
+from trialgraph.models.rag.answering import cited_ids
+from trialgraph.models.synth.trials.exemplars import Exemplar, ExemplarPool, Seed
+from trialgraph.models.synth.trials.records import (
+    LABELS,
+    PHASES,
+    Provenance,
+    SyntheticDesign,
+    SyntheticTrial,
+    validate_design,
+)
+
+__all__ = ["GenerationReport", "GenerationSettings", "generate_trials", "parse_json_object", "reply_problem"]
+
+_PROMPTS = "trialgraph.models.synth.trials.prompts"
+_OUTCOME_VERB = {"success": "succeed (meet its primary endpoint)", "failure": "fail (not meet its primary endpoint)"}
+_REFUSAL = re.compile(r"\b(I('m| am) sorry|I cannot|I can't|as an AI|I am unable|I'm unable)\b", re.IGNORECASE)
+_WORD = re.compile(r"\w+")
+LOOP_NGRAM = 6  # words
+LOOP_REPEATS = 4  # the same 6-word run this many times is a degenerate loop, not a trial
+
+
+@dataclass(frozen=True, slots=True)
+class GenerationSettings:
+    """Fixed per batch; all of it is recorded in each record's provenance or the batch report."""
+
+    k: int = 3  # exemplars shown per trial
+    spread: int = 3  # the k are drawn (seeded) from the k × spread nearest: greedy decoding of one seed varies
+    max_criteria_shown: int = 5
+    design_tokens: int = 512
+    rationale_tokens: int = 120
+    seed: int = 0
+    software_version: str = "unknown"
+
+
+@dataclass
+class GenerationReport:
+    attempted: int = 0
+    kept: list[SyntheticTrial] = field(default_factory=list)
+    rejected: Counter[str] = field(default_factory=Counter)  # reason -> count
+    examples: dict[str, str] = field(default_factory=dict)  # reason -> first offending reply (cut), for diagnosis
+
+    def reject(self, reason: str, reply: str = "") -> None:
+        self.rejected[reason] += 1
+        self.examples.setdefault(reason, reply[:300])
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "attempted": self.attempted,
+            "kept": len(self.kept),
+            "schema_valid_share": round(len(self.kept) / self.attempted, 4) if self.attempted else None,
+            "rejected": dict(sorted(self.rejected.items())),
+            "rejected_examples": self.examples,
+        }
+
+
+def _cut(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def render_exemplar(exemplar: Exemplar, max_criteria: int) -> str:
+    """One real trial as the generator sees it: id and outcome first, then the design, criteria cut."""
+    lines = [f"[{exemplar.id}] outcome: {exemplar.label}"]
+    fields = [
+        ("title", exemplar.title),
+        ("phase", exemplar.phase),
+        ("conditions", "; ".join(exemplar.conditions)),
+        ("interventions", "; ".join(exemplar.interventions)),
+        ("arms", "; ".join(exemplar.arms)),
+        ("enrollment", str(exemplar.enrollment) if exemplar.enrollment else None),
+        ("primary endpoints", "; ".join(_cut(e, 120) for e in exemplar.primary_endpoints[:2])),
+        ("inclusion", "; ".join(_cut(c, 120) for c in exemplar.inclusion[:max_criteria])),
+        ("exclusion", "; ".join(_cut(c, 120) for c in exemplar.exclusion[:max_criteria])),
+    ]
+    lines += [f"  {name}: {value}" for name, value in fields if value]
+    return "\n".join(lines)
+
+
+def _seed_text(seed: Seed) -> str:
+    parts = [
+        f"condition {seed.condition}" if seed.condition else "",
+        f"intervention {seed.intervention}" if seed.intervention else "",
+        f"phase {seed.phase}" if seed.phase else "",
+    ]
+    return ", ".join(p for p in parts if p) or "a trial like the ones above"
+
+
+def design_messages(seed: Seed, exemplars: Sequence[Exemplar], settings: GenerationSettings) -> list[dict[str, str]]:
+    prompt = load_prompt(_PROMPTS, "trial")
+    body = prompt.body.substitute(
+        exemplars="\n\n".join(render_exemplar(e, settings.max_criteria_shown) for e in exemplars),
+        seed=_seed_text(seed),
+        outcome_verb=_OUTCOME_VERB[seed.label],
+        phases=", ".join(PHASES),
+    )
+    return [{"role": "user", "content": body}, {"role": "assistant", "content": prompt.prefill}]
+
+
+def rationale_messages(
+    design: SyntheticDesign, label: str, exemplars: Sequence[Exemplar], settings: GenerationSettings
+) -> list[dict[str, str]]:
+    prompt = load_prompt(_PROMPTS, "rationale")
+    summary = (
+        f"{design.title} ({design.phase}; {', '.join(design.conditions)}; "
+        f"{', '.join(i.name for i in design.interventions)}; enrollment {design.enrollment}; "
+        f"primary endpoint: {_cut(design.primary_endpoints[0], 160)})"
+    )
+    body = prompt.body.substitute(
+        exemplars="\n\n".join(render_exemplar(e, settings.max_criteria_shown) for e in exemplars),
+        summary=summary,
+        outcome_verb=_OUTCOME_VERB[label],
+        example_id=exemplars[0].id,
+    )
+    return [{"role": "user", "content": body}, {"role": "assistant", "content": prompt.prefill}]
+
+
+def parse_json_object(text: str) -> tuple[Any, str | None]:
+    """The first JSON object in a reply (Markdown fences and trailing prose tolerated), or ``None`` and why."""
+    start = text.find("{")
+    if start < 0:
+        return None, "no object"
+    try:
+        value, _end = json.JSONDecoder().raw_decode(text[start:])
+    except json.JSONDecodeError as e:
+        return None, e.msg
+    return value, None
+
+
+def reply_problem(text: str, error: str | None) -> str | None:
+    """Why a reply cannot be used at all, before parsing: the model's error, a refusal, or a degenerate loop."""
+    if error:
+        return f"generator error: {error.split(':', 1)[0]}"
+    if not text.strip():
+        return "empty reply"
+    if _REFUSAL.search(text):
+        return "refusal"
+    words = _WORD.findall(text.lower())
+    runs = Counter(tuple(words[i : i + LOOP_NGRAM]) for i in range(len(words) - LOOP_NGRAM + 1))
+    if runs and runs.most_common(1)[0][1] >= LOOP_REPEATS:
+        return "loop (repeated text)"
+    return None
+
+
+Generate = Callable[[Sequence[list[dict[str, str]]], int], list[tuple[str, str | None]]]
+
+
+def generate_trials(
+    seeds: Sequence[Seed],
+    pool: ExemplarPool,
+    generate: Generate,
+    *,
+    generator: str,
+    generator_version: str,
+    settings: GenerationSettings,
+) -> GenerationReport:
+    """Two batched calls: all designs, then the rationales of the designs that validated.
+
+    ``generate`` takes chats and a token budget and returns ``(text, error)`` per chat, in order: the language
+    model's ``generate`` adapted (see :func:`model_generate`), so that tests and endpoints plug in the same way.
+    """
+    report = GenerationReport(attempted=len(seeds))
+    grounded: list[tuple[Seed, list[Exemplar]]] = []
+    for index, seed in enumerate(seeds):
+        candidates = pool.nearest(seed, settings.k * settings.spread)
+        if not candidates:
+            report.reject("seed has no labelled neighbours")
+            continue
+        chosen = random.Random(f"{settings.seed}:{index}").sample(
+            range(len(candidates)), min(settings.k, len(candidates))
+        )
+        grounded.append((seed, [candidates[i] for i in sorted(chosen)]))
+    replies = generate([design_messages(s, ex, settings) for s, ex in grounded], settings.design_tokens)
+    designed: list[tuple[Seed, list[Exemplar], SyntheticDesign]] = []
+    for (seed, exemplars), (text, error) in zip(grounded, replies, strict=True):
+        problem = reply_problem(text, error)
+        if problem:
+            report.reject(problem, text)
+            continue
+        data, problem = parse_json_object(text)
+        if problem:
+            report.reject("invalid JSON", text)
+            continue
+        design, invalid = validate_design(data)
+        if design is None:
+            report.reject(f"schema: {(invalid or '').split(':', 1)[0]}", text)
+            continue
+        designed.append((seed, exemplars, design))
+    rationales = generate(
+        [rationale_messages(d, s.label, ex, settings) for s, ex, d in designed], settings.rationale_tokens
+    )
+    prompt_versions = f"{load_prompt(_PROMPTS, 'trial').version}+{load_prompt(_PROMPTS, 'rationale').version}"
+    created = datetime.now(UTC).isoformat(timespec="seconds")
+    for (seed, exemplars, design), (text, error) in zip(designed, rationales, strict=True):
+        problem = reply_problem(text, error)
+        if problem:
+            report.reject(f"rationale: {problem}", text)
+            continue
+        shown = [e.id for e in exemplars]
+        cited = cited_ids(text)
+        if not cited:
+            report.reject("rationale cites no retrieved trial", text)
+            continue
+        if any(c not in shown for c in cited):
+            report.reject("rationale cites a trial it was not shown", text)
+            continue
+        provenance = Provenance(
+            generator=generator,
+            generator_version=generator_version,
+            prompt_version=prompt_versions,
+            seed=settings.seed,
+            software_version=settings.software_version,
+            grounded_on=shown,
+            label_source=pool.label_source,
+            created=created,
+        )
+        report.kept.append(
+            SyntheticTrial.make(
+                design,
+                label=seed.label,
+                rationale=" ".join(text.split()),
+                cited_trials=cited,
+                seed_description=seed.describe(),
+                provenance=provenance,
+            )
+        )
+    return report
+
+
+def model_generate(model: Any) -> Generate:
+    """Adapt a :class:`~trialgraph.models.language_models.LanguageModel` to :data:`Generate`."""
+
+    def run(chats: Sequence[list[dict[str, str]]], max_new_tokens: int) -> list[tuple[str, str | None]]:
+        return [(g.text, g.error) for g in model.generate(list(chats), max_new_tokens=max_new_tokens)] if chats else []
+
+    return run
+
+
+def balanced_labels(count: int, seed: int) -> list[str]:
+    """Half success, half failure, in a seeded order: the generator is asked for both outcomes equally."""
+    labels = [LABELS[i % 2] for i in range(count)]
+    random.Random(seed).shuffle(labels)
+    return labels

@@ -1,0 +1,65 @@
+"""Seeds and one call that runs a batch with a named model: shared by the API, the CLI and the experiment."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from trialgraph.models.synth.trials.batch import Batch, run_batch
+from trialgraph.models.synth.trials.exemplars import ExemplarPool, Seed
+from trialgraph.models.synth.trials.generation import GenerationSettings, balanced_labels, model_generate
+
+__all__ = ["make_seeds", "synthesize"]
+
+
+def make_seeds(
+    count: int,
+    label: str,
+    *,
+    seed: int = 0,
+    condition: str | None = None,
+    intervention: str | None = None,
+    phase: str | None = None,
+    base: Seed | None = None,
+) -> list[Seed]:
+    """``count`` seeds on one topic; ``label`` is ``success``, ``failure`` or ``balanced`` (half each, seeded)."""
+    labels = balanced_labels(count, seed) if label == "balanced" else [label] * count
+    if base is not None:
+        return [Seed(lab, base.condition, base.intervention, base.phase, base.trial_id, base.exclude) for lab in labels]
+    return [Seed(lab, condition, intervention, phase) for lab in labels]
+
+
+def _embedder() -> Any:
+    import numpy as np
+
+    from trialgraph.models.encoders import load_encoder
+
+    encoder = load_encoder("minilm")
+    return lambda texts: np.asarray(encoder.encode(list(texts)))
+
+
+def synthesize(
+    seeds: Sequence[Seed],
+    pool: ExemplarPool,
+    *,
+    model_spec: str,
+    home: Path,
+    k: int = 3,
+    seed: int = 0,
+    embed: bool = False,
+    software_version: str = "unknown",
+) -> Batch:
+    from trialgraph.models.language_models import load_language_model
+
+    model = load_language_model(model_spec, home)
+    settings = GenerationSettings(k=k, seed=seed, software_version=software_version)
+    return run_batch(
+        seeds,
+        pool,
+        model_generate(model),
+        generator=model.name,
+        generator_version=model.version,
+        settings=settings,
+        embed=_embedder() if embed else None,
+    )

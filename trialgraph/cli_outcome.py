@@ -112,9 +112,11 @@ def train_command(
         splits = load_phases(folder, phases)
         real = [e for d in splits.values() for e in (d.train + d.eval if all_rows else d.train)]
         excluded = {e.nct_id for path in exclude or [] for e in read_hint(path).examples}
+        if not all_rows:  # the phases' evaluation portions are what `outcome eval --model` scores: nothing of theirs
+            excluded |= {e.nct_id for d in splits.values() for e in d.eval}
         real = list({e.nct_id: e for e in real if e.nct_id not in excluded}.values())
         pool, synthetic_read = _synthetic(synthetic)
-        # only this phase's synthetic trials, and none grounded on a trial left out (it may be someone's test item)
+        # only this phase's synthetic trials, none grounded on (or seeded from) a trial left out or evaluated
         pool = [e for p in phases for e in synthetic_of_phase(pool, p) if not excluded & set(e.grounded_on)]
         pool = list({e.nct_id: e for e in pool}.values())
         condition = f"hybrid-{synthetic_share:g}" if pool else "real"

@@ -11,6 +11,7 @@ from rich.console import Console
 
 from trialgraph.errors import ConfigError, TrialGraphError
 from trialgraph.models.synth.trials.batch import Batch
+from trialgraph.models.synth.trials.pools import POOLS
 from trialgraph.settings import get_settings
 
 console = Console()
@@ -28,18 +29,22 @@ def _offline(labels: list[Path], **options: Any) -> Batch:
     """The label-file pool needs no graph: seeds and exemplars come from the files."""
     from trialgraph import __version__
     from trialgraph.models.synth.trials.pools import build_pool, label_source_of, read_labels
-    from trialgraph.models.synth.trials.run import make_seeds, synthesize
+    from trialgraph.models.synth.trials.run import make_seeds, seeds_from_examples, synthesize
 
     examples, _rejected = read_labels(labels)
     pool = build_pool("labels", examples, label_source_of(labels))
-    seeds = make_seeds(
-        options["count"],
-        options["label"],
-        seed=options["seed"],
-        condition=options["condition"],
-        intervention=options["intervention"],
-        phase=options["phase"],
-    )
+    if options["seed_file"] is not None:
+        seed_rows, _rejected = read_labels([options["seed_file"]])
+        seeds = seeds_from_examples(seed_rows, options["count"], options["label"], seed=options["seed"])
+    else:
+        seeds = make_seeds(
+            options["count"],
+            options["label"],
+            seed=options["seed"],
+            condition=options["condition"],
+            intervention=options["intervention"],
+            phase=options["phase"],
+        )
     return synthesize(
         seeds,
         pool,
@@ -58,6 +63,10 @@ def synth_trials(
         typer.Option(help="Outcome label file(s) in HINT's layout (nctid,…,label,…); repeatable. Training files only."),
     ],
     condition: Annotated[str | None, typer.Option(help="Seed condition, e.g. 'type 2 diabetes'.")] = None,
+    seed_file: Annotated[
+        Path | None,
+        typer.Option(help="Seeds drawn from a trials file in HINT's layout (--count rows: diseases, drugs, phase)."),
+    ] = None,
     intervention: Annotated[str | None, typer.Option(help="Seed intervention or class, e.g. metformin.")] = None,
     phase: Annotated[str | None, typer.Option(help="Seed phase, e.g. PHASE2 (a tie-breaker among neighbours).")] = None,
     trial: Annotated[str | None, typer.Option(help="Seed on a real trial (NCT id): its conditions and drugs.")] = None,
@@ -80,10 +89,16 @@ def synth_trials(
     from trialgraph.api import TrialGraph
 
     try:
+        if pool not in POOLS:
+            raise ConfigError(f"--pool must be one of {', '.join(POOLS)}")
         if label not in LABEL_CHOICES:
             raise ConfigError(f"--label must be one of {', '.join(LABEL_CHOICES)}")
-        if not (condition or intervention or trial):
-            raise ConfigError("give a seed: --condition, --intervention or --trial")
+        if not (condition or intervention or phase or trial or seed_file):
+            raise ConfigError("give a seed: --condition, --intervention, --phase, --trial or --seed-file")
+        if seed_file and (condition or intervention or phase):
+            raise ConfigError("--seed-file gives each seed its own condition, drugs and phase: drop the others")
+        if seed_file and (trial or pool == "graph"):
+            raise ConfigError("--seed-file draws seeds from a file: use it with --pool labels, without --trial")
         target = out or get_settings().home / "synthetic" / "trials.jsonl"
         options = {"condition": condition, "intervention": intervention, "phase": phase, "count": count}
         options |= {"label": label, "model": model, "k": k, "seed": seed, "embed": embed}
@@ -91,11 +106,11 @@ def synth_trials(
             with TrialGraph.connect() as tg:
                 batch = tg.synth_trials(labels, trial=trial, pool=pool, **options)
         else:
-            batch = _offline(labels, **options)
+            batch = _offline(labels, seed_file=seed_file, **options)
         from trialgraph.models.synth.trials.batch import write_batch
 
         report_path = write_batch(batch, target)
-    except TrialGraphError as e:
+    except (TrialGraphError, OSError) as e:
         _fail(e)
     if as_json:
         typer.echo(json.dumps(batch.report | {"out": str(target), "report": str(report_path)}, ensure_ascii=False))

@@ -81,7 +81,10 @@ def synthetic_example(row: dict[str, Any]) -> OutcomeExample | str:
     for failed, reason in checks:
         if failed:
             return reason
-    grounded = tuple(dict.fromkeys(_strings(provenance.get("grounded_on")) + _strings(row.get("cited_trials"))))
+    # every real trial the synthetic one came from: its exemplars, its citations and the trial its seed was taken
+    # from; an evaluation drops a synthetic trial that any of its own trials reached
+    sources = _strings(provenance.get("grounded_on")) + _strings(row.get("cited_trials"))
+    grounded = tuple(dict.fromkeys(sources + _strings(provenance.get("seed_trial"))))
     return OutcomeExample(
         nct_id=str(row.get("id") or "").strip() or "synthetic:unnamed",
         phase=hint_phase(str(row.get("phase") or "")),

@@ -27,10 +27,12 @@ from trialgraph.models.synth.trials.generation import (
     balanced_labels,
     generate_trials,
     parse_json_object,
+    render_exemplar,
     reply_problem,
 )
 from trialgraph.models.synth.trials.quality import check_copies, label_consistency, realism
 from trialgraph.models.synth.trials.records import SYNTHETIC_PREFIX, normalize_phase, validate_design
+from trialgraph.models.synth.trials.run import seeds_from_examples
 
 DESIGN = {
     "title": "Metformin extended release in adults with type 2 diabetes on diet alone",
@@ -145,8 +147,10 @@ def test_hint_rows_become_exemplars_with_their_criteria_split_into_items() -> No
     assert len(first.inclusion) == 1 and first.inclusion[0].startswith("Patients with T2DM with inadequate")
     assert first.inclusion[0].endswith("are eligible for enrollment in the study.")  # wrapped lines rejoined
     assert first.exclusion[1] == "history of a severe hypoglycemic episode within 6 months before screening"
-    inclusion, exclusion = criteria_lines("Inclusion Criteria:\n - a\n   b\n\n - ccc\nExclusion Criteria:\n 1. ddd")
-    assert inclusion == ("a b", "ccc") and exclusion == ("ddd",)
+    text = (
+        "Inclusion Criteria:\n\n  - meets none of the exclusion criteria below\n\nExclusion Criteria:\n\n  - pregnancy"
+    )
+    assert criteria_lines(text) == (("meets none of the exclusion criteria below",), ("pregnancy",))
 
 
 # --- generation's bookkeeping --------------------------------------------------------------------------------------
@@ -186,6 +190,7 @@ def test_every_seed_ends_kept_or_rejected_with_its_reason() -> None:
         settings=GenerationSettings(),
     )
     assert report.attempted == 7
+    assert report.schema_valid == 4  # the designs that validated, before the reasoning step
     assert len(report.kept) == 1
     assert report.rejected == {
         "seed has no labelled neighbours": 1,
@@ -219,8 +224,11 @@ def test_a_batch_drops_repeats_and_copies_and_writes_only_what_it_kept(tmp_path:
         seeds, pool, generate, generator="scripted", generator_version="0", settings=GenerationSettings(spread=1)
     )
     assert len(batch.trials) == 1
-    rejected = batch.report["generation"]["rejected"]
-    assert rejected == {"repeat of another trial in the batch": 1, "copy of a real trial": 1}
+    assert batch.report["generation"]["rejected"] == {}
+    assert batch.report["dropped"] == {"repeat of another trial in the batch": 1, "copy of a real trial": 1}
+    assert batch.report["copying"]["copied"][0]["real"] == real.id  # the copy is traced to the trial it copied
+    generation = batch.report["generation"]
+    assert generation["attempted"] == batch.report["kept"] + sum(generation["rejected"].values()) + 2
     out = tmp_path / "trials.jsonl"
     report_path = write_batch(batch, out)
     rows = [json.loads(line) for line in out.read_text().splitlines()]
@@ -277,3 +285,47 @@ def test_label_consistency_is_the_share_the_judge_agrees_with() -> None:
     assert always_success["agreement"] == 0.5 and always_success["n"] == 2
     oracle = label_consistency(trials, lambda ts: [1.0 if t.label == "success" else 0.0 for t in ts], "oracle")
     assert oracle["agreement"] == 1.0
+
+
+def test_seeds_from_a_trials_file_are_drawn_seeded_and_never_ground_on_their_own_row() -> None:
+    rows = read_hint(shared("benchmarks/trials/hint-outcome/phase_I_train.csv.gz")).examples
+    seeds = seeds_from_examples(rows, 10, seed=3)
+    assert seeds == seeds_from_examples(rows, 10, seed=3) and seeds != seeds_from_examples(rows, 10, seed=4)
+    assert sorted(s.label for s in seeds) == ["failure"] * 5 + ["success"] * 5
+    by_id = {r.nct_id: r for r in rows}
+    pool = ExemplarPool([exemplar_from_outcome(r, "hint") for r in rows], label_source="hint")
+    for seed in seeds:
+        row = by_id[seed.trial_id]
+        assert seed.exclude == {row.nct_id} and seed.phase in ("PHASE1", "PHASE1/PHASE2")
+        assert seed.condition and row.diseases[0] in seed.condition
+        assert row.nct_id not in [e.id for e in pool.nearest(seed, 9)]
+    assert [s.label for s in seeds_from_examples(rows, 4, "failure")] == ["failure"] * 4
+
+
+def test_the_seed_trial_is_recorded_and_non_id_brackets_are_not_citations() -> None:
+    body = json.dumps(DESIGN)[len('{"title": "') :]
+    seeds = [Seed("success", condition="type 2 diabetes", intervention="metformin", trial_id="NCT09999999")] * 2
+    generate = _scripted([body, body.replace("240", "250")], ["HbA1c] fell in [NCT00000001].", "PHASE2] only."])
+    report = generate_trials(seeds, POOL, generate, generator="s", generator_version="0", settings=GenerationSettings())
+    (kept,) = report.kept
+    assert kept.cited_trials == ["NCT00000001"]  # [HbA1c] is a bracketed word, not a trial cited
+    assert kept.provenance.seed_trial == "NCT09999999"
+    assert report.rejected == {"rationale cites no retrieved trial": 1}
+
+
+def test_exemplars_are_shown_as_json_in_the_reply_format_without_empty_fields() -> None:
+    shown = render_exemplar(POOL.exemplars[0], max_criteria=1)
+    header, body = shown.split("\n")
+    assert header == "[NCT00000001] outcome: success"
+    design = json.loads(body)
+    assert design["interventions"] == [{"name": "drug1", "type": "DRUG"}]
+    assert design["inclusion_criteria"] == ["adults with type 2 diabetes metformin"]  # cut to max_criteria
+    assert validate_design(design)[1] is None  # the shown format is the format the reply is validated against
+    sparse = render_exemplar(Exemplar(id="NCT1", label="failure", label_source="x", conditions=("asthma",)), 5)
+    assert json.loads(sparse.split("\n")[1]) == {"conditions": ["asthma"]}
+
+
+def test_a_phase_only_seed_gets_trials_of_that_phase() -> None:
+    chosen = POOL.nearest(Seed("failure", phase="PHASE3"), 5)
+    assert {e.id for e in chosen} == {"NCT00000003", "NCT00000004"}
+    assert POOL.nearest(Seed("failure", phase="PHASE4"), 5) == []

@@ -9,6 +9,7 @@ make it and why; the output file holds only kept trials.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
@@ -50,16 +51,16 @@ def run_batch(
     generated = generate_trials(
         seeds, pool, generate, generator=generator, generator_version=generator_version, settings=settings
     )
+    dropped: Counter[str] = Counter()  # after generation: every attempted seed ends kept or in exactly one count
     unique: dict[str, SyntheticTrial] = {}
     for trial in generated.kept:
         if trial.id in unique:
-            generated.reject("repeat of another trial in the batch")
+            dropped["repeat of another trial in the batch"] += 1
         else:
             unique[trial.id] = trial
     checks = check_copies(list(unique.values()), pool, embed)
     copied = {c.trial_id for c in checks if c.is_copy}
-    for _ in copied:
-        generated.reject("copy of a real trial")
+    dropped["copy of a real trial"] += len(copied)
     kept = [t for t in unique.values() if t.id not in copied]
     shown = {exemplar_id for t in kept for exemplar_id in t.provenance.grounded_on}
     real = [e for e in pool.exemplars if e.id in shown]
@@ -69,6 +70,7 @@ def run_batch(
         "settings": {f.name: getattr(settings, f.name) for f in fields(settings)},
         "pool": {"label_source": pool.label_source, "exemplars": len(pool), "labels": labelled(pool.exemplars)},
         "generation": generated.as_dict(),
+        "dropped": dict(sorted((reason, n) for reason, n in dropped.items() if n)),
         "kept": len(kept),
         "kept_labels": {label: sum(t.label == label for t in kept) for label in LABELS},
         "copying": {
@@ -76,6 +78,11 @@ def run_batch(
             "cosine_threshold": COPY_COSINE if embed is not None else None,
             "checked": len(checks),
             "copies": len(copied),
+            "copied": [
+                {"trial": c.trial_id, "real": c.nearest_real, "containment": c.containment, "cosine": c.cosine}
+                for c in checks
+                if c.is_copy
+            ],
             "max_containment": max((c.containment for c in checks), default=None),
             "max_cosine": max((c.cosine for c in checks if c.cosine is not None), default=None),
         },

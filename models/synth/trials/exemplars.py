@@ -9,10 +9,13 @@ over conditions, interventions and title, with a small bonus for the seed's phas
 
 from __future__ import annotations
 
-import re
+import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from trialgraph.model.criteria import LEGACY_WRAP_WIDTH, split_criteria
+from trialgraph.models.synth.trials.records import normalize_phase
 
 __all__ = [
     "Exemplar",
@@ -97,8 +100,15 @@ class ExemplarPool:
         return len(self.exemplars)
 
     def nearest(self, seed: Seed, k: int) -> list[Exemplar]:
-        """The ``k`` best by topic similarity (phase as tie-breaker); none when nothing shares a word with the seed."""
-        if self._matrix is None or not seed.query.strip():
+        """The ``k`` best by topic similarity (phase as tie-breaker); none when nothing shares a word with the seed.
+        A seed with only a phase gets ``k`` trials of that phase."""
+        if not seed.query.strip():  # a phase-only seed: that phase's trials, in a seeded order
+            same_phase = [
+                e for e in self.exemplars if seed.phase and e.phase == seed.phase and e.id not in seed.exclude
+            ]
+            random.Random(seed.describe()).shuffle(same_phase)
+            return same_phase[:k]
+        if self._matrix is None:
             return []
         scores = (self._matrix @ self._vectorizer.transform([seed.query]).T).toarray().ravel()
         ranked: list[tuple[float, str, Exemplar]] = []
@@ -118,38 +128,20 @@ def labelled(exemplars: Sequence[Exemplar]) -> dict[str, int]:
     return counts
 
 
-_CRITERIA_SPLIT = re.compile(r"exclusion criteria\s*:?", re.IGNORECASE)
-_CRITERIA_HEADER = re.compile(r"^\s*inclusion criteria\s*:?\s*$", re.IGNORECASE)
-_BULLET = re.compile(r"^\s*(?:[-*•]|\d{1,2}[.)])\s*")
-_PHASE_OF_OUTCOME = {"phase 1": "PHASE1", "phase 2": "PHASE2", "phase 3": "PHASE3", "phase 4": "PHASE4"}
-
-
 def criteria_lines(text: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """HINT's criteria blob (``Inclusion Criteria: - … Exclusion Criteria: - …``) as inclusion and exclusion lines."""
-    parts = _CRITERIA_SPLIT.split(text, maxsplit=1)
-    return _lines(parts[0]), _lines(parts[1] if len(parts) == 2 else "")
-
-
-def _lines(block: str) -> tuple[str, ...]:
-    """One item per bullet; a wrapped line continues its bullet, a blank line ends it (CT.gov's text layout)."""
-    items: list[list[str]] = []
-    open_item = False
-    for raw in block.splitlines():
-        if _CRITERIA_HEADER.match(raw) or not raw.strip():
-            open_item = False
-            continue
-        if _BULLET.match(raw) or not open_item:
-            items.append([_BULLET.sub("", raw).strip()])
-            open_item = True
-        else:
-            items[-1].append(raw.strip())
-    return tuple(text for text in (" ".join(parts).strip() for parts in items) if len(text) > 2)
+    """HINT's criteria blob as inclusion and exclusion items: the registry's own splitter, with legacy XML's wrap
+    rule (HINT copied the criteria from CT.gov's legacy XML, line breaks and all)."""
+    split = split_criteria(text, wrap_width=LEGACY_WRAP_WIDTH)
+    return split.inclusion, split.exclusion
 
 
 def exemplar_from_outcome(example: Any, label_source: str) -> Exemplar:
     """A labelled trial from an outcome file (:class:`~trialgraph.models.outcome.examples.OutcomeExample`)."""
     inclusion, exclusion = criteria_lines(example.criteria)
-    phase = _PHASE_OF_OUTCOME.get(example.phase.strip().lower(), example.phase or None)
+    try:
+        phase = normalize_phase(example.phase) if example.phase else None
+    except ValueError:
+        phase = None  # an unknown phase does not rank the trial; it stays an exemplar
     return Exemplar(
         id=example.nct_id,
         label="success" if example.label == 1 else "failure",

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from trialgraph.model.trial_ids import find_trial_ids
 from trialgraph.models.prompt_files import load_prompt
 from trialgraph.models.rag.answering import cited_ids
 from trialgraph.models.synth.trials.exemplars import Exemplar, ExemplarPool, Seed
@@ -56,6 +57,7 @@ class GenerationSettings:
 @dataclass
 class GenerationReport:
     attempted: int = 0
+    schema_valid: int = 0  # designs that parsed and validated, before the reasoning step and the batch's checks
     kept: list[SyntheticTrial] = field(default_factory=list)
     rejected: Counter[str] = field(default_factory=Counter)  # reason -> count
     examples: dict[str, str] = field(default_factory=dict)  # reason -> first offending reply (cut), for diagnosis
@@ -67,8 +69,9 @@ class GenerationReport:
     def as_dict(self) -> dict[str, Any]:
         return {
             "attempted": self.attempted,
-            "kept": len(self.kept),
-            "schema_valid_share": round(len(self.kept) / self.attempted, 4) if self.attempted else None,
+            "schema_valid": self.schema_valid,
+            "schema_valid_share": round(self.schema_valid / self.attempted, 4) if self.attempted else None,
+            "with_cited_rationale": len(self.kept),
             "rejected": dict(sorted(self.rejected.items())),
             "rejected_examples": self.examples,
         }
@@ -80,21 +83,22 @@ def _cut(text: str, limit: int = 200) -> str:
 
 
 def render_exemplar(exemplar: Exemplar, max_criteria: int) -> str:
-    """One real trial as the generator sees it: id and outcome first, then the design, criteria cut."""
-    lines = [f"[{exemplar.id}] outcome: {exemplar.label}"]
-    fields = [
-        ("title", exemplar.title),
-        ("phase", exemplar.phase),
-        ("conditions", "; ".join(exemplar.conditions)),
-        ("interventions", "; ".join(exemplar.interventions)),
-        ("arms", "; ".join(exemplar.arms)),
-        ("enrollment", str(exemplar.enrollment) if exemplar.enrollment else None),
-        ("primary endpoints", "; ".join(_cut(e, 120) for e in exemplar.primary_endpoints[:2])),
-        ("inclusion", "; ".join(_cut(c, 120) for c in exemplar.inclusion[:max_criteria])),
-        ("exclusion", "; ".join(_cut(c, 120) for c in exemplar.exclusion[:max_criteria])),
-    ]
-    lines += [f"  {name}: {value}" for name, value in fields if value]
-    return "\n".join(lines)
+    """One real trial as the generator sees it: its id and outcome, then its design as a JSON object with the keys
+    the reply must use, so that even a small model sees the exact format it has to write (fields the source does
+    not give, e.g. arms in HINT's files, are left out rather than invented)."""
+    design = {
+        "title": exemplar.title,
+        "phase": exemplar.phase,
+        "conditions": list(exemplar.conditions[:5]),
+        "interventions": [{"name": name, "type": "DRUG"} for name in exemplar.interventions[:5]],
+        "arms": [{"label": arm} for arm in exemplar.arms[:4]],
+        "inclusion_criteria": [_cut(c, 160) for c in exemplar.inclusion[:max_criteria]],
+        "exclusion_criteria": [_cut(c, 160) for c in exemplar.exclusion[:max_criteria]],
+        "primary_endpoints": [_cut(e, 160) for e in exemplar.primary_endpoints[:2]],
+        "enrollment": exemplar.enrollment,
+    }
+    shown = {key: value for key, value in design.items() if value}
+    return f"[{exemplar.id}] outcome: {exemplar.label}\n{json.dumps(shown, ensure_ascii=False)}"
 
 
 def _seed_text(seed: Seed) -> str:
@@ -205,6 +209,7 @@ def generate_trials(
         if design is None:
             report.reject(f"schema: {(invalid or '').split(':', 1)[0]}", text)
             continue
+        report.schema_valid += 1
         designed.append((seed, exemplars, design))
     rationales = generate(
         [rationale_messages(d, s.label, ex, settings) for s, ex, d in designed], settings.rationale_tokens
@@ -217,7 +222,8 @@ def generate_trials(
             report.reject(f"rationale: {problem}", text)
             continue
         shown = [e.id for e in exemplars]
-        cited = cited_ids(text)
+        # bracketed words that are not trial ids ([HbA1c], [PHASE2]) are not citations
+        cited = [c for c in cited_ids(text) if c in shown or find_trial_ids(c)]
         if not cited:
             report.reject("rationale cites no retrieved trial", text)
             continue
@@ -232,6 +238,7 @@ def generate_trials(
             software_version=settings.software_version,
             grounded_on=shown,
             label_source=pool.label_source,
+            seed_trial=seed.trial_id,
             created=created,
         )
         report.kept.append(

@@ -71,7 +71,9 @@ def check_copies(trials: Sequence[SyntheticTrial], pool: ExemplarPool, embed: Em
         seed = Seed(
             label=trial.label, condition=" ".join(d.conditions), intervention=" ".join(i.name for i in d.interventions)
         )
-        candidates = pool.nearest(seed, CANDIDATES)
+        # the exemplars it was shown first (the likeliest source of a copy), then the nearest by its own topic
+        shown = [e for e in pool.exemplars if e.id in set(trial.provenance.grounded_on)]
+        candidates = shown + [e for e in pool.nearest(seed, CANDIDATES) if e not in shown]
         grams = _ngrams(_synthetic_text(trial))
         best_id, best = None, 0.0
         for real in candidates:
@@ -138,7 +140,10 @@ def realism(trials: Sequence[SyntheticTrial], real: Sequence[Exemplar], *, seed:
                 "ks": round(float(ks.statistic), 3),
                 "ks_p": round(float(ks.pvalue), 4),
             }
-    out["two_sample_auc"] = _two_sample_auc(synthetic_rows, real_rows, seed=seed)
+    if real and not real_rows:
+        out["two_sample_auc"] = {"auc": None, "reason": "the real trials lack these features (e.g. HINT's files)"}
+    else:
+        out["two_sample_auc"] = _two_sample_auc(synthetic_rows, real_rows, seed=seed)
     return out
 
 

@@ -122,6 +122,7 @@ class Provenance(_Strict):
     software_version: str
     grounded_on: list[str]  # ids of the real trials shown to the generator
     label_source: str  # where the real trials' outcome labels came from
+    seed_trial: str | None = None  # the real trial the seed was taken from, if any (an evaluation must exclude it)
     created: str
 
 

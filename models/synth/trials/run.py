@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -10,7 +11,7 @@ from trialgraph.models.synth.trials.batch import Batch, run_batch
 from trialgraph.models.synth.trials.exemplars import ExemplarPool, Seed
 from trialgraph.models.synth.trials.generation import GenerationSettings, balanced_labels, model_generate
 
-__all__ = ["make_seeds", "synthesize"]
+__all__ = ["make_seeds", "seeds_from_examples", "synthesize"]
 
 
 def make_seeds(
@@ -28,6 +29,29 @@ def make_seeds(
     if base is not None:
         return [Seed(lab, base.condition, base.intervention, base.phase, base.trial_id, base.exclude) for lab in labels]
     return [Seed(lab, condition, intervention, phase) for lab in labels]
+
+
+def seeds_from_examples(examples: Sequence[Any], count: int, label: str = "balanced", *, seed: int = 0) -> list[Seed]:
+    """``count`` seeds drawn (seeded, without replacement) from outcome rows: each row's diseases, drugs and
+    phase, labelled ``label`` (or half each); a seed row is excluded from its own exemplars."""
+    from trialgraph.models.synth.trials.exemplars import exemplar_from_outcome
+
+    rows = random.Random(seed).sample(list(examples), min(count, len(examples)))
+    labels = balanced_labels(len(rows), seed) if label == "balanced" else [label] * len(rows)
+    seeds = []
+    for row, label in zip(rows, labels, strict=True):
+        exemplar = exemplar_from_outcome(row, "seed")
+        seeds.append(
+            Seed(
+                label,
+                condition="; ".join(exemplar.conditions[:3]) or None,
+                intervention="; ".join(exemplar.interventions[:3]) or None,
+                phase=exemplar.phase,
+                trial_id=row.nct_id,
+                exclude=frozenset([row.nct_id]),
+            )
+        )
+    return seeds
 
 
 def _embedder() -> Any:

@@ -38,7 +38,7 @@ def patients(
     ] = "template",
     seed: Annotated[int, typer.Option("--seed")] = 0,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Notes JSONL (default: <home>/synth/patients.jsonl).")
+        Path | None, typer.Option("--out", help="Notes JSONL (default: ~/.trialgraph/synthetic/patients.jsonl).")
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the batch report as JSON.")] = False,
 ) -> None:
@@ -52,7 +52,7 @@ def patients(
             database = settings.neo4j_database
             ids = list(trial or []) or sample_trial_ids(tg.driver, sample or 0, seed, database=database)
             batch = run_synth_patients(tg.driver, ids, renderer, per_kind=per_kind, seed=seed, database=database)
-        path = out or settings.home / "synth" / "patients.jsonl"
+        path = out or settings.home / "synthetic" / "patients.jsonl"
         report_path = write_batch(batch, path)
     except (TrialGraphError, OSError) as e:
         err_console.print(f"[red]error:[/] {e}", highlight=False, soft_wrap=True)

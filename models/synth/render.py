@@ -8,13 +8,13 @@ never as an exception, so one bad generation costs one note.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 from trialgraph.models.synth.measures import MEASURES
 from trialgraph.models.synth.patients import PatientFacts, SyntheticPatient
+from trialgraph.models.synth.replies import reply_problem
 
 __all__ = [
     "PROMPT_VERSION",
@@ -107,25 +107,7 @@ def note_prompt(facts: PatientFacts) -> list[dict[str, str]]:
     return [{"role": "system", "content": _SYSTEM}, {"role": "user", "content": user}]
 
 
-_REFUSAL = re.compile(
-    r"\b(?:I can(?:no|')t|I'm sorry|I am sorry|as an AI|I am unable|I'm unable|cannot assist)\b", re.I
-)
-
-
-def generation_problem(text: str) -> str | None:
-    """Why a model's note is unusable before any reading: refused, looping, too short; None when usable."""
-    if _REFUSAL.search(text):
-        return "refused"
-    words = text.lower().split()
-    grams = [" ".join(words[i : i + 10]) for i in range(max(0, len(words) - 9))]  # a list's shared lead-in is no loop
-    if grams and max(grams.count(g) for g in set(grams)) >= 3:
-        return "looping"
-    lines = [line.strip() for line in text.splitlines() if line.strip()]
-    if len(lines) >= 4 and len(set(lines)) <= len(lines) // 2:
-        return "looping"
-    if len(text.strip()) < 30:
-        return "too short"
-    return None
+NOTE_MIN_CHARS = 30  # shorter than this, a note cannot hold demographics and one fact
 
 
 class LanguageModelRenderer:
@@ -143,9 +125,6 @@ class LanguageModelRenderer:
         generations = self.model.generate([note_prompt(p.facts) for p in patients], max_new_tokens=self.max_new_tokens)
         out = []
         for generation in generations:
-            if generation.error is not None:
-                out.append(Rendered("", f"generator: {generation.error.split(':')[0]}"))
-                continue
-            problem = generation_problem(generation.text)
-            out.append(Rendered(generation.text, problem))
+            problem = reply_problem(generation.text, generation.error, min_chars=NOTE_MIN_CHARS)
+            out.append(Rendered("" if generation.error else generation.text, problem))
         return out

@@ -15,7 +15,8 @@ from trialgraph.models.linking.tfidf import LinkerConcept, build_index
 from trialgraph.models.synth.criteria import Criterion, ParsedTrial, TrialInput, parse_trial
 from trialgraph.models.synth.patient_batch import synthesize_patients
 from trialgraph.models.synth.patients import KINDS, SyntheticPatient, build_patient, criterion_status
-from trialgraph.models.synth.render import TemplateRenderer, generation_problem, template_note
+from trialgraph.models.synth.render import TemplateRenderer, template_note
+from trialgraph.models.synth.replies import reply_problem
 from trialgraph.models.synth.verify import read_back, verify_note
 
 FIXTURE = Path(__file__).resolve().parent.parent / "fixtures" / "synth" / "studies.jsonl"
@@ -169,10 +170,11 @@ def test_the_check_passes_faithful_notes_and_rejects_contradicting_ones(
 
 
 def test_model_failures_are_reasons_not_crashes() -> None:
-    assert generation_problem("I'm sorry, but I cannot write medical notes.") == "refused"
-    assert generation_problem("The patient is well. " * 10) == "looping"
-    assert generation_problem("54 yo man.") == "too short"
-    assert generation_problem("Demographics: 54-year-old man with type 2 diabetes on insulin; HbA1c 8.1 %.") is None
+    assert reply_problem("I'm sorry, but I cannot write medical notes.", min_chars=30) == "refusal"
+    assert reply_problem("The patient is well. " * 10, min_chars=30) == "loop (repeated text)"
+    assert reply_problem("54 yo man.", min_chars=30) == "too short"
+    note = "Demographics: 54-year-old man with type 2 diabetes on insulin; HbA1c 8.1 %."
+    assert reply_problem(note, min_chars=30) is None
 
 
 def test_a_template_batch_accounts_for_every_note(linker: Linker) -> None:

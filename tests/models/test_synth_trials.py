@@ -14,6 +14,7 @@ import pytest
 
 from tests.data import shared
 from trialgraph.models.outcome.hint import read_hint
+from trialgraph.models.synth.replies import reply_problem
 from trialgraph.models.synth.trials.batch import run_batch, write_batch
 from trialgraph.models.synth.trials.exemplars import (
     Exemplar,
@@ -28,7 +29,6 @@ from trialgraph.models.synth.trials.generation import (
     generate_trials,
     parse_json_object,
     render_exemplar,
-    reply_problem,
 )
 from trialgraph.models.synth.trials.quality import check_copies, label_consistency, realism
 from trialgraph.models.synth.trials.records import SYNTHETIC_PREFIX, normalize_phase, validate_design

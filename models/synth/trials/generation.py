@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 from trialgraph.model.trial_ids import find_trial_ids
 from trialgraph.models.prompt_files import load_prompt
 from trialgraph.models.rag.answering import cited_ids
+from trialgraph.models.synth.replies import reply_problem
 from trialgraph.models.synth.trials.exemplars import Exemplar, ExemplarPool, Seed
 from trialgraph.models.synth.trials.records import (
     LABELS,
@@ -35,10 +35,6 @@ __all__ = ["GenerationReport", "GenerationSettings", "generate_trials", "parse_j
 
 _PROMPTS = "trialgraph.models.synth.trials.prompts"
 _OUTCOME_VERB = {"success": "succeed (meet its primary endpoint)", "failure": "fail (not meet its primary endpoint)"}
-_REFUSAL = re.compile(r"\b(I('m| am) sorry|I cannot|I can't|as an AI|I am unable|I'm unable)\b", re.IGNORECASE)
-_WORD = re.compile(r"\w+")
-LOOP_NGRAM = 6  # words
-LOOP_REPEATS = 4  # the same 6-word run this many times is a degenerate loop, not a trial
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,21 +145,6 @@ def parse_json_object(text: str) -> tuple[Any, str | None]:
     except json.JSONDecodeError as e:
         return None, e.msg
     return value, None
-
-
-def reply_problem(text: str, error: str | None) -> str | None:
-    """Why a reply cannot be used at all, before parsing: the model's error, a refusal, or a degenerate loop."""
-    if error:
-        return f"generator error: {error.split(':', 1)[0]}"
-    if not text.strip():
-        return "empty reply"
-    if _REFUSAL.search(text):
-        return "refusal"
-    words = _WORD.findall(text.lower())
-    runs = Counter(tuple(words[i : i + LOOP_NGRAM]) for i in range(len(words) - LOOP_NGRAM + 1))
-    if runs and runs.most_common(1)[0][1] >= LOOP_REPEATS:
-        return "loop (repeated text)"
-    return None
 
 
 Generate = Callable[[Sequence[list[dict[str, str]]], int], list[tuple[str, str | None]]]

@@ -15,6 +15,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
+from trialgraph.model.phases import PHASES, normalize_phase
 from trialgraph.models.tasks.evidence import EvidencePrompt, build_evidence_summary
 from trialgraph.models.tasks.facts import TrialFacts
 from trialgraph.models.tasks.items import BuildResult, TaskItem
@@ -260,6 +261,61 @@ def _multiple_choice(name: str) -> Callable[[TaskInputs], BuildResult]:
     return build
 
 
+# --- trial facts: phase ----------------------------------------------------------------------------------------
+
+PHASE_OPTIONS = tuple(p for p in PHASES if p != "NA")
+_PHASE_IN_TEXT = re.compile(
+    r"\bphase\s*(?:[0-4]|i{1,3}v?|iv)(?:[ab])?(?:\s*(?:/|-|and|to)\s*(?:phase\s*)?(?:[0-4]|i{1,3}v?|iv)[ab]?)?\b",
+    re.IGNORECASE,
+)
+
+
+def _phase_masked(text: str) -> str:
+    """Titles often state the phase ("A Phase 3 Study of…"): masked, or the question would hold its answer."""
+    return _PHASE_IN_TEXT.sub("phase [masked]", text)
+
+
+def _phase_of(value: str | None) -> str | None:
+    try:
+        return normalize_phase(value) if value else None
+    except ValueError:
+        return None
+
+
+def _trial_phase(inputs: TaskInputs) -> BuildResult:
+    """Trial-fact QA: which phase a registered trial is, from its title (phase masked), conditions, interventions
+    and design. Distractors are three other phases, seeded; trials with no phase (or not applicable) are counted."""
+    result = BuildResult()
+    for trial in inputs.trials:
+        side = inputs.split.of(trial.trial_id)
+        if side is None:
+            result.skipped["no registration date"] += 1
+            continue
+        phase = _phase_of(trial.phase)
+        if phase not in PHASE_OPTIONS:
+            result.skipped["no phase (or not applicable)"] += 1
+            continue
+        rng = _rng(inputs.seed, "trial_phase", trial.trial_id)
+        texts = [phase, *rng.sample([p for p in PHASE_OPTIONS if p != phase], OPTIONS - 1)]
+        order = list(range(OPTIONS))
+        rng.shuffle(order)
+        options = {LETTERS[i]: texts[j] for i, j in enumerate(order)}
+        letter = LETTERS[order.index(0)]
+        lines = [line for line in _design_lines(trial) if not line.startswith("Study type:")]
+        question = _phase_masked("\n".join([*lines, "", "Which phase is this trial?"]))
+        record = {
+            "id": f"trial_phase:{trial.trial_id}",
+            "question": question,
+            "options": options,
+            "answer": letter,
+            "metadata": {"study_nctid": trial.nct_id, "trial_id": trial.trial_id, "registry_phase": trial.phase},
+        }
+        result.items.append(
+            TaskItem(record["id"], "trial_phase", trial.trial_id, side, record, letter, task_query(trial))
+        )
+    return result
+
+
 # --- sample size ---------------------------------------------------------------------------------------------
 
 
@@ -384,6 +440,7 @@ TASKS: dict[str, TaskSpec] = {
         "sample_size_estimation", "sample_size", "estimate the enrollment (correct within ±20%)", _sample_size
     ),
     "trial_completion": TaskSpec("trial_completion", "completion", "completed or terminated, and why", _completion),
+    "trial_phase": TaskSpec("trial_phase", "mcq", "which phase a registered trial is (trial-fact QA)", _trial_phase),
     "evidence_summary": TaskSpec(
         "evidence_summary",
         "mcq",

@@ -51,6 +51,7 @@ GRAPH_TASKS = [
     "endpoint_design",
     "sample_size_estimation",
     "trial_completion",
+    "trial_phase",
 ]
 TASKS = [*GRAPH_TASKS, "evidence_summary"]  # evidence summarisation is built from Evidence Inference, not the graph
 
@@ -104,12 +105,18 @@ def test_gold_answers_are_what_the_registry_stated(built: Path, neo4j_driver: ne
         for r in _graph_value(
             neo4j_driver,
             "MATCH (t:Trial)<-[:RECORD_OF]-(r:RegistryRecord) "
-            "RETURN t.trial_id AS t, r.enrollment AS enrollment, r.overall_status AS status",
+            "RETURN t.trial_id AS t, r.enrollment AS enrollment, r.overall_status AS status, r.phase AS phase",
         )
     }
     sizes = read_task(built / "sample_size_estimation")
     for row in sizes.rows["train"] + sizes.rows["test"]:
         assert int(row["answer"]) == facts[row["trial_id"]]["enrollment"]
+    phases = read_task(built / "trial_phase")
+    for row in phases.rows["train"] + phases.rows["test"]:
+        record = json.loads(row["record"])
+        registry_phase = facts[row["trial_id"]]["phase"]
+        assert record["metadata"]["registry_phase"] == registry_phase
+        assert record["options"][row["answer"]] == registry_phase.replace("|", "/")
     completion = read_task(built / "trial_completion")
     outcomes = {"COMPLETED": "complete", "TERMINATED": "terminate"}
     for row in completion.rows["train"] + completion.rows["test"]:

@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from tests.data import shared
+from trialgraph.model.phases import normalize_phase
 from trialgraph.models.outcome.hint import read_hint
 from trialgraph.models.synth.replies import reply_problem
 from trialgraph.models.synth.trials.batch import run_batch, write_batch
@@ -31,7 +32,7 @@ from trialgraph.models.synth.trials.generation import (
     render_exemplar,
 )
 from trialgraph.models.synth.trials.quality import check_copies, label_consistency, realism
-from trialgraph.models.synth.trials.records import SYNTHETIC_PREFIX, normalize_phase, validate_design
+from trialgraph.models.synth.trials.records import SYNTHETIC_PREFIX, validate_design
 from trialgraph.models.synth.trials.run import seeds_from_examples
 
 DESIGN = {

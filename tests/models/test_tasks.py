@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -186,6 +187,25 @@ def test_sample_size_items_carry_the_enrollment_and_never_show_it() -> None:
     assert item.answer == "345" and item.record["answer"] == 345
     assert "345" not in item.record["question"]
     assert result.skipped == Counter({"no enrollment": 1})
+
+
+def test_phase_items_hold_the_registry_phase_as_one_option_and_mask_it_in_the_title() -> None:
+    trials = [
+        _trial(1, phase="PHASE1|PHASE2", title="A Phase I/II Study of drug1 in Asthma"),
+        _trial(2, phase="PHASE3", official_title="Phase 3 trial of drug2"),
+        _trial(3, phase="NA"),
+        _trial(4, phase=None),
+    ]
+    result = build_task("trial_phase", TaskInputs(trials, split_by_date(trials), {}))
+    assert result.skipped == Counter({"no phase (or not applicable)": 2})
+    by_trial = {item.trial_id: item for item in result.items}
+    for trial_id, phase in [("NCT00000001", "PHASE1/PHASE2"), ("NCT00000002", "PHASE3")]:
+        record = by_trial[trial_id].record
+        assert record["options"][record["answer"]] == phase
+        assert len(set(record["options"].values())) == 4 and "NA" not in record["options"].values()
+        question = record["question"].lower()
+        assert "phase [masked]" in question and not re.search(r"phase\s*(i|1|3)\b", question)
+        assert "phase2" not in question.replace(" ", "")  # the design line with the phase is not shown
 
 
 # --- prompts, parsing, grading ---------------------------------------------------------------------------------

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trialgraph.model.criteria import LEGACY_WRAP_WIDTH, split_criteria
-from trialgraph.models.synth.trials.records import normalize_phase
+from trialgraph.model.phases import normalize_phase
 
 __all__ = [
     "Exemplar",

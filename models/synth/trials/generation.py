@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from trialgraph.model.phases import PHASES
 from trialgraph.model.trial_ids import find_trial_ids
 from trialgraph.models.prompt_files import load_prompt
 from trialgraph.models.rag.answering import cited_ids
@@ -24,7 +25,6 @@ from trialgraph.models.synth.replies import reply_problem
 from trialgraph.models.synth.trials.exemplars import Exemplar, ExemplarPool, Seed
 from trialgraph.models.synth.trials.records import (
     LABELS,
-    PHASES,
     Provenance,
     SyntheticDesign,
     SyntheticTrial,

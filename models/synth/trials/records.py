@@ -76,20 +76,21 @@ class SyntheticDesign(_Strict):
     @field_validator("interventions", mode="before")
     @classmethod
     def _interventions(cls, value: Any) -> Any:
-        if isinstance(value, str | dict):
-            value = [value]
-        if isinstance(value, list):
-            value = [{"name": v} if isinstance(v, str) else v for v in value]
-        return value
+        return _as_objects(value, "name")
 
     @field_validator("arms", mode="before")
     @classmethod
     def _arms(cls, value: Any) -> Any:
-        if isinstance(value, str | dict):
-            value = [value]
-        if isinstance(value, list):
-            value = [{"label": v} if isinstance(v, str) else v for v in value]
-        return value
+        return _as_objects(value, "label")
+
+
+def _as_objects(value: Any, key: str) -> Any:
+    """A bare name (or one object) where a list of objects is asked for: ``"placebo"`` → ``[{key: "placebo"}]``."""
+    if isinstance(value, str | dict):
+        value = [value]
+    if isinstance(value, list):
+        value = [{key: v} if isinstance(v, str) else v for v in value]
+    return value
 
 
 class Provenance(_Strict):

@@ -355,6 +355,7 @@ class TrialGraph:
         k: int = 3,
         seed: int = 0,
         embed: bool = False,
+        judge: Path | None = None,
     ) -> Batch:
         """Synthetic trials with outcome labels, grounded in labelled real trials (see :mod:`trialgraph.models.synth`).
 
@@ -387,6 +388,7 @@ class TrialGraph:
             k=k,
             seed=seed,
             embed=embed,
+            judge=judge,
             software_version=__version__,
         )
 

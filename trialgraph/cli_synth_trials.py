@@ -53,6 +53,7 @@ def _offline(labels: list[Path], **options: Any) -> Batch:
         k=options["k"],
         seed=options["seed"],
         embed=options["embed"],
+        judge=options["judge"],
         software_version=__version__,
     )
 
@@ -82,6 +83,10 @@ def synth_trials(
         Path | None, typer.Option(help="Output, JSON lines (default: ~/.trialgraph/synthetic/trials.jsonl).")
     ] = (None),
     embed: Annotated[bool, typer.Option(help="Also check copying by MiniLM embedding ([rag] extra).")] = False,
+    judge: Annotated[
+        Path | None,
+        typer.Option(help="An outcome model folder (trialgraph outcome train): reports label consistency."),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the batch report as JSON on stdout.")] = False,
 ) -> None:
     """Generate synthetic trials with outcome labels: retrieve labelled real trials near the seed, write a design,
@@ -101,7 +106,7 @@ def synth_trials(
             raise ConfigError("--seed-file draws seeds from a file: use it with --pool labels, without --trial")
         target = out or get_settings().home / "synthetic" / "trials.jsonl"
         options = {"condition": condition, "intervention": intervention, "phase": phase, "count": count}
-        options |= {"label": label, "model": model, "k": k, "seed": seed, "embed": embed}
+        options |= {"label": label, "model": model, "k": k, "seed": seed, "embed": embed, "judge": judge}
         if pool == "graph" or trial:
             with TrialGraph.connect() as tg:
                 batch = tg.synth_trials(labels, trial=trial, pool=pool, **options)

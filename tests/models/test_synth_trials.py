@@ -330,3 +330,31 @@ def test_a_phase_only_seed_gets_trials_of_that_phase() -> None:
     chosen = POOL.nearest(Seed("failure", phase="PHASE3"), 5)
     assert {e.id for e in chosen} == {"NCT00000003", "NCT00000004"}
     assert POOL.nearest(Seed("failure", phase="PHASE4"), 5) == []
+
+
+def test_an_outcome_model_judges_label_consistency_from_the_fields_hint_gives(tmp_path: Path) -> None:
+    """A real (small) outcome model: 60 HINT rows, MiniLM at 32 word pieces. The judge must score each synthetic
+    trial exactly as the outcome model scores the same trial read through the outcome reader."""
+    from tests.models.test_outcome import require_models
+    from trialgraph.models.outcome.classifier import fit, load_model
+    from trialgraph.models.outcome.embedding import EmbeddingCache
+    from trialgraph.models.outcome.synthetic import synthetic_example
+    from trialgraph.models.synth.trials.run import outcome_judge
+
+    require_models()
+    rows = read_hint(shared("benchmarks/trials/hint-outcome/phase_I_train.csv.gz")).examples[:60]
+    cache = EmbeddingCache("minilm", max_tokens=32)
+    fit(rows, cache).save(tmp_path / "model")
+    body = json.dumps(DESIGN)[len('{"title": "') :]
+    seeds = [Seed(lab, condition="type 2 diabetes", intervention="metformin") for lab in ("success", "failure")]
+    generate = _scripted([body, body.replace("240", "241")], ["NCT00000001] worked."] * 2)
+    trials = generate_trials(
+        seeds, POOL, generate, generator="s", generator_version="0", settings=GenerationSettings()
+    ).kept
+    name, judge = outcome_judge(tmp_path / "model")
+    scores = judge(trials)
+    expected = load_model(tmp_path / "model").predict_proba([synthetic_example(t.as_row()) for t in trials], cache)
+    assert scores == pytest.approx(list(expected)) and all(0.0 < s < 1.0 for s in scores)
+    report = label_consistency(trials, judge, name)
+    agree = sum((s >= 0.5) == (t.label == "success") for s, t in zip(scores, trials, strict=True))
+    assert report["agreement"] == agree / 2 and str(tmp_path / "model") in report["judge"]

@@ -11,7 +11,7 @@ from trialgraph.models.synth.trials.batch import Batch, run_batch
 from trialgraph.models.synth.trials.exemplars import ExemplarPool, Seed
 from trialgraph.models.synth.trials.generation import GenerationSettings, balanced_labels, model_generate
 
-__all__ = ["make_seeds", "seeds_from_examples", "synthesize"]
+__all__ = ["make_seeds", "outcome_judge", "seeds_from_examples", "synthesize"]
 
 
 def make_seeds(
@@ -72,6 +72,7 @@ def synthesize(
     k: int = 3,
     seed: int = 0,
     embed: bool = False,
+    judge: Path | None = None,
     software_version: str = "unknown",
 ) -> Batch:
     from trialgraph.models.language_models import load_language_model
@@ -86,4 +87,29 @@ def synthesize(
         generator_version=model.version,
         settings=settings,
         embed=_embedder() if embed else None,
+        judge=outcome_judge(judge) if judge else None,
     )
+
+
+def outcome_judge(folder: Path) -> tuple[str, Any]:
+    """A judge for label consistency: an outcome model trained with ``trialgraph outcome train`` (on real trials),
+    scoring each synthetic trial's P(success) from the same fields HINT gives (phase, diseases, drugs, criteria)."""
+    from trialgraph.models.outcome.classifier import load_model
+    from trialgraph.models.outcome.embedding import EmbeddingCache
+    from trialgraph.models.outcome.synthetic import synthetic_example
+
+    model = load_model(folder)
+    encoder = model.manifest["encoder"]
+    cache = EmbeddingCache(encoder["name"], max_tokens=encoder.get("max_tokens"))
+
+    def judge(trials: Sequence[Any]) -> list[float]:
+        examples = [synthetic_example(t.as_row()) for t in trials]
+        usable = [e for e in examples if not isinstance(e, str)]
+        probabilities = iter(model.predict_proba(usable, cache)) if usable else iter(())
+        # a trial the outcome reader cannot use (no drug, no criteria) counts as a disagreement: 0.5 is no verdict
+        return [
+            float(next(probabilities)) if not isinstance(e, str) else (0.0 if t.label == "success" else 1.0)
+            for e, t in zip(examples, trials, strict=True)
+        ]
+
+    return f"outcome model {folder} ({encoder['name']}, C={model.manifest['classifier']['C']})", judge

@@ -7,7 +7,6 @@ small linker index in a temporary folder per batch, so a batch needs nothing bey
 
 from __future__ import annotations
 
-import json
 import random
 import tempfile
 from collections.abc import Sequence
@@ -22,9 +21,9 @@ from trialgraph.kg.graph import run_read
 from trialgraph.models.synth.criteria import TrialInput
 from trialgraph.models.synth.patient_batch import SynthBatch, synthesize_patients
 from trialgraph.models.synth.patients import KINDS, PatientKind
-from trialgraph.models.synth.render import LanguageModelRenderer, Renderer, TemplateRenderer
+from trialgraph.models.synth.render import Renderer
 
-__all__ = ["make_renderer", "read_trial_inputs", "run_synth_patients", "sample_trial_ids", "write_batch"]
+__all__ = ["read_trial_inputs", "run_synth_patients", "sample_trial_ids"]
 
 
 def sample_trial_ids(driver: neo4j.Driver, n: int, seed: int, *, database: str = "neo4j") -> list[str]:
@@ -63,15 +62,6 @@ def _vocabulary(driver: neo4j.Driver, database: str) -> list[Any]:
         types = mesh_types(row["tree_numbers"], None) or tuple(sorted(row["roles"]))
         concepts.append(LinkerConcept(row["curie"], row["name"], tuple(row["synonyms"]), types))
     return concepts
-
-
-def make_renderer(generator: str, home: Path) -> Renderer:
-    """``template`` or a language model spec (``smollm2-135m``, ``hf:DIR``, ``openai:URL#MODEL``)."""
-    if generator == "template":
-        return TemplateRenderer()
-    from trialgraph.models.language_models import load_language_model
-
-    return LanguageModelRenderer(load_language_model(generator, home))
 
 
 def run_synth_patients(
@@ -113,14 +103,3 @@ def run_synth_patients(
     batch.report["trials_not_found"] = len(trial_ids) - len(trials)
     batch.report["vocabulary_concepts"] = len(concepts)
     return batch
-
-
-def write_batch(batch: SynthBatch, out: Path) -> Path:
-    """Notes as JSONL at ``out``, the report beside it as ``<out stem>.report.json``; returns the report's path."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with out.open("w", encoding="utf-8") as handle:
-        for note in batch.notes:
-            handle.write(json.dumps(note, ensure_ascii=False) + "\n")
-    report = out.with_name(out.name.removesuffix(".jsonl") + ".report.json")
-    report.write_text(json.dumps(batch.report, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
-    return report

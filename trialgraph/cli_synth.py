@@ -13,8 +13,10 @@ from rich.console import Console
 from trialgraph.api import TrialGraph
 from trialgraph.errors import ConfigError, TrialGraphError
 from trialgraph.kg.synth_matching import run_synth_matching
-from trialgraph.kg.synth_patients import make_renderer, run_synth_patients, sample_trial_ids, write_batch
+from trialgraph.kg.synth_patients import run_synth_patients, sample_trial_ids
 from trialgraph.models.synth.matching import matching_report, notes_cohort, read_notes, read_reference, write_cohort
+from trialgraph.models.synth.patient_batch import write_batch
+from trialgraph.models.synth.render import make_renderer
 from trialgraph.settings import get_settings
 
 synth_app = typer.Typer(

@@ -13,14 +13,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
+from pathlib import Path
 from typing import Any
 
 from trialgraph.models.synth.criteria import MentionFinder, ParsedTrial, TrialInput, parse_trial
+from trialgraph.models.synth.io import write_rows_and_report
 from trialgraph.models.synth.patients import KINDS, PatientKind, SyntheticPatient, build_patient
 from trialgraph.models.synth.render import Renderer
 from trialgraph.models.synth.verify import verify_note
 
-__all__ = ["SynthBatch", "synthesize_patients"]
+__all__ = ["SynthBatch", "synthesize_patients", "write_batch"]
 
 
 def _software_version() -> str:
@@ -131,3 +133,8 @@ def synthesize_patients(
         "by_kind": {k: {"generated": c["generated"], "passed": c["passed"]} for k, c in per_kind_counts.items()},
     }
     return SynthBatch(notes, report)
+
+
+def write_batch(batch: SynthBatch, out: Path) -> Path:
+    """The kept notes at ``out`` (JSON lines) and the report beside it; returns the report's path."""
+    return write_rows_and_report(batch.notes, batch.report, out)

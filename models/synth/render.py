@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Protocol
 
 from trialgraph.models.synth.measures import MEASURES
@@ -22,6 +23,7 @@ __all__ = [
     "LanguageModelRenderer",
     "Rendered",
     "TemplateRenderer",
+    "make_renderer",
     "template_note",
 ]
 
@@ -128,3 +130,12 @@ class LanguageModelRenderer:
             problem = reply_problem(generation.text, generation.error, min_chars=NOTE_MIN_CHARS)
             out.append(Rendered("" if generation.error else generation.text, problem))
         return out
+
+
+def make_renderer(generator: str, home: Path) -> Renderer:
+    """``template`` or a language model spec (``smollm2-135m``, ``hf:DIR``, ``openai:URL#MODEL``)."""
+    if generator == "template":
+        return TemplateRenderer()
+    from trialgraph.models.language_models import load_language_model
+
+    return LanguageModelRenderer(load_language_model(generator, home))

@@ -15,7 +15,8 @@ from tests.conftest import wipe
 from tests.models.test_language_models import require_modules
 from trialgraph.api import TrialGraph
 from trialgraph.cli_synth import synth_app
-from trialgraph.kg.synth_patients import make_renderer, run_synth_patients
+from trialgraph.kg.synth_patients import run_synth_patients
+from trialgraph.models.synth.render import make_renderer
 from trialgraph.settings import Settings
 
 pytestmark = pytest.mark.neo4j

@@ -8,13 +8,13 @@ make it and why; the output file holds only kept trials.
 
 from __future__ import annotations
 
-import json
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
+from trialgraph.models.synth.io import write_rows_and_report
 from trialgraph.models.synth.trials.exemplars import ExemplarPool, Seed, labelled
 from trialgraph.models.synth.trials.generation import Generate, GenerationSettings, generate_trials
 from trialgraph.models.synth.trials.quality import (
@@ -94,13 +94,5 @@ def run_batch(
 
 
 def write_batch(batch: Batch, out: Path) -> Path:
-    """``out`` (JSON lines, one kept trial each) and ``out`` + ``.report.json`` beside it; returns the report path."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    partial = out.with_name(out.name + ".partial")
-    with partial.open("w") as handle:
-        for trial in batch.trials:
-            handle.write(json.dumps(trial.as_row(), ensure_ascii=False) + "\n")
-    partial.replace(out)
-    report_path = out.with_name(out.name + ".report.json")
-    report_path.write_text(json.dumps(batch.report, indent=2, ensure_ascii=False) + "\n")
-    return report_path
+    """The kept trials at ``out`` (JSON lines) and the report beside it; returns the report's path."""
+    return write_rows_and_report((trial.as_row() for trial in batch.trials), batch.report, out)

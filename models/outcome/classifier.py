@@ -23,13 +23,14 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from trialgraph.errors import ConfigError, SourceError
 from trialgraph.models.outcome.embedding import EmbeddingCache
 from trialgraph.models.outcome.examples import OutcomeExample, example_text
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["DEFAULT_C", "OutcomeModel", "file_sha256", "fit", "load_model"]
 
@@ -74,6 +75,8 @@ class OutcomeModel:
 
     def predict_proba(self, examples: Sequence[OutcomeExample], cache: EmbeddingCache) -> np.ndarray:
         """P(success) per example."""
+        import numpy as np
+
         encoder = self.manifest["encoder"]
         trained = (encoder["model"], encoder["version"], encoder.get("max_tokens"))
         given = (cache.info.model, cache.info.version, cache.info.max_tokens)
@@ -108,6 +111,8 @@ def fit(
     extra: dict[str, Any] | None = None,
 ) -> OutcomeModel:
     """Fit on ``examples`` (both labels needed); ``training_files`` are hashed into the manifest."""
+    import numpy as np
+
     labels = np.array([e.label for e in examples], dtype=int)
     if len(set(labels.tolist())) < 2:
         raise ConfigError(f"training needs both successes and failures; got {len(labels)} examples of one label")

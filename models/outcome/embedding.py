@@ -18,13 +18,14 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from trialgraph.errors import ConfigError, UnknownNameError
 from trialgraph.models.encoders import ENCODERS, encoder_names
 from trialgraph.models.outcome.examples import text_key
+
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["EmbeddingCache", "EncoderInfo", "resolve_encoder"]
 
@@ -52,12 +53,14 @@ class EncoderInfo:
         return asdict(self)
 
 
-Batch = Callable[[Sequence[str]], np.ndarray]
+Batch = Callable[[Sequence[str]], "np.ndarray"]
 Resolved = tuple[EncoderInfo, Callable[[], Batch]]
 
 
 def _sentence_transformer(build: Callable[[Any, str], Any], max_tokens: int) -> Batch:
     """Load with sentence-transformers offline (on the GPU when there is one) and return a batch encoder."""
+    import numpy as np
+
     os.environ.setdefault("HF_HUB_OFFLINE", "1")  # weights come from a package or a folder; never ask a hub
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     try:
@@ -152,6 +155,8 @@ class EmbeddingCache:
     """Vectors by text hash, kept in memory and, given a folder, in ``<folder>/<model>@<version>.npz``."""
 
     def __init__(self, encoder: str = "minilm", folder: Path | None = None, *, max_tokens: int | None = None) -> None:
+        import numpy as np
+
         self.info, self._load = resolve_encoder(encoder, max_tokens)
         self._batch: Batch | None = None
         self.path = folder / f"{self.info.cache_name}.npz" if folder else None
@@ -166,6 +171,8 @@ class EmbeddingCache:
 
     def embed(self, texts: Sequence[str]) -> np.ndarray:
         """One row per text, in order; only texts never seen before reach the encoder (in one batch)."""
+        import numpy as np
+
         keys = [text_key(t) for t in texts]
         missing = {k: t for k, t in zip(keys, texts, strict=True) if k not in self._vectors}
         if missing:
@@ -180,6 +187,8 @@ class EmbeddingCache:
         return np.stack([self._vectors[k] for k in keys])
 
     def _save(self) -> None:
+        import numpy as np
+
         if not self.path:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)

@@ -30,9 +30,7 @@ import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from trialgraph.errors import ConfigError
 from trialgraph.models.outcome.classifier import DEFAULT_C, OutcomeModel, fit
@@ -41,6 +39,9 @@ from trialgraph.models.outcome.examples import OutcomeExample, ReadResult
 from trialgraph.models.outcome.hint import read_hint
 from trialgraph.models.outcome.metrics import METRICS, score_predictions
 from trialgraph.settings import get_settings
+
+if TYPE_CHECKING:
+    pass
 
 __all__ = [
     "DEFAULT_SHARES",
@@ -226,6 +227,8 @@ def _reference(labels: Sequence[int]) -> dict[str, float]:
 
 
 def _summary(per_seed: list[dict[str, Any]]) -> dict[str, Any]:
+    import numpy as np
+
     summary = {}
     for name in METRICS:
         values = [s["metrics"][name]["value"] for s in per_seed if s["metrics"][name]["value"] is not None]

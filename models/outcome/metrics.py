@@ -11,15 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 __all__ = ["METRICS", "OutcomeScores", "accuracy", "average_precision", "f1", "roc_auc", "score_predictions"]
 
 
 def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
     """P(score of a random success > score of a random failure) + ½ P(tie); NaN with only one class."""
+    import numpy as np
+
     labels = np.asarray(labels)
     positives = int(labels.sum())
     negatives = len(labels) - positives
@@ -39,6 +42,8 @@ def roc_auc(labels: np.ndarray, scores: np.ndarray) -> float:
 
 def average_precision(labels: np.ndarray, scores: np.ndarray) -> float:
     """Σ (Rₙ − Rₙ₋₁) Pₙ over the distinct score thresholds, highest first; NaN without a success."""
+    import numpy as np
+
     labels = np.asarray(labels)
     if not labels.sum() or labels.sum() == len(labels):
         return float("nan")
@@ -52,11 +57,15 @@ def average_precision(labels: np.ndarray, scores: np.ndarray) -> float:
 
 
 def accuracy(labels: np.ndarray, predicted: np.ndarray) -> float:
+    import numpy as np
+
     return float(np.mean(np.asarray(labels) == np.asarray(predicted))) if len(labels) else float("nan")
 
 
 def f1(labels: np.ndarray, predicted: np.ndarray) -> float:
     """F1 of the success class; 0 when nothing is predicted or labelled a success."""
+    import numpy as np
+
     labels, predicted = np.asarray(labels), np.asarray(predicted)
     tp = int(np.sum((labels == 1) & (predicted == 1)))
     denominator = int(np.sum(labels == 1)) + int(np.sum(predicted == 1))
@@ -102,6 +111,8 @@ class OutcomeScores:
 
 
 def _round(value: float) -> float | None:
+    import numpy as np
+
     return None if np.isnan(value) else round(float(value), 4)
 
 
@@ -114,6 +125,8 @@ def score_predictions(
     seed: int = 0,
 ) -> OutcomeScores:
     """Every metric in :data:`METRICS` on the items, and its interval from ``resamples`` item-level draws."""
+    import numpy as np
+
     y = np.asarray(labels, dtype=int)
     p = np.asarray(probabilities, dtype=float)
     if y.shape != p.shape:

@@ -13,6 +13,7 @@ CREATE CONSTRAINT mesh_term_name IF NOT EXISTS FOR (m:MeshTerm) REQUIRE m.name I
 CREATE CONSTRAINT load_run_id IF NOT EXISTS FOR (l:LoadRun) REQUIRE l.run_id IS UNIQUE;
 CREATE INDEX record_fact_record IF NOT EXISTS FOR (f:RecordFact) ON (f.record_id);
 CREATE INDEX record_nct IF NOT EXISTS FOR (r:RegistryRecord) ON (r.nct_id);
+CREATE INDEX record_trial_key IF NOT EXISTS FOR (r:RegistryRecord) ON (r.trial_key);
 CREATE INDEX trial_status IF NOT EXISTS FOR (t:Trial) ON (t.overall_status);
 CREATE INDEX trial_phase IF NOT EXISTS FOR (t:Trial) ON (t.phase);
 CREATE INDEX mesh_term_id IF NOT EXISTS FOR (m:MeshTerm) ON (m.mesh_id);
@@ -26,6 +27,10 @@ CREATE INDEX concept_name IF NOT EXISTS FOR (c:Concept) ON (c.name);
 CREATE FULLTEXT INDEX concept_text IF NOT EXISTS FOR (c:Concept) ON EACH [c.name, c.synonyms];
 // Trial identifiers as publications and other registries cite them, before identity resolution ties them to trials.
 CREATE CONSTRAINT trial_id_value IF NOT EXISTS FOR (i:TrialId) REQUIRE i.id IS UNIQUE;
+// Identity resolution after a load weighs only what the load wrote (identity_pending = true) and its groups.
+CREATE INDEX record_identity_pending IF NOT EXISTS FOR (r:RegistryRecord) ON (r.identity_pending);
+CREATE INDEX trial_id_identity_pending IF NOT EXISTS FOR (i:TrialId) ON (i.identity_pending);
+CREATE INDEX same_trial_identity_pending IF NOT EXISTS FOR ()-[s:SAME_TRIAL_AS]-() ON (s.identity_pending);
 // Embeddings (trialgraph embed): one node per (record, index) beside the record; vector indexes are made per
 // encoder and rendering by trialgraph.kg.embeddings.
 CREATE CONSTRAINT embedding_key IF NOT EXISTS FOR (e:Embedding) REQUIRE e.key IS UNIQUE;

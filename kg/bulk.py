@@ -258,7 +258,10 @@ def _record_owned(label: str, rel_type: str) -> Callable[[_RecordSink, dict[str,
 
 def _emit_records(sink: _RecordSink, row: dict[str, Any]) -> None:
     props = row["props"]
-    sink.node("RegistryRecord", "RegistryRecord", row["record_id"], {"record_id": row["record_id"], **props})
+    sink.node(
+        "RegistryRecord", "RegistryRecord", row["record_id"],
+        {"record_id": row["record_id"], **props, "identity_pending": True},
+    )  # fmt: skip
     sink.merge_shared("Trial", row["trial_id"], {}, always=row["trial_props"])
     sink.rel("RECORD_OF", ("RegistryRecord", row["record_id"]), ("Trial", row["trial_id"]),
                {"source": row["source"], "evidence": row["evidence"]})  # fmt: skip
@@ -369,7 +372,7 @@ def _emit_analysis(sink: _RecordSink, row: dict[str, Any]) -> None:
 
 
 def _emit_claim(sink: _RecordSink, row: dict[str, Any]) -> None:
-    sink.merge_shared("TrialId", row["trial_id"], {"registry": row["registry"]})
+    sink.merge_shared("TrialId", row["trial_id"], {"registry": row["registry"], "identity_pending": True})
     identity = ("CLAIMS", "RegistryRecord", row["record_id"], "TrialId", row["trial_id"], row["evidence"])
     sink.merge_rel(identity, {"evidence": row["evidence"], "relation": row["relation"]})
 

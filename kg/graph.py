@@ -12,6 +12,7 @@ from neo4j.exceptions import AuthError, ClientError, DriverError, Neo4jError, Se
 
 from trialgraph.errors import GraphError
 from trialgraph.kg import cypher
+from trialgraph.kg.contention import retry_races
 from trialgraph.kg.server import local_password
 from trialgraph.settings import Settings
 
@@ -105,8 +106,8 @@ def apply_schema(driver: neo4j.Driver, *, database: str = "neo4j") -> int:
     statements = cypher.load_script("schema")
     try:
         with driver.session(database=database) as session:
-            for statement in statements:
-                session.run(statement).consume()
+            for statement in statements:  # a second process creating the schema at once is waited for, not fatal
+                retry_races(lambda statement=statement: session.run(statement).consume())
             session.run(cypher.load("write/await_indexes")).consume()
     except (Neo4jError, DriverError) as e:
         raise GraphError(f"could not create the schema: {getattr(e, 'message', None) or e}") from e

@@ -1,6 +1,12 @@
 """Identity resolution in the graph: regroup registry records under trials after every registry load.
 
-Reads every record's own trial key and claims, the curated pairs and the pipeline candidates, weighs each
+After a load it weighs only what the load touched: records written, trial ids created and curated pairs stated
+carry ``identity_pending`` until a resolution has weighed them, and the scope is closed over everything whose
+grouping they can change (:func:`identity_scope`), so its cost grows with the load, not with the graph. Grouping
+is per connected component of records and ids, so a closed scope resolves exactly as the whole graph would
+(``tests/kg/test_identity_scope.py`` checks that a full resolution afterwards changes nothing).
+
+Reads each record's own trial key and claims, the curated pairs and the pipeline candidates, weighs each
 statement by what the records on both sides say (``trialgraph.loaders.registries.weigh``, evidence-v1), resolves
 them with the pure ``trialgraph.loaders.registries.identity.resolve``, and writes only the difference: records
 that move to another trial, trials refreshed or removed, trial ids tied to their trial, ambiguous claims
@@ -12,7 +18,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import neo4j
 
@@ -22,7 +28,10 @@ from trialgraph.loaders.registries.weigh import Weighed, records_to_read, weigh,
 from trialgraph.model.identity_evidence import METHOD, RecordFacts
 from trialgraph.model.trial_ids import canonical_trial_id
 
-__all__ = ["IdentityReport", "canonical_id", "id_lookup", "record_lookup", "resolve_identities"]
+__all__ = ["IdentityReport", "IdentityScope", "canonical_id", "id_lookup", "identity_scope", "record_lookup",
+           "resolve_identities"]  # fmt: skip
+
+Scope = Literal["pending", "all"]
 
 
 @dataclass(slots=True)
@@ -34,10 +43,49 @@ class IdentityReport:
     conflicts: list[dict[str, Any]] = field(default_factory=list)  # stated pairs evidence contradicts: not applied
     joined: int = 0  # pipeline candidates strong enough to join
     marked: int = 0  # claims and pairs whose identity evidence was written (changed) in this run
+    scope: Scope = "all"  # "pending": only what loads touched and its groups (records, trials count those)
 
     def as_dict(self) -> dict[str, Any]:
         return {"records": self.records, "trials": self.trials, "moved": self.moved, "ambiguous": self.ambiguous,
-                "conflicts": self.conflicts, "joined": self.joined, "marked": self.marked}  # fmt: skip
+                "conflicts": self.conflicts, "joined": self.joined, "marked": self.marked,
+                "scope": self.scope}  # fmt: skip
+
+
+@dataclass(frozen=True, slots=True)
+class IdentityScope:
+    """The records and trial ids one resolution reads: closed, so no grouping outside it can change."""
+
+    record_ids: frozenset[str]
+    ids: frozenset[str]
+    rounds: int = 0  # closure steps taken (each one read of the neighbours of the newest additions)
+
+    def params(self) -> dict[str, list[str]]:
+        return {"record_ids": sorted(self.record_ids), "ids": sorted(self.ids)}
+
+
+def identity_scope(session: neo4j.Session, scope: Scope) -> IdentityScope:
+    """What a resolution must read: everything (``all``), or what loads left pending closed over its groups.
+
+    The closure follows every edge identity resolution reads (claims, own trial keys, SAME_TRIAL_AS, current
+    trials and the ids tied to them) until nothing new is reached, one read per step, starting from the
+    newest additions only.
+    """
+    start = session.execute_read(lambda tx: tx.run(cypher.load(f"write/read_identity_{scope}")).single())
+    records, ids = set(start["record_ids"]), {i for i in start["ids"] if i}
+    if scope == "all":
+        return IdentityScope(frozenset(records), frozenset(ids))
+    new_records, new_ids, rounds = set(records), set(ids), 0
+    while new_records or new_ids:
+        rounds += 1
+        rows = session.execute_read(_neighbours, sorted(new_records), sorted(new_ids))
+        reached: dict[str, set[str]] = {"record": set(), "id": set()}
+        for row in rows:
+            if row["value"]:
+                reached[row["kind"]].add(row["value"])
+        new_records, new_ids = reached["record"] - records, reached["id"] - ids
+        records |= new_records
+        ids |= new_ids
+    return IdentityScope(frozenset(records), frozenset(ids), rounds)
 
 
 @dataclass(slots=True)
@@ -50,24 +98,26 @@ class _GraphState:
     marks: dict[tuple[str, str, str, str], dict[str, Any]]  # identity evidence written before, by edge
 
 
-def _pairs(tx: neo4j.ManagedTransaction, statement: str) -> list[Evidence]:
-    return [
-        Evidence(row["id_a"], row["id_b"], row["source"], row["evidence"] or "")
-        for row in tx.run(cypher.load(f"write/{statement}")).data()
-    ]
+def _neighbours(tx: neo4j.ManagedTransaction, record_ids: list[str], ids: list[str]) -> list[dict[str, Any]]:
+    return tx.run(cypher.load("write/read_identity_neighbours"), record_ids=record_ids, ids=ids).data()
 
 
-def _read(tx: neo4j.ManagedTransaction) -> _GraphState:
+def _read(tx: neo4j.ManagedTransaction, scope: IdentityScope) -> _GraphState:
+    params = scope.params()
+
+    def rows(statement: str) -> list[dict[str, Any]]:
+        return tx.run(cypher.load(f"write/{statement}"), **params).data()
+
+    def pairs(statement: str) -> list[Evidence]:
+        return [Evidence(r["id_a"], r["id_b"], r["source"], r["evidence"] or "") for r in rows(statement)]
+
     return _GraphState(
-        records=tx.run(cypher.load("write/read_record_identities")).data(),
-        curated=_pairs(tx, "read_curated_pairs"),
-        candidates=_pairs(tx, "read_candidate_pairs"),
-        trial_id_links={row["id"]: row["trials"] for row in tx.run(cypher.load("write/read_trial_id_links")).data()},
-        flagged=tx.run(cypher.load("write/read_ambiguous_claims")).data(),
-        marks={
-            (row.pop("kind"), row.pop("a"), row.pop("b"), row.pop("key")): row
-            for row in tx.run(cypher.load("write/read_identity_marks")).data()
-        },
+        records=rows("read_record_identities"),
+        curated=pairs("read_curated_pairs"),
+        candidates=pairs("read_candidate_pairs"),
+        trial_id_links={row["id"]: row["trials"] for row in rows("read_trial_id_links")},
+        flagged=rows("read_ambiguous_claims"),
+        marks={(r.pop("kind"), r.pop("a"), r.pop("b"), r.pop("key")): r for r in rows("read_identity_marks")},
     )
 
 
@@ -131,10 +181,15 @@ def _record_evidence(resolution: Resolution, record: RecordIdentity, trial_id: s
     )[:20]
 
 
-def resolve_identities(driver: neo4j.Driver, *, database: str = "neo4j") -> IdentityReport:
-    """Regroup records under trials from all evidence in the graph; idempotent, writes only what changed."""
+def resolve_identities(driver: neo4j.Driver, *, database: str = "neo4j", scope: Scope = "all") -> IdentityReport:
+    """Regroup records under trials from the evidence in the graph; idempotent, writes only what changed.
+
+    ``scope="pending"`` (after a load) reads only what loads touched since the last resolution, closed over its
+    groups; ``"all"`` reads the whole graph (``trialgraph resolve``, and a check that nothing was missed).
+    """
     with driver.session(database=database) as session:
-        state = session.execute_read(_read)
+        closed = identity_scope(session, scope)
+        state = session.execute_read(_read, closed)
         identities = _identities(state.records)
         facts = _facts(session, records_to_read(identities, state.curated, state.candidates))
         weighed = weigh(identities, state.curated, state.candidates, facts)
@@ -180,10 +235,12 @@ def resolve_identities(driver: neo4j.Driver, *, database: str = "neo4j") -> Iden
             ):
                 tx.run(cypher.load(f"write/{statement}"), **params).consume()
 
-        if moves or links or ambiguous or state.flagged or marks:
+            tx.run(cypher.load("write/clear_identity_pending"), **closed.params()).consume()
+
+        if closed.record_ids or closed.ids:
             session.execute_write(write)
     report = IdentityReport(
-        records=len(identities), trials=len(set(resolution.trial_of_record.values())), moved=len(moves)
+        records=len(identities), trials=len(set(resolution.trial_of_record.values())), moved=len(moves), scope=scope
     )
     report.ambiguous = [
         {"source": a.evidence.source, "field": a.evidence.field, "ids": [a.evidence.id_a, a.evidence.id_b],

@@ -27,6 +27,7 @@ from neo4j.exceptions import ClientError, DatabaseError, DriverError, Neo4jError
 from trialgraph import __version__
 from trialgraph.errors import GraphError, SourceError
 from trialgraph.kg import cypher
+from trialgraph.kg.contention import retry_races
 from trialgraph.kg.identity import IdentityReport
 from trialgraph.loaders.base import RecordSource, Registry, Source
 from trialgraph.loaders.files import check_input
@@ -220,7 +221,9 @@ def write_isolating(
 
     Why: one oversized value must not cost the other 199 records of its batch, nor the load. Halves
     are written in their own transactions, so the good records land and each refused record is named
-    with Neo4j's own message. Any other error (transient, connection, our own Cypher) still ends the load.
+    with Neo4j's own message. A race with another load (:func:`trialgraph.kg.contention.is_race`) is first run
+    again: the retry finds the other load's nodes and writes only what differs. Any other error (connection,
+    our own Cypher) still ends the load.
 
     Args:
         write: writes a (sub-)batch in one transaction; returns (written, unchanged, superseded).
@@ -232,7 +235,7 @@ def write_isolating(
     while pending:
         part = pending.pop()
         try:
-            outcome.add(write(part))
+            outcome.add(retry_races(lambda part=part: write(part)))  # another load writing the same keys
         except Neo4jError as e:
             if not is_data_error(e):
                 raise

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
 import json
 import os
@@ -44,3 +45,20 @@ def v2_studies() -> Iterator[dict]:
     with gzip.open(shared("ctgov/v2/studies.jsonl.gz"), "rt", encoding="utf-8") as handle:
         for line in handle:
             yield json.loads(line)
+
+
+ICTRP_FULL_EXPORT = "registries/ictrp/ictrp_full_export_sample.csv"
+
+
+def ictrp_export_with_target_sizes(path: Path, sizes: list[str]) -> list[str]:
+    """Real rows of ICTRP's full export (one per size, from the 2nd on) with ``Target_size`` replaced, written to
+    ``path``; their trial ids."""
+    with shared(ICTRP_FULL_EXPORT).open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))[1 : 1 + len(sizes)]
+    for row, size in zip(rows, sizes, strict=True):
+        row["Target_size"] = size
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    return [row["TrialID"] for row in rows]

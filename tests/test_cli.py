@@ -242,3 +242,23 @@ def test_a_load_that_reads_nothing_says_so_and_exits_1_unless_allowed(graph: neo
     code, out = _invoke("load", "ctgov", str(notes), "--allow-empty", "--json")
     assert code == 0, out
     assert json.loads(out)["read"] == 0
+
+
+@pytest.mark.parametrize(
+    ("args", "said"),
+    [
+        (["trial_overview", "-p", "nct_id=9999999999999999999999999"], "nct_id must be of type string"),
+        (["RETURN $n AS n", "-p", "n=9999999999999999999999999"], "n: 9999999999999999999999999 does not fit"),
+    ],
+)
+def test_a_parameter_neo4j_cannot_take_is_one_line_not_a_traceback(
+    graph: neo4j.Driver, args: list[str], said: str
+) -> None:
+    """``-p nct_id=9999...`` parses as an int beyond 64 bits, which the driver cannot send (it printed an
+    OverflowError traceback): the CLI says why in one line and exits 1, for a named query and for Cypher."""
+    result = runner.invoke(app, ["query", *args])
+    assert result.exit_code == 1, result.output
+    assert isinstance(result.exception, SystemExit), repr(result.exception)  # an uncaught error is no SystemExit
+    lines = result.output.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error:") and said in lines[0], result.output
+    assert "Traceback" not in result.output

@@ -216,8 +216,7 @@ class TrialGraph:
         )
         try:
             link_mesh_terms(self.driver, load_run=report.run_id, database=self.settings.neo4j_database)
-            if reader.graph_writer != "concepts":  # concepts change no trial's identity
-                report.identity = self.resolve_identities()
+            report.identity = self.resolve_identities(only_pending=True)  # what this load touched, and its groups
         except (Neo4jError, DriverError) as e:
             raise GraphError(f"tying loaded data to trials failed: {getattr(e, 'message', None) or e}") from e
         return report
@@ -520,9 +519,13 @@ class TrialGraph:
         ]
         return evaluate_similarity(mapped, by_target, set(trial_of.values()))
 
-    def resolve_identities(self) -> IdentityReport:
-        """Regroup registry records under trials from every claim and curated pair in the graph (idempotent)."""
-        return resolve_identities(self.driver, database=self.settings.neo4j_database)
+    def resolve_identities(self, *, only_pending: bool = False) -> IdentityReport:
+        """Regroup registry records under trials from every claim and curated pair in the graph (idempotent).
+
+        ``only_pending`` weighs only what loads wrote since the last resolution, with their groups (what
+        ``load`` does after every load, so its cost grows with the load, not the graph)."""
+        scope = "pending" if only_pending else "all"
+        return resolve_identities(self.driver, database=self.settings.neo4j_database, scope=scope)
 
     def run_query(self, name: str, **parameters: Any) -> list[dict[str, Any]]:
         """Run a named query from ``cypher/queries/`` in a read-only transaction.

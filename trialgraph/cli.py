@@ -247,7 +247,6 @@ def load_command(
                         progress.update(task, read=report.read, rejected=report.rejected)
 
                 reports.append(tg.load(name, group, batch_size=batch_size, on_item=tick))
-        identity = next((r.identity for r in reversed(reports) if r.identity is not None), None)
     except TrialGraphError as e:
         _fail(e)
     if as_json:
@@ -262,9 +261,12 @@ def load_command(
                 f"{report.rejected} rejected, {report.dangling} dangling references; "
                 f"reasons in {report.quarantine_file}"
             )
-    if identity is not None and (identity.moved or identity.ambiguous or identity.conflicts or identity.joined):
+    for identity in (r.identity for r in reports if r.identity is not None):
+        if not (identity.moved or identity.ambiguous or identity.conflicts or identity.joined):
+            continue
         console.print(
-            f"identity: {identity.records} records in {identity.trials} trials; {identity.moved} regrouped, "
+            f"identity: {identity.records} records (those the load wrote, with their groups) in "
+            f"{identity.trials} trials; {identity.moved} regrouped, "
             f"{len(identity.ambiguous)} ambiguous claims not applied (see CLAIMS edges with ambiguous = true), "
             f"{len(identity.conflicts)} stated pairs contradicted by their records and not applied, "
             f"{identity.joined} pipeline candidates joined (trialgraph query identity_evidence)"

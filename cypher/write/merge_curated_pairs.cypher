@@ -2,6 +2,8 @@
 // identity resolution applies those that are not mere candidates.
 UNWIND $rows AS row
 MERGE (a:TrialId {id: row.id_a})
+ON CREATE SET a.identity_pending = true
 MERGE (b:TrialId {id: row.id_b})
+ON CREATE SET b.identity_pending = true
 MERGE (a)-[s:SAME_TRIAL_AS {source: row.source}]->(b)
-SET s += row.props
+SET s += row.props, s.identity_pending = true

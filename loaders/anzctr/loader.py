@@ -8,7 +8,7 @@ from pathlib import Path
 from trialgraph.loaders.anzctr.xml import iter_anzctr_xml_file
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.detect import Detection, has
-from trialgraph.loaders.registries.files import FileParser, Parsed, iter_inputs
+from trialgraph.loaders.registries.files import FileParser, Parsed, parse_inputs
 from trialgraph.loaders.registries.stage import stage_records
 from trialgraph.model import rows
 from trialgraph.model.staged import Quarantined, Staged
@@ -21,7 +21,7 @@ PARSERS: Mapping[str, FileParser] = {".xml": iter_anzctr_xml_file}
 
 def iter_anzctr(paths: Iterable[Path]) -> Iterator[Parsed]:
     """(record or rejection, origin) for every ANZCTR trial under ``paths``. Raises SourceError for a missing path."""
-    return iter_inputs(paths, PARSERS)
+    return parse_inputs(paths, PARSERS)
 
 
 @SOURCES.register("anzctr")

@@ -22,6 +22,7 @@ from trialgraph.errors import ParseError
 from trialgraph.loaders.registries import normalize as norm
 from trialgraph.loaders.registries.claims import claims_from_text
 from trialgraph.loaders.registries.fields import clean_field, first_line, single_line, unique_values
+from trialgraph.loaders.registries.stage import with_issues
 from trialgraph.loaders.registries.tree import as_list, get, texts
 from trialgraph.model.criteria import field_items
 from trialgraph.model.study import (
@@ -97,9 +98,9 @@ def _registry_id(trial: Mapping[str, Any]) -> str:
 def _record(trial: Mapping[str, Any], rid: str) -> StudyRecord:
     ident = trial.get("trial_identification")
     recruitment = trial.get("recruitment")
-    enrollment, enrollment_type = _enrollment(recruitment)
+    enrollment, enrollment_type, enrollment_issues = _enrollment(recruitment)
     secondary = unique_values(clean_field(v) for v in [*texts(get(ident, "secondaryid")), *texts(get(ident, "utrn"))])
-    return StudyRecord(
+    record = StudyRecord(
         registry_id=rid,
         source_format=SOURCE_FORMAT,
         registry=REGISTRY,
@@ -130,6 +131,7 @@ def _record(trial: Mapping[str, Any], rid: str) -> StudyRecord:
             Site(facility=h) for h in unique_values(clean_field(v) for v in texts(get(recruitment, "hospital")))
         ),
     )
+    return with_issues(record, enrollment_issues)
 
 
 def _date(value: Any) -> str | None:
@@ -145,12 +147,14 @@ def _id_claims(ident: Any, rid: str) -> tuple[IdClaim, ...]:
     return tuple(found.values())
 
 
-def _enrollment(recruitment: Any) -> tuple[int | None, str | None]:
-    actual = norm.target_size(clean_field(get(recruitment, "actualsamplesize")))
+def _enrollment(recruitment: Any) -> tuple[int | None, str | None, list[str | None]]:
+    """The actual sample size when usable (ACTUAL), else the target (ESTIMATED), and a line for each of them
+    left out as negative or no number."""
+    actual, actual_issue = norm.count_or_issue("actualsamplesize", clean_field(get(recruitment, "actualsamplesize")))
     if actual is not None:
-        return actual, "ACTUAL"
-    target = norm.target_size(clean_field(get(recruitment, "samplesize")))
-    return target, "ESTIMATED" if target is not None else None
+        return actual, "ACTUAL", []
+    target, target_issue = norm.count_or_issue("samplesize", clean_field(get(recruitment, "samplesize")))
+    return target, "ESTIMATED" if target is not None else None, [actual_issue, target_issue]
 
 
 def _condition_codes(trial: Mapping[str, Any]) -> tuple[str, ...]:

@@ -13,9 +13,10 @@ from pathlib import Path
 
 from trialgraph.loaders.atc.parse import Combinations, parse_atc, read_combinations, version_from_name
 from trialgraph.loaders.base import SOURCES
-from trialgraph.loaders.concepts.files import iter_inputs, require_existing
+from trialgraph.loaders.concepts.files import require_existing
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.detect import Detection, header_starts
+from trialgraph.loaders.files import iter_inputs
 from trialgraph.model.concept import Rejected
 
 __all__ = ["AtcSource", "file_role"]
@@ -50,7 +51,7 @@ class AtcSource:
 def _parse(paths: list[Path]) -> Iterator[VocabularyItem]:
     exports: list[Path] = []
     combinations: dict[str | None, Combinations] = {}
-    for item in iter_inputs(paths, _SUFFIXES):
+    for item in iter_inputs(paths, _SUFFIXES, in_folders="matching"):
         if isinstance(item, Rejected):
             yield item
             continue

@@ -5,6 +5,9 @@ parenteral DDD appears twice: rows are grouped by code and every DDD becomes a `
 property. The hierarchy is implicit in the code (``A10BA02`` → ``A10BA`` → ``A10B`` → ``A10`` → ``A``),
 so ``broader`` is the code one level up, checked against the codes actually present. The file is a few
 hundred kB: it is grouped in memory, since parents can only be checked once all codes are known.
+
+A last row without its line end was cut by the end of the file (a download that stopped mid-row): it is
+rejected, and so is the code it belongs to when earlier rows began that code, since one of its DDDs is lost.
 """
 
 from __future__ import annotations
@@ -16,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.files import one_line
+from trialgraph.loaders.files import TrackedLines, one_line
 from trialgraph.model.concept import ConceptRecord, Rejected, curie
 
 __all__ = [
@@ -79,11 +82,21 @@ def _ddd(row: dict[str, str]) -> tuple[str, str] | str | None:
     return ("ddd", " ".join(part for part in (amount, unit, route) if part))
 
 
-def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]] | Rejected]:
-    """(line, row) per data row; a row with the wrong number of fields is rejected alone."""
+@dataclass(frozen=True, slots=True)
+class _CutRow:
+    """The file's last row, cut by the end of the file; ``code`` is its ATC code when that cell was closed."""
+
+    line: int
+    code: str | None
+    reason: str
+
+
+def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]] | Rejected | _CutRow]:
+    """(line, row) per whole data row; a row with the wrong number of fields is rejected alone."""
     name = path.name
     with path.open(newline="", encoding="utf-8-sig") as handle:
-        reader = csv.reader(handle)
+        lines = TrackedLines(handle)
+        reader = csv.reader(lines)
         header = [column.strip() for column in next(reader, [])]
         missing = [column for column in columns[:2] if column not in header]
         if missing:
@@ -91,6 +104,10 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
             return
         for row in reader:
             if not any(cell.strip() for cell in row):
+                continue
+            if cut := lines.cut_reason:
+                at = header.index("atc_code")  # present: the header check above requires it
+                yield _CutRow(reader.line_num, row[at].strip() if at < len(row) - 1 else None, cut)
                 continue
             if len(row) != len(header):
                 yield Rejected(f"{name}:{reader.line_num}", f"expected {len(header)} fields, got {len(row)}")
@@ -106,6 +123,9 @@ def read_combinations(path: Path) -> tuple[Combinations, list[Rejected]]:
         for item in _rows(path, COMBINATION_COLUMNS):
             if isinstance(item, Rejected):
                 rejected.append(item)
+                continue
+            if isinstance(item, _CutRow):
+                rejected.append(Rejected(f"{path.name}:{item.line}", item.reason, _code_id(item.code)))
                 continue
             line, row = item
             code = (row.get("atc_code") or "").strip()
@@ -132,6 +152,9 @@ def parse_atc(path: Path, combinations: Combinations | None = None) -> Iterator[
             if isinstance(item, Rejected):
                 yield item
                 continue
+            if isinstance(item, _CutRow):
+                yield from _drop_cut_code(codes, item, name)
+                continue
             yield from _add_row(codes, *item, name)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         yield Rejected(name, f"unreadable file: {one_line(exc)}")
@@ -155,6 +178,19 @@ def parse_atc(path: Path, combinations: Combinations | None = None) -> Iterator[
         )
     for code in sorted(set(combinations or {}) - set(codes)):
         yield Rejected(name, f"combination DDDs for ATC code {code}, which is not in the file", curie("ATC", code))
+
+
+def _code_id(code: str | None) -> str | None:
+    return curie("ATC", code) if code and atc_level(code) else None
+
+
+def _drop_cut_code(codes: dict[str, _Code], cut: _CutRow, name: str) -> Iterator[Rejected]:
+    """Reject the cut row, and the code it continues: that code's concept would load without the lost DDD."""
+    yield Rejected(f"{name}:{cut.line}", cut.reason, _code_id(cut.code))
+    entry = codes.pop(cut.code, None) if cut.code else None
+    if entry is not None:
+        reason = f"ATC code {cut.code} is incomplete: its row on line {cut.line} was cut at end of file"
+        yield Rejected(f"{name}:{entry.line}", reason, _code_id(cut.code))
 
 
 def _add_row(codes: dict[str, _Code], line: int, row: dict[str, str], name: str) -> Iterator[Rejected]:

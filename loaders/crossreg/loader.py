@@ -6,9 +6,9 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from trialgraph.loaders.base import SOURCES
-from trialgraph.loaders.concepts.files import iter_inputs
 from trialgraph.loaders.crossreg.parse import CuratedPair, parse_pairs
 from trialgraph.loaders.detect import Detection, header_starts
+from trialgraph.loaders.files import iter_inputs
 from trialgraph.model.staged import Quarantined
 
 __all__ = ["CrossregSource"]
@@ -28,7 +28,7 @@ class CrossregSource:
     )
 
     def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[CuratedPair | Quarantined]:
-        for item in iter_inputs(paths, {".csv": parse_pairs, ".csv.gz": parse_pairs}):
+        for item in iter_inputs(paths, {".csv": parse_pairs, ".csv.gz": parse_pairs}, in_folders="matching"):
             if isinstance(item, Quarantined):
                 yield item
             else:

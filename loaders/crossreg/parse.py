@@ -5,6 +5,10 @@ crossreg_trn``), IntoValue's publication-stated pairs (``id, pmid, doi, crossreg
 and the IntoValue cross-registration pipeline's candidates (``trn1, trn2, trn1inreg2, ..., priority``).
 Pipeline candidates that no registry states (neither id listed in the other's registration) are kept as
 ``candidate`` pairs: stored with their flags and priority, not used to merge trials.
+
+A row is used only when it is whole: as many fields as the header (a short row would lose its evidence
+columns, a long one shift them) and, for the file's last row, a line end after it (without one, the end of
+the file cut the row mid-value). Any other row is quarantined with its line.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from trialgraph.loaders.files import GZIP_ERRORS, open_text
+from trialgraph.loaders.files import GZIP_ERRORS, TrackedLines, open_text
 from trialgraph.model.staged import Quarantined
 from trialgraph.model.trial_ids import canonical_trial_id
 
@@ -73,6 +77,12 @@ def _layout(header: list[str]) -> Callable[[dict[str, str]], _Parsed] | None:
     return next((parse for columns, parse in _LAYOUTS.items() if columns <= set(header)), None)
 
 
+def _count_problem(cells: list[str], header: list[str]) -> str | None:
+    if len(cells) == len(header):
+        return None
+    return f"row has {len(cells)} fields, the header has {len(header)}"
+
+
 def parse_pairs(path: Path) -> Iterator[CuratedPair | Quarantined]:
     """Stream one table; rows whose ids no registry pattern recognises are quarantined with their line, and a
     file that cannot be read (not UTF-8, broken gzip, malformed CSV) ends as one quarantine entry."""
@@ -84,14 +94,21 @@ def parse_pairs(path: Path) -> Iterator[CuratedPair | Quarantined]:
 
 def _parse_pairs(path: Path) -> Iterator[CuratedPair | Quarantined]:
     with open_text(path, encoding="utf-8-sig") as handle:
-        reader = csv.DictReader(handle)
-        parse = _layout(reader.fieldnames or [])
+        lines = TrackedLines(handle)
+        reader = csv.reader(lines)
+        header = next(reader, [])
+        parse = _layout(header)
         if parse is None:
-            yield Quarantined(origin=str(path), reason=f"not a known cross-registration table: {reader.fieldnames}")
+            yield Quarantined(origin=str(path), reason=f"not a known cross-registration table: {header}")
             return
-        for line, row in enumerate(reader, start=2):
-            origin = f"{path}:{line}"
-            raw_a, raw_b, source, evidence, candidate, score = parse(row)
+        for cells in reader:
+            if not cells:  # a blank line
+                continue
+            origin = f"{path}:{reader.line_num}"
+            if problem := lines.cut_reason or _count_problem(cells, header):
+                yield Quarantined(origin=origin, reason=problem)
+                continue
+            raw_a, raw_b, source, evidence, candidate, score = parse(dict(zip(header, cells, strict=True)))
             match_a, match_b = canonical_trial_id(raw_a or ""), canonical_trial_id(raw_b or "")
             if match_a is None or match_b is None:
                 bad = raw_a if match_a is None else raw_b

@@ -17,14 +17,16 @@ from __future__ import annotations
 import re
 import zipfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, Literal
 
 import orjson
 
-from trialgraph.loaders.files import GZIP_ERRORS, DecompressionBomb, input_files, one_line, open_binary, read_whole
+from trialgraph.loaders.files import GZIP_ERRORS, DecompressionBomb, iter_inputs, one_line, open_binary, read_whole
+from trialgraph.model.staged import Quarantined
 
 __all__ = [
     "SUPPORTED_SUFFIXES",
@@ -39,8 +41,8 @@ __all__ = [
 
 RawFormat = Literal["ctgov-v2", "ctgov-xml"]
 
-# Longest first: the first matching suffix decides how a file is read.
 SUPPORTED_SUFFIXES: tuple[str, ...] = (".jsonl.gz", ".json.gz", ".jsonl", ".json", ".xml", ".zip")
+"""The file kinds read (``_READERS``); the longest matching suffix decides how a file is read."""
 
 _NCT_IN_NAME = re.compile(r"NCT\d{8}(?!\d)")
 _UTF8_BOM = b"\xef\xbb\xbf"
@@ -70,12 +72,8 @@ class RawJson:
     name: str | None  # the file or member name (for the expected NCT id); None for a JSONL line
 
 
-@dataclass(frozen=True, slots=True)
-class Rejected:
-    """An input unit that could not be split out or decoded; ``reason`` is one line for the reject log."""
-
-    origin: str
-    reason: str
+Rejected = Quarantined
+"""An input unit that could not be split out or decoded; ``reason`` is one line for the reject log."""
 
 
 RawItem = RawStudy | Rejected
@@ -124,34 +122,15 @@ def decode_json_unit(item: RawJson) -> Iterator[RawItem]:
 
 
 def _iter_paths(paths: Iterable[Path]) -> Iterator[DeferredItem]:
-    for path in input_files(paths):
-        yield from _iter_file(path)
-
-
-def _suffix_of(name: str) -> str | None:
-    lowered = name.lower()
-    for suffix in SUPPORTED_SUFFIXES:
-        if lowered.endswith(suffix):
-            return suffix
-    return None
-
-
-def _iter_file(path: Path) -> Iterator[DeferredItem]:
-    origin = str(path)
-    suffix = _suffix_of(path.name)
-    if suffix is None:
-        shown = "".join(path.suffixes) or "(no extension)"
-        yield Rejected(origin, f"unsupported file type {shown}")
-        return
-    try:
-        if suffix in (".jsonl", ".jsonl.gz"):
-            yield from _iter_jsonl(path)
-        elif suffix == ".zip":
-            yield from _iter_zip(path)
-        else:
-            yield from _whole_file(path, is_xml=suffix == ".xml")
-    except OSError as exc:  # unreadable file (permissions, I/O error): skip it, keep loading the rest
-        yield Rejected(origin, f"cannot read file: {one_line(exc)}")
+    for item in iter_inputs(paths, _READERS, in_folders="data"):
+        if isinstance(item, Rejected):
+            yield item
+            continue
+        path, read = item
+        try:
+            yield from read(path)
+        except OSError as exc:  # unreadable file (permissions, I/O error): skip it, keep loading the rest
+            yield Rejected(str(path), f"cannot read file: {one_line(exc)}")
 
 
 def _whole_file(path: Path, *, is_xml: bool) -> Iterator[DeferredItem]:
@@ -265,8 +244,8 @@ def _iter_zip(path: Path) -> Iterator[DeferredItem]:
         for info in archive.infolist():
             if info.is_dir():
                 continue
-            suffix = _suffix_of(info.filename)
-            if suffix not in (".json", ".xml"):
+            suffix = next((s for s in (".json", ".xml") if info.filename.lower().endswith(s)), None)
+            if suffix is None:
                 continue
             studies += 1
             member_origin = f"{origin}!{info.filename}"
@@ -285,3 +264,14 @@ def _iter_zip(path: Path) -> Iterator[DeferredItem]:
                 yield RawJson(member_origin, data, info.filename)
         if studies == 0:
             yield Rejected(origin, "zip archive holds no .json or .xml members")
+
+
+_READERS: dict[str, Callable[[Path], Iterator[DeferredItem]]] = {
+    ".jsonl.gz": _iter_jsonl,
+    ".jsonl": _iter_jsonl,
+    ".json.gz": partial(_whole_file, is_xml=False),
+    ".json": partial(_whole_file, is_xml=False),
+    ".xml": partial(_whole_file, is_xml=True),
+    ".zip": _iter_zip,
+}
+"""File kind (longest matching suffix) → how its studies are read."""

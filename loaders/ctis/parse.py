@@ -19,6 +19,7 @@ from trialgraph.errors import ParseError
 from trialgraph.loaders.registries import normalize
 from trialgraph.loaders.registries.claims import claims_from_text
 from trialgraph.loaders.registries.jsonlines import iter_json_objects
+from trialgraph.loaders.registries.stage import with_issues
 from trialgraph.model.registry_ids import registry_of
 from trialgraph.model.staged import Quarantined
 from trialgraph.model.study import Eligibility, IdClaim, Intervention, Outcome, Sponsor, StudyRecord
@@ -176,7 +177,8 @@ def _build(raw: Mapping[str, Any], ct_number: str, shape: Shape) -> StudyRecord:
     identifiers = _get(details, "clinicalTrialIdentifiers") or {}
     info = _get(details, "trialInformation") or {}
     text = clean_registry_text
-    return StudyRecord(
+    enrollment, enrollment_issue = normalize.count_or_issue("totalNumberEnrolled", _str(raw.get("totalNumberEnrolled")))
+    record = StudyRecord(
         registry_id=ct_number,
         source_format=SOURCE_FORMAT,
         registry=REGISTRY,
@@ -190,7 +192,7 @@ def _build(raw: Mapping[str, Any], ct_number: str, shape: Shape) -> StudyRecord:
         start_date=normalize.parse_date(shape.start(raw), _DAY_FIRST),
         last_update_date=normalize.parse_date(raw.get("lastUpdated"), _DAY_FIRST),
         registration_date=normalize.parse_date(shape.submitted(raw), _DAY_FIRST),
-        enrollment=normalize.target_size(_str(raw.get("totalNumberEnrolled"))),
+        enrollment=enrollment,
         enrollment_type="ESTIMATED",
         sponsors=_sponsors(part, raw),
         conditions=tuple(dict.fromkeys(_names(_list(part.get("medicalConditions")), "medicalCondition"))),
@@ -204,6 +206,7 @@ def _build(raw: Mapping[str, Any], ct_number: str, shape: Shape) -> StudyRecord:
         id_claims=_claims(identifiers, shape.eudract(raw), ct_number),
         has_results=shape.has_results(raw),
     )
+    return with_issues(record, [enrollment_issue])
 
 
 def _str(value: Any) -> str | None:

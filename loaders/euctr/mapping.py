@@ -17,6 +17,7 @@ import pycountry
 from trialgraph.errors import ParseError
 from trialgraph.loaders.registries import normalize
 from trialgraph.loaders.registries.claims import claims_from_text
+from trialgraph.loaders.registries.stage import with_issues
 from trialgraph.model.study import Eligibility, IdClaim, Intervention, Outcome, Sponsor, StudyRecord
 from trialgraph.model.text import clean_registry_text
 from trialgraph.model.trial_ids import canonical_trial_id
@@ -83,7 +84,8 @@ def _build(fields: Mapping[str, Any], eudract: str, registry_id: str, source_for
     results = fields.get("trialInformation") if isinstance(fields.get("trialInformation"), Mapping) else {}
     official = text("a3_full_title_of_the_trial")
     state = member_state(text("a1_member_state_concerned") or text("x3_national_competent_authority"))
-    return StudyRecord(
+    enrollment, enrollment_issues = _enrollment(text)
+    record = StudyRecord(
         registry_id=registry_id,
         source_format=source_format,
         registry=REGISTRY,
@@ -104,7 +106,7 @@ def _build(fields: Mapping[str, Any], eudract: str, registry_id: str, source_for
         registration_date=normalize.parse_date(
             text("x6_date_on_which_this_record_was_first_entered_in_the_eudract_database")
         ),
-        enrollment=_enrollment(text),
+        enrollment=enrollment,
         enrollment_type="ESTIMATED",  # F.4 is the planned number of subjects
         brief_summary=text("e21_main_objective_of_the_trial"),
         sponsors=_sponsors(fields),
@@ -117,6 +119,7 @@ def _build(fields: Mapping[str, Any], eudract: str, registry_id: str, source_for
         id_claims=_claims(fields, eudract),
         has_results=bool(results) or "endPoints" in fields,
     )
+    return with_issues(record, enrollment_issues)
 
 
 def member_state(value: str | None) -> str | None:
@@ -178,13 +181,16 @@ def _acronym(value: str | None) -> str | None:
     return value if value and len(value.split()) == 1 else None
 
 
-def _enrollment(text: Callable[[str], str | None]) -> int | None:
-    """Whole trial (F.4.2.2), else the EEA (F.4.2.1), else this member state (F.4.1)."""
+def _enrollment(text: Callable[[str], str | None]) -> tuple[int | None, list[str | None]]:
+    """Whole trial (F.4.2.2), else the EEA (F.4.2.1), else this member state (F.4.1); and a line for each of
+    those tried and left out as negative or no number."""
+    issues: list[str | None] = []
     for key in ("f422_in_the_whole_clinical_trial", "f421_in_the_eea", "f41_in_the_member_state"):
-        size = normalize.target_size(text(key))
+        size, issue = normalize.count_or_issue(key, text(key))
+        issues.append(issue)
         if size is not None:
-            return size
-    return None
+            return size, issues
+    return None, issues
 
 
 def _items(fields: Mapping[str, Any], key: str) -> list[Mapping[str, Any]]:

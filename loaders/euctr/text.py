@@ -12,6 +12,13 @@ later copy is kept and the earlier one is reported as ``Quarantined`` ("duplicat
 count of dropped copies is visible in the load's quarantine file rather than silently lost. Finding the later
 copy needs a first pass over the file that reads only each record's identity lines; the second pass parses.
 Both passes stream: memory holds one record's lines and one id per record.
+
+A record is complete when the next ``Summary`` line opens another one. The last record of a file has no such
+line, so it counts as complete only once it reached the format's closing section (``P. End of Trial``, last in
+every record of the register's download) and a blank line after it, which the register writes after every
+record, the last included. Otherwise it is ``Quarantined`` ("record cut at end of file"): a download cut
+short gave its last record 81 of its 137 fields, and writing those would replace the complete record already
+in the graph. A line without a line end is the file's last and was cut, so it is never read as a value.
 """
 
 from __future__ import annotations
@@ -19,19 +26,21 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from trialgraph.errors import SourceError
 from trialgraph.loaders.euctr.keys import SUMMARY_KEYS, field_key, group_of
 from trialgraph.model.staged import Quarantined
 
-__all__ = ["DUPLICATE_REASON", "iter_text_records", "parse_record_lines"]
+__all__ = ["CUT_REASON", "DUPLICATE_REASON", "iter_text_records", "parse_record_lines"]
 
 DUPLICATE_REASON = "duplicate record in file"
+CUT_REASON = "record cut at end of file"
 
 Fields = dict[str, Any]
 
 _RECORD_START = "Summary"
+_CLOSING_SECTION = "P. End of Trial"
 _CODE = r"[A-P]\.(?:IMP|\d+(?:\.\d+)*)?"
 _KEY_LINE = re.compile(rf"^(?P<code>{_CODE}(?:\s(?:and|to)\s{_CODE})?)(?=[\s:]|$)[ \t]*(?P<rest>.*)$")
 _LABEL_VALUE = re.compile(r"^(?P<label>.*?)(?:(?P<sep>[:?])(?:[ \t](?P<value>.*)|$))?$")
@@ -51,23 +60,36 @@ _ITEM_ON_REPEAT = frozenset({"e12_meddra_classification"})
 
 
 def iter_text_records(path: Path) -> Iterator[tuple[Fields | Quarantined, str]]:
-    """(field dict or duplicate rejection, origin ``path:line``) for each record of one download.
+    """(field dict or rejection, origin ``path:line``) for each record of one download.
+
+    Rejected: the earlier copy of a duplicated record, and a last record the file ends inside. A cut copy
+    whose register id was read still supersedes an earlier one: loading the earlier copy would overwrite the
+    later one already in the graph with older data, so neither loads.
 
     Raises:
         SourceError: the file cannot be read or is not UTF-8 text.
     """
     last_copy: dict[str, int] = {}
-    for start, lines in _iter_chunks(path):
-        last_copy[_identity(lines)] = start
-    for start, lines in _iter_chunks(path):
-        origin = f"{path}:{start}"
-        identity = _identity(lines)
-        kept = last_copy[identity]
-        if kept != start:
-            reason = f"{DUPLICATE_REASON} (the later copy at line {kept} is kept)"
-            yield Quarantined(origin=origin, reason=reason, record_id=_record_id(lines)), origin
+    cut_at = 0
+    for chunk in _iter_chunks(path):
+        if chunk.cut is not None:
+            cut_at = chunk.start
+            if not _record_id(chunk.lines):
+                continue
+        last_copy[_identity(chunk.lines)] = chunk.start
+    for chunk in _iter_chunks(path):
+        origin = f"{path}:{chunk.start}"
+        record_id = _record_id(chunk.lines)
+        if chunk.cut is not None:
+            yield Quarantined(origin=origin, reason=f"{CUT_REASON}: {chunk.cut}", record_id=record_id), origin
             continue
-        yield parse_record_lines(lines), origin
+        kept = last_copy[_identity(chunk.lines)]
+        if kept != chunk.start:
+            fate = "is cut at end of file, so neither is loaded" if kept == cut_at else "is kept"
+            reason = f"{DUPLICATE_REASON} (the later copy at line {kept} {fate})"
+            yield Quarantined(origin=origin, reason=reason, record_id=record_id), origin
+            continue
+        yield parse_record_lines(chunk.lines), origin
 
 
 def parse_record_lines(lines: list[str]) -> Fields:
@@ -178,20 +200,70 @@ def _identity(lines: list[str]) -> str:
     return "|".join(line.strip() for line in lines if line.startswith(wanted))
 
 
-def _iter_chunks(path: Path) -> Iterator[tuple[int, list[str]]]:
-    """(line number of ``Summary``, the record's lines) for each record; the preamble is skipped."""
+class _Chunk(NamedTuple):
+    start: int  # line number of its ``Summary`` line
+    lines: list[str]  # its lines after ``Summary``, line ends removed; a cut last line is left out
+    cut: str | None  # why it may be incomplete (the file ends inside it), or None
+
+
+class _Closing:
+    """Whether the record read so far ended as the register ends one: its closing section, then a blank line."""
+
+    def __init__(self) -> None:
+        self.section_seen = False
+        self.closed = False
+
+    def see(self, line: str) -> None:
+        stripped = line.strip()
+        self.section_seen = self.section_seen or stripped == _CLOSING_SECTION
+        self.closed = self.section_seen and not stripped
+
+    def problem(self) -> str | None:
+        if self.closed:
+            return None
+        if self.section_seen:
+            return f"no blank line after its '{_CLOSING_SECTION}' section"
+        return f"it ends before its closing '{_CLOSING_SECTION}' section"
+
+
+def _iter_chunks(path: Path) -> Iterator[_Chunk]:
+    """Each record of the file with its first line number; the preamble is skipped.
+
+    A record followed by another ``Summary`` line is complete; the last one is checked by :class:`_Closing`.
+    A final line without a line end was cut: the record it falls in is cut, and after a closed last record
+    it is the start of one more record, reported as a cut record of its own. Lines are decoded one by one,
+    so a cut inside a multi-byte character is a cut line, while bad UTF-8 in a whole line is an unreadable
+    file.
+    """
     try:
-        with path.open(encoding="utf-8", newline=None) as handle:
-            start, lines = 0, []
+        with path.open("rb") as handle:
+            start, lines, closing = 0, [], _Closing()
             for number, raw in enumerate(handle, start=1):
-                line = raw.rstrip("\n")
+                if not raw.endswith(b"\n"):
+                    yield from _cut_chunks(start, lines, closing, number, raw.decode("utf-8", "replace"))
+                    return
+                line = raw.decode("utf-8").rstrip("\r\n")
                 if line.strip() == _RECORD_START:
                     if start:
-                        yield start, lines
-                    start, lines = number, []
+                        yield _Chunk(start, lines, None)
+                    start, lines, closing = number, [], _Closing()
                 elif start:
                     lines.append(line)
+                    closing.see(line)
             if start:
-                yield start, lines
+                yield _Chunk(start, lines, closing.problem())
     except (OSError, UnicodeDecodeError) as exc:
         raise SourceError(f"cannot read EU CTR text download {path}: {exc}") from exc
+
+
+def _cut_chunks(start: int, lines: list[str], closing: _Closing, number: int, fragment: str) -> Iterator[_Chunk]:
+    """The file ends inside line ``number``: the record it falls in (if any) is cut."""
+    inside = f"the file ends inside its line {number}"
+    if not start:  # still in the preamble: no record began
+        return
+    if not closing.closed:
+        yield _Chunk(start, lines, inside)
+        return
+    yield _Chunk(start, lines, None)
+    if fragment.strip():
+        yield _Chunk(number, [], f"{inside}, after the last complete record")

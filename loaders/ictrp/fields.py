@@ -5,7 +5,8 @@ full CSV, COVID-19 CSV or XML gives equal records wherever the exports carry the
 value goes through ``trialgraph.loaders.registries.normalize`` (placeholders such as ``NULL``, dates in
 each registry's own formats, status/phase/type vocabularies) rather than local rules. A value that
 cannot be read (an impossible date, a TrialID of no known registry) raises ``ParseError`` with the
-field named, and the record is quarantined instead of loaded half-right.
+field named, and the record is quarantined instead of loaded half-right. A target size that is negative or
+no number is only left out: the record loads without it and carries the reason (a field issue).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from trialgraph.errors import ParseError
 from trialgraph.loaders.ictrp import identity, text
 from trialgraph.loaders.registries import normalize
+from trialgraph.loaders.registries.stage import with_issues
 from trialgraph.model.registry_ids import registry_of
 from trialgraph.model.staged import Quarantined
 from trialgraph.model.study import Sponsor, StudyRecord
@@ -91,7 +93,8 @@ def _build(values: Mapping[str, str | None], trial_id: str, source_format: str) 
     registry = _registry(values, trial_id)
     own, _ = identity.canonical_id(trial_id)
     enrollment_type = _value(values, "type_enrolment")
-    return StudyRecord(
+    enrollment, enrollment_issue = normalize.count_or_issue("Target_size", _value(values, "Target_size"))
+    record = StudyRecord(
         registry_id=trial_id,
         source_format=source_format,
         registry=registry,
@@ -108,7 +111,7 @@ def _build(values: Mapping[str, str | None], trial_id: str, source_format: str) 
         start_date=_date(values, "Date_enrollement", registry),
         last_update_date=_date(values, "Last_Refreshed_on", registry),
         completion_date=_date(values, "results_date_completed", registry),
-        enrollment=normalize.target_size(_value(values, "Target_size")),
+        enrollment=enrollment,
         enrollment_type=_ENROLLMENT_TYPES.get(enrollment_type.casefold()) if enrollment_type else None,
         sponsors=_sponsors(values),
         countries=normalize.countries(_value(values, "Countries")),
@@ -128,6 +131,7 @@ def _build(values: Mapping[str, str | None], trial_id: str, source_format: str) 
         references=text.references(values.get("results_url_link")),
         has_results=_flag(values, "results_yes_no"),
     )
+    return with_issues(record, [enrollment_issue])
 
 
 def record_or_quarantine(

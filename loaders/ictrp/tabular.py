@@ -1,8 +1,10 @@
 """CSV rows under a known header → (record or quarantine entry, origin) pairs; shared by both CSV formats.
 
-A row is used only when its cells line up with the header one to one: with more or fewer cells the
-values would sit under the wrong fields, so the row is quarantined with both counts and, when its first
-cell looks like an id, the record id.
+A row is used only when it is whole. Its cells must line up with the header one to one: with more or fewer
+cells the values would sit under the wrong fields, so the row is quarantined with both counts and, when its
+first cell looks like an id, the record id. And the file's last row must be followed by a line end: without
+one the end of the file cut it (a download that stopped mid-row), its last value is damaged even when the
+count is right, so it is quarantined too.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
+from trialgraph.loaders.files import GZIP_ERRORS, ends_with_line_end, one_line
 from trialgraph.loaders.ictrp.fields import record_or_quarantine
 from trialgraph.loaders.ictrp.source import CsvRow
 from trialgraph.model.staged import Quarantined
@@ -25,17 +28,41 @@ def _row_id(row: CsvRow) -> str | None:
     return first if first and " " not in first and len(first) <= 40 else None
 
 
+def _with_last(rows: Iterable[CsvRow]) -> Iterator[tuple[CsvRow, bool]]:
+    """Each row with whether it is the last: only the last one can have been cut by the end of the file."""
+    previous: CsvRow | None = None
+    for row in rows:
+        if previous is not None:
+            yield previous, False
+        previous = row
+    if previous is not None:
+        yield previous, True
+
+
+def _cut_at_end(path: Path) -> str | None:
+    """Why the file's last row is not whole, or None. Rows carry no line ends, so the file's end is looked at."""
+    try:
+        return None if ends_with_line_end(path) else "row cut at end of file (no line end)"
+    except (OSError, *GZIP_ERRORS) as e:
+        return f"row cut at end of file (its end cannot be read: {one_line(e)})"
+
+
+def _problem(path: Path, row: CsvRow, last: bool, width: int) -> str | None:
+    if row.problem is not None:
+        return row.problem
+    if len(row.cells) != width:
+        return f"row has {len(row.cells)} columns, the header has {width}"
+    return _cut_at_end(path) if last else None
+
+
 def records_from_rows(
     path: Path, rows: Iterable[CsvRow], header: tuple[str, ...], *, source_format: str
 ) -> Iterator[Item]:
     """One item per data row; ``header`` holds canonical field names."""
-    for row in rows:
+    for row, last in _with_last(rows):
         origin = f"{path}:{row.line}"
-        if row.problem is not None:
-            yield Quarantined(origin=origin, reason=row.problem, record_id=_row_id(row)), origin
-        elif len(row.cells) != len(header):
-            reason = f"row has {len(row.cells)} columns, the header has {len(header)}"
-            yield Quarantined(origin=origin, reason=reason, record_id=_row_id(row)), origin
+        if (problem := _problem(path, row, last, len(header))) is not None:
+            yield Quarantined(origin=origin, reason=problem, record_id=_row_id(row)), origin
         else:
             yield record_or_quarantine(
                 dict(zip(header, row.cells, strict=True)), source_format=source_format, origin=origin

@@ -8,7 +8,7 @@ from pathlib import Path
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.detect import Detection, has
 from trialgraph.loaders.isrctn import api_xml, json_records
-from trialgraph.loaders.registries.files import FileParser, Parsed, iter_inputs
+from trialgraph.loaders.registries.files import FileParser, Parsed, parse_inputs
 from trialgraph.loaders.registries.stage import stage_records
 from trialgraph.model import rows
 from trialgraph.model.staged import Quarantined, Staged
@@ -26,7 +26,7 @@ PARSERS: Mapping[str, FileParser] = {
 
 def iter_isrctn(paths: Iterable[Path]) -> Iterator[Parsed]:
     """(record or rejection, origin) for every ISRCTN record under ``paths``. Raises SourceError for a missing path."""
-    return iter_inputs(paths, PARSERS)
+    return parse_inputs(paths, PARSERS)
 
 
 @SOURCES.register("isrctn")

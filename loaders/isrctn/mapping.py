@@ -28,6 +28,7 @@ from trialgraph.errors import ParseError
 from trialgraph.loaders.registries import normalize as norm
 from trialgraph.loaders.registries.claims import claims_from_text
 from trialgraph.loaders.registries.fields import clean_field, first_line, single_line, unique_values
+from trialgraph.loaders.registries.stage import with_issues
 from trialgraph.loaders.registries.tree import as_list, attribute, get, text, texts
 from trialgraph.model.criteria import field_items
 from trialgraph.model.study import (
@@ -93,8 +94,8 @@ def _record(trial: Mapping[str, Any], rid: str, source_format: str, parties: Map
     desc = get(trial, "trialDescription")
     design = get(trial, "trialDesign")
     people = get(trial, "participants")
-    enrollment, enrollment_type = _enrollment(people)
-    return StudyRecord(
+    enrollment, enrollment_type, enrollment_issues = _enrollment(people)
+    record = StudyRecord(
         registry_id=rid,
         source_format=source_format,
         registry=REGISTRY,
@@ -129,6 +130,7 @@ def _record(trial: Mapping[str, Any], rid: str, source_format: str, parties: Map
         has_results=bool(clean_field(get(trial, "results.basicReport"))),
         id_claims=_id_claims(trial, rid),
     )
+    return with_issues(record, enrollment_issues)
 
 
 def _date(value: Any) -> str | None:
@@ -166,13 +168,14 @@ def _phases(trial: Mapping[str, Any]) -> tuple[str, ...]:
     return tuple(dict.fromkeys(found))
 
 
-def _enrollment(people: Any) -> tuple[int | None, str | None]:
-    """The final enrolment when the registry states one (ACTUAL), else the target (ESTIMATED)."""
-    actual = norm.target_size(text(get(people, "totalFinalEnrolment")))
+def _enrollment(people: Any) -> tuple[int | None, str | None, list[str | None]]:
+    """The final enrolment when the registry states a usable one (ACTUAL), else the target (ESTIMATED), and a
+    line for each of them left out as negative or no number."""
+    actual, actual_issue = norm.count_or_issue("totalFinalEnrolment", text(get(people, "totalFinalEnrolment")))
     if actual is not None:
-        return actual, "ACTUAL"
-    target = norm.target_size(text(get(people, "targetEnrolment")))
-    return target, "ESTIMATED" if target is not None else None
+        return actual, "ACTUAL", []
+    target, target_issue = norm.count_or_issue("targetEnrolment", text(get(people, "targetEnrolment")))
+    return target, "ESTIMATED" if target is not None else None, [actual_issue, target_issue]
 
 
 def _keywords(trial: Mapping[str, Any]) -> tuple[str, ...]:

@@ -9,6 +9,15 @@ quarantine bad input with its ``file:line`` and keep loading the rest.
 Cross-references (``xref:`` and ``property_value: skos:exactMatch``) come out as :class:`MappingRecord`
 items rather than in ``ConceptRecord.xrefs``, so that the writer builds cross-vocabulary edges the same
 way for ontology xrefs and SSSOM rows (one fact, one record; ``xrefs`` stays empty).
+
+A term loads only when its stanza is known to be complete: followed by a blank line or the next stanza
+header. The OBO 1.4 grammar ends a frame at the next frame or at end of file, with no closing delimiter, so
+end of file alone cannot tell a finished last term from a download cut between two of its lines (a term cut
+inside its second ``is_a`` line kept only the first, and the writer then deleted the stored edge to the other).
+Release writers (OWLAPI/ROBOT: the HPO and DOID files here) end every frame, the last one included, with a
+blank line, so a complete release loses nothing. A term that runs to end of file without one, that holds the
+file's unterminated last line, or in which reading stopped (a cut ``.gz``) is quarantined whole, with one
+reason naming it; the terms before it load unchanged.
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from obonet.read import parse_tag_line
 
 from trialgraph.loaders.concepts.curies import as_curie
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.files import one_line, open_text
+from trialgraph.loaders.files import one_line, open_binary
 from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, Relation, prefix_of
 
 __all__ = ["XREF_PREDICATE", "parse_obo", "parse_quoted", "split_xref_list"]
@@ -126,33 +135,84 @@ class _Clause:
     raw: str  # everything after "tag:", for quoted values in which obonet would cut at " ! "
 
 
+_READ_ERRORS = (OSError, EOFError, zlib.error, UnicodeDecodeError)
+_UNCLOSED = "the file ends inside it, with no blank line or next stanza header after it"
+
+
 @dataclass(slots=True)
 class _Stanza:
     kind: str  # "header", "Term", "Typedef", "Instance"
     line: int
     clauses: list[_Clause] = field(default_factory=list)
+    closed: bool = False  # a blank line or the next header came after its last clause
+    cut: str | None = None  # why it may lack clauses (the file ends or stops inside it); None when complete
 
 
 def _stanzas(handle: Iterable[str], name: str) -> Iterator[_Stanza | Rejected]:
-    """Group lines into stanzas with their line numbers; a line that is not ``tag: value`` is rejected alone."""
+    """Group lines into stanzas with their line numbers; a line that is not ``tag: value`` is rejected alone.
+
+    A line without a line end is the file's last and was cut (or the file lacks its final newline): it is
+    not parsed. The stanza open when input ends is marked ``cut`` unless a blank line closed it; a read error
+    (a cut ``.gz``) does the same, then follows as one rejection.
+    """
     stanza = _Stanza("header", 1)
-    for number, raw_line in enumerate(handle, start=1):
-        text = raw_line.rstrip("\r\n")
-        stripped = text.strip()
-        if not stripped or stripped.startswith("!"):
-            continue
-        if stripped.startswith("[") and stripped.endswith("]"):
-            yield stanza
-            stanza = _Stanza(stripped[1:-1], number)
-            continue
-        try:
-            tag_line = parse_tag_line(text)
-        except ValueError:
-            yield Rejected(f"{name}:{number}", f"not a 'tag: value' line: {stripped[:60]!r}")
-            continue
-        raw_value = text.split(":", 1)[1].strip()
-        stanza.clauses.append(_Clause(number, tag_line.tag.strip(), (tag_line.value or "").strip(), raw_value))
+    number = 0
+    try:
+        for number, raw_line in enumerate(handle, start=1):
+            if not raw_line.endswith(("\n", "\r")):
+                yield from _end_inside_line(stanza, raw_line, number, name)
+                return
+            text = raw_line.rstrip("\r\n")
+            stripped = text.strip()
+            if not stripped or stripped.startswith("!"):
+                stanza.closed = stanza.closed or not stripped
+                continue
+            if stripped.startswith("[") and stripped.endswith("]"):
+                stanza.closed = True
+                yield stanza
+                stanza = _Stanza(stripped[1:-1], number)
+                continue
+            stanza.closed = False
+            if (clause := _clause(text, number)) is None:
+                yield Rejected(f"{name}:{number}", f"not a 'tag: value' line: {stripped[:60]!r}")
+            else:
+                stanza.clauses.append(clause)
+    except _READ_ERRORS as exc:
+        stanza.cut = None if stanza.closed else f"reading stopped inside it ({one_line(exc)})"
+        yield stanza
+        yield Rejected(f"{name}:{number}" if number else name, f"unreadable file after this point: {one_line(exc)}")
+        return
+    stanza.cut = None if stanza.closed else _UNCLOSED
     yield stanza
+
+
+def _decoded_lines(handle: Iterable[bytes]) -> Iterator[str]:
+    """UTF-8 lines with their line ends, decoded one by one: a cut inside a multi-byte character is then a
+    cut line (decoded leniently, never parsed) rather than an unreadable file; bad UTF-8 in a whole line
+    still stops the file."""
+    for raw in handle:
+        yield raw.decode("utf-8") if raw.endswith(b"\n") else raw.decode("utf-8", "replace")
+
+
+def _clause(text: str, number: int) -> _Clause | None:
+    """One ``tag: value`` line split by obonet, or None when it has no tag."""
+    try:
+        tag_line = parse_tag_line(text)
+    except ValueError:
+        return None
+    raw_value = text.split(":", 1)[1].strip()
+    return _Clause(number, tag_line.tag.strip(), (tag_line.value or "").strip(), raw_value)
+
+
+def _end_inside_line(stanza: _Stanza, fragment: str, number: int, name: str) -> Iterator[_Stanza | Rejected]:
+    """The file ends inside line ``number``: an open stanza is cut; after a closed one, the fragment is noted."""
+    if not stanza.closed:
+        stanza.cut = f"the file ends inside its line {number}"
+        yield stanza
+        return
+    yield stanza
+    if fragment.strip():
+        yield Rejected(f"{name}:{number}", f"the file ends inside this line, nothing read from it: {fragment[:60]!r}")
 
 
 @dataclass(slots=True)
@@ -332,7 +392,8 @@ def parse_obo(path: Path) -> Iterator[VocabularyItem]:
     """Yield a ConceptRecord per ``[Term]`` (first of duplicated ids wins), its mappings, and rejections.
 
     Bad clauses are rejected one by one while their term still loads; ``is_a`` cycles are reported at
-    the end (terms in a cycle are emitted all the same: the graph can hold them, a reader must know).
+    the end (terms in a cycle are emitted all the same: the graph can hold them, a reader must know). A term
+    the file ends or stops inside is one rejection and no record (see the module docstring).
     """
     name = path.name
     version: str | None = None
@@ -340,8 +401,8 @@ def parse_obo(path: Path) -> Iterator[VocabularyItem]:
     edges: list[tuple[str, str]] = []
     line = 0
     try:
-        with open_text(path) as handle:
-            for item in _stanzas(handle, name):
+        with open_binary(path) as handle:
+            for item in _stanzas(_decoded_lines(handle), name):
                 if isinstance(item, Rejected):
                     yield item
                     continue
@@ -350,6 +411,9 @@ def parse_obo(path: Path) -> Iterator[VocabularyItem]:
                     version = _header_version(item)
                     continue
                 if item.kind != "Term":
+                    continue
+                if item.cut is not None:
+                    yield _cut_term(item, name)
                     continue
                 draft = _Draft(name, version, item.line)
                 for clause in item.clauses:
@@ -367,10 +431,18 @@ def parse_obo(path: Path) -> Iterator[VocabularyItem]:
                 first_line[draft.id] = item.line
                 edges.extend((draft.id, parent) for parent in draft.broader)
                 yield from draft.finish()
-    except (OSError, EOFError, zlib.error, UnicodeDecodeError) as exc:
+    except _READ_ERRORS as exc:
         where = f"{name}:{line}" if line else name
         yield Rejected(where, f"unreadable file after this point: {one_line(exc)}")
     yield from _cycles(edges, first_line, name)
+
+
+def _cut_term(stanza: _Stanza, name: str) -> Rejected:
+    """The whole term, quarantined: what it would state is unknown, so none of it is written."""
+    ids = [clause.value.split()[0] for clause in stanza.clauses if clause.tag == "id" and clause.value.split()]
+    term_id = as_curie(ids[0]) if ids else None
+    reason = f"term {term_id or '(id not read)'} of {name} not loaded, it may be incomplete: {stanza.cut}"
+    return Rejected(f"{name}:{stanza.line}", reason, term_id)
 
 
 def _cycles(edges: list[tuple[str, str]], first_line: dict[str, int], name: str) -> Iterator[Rejected]:

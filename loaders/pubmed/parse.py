@@ -21,8 +21,8 @@ from typing import IO
 
 from lxml import etree
 
-from trialgraph.errors import ParseError, SourceError
-from trialgraph.loaders.files import one_line, open_binary, walk_data_files
+from trialgraph.errors import ParseError
+from trialgraph.loaders.files import iter_inputs, one_line, open_binary
 from trialgraph.loaders.xmlstream import iter_end_elements, release
 from trialgraph.model.publication import (
     AbstractSection,
@@ -54,24 +54,19 @@ _ORCID = re.compile(r"(\d{4}-?\d{4}-?\d{4}-?\d{3}[\dX])", re.IGNORECASE)
 def iter_pubmed(paths: Iterable[Path | str]) -> Iterator[PubmedItem]:
     """Yield every citation, deletion and rejection in ``paths`` (files or folders), in a stable order.
 
-    Folders are walked recursively in sorted order; ``.xml`` and ``.xml.gz`` files are parsed, notes
-    (``.md``, ``.tsv``...) are ignored, anything else is rejected so nothing vanishes silently.
+    Files are found by :func:`trialgraph.loaders.files.iter_inputs`: folders walked in sorted order, ``.xml``
+    and ``.xml.gz`` files parsed, notes (``.md``, ``.tsv``...) ignored, anything else rejected so nothing vanishes
+    silently.
 
     Raises:
         SourceError: a path does not exist (a typo should stop the run, not load nothing).
     """
-    for raw_path in paths:
-        path = Path(raw_path)
-        if not path.exists():
-            raise SourceError(f"no such file: {path}")
-        if path.is_dir():
-            for child in walk_data_files(path):
-                if child.name.lower().endswith(_DATA_SUFFIXES):
-                    yield from parse_pubmed_file(child)
-                else:
-                    yield Rejected(str(child), f"unsupported file type {''.join(child.suffixes) or '(none)'}")
+    for item in iter_inputs(paths, dict.fromkeys(_DATA_SUFFIXES, parse_pubmed_file), in_folders="data"):
+        if isinstance(item, Rejected):
+            yield item
         else:
-            yield from parse_pubmed_file(path)
+            path, parse = item
+            yield from parse(path)
 
 
 def parse_pubmed_file(path: Path) -> Iterator[PubmedItem]:

@@ -40,6 +40,7 @@ __all__ = [
     "PHASES",
     "STATUSES",
     "age",
+    "count_or_issue",
     "countries",
     "country",
     "date_formats",
@@ -548,22 +549,52 @@ def sex(value: str | None) -> str | None:
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
 _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _GROUP_SIZE = re.compile(r":\s*(\d+(?:\.\d+)?)\s*(?:;|$)")
+# A minus sign before a number, not a hyphen inside a range or a name ("100-200", "Group-2": a word before it).
+_MINUS = re.compile(r"(?<![\w.])[-\u2212]\s*\d")
 
 
 def target_size(value: str | None) -> int | None:
     """Planned enrolment as an int: "100.0" → 100, "1,200" → 1200, ChiCTR's "Case:30;Control:30;" → 60.
 
-    ChiCTR lists a size per group; their sum is the trial's target. None when no number is given.
+    ChiCTR lists a size per group; their sum is the trial's target. Placeholders (blank, ``NULL``, ``N/A``)
+    give None: the shared exports write "unknown" only that way. "0" stays 0, a stated count (ICTRP passes on
+    CT.gov's 0 for withdrawn trials).
+
+    Raises:
+        ValueError: a negative count ("-5") or text without a number ("abc"). Reading "-5" as 5 or "abc"
+            as no value would store a wrong count or lose one silently; the caller drops it and reports it
+            (:func:`count_or_issue`).
     """
     text = clean_registry_text(value)
     if text is None or is_placeholder(text):
         return None
-    text = _THOUSANDS.sub("", text)
+    text = _THOUSANDS.sub("", " ".join(text.split()))
+    if _MINUS.search(text):
+        raise ValueError(f"{_shown(text)} is negative")
     groups = _GROUP_SIZE.findall(text)
     if groups:
         return int(sum(float(n) for n in groups))
     m = _NUMBER.search(text)
-    return int(float(m.group(0))) if m else None
+    if m is None:
+        raise ValueError(f"{_shown(text)} is not a number")
+    return int(float(m.group(0)))
+
+
+def _shown(text: str, limit: int = 80) -> str:
+    """A value quoted for a one-line reason, cut so that 10 kB of junk does not become a 10 kB reason."""
+    return repr(text if len(text) <= limit else text[: limit - 3] + "...")
+
+
+def count_or_issue(field: str, value: str | None) -> tuple[int | None, str | None]:
+    """:func:`target_size` of a record's ``field``, or (None, one line) when the value is negative or no number.
+
+    The line names the field and the value, and says the record loads without it: registry staging files it
+    as a field issue, as CT.gov's ``check_study`` does for a negative enrollment.
+    """
+    try:
+        return target_size(value), None
+    except ValueError as e:
+        return None, f"{field} {e}; stored without it"
 
 
 # ---------------------------------------------------------------------------------------- countries

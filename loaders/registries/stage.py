@@ -2,18 +2,47 @@
 
 Every registry parser yields ``StudyRecord``s (or rejections); this turns them into the writer's rows
 the same way for all of them, so a new registry is a parser and a three-line loader class.
+
+A value a parser could not trust (a negative or non-numeric target size) is left out of the record and
+named in a :class:`FlaggedRecord`'s ``issues``. Staging adds the checks CT.gov records get (``check_study``:
+impossible dates, negative counts) and hands every line to the writer as the staged item's ``issues``,
+which the quarantine files as ``kind: field`` entries. The record itself still loads.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+import dataclasses
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 
 from trialgraph.model import rows
 from trialgraph.model.keys import record_id
 from trialgraph.model.staged import Quarantined, Staged
 from trialgraph.model.study import StudyRecord
+from trialgraph.model.validate import check_study
 
-__all__ = ["stage_records"]
+__all__ = ["FlaggedRecord", "stage_records", "with_issues"]
+
+
+@dataclass(frozen=True, slots=True)
+class FlaggedRecord(StudyRecord):
+    """A record its parser had to leave values out of, with one line per value left out.
+
+    A subclass, not a ``StudyRecord`` field, so that records without issues serialise (and so hash) exactly
+    as before: a new field on every record would change every content hash and rewrite every record.
+    """
+
+    issues: tuple[str, ...] = ()
+
+
+def with_issues(record: StudyRecord, issues: Sequence[str | None]) -> StudyRecord:
+    """``record`` carrying the non-empty lines of ``issues``; the plain record when there are none."""
+    lines = tuple(line for line in issues if line)
+    if not lines:
+        return record
+    values = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
+    values["issues"] = tuple(getattr(record, "issues", ())) + lines
+    return FlaggedRecord(**values)
 
 
 def stage_records(
@@ -24,12 +53,14 @@ def stage_records(
         if isinstance(item, Quarantined):
             yield item
             continue
-        digest = rows.content_hash(item)
+        record, checked = check_study(item)
+        digest = rows.content_hash(record)
         yield Staged(
-            record_id=record_id(item.registry_id, source),
-            version=item.last_update_date,
-            precedence=rows.precedence(item),
+            record_id=record_id(record.registry_id, source),
+            version=record.last_update_date,
+            precedence=rows.precedence(record),
             content_hash=digest,
             origin=origin,
-            rows=rows.study_rows(item, digest=digest, origin=origin, load_run=load_run, source=source),
+            rows=rows.study_rows(record, digest=digest, origin=origin, load_run=load_run, source=source),
+            issues=tuple(getattr(record, "issues", ())) + checked,
         )

@@ -4,7 +4,8 @@ The ``#``-prefixed block at the top is the mapping set's YAML metadata (``curie_
 ``mapping_set_id``, ``license``...): it names the set every row belongs to, so it is read first and
 only once. Rows are then read one at a time with the csv module (SSSOM writers quote fields that
 contain tabs or quotes), so a multi-GB mapping file never sits in memory. A bad row is rejected with
-its ``file:line`` and the rest of the file still loads.
+its ``file:line`` and the rest of the file still loads; so is a last row the end of the file cut (no line
+end after it: a download that stopped mid-row), whose last value would otherwise load damaged.
 """
 
 from __future__ import annotations
@@ -20,7 +21,7 @@ import yaml
 
 from trialgraph.loaders.concepts.curies import as_curie
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.files import one_line, open_text
+from trialgraph.loaders.files import TrackedLines, one_line, open_text
 from trialgraph.model.concept import MappingRecord, Rejected
 
 __all__ = ["REQUIRED_COLUMNS", "SSSOMMetadata", "parse_metadata", "parse_sssom", "read_metadata"]
@@ -80,7 +81,7 @@ def parse_sssom(path: Path) -> Iterator[VocabularyItem]:
     line_no = 0
     try:
         with open_text(path) as handle:
-            lines = iter(handle)
+            lines = TrackedLines(handle)
             meta_lines: list[str] = []
             header_line: str | None = None
             for line_no, line in enumerate(lines, start=1):  # noqa: B007 - line_no is used after the loop
@@ -103,21 +104,26 @@ def parse_sssom(path: Path) -> Iterator[VocabularyItem]:
             if missing:
                 yield Rejected(f"{name}:{line_no}", f"header lacks required column(s) {', '.join(missing)}")
                 return
-            yield from _rows(csv.reader(lines, delimiter="\t"), header, metadata, name, line_no)
+            yield from _rows(lines, header, metadata, name, line_no)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as exc:
         yield Rejected(f"{name}:{line_no}" if line_no else name, f"unreadable file: {one_line(exc)}")
 
 
 def _rows(
-    reader: Any, header: list[str], metadata: SSSOMMetadata, name: str, header_line: int
+    lines: TrackedLines, header: list[str], metadata: SSSOMMetadata, name: str, header_line: int
 ) -> Iterator[VocabularyItem]:
+    """The rows after the header: a record only from a whole row (its line ended, every column there)."""
     mapping_set = metadata.mapping_set_id or name
     set_extra = {key: value for key in _SET_LEVEL_EXTRAS if (value := getattr(metadata, key))}
+    reader = csv.reader(lines, delimiter="\t")
     for row in reader:
         line = header_line + reader.line_num
         if not any(cell.strip() for cell in row):
             continue
         origin = f"{name}:{line}"
+        if cut := lines.cut_reason:
+            yield Rejected(origin, cut, (row[0].strip() or None) if len(row) > 1 else None)
+            continue
         if len(row) != len(header):
             yield Rejected(origin, f"expected {len(header)} columns, got {len(row)}")
             continue

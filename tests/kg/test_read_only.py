@@ -3,18 +3,20 @@ statement that would read files or URLs is refused from its plan before it runs.
 
 from __future__ import annotations
 
+import re
 import socket
 import threading
 import time
 from collections.abc import Iterator
 
+import httpx
 import neo4j
 import pytest
 
 from tests.graphcheck import count
 from trialgraph.api import TrialGraph
 from trialgraph.errors import GraphError
-from trialgraph.kg.graph import run_read
+from trialgraph.kg.graph import _outside_access, run_read
 from trialgraph.settings import Settings
 
 WRITES = [
@@ -42,10 +44,17 @@ def test_writes_are_refused(graph: neo4j.Driver, statement: str) -> None:
 
 
 # ------------------------------------------------------------------ nothing a user sends reaches outside the graph
+LOAD_CSV = "LOAD CSV reads files and URLs"
 OUTSIDE = [
-    "LOAD CSV FROM 'http://127.0.0.1:{port}/x.csv' AS row RETURN row",
-    "MATCH (t:Trial) CALL { LOAD CSV WITH HEADERS FROM 'http://127.0.0.1:{port}/y' AS r RETURN r } RETURN r",
-    "// a comment first\nload csv from $url as row return count(row)",
+    ("LOAD CSV FROM 'http://127.0.0.1:{port}/x.csv' AS row RETURN row", LOAD_CSV),
+    (
+        "MATCH (t:Trial) CALL { LOAD CSV WITH HEADERS FROM 'http://127.0.0.1:{port}/y' AS r RETURN r } RETURN r",
+        LOAD_CSV,
+    ),
+    ("// a comment first\nload csv from $url as row return count(row)", LOAD_CSV),
+    ("LOAD CSV FROM 'file:///etc/passwd' AS row RETURN row", LOAD_CSV),
+    # not allow-listed, so the server does not even plan it; refused before anything runs all the same
+    ("CALL apoc.load.json('http://127.0.0.1:{port}/x')", "apoc.load.json"),
 ]
 
 
@@ -76,15 +85,15 @@ def listener() -> Iterator[tuple[int, list[bytes]]]:
     server.close()
 
 
-@pytest.mark.parametrize("statement", OUTSIDE)
-def test_load_csv_is_refused_by_its_plan_and_no_request_leaves(
-    graph: neo4j.Driver, neo4j_server: Settings, listener: tuple[int, list[bytes]], statement: str
+@pytest.mark.parametrize(("statement", "reason"), OUTSIDE)
+def test_outside_access_is_refused_before_running_and_no_request_leaves(
+    graph: neo4j.Driver, neo4j_server: Settings, listener: tuple[int, list[bytes]], statement: str, reason: str
 ) -> None:
     port, received = listener
     with TrialGraph.connect(neo4j_server) as tg:
-        with pytest.raises(GraphError, match="LOAD CSV reads files and URLs") as refused:
+        with pytest.raises(GraphError, match=re.escape(reason)) as refused:
             tg.run_cypher(statement.replace("{port}", str(port)), url=f"http://127.0.0.1:{port}/z")
-        assert "\n" not in str(refused.value)
+        assert str(refused.value).startswith("query refused: ") and "\n" not in str(refused.value)
         assert tg.run_cypher("RETURN 'LOAD CSV FROM' AS text") == [{"text": "LOAD CSV FROM"}]  # words are fine
     time.sleep(0.5)
     assert received == []
@@ -95,3 +104,20 @@ def test_the_server_advertises_the_ports_it_listens_on(graph: neo4j.Driver, neo4
         table = session.run("CALL dbms.routing.getRoutingTable({}, 'neo4j')").single(strict=True)
     addresses = {address for server in table["servers"] for address in server["addresses"]}
     assert addresses == {f"127.0.0.1:{neo4j_server.bolt_port}"}
+    # the HTTP discovery document, which Browser and HTTP clients read to find Bolt
+    discovery = httpx.get(f"http://127.0.0.1:{neo4j_server.http_port}/", timeout=10).raise_for_status().json()
+    assert discovery["bolt_routing"] == f"neo4j://127.0.0.1:{neo4j_server.bolt_port}"
+    assert discovery["bolt_direct"] == f"bolt://127.0.0.1:{neo4j_server.bolt_port}"
+
+
+def test_a_procedure_that_reads_outside_is_found_anywhere_in_the_plan() -> None:
+    """The allowlist keeps ``apoc.load.*`` off this server; on a server that has it, the plan check refuses it."""
+    leaf = {"operatorType": "ProcedureCall@neo4j", "args": {"Details": "apoc.load.json($url) :: (value :: MAP)"}}
+    plan = {
+        "operatorType": "ProduceResults@neo4j",
+        "args": {},
+        "children": [{"operatorType": "Apply", "children": [leaf]}],
+    }
+    assert _outside_access(plan) == "procedure apoc.load.json reads or runs outside the query"
+    harmless = {**leaf, "args": {"Details": "apoc.coll.sort($xs) :: (value :: LIST)"}}
+    assert _outside_access({**plan, "children": [harmless]}) is None

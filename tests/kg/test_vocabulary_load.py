@@ -31,6 +31,7 @@ name: child
 synonym: "little one" EXACT []
 is_a: TST:0000001 ! root
 is_a: TST:0000099 ! not defined anywhere
+
 """
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import io
 from collections import Counter, defaultdict
 from functools import cache
 from pathlib import Path
@@ -119,3 +120,77 @@ def test_source_is_registered_and_a_missing_path_is_a_source_error(tmp_path: Pat
     foreign.write_text("a,b\n1,2\n")
     [item] = AtcSource().read([foreign])
     assert isinstance(item, Rejected) and "not a WHO ATC/DDD export" in item.reason
+
+
+# ------------------------------------------------------------------ a file cut short (issue 18: whole rows only)
+
+CUT = "row cut at end of file (no line end)"
+
+
+def _cut_copy(tmp_path: Path, end_line: int, drop: int) -> tuple[Path, str]:
+    """The real export up to line ``end_line``, less ``drop`` characters before that line's end (0: the line end
+    stays), written under the export's own name (its date is the version)."""
+    text = shared(DDD).read_text("utf-8")
+    lines = text.splitlines(keepends=True)[:end_line]
+    cut = "".join(lines)
+    if drop:
+        cut = cut.removesuffix("\n")[:-drop]
+    path = tmp_path / shared(DDD).name
+    path.write_text(cut, encoding="utf-8", newline="")
+    return path, cut
+
+
+def _codes(text: str) -> list[str]:
+    return list(dict.fromkeys(row["atc_code"] for row in csv.DictReader(io.StringIO(text, newline=""))))
+
+
+def _rejections(items: list[VocabularyItem] | tuple[VocabularyItem, ...]) -> set[tuple[str, str, str | None]]:
+    return {(r.origin, r.reason, r.record_id) for r in items if isinstance(r, Rejected)}
+
+
+def test_a_last_row_cut_inside_its_last_field_is_rejected_and_every_earlier_code_loads(tmp_path: Path) -> None:
+    total = len(shared(DDD).read_text("utf-8").splitlines())
+    path, cut = _cut_copy(tmp_path, total, 1)
+    last = list(csv.reader(io.StringIO(cut, newline="")))[-1]
+    assert last == ["V20", "SURGICAL DRESSINGS", "NA", "NA", "NA", "N"]  # csv alone would take it whole
+    items = list(parse_atc(path))
+    whole = _concepts(_parsed())
+    assert list(_concepts(items)) == [f"ATC:{code}" for code in _codes(cut) if code != "V20"]
+    assert all(concept == whole[key] for key, concept in _concepts(items).items())
+    assert _rejections(items) == _rejections(_parsed()) | {(f"{path.name}:{total}", CUT, "ATC:V20")}
+
+
+def test_a_cut_row_of_a_code_with_earlier_rows_rejects_that_code_too(tmp_path: Path) -> None:
+    path, cut = _cut_copy(tmp_path, 88, 1)  # A02BA01's second DDD row (parenteral), its note "NA" cut to "N"
+    rows = list(csv.DictReader(io.StringIO(cut, newline="")))
+    assert [r["atc_code"] for r in rows[-2:]] == ["A02BA01", "A02BA01"]
+    items = list(parse_atc(path))
+    assert "ATC:A02BA01" not in _concepts(items)
+    assert list(_concepts(items)) == [f"ATC:{code}" for code in _codes(cut) if code != "A02BA01"]
+    assert _rejections(items) == {
+        (f"{path.name}:88", CUT, "ATC:A02BA01"),
+        (f"{path.name}:87", "ATC code A02BA01 is incomplete: its row on line 88 was cut at end of file", "ATC:A02BA01"),
+    }
+
+
+def test_a_file_cut_exactly_at_a_line_end_loads_every_whole_row(tmp_path: Path) -> None:
+    path, cut = _cut_copy(tmp_path, 88, 0)
+    items = list(parse_atc(path))
+    concepts = _concepts(items)
+    assert list(concepts) == [f"ATC:{code}" for code in _codes(cut)]
+    expected = [
+        " ".join(p for p in (r["ddd"], r["uom"], r["adm_r"]) if p != "NA")
+        for r in csv.DictReader(io.StringIO(cut, newline=""))
+        if r["atc_code"] == "A02BA01"
+    ]
+    assert [v for k, v in concepts["ATC:A02BA01"].properties if k == "ddd"] == expected == ["0.8 g O", "0.8 g P"]
+    assert _rejections(items) == set()
+
+
+def test_the_complete_file_copied_loads_as_before(tmp_path: Path) -> None:
+    total = len(shared(DDD).read_text("utf-8").splitlines())
+    path, text = _cut_copy(tmp_path, total, 0)
+    assert text == shared(DDD).read_text("utf-8")
+    items = list(parse_atc(path))
+    assert list(_concepts(items)) == [f"ATC:{code}" for code in _codes(text)]
+    assert [r.record_id for r in items if isinstance(r, Rejected)] == ["ATC:B01AF03"]  # the source's own shift

@@ -180,7 +180,8 @@ def test_missing_path_raises_source_error(tmp_path: Path) -> None:
 def test_explicit_unsupported_file_is_rejected(tmp_path: Path) -> None:
     path = tmp_path / "notes.txt"
     path.write_text("hello")
-    assert list(iter_raw([path])) == [Rejected(str(path), "unsupported file type .txt")]
+    expected = "unsupported file type .txt; expected one of .json, .json.gz, .jsonl, .jsonl.gz, .xml, .zip"
+    assert list(iter_raw([path])) == [Rejected(str(path), expected)]
 
 
 def test_api_page_file_yields_its_studies(tmp_path: Path) -> None:

@@ -143,3 +143,29 @@ def test_loader_is_registered_and_stages_a_folder() -> None:
 def test_missing_path_raises_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError):
         list(CtisLoader().read([tmp_path / "absent.jsonl"], load_run="test"))
+
+
+def test_a_negative_or_non_numeric_enrolled_count_is_a_field_issue_and_the_record_loads(tmp_path: Path) -> None:
+    """``totalNumberEnrolled`` -5 (a JSON number) and "abc": both real records load without the count and
+    carry one line each; the untouched records keep theirs."""
+    raw = _raw()
+    bad = {"2022-500244-37-00": -5, "2023-505613-24-00": "abc"}  # one record of each API generation
+    path = tmp_path / "ctis.jsonl"
+    lines = [
+        json.dumps({**d, "totalNumberEnrolled": bad.get(ct, d.get("totalNumberEnrolled"))}) for ct, d in raw.items()
+    ]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+    staged = {s.record_id: s for s in CtisLoader().read([path], load_run="test")}
+    assert all(isinstance(s, Staged) for s in staged.values()) and len(staged) == len(raw)
+    issues = {ct: staged[f"ctis:{ct}"].issues for ct in raw}
+    assert issues == {
+        "2022-500244-37-00": ("totalNumberEnrolled '-5' is negative; stored without it",),
+        "2023-505613-24-00": ("totalNumberEnrolled 'abc' is not a number; stored without it",),
+        "2023-508143-51-01": (),
+        "2024-510663-34-00": (),
+    }
+    records = _records([path])
+    assert records["2022-500244-37-00"].enrollment is None and records["2023-505613-24-00"].enrollment is None
+    good = [ct for ct in raw if ct not in bad]
+    assert [records[ct].enrollment for ct in good] == [int(raw[ct]["totalNumberEnrolled"]) for ct in good]

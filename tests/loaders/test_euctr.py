@@ -4,20 +4,23 @@ from __future__ import annotations
 
 import csv
 import json
+import random
 import re
+from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import orjson
 import pytest
 
-from tests.data import REPO_ROOT, shared
+from tests.data import REPO_ROOT, shared, shared_data_dir
 from trialgraph.errors import SourceError
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.euctr.ctrdata_json import iter_json_records
 from trialgraph.loaders.euctr.keys import field_key
 from trialgraph.loaders.euctr.loader import EuctrLoader, iter_records
 from trialgraph.loaders.euctr.mapping import to_record
-from trialgraph.loaders.euctr.text import DUPLICATE_REASON, iter_text_records
+from trialgraph.loaders.euctr.text import CUT_REASON, DUPLICATE_REASON, iter_text_records, parse_record_lines
 from trialgraph.model.staged import Quarantined, Staged
 from trialgraph.model.study import StudyRecord
 
@@ -27,6 +30,7 @@ CROSSREF = "links/registry_record_crossref_pairs.csv"
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "euctr"
 # The links table names relations by what they join; the record contract names the kind of identity.
 RELATION = {"cross_registration": "same_trial", "euctr_member_state_sibling": "member_state"}
+CLOSING = "\nP. End of Trial\nP. End of Trial Status: Ongoing\n\n"  # how the register ends every record
 
 
 def _records(items: list[tuple[StudyRecord | Quarantined, str]]) -> dict[str, StudyRecord]:
@@ -186,11 +190,121 @@ def _as_dict(rec: StudyRecord) -> dict[str, object]:
     return {name: getattr(rec, name) for name in rec.__slots__}  # type: ignore[attr-defined]
 
 
+# --- a download cut short -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int  # byte offset of its "Summary" line
+    end: int  # byte offset of the next record's "Summary" line, or the file's end
+    line: int  # line number of its "Summary" line
+    record_id: str
+
+
+@cache
+def _download() -> bytes:
+    return shared(TEXT).read_bytes()
+
+
+@cache
+def _spans() -> tuple[_Span, ...]:
+    """Each record's bytes and register id, found with regexes on the raw download rather than by the parser."""
+    data = _download()
+    starts = [match.start() for match in re.finditer(rb"^Summary\n", data, re.MULTILINE)]
+    spans = []
+    for start, end in zip(starts, [*starts[1:], len(data)], strict=True):
+        link = re.search(rb"/trial/(\d{4}-\d{6}-\d{2})/([A-Z0-9]+)/", data[start:end])
+        assert link
+        record_id = f"{link.group(1).decode()}-{link.group(2).decode()}"
+        spans.append(_Span(start, end, data.count(b"\n", 0, start) + 1, record_id))
+    return tuple(spans)
+
+
+def _line_of(origin: str) -> int:
+    return int(origin.rsplit(":", 1)[1])
+
+
+def _cut_offsets() -> list[int]:
+    """10 seeded random offsets, and the hand-picked cuts each ``_CUTS`` entry names."""
+    data, spans = _download(), _spans()
+    randoms = random.Random(18).sample(range(spans[0].start, len(data)), 10)
+    later_se = [span for span in spans if span.record_id == "2022-002568-62-SE"][1]
+    after_link = data.index(b"\nA. Protocol Information\n", later_se.start)
+    multibyte = next(i for i in range(spans[6].start, len(data)) if data[i] >= 0xC0)  # a UTF-8 lead byte
+    return [
+        *randoms,
+        spans[5].start,  # exactly at a record's end: nothing is cut
+        spans[5].start - 1,  # the record's closing blank line is missing
+        spans[5].start + 4,  # inside the next record's "Summary" line
+        after_link,  # the later copy of a duplicated record, cut after its id was read
+        len(data) - 3000,  # the audit's cut: 81 of 137 fields
+        multibyte + 1,  # inside a two-byte character
+        len(data),  # the whole download
+    ]
+
+
+@pytest.mark.parametrize("cut", _cut_offsets() if shared_data_dir().joinpath(TEXT).exists() else [])
+def test_a_cut_download_yields_each_record_before_the_cut_unchanged_and_quarantines_the_cut_one(
+    tmp_path: Path, cut: int
+) -> None:
+    data, spans = _download(), _spans()
+    assert all(re.search(rb"^P\. End of Trial\n", data[s.start : s.end], re.M) for s in spans)  # premise
+    assert all(data[s.start : s.end].endswith(b"\n\n") for s in spans)  # and each ends with a blank line
+    path = tmp_path / Path(TEXT).name
+    path.write_bytes(data[:cut])
+    items = {_line_of(origin): item for item, origin in iter_text_records(path)}
+    complete = {_line_of(origin): item for item, origin in iter_text_records(shared(TEXT))}
+
+    before = [span for span in spans if span.end <= cut]
+    cut_in = next((span for span in spans if span.start < cut < span.end), None)
+    link = cut_in and re.search(rb"^Link: .*\n", data[cut_in.start : cut], re.M)
+    cut_id = cut_in.record_id if cut_in and link else None
+    assert sorted(items) == [span.line for span in before] + ([cut_in.line] if cut_in else [])
+    for index, span in enumerate(before):
+        item = items[span.line]
+        superseded = cut_id == span.record_id or any(s.record_id == span.record_id for s in before[index + 1 :])
+        if superseded:
+            assert isinstance(item, Quarantined) and item.reason.startswith(DUPLICATE_REASON)
+            assert item.record_id == span.record_id
+            assert ("neither is loaded" in item.reason) == (span.record_id == cut_id)
+            continue
+        raw_lines = data[span.start : span.end].decode("utf-8").splitlines()[1:]
+        assert item == parse_record_lines(raw_lines)
+        assert isinstance(item, dict) and item["_id"] == span.record_id
+        if isinstance(complete[span.line], dict):
+            assert item == complete[span.line]
+    if cut_in is not None:
+        quarantined = items[cut_in.line]
+        assert isinstance(quarantined, Quarantined) and quarantined.reason.startswith(f"{CUT_REASON}: ")
+        assert quarantined.record_id == cut_id and "\n" not in quarantined.reason
+
+
+def test_the_audits_cut_record_is_quarantined_by_the_loader_not_staged(tmp_path: Path) -> None:
+    data, spans = _download(), _spans()
+    path = tmp_path / Path(TEXT).name
+    path.write_bytes(data[: len(data) - 3000])
+    items = list(EuctrLoader().read([path], load_run="test"))
+    cut = [item for item in items if isinstance(item, Quarantined) and item.reason.startswith(CUT_REASON)]
+    assert [(q.origin, q.record_id, q.whole_file) for q in cut] == [
+        (f"{path}:{spans[-1].line}", spans[-1].record_id, False)
+    ]
+    staged = {item.record_id for item in items if isinstance(item, Staged)}
+    assert f"euctr:{spans[-1].record_id}" not in staged
+    assert staged == {f"euctr:{span.record_id}" for span in spans[:-1]}
+
+
 # --- bad input, loader ----------------------------------------------------------------------------------
 
 
-def test_bad_text_records_are_quarantined_and_the_rest_loads() -> None:
-    items = list(iter_records([FIXTURES / "bad_records.txt"]))
+def test_bad_text_records_are_quarantined_and_the_rest_loads(tmp_path: Path) -> None:
+    # the fixture's last record stops before the closing section: at end of file that reads as a cut
+    [*_, (last, _)] = iter_text_records(FIXTURES / "bad_records.txt")
+    assert isinstance(last, Quarantined) and last.record_id == "2020-000003-33-ES"
+    assert last.reason == f"{CUT_REASON}: it ends before its closing 'P. End of Trial' section"
+    # closed as the register closes every record, its impossible date is what quarantines it
+    closed = tmp_path / "bad_records.txt"
+    closed.write_text((FIXTURES / "bad_records.txt").read_text() + CLOSING, encoding="utf-8")
+    items = list(iter_records([closed]))
     records = _records(items)
     assert list(records) == ["2020-000001-11-DE"]
     rec = records["2020-000001-11-DE"]

@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from lxml import etree
 
-from tests.data import REPO_ROOT, shared
+from tests.data import REPO_ROOT, ictrp_export_with_target_sizes, shared
 from trialgraph.errors import SourceError
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.ictrp import covid_csv, csv_export, xml_export
@@ -347,3 +347,106 @@ def test_parse_paths_on_shared_folder_quarantines_non_exports() -> None:
     items = list(parse_paths([shared(XML).parent]))
     records = [i for i, _ in items if isinstance(i, StudyRecord)]
     assert len(records) == 260 + 1135 + 578
+
+
+# ------------------------------------------------------------------------- target size field issues
+
+
+def test_a_negative_or_non_numeric_target_size_is_a_field_issue_and_the_record_loads(tmp_path: Path) -> None:
+    """A target size of "-5" was read as 5 and "abc" silently as nothing; now the record loads without it and
+    carries one line naming it. A placeholder (NULL) stays a silent None."""
+    path = tmp_path / "sizes.csv"
+    ids = ictrp_export_with_target_sizes(path, ["-5", "abc", "NULL", "120"])
+    records = {r.registry_id: r for r, _ in csv_export.parse(path)}
+    assert [records[i].enrollment for i in ids] == [None, None, None, 120]
+
+    staged = {s.record_id: s for s in IctrpLoader().read([path], load_run="test")}
+    assert all(isinstance(s, Staged) for s in staged.values())
+    issues = {i: staged[f"ictrp:{i}"].issues for i in ids}
+    assert issues == {
+        ids[0]: ("Target_size '-5' is negative; stored without it",),
+        ids[1]: ("Target_size 'abc' is not a number; stored without it",),
+        ids[2]: (),
+        ids[3]: (),
+    }
+    props = {i: staged[f"ictrp:{i}"].rows["merge_records"][0]["props"] for i in ids}
+    assert [props[i]["enrollment"] for i in ids] == [None, None, None, 120]
+
+
+# ------------------------------------------------------------------ a file cut short (issue 18: whole rows only)
+
+CUT = "row cut at end of file (no line end)"
+
+
+def _rows_with_spans(text: str) -> list[tuple[list[str], int, int, int]]:
+    """(cells, first line, start, end) of every CSV record, header included, found with plain csv; ``end`` is
+    just past the record's line end."""
+    lines = list(io.StringIO(text, newline=""))
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    reader = csv.reader(lines)
+    found, done = [], 0
+    for cells in reader:
+        found.append((cells, done + 1, starts[done], starts[reader.line_num]))
+        done = reader.line_num
+    return found
+
+
+def _write_copy(tmp_path: Path, text: str, packed: bool) -> Path:
+    path = tmp_path / ("export.csv.gz" if packed else "export.csv")
+    data = text.encode("utf-8")
+    path.write_bytes(gzip.compress(data) if packed else data)
+    return path
+
+
+def _split(path: Path) -> tuple[list[StudyRecord], list[tuple[str, str, str | None]]]:
+    items = [item for item, _ in csv_export.parse(path)]
+    quarantined = [(q.origin, q.reason, q.record_id) for q in items if isinstance(q, Quarantined)]
+    return [r for r in items if isinstance(r, StudyRecord)], quarantined
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
+def test_full_export_row_cut_inside_its_last_field_is_quarantined_and_earlier_rows_load(
+    tmp_path: Path, packed: bool, full: dict[str, StudyRecord]
+) -> None:
+    text = shared(FULL).read_text("utf-8")
+    rows = _rows_with_spans(text)
+    index = max(i for i, (cells, *_) in enumerate(rows) if len(cells[-1].strip()) > 1)  # a non-empty email
+    cells, first_line, _, end = rows[index]
+    cut = text[: end - 1 - len(cells[-1]) // 2]
+    assert len(next(csv.reader(io.StringIO(cut[rows[index][2] :], newline="")))) == 63  # full count: csv takes it
+    records, quarantined = _split(path := _write_copy(tmp_path, cut, packed))
+    assert [r.registry_id for r in records] == [cells[0] for cells, *_ in rows[1:index]]
+    assert all(record == full[record.registry_id] for record in records)
+    assert quarantined == [(f"{path}:{first_line}", CUT, cells[0])]
+
+
+def test_full_export_without_its_final_line_end_quarantines_the_last_row(
+    tmp_path: Path, full: dict[str, StudyRecord]
+) -> None:
+    text = shared(FULL).read_text("utf-8")
+    rows = _rows_with_spans(text)
+    assert text.endswith("\n") and rows[-1][0][-1] == ""  # the last value is empty: only the line end tells
+    records, quarantined = _split(path := _write_copy(tmp_path, text[:-1], packed=False))
+    assert [r.registry_id for r in records] == [cells[0] for cells, *_ in rows[1:-1]]
+    assert quarantined == [(f"{path}:{rows[-1][1]}", CUT, rows[-1][0][0])]
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
+def test_full_export_cut_exactly_at_a_line_end_loads_every_whole_row(
+    tmp_path: Path, packed: bool, full: dict[str, StudyRecord]
+) -> None:
+    text = shared(FULL).read_text("utf-8")
+    rows = _rows_with_spans(text)
+    records, quarantined = _split(_write_copy(tmp_path, text[: rows[130][3]], packed))
+    assert [r.registry_id for r in records] == [cells[0] for cells, *_ in rows[1:131]]
+    assert all(record == full[record.registry_id] for record in records)
+    assert quarantined == []
+
+
+def test_full_export_complete_gzip_copy_loads_every_row(tmp_path: Path, full: dict[str, StudyRecord]) -> None:
+    text = shared(FULL).read_text("utf-8")
+    records, quarantined = _split(_write_copy(tmp_path, text, packed=True))
+    assert [r.registry_id for r in records] == [cells[0] for cells, *_ in _rows_with_spans(text)[1:]]
+    assert {r.registry_id: r for r in records} == full and quarantined == []

@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import gzip
+import random
 import re
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
 import pytest
 
-from tests.data import REPO_ROOT, shared
+from tests.data import REPO_ROOT, shared, shared_data_dir
 from trialgraph.errors import SourceError
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.source import VocabularyItem
@@ -161,6 +163,153 @@ def test_fixture_duplicates_cycles_and_bad_lines_are_rejected_while_the_rest_loa
         ("skos:exactMatch", "DOID:4"),
         ("skos:exactMatch", "MESH:D000002"),
     }
+
+
+# --- a file cut short ----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Span:
+    start: int  # byte offset of its "[...]" header line
+    end: int  # byte offset of the next header, or the excerpt's end (its closing blank line is inside)
+    line: int  # line number of its header
+    kind: str
+    term_id: str | None
+    id_end: int  # byte offset just past its "id: ..." line
+
+
+@cache
+def _doid_excerpt() -> bytes:
+    """The real DOID release's header, then its stanzas from about 1.15 MB to 1.45 MB, where its first
+    non-ASCII text is: a file that ends where a stanza ends, small enough to cut many times."""
+    text = _text(DOID)
+    header = text[: text.index("[Term]\n")]
+    start = text.index("\n[Term]\n", 1_150_000) + 1
+    end = text.index("\n[", 1_450_000) + 1
+    return (header + text[start:end]).encode()
+
+
+@cache
+def _excerpt_spans() -> tuple[_Span, ...]:
+    """Each stanza of the excerpt, found with regexes on its bytes rather than by the parser."""
+    data = _doid_excerpt()
+    headers = list(re.finditer(rb"^\[(\w+)\]\n", data, re.MULTILINE))
+    spans = []
+    for match, end in zip(headers, [*(h.start() for h in headers[1:]), len(data)], strict=True):
+        id_line = re.compile(rb"id: (\S+)\n").match(data, match.end())
+        assert id_line
+        line = data.count(b"\n", 0, match.start()) + 1
+        spans.append(_Span(match.start(), end, line, match.group(1).decode(), id_line.group(1).decode(), id_line.end()))
+    return tuple(spans)
+
+
+def _excerpt_cuts() -> list[int]:
+    """10 seeded random offsets and hand-picked cuts, each commented."""
+    data, spans = _doid_excerpt(), _excerpt_spans()
+    middle = spans[len(spans) // 2]
+    two_parents = next(s for s in spans if len(re.findall(rb"^is_a: ", data[s.start : s.end], re.M)) >= 2)
+    first_is_a = data.index(b"\nis_a: ", two_parents.start) + 1
+    second_is_a = data.index(b"\nis_a: ", first_is_a) + 1
+    return [
+        *random.Random(18).sample(range(spans[0].start, len(data)), 10),
+        middle.start,  # exactly at a stanza's end: nothing is cut
+        middle.start - 1,  # the stanza's closing blank line is missing
+        middle.start + 3,  # inside the next "[Term]" header line
+        middle.start + len(b"[Term]\n"),  # after the header, before the id
+        middle.id_end - 2,  # inside the id line: a shorter id must not load
+        second_is_a + len(b"is_a: DOI"),  # the issue's cut: inside the second of two parents
+        data.index(b"\n", first_is_a) + 1,  # between the two parents, at a line end
+        next(i for i, byte in enumerate(data) if byte >= 0xC0) + 1,  # inside a two-byte character
+        len(data),  # the whole excerpt
+    ]
+
+
+def _origin_line(item: VocabularyItem) -> int:
+    return int(item.origin.rsplit(":", 1)[1])
+
+
+def _parse_bytes(folder: Path, data: bytes, name: str = "doid.obo") -> list[VocabularyItem]:
+    folder.mkdir()
+    (folder / name).write_bytes(data)
+    return list(parse_obo(folder / name))
+
+
+@pytest.mark.parametrize("cut", _excerpt_cuts() if shared_data_dir().joinpath(DOID).exists() else [])
+def test_a_cut_file_loads_each_term_before_the_cut_unchanged_and_quarantines_the_cut_one(
+    tmp_path: Path, cut: int
+) -> None:
+    data, spans = _doid_excerpt(), _excerpt_spans()
+    assert data.endswith(b"\n\n") and all(data[s.start : s.end].endswith(b"\n\n") for s in spans)  # premise
+    complete = _parse_bytes(tmp_path / "complete", data)
+    items = _parse_bytes(tmp_path / "cut", data[:cut])
+
+    before = {s.term_id for s in spans if s.end <= cut}
+    cut_in = next((s for s in spans if s.start < cut < s.end), None)
+    kept_lines = cut_in.line if cut_in else len(data)
+    assert [i for i in items if isinstance(i, ConceptRecord)] == [
+        c for c in complete if isinstance(c, ConceptRecord) and c.curie in before
+    ]
+    assert [i for i in items if isinstance(i, MappingRecord)] == [
+        m for m in complete if isinstance(m, MappingRecord) and m.subject in before
+    ]
+    rejected = [i for i in items if isinstance(i, Rejected)]
+    earlier = [r for r in complete if isinstance(r, Rejected) and _origin_line(r) < kept_lines]
+    assert rejected[: len(earlier)] == earlier
+    cut_rejections = rejected[len(earlier) :]
+    if cut_in is None:
+        assert cut_rejections == []
+        return
+    [quarantined] = cut_rejections
+    term_id = cut_in.term_id if cut >= cut_in.id_end else None  # its id line read whole, or no id
+    assert (quarantined.origin, quarantined.record_id) == (f"doid.obo:{cut_in.line}", term_id)
+    assert "\n" not in quarantined.reason and "file ends inside" in quarantined.reason
+    if term_id:
+        assert f"term {term_id} of doid.obo not loaded" in quarantined.reason
+
+
+def test_a_cut_gzip_loads_a_prefix_of_the_terms_unchanged_and_names_the_one_it_stopped_in(tmp_path: Path) -> None:
+    data, spans = _doid_excerpt(), _excerpt_spans()
+    packed = gzip.compress(data)
+    complete = {
+        c.curie: c for c in _parse_bytes(tmp_path / "complete", packed, "doid.obo.gz") if isinstance(c, ConceptRecord)
+    }
+    items = _parse_bytes(tmp_path / "cut", packed[: len(packed) // 2], "doid.obo.gz")
+
+    concepts = [i for i in items if isinstance(i, ConceptRecord)]
+    ids = [s.term_id for s in spans]
+    assert 0 < len(concepts) < len(ids)
+    assert [c.curie for c in concepts] == ids[: len(concepts)]
+    assert all(c == complete[c.curie] for c in concepts)
+    rejected = [i for i in items if isinstance(i, Rejected)]
+    assert "unreadable file after this point" in rejected[-1].reason
+    assert [r.record_id for r in rejected[:-1]] in ([], [ids[len(concepts)]])  # the term it stopped inside
+
+
+def test_the_issues_cut_keeps_both_parents_out_of_the_records(tmp_path: Path) -> None:
+    """DOID's ``is_a: DOI`` cut: the term is one rejection, not a concept with one of its two parents."""
+    data, spans = _doid_excerpt(), _excerpt_spans()
+    span = next(s for s in spans if len(re.findall(rb"^is_a: ", data[s.start : s.end], re.M)) >= 2)
+    cut = data.index(b"\nis_a: ", data.index(b"\nis_a: ", span.start) + 1) + len(b"\nis_a: DOI")
+    items = _parse_bytes(tmp_path / "cut", data[:cut])
+    assert span.term_id not in {i.curie for i in items if isinstance(i, ConceptRecord)}
+    assert span.term_id not in {i.subject for i in items if isinstance(i, MappingRecord)}
+    [rejected] = [i for i in items if isinstance(i, Rejected) and i.record_id == span.term_id]
+    last_line = data[:cut].count(b"\n") + 1
+    assert rejected.reason == (
+        f"term {span.term_id} of doid.obo not loaded, it may be incomplete: the file ends inside its line {last_line}"
+    )
+
+
+def test_a_last_term_without_a_closing_blank_line_is_quarantined_with_a_reason(tmp_path: Path) -> None:
+    text = (FIXTURES / "bad.obo").read_text(encoding="utf-8").split("[Typedef]")[0].rstrip("\n") + "\n"
+    items = _parse_bytes(tmp_path / "unclosed", text.encode(), "bad.obo")
+    assert {i.curie for i in items if isinstance(i, ConceptRecord)} == {f"TST:000000{n}" for n in range(1, 5)}
+    [last] = [i for i in items if isinstance(i, Rejected) and i.record_id == "TST:0000005"]
+    assert last.origin == "bad.obo:38" and last.reason.endswith("with no blank line or next stanza header after it")
+    commented = _parse_bytes(tmp_path / "commented", (text + "! a comment closes nothing\n").encode(), "bad.obo")
+    assert "TST:0000005" not in {i.curie for i in commented if isinstance(i, ConceptRecord)}
+    closed = _parse_bytes(tmp_path / "closed", (text + "\n").encode(), "bad.obo")
+    assert "TST:0000005" in {i.curie for i in closed if isinstance(i, ConceptRecord)}
 
 
 def test_source_is_registered_walks_folders_and_rejects_foreign_files(tmp_path: Path) -> None:

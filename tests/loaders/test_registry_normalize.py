@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -13,12 +14,14 @@ from pathlib import Path
 import pytest
 
 from tests.data import shared
+from trialgraph.loaders.base import discover
 from trialgraph.loaders.registries.normalize import (
     DATE_FORMATS_CSV,
     NO_PHASE_VALUES,
     PHASES,
     STATUSES,
     age,
+    count_or_issue,
     countries,
     country,
     date_formats,
@@ -32,6 +35,7 @@ from trialgraph.loaders.registries.normalize import (
     target_size,
 )
 from trialgraph.model.registry_ids import REGISTRY_ID_REGEXES_CSV, registry_of
+from trialgraph.model.staged import Staged
 from trialgraph.model.text import clean_registry_text
 
 FULL_EXPORT = "registries/ictrp/ictrp_full_export_sample.csv"
@@ -322,10 +326,54 @@ def test_sex(raw: str | None, expected: str | None) -> None:
         ("", None),
         (None, None),
         ("not known", None),
+        ("N/A", None),
+        ("-", None),
+        ("0", 0),
+        ("Target condition:0;Difficult condition:0", 0),
+        ("100-200", 100),
+        ("Group-2:30;", 30),
     ],
 )
 def test_target_size(raw: str | None, expected: int | None) -> None:
     assert target_size(raw) == expected
+    assert count_or_issue("Target_size", raw) == (expected, None)
+
+
+@pytest.mark.parametrize(
+    ("raw", "reason"),
+    [
+        ("-5", "Target_size '-5' is negative; stored without it"),
+        (" -5 ", "Target_size '-5' is negative; stored without it"),
+        ("\u22125", "Target_size '\u22125' is negative; stored without it"),
+        ("Case:-5;Control:30;", "Target_size 'Case:-5;Control:30;' is negative; stored without it"),
+        ("abc", "Target_size 'abc' is not a number; stored without it"),
+        ("to be\ndecided", "Target_size 'to be decided' is not a number; stored without it"),
+        ("x" * 200, f"Target_size {'x' * 77 + '...'!r} is not a number; stored without it"),
+    ],
+)
+def test_a_negative_or_non_numeric_size_is_left_out_with_one_line(raw: str, reason: str) -> None:
+    """Not 5 for "-5" nor a silent None for "abc": the value is dropped and the line says which and why."""
+    with pytest.raises(ValueError):
+        target_size(raw)
+    assert count_or_issue("Target_size", raw) == (None, reason)
+
+
+@pytest.mark.parametrize(
+    ("path", "column"),
+    [
+        ("registries/ictrp/ictrp_full_export_sample.csv", "Target_size"),
+        ("registries/ictrp/ictrp_covid19_web_2020-04-15.csv.gz", "Target size"),
+    ],
+)
+def test_every_real_ictrp_target_size_reads_without_an_issue(path: str, column: str) -> None:
+    """The shared exports write "unknown" only as a blank cell (a placeholder, silent None), and 0 only as a
+    count (CT.gov's actual 0 of withdrawn trials; ChiCTR's "Difficult condition:0"): none becomes an issue."""
+    data = shared(path).read_bytes()
+    text = (gzip.decompress(data) if path.endswith(".gz") else data).decode("utf-8-sig")
+    values = [row[column] for row in csv.DictReader(io.StringIO(text, newline=""))]
+    results = {value: count_or_issue(column, value) for value in values}
+    assert [v for v, (_, issue) in results.items() if issue] == []
+    assert {v for v, (size, _) in results.items() if size is None} <= {""}
 
 
 @pytest.mark.parametrize(
@@ -760,3 +808,45 @@ def test_ctis_euctr_isrctn_json_vocabularies_map() -> None:
                     unmapped.append((key, value))
     assert seen > 40
     assert not unmapped, f"unmapped values: {sorted(set(map(str, unmapped)))}"
+
+
+# ---------------------------------------------------------------- counts through every registry's mapper
+
+# (source, shared file, first occurrence of its count to replace, what the record keeps, the field named)
+COUNT_FIELDS = [
+    (
+        "isrctn",
+        "registries/isrctn/isrctn_trials_ctrdata_json.jsonl",
+        r'"totalFinalEnrolment": "9"',
+        20,
+        "totalFinalEnrolment",
+    ),
+    ("anzctr", "registries/anzctr/SYNTHETIC_anzctr_trials.xml", r"<samplesize>100</samplesize>", None, "samplesize"),
+    (
+        "euctr",
+        "registries/euctr/euctr_ctrdata_json.jsonl",
+        r'"f41_in_the_member_state": "50"',
+        None,
+        "f41_in_the_member_state",
+    ),
+]
+
+
+@pytest.mark.parametrize(("source", "path", "count", "kept", "field"), COUNT_FIELDS)
+@pytest.mark.parametrize(("bad", "why"), [("-5", "is negative"), ("abc", "is not a number")])
+def test_each_registry_loads_a_record_with_a_bad_count_and_files_the_count(
+    tmp_path: Path, source: str, path: str, count: str, kept: int | None, field: str, bad: str, why: str
+) -> None:
+    """ISRCTN, ANZCTR and EU CTR read their counts like ICTRP: the first real record, its count made bad, loads
+    without it (ISRCTN falls back from the final enrolment to the target) and carries one line naming it."""
+    text = shared(path).read_text(encoding="utf-8")
+    assert count in text
+    value = re.findall(r"\d+", count)[-1]  # the count, not the "41" of "f41_..."
+    head, _, tail = count.rpartition(value)
+    edited = tmp_path / Path(path).name
+    edited.write_text(text.replace(count, f"{head}{bad}{tail}", 1), encoding="utf-8")
+    staged = list(discover().create(source).read([edited], load_run="test"))
+    assert all(isinstance(s, Staged) for s in staged)
+    flagged = [s for s in staged if s.issues]
+    assert [s.issues for s in flagged] == [(f"{field} '{bad}' {why}; stored without it",)]
+    assert flagged[0].rows["merge_records"][0]["props"]["enrollment"] == kept

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import io
 import re
 from functools import cache
 from pathlib import Path
@@ -134,3 +135,79 @@ def test_source_is_registered_and_a_missing_path_is_a_source_error(tmp_path: Pat
     assert sum(isinstance(i, MappingRecord) for i in SssomSource().read([FIXTURES])) == 2
     with pytest.raises(SourceError):
         SssomSource().read([tmp_path / "nope.sssom.tsv"])
+
+
+# ------------------------------------------------------------------ a file cut short (issue 18: whole rows only)
+
+CUT_SOURCE = "mondo_relatedmatch_mesh.sssom.tsv"
+
+
+def _row_spans(text: str) -> list[tuple[int, int]]:
+    """(start, end) character offsets of each record after the metadata block, header first, found with plain csv;
+    ``end`` is just past the record's line end."""
+    lines = list(io.StringIO(text, newline=""))
+    starts = [0]
+    for line in lines:
+        starts.append(starts[-1] + len(line))
+    first = next(number for number, line in enumerate(lines) if not line.startswith("#"))
+    reader = csv.reader(lines[first:], delimiter="\t")
+    spans, done = [], first
+    for _ in reader:
+        spans.append((starts[done], starts[first + reader.line_num]))
+        done = first + reader.line_num
+    return spans
+
+
+def _expected(text: str) -> list[tuple[str, str, str, str]]:
+    rows = csv.DictReader((line for line in io.StringIO(text, newline="") if not line.startswith("#")), delimiter="\t")
+    return [
+        (_normal(r["subject_id"]), r["predicate_id"], _normal(r["object_id"]), r["mapping_justification"]) for r in rows
+    ]
+
+
+def _write(tmp_path: Path, text: str, packed: bool) -> Path:
+    path = tmp_path / (CUT_SOURCE + (".gz" if packed else ""))
+    data = text.encode("utf-8")
+    path.write_bytes(gzip.compress(data) if packed else data)
+    return path
+
+
+def _got(path: Path) -> tuple[list[tuple[str, str, str, str | None]], dict[str, str]]:
+    items = list(parse_sssom(path))
+    mappings = [(m.subject, m.predicate, m.object, m.justification) for m in items if isinstance(m, MappingRecord)]
+    return mappings, {item.origin: item.reason for item in items if isinstance(item, Rejected)}
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
+def test_a_row_cut_inside_its_last_field_at_end_of_file_is_rejected_and_earlier_rows_load(
+    tmp_path: Path, packed: bool
+) -> None:
+    text = shared(f"{SSSOM}/{CUT_SOURCE}").read_text("utf-8")
+    start, end = _row_spans(text)[-1]
+    last_field = text[start:end].rstrip("\r\n").rsplit("\t", 1)[1]
+    assert last_field == "semapv:ManualMappingCuration"
+    cut = text[: end - 1 - len(last_field) + len("semapv:Man")]  # the audit's cut: no line end after it
+    path = _write(tmp_path, cut, packed)
+    mappings, rejected = _got(path)
+    whole = _expected(text)
+    assert _expected(cut)[-1][3] == "semapv:Man"  # what csv alone takes for a whole row
+    assert mappings == whole[:-1]
+    assert rejected == {f"{path.name}:{cut.count(chr(10)) + 1}": "row cut at end of file (no line end)"}
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
+def test_a_file_cut_exactly_at_a_line_end_loads_every_whole_row(tmp_path: Path, packed: bool) -> None:
+    text = shared(f"{SSSOM}/{CUT_SOURCE}").read_text("utf-8")
+    spans = _row_spans(text)
+    cut = text[: spans[len(spans) // 2][1]]
+    mappings, rejected = _got(_write(tmp_path, cut, packed))
+    assert mappings == _expected(cut) == _expected(text)[: len(spans) // 2]
+    assert rejected == {}
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
+def test_the_complete_file_loads_every_row(tmp_path: Path, packed: bool) -> None:
+    text = shared(f"{SSSOM}/{CUT_SOURCE}").read_text("utf-8")
+    mappings, rejected = _got(_write(tmp_path, text, packed))
+    assert mappings == _expected(text) and len(mappings) == PROVENANCE_COUNTS[CUT_SOURCE]
+    assert rejected == {}

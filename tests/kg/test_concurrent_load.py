@@ -1,0 +1,56 @@
+"""Two ``trialgraph load`` processes at once, on a database without its schema yet, both succeed with one graph.
+
+They race for the schema lock (both create every constraint and index) and for the same keyed nodes (both write
+the same records); the graph must be the one a single clean load builds.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import neo4j
+
+from tests.conftest import wipe
+from tests.data import shared
+from tests.graphcheck import fingerprint
+from trialgraph.api import TrialGraph
+from trialgraph.settings import Settings
+
+
+def _drop_schema(driver: neo4j.Driver) -> None:
+    """Remove every constraint and index the project creates, so that both loads create the schema at once."""
+    with driver.session() as session:
+        for row in session.run("SHOW CONSTRAINTS YIELD name").data():
+            session.run(f"DROP CONSTRAINT `{row['name']}`").consume()
+        for row in session.run("SHOW INDEXES YIELD name, type WHERE type <> 'LOOKUP'").data():
+            session.run(f"DROP INDEX `{row['name']}`").consume()
+
+
+def _start_load(paths: list[Path], batch_size: int) -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "trialgraph", "load", "ctgov", *map(str, paths),
+               "--batch-size", str(batch_size), "--json"]  # fmt: skip
+    return subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_two_loads_at_once_both_succeed_and_build_the_graph_of_one(graph: neo4j.Driver, neo4j_server: Settings) -> None:
+    studies = shared("ctgov/v2/studies.jsonl.gz")
+    _drop_schema(graph)
+    processes = [_start_load([studies], 100), _start_load([studies], 150)]  # batches that overlap unevenly
+    results = [process.communicate(timeout=1200) for process in processes]
+    for process, (_, err) in zip(processes, results, strict=True):
+        assert process.returncode == 0, err[-2000:]
+        assert "Traceback" not in err
+    reports = [json.loads(out) for out, _ in results]
+    assert all(r["read"] == reports[0]["read"] > 0 and r["rejected"] == reports[0]["rejected"] for r in reports)
+    # every record written by one load or the other: a record is written, or found unchanged (written by the other)
+    assert all(r["written"] + r["unchanged"] + r["superseded"] == r["read"] - r["rejected"] for r in reports)
+    together = fingerprint(graph)
+
+    wipe(graph)
+    with TrialGraph.connect(neo4j_server) as tg:
+        tg.load("ctgov", [studies])
+    assert fingerprint(graph) == together

@@ -9,7 +9,8 @@ token of the next page to fetch. That makes it:
   range is inclusive, so the boundary day is fetched again; unchanged records are skipped by hash);
 * **resumable**: each page is written through the ordinary transactional CT.gov load (which replaces a
   study's stale facts) and only then is the next token committed on the run, so a killed run restarts
-  from the first page whose cursor was not committed (a page loaded twice changes nothing);
+  from the first page whose cursor was not committed (a page loaded twice changes nothing). The resumed
+  run carries the counters its committed pages recorded, so the ``LoadRun`` counts the whole window;
 * **honest about failures**: a page that is truncated, HTML or otherwise not the API's JSON ends the run
   with a one-line ``SourceError`` before anything of that page is written; the run stays ``running``
   and the next call resumes it.
@@ -37,12 +38,31 @@ from trialgraph.kg import cypher
 from trialgraph.kg.writer import LoadReport
 from trialgraph.loaders.ctgov.api import DEFAULT_BASE_URL, CtgovApiClient
 
-__all__ = ["FEED_SOURCE", "FeedPlan", "FeedReport", "plan_update", "run_update"]
+__all__ = ["FEED_SOURCE", "FeedCounts", "FeedPlan", "FeedReport", "plan_update", "run_update"]
 
 FEED_SOURCE = "ctgov-update"
 
 PageLoader = Callable[[Path], LoadReport]
 """Writes one page file through the transactional CT.gov load (``TrialGraph.load('ctgov', [path])``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class FeedCounts:
+    """What the committed pages of an unfinished run wrote: a resumed run adds its own pages to these, so that
+    its ``LoadRun`` counts the whole window as an uninterrupted run would (the page count is ``pages_done``)."""
+
+    studies: int = 0
+    written: int = 0
+    unchanged: int = 0
+    superseded: int = 0
+    rejected: int = 0
+    page_runs: tuple[str, ...] = ()
+
+    @classmethod
+    def of_run(cls, run: dict[str, Any]) -> FeedCounts:
+        """The counters ``find_feed_runs`` read back from a ``LoadRun`` (absent ones as 0)."""
+        numbers = {name: run.get(name) or 0 for name in ("studies", "written", "unchanged", "superseded", "rejected")}
+        return cls(**numbers, page_runs=tuple(run.get("page_runs") or ()))
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +76,7 @@ class FeedPlan:
     start_token: str | None = None
     pages_done: int = 0
     resumed: bool = False
+    done: FeedCounts = FeedCounts()
 
     def api_params(self) -> dict[str, str]:
         params = {"filter.advanced": f"AREA[LastUpdatePostDate]RANGE[{self.since},MAX]"}
@@ -73,7 +94,8 @@ class FeedPlan:
 
 @dataclass(slots=True)
 class FeedReport:
-    """What an update did: its plan, the pages and studies it wrote, and the summed page loads."""
+    """What this call of an update did: its plan, the pages and studies it wrote, and the summed page loads
+    (a resumed run's earlier pages are in ``plan.done``; its ``LoadRun`` records the sum of both)."""
 
     plan: FeedPlan
     pages: int = 0
@@ -137,6 +159,7 @@ def plan_update(
                 start_token=run["next_token"],
                 pages_done=run["pages"] or 0,
                 resumed=True,
+                done=FeedCounts.of_run(run),
             )
     if since is None:
         completed = [run for run in runs if run["status"] == "completed"]
@@ -148,7 +171,8 @@ def plan_update(
 
 
 def _record(driver: neo4j.Driver, report: FeedReport, next_token: str | None, database: str) -> None:
-    plan = report.plan
+    """Commit the run's cursor and its counters: this call's pages on top of those an unfinished run committed."""
+    plan, done = report.plan, report.plan.done
     props = {
         "source": FEED_SOURCE,
         "status": report.status,
@@ -157,12 +181,12 @@ def _record(driver: neo4j.Driver, report: FeedReport, next_token: str | None, da
         "feed_query": plan.query,
         "next_token": next_token,
         "pages": plan.pages_done + report.pages,
-        "studies": report.studies,
-        "written": report.written,
-        "unchanged": report.unchanged,
-        "superseded": report.superseded,
-        "rejected": report.rejected,
-        "page_runs": report.page_runs,
+        "studies": done.studies + report.studies,
+        "written": done.written + report.written,
+        "unchanged": done.unchanged + report.unchanged,
+        "superseded": done.superseded + report.superseded,
+        "rejected": done.rejected + report.rejected,
+        "page_runs": [*done.page_runs, *report.page_runs],
         "software_version": __version__,
         "updated": datetime.now(UTC).isoformat(timespec="seconds"),
     }

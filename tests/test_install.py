@@ -15,13 +15,19 @@ import json
 import re
 import subprocess
 import sys
+import tomllib
 from importlib import metadata
 from pathlib import Path
+from typing import Any
 
 import pytest
 from packaging.markers import default_environment
 from packaging.requirements import Requirement
+from packaging.specifiers import SpecifierSet
 from packaging.utils import canonicalize_name
+from packaging.version import Version
+
+from trialgraph.entry import extra_for, extras_by_module
 
 ROOT = Path(__file__).resolve().parents[1]
 LOCK = ROOT / "constraints.txt"
@@ -74,7 +80,7 @@ def test_the_suite_runs_on_the_locked_versions() -> None:
     assert not drift, f"installed versions differ from constraints.txt (pinned, installed): {drift}"
 
 
-_PLAIN_INSTALL_PROBE = r"""
+_BLOCK_EXTRAS = r"""
 import importlib, importlib.abc, json, pkgutil, sys
 
 blocked = set(json.loads(sys.argv[1]))
@@ -86,6 +92,12 @@ class ExtrasOnly(importlib.abc.MetaPathFinder):
         return None
 
 sys.meta_path.insert(0, ExtrasOnly())
+"""
+"""Run first in a subprocess: every module in ``argv[1]`` (a JSON list) then fails to import, as in a plain install."""
+
+_PLAIN_INSTALL_PROBE = (
+    _BLOCK_EXTRAS
+    + r"""
 imported = 0
 for root in ("trialgraph", "trialgraph.kg", "trialgraph.loaders", "trialgraph.cypher", "trialgraph.models"):
     package = importlib.import_module(root)  # the design's folders, mapped in by package-dir
@@ -109,6 +121,7 @@ for path in paths:
         failures.append((path, result.exit_code, result.output[-300:], repr(result.exception)))
 print(json.dumps({"modules": imported, "commands": len(paths), "failures": failures}))
 """
+)
 
 
 def _extras_only_modules() -> set[str]:
@@ -136,3 +149,89 @@ def test_a_plain_install_imports_every_module_and_every_command_answers_help() -
     outcome = json.loads(probe.stdout.strip().splitlines()[-1])
     assert outcome["modules"] >= 100 and outcome["commands"] >= 10
     assert outcome["failures"] == []
+
+
+# A command whose extra is missing, run through the console script's entry: eval linking with the TF-IDF linker
+# reads only the packaged samples (no graph), then needs scikit-learn and friends from [link].
+_LINK_COMMAND_PROBE = (
+    _BLOCK_EXTRAS
+    + r"""
+from trialgraph.demo import sample_path
+from trialgraph.entry import run
+
+sys.argv = ["trialgraph", *sys.argv[2:], "eval", "linking", "--mesh", str(sample_path("mesh-demo.nt.gz")),
+            "--studies", str(sample_path()), "--no-benchmarks", "--linker", "tfidf", "--field", "conditions"]
+run()
+"""
+)
+LINK_MODULES = "joblib|numpy|scipy|sklearn|spacy|scispacy"
+LINK_ERROR = r"error: this command needs the \[link\] extra: pip install 'trialgraph\[link\]' \(missing module (?:{})\)"
+
+
+def _run_link_command(*options: str) -> subprocess.CompletedProcess[str]:
+    argv = [sys.executable, "-c", _LINK_COMMAND_PROBE, json.dumps(sorted(_extras_only_modules())), *options]
+    return subprocess.run(argv, capture_output=True, text=True, timeout=300, cwd=ROOT)
+
+
+def test_a_command_whose_extra_is_missing_names_the_extra_in_one_line() -> None:
+    probe = _run_link_command()
+    assert probe.returncode == 1, probe.stderr[-2000:]
+    assert "Traceback" not in probe.stderr and probe.stdout == ""
+    (line,) = probe.stderr.strip().splitlines()
+    assert re.fullmatch(LINK_ERROR.format(LINK_MODULES), line), line
+
+    debugging = _run_link_command("--debug")  # --debug keeps the traceback, as for every other error
+    assert debugging.returncode == 1 and "Traceback" in debugging.stderr
+    assert "ModuleNotFoundError" in debugging.stderr.strip().splitlines()[-1]
+
+
+def test_every_extras_module_maps_to_the_extra_that_installs_it() -> None:
+    """The map is read from the installed metadata; each import name it derives is the distribution's own."""
+    mapping = extras_by_module(metadata.requires("trialgraph") or [])
+    owners = metadata.packages_distributions()
+    for module in mapping:
+        assert module in owners, f"{module!r} is no installed top-level module: fix entry.IMPORT_NAMES"
+    # the smallest extra that lists a module itself: torch is in [ml] and [rag], pytest only in [dev]
+    assert {m: extra_for(m) for m in ("sklearn", "spacy", "numpy", "datasets", "pyarrow", "fastapi")} == {
+        "sklearn": "link", "spacy": "link", "numpy": "link", "datasets": "tasks", "pyarrow": "tasks",
+        "fastapi": "serve",
+    }  # fmt: skip
+    assert (extra_for("torch"), extra_for("sentence_transformers"), extra_for("pytest")) == ("rag", "rag", "dev")
+    assert extra_for("sklearn.feature_extraction.text") == "link"
+    # a core dependency or TrialGraph's own module is no extra: its error is a bug and keeps its traceback
+    assert (extra_for("neo4j"), extra_for("trialgraph"), extra_for(None)) == (None, None, None)
+
+
+def _pyproject() -> dict[str, Any]:
+    return tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+
+
+def test_the_console_script_and_python_m_run_the_entry_and_answer_help() -> None:
+    declared = _pyproject()["project"]["scripts"]["trialgraph"]
+    (installed,) = metadata.entry_points(group="console_scripts", name="trialgraph")
+    assert declared == installed.value == "trialgraph.entry:run", "reinstall: pip install --no-deps -e ."
+    script = Path(sys.executable).parent / "trialgraph"
+    for argv in ([str(script), "--help"], [sys.executable, "-m", "trialgraph", "--help"]):
+        answer = subprocess.run(argv, capture_output=True, text=True, timeout=120, cwd=ROOT)
+        assert answer.returncode == 0 and "Usage: trialgraph" in answer.stdout, (argv, answer.stderr[-2000:])
+
+
+CI_PYTHON_CHECK = re.compile(r"\((\d+), (\d+)\) <= sys\.version_info\[:2\] <= \((\d+), (\d+)\)")
+
+
+def test_the_declared_python_range_is_the_one_the_lock_installs_on() -> None:
+    """numpy 1.26 (scispacy keeps the lock below numpy 2) ships wheels for Python 3.9-3.12 only; pyproject and
+    .ci/run must not promise a Python the README's install cannot build on."""
+    declared = SpecifierSet(_pyproject()["project"]["requires-python"])
+    numpy = Version(_pins()["numpy"])
+    if numpy.major < 2:
+        assert not declared.contains("3.13"), f"numpy {numpy} has no wheels for Python 3.13: cap requires-python"
+    bounds = CI_PYTHON_CHECK.search((ROOT / ".ci/run").read_text(encoding="utf-8"))
+    assert bounds, ".ci/run no longer checks the Python version as (3, x) <= sys.version_info[:2] <= (3, y)"
+    low, high = (int(bounds[1]), int(bounds[2])), (int(bounds[3]), int(bounds[4]))
+    for minor in range(8, 16):
+        assert declared.contains(f"3.{minor}") == (low <= (3, minor) <= high), f"pyproject and .ci/run on 3.{minor}"
+    assert declared.contains(f"{sys.version_info[0]}.{sys.version_info[1]}")  # the suite runs on a declared one
+    assert SpecifierSet(metadata.metadata("trialgraph")["Requires-Python"]) == declared, (
+        "the installed metadata is stale: pip install --no-deps -e ."
+    )

@@ -1,5 +1,5 @@
-"""``python -m trialgraph`` runs the CLI."""
+"""``python -m trialgraph`` runs the CLI through the same entry as the ``trialgraph`` console script."""
 
-from trialgraph.cli import app
+from trialgraph.entry import run
 
-app(prog_name="trialgraph")
+run()

@@ -47,7 +47,7 @@ from trialgraph.model.study import (
     StudyDetails,
     StudyRecord,
 )
-from trialgraph.model.text import strip_text
+from trialgraph.model.text import strip_text, undo_markdown_escapes
 
 __all__ = ["parse_study"]
 
@@ -133,19 +133,25 @@ def _raw_str(parent: dict, key: str, rid: str | None, field: str) -> str | None:
     raise _wrong(rid, f"{field}.{key}", "a string", value)
 
 
+def _clean(value: str) -> str | None:
+    """The one place v2 free text is cleaned: CommonMark escapes undone (v2 writes ``\\&`` where legacy XML has
+    ``&``), then stripped. Every text getter below goes through it, so no field can keep an escape."""
+    return strip_text(undo_markdown_escapes(value))
+
+
 def _text(parent: dict, key: str, rid: str | None, field: str) -> str | None:
     value = parent.get(key)
     if value is None:
         return None
     if type(value) is str:
-        return strip_text(value)
+        return _clean(value)
     raise _wrong(rid, f"{field}.{key}", "a string", value)
 
 
 def _required(parent: dict, key: str, rid: str | None, field: str) -> str:
     value = parent.get(key)
     if type(value) is str:
-        text = strip_text(value)
+        text = _clean(value)
         if text is not None:
             return text
         raise ParseError(f"{field}.{key} is empty", record_id=rid, field=f"{field}.{key}")
@@ -159,7 +165,7 @@ def _strings(parent: dict, key: str, rid: str | None, field: str) -> tuple[str, 
     for value in _list(parent, key, rid, field):
         if type(value) is not str:
             raise _wrong(rid, f"{field}.{key}[]", "a string", value)
-        text = strip_text(value)
+        text = _clean(value)
         if text is not None:
             out.append(text)
     return tuple(out)
@@ -301,10 +307,10 @@ def _eligibility(ps: dict, rid: str) -> Eligibility | None:
     if not mod:
         return None
     f = "eligibilityModule"
-    text = _text(mod, "eligibilityCriteria", rid, f)
-    split = split_criteria(text)
+    # split_criteria undoes the escapes line by line before it looks for bullets, so it gets the block as served
+    split = split_criteria(strip_text(_raw_str(mod, "eligibilityCriteria", rid, f)))
     return Eligibility(
-        text=text,
+        text=_text(mod, "eligibilityCriteria", rid, f),
         preamble=split.preamble,
         inclusion=split.inclusion,
         exclusion=split.exclusion,

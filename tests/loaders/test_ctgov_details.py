@@ -14,6 +14,7 @@ from tests.loaders.test_ctgov_overlap import OVERLAP, legacy_raw, v2_raw
 from trialgraph.loaders.ctgov import v2
 from trialgraph.loaders.ctgov.legacy import parse_study as parse_legacy
 from trialgraph.model.study import StudyDetails
+from trialgraph.model.text import undo_markdown_escapes
 
 V2_DATES = {  # field → statusModule key (a plain date, or a struct's date)
     "status_verified_date": "statusVerifiedDate",
@@ -53,7 +54,8 @@ V2_IPD = {
 
 
 def _stripped(value: object) -> object:
-    return value.strip() if isinstance(value, str) else value
+    """A file's text as a record holds it: trimmed, Markdown escapes undone (v2; legacy has none)."""
+    return undo_markdown_escapes(value).strip() if isinstance(value, str) else value
 
 
 def test_v2_details_are_the_records_values() -> None:

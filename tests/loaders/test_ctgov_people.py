@@ -23,6 +23,7 @@ from trialgraph.loaders.ctgov import v2
 from trialgraph.loaders.ctgov.legacy import parse_study as parse_legacy
 from trialgraph.model.people import Disclosure
 from trialgraph.model.study import StudyRecord
+from trialgraph.model.text import undo_markdown_escapes
 from trialgraph.model.validate import check_study
 
 GROUPS = (
@@ -45,8 +46,8 @@ GROUPS = (
 
 
 def _s(value: object) -> object:
-    if isinstance(value, str):
-        value = value.replace("\r\n", "\n").replace("\r", "\n").strip()
+    if isinstance(value, str):  # as a record holds it: Markdown escapes undone (v2; legacy has none)
+        value = undo_markdown_escapes(value).replace("\r\n", "\n").replace("\r", "\n").strip()
         return value or None
     return value
 

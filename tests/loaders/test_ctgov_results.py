@@ -23,6 +23,7 @@ from trialgraph.loaders.ctgov import v2
 from trialgraph.loaders.ctgov.legacy import parse_study as parse_legacy
 from trialgraph.model.results import read_number
 from trialgraph.model.study import StudyRecord
+from trialgraph.model.text import undo_markdown_escapes
 
 # The rule, written out independently: an optional comparison sign, then a plain decimal number.
 P_VALUE = re.compile(r"^\s*(<=|>=|<|>|=|≤|≥)?\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*$")
@@ -85,7 +86,7 @@ LEGACY_ANALYSIS_NUMBERS = {
 def _txt(text: str | None) -> str | None:
     if text is None:
         return None
-    text = text.replace("\r\n", "\n").replace("\r", "\n").strip()
+    text = undo_markdown_escapes(text).replace("\r\n", "\n").replace("\r", "\n").strip()  # v2 Markdown undone
     return text or None
 
 

@@ -23,6 +23,7 @@ from tests.data import shared
 from trialgraph.errors import ParseError
 from trialgraph.loaders.ctgov.v2 import parse_study
 from trialgraph.model.study import StudyRecord
+from trialgraph.model.text import undo_markdown_escapes
 
 SINGLES = (
     "NCT00000410",
@@ -252,7 +253,7 @@ def test_single_fields(nct: str) -> None:
         assert rec.eligibility.max_age == elig.get("maximumAge")
         assert rec.eligibility.healthy_volunteers == elig.get("healthyVolunteers")
         text = elig.get("eligibilityCriteria")
-        assert rec.eligibility.text == (text.strip() if text else None)
+        assert rec.eligibility.text == (undo_markdown_escapes(text).strip() if text else None)  # v2 serves Markdown
         if text and "Exclusion Criteria" in text:
             assert rec.eligibility.exclusion
     else:
@@ -631,3 +632,45 @@ def test_property_mutated_real_records(data, garbage: Any) -> None:
     mutated = _replace(raw, path, garbage)
     _ok_or_parse_error(mutated)
     _ok_or_parse_error(mutated, expected_id="NCT00422734")
+
+
+# Markdown escapes (API v2 serves free text as CommonMark; the record keeps what the registrant typed).
+
+
+def _bulk_record(nct: str) -> tuple[dict[str, Any], StudyRecord]:
+    with gzip.open(shared("ctgov/v2/studies.jsonl.gz"), "rt", encoding="utf-8") as fh:
+        raw = next(r for r in map(json.loads, fh) if r["protocolSection"]["identificationModule"]["nctId"] == nct)
+    return raw, parse_study(raw, expected_id=nct)
+
+
+def test_escaped_backslashes_in_real_criteria_stay_one_literal_backslash() -> None:
+    """NCT05439486 writes ``creatinine\\>1.3 mg\\\\dl``: the record says ``creatinine>1.3 mg\\dl``."""
+    raw, rec = _bulk_record("NCT05439486")
+    assert "creatinine\\>1.3 mg\\\\dl" in raw["protocolSection"]["eligibilityModule"]["eligibilityCriteria"]
+    assert rec.eligibility is not None
+    assert "creatinine>1.3 mg\\dl)" in (rec.eligibility.text or "")
+    assert any("creatinine>1.3 mg\\dl)" in item for item in rec.eligibility.exclusion)
+
+
+def test_escapes_are_undone_in_text_of_every_kind_and_only_once() -> None:
+    """One text of each getter (optional text, required text, string list, the people tables, results analyses) and
+    the criteria block, whose items are split from the block as served: ``\\\\\\>`` is a backslash and a ``>``."""
+    raw = _base()
+    ps = raw["protocolSection"]
+    ps["identificationModule"]["briefTitle"] = "Drug A \\& B"
+    ps["descriptionModule"]["briefSummary"] = "Dose \\< 5 mg\\*"
+    ps["conditionsModule"]["keywords"] = ["T\\_cell"]
+    ps["statusModule"]["whyStopped"] = "Funding \\[withdrawn\\]"
+    ps["eligibilityModule"]["eligibilityCriteria"] = "Inclusion Criteria:\n\n1\\. ratio \\\\> 2\n2\\. age \\>= 18"
+    ps.setdefault("referencesModule", {})["seeAlsoLinks"] = [{"label": "Report \\[online\\]", "url": "https://x.org"}]
+    analysis = raw["resultsSection"]["outcomeMeasuresModule"]["outcomeMeasures"][0].setdefault("analyses", [{}])[0]
+    analysis["pValueComment"] = "p \\< 0.05"
+    rec = parse_study(raw)
+    assert (rec.brief_title, rec.brief_summary, rec.keywords) == ("Drug A & B", "Dose < 5 mg*", ("T_cell",))
+    assert rec.why_stopped == "Funding [withdrawn]"
+    assert rec.eligibility is not None
+    assert rec.eligibility.text == "Inclusion Criteria:\n\n1. ratio \\> 2\n2. age >= 18"
+    assert rec.eligibility.inclusion == ("ratio \\> 2", "age >= 18")
+    assert [link.label for link in rec.see_also_links] == ["Report [online]"]
+    assert rec.results is not None
+    assert rec.results.outcome_measures[0].analyses[0].p_value_comment == "p < 0.05"

@@ -9,6 +9,8 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from trialgraph.model.text import undo_markdown_escapes
+
 __all__ = ["LEGACY_WRAP_WIDTH", "CriteriaSplit", "field_items", "split_criteria"]
 
 _INCLUSION = re.compile(r"^\s*(key\s+)?inclusion\s+criteria\s*:?\s*$", re.IGNORECASE)
@@ -27,8 +29,6 @@ class CriteriaSplit(NamedTuple):
 LEGACY_WRAP_WIDTH = 99
 """CT.gov's legacy XML hard-wraps text blocks greedily at 99 columns (no line in the shared dump is longer)."""
 
-_MARKDOWN_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!<>~|])")
-
 
 def split_criteria(text: str | None, *, wrap_width: int | None = None) -> CriteriaSplit:
     """Split an eligibility criteria block into items under their headings.
@@ -40,8 +40,9 @@ def split_criteria(text: str | None, *, wrap_width: int | None = None) -> Criter
     given, the raw text block with its indentation) a line continues the one before it (no blank line
     between) exactly when its first word would not have fitted on that line; for API v2 text, which is
     never wrapped, only an indented line without a bullet continues the item above it. v2's Markdown
-    escapes (``\\>``) are undone so both formats give the same items; the block as written stays on the
-    record.
+    escapes (``\\>``, ``1\\.``) are undone on each line before its bullet is looked for, so both formats give the
+    same items (``1\\. Signed`` is the numbered point that legacy writes ``1. Signed``). Pass v2 text as served,
+    escapes and all: text already unescaped would lose an escaped backslash's meaning (``\\\\>``).
     """
     if not text:
         return CriteriaSplit((), (), ())
@@ -49,12 +50,12 @@ def split_criteria(text: str | None, *, wrap_width: int | None = None) -> Criter
     current = "preamble"
     previous: str | None = None  # the raw line before this one, while no blank line or heading intervenes
     for raw_line in text.replace("\r\n", "\n").replace("\r", "\n").split("\n"):
-        line = raw_line.rstrip()
+        line = undo_markdown_escapes(raw_line.rstrip())
         if not line.strip():
             previous = None
             continue
         is_bullet = bool(_BULLET.match(line))
-        body = _MARKDOWN_ESCAPE.sub(r"\1", _BULLET.sub("", line).strip())
+        body = _BULLET.sub("", line).strip()
         if not body:  # a bullet marker alone on its line says nothing
             previous = None
             continue

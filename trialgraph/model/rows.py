@@ -60,7 +60,7 @@ WRITE_ORDER: tuple[str, ...] = (
 
 
 # Bump when the graph shape of a record changes, so reloads rewrite records written by older code.
-ROWS_VERSION = "ctgov-rows-12"  # RECORD_OF evidence is a list from the first load on
+ROWS_VERSION = "ctgov-rows-13"  # v2 free text without CommonMark escapes (12: RECORD_OF evidence is a list)
 
 
 def _list_or_none(values: tuple[str, ...]) -> list[str] | None:

@@ -3,6 +3,8 @@
 Three policies, because the sources differ in what their whitespace means:
 
 * :func:`strip_text` keeps the layout (CT.gov text blocks: line breaks separate list items);
+  :func:`undo_markdown_escapes` goes with it for API v2, which writes the same text as CommonMark (``50mg \\& 10 mg``
+  where the legacy XML has ``50mg & 10 mg``);
 * :func:`collapse_whitespace` makes one line (MeSH notes are wrapped over indented lines, and the wrapping
   is not data);
 * :func:`clean_registry_text` also removes markup, entities, ``NULL`` and mis-decoded UTF-8 (WHO ICTRP and
@@ -13,10 +15,15 @@ from __future__ import annotations
 
 import html
 import re
+from typing import overload
 
-__all__ = ["clean_registry_text", "collapse_whitespace", "strip_text"]
+__all__ = ["clean_registry_text", "collapse_whitespace", "strip_text", "undo_markdown_escapes"]
 
 _WHITESPACE = re.compile(r"\s+")
+
+_MARKDOWN_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+"""A CommonMark backslash escape: a backslash before one of the 32 ASCII punctuation characters (spec 2.4). A
+backslash before anything else (a letter, a digit, a space, non-ASCII) is a literal backslash and is not matched."""
 
 _BR = re.compile(r"<\s*br\s*/?\s*>", re.IGNORECASE)
 # Only real tags: "<= 79age old" or "< 80" (ICTRP age limits) must survive.
@@ -86,3 +93,21 @@ def collapse_whitespace(text: str | None) -> str | None:
         return None
     cleaned = _WHITESPACE.sub(" ", text).strip()
     return cleaned or None
+
+
+@overload
+def undo_markdown_escapes(text: str) -> str: ...
+@overload
+def undo_markdown_escapes(text: None) -> None: ...
+def undo_markdown_escapes(text: str | None) -> str | None:
+    """The text with CommonMark backslash escapes undone (``\\&`` → ``&``, ``\\\\`` → ``\\``); None stays None.
+
+    CT.gov API v2 serves its free text as CommonMark and escapes the punctuation that Markdown would read as
+    markup; the legacy XML of the same record has the characters as the registrant typed them. One left-to-right
+    pass, so an escaped backslash is one literal backslash and never escapes what follows it (``mg\\\\dl`` →
+    ``mg\\dl``). Backslashes that are no escape (``NYI\\NHL``) are kept. Code spans are not special-cased: CT.gov
+    text has none.
+    """
+    if text is None or "\\" not in text:
+        return text
+    return _MARKDOWN_ESCAPE.sub(r"\1", text)

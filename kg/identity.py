@@ -7,8 +7,8 @@ is per connected component of records and ids, so a closed scope resolves exactl
 (``tests/kg/test_identity_scope.py`` checks that a full resolution afterwards changes nothing).
 
 Reads each record's own trial key and claims, the curated pairs and the pipeline candidates, weighs each
-statement by what the records on both sides say (``trialgraph.loaders.registries.weigh``, evidence-v1), resolves
-them with the pure ``trialgraph.loaders.registries.identity.resolve``, and writes only the difference: records
+statement by what the records on both sides say (``trialgraph.models.identity.weigh``, evidence-v1), resolves
+them with the pure ``trialgraph.models.identity.resolve.resolve``, and writes only the difference: records
 that move to another trial, trials refreshed or removed, trial ids tied to their trial, ambiguous claims
 flagged, identity evidence (score, signals, decision, reason) on the claims and pairs it weighed.
 """
@@ -23,10 +23,10 @@ from typing import Any, Literal
 import neo4j
 
 from trialgraph.kg import cypher
-from trialgraph.loaders.registries.identity import Evidence, RecordIdentity, Resolution, resolve
-from trialgraph.loaders.registries.weigh import Weighed, records_to_read, weigh, without_conflicts
 from trialgraph.model.identity_evidence import METHOD, RecordFacts
 from trialgraph.model.trial_ids import canonical_trial_id
+from trialgraph.models.identity.resolve import Evidence, RecordIdentity, Resolution, resolve
+from trialgraph.models.identity.weigh import Weighed, records_to_read, weigh, without_conflicts
 
 __all__ = ["IdentityReport", "IdentityScope", "canonical_id", "id_lookup", "identity_scope", "record_lookup",
            "resolve_identities"]  # fmt: skip

@@ -727,7 +727,7 @@ def eval_identity(
     """Coverage, then precision and recall (95% bootstrap intervals, n) of identity resolution in the current graph
     against registry-stated pairs, then examples of each error and the stated pairs identity evidence set aside."""
     from trialgraph.kg.identity import canonical_id, id_lookup, record_lookup
-    from trialgraph.loaders.registries.evaluate import SPLITS, evaluate_identity, read_gold_pairs, split_of
+    from trialgraph.models.identity.evaluate import SPLITS, evaluate_identity, read_gold_pairs, split_of
 
     settings = _settings()
     if split not in SPLITS:

@@ -23,8 +23,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.data import shared_data_dir
 from trialgraph.loaders.base import discover
-from trialgraph.loaders.registries.identity import Evidence, RecordIdentity, resolve
 from trialgraph.model.staged import Quarantined
+from trialgraph.models.identity.resolve import Evidence, RecordIdentity, resolve
 
 REGISTRIES = shared_data_dir() / "registries"
 FILES = {

@@ -18,7 +18,7 @@ import pytest
 from tests.data import shared
 from trialgraph.api import TrialGraph
 from trialgraph.kg.identity import canonical_id, id_lookup
-from trialgraph.loaders.registries.evaluate import evaluate_identity, read_gold_pairs
+from trialgraph.models.identity.evaluate import evaluate_identity, read_gold_pairs
 from trialgraph.settings import Settings
 
 REGISTRY_FILES = (

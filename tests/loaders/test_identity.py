@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import random
 
-from trialgraph.loaders.registries.evaluate import GoldPair, evaluate_identity
-from trialgraph.loaders.registries.identity import Evidence, RecordIdentity, resolve
+from trialgraph.models.identity.evaluate import GoldPair, evaluate_identity
+from trialgraph.models.identity.resolve import Evidence, RecordIdentity, resolve
 
 
 def _record(record_id: str, own_id: str, registry: str, *claims: tuple[str, str]) -> RecordIdentity:

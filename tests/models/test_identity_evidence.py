@@ -15,11 +15,11 @@ import pytest
 
 from tests.data import shared
 from trialgraph.loaders.ictrp import covid_csv
-from trialgraph.loaders.registries.evaluate import GoldPair, evaluate_identity, split_of
-from trialgraph.loaders.registries.identity import Evidence, RecordIdentity, resolve
-from trialgraph.loaders.registries.weigh import records_to_read, weigh, without_conflicts
 from trialgraph.model.identity_evidence import APPLY, CONFLICT, RecordFacts, agreement, decide
 from trialgraph.model.study import StudyRecord
+from trialgraph.models.identity.evaluate import GoldPair, evaluate_identity, split_of
+from trialgraph.models.identity.resolve import Evidence, RecordIdentity, resolve
+from trialgraph.models.identity.weigh import records_to_read, weigh, without_conflicts
 
 COVID = "registries/ictrp/ictrp_covid19_web_2020-04-15.csv.gz"
 PIPELINE = "links/crossreg/crossreg_pipeline_output.csv"

@@ -16,8 +16,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from trialgraph.loaders.registries.identity import Evidence, RecordIdentity
 from trialgraph.model.identity_evidence import METHOD, Agreement, RecordFacts, agreement, decide
+from trialgraph.models.identity.resolve import Evidence, RecordIdentity
 
 __all__ = ["Weighed", "records_to_read", "weigh", "without_conflicts"]
 

@@ -24,6 +24,7 @@ CREATE FULLTEXT INDEX trial_text IF NOT EXISTS FOR (r:RegistryRecord) ON EACH [r
 CREATE CONSTRAINT concept_curie IF NOT EXISTS FOR (c:Concept) REQUIRE c.curie IS UNIQUE;
 CREATE INDEX concept_vocabulary IF NOT EXISTS FOR (c:Concept) ON (c.vocabulary);
 CREATE INDEX concept_name IF NOT EXISTS FOR (c:Concept) ON (c.name);
+CREATE INDEX maps_to_mapping_set IF NOT EXISTS FOR ()-[m:MAPS_TO]-() ON (m.mapping_set);
 CREATE FULLTEXT INDEX concept_text IF NOT EXISTS FOR (c:Concept) ON EACH [c.name, c.synonyms];
 // Trial identifiers as publications and other registries cite them, before identity resolution ties them to trials.
 CREATE CONSTRAINT trial_id_value IF NOT EXISTS FOR (i:TrialId) REQUIRE i.id IS UNIQUE;

@@ -6,15 +6,21 @@ stated them, so several vocabularies and mapping sets can say different things a
 without overwriting each other. Each batch is one transaction; a concept already loaded from a newer
 release is left alone (counted ``superseded``). Reloading the same release rewrites its concepts and
 edges to the same values (the graph ends identical; the report counts them as written), so a fixed parser
-can repair a release without a version bump. Mapping edges are keyed by predicate and mapping set: one
-that a later release drops is not removed.
+can repair a release without a version bump. Mapping edges are keyed by predicate and mapping set, the set
+being named by the file's content (SSSOM ``mapping_set_id``, OBO ``ontology:``, OWL ontology IRI), so a copy
+under another name is the same set. A reload of a set replaces what it stated: once every batch has landed,
+the set's ``MAPS_TO`` edges this load did not write are removed, unless the load was partial (a file
+quarantined whole or cut short: what it did not reach may still be stated) or superseded concepts (an older
+release). Older graphs named OBO and OWL sets by file name (``doid.obo.gz``); those edges are removed the same
+way when the file is reloaded whole, so a stored xref is not left twice under two names.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import neo4j
@@ -30,6 +36,7 @@ from trialgraph.kg.writer import (
     WriteContext,
     write_isolating,
 )
+from trialgraph.loaders.obo.obo import MAPPING_SET_WARNING
 from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, prefix_of
 
 __all__ = [
@@ -41,6 +48,9 @@ __all__ = [
     "version_key",
     "write_vocabulary_batch",
 ]
+
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -215,6 +225,54 @@ def link_mesh_terms(driver: neo4j.Driver, *, load_run: str | None = None, databa
     return {"terms": terms, "linked": linked, "unlinked": terms - linked}
 
 
+@dataclass(slots=True)
+class _MappingSet:
+    """What one load saw of a mapping set: the files that stated it, their subjects' vocabularies, a warning."""
+
+    files: set[str] = field(default_factory=set)
+    vocabularies: set[str] = field(default_factory=set)
+    warning: str | None = None  # why the set is named by its file name (no identity in the file's content)
+
+
+@dataclass(frozen=True, slots=True)
+class _SetIssue:
+    """A one-line issue about a whole mapping set, filed like a field issue (``kind: field``)."""
+
+    origin: str
+    record_id: str
+    issues: tuple[str, ...]
+
+
+def _file_of(origin: str) -> str:
+    """The file name in a record's origin: ``doid.obo:12`` (OBO, SSSOM) or ``x.owl#http://...`` (OWL)."""
+    head = origin.split("#", 1)[0]
+    name, _, line = head.rpartition(":")
+    return name if name and line.isdigit() else head
+
+
+def _stale_rows(sets: dict[str, _MappingSet]) -> list[dict[str, Any]]:
+    """Per set: its name, and the file names older graphs gave it (removed only on its subjects' vocabularies)."""
+    return [
+        {
+            "mapping_set": name,
+            "legacy": sorted(seen.files - {name}),
+            "vocabularies": sorted(seen.vocabularies),
+        }
+        for name, seen in sorted(sets.items())
+    ]
+
+
+def _delete_stale_mappings(driver: neo4j.Driver, sets: dict[str, _MappingSet], *, load_run: str, database: str) -> int:
+    """Remove the ``MAPS_TO`` edges of ``sets`` that load ``load_run`` did not write; returns how many."""
+    rows = _stale_rows(sets)
+    with driver.session(database=database) as session:
+        return session.execute_write(
+            lambda tx: tx.run(cypher.load("write/delete_stale_mappings"), sets=rows, load_run=load_run).single(
+                strict=True
+            )["removed"]
+        )
+
+
 @GRAPH_WRITERS.register("concepts")
 class ConceptWriter:
     """Vocabularies: concepts keyed by CURIE (the later statement wins within a batch) and mappings.
@@ -227,6 +285,7 @@ class ConceptWriter:
         self.context = context
         self.batch = VocabularyBatch({}, [])
         self.vocabularies: set[str] = set()
+        self.sets: dict[str, _MappingSet] = {}
 
     def add(self, item: ConceptRecord | MappingRecord, report: LoadReport) -> list[Work]:
         if isinstance(item, ConceptRecord):
@@ -236,6 +295,7 @@ class ConceptWriter:
             self.batch.concepts[item.curie] = item
         else:
             self.batch.mappings.append(item)
+            self._note_set(item)
         return self._take() if len(self.batch) >= self.context.batch_size else []
 
     def close(self) -> list[Work]:
@@ -248,6 +308,35 @@ class ConceptWriter:
             reason = f"dangling parent: {row['curie']} is named as parent of {row['references']} concept(s) "
             reason += f"({', '.join(row['children'])}) but no record defines it"
             quarantine.add(Rejected(origin=c.source.name, reason=reason, record_id=row["curie"]), report.run_id)
+        for name, seen in sorted(self.sets.items()):
+            if seen.warning:
+                report.field_issues += 1
+                quarantine.add_field_issues(
+                    _SetIssue(", ".join(sorted(seen.files)), name, (seen.warning,)), report.run_id
+                )
+        self._replace_sets(report)
+
+    def _note_set(self, mapping: MappingRecord) -> None:
+        seen = self.sets.setdefault(mapping.mapping_set or mapping.origin, _MappingSet())
+        seen.files.add(_file_of(mapping.origin))
+        seen.vocabularies.add(prefix_of(mapping.subject))
+        seen.warning = seen.warning or mapping.extra.get(MAPPING_SET_WARNING)
+
+    def _replace_sets(self, report: LoadReport) -> None:
+        """Remove what the loaded sets no longer state, when this load read every one of their files whole.
+
+        Why not after a partial load: a cut file's unread tail still states its mappings. Why not when concepts
+        were superseded: an older release reloaded must not strip the mappings of the newer one stored.
+        """
+        if not self.sets:
+            return
+        if report.partial or report.superseded:
+            why = "partial load" if report.partial else "an older release than the stored one"
+            log.warning("mapping sets %s kept whole (%s): stale mappings not removed", sorted(self.sets), why)
+            return
+        c = self.context
+        removed = _delete_stale_mappings(c.driver, self.sets, load_run=c.load_run, database=c.database)
+        log.info("removed %d mapping(s) that sets %s no longer state", removed, sorted(self.sets))
 
     def _take(self) -> list[Work]:
         batch, self.batch = self.batch, VocabularyBatch({}, [])

@@ -83,6 +83,7 @@ def load(
                 if isinstance(item, Quarantined):
                     report.rejected += 1
                     report.files_quarantined += int(item.whole_file)
+                    report.files_truncated += int(item.truncated and not item.whole_file)
                     quarantine.add(item, report.run_id)
                 else:
                     if getattr(item, "issues", ()):

@@ -16,7 +16,15 @@ from typing import Any
 import neo4j
 
 from trialgraph.kg import cypher
-from trialgraph.kg.writer import GRAPH_WRITERS, BatchOutcome, LoadReport, Quarantine, Work, WriteContext
+from trialgraph.kg.writer import (
+    GRAPH_WRITERS,
+    BatchOutcome,
+    LoadReport,
+    Quarantine,
+    Work,
+    WriteContext,
+    write_isolating,
+)
 from trialgraph.model.keys import publication_key
 from trialgraph.model.publication import DeletedCitation, PublicationRecord
 from trialgraph.model.publication_link import (
@@ -145,6 +153,39 @@ def _write_batch(driver: neo4j.Driver, batch: _Batch, *, load_run: str, database
         return session.execute_write(work)
 
 
+_Group = tuple[PublicationRecord | None, list[TrialPublicationLink]]
+"""A publication's citation (when the batch holds one) and the links to it: what is isolated together."""
+
+
+def _groups(batch: _Batch) -> dict[str, _Group]:
+    groups: dict[str, _Group] = {key: (record, []) for key, record in batch.records.items()}
+    for link in batch.links:
+        groups.setdefault(publication_key(link.pmid, link.doi), (None, []))[1].append(link)
+    return groups
+
+
+def _batch_of(groups: dict[str, _Group]) -> _Batch:
+    return _Batch(
+        records={key: record for key, (record, _) in groups.items() if record is not None},
+        links=[link for _, links in groups.values() for link in links],
+    )
+
+
+def _write_batch_isolating(driver: neo4j.Driver, batch: _Batch, *, load_run: str, database: str) -> BatchOutcome:
+    """:func:`_write_batch`, with a publication Neo4j refuses for its data quarantined alone (its citation and its
+    links), so that one over-long DOI or heading does not cost the batch or the load."""
+
+    def write(part: dict[str, _Group]) -> tuple[int, int, int]:
+        written, superseded = _write_batch(driver, _batch_of(part), load_run=load_run, database=database)
+        return written, 0, superseded
+
+    def describe(key: str, group: _Group) -> tuple[str, str | None]:
+        record, links = group
+        return (record.origin if record is not None else links[0].origin), key
+
+    return write_isolating(write, _groups(batch), describe)
+
+
 def _delete(driver: neo4j.Driver, deletion: DeletedCitation, database: str) -> BatchOutcome:
     """Apply one deletion notice in its own transaction; it counts as one item written."""
     keys = [publication_key(pmid, None) for pmid in deletion.pmids]
@@ -197,8 +238,4 @@ class PublicationWriter:
         batch, self.batch = self.batch, _Batch()
         c = self.context
 
-        def work() -> BatchOutcome:
-            written, superseded = _write_batch(c.driver, batch, load_run=c.load_run, database=c.database)
-            return BatchOutcome(written=written, superseded=superseded)
-
-        return [work]
+        return [lambda: _write_batch_isolating(c.driver, batch, load_run=c.load_run, database=c.database)]

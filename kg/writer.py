@@ -70,6 +70,7 @@ class LoadReport:
     dangling: int = 0  # references to things no input defines (vocabulary parents), also quarantined
     field_issues: int = 0  # values dropped from records that loaded (impossible dates...), also quarantined
     files_quarantined: int = 0  # input files that could not be read at all (each also one of ``rejected``)
+    files_truncated: int = 0  # input files that ended early or broke off: their tail was never read (also rejected)
     quarantine_file: str | None = None
     paths: list[Path] = field(default_factory=list, repr=False)
     started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
@@ -81,8 +82,12 @@ class LoadReport:
 
     @property
     def partial(self) -> bool:
-        """Whether whole input files were quarantined: the CLI then exits 2, so that scripts notice."""
-        return self.files_quarantined > 0
+        """Whether some input was not read: a file quarantined whole, or one that ended early (its tail unread).
+
+        The CLI then exits 2 and the ``LoadRun`` is stored as ``partial``, so that scripts notice: the records
+        before a cut are whole and loaded, but the graph does not hold everything the download should have.
+        """
+        return self.files_quarantined > 0 or self.files_truncated > 0
 
     @property
     def accepted(self) -> int:
@@ -107,7 +112,10 @@ class Quarantine:
         if getattr(item, "whole_file", False):  # a file that could not be read at all: no record to name
             self._write({"file": item.origin, "reason": item.reason, "kind": "file", "load_run": run_id})
             return
-        self._write({"file": item.origin, "record": item.record_id, "reason": item.reason, "load_run": run_id})
+        entry = {"file": item.origin, "record": item.record_id, "reason": item.reason, "load_run": run_id}
+        if getattr(item, "truncated", False):  # the file ended early here: nothing after this point was read
+            entry["kind"] = "truncated"
+        self._write(entry)
 
     def add_field_issues(self, item: Any, run_id: str) -> None:
         """Values dropped from a record that still loads: filed with ``"kind": "field"`` so none is lost silently."""
@@ -339,7 +347,9 @@ def tracked_run(
     """The frame every load runs in: inputs checked, a ``LoadRun`` node kept up to date, quarantine closed.
 
     Every writer (registries, vocabularies, publications) loads inside it, so they all report, fail and
-    quarantine the same way: a database error ends the load as ``failed`` with a one-line ``GraphError``.
+    quarantine the same way: a database error ends the load as ``failed`` with a one-line ``GraphError``. A
+    load that ends normally is stored as ``completed``, or ``partial`` when some input was not read
+    (:attr:`LoadReport.partial`): ``trialgraph runs`` then tells a cut download from a whole one.
     """
     report = LoadReport(run_id=uuid.uuid4().hex, source=source, files=[], batch_size=batch_size)
     report.paths = [Path(p) for p in paths]
@@ -361,7 +371,7 @@ def tracked_run(
         report.quarantine_file = quarantine.close()
     report.finished = datetime.now(UTC).isoformat(timespec="seconds")
     report.seconds = (datetime.now(UTC) - clock).total_seconds()
-    record_run(driver, report, "completed", database)
+    record_run(driver, report, "partial" if report.partial else "completed", database)
 
 
 def _process_alive(pid: int) -> bool:

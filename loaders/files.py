@@ -134,7 +134,7 @@ class _CappedStream(io.RawIOBase):
         return True
 
     def readinto(self, buffer: memoryview) -> int:  # type: ignore[override]
-        data = self._stream.read(len(buffer))
+        data = self._stream.read1(len(buffer))  # one block at a time: a break loses only the block it is in
         buffer[: len(data)] = data
         self._produced += len(data)
         self._caps.check(self._produced, self._consumed(), self._what)

@@ -277,8 +277,9 @@ def load_command(
 def _refuse_empty(reports: list[LoadReport], allow_empty: bool) -> None:
     """A load that read nothing is usually a wrong path or source name: say so and exit 1 (unless allowed).
 
-    A load that quarantined whole files exits 2 (``PARTIAL_LOAD``): the other files are in the graph, but a
-    script must be able to tell that some input was not loaded at all.
+    A load that quarantined whole files, or read a file that ends early (a cut download: its tail never read),
+    exits 2 (``PARTIAL_LOAD``): what was read is in the graph, but a script must be able to tell that some
+    input was not loaded.
     """
     empty = [r for r in reports if r.read == 0]
     if empty and not allow_empty:
@@ -292,10 +293,12 @@ def _refuse_empty(reports: list[LoadReport], allow_empty: bool) -> None:
     partial = [r for r in reports if r.partial]
     if partial:
         files = sum(r.files_quarantined for r in partial)
+        cut = sum(r.files_truncated for r in partial)
         where = ", ".join(r.quarantine_file or "" for r in partial)
         err_console.print(
-            f"[red]partial load:[/] {files} input file(s) could not be read and were quarantined ({where}); "
-            f"the other files loaded (exit status {PARTIAL_LOAD})",
+            f"[red]partial load:[/] {files} input file(s) could not be read and were quarantined, "
+            f"{cut} ended early (nothing after the cut was read) ({where}); "
+            f"the rest loaded (exit status {PARTIAL_LOAD})",
             highlight=False,
             soft_wrap=True,
         )

@@ -125,7 +125,7 @@ def read_combinations(path: Path) -> tuple[Combinations, list[Rejected]]:
                 rejected.append(item)
                 continue
             if isinstance(item, _CutRow):
-                rejected.append(Rejected(f"{path.name}:{item.line}", item.reason, _code_id(item.code)))
+                rejected.append(Rejected(f"{path.name}:{item.line}", item.reason, _code_id(item.code), truncated=True))
                 continue
             line, row = item
             code = (row.get("atc_code") or "").strip()
@@ -186,7 +186,7 @@ def _code_id(code: str | None) -> str | None:
 
 def _drop_cut_code(codes: dict[str, _Code], cut: _CutRow, name: str) -> Iterator[Rejected]:
     """Reject the cut row, and the code it continues: that code's concept would load without the lost DDD."""
-    yield Rejected(f"{name}:{cut.line}", cut.reason, _code_id(cut.code))
+    yield Rejected(f"{name}:{cut.line}", cut.reason, _code_id(cut.code), truncated=True)  # the file's one cut
     entry = codes.pop(cut.code, None) if cut.code else None
     if entry is not None:
         reason = f"ATC code {cut.code} is incomplete: its row on line {cut.line} was cut at end of file"

@@ -105,7 +105,10 @@ def _parse_pairs(path: Path) -> Iterator[CuratedPair | Quarantined]:
             if not cells:  # a blank line
                 continue
             origin = f"{path}:{reader.line_num}"
-            if problem := lines.cut_reason or _count_problem(cells, header):
+            if cut := lines.cut_reason:  # the file ends inside this row: nothing after it was read
+                yield Quarantined(origin=origin, reason=cut, truncated=True)
+                continue
+            if problem := _count_problem(cells, header):
                 yield Quarantined(origin=origin, reason=problem)
                 continue
             raw_a, raw_b, source, evidence, candidate, score = parse(dict(zip(header, cells, strict=True)))

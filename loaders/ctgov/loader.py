@@ -77,7 +77,7 @@ class CtgovLoader:
 
 def _stage_item(item: RawStudy | Rejected, load_run: str, contact_details: bool = False) -> Staged | Quarantined:
     if isinstance(item, Rejected):
-        return Quarantined(origin=item.origin, reason=item.reason)
+        return item  # the reader's Quarantined, with its truncated flag
     try:
         record = parse_raw(item)
     except ParseError as e:

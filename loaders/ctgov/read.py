@@ -70,6 +70,7 @@ class RawJson:
     origin: str
     data: bytes
     name: str | None  # the file or member name (for the expected NCT id); None for a JSONL line
+    cut: bool = False  # a JSONL file's last line, without a line end: if it is not JSON, the file was cut in it
 
 
 Rejected = Quarantined
@@ -116,6 +117,8 @@ def decode_json_unit(item: RawJson) -> Iterator[RawItem]:
     """Decode a deferred JSON text into its studies (or a one-line reject)."""
     if item.name is None:
         value = _decode_json(item.origin, item.data, empty_reason="empty line")
+        if isinstance(value, Rejected) and item.cut:  # a download that stopped inside its last line
+            value = Rejected(item.origin, f"line cut at end of file (no line end): {value.reason}", truncated=True)
         yield value if isinstance(value, Rejected) else RawStudy(item.origin, "ctgov-v2", value, None)
     else:
         yield from _json_units(item.origin, item.name, item.data)
@@ -143,7 +146,7 @@ def _whole_file(path: Path, *, is_xml: bool) -> Iterator[DeferredItem]:
         yield Rejected(origin, one_line(exc))
         return
     except GZIP_ERRORS as exc:
-        yield Rejected(origin, f"truncated or not a gzip file: {one_line(exc)}")
+        yield Rejected(origin, f"truncated or not a gzip file: {one_line(exc)}", truncated=True)
         return
     yield _xml_unit(origin, path.name, data) if is_xml else RawJson(origin, data, path.name)
 
@@ -202,7 +205,11 @@ def _snippet(text: str) -> str:
 
 
 def _iter_jsonl(path: Path) -> Iterator[DeferredItem]:
-    """One item per line, streamed, so a multi-GB export never sits in memory."""
+    """One item per line, streamed, so a multi-GB export never sits in memory.
+
+    A gzip stream that breaks off rejects the line it broke in as ``truncated`` (the lines before it are
+    whole and load); so does a last line without a line end that is not JSON (a plain file cut mid-line).
+    """
     origin = str(path)
     line_no = 0
     try:
@@ -211,13 +218,13 @@ def _iter_jsonl(path: Path) -> Iterator[DeferredItem]:
                 line_origin = f"{origin}:{line_no}"
                 if line_no == 1 and line.startswith(_UTF8_BOM):
                     line = line[len(_UTF8_BOM) :]
-                yield RawJson(line_origin, line.rstrip(b"\r\n"), None)
+                yield RawJson(line_origin, line.rstrip(b"\r\n"), None, cut=not line.endswith((b"\n", b"\r")))
     except DecompressionBomb as exc:
         yield Rejected(origin, one_line(exc))
         return
     except GZIP_ERRORS as exc:
         where = f"{origin}:{line_no + 1}" if line_no else origin
-        yield Rejected(where, f"truncated or not a gzip file: {one_line(exc)}")
+        yield Rejected(where, f"truncated or not a gzip file: {one_line(exc)}", truncated=True)
         return
     if line_no == 0:
         yield Rejected(origin, "empty file")
@@ -237,7 +244,7 @@ def _iter_zip(path: Path) -> Iterator[DeferredItem]:
     try:
         archive = zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
-        yield Rejected(origin, f"truncated or not a zip archive: {one_line(exc)}")
+        yield Rejected(origin, f"truncated or not a zip archive: {one_line(exc)}", truncated=True)
         return
     with archive:
         studies = 0
@@ -256,7 +263,7 @@ def _iter_zip(path: Path) -> Iterator[DeferredItem]:
                 yield Rejected(member_origin, one_line(exc))
                 continue
             except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError, OSError) as exc:
-                yield Rejected(member_origin, f"damaged zip member: {one_line(exc)}")
+                yield Rejected(member_origin, f"damaged zip member: {one_line(exc)}", truncated=True)
                 continue
             if suffix == ".xml":
                 yield _xml_unit(member_origin, info.filename, data)

@@ -81,7 +81,8 @@ def iter_text_records(path: Path) -> Iterator[tuple[Fields | Quarantined, str]]:
         origin = f"{path}:{chunk.start}"
         record_id = _record_id(chunk.lines)
         if chunk.cut is not None:
-            yield Quarantined(origin=origin, reason=f"{CUT_REASON}: {chunk.cut}", record_id=record_id), origin
+            reason = f"{CUT_REASON}: {chunk.cut}"
+            yield Quarantined(origin=origin, reason=reason, record_id=record_id, truncated=True), origin
             continue
         kept = last_copy[_identity(chunk.lines)]
         if kept != chunk.start:

@@ -69,6 +69,7 @@ class CsvRow:
     cells: tuple[str, ...]
     line: int  # first physical line
     problem: str | None = None
+    cut: bool = False  # reading stopped here (a cut or damaged stream): the rows after it were never read
 
 
 def _problem(latin1: list[int], first: int, last: int) -> str | None:
@@ -93,7 +94,7 @@ def iter_csv_rows(path: Path) -> Iterator[CsvRow]:
                 last = reader.line_num
                 continue
             except (OSError, EOFError) as e:
-                yield CsvRow((), last + 1, f"file ends early or is damaged: {e}")
+                yield CsvRow((), last + 1, f"file ends early or is damaged: {e}", cut=True)
                 return
             first, last = last + 1, reader.line_num
             if not cells:

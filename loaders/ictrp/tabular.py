@@ -47,12 +47,14 @@ def _cut_at_end(path: Path) -> str | None:
         return f"row cut at end of file (its end cannot be read: {one_line(e)})"
 
 
-def _problem(path: Path, row: CsvRow, last: bool, width: int) -> str | None:
+def _problem(path: Path, row: CsvRow, last: bool, width: int) -> tuple[str, bool] | None:
+    """Why ``row`` is not loaded, and whether the file was cut in it (its rest never read), or None."""
+    cut = _cut_at_end(path) if last and row.problem is None else None
     if row.problem is not None:
-        return row.problem
-    if len(row.cells) != width:
-        return f"row has {len(row.cells)} columns, the header has {width}"
-    return _cut_at_end(path) if last else None
+        return row.problem, row.cut
+    if len(row.cells) != width:  # a last row cut short of its columns is still a cut file
+        return f"row has {len(row.cells)} columns, the header has {width}", cut is not None
+    return (cut, True) if cut is not None else None
 
 
 def records_from_rows(
@@ -62,7 +64,8 @@ def records_from_rows(
     for row, last in _with_last(rows):
         origin = f"{path}:{row.line}"
         if (problem := _problem(path, row, last, len(header))) is not None:
-            yield Quarantined(origin=origin, reason=problem, record_id=_row_id(row)), origin
+            reason, cut = problem
+            yield Quarantined(origin=origin, reason=reason, record_id=_row_id(row), truncated=cut), origin
         else:
             yield record_or_quarantine(
                 dict(zip(header, row.cells, strict=True)), source_format=source_format, origin=origin

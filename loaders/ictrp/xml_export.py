@@ -48,4 +48,4 @@ def parse(path: Path) -> Iterator[Item]:
                 release(trial)
         except (etree.XMLSyntaxError, OSError, EOFError) as e:
             origin = f"{path}:Trial[{number + 1}]"
-            yield Quarantined(origin=origin, reason=f"XML is not well-formed: {e}"), origin
+            yield Quarantined(origin=origin, reason=f"XML is not well-formed: {e}", truncated=True), origin

@@ -349,7 +349,8 @@ def _read(path: Path, facts: _Facts, stats: MeshStats) -> Iterator[Rejected]:
     except (OSError, EOFError, zlib.error) as exc:  # truncated gzip, unreadable file: keep what was read
         stats.rejected += 1
         reason = one_line(exc)[:200]
-        yield Rejected(origin, f"file unreadable after line {lineno}: {reason}; its records may be incomplete")
+        reason = f"file unreadable after line {lineno}: {reason}; its records may be incomplete"
+        yield Rejected(origin, reason, truncated=True)
     stats.lines += lineno
     stats.triples += triples
 

@@ -100,10 +100,12 @@ def parse_xml(path: Path, stats: MeshStats | None = None) -> Iterator[ConceptRec
                     yield stats.count(item)
     except etree.XMLSyntaxError as exc:
         stats.rejected += 1
-        yield Rejected(f"{origin}:{exc.lineno}", f"XML syntax error, rest of file skipped: {_one_line(exc.msg)}")
+        reason = f"XML syntax error, rest of file skipped: {_one_line(exc.msg)}"
+        yield Rejected(f"{origin}:{exc.lineno}", reason, truncated=True)
     except (OSError, *GZIP_ERRORS) as exc:  # truncated or corrupt gzip, unreadable file
         stats.rejected += 1
-        yield Rejected(origin, f"file unreadable: {_one_line(str(exc))}; records after the error are missing")
+        reason = f"file unreadable: {_one_line(str(exc))}; records after the error are missing"
+        yield Rejected(origin, reason, truncated=True)
     yield from (stats.count(record) for record in _with_broader(deferred))
 
 

@@ -18,6 +18,12 @@ Release writers (OWLAPI/ROBOT: the HPO and DOID files here) end every frame, the
 blank line, so a complete release loses nothing. A term that runs to end of file without one, that holds the
 file's unterminated last line, or in which reading stopped (a cut ``.gz``) is quarantined whole, with one
 reason naming it; the terms before it load unchanged.
+
+The mappings of a file form one mapping set, named by what the file says it is: its header's ``ontology:``
+tag (``ontology: doid`` → ``obo:doid``), never its file name, so a copy saved under another name is the same
+set and a reload replaces it (the writer removes what the set no longer states). A file without the tag falls
+back to its file name, and each of its mappings carries a one-line warning saying so
+(``extra[MAPPING_SET_WARNING]``), which the writer files once per set.
 """
 
 from __future__ import annotations
@@ -36,9 +42,18 @@ from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.files import one_line, open_binary
 from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, Relation, prefix_of
 
-__all__ = ["XREF_PREDICATE", "parse_obo", "parse_quoted", "split_xref_list"]
+__all__ = [
+    "MAPPING_SET_WARNING",
+    "XREF_PREDICATE",
+    "mapping_set_fallback",
+    "parse_obo",
+    "parse_quoted",
+    "split_xref_list",
+]
 
 XREF_PREDICATE = "oboInOwl:hasDbXref"
+# Key of MappingRecord.extra holding why a set is named by its file name (no identity in the file's content).
+MAPPING_SET_WARNING = "mapping_set_warning"
 
 # property_value predicates that state a mapping; DOID writes the bare local name, MONDO the CURIE.
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -49,6 +64,16 @@ _MAPPING_PREDICATES: dict[str, str] = {
 }
 _UNESCAPES = {"n": "\n", "t": "\t", "W": " "}
 _VERSION_TAGS = ("data-version", "date")
+
+
+def mapping_set_fallback(name: str, declared: str | None, what: str) -> tuple[str, dict[str, str]]:
+    """The mapping set name and the extra it adds to each mapping: ``declared`` when the file states it, else
+    the file name with a one-line warning (a copy under another name would then be another set)."""
+    if declared:
+        return declared, {}
+    warning = f"mapping set named by its file name {name!r}: the file declares no {what}, so a copy under another"
+    warning += " name would be a separate set and a reload would not replace it"
+    return name, {MAPPING_SET_WARNING: warning}
 
 
 def parse_quoted(value: str) -> tuple[str, str] | None:
@@ -136,6 +161,7 @@ class _Clause:
 
 
 _READ_ERRORS = (OSError, EOFError, zlib.error, UnicodeDecodeError)
+_READ_STOPPED = "reading stopped inside it"
 _UNCLOSED = "the file ends inside it, with no blank line or next stanza header after it"
 
 
@@ -178,9 +204,10 @@ def _stanzas(handle: Iterable[str], name: str) -> Iterator[_Stanza | Rejected]:
             else:
                 stanza.clauses.append(clause)
     except _READ_ERRORS as exc:
-        stanza.cut = None if stanza.closed else f"reading stopped inside it ({one_line(exc)})"
+        stanza.cut = None if stanza.closed else f"{_READ_STOPPED} ({one_line(exc)})"
         yield stanza
-        yield Rejected(f"{name}:{number}" if number else name, f"unreadable file after this point: {one_line(exc)}")
+        where = f"{name}:{number}" if number else name
+        yield Rejected(where, f"unreadable file after this point: {one_line(exc)}", truncated=True)
         return
     stanza.cut = None if stanza.closed else _UNCLOSED
     yield stanza
@@ -212,7 +239,8 @@ def _end_inside_line(stanza: _Stanza, fragment: str, number: int, name: str) -> 
         return
     yield stanza
     if fragment.strip():
-        yield Rejected(f"{name}:{number}", f"the file ends inside this line, nothing read from it: {fragment[:60]!r}")
+        reason = f"the file ends inside this line, nothing read from it: {fragment[:60]!r}"
+        yield Rejected(f"{name}:{number}", reason, truncated=True)
 
 
 @dataclass(slots=True)
@@ -222,6 +250,8 @@ class _Draft:
     file: str
     version: str | None
     line: int
+    mapping_set: str  # the header's ontology (``obo:doid``), or the file name when it declares none
+    set_extra: dict[str, str]  # facts about the set copied onto each mapping (a fallback warning)
     id: str | None = None
     name: str | None = None
     definition: str | None = None
@@ -262,13 +292,13 @@ class _Draft:
             properties=tuple(dict.fromkeys(self.properties)),
             origin=origin,
         )
-        extra = {"mapping_set_version": self.version} if self.version else {}
+        extra = {**self.set_extra, **({"mapping_set_version": self.version} if self.version else {})}
         for line, predicate, target in self.mappings:
             yield MappingRecord(
                 subject=self.id,
                 predicate=predicate,
                 object=target,
-                mapping_set=self.file,
+                mapping_set=self.mapping_set,
                 extra=dict(extra),
                 origin=f"{self.file}:{line}",
             )
@@ -388,6 +418,12 @@ def _header_version(stanza: _Stanza) -> str | None:
     return next((values[tag] for tag in _VERSION_TAGS if values.get(tag)), None)
 
 
+def _header_ontology(stanza: _Stanza) -> str | None:
+    """``obo:<id>`` from the header's ``ontology:`` tag (OBO 1.4: the ontology's id-space, ``doid``), or None."""
+    ontology = next((clause.value for clause in stanza.clauses if clause.tag == "ontology" and clause.value), None)
+    return f"obo:{ontology.split()[0].lower()}" if ontology else None
+
+
 def parse_obo(path: Path) -> Iterator[VocabularyItem]:
     """Yield a ConceptRecord per ``[Term]`` (first of duplicated ids wins), its mappings, and rejections.
 
@@ -397,6 +433,7 @@ def parse_obo(path: Path) -> Iterator[VocabularyItem]:
     """
     name = path.name
     version: str | None = None
+    mapping_set, set_extra = mapping_set_fallback(name, None, "'ontology:' header tag")
     first_line: dict[str, int] = {}
     edges: list[tuple[str, str]] = []
     line = 0
@@ -409,13 +446,16 @@ def parse_obo(path: Path) -> Iterator[VocabularyItem]:
                 line = item.line
                 if item.kind == "header":
                     version = _header_version(item)
+                    mapping_set, set_extra = mapping_set_fallback(
+                        name, _header_ontology(item), "'ontology:' header tag"
+                    )
                     continue
                 if item.kind != "Term":
                     continue
                 if item.cut is not None:
                     yield _cut_term(item, name)
                     continue
-                draft = _Draft(name, version, item.line)
+                draft = _Draft(name, version, item.line, mapping_set, set_extra)
                 for clause in item.clauses:
                     handler = _TERM_HANDLERS.get(clause.tag)
                     if handler is not None:
@@ -433,7 +473,7 @@ def parse_obo(path: Path) -> Iterator[VocabularyItem]:
                 yield from draft.finish()
     except _READ_ERRORS as exc:
         where = f"{name}:{line}" if line else name
-        yield Rejected(where, f"unreadable file after this point: {one_line(exc)}")
+        yield Rejected(where, f"unreadable file after this point: {one_line(exc)}", truncated=True)
     yield from _cycles(edges, first_line, name)
 
 
@@ -442,7 +482,9 @@ def _cut_term(stanza: _Stanza, name: str) -> Rejected:
     ids = [clause.value.split()[0] for clause in stanza.clauses if clause.tag == "id" and clause.value.split()]
     term_id = as_curie(ids[0]) if ids else None
     reason = f"term {term_id or '(id not read)'} of {name} not loaded, it may be incomplete: {stanza.cut}"
-    return Rejected(f"{name}:{stanza.line}", reason, term_id)
+    # The file's one "ended early" entry, unless reading broke off: that rejection follows and is the one.
+    ended_early = not (stanza.cut or "").startswith(_READ_STOPPED)
+    return Rejected(f"{name}:{stanza.line}", reason, term_id, truncated=ended_early)
 
 
 def _cycles(edges: list[tuple[str, str]], first_line: dict[str, int], name: str) -> Iterator[Rejected]:

@@ -8,6 +8,10 @@ would otherwise download imports from the network, and a parser must depend on i
 Annotations are read with one SPARQL query per annotation property rather than through attribute
 access on classes, because owlready2 only resolves ``cls.IAO_0000115`` style attributes for properties
 the file happens to declare; an undeclared but used annotation property would silently read as empty.
+
+The file's mappings form one mapping set named by the ontology's IRI (``owl:Ontology rdf:about``, or
+``ontologyIRI`` in OWL/XML), read by the same streaming scan that finds the imports; the file name is used only
+when the file declares no IRI, and its mappings then carry a one-line warning (see ``obo.mapping_set_fallback``).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ from owlready2 import Thing, ThingClass, World
 from trialgraph.loaders.concepts.curies import as_curie, iri_to_curie
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.files import one_line, open_binary
-from trialgraph.loaders.obo.obo import XREF_PREDICATE
+from trialgraph.loaders.obo.obo import XREF_PREDICATE, mapping_set_fallback
 from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, prefix_of
 
 __all__ = ["parse_owl"]
@@ -48,21 +52,30 @@ _MAPPING_PROPERTIES: dict[str, str] = {
     f"{_SKOS}relatedMatch": "skos:relatedMatch",
 }
 _IMPORT_TAGS = (f"{{{_OWL}}}imports", f"{{{_OWL}}}Import")  # RDF/XML element, OWL/XML element
+_ONTOLOGY_TAG = f"{{{_OWL}}}Ontology"  # RDF/XML: rdf:about; OWL/XML (the root element): ontologyIRI
 _RDF_RESOURCE = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}resource"
+_RDF_ABOUT = "{http://www.w3.org/1999/02/22-rdf-syntax-ns#}about"
 
 Values = dict[str, list[Any]]  # subject IRI → annotation values, in file order
 
 
-def _imports(path: Path) -> list[str]:
-    """The IRIs the file imports, found by a streaming XML scan (the file is not loaded twice in memory)."""
+def _scan(path: Path) -> tuple[str | None, list[str]]:
+    """The ontology's IRI (None when it declares none) and the IRIs it imports, by one streaming XML scan."""
+    ontology: str | None = None
     found: list[str] = []
     with open_binary(path) as handle:
-        for _, element in etree.iterparse(handle, events=("end",), tag=_IMPORT_TAGS, huge_tree=True):
-            target = element.get(_RDF_RESOURCE) or (element.text or "").strip()
-            if target:
-                found.append(target)
-            element.clear()
-    return found
+        tags = (*_IMPORT_TAGS, _ONTOLOGY_TAG)
+        for event, element in etree.iterparse(handle, events=("start", "end"), tag=tags, huge_tree=True):
+            if element.tag == _ONTOLOGY_TAG:
+                if event == "start" and ontology is None:
+                    ontology = (element.get(_RDF_ABOUT) or element.get("ontologyIRI") or "").strip() or None
+                continue
+            if event == "end":
+                target = element.get(_RDF_RESOURCE) or (element.text or "").strip()
+                if target:
+                    found.append(target)
+                element.clear()
+    return ontology, found
 
 
 def _annotation(world: World, prop: str) -> Values:
@@ -94,14 +107,16 @@ def _version(world: World) -> str | None:
     return None
 
 
-def _load(path: Path) -> World:
-    """A fresh World holding only this file; imports are stubbed so owlready2 never goes online."""
+def _load(path: Path) -> tuple[World, str | None]:
+    """A fresh World holding only this file, and the ontology's IRI; imports are stubbed so owlready2 never goes
+    online."""
     world = World()
-    for iri in _imports(path):
+    ontology, imports = _scan(path)
+    for iri in imports:
         world.get_ontology(iri).loaded = True
     with open_binary(path) as handle:
         world.get_ontology(path.resolve().as_uri()).load(fileobj=handle)
-    return world
+    return world, ontology
 
 
 def parse_owl(path: Path) -> Iterator[VocabularyItem]:
@@ -113,16 +128,17 @@ def parse_owl(path: Path) -> Iterator[VocabularyItem]:
     """
     name = path.name
     try:
-        world = _load(path)
+        world, ontology = _load(path)
     except Exception as exc:  # owlready2 and lxml raise many types for a broken file: quarantine it whole
         yield Rejected(name, f"cannot read OWL file: {type(exc).__name__}: {one_line(exc)}")
         return
     with closing(world):
-        yield from _records(world, name)
+        yield from _records(world, name, ontology)
 
 
-def _records(world: World, name: str) -> Iterator[VocabularyItem]:
+def _records(world: World, name: str, ontology: str | None) -> Iterator[VocabularyItem]:
     version = _version(world)
+    mapping_set, set_extra = mapping_set_fallback(name, ontology, "ontology IRI (owl:Ontology rdf:about)")
     labels, definitions = _annotation(world, _LABEL), _annotation(world, _DEFINITION)
     deprecated, replaced = _annotation(world, _DEPRECATED), _annotation(world, _REPLACED_BY)
     synonyms = [_annotation(world, prop) for prop in _SYNONYMS]
@@ -157,13 +173,13 @@ def _records(world: World, name: str) -> Iterator[VocabularyItem]:
             broader=broader,
             origin=origin,
         )
-        extra = {"mapping_set_version": version} if version else {}
+        extra = {**set_extra, **({"mapping_set_version": version} if version else {})}
         for predicate, value in class_mappings:
             target = as_curie(str(value).strip())
             if target is None:
                 rejected.append(Rejected(origin, f"malformed {predicate} value {str(value)!r}: not a CURIE", concept))
                 continue
-            yield MappingRecord(concept, predicate, target, mapping_set=name, extra=dict(extra), origin=origin)
+            yield MappingRecord(concept, predicate, target, mapping_set=mapping_set, extra=dict(extra), origin=origin)
         yield from rejected
 
 

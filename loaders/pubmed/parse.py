@@ -82,9 +82,9 @@ def parse_pubmed_file(path: Path) -> Iterator[PubmedItem]:
             yield from _iter_units(handle, origin)
         except etree.XMLSyntaxError as exc:
             where = f"{origin}:{exc.lineno}" if getattr(exc, "lineno", None) else origin
-            yield Rejected(where, f"not well-formed XML: {one_line(exc)}")
+            yield Rejected(where, f"not well-formed XML: {one_line(exc)}", truncated=True)  # the rest is unread
         except (EOFError, zlib.error, OSError) as exc:
-            yield Rejected(origin, f"truncated or damaged gzip file: {one_line(exc)}")
+            yield Rejected(origin, f"truncated or damaged gzip file: {one_line(exc)}", truncated=True)
 
 
 def _iter_units(handle: IO[bytes], origin: str) -> Iterator[PubmedItem]:

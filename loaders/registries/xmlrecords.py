@@ -36,7 +36,7 @@ def iter_xml_records(path: Path, tag: str, parse: ElementParser, *, label: str) 
             release(element)
     except etree.XMLSyntaxError as exc:
         reason = f"malformed or truncated XML after {count} {label} record(s): {one_line(exc)}"
-        yield Quarantined(origin=str(path), reason=reason), str(path)
+        yield Quarantined(origin=str(path), reason=reason, truncated=True), str(path)
         return
     if count == 0:
         yield Quarantined(origin=str(path), reason=f"no {label} record element <{_shown(tag)}> in file"), str(path)

@@ -6,6 +6,9 @@ only once. Rows are then read one at a time with the csv module (SSSOM writers q
 contain tabs or quotes), so a multi-GB mapping file never sits in memory. A bad row is rejected with
 its ``file:line`` and the rest of the file still loads; so is a last row the end of the file cut (no line
 end after it: a download that stopped mid-row), whose last value would otherwise load damaged.
+
+The set is named by its ``mapping_set_id`` only; a file without one falls back to its file name, and its rows
+then carry a one-line warning saying so (``extra[MAPPING_SET_WARNING]``, filed once per set by the writer).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ import yaml
 from trialgraph.loaders.concepts.curies import as_curie
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.files import TrackedLines, one_line, open_text
+from trialgraph.loaders.obo.obo import mapping_set_fallback
 from trialgraph.model.concept import MappingRecord, Rejected
 
 __all__ = ["REQUIRED_COLUMNS", "SSSOMMetadata", "parse_metadata", "parse_sssom", "read_metadata"]
@@ -106,15 +110,16 @@ def parse_sssom(path: Path) -> Iterator[VocabularyItem]:
                 return
             yield from _rows(lines, header, metadata, name, line_no)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as exc:
-        yield Rejected(f"{name}:{line_no}" if line_no else name, f"unreadable file: {one_line(exc)}")
+        where = f"{name}:{line_no}" if line_no else name
+        yield Rejected(where, f"unreadable file: {one_line(exc)}", truncated=True)  # its tail was never read
 
 
 def _rows(
     lines: TrackedLines, header: list[str], metadata: SSSOMMetadata, name: str, header_line: int
 ) -> Iterator[VocabularyItem]:
     """The rows after the header: a record only from a whole row (its line ended, every column there)."""
-    mapping_set = metadata.mapping_set_id or name
-    set_extra = {key: value for key in _SET_LEVEL_EXTRAS if (value := getattr(metadata, key))}
+    mapping_set, fallback = mapping_set_fallback(name, metadata.mapping_set_id, "mapping_set_id")
+    set_extra = {key: value for key in _SET_LEVEL_EXTRAS if (value := getattr(metadata, key))} | fallback
     reader = csv.reader(lines, delimiter="\t")
     for row in reader:
         line = header_line + reader.line_num
@@ -122,7 +127,7 @@ def _rows(
             continue
         origin = f"{name}:{line}"
         if cut := lines.cut_reason:
-            yield Rejected(origin, cut, (row[0].strip() or None) if len(row) > 1 else None)
+            yield Rejected(origin, cut, (row[0].strip() or None) if len(row) > 1 else None, truncated=True)
             continue
         if len(row) != len(header):
             yield Rejected(origin, f"expected {len(header)} columns, got {len(row)}")

@@ -284,3 +284,56 @@ def test_expected_id_is_the_last_nct_id_in_the_base_name() -> None:
     assert expected_id_from_name("NCT04349592_covid_19_hcq.xml") == "NCT04349592"
     assert expected_id_from_name("raw_study.xml") is None
     assert expected_id_from_name("NCT123456789.json") is None  # 9 digits is not an NCT id
+
+
+# ------------------------------------------------------------------ a cut file is flagged (issue 18: partial loads)
+
+REAL_JSONL_GZ = "ctgov/v2/studies.jsonl.gz"
+
+
+def test_a_real_jsonl_gz_cut_in_the_middle_flags_its_one_reject_as_truncated(tmp_path: Path) -> None:
+    """The stream breaks: the lines before the break come through whole, and the one reject says the file was cut."""
+    packed = shared(REAL_JSONL_GZ).read_bytes()
+    path = tmp_path / "cut.jsonl.gz"
+    path.write_bytes(packed[: len(packed) // 3])
+    items = list(iter_raw([path]))
+    rejects = [item for item in items if isinstance(item, Rejected)]
+    assert rejects == [items[-1]] and rejects[0].truncated and not rejects[0].whole_file
+    assert rejects[0].origin == f"{path}:{len(items)}"  # the line the stream broke in
+    assert all(isinstance(item, RawStudy) for item in items[:-1]) and len(items) > 100
+
+
+def test_a_plain_jsonl_cut_inside_its_last_line_flags_that_line_as_truncated(tmp_path: Path) -> None:
+    text = gzip.decompress(shared(REAL_JSONL_GZ).read_bytes())
+    lines = text.splitlines(keepends=True)[:5]
+    path = tmp_path / "cut.jsonl"
+    path.write_bytes(b"".join(lines[:4]) + lines[4][: len(lines[4]) // 2])
+    items = list(iter_raw([path]))
+    assert [type(item) for item in items] == [RawStudy] * 4 + [Rejected]
+    assert items[-1].truncated and items[-1].reason.startswith("line cut at end of file (no line end): invalid JSON")
+
+
+def test_a_whole_last_line_without_a_line_end_and_a_bad_middle_line_are_not_truncation(tmp_path: Path) -> None:
+    """A final newline is often missing from a whole file; a bad line with its line end is one bad record."""
+    text = gzip.decompress(shared(REAL_JSONL_GZ).read_bytes())
+    lines = text.splitlines(keepends=True)[:3]
+    path = tmp_path / "whole.jsonl"
+    path.write_bytes(lines[0] + b"{not json\n" + lines[2].rstrip(b"\n"))
+    items = list(iter_raw([path]))
+    assert [type(item) for item in items] == [RawStudy, Rejected, RawStudy]
+    assert not items[1].truncated
+
+
+def test_a_cut_legacy_zip_and_a_damaged_member_are_truncated_a_bad_member_name_is_not(tmp_path: Path) -> None:
+    (cut,) = iter_raw([shared("ctgov/legacy/SYNTHETIC-BROKEN_AllPublicXML-truncated.zip")])
+    assert isinstance(cut, Rejected) and cut.truncated
+    path = tmp_path / "flat.zip"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_STORED) as archive:
+        archive.writestr("NCT00000001.xml", b"<clinical_study><nct_id>NCT00000001</nct_id></clinical_study>")
+        archive.writestr("NCT00000002.json", b"")
+    raw = bytearray(path.read_bytes())
+    raw[raw.index(b"<nct_id>") + 3] ^= 0x01  # the stored member's CRC no longer matches
+    path.write_bytes(bytes(raw))
+    damaged, empty = iter_raw([path])
+    assert isinstance(damaged, Rejected) and damaged.truncated and "CRC" in damaged.reason
+    assert isinstance(empty, Rejected) and not empty.truncated  # an empty member is a bad record, not a cut

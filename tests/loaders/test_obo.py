@@ -16,7 +16,7 @@ from trialgraph.errors import SourceError
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.obo.loader import OboSource
-from trialgraph.loaders.obo.obo import parse_obo
+from trialgraph.loaders.obo.obo import MAPPING_SET_WARNING, parse_obo
 from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "ontology"
@@ -125,7 +125,9 @@ def test_mondo_xrefs_and_exact_matches_become_mappings() -> None:
         "MESH:" + target.split(":", 1)[1] if target.lower().startswith("mesh:") else target
         for target in re.findall(r"^property_value: skos:exactMatch (\S+)", stanza, re.M)
     }
-    assert {m.mapping_set for m in mappings} == {"mondo-rare-diabetes-cancer.assembled.obo"}
+    header_ontology = re.search(r"^ontology: (\S+)", text, re.M)
+    assert header_ontology is not None
+    assert {m.mapping_set for m in mappings} == {f"obo:{header_ontology.group(1)}"}
     assert all(not concept.xrefs for concept in _concepts(MONDO).values())  # one fact, one record
 
 
@@ -260,6 +262,7 @@ def test_a_cut_file_loads_each_term_before_the_cut_unchanged_and_quarantines_the
         assert cut_rejections == []
         return
     [quarantined] = cut_rejections
+    assert quarantined.truncated and not any(r.truncated for r in earlier)  # the file's one "ended early" entry
     term_id = cut_in.term_id if cut >= cut_in.id_end else None  # its id line read whole, or no id
     assert (quarantined.origin, quarantined.record_id) == (f"doid.obo:{cut_in.line}", term_id)
     assert "\n" not in quarantined.reason and "file ends inside" in quarantined.reason
@@ -282,6 +285,7 @@ def test_a_cut_gzip_loads_a_prefix_of_the_terms_unchanged_and_names_the_one_it_s
     assert all(c == complete[c.curie] for c in concepts)
     rejected = [i for i in items if isinstance(i, Rejected)]
     assert "unreadable file after this point" in rejected[-1].reason
+    assert [r.truncated for r in rejected] == [False] * (len(rejected) - 1) + [True]  # one "ended early" entry
     assert [r.record_id for r in rejected[:-1]] in ([], [ids[len(concepts)]])  # the term it stopped inside
 
 
@@ -325,3 +329,34 @@ def test_source_is_registered_walks_folders_and_rejects_foreign_files(tmp_path: 
 def test_missing_path_is_a_source_error(tmp_path: Path) -> None:
     with pytest.raises(SourceError, match="no such file"):
         OboSource().read([tmp_path / "absent.obo"])
+
+
+def _mappings(items: list[VocabularyItem]) -> list[MappingRecord]:
+    return [item for item in items if isinstance(item, MappingRecord)]
+
+
+def test_the_mapping_set_is_the_headers_ontology_and_a_renamed_copy_states_the_same_set(tmp_path: Path) -> None:
+    """Issue 18: a DOID copy under another name made a second set whose edges no reload of DOID removed."""
+    data = _doid_excerpt()
+    declared = re.search(rb"^ontology: (\S+)$", data, re.M)
+    assert declared is not None and data.count(b"\nxref: ") > 10  # premise: DOID names itself and has xrefs
+    original = _mappings(_parse_bytes(tmp_path / "release", data, "doid.obo"))
+    copy = _mappings(_parse_bytes(tmp_path / "copy", data, "my-doid-copy (2).obo"))
+    assert {m.mapping_set for m in original} == {f"obo:{declared.group(1).decode()}"} == {"obo:doid"}
+    assert [(m.subject, m.predicate, m.object, m.mapping_set) for m in copy] == [
+        (m.subject, m.predicate, m.object, m.mapping_set) for m in original
+    ]
+    assert not any(MAPPING_SET_WARNING in m.extra for m in original + copy)
+
+
+def test_a_file_that_declares_no_ontology_is_named_by_its_file_name_and_says_so(tmp_path: Path) -> None:
+    data = re.sub(rb"^ontology: \S+\n", b"", _doid_excerpt(), count=1, flags=re.M)
+    assert b"\nontology:" not in data  # premise
+    items = _parse_bytes(tmp_path / "anonymous", data, "diseases.obo")
+    mappings = _mappings(items)
+    assert mappings and {m.mapping_set for m in mappings} == {"diseases.obo"}
+    warnings = {m.extra.get(MAPPING_SET_WARNING) for m in mappings}
+    [warning] = warnings
+    assert warning is not None and "\n" not in warning
+    assert "named by its file name 'diseases.obo'" in warning and "'ontology:' header tag" in warning
+    assert not any(isinstance(item, Rejected) for item in items)  # a warning, not a rejection

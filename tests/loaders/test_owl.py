@@ -15,6 +15,7 @@ from tests.data import REPO_ROOT, shared
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.obo.loader import OwlSource
+from trialgraph.loaders.obo.obo import MAPPING_SET_WARNING
 from trialgraph.loaders.obo.owl import parse_owl
 from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, curie
 
@@ -133,3 +134,32 @@ def test_broken_file_is_one_rejection(tmp_path: Path) -> None:
 def test_source_is_registered() -> None:
     assert isinstance(SOURCES.create("owl"), OwlSource)
     assert sum(isinstance(i, ConceptRecord) for i in OwlSource().read([FIXTURES])) == 3
+
+
+def _mapping_facts(items: list[VocabularyItem]) -> list[tuple[str, str, str, str | None]]:
+    return [(m.subject, m.predicate, m.object, m.mapping_set) for m in items if isinstance(m, MappingRecord)]
+
+
+@pytest.mark.parametrize("relative", [SLIM, COVOC])
+def test_the_mapping_set_is_the_ontology_iri_and_a_renamed_copy_states_the_same_set(
+    relative: str, tmp_path: Path
+) -> None:
+    [ontology] = list(_graph(relative).subjects(RDF.type, OWL.Ontology))  # read by rdflib, not the parser
+    original = _mapping_facts(list(_parsed(relative)))
+    copy = tmp_path / "renamed copy.owl"
+    copy.write_bytes(shared(relative).read_bytes())
+    assert original and {fact[3] for fact in original} == {str(ontology)}
+    assert _mapping_facts(list(parse_owl(copy))) == original
+
+
+def test_an_ontology_without_an_iri_is_named_by_its_file_name_and_says_so(tmp_path: Path) -> None:
+    text = shared(COVOC).read_text(encoding="utf-8")
+    [ontology] = list(_graph(COVOC).subjects(RDF.type, OWL.Ontology))
+    anonymous = text.replace(f'<owl:Ontology rdf:about="{ontology}">', "<owl:Ontology>", 1)
+    assert anonymous != text  # premise: the element was found
+    path = tmp_path / "covoc-mondo.owl"
+    path.write_text(anonymous, encoding="utf-8")
+    mappings = [item for item in parse_owl(path) if isinstance(item, MappingRecord)]
+    assert mappings and {m.mapping_set for m in mappings} == {"covoc-mondo.owl"}
+    [warning] = {m.extra.get(MAPPING_SET_WARNING) for m in mappings}
+    assert warning is not None and "\n" not in warning and "'covoc-mondo.owl'" in warning and "ontology IRI" in warning

@@ -15,6 +15,7 @@ from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.source import VocabularyItem
+from trialgraph.loaders.obo.obo import MAPPING_SET_WARNING
 from trialgraph.loaders.sssom.loader import SssomSource
 from trialgraph.loaders.sssom.parse import parse_sssom, read_metadata
 from trialgraph.model.concept import MappingRecord, Rejected, curie
@@ -211,3 +212,43 @@ def test_the_complete_file_loads_every_row(tmp_path: Path, packed: bool) -> None
     mappings, rejected = _got(_write(tmp_path, text, packed))
     assert mappings == _expected(text) and len(mappings) == PROVENANCE_COUNTS[CUT_SOURCE]
     assert rejected == {}
+
+
+# ------------------------------------------------------------------ the set is named by the file's content (issue 18)
+
+
+def _sets(path: Path) -> tuple[set[str | None], set[str | None]]:
+    """The mapping sets of a file's rows, and the fallback warnings they carry."""
+    mappings = [item for item in parse_sssom(path) if isinstance(item, MappingRecord)]
+    assert mappings
+    return {m.mapping_set for m in mappings}, {m.extra.get(MAPPING_SET_WARNING) for m in mappings}
+
+
+def test_a_renamed_copy_states_the_same_mapping_set_as_the_original(tmp_path: Path) -> None:
+    text = shared(f"{SSSOM}/{CUT_SOURCE}").read_text("utf-8")
+    declared = re.search(r"^# mapping_set_id: (\S+)$", text, re.M)
+    assert declared is not None
+    copy = tmp_path / "downloaded-yesterday.sssom.tsv"
+    copy.write_text(text, encoding="utf-8")
+    assert _sets(shared(f"{SSSOM}/{CUT_SOURCE}")) == _sets(copy) == ({declared.group(1)}, {None})
+
+
+def test_a_file_without_mapping_set_id_is_named_by_its_file_name_and_says_so(tmp_path: Path) -> None:
+    text = shared(f"{SSSOM}/{CUT_SOURCE}").read_text("utf-8")
+    anonymous = re.sub(r"^# mapping_set_id: \S+\n", "", text, count=1, flags=re.M)
+    assert "mapping_set_id" not in anonymous  # premise
+    path = tmp_path / "related.sssom.tsv"
+    path.write_text(anonymous, encoding="utf-8")
+    sets, warnings = _sets(path)
+    assert sets == {"related.sssom.tsv"}
+    [warning] = warnings
+    assert warning is not None and "\n" not in warning
+    assert "named by its file name 'related.sssom.tsv'" in warning and "mapping_set_id" in warning
+    assert not any(isinstance(item, Rejected) for item in parse_sssom(path))  # a warning, not a rejection
+
+
+def test_a_row_cut_at_end_of_file_marks_the_file_as_ended_early(tmp_path: Path) -> None:
+    text = shared(f"{SSSOM}/{CUT_SOURCE}").read_text("utf-8")
+    path = _write(tmp_path, text[:-5], packed=False)
+    rejected = [item for item in parse_sssom(path) if isinstance(item, Rejected)]
+    assert [(r.reason, r.truncated) for r in rejected] == [("row cut at end of file (no line end)", True)]

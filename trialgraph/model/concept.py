@@ -76,7 +76,7 @@ class MappingRecord:
     predicate: str  # "skos:exactMatch", "skos:broadMatch", "oboInOwl:hasDbXref"...
     object: str  # CURIE
     justification: str | None = None  # "semapv:ManualMappingCuration"...
-    mapping_set: str | None = None  # the SSSOM mapping_set_id, or the ontology file for xrefs
+    mapping_set: str | None = None  # SSSOM mapping_set_id, OBO "obo:<name>", OWL IRI; else file name (warned)
     confidence: float | None = None
     subject_label: str | None = None
     object_label: str | None = None

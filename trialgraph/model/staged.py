@@ -37,3 +37,7 @@ class Quarantined:
     reason: str
     record_id: str | None = None
     whole_file: bool = False  # the file ``origin`` could not be read at all: quarantined as a file, not a record
+    # The file ended early or its stream broke here (a cut download, a damaged gzip, XML broken mid-file): what
+    # follows the cut was never read, so the load is partial even though the records before it are whole. A
+    # reader sets it on one entry per cut file (the load counts cut files by it).
+    truncated: bool = False

@@ -36,8 +36,7 @@ from trialgraph.kg.writer import (
     WriteContext,
     write_isolating,
 )
-from trialgraph.loaders.obo.obo import MAPPING_SET_WARNING
-from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, prefix_of
+from trialgraph.model.concept import MAPPING_SET_WARNING, ConceptRecord, MappingRecord, Rejected, prefix_of
 
 __all__ = [
     "MESH_TERM_METHOD_VERSION",

@@ -6,7 +6,7 @@ from typing import Any
 
 from trialgraph.kg import cypher
 from trialgraph.kg.writer import GRAPH_WRITERS, BatchOutcome, LoadReport, Quarantine, Work, WriteContext
-from trialgraph.loaders.crossreg.parse import CuratedPair
+from trialgraph.model.curated_pair import CuratedPair
 
 __all__ = ["PairWriter"]
 

@@ -692,7 +692,7 @@ def eval_publinks(
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Precision and recall of the registry-id extractor: against MEDLINE DataBank entries and a labelled set."""
-    from trialgraph.loaders.publinks.evaluate import evaluate_publinks, labelled_set
+    from trialgraph.models.linking.publication_trial_ids import evaluate_publinks, labelled_set
 
     settings = _settings()
     if not pubmed:

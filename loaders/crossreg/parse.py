@@ -16,25 +16,14 @@ from __future__ import annotations
 import csv
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 from trialgraph.loaders.files import GZIP_ERRORS, TrackedLines, open_text
+from trialgraph.model.curated_pair import CuratedPair
 from trialgraph.model.staged import Quarantined
 from trialgraph.model.trial_ids import canonical_trial_id
 
 __all__ = ["CuratedPair", "parse_pairs"]
-
-
-@dataclass(frozen=True, slots=True)
-class CuratedPair:
-    id_a: str
-    id_b: str
-    source: str  # "intovalue-registry-crossreg", "intovalue-publication-crossreg", "intovalue-crossreg-pipeline"
-    evidence: tuple[str, ...]  # the columns that state it
-    candidate: bool = False  # True: a scored candidate, not applied by identity resolution
-    score: float | None = None
-    origin: str = ""
 
 
 _Parsed = tuple[str, str, str, tuple[str, ...], bool, float | None]  # id_a, id_b, source, evidence, candidate, score

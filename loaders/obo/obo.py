@@ -40,12 +40,10 @@ from obonet.read import parse_tag_line
 from trialgraph.loaders.concepts.curies import as_curie
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.files import one_line, open_binary
-from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, Relation, prefix_of
+from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, Relation, mapping_set_fallback, prefix_of
 
 __all__ = [
-    "MAPPING_SET_WARNING",
     "XREF_PREDICATE",
-    "mapping_set_fallback",
     "parse_obo",
     "parse_quoted",
     "split_xref_list",
@@ -53,7 +51,6 @@ __all__ = [
 
 XREF_PREDICATE = "oboInOwl:hasDbXref"
 # Key of MappingRecord.extra holding why a set is named by its file name (no identity in the file's content).
-MAPPING_SET_WARNING = "mapping_set_warning"
 
 # property_value predicates that state a mapping; DOID writes the bare local name, MONDO the CURIE.
 _SKOS = "http://www.w3.org/2004/02/skos/core#"
@@ -64,16 +61,6 @@ _MAPPING_PREDICATES: dict[str, str] = {
 }
 _UNESCAPES = {"n": "\n", "t": "\t", "W": " "}
 _VERSION_TAGS = ("data-version", "date")
-
-
-def mapping_set_fallback(name: str, declared: str | None, what: str) -> tuple[str, dict[str, str]]:
-    """The mapping set name and the extra it adds to each mapping: ``declared`` when the file states it, else
-    the file name with a one-line warning (a copy under another name would then be another set)."""
-    if declared:
-        return declared, {}
-    warning = f"mapping set named by its file name {name!r}: the file declares no {what}, so a copy under another"
-    warning += " name would be a separate set and a reload would not replace it"
-    return name, {MAPPING_SET_WARNING: warning}
 
 
 def parse_quoted(value: str) -> tuple[str, str] | None:

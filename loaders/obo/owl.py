@@ -28,8 +28,8 @@ from owlready2 import Thing, ThingClass, World
 from trialgraph.loaders.concepts.curies import as_curie, iri_to_curie
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.files import one_line, open_binary
-from trialgraph.loaders.obo.obo import XREF_PREDICATE, mapping_set_fallback
-from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, prefix_of
+from trialgraph.loaders.obo.obo import XREF_PREDICATE
+from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, mapping_set_fallback, prefix_of
 
 __all__ = ["parse_owl"]
 

@@ -9,7 +9,7 @@ from trialgraph.errors import SourceError
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.detect import Detection, header_starts
 from trialgraph.loaders.publinks.intovalue import iter_intovalue_links
-from trialgraph.loaders.publinks.source import PublicationItem
+from trialgraph.model.publication_link import PublicationItem
 
 __all__ = ["IntovalueSource"]
 

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.detect import Detection, has
-from trialgraph.loaders.publinks.source import PublicationItem
 from trialgraph.loaders.pubmed.parse import iter_pubmed
 from trialgraph.model.publication import PublicationRecord
+from trialgraph.model.publication_link import PublicationItem
 from trialgraph.model.trial_ids import links_from_publication
 
 __all__ = ["PubmedSource"]

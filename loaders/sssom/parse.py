@@ -25,8 +25,7 @@ import yaml
 from trialgraph.loaders.concepts.curies import as_curie
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.files import TrackedLines, one_line, open_text
-from trialgraph.loaders.obo.obo import mapping_set_fallback
-from trialgraph.model.concept import MappingRecord, Rejected
+from trialgraph.model.concept import MappingRecord, Rejected, mapping_set_fallback
 
 __all__ = ["REQUIRED_COLUMNS", "SSSOMMetadata", "parse_metadata", "parse_sssom", "read_metadata"]
 

@@ -16,8 +16,8 @@ from trialgraph.errors import SourceError
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.obo.loader import OboSource
-from trialgraph.loaders.obo.obo import MAPPING_SET_WARNING, parse_obo
-from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected
+from trialgraph.loaders.obo.obo import parse_obo
+from trialgraph.model.concept import MAPPING_SET_WARNING, ConceptRecord, MappingRecord, Rejected
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "ontology"
 HPO, DOID = "ontologies/hpo/hp.obo.gz", "ontologies/doid/doid.obo.gz"

@@ -15,9 +15,8 @@ from tests.data import REPO_ROOT, shared
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.obo.loader import OwlSource
-from trialgraph.loaders.obo.obo import MAPPING_SET_WARNING
 from trialgraph.loaders.obo.owl import parse_owl
-from trialgraph.model.concept import ConceptRecord, MappingRecord, Rejected, curie
+from trialgraph.model.concept import MAPPING_SET_WARNING, ConceptRecord, MappingRecord, Rejected, curie
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "ontology"
 SLIM = "ontologies/doid/DO_cancer_slim.owl"

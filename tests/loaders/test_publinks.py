@@ -10,14 +10,6 @@ import pytest
 
 from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
-from trialgraph.loaders.publinks.evaluate import (
-    evaluate_databank,
-    evaluate_labelled,
-    evaluate_publinks,
-    labelled_set,
-    read_labelled,
-    scores,
-)
 from trialgraph.loaders.publinks.intovalue import EVIDENCE_COLUMNS, iter_intovalue_links
 from trialgraph.loaders.pubmed import PublicationRecord, iter_pubmed
 from trialgraph.model.publication_link import Rejected, TrialPublicationLink
@@ -27,6 +19,14 @@ from trialgraph.model.trial_ids import (
     find_trial_ids,
     links_from_publication,
     load_registry_patterns,
+)
+from trialgraph.models.linking.publication_trial_ids import (
+    evaluate_databank,
+    evaluate_labelled,
+    evaluate_publinks,
+    labelled_set,
+    read_labelled,
+    scores,
 )
 
 LABELLED = labelled_set()

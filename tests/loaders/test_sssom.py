@@ -15,10 +15,9 @@ from tests.data import REPO_ROOT, shared
 from trialgraph.errors import SourceError
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.obo.obo import MAPPING_SET_WARNING
 from trialgraph.loaders.sssom.loader import SssomSource
 from trialgraph.loaders.sssom.parse import parse_sssom, read_metadata
-from trialgraph.model.concept import MappingRecord, Rejected, curie
+from trialgraph.model.concept import MAPPING_SET_WARNING, MappingRecord, Rejected, curie
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "ontology"
 SSSOM = "ontologies/mondo/sssom"

@@ -12,7 +12,17 @@ from dataclasses import dataclass, field
 
 from trialgraph.model.staged import Quarantined
 
-__all__ = ["CURIE", "ConceptRecord", "MappingRecord", "Rejected", "Relation", "curie", "prefix_of"]
+__all__ = [
+    "CURIE",
+    "MAPPING_SET_WARNING",
+    "ConceptRecord",
+    "MappingRecord",
+    "Rejected",
+    "Relation",
+    "curie",
+    "mapping_set_fallback",
+    "prefix_of",
+]
 
 CURIE = re.compile(r"^[A-Za-z][A-Za-z0-9_.-]*:\S+$")
 
@@ -87,3 +97,17 @@ class MappingRecord:
 Rejected = Quarantined
 """An input element that did not become a record, and why (file and line or id in ``origin``): the same
 quarantine entry every loader yields, so every writer files it the same way."""
+
+
+MAPPING_SET_WARNING = "mapping_set_warning"
+"""Key in ``MappingRecord.extra`` of the one-line warning a file-named mapping set carries (filed once per set)."""
+
+
+def mapping_set_fallback(name: str, declared: str | None, what: str) -> tuple[str, dict[str, str]]:
+    """The mapping set name and the extra it adds to each mapping: ``declared`` when the file states it, else
+    the file name with a one-line warning (a copy under another name would then be another set)."""
+    if declared:
+        return declared, {}
+    warning = f"mapping set named by its file name {name!r}: the file declares no {what}, so a copy under another"
+    warning += " name would be a separate set and a reload would not replace it"
+    return name, {MAPPING_SET_WARNING: warning}

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from trialgraph.model.concept import Rejected
+from trialgraph.model.publication import DeletedCitation, PublicationRecord
 
 __all__ = [
     "SOURCE_CTGOV_REFERENCE",
@@ -18,6 +19,7 @@ __all__ = [
     "SOURCE_MEDLINE_DATABANK",
     "SOURCE_PATTERN_ABSTRACT",
     "SOURCE_PATTERN_TITLE",
+    "PublicationItem",
     "Rejected",
     "TrialPublicationLink",
 ]
@@ -45,3 +47,8 @@ class TrialPublicationLink:
     source: str  # one of the SOURCE_* constants
     evidence: tuple[str, ...] = ()  # where/how: ("DataBankList",), ("AbstractText", "METHODS", "NCT 01234567")...
     origin: str = ""  # file (and line) the assertion was read from
+
+
+PublicationItem = PublicationRecord | DeletedCitation | TrialPublicationLink | Rejected
+"""What a publication source (``pubmed``, ``intovalue``) yields; the publication writer
+(``trialgraph.kg.publications``) puts it in the graph."""

@@ -211,7 +211,7 @@ def evaluate_labelled(rows: Iterable[tuple[int, str, set[str]]]) -> LabelledEval
 
 def labelled_set() -> Path:
     """The labelled id snippets shipped with the package (text, expected ids; look-alikes included)."""
-    return Path(str(resources.files("trialgraph.loaders.publinks").joinpath("registry_ids_labelled.csv")))
+    return Path(str(resources.files("trialgraph.models.linking").joinpath("registry_ids_labelled.csv")))
 
 
 def evaluate_publinks(pubmed_paths: Iterable[Path], labelled_csv: Path) -> PublinksEvaluation:

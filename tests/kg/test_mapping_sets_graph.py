@@ -140,3 +140,16 @@ def test_a_file_that_declares_no_ontology_loads_under_its_file_name_with_one_war
     entries = [json.loads(line) for line in Path(report.quarantine_file or "").read_text().splitlines()]
     [warning] = [entry for entry in entries if entry.get("kind") == "field"]
     assert warning["record"] == "diseases.obo" and "named by its file name 'diseases.obo'" in warning["reason"]
+
+
+def test_a_subset_file_of_the_same_set_removes_nothing_of_the_rest(tg: TrialGraph, tmp_path: Path) -> None:
+    """A slice of an ontology declares the same ``ontology:`` (MONDO's shared subset says ``mondo``): loading it
+    after the whole must not strip the mappings of the terms it leaves out."""
+    text = _slice()
+    tg.load("obo", [_write(tmp_path / "release", "doid.obo", text)])
+    whole = _edges(tg)
+    headers = [match.start() for match in re.finditer(r"^\[Term\]\n", text, re.MULTILINE)]
+    subset = text[: headers[TERMS // 3]]  # the header and the first third of the terms, each stanza whole
+    report = tg.load("obo", [_write(tmp_path / "subset", "doid-subset.obo", subset)])
+    assert report.rejected == 0 and not report.partial
+    assert {key: _stable(p) for key, p in _edges(tg).items()} == {key: _stable(p) for key, p in whole.items()}

@@ -7,6 +7,7 @@ Usage (against the server in TRIALGRAPH_HOME / NEO4J_URI; the database is WIPED)
     python tests/bench/bench_load.py scale --copies 22 --batch-size 500   # real records, new ids, ~100k studies
     python tests/bench/bench_load.py scale --copies 22 --bulk             # the same set through the bulk path
     python tests/bench/bench_load.py scale --copies 80 --formats v2 --bulk  # ~100k API v2 studies, bulk path
+    python tests/bench/bench_load.py profile --copies 4   # server time per write statement, v2 records
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 import zipfile
 from pathlib import Path
 
+import neo4j
 import orjson
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -119,13 +121,77 @@ def make_scaled(copies: int, folder: Path, formats: str = "both") -> list[Path]:
     return paths
 
 
+def bench_profile(copies: int, batch_size: int) -> dict[str, object]:
+    """Where a transactional load spends its time: Neo4j's own time per write statement (from each result's
+    summary: available + consumed), the wall time per statement as the driver saw it, and the whole load.
+
+    The records are the scaled API v2 set, loaded once into an empty graph: first writes, the common case."""
+    by_statement: dict[str, list[float]] = {}
+    names = {}
+    original = neo4j.Result.consume
+    original_run = neo4j.ManagedTransaction.run
+    run_wall: dict[str, float] = {}
+
+    def timed_run(self, query, parameters=None, **kwargs):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        result = original_run(self, query, parameters, **kwargs)
+        name = names.setdefault(query, _statement_name(query))
+        run_wall[name] = run_wall.get(name, 0.0) + time.perf_counter() - start
+        return result
+
+    def timed_consume(self):  # type: ignore[no-untyped-def]
+        start = time.perf_counter()
+        summary = original(self)
+        wall = time.perf_counter() - start
+        text = summary.query if isinstance(summary.query, str) else str(summary.query)
+        name = names.setdefault(text, _statement_name(text))
+        server = ((summary.result_available_after or 0) + (summary.result_consumed_after or 0)) / 1000
+        totals = by_statement.setdefault(name, [0.0, 0.0, 0])
+        totals[0] += server
+        totals[1] += wall
+        totals[2] += 1
+        return summary
+
+    with tempfile.TemporaryDirectory() as folder:
+        paths = make_scaled(copies, Path(folder), "v2")
+        neo4j.Result.consume = timed_consume
+        neo4j.ManagedTransaction.run = timed_run
+        try:
+            results = bench_load(paths, batch_size, "profiled")
+        finally:
+            neo4j.Result.consume = original
+            neo4j.ManagedTransaction.run = original_run
+    ranked = sorted(by_statement.items(), key=lambda kv: -kv[1][0])
+    results["server_seconds_total"] = round(sum(v[0] for v in by_statement.values()), 2)
+    results["run_wall_seconds_total"] = round(sum(run_wall.values()), 2)
+    results["statements"] = {
+        name: {
+            "server_s": round(v[0], 2),
+            "run_s": round(run_wall.get(name, 0.0), 2),
+            "consume_s": round(v[1], 2),
+            "runs": v[2],
+        }
+        for name, v in ranked
+    }
+    return results
+
+
+def _statement_name(text: str) -> str:
+    """The ``write/…`` file a statement text came from (the writer runs them by name)."""
+    for path in sorted((Path(__file__).resolve().parents[2] / "cypher" / "write").glob("*.cypher")):
+        if path.read_text(encoding="utf-8").strip() == text.strip():
+            return path.stem
+    return text.split("\n", 1)[0][:60]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("what", choices=["parse", "load", "bulk", "scale"])
+    parser.add_argument("what", choices=["parse", "load", "bulk", "scale", "profile"])
     parser.add_argument("--bulk", action="store_true", help="scale: use the bulk import path")
     parser.add_argument("--batch-size", type=int, default=500)
     parser.add_argument("--copies", type=int, default=22)
     parser.add_argument("--formats", choices=["both", "v2", "legacy"], default="both", help="scale: which records")
+    parser.add_argument("-v", action="store_true", help="debug logging")
     args = parser.parse_args()
     results: dict[str, object] = {"batch_size": args.batch_size}
     if args.what == "parse":
@@ -135,6 +201,8 @@ def main() -> None:
         results.update(bench_load([LEGACY], args.batch_size, "legacy"))
     elif args.what == "bulk":
         results.update(bench_bulk([V2, LEGACY], "v2_and_legacy_bulk"))
+    elif args.what == "profile":
+        results.update(bench_profile(args.copies, args.batch_size))
     else:
         with tempfile.TemporaryDirectory() as folder:
             paths = make_scaled(args.copies, Path(folder), args.formats)
@@ -157,7 +225,7 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s")
+    logging.basicConfig(level=logging.DEBUG if "-v" in sys.argv else logging.INFO, format="%(asctime)s %(message)s")
     logging.getLogger("neo4j").setLevel(logging.WARNING)
     io.DEFAULT_BUFFER_SIZE = 1 << 16
     main()

@@ -4,19 +4,21 @@ Why a writer of its own: vocabularies are not registry records. A concept is key
 release is its version, and its edges (``BROADER``, ``RELATED_TO``, ``MAPS_TO``) carry the source that
 stated them, so several vocabularies and mapping sets can say different things about the same concept
 without overwriting each other. Each batch is one transaction; a concept already loaded from a newer
-release is left alone (counted ``superseded``). Reloading the same release rewrites its concepts and
-edges to the same values (the graph ends identical; the report counts them as written), so a fixed parser
-can repair a release without a version bump. Mapping edges are keyed by predicate and mapping set, the set
-being named by the file's content (SSSOM ``mapping_set_id``, OBO ``ontology:``, OWL ontology IRI), so a copy
-under another name is the same set. A reload of a set replaces what it stated: once every batch has landed,
-the set's ``MAPS_TO`` edges this load did not write are removed, unless the load was partial (a file
-quarantined whole or cut short: what it did not reach may still be stated) or superseded concepts (an older
-release). Older graphs named OBO and OWL sets by file name (``doid.obo.gz``); those edges are removed the same
-way when the file is reloaded whole, so a stored xref is not left twice under two names.
+release is left alone (counted ``superseded``). A concept whose stored ``content_hash`` equals what this load
+would write (its properties, parents and relations, and the writer's row version) is skipped and counted
+``unchanged``, so reloading the same release changes nothing and says so; a fixed parser whose output differs
+changes the hash and rewrites the concept without a version bump. Mapping edges are keyed by predicate and
+mapping set, the set being named by the file's content (SSSOM ``mapping_set_id``, OBO ``ontology:``, OWL
+ontology IRI), so a copy under another name is the same set. A reload of a set replaces what it stated: once
+every batch has landed, the set's ``MAPS_TO`` edges this load did not write are removed, unless the load was
+partial (a file quarantined whole or cut short: what it did not reach may still be stated) or superseded
+concepts (an older release). Older graphs named OBO and OWL sets by file name (``doid.obo.gz``); those edges are
+removed the same way when the file is reloaded whole, so a stored xref is not left twice under two names.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections import defaultdict
@@ -24,6 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import neo4j
+import orjson
 
 from trialgraph.kg import cypher
 from trialgraph.kg.graph import run_read
@@ -74,6 +77,29 @@ def version_key(version: str) -> str:
     return match.group(0) if match else version
 
 
+CONCEPT_ROWS_VERSION = "concept-rows-1"
+"""Bump when what a concept's rows put in the graph changes, so reloads rewrite concepts written by older code."""
+
+
+def concept_content_hash(record: ConceptRecord, source: str) -> str:
+    """Hash of what writing ``record`` from ``source`` puts in the graph: equal hashes mean an unchanged concept.
+
+    The load run and the file name are left out (a copy of the same release under another name is unchanged);
+    the source is in, since the concept's edges carry it.
+    """
+    props = _concept_props(record, load_run="")
+    del props["load_run"], props["source_file"]
+    payload = [
+        CONCEPT_ROWS_VERSION,
+        source,
+        props,
+        _extra_props(record),
+        list(dict.fromkeys(record.broader)),
+        [(r.predicate, r.target) for r in dict.fromkeys(record.relations)],
+    ]
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
 def _concept_props(record: ConceptRecord, load_run: str) -> dict[str, Any]:
     return {
         "vocabulary": record.vocabulary,
@@ -120,20 +146,28 @@ def _mapping_row(mapping: MappingRecord, load_run: str) -> dict[str, Any]:
 
 def write_vocabulary_batch(
     driver: neo4j.Driver, source: str, batch: VocabularyBatch, *, load_run: str, database: str
-) -> tuple[int, int]:
-    """Write one batch in one transaction. Returns (written, superseded)."""
+) -> tuple[int, int, int]:
+    """Write one batch in one transaction. Returns (written, unchanged, superseded)."""
+    hashes = {curie: concept_content_hash(record, source) for curie, record in batch.concepts.items()}
 
-    def work(tx: neo4j.ManagedTransaction) -> tuple[int, int]:
+    def work(tx: neo4j.ManagedTransaction) -> tuple[int, int, int]:
         stored = {
-            row["curie"]: row["version"]
+            row["curie"]: row
             for row in tx.run(cypher.load("write/find_concept_versions"), curies=list(batch.concepts)).data()
         }
+        unchanged = [
+            c for c in batch.concepts.values() if (stored.get(c.curie) or {}).get("content_hash") == hashes[c.curie]
+        ]
         current = [
             c
             for c in batch.concepts.values()
-            if c.version is None
-            or stored.get(c.curie) is None
-            or version_key(c.version) >= version_key(stored[c.curie])
+            if (stored.get(c.curie) or {}).get("content_hash") != hashes[c.curie]
+            and (
+                c.version is None
+                or stored.get(c.curie) is None
+                or stored[c.curie]["version"] is None
+                or version_key(c.version) >= version_key(stored[c.curie]["version"])
+            )
         ]
         curies = [c.curie for c in current]
         if curies:
@@ -141,7 +175,14 @@ def write_vocabulary_batch(
         statements: list[tuple[str, list[dict[str, Any]]]] = [
             (
                 "merge_concepts",
-                [{"curie": c.curie, "props": _concept_props(c, load_run), "extra": _extra_props(c)} for c in current],
+                [
+                    {
+                        "curie": c.curie,
+                        "props": _concept_props(c, load_run) | {"content_hash": hashes[c.curie]},
+                        "extra": _extra_props(c),
+                    }
+                    for c in current
+                ],
             ),
             (
                 "merge_concept_broader",
@@ -170,7 +211,8 @@ def write_vocabulary_batch(
         for statement, rows in statements:
             if rows:
                 tx.run(cypher.load(f"write/{statement}"), rows=rows).consume()
-        return len(current) + len(batch.mappings), len(batch.concepts) - len(current)
+        superseded = len(batch.concepts) - len(current) - len(unchanged)
+        return len(current) + len(batch.mappings), len(unchanged), superseded
 
     with driver.session(database=database) as session:
         return session.execute_write(work)
@@ -190,8 +232,7 @@ def _write_isolating(
         concepts = {r.curie: r for r in part.values() if isinstance(r, ConceptRecord)}
         mappings = [m for m in part.values() if isinstance(m, MappingRecord)]
         sub = VocabularyBatch(concepts, mappings)
-        written, superseded = write_vocabulary_batch(driver, source, sub, load_run=load_run, database=database)
-        return written, 0, superseded
+        return write_vocabulary_batch(driver, source, sub, load_run=load_run, database=database)
 
     def describe(_key: str, item: ConceptRecord | MappingRecord) -> tuple[str, str | None]:
         return item.origin, item.curie if isinstance(item, ConceptRecord) else item.subject
@@ -276,8 +317,10 @@ def _delete_stale_mappings(driver: neo4j.Driver, sets: dict[str, _MappingSet], *
 class ConceptWriter:
     """Vocabularies: concepts keyed by CURIE (the later statement wins within a batch) and mappings.
 
-    The report counts concepts and mappings together: ``written`` to the graph, ``superseded`` (a newer
-    release is stored already). After the load, parents that no record defines are quarantined as dangling.
+    The report counts concepts and mappings together: ``written`` to the graph, ``unchanged`` (the stored concept
+    is what this load would write), ``superseded`` (a newer release is stored already). Mappings are always
+    written: the removal of stale mappings after the load knows a set's current edges by their load run. After
+    the load, parents that no record defines are quarantined as dangling.
     """
 
     def __init__(self, context: WriteContext) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from trialgraph.kg import cypher
+from trialgraph.kg.contention import retry_races
 from trialgraph.kg.writer import GRAPH_WRITERS, BatchOutcome, LoadReport, Quarantine, Work, WriteContext
 from trialgraph.model.curated_pair import CuratedPair
 
@@ -44,9 +45,12 @@ class PairWriter:
         rows, self.rows = self.rows, []
         c = self.context
 
-        def work() -> BatchOutcome:
+        def write() -> None:
             with c.driver.session(database=c.database) as session:
                 session.execute_write(lambda tx: tx.run(cypher.load("write/merge_curated_pairs"), rows=rows).consume())
+
+        def work() -> BatchOutcome:
+            retry_races(write)  # another load merging the same pairs: run again (pairs are not bisected)
             return BatchOutcome(written=len(rows))
 
         return [work]

@@ -15,7 +15,6 @@ from pathlib import Path
 import neo4j
 
 from trialgraph.kg import concepts, crossreg, publications  # noqa: F401  (each registers its graph writer)
-from trialgraph.kg.contention import retry_races
 from trialgraph.kg.writer import GRAPH_WRITERS, BatchOutcome, LoadReport, Work, WriteContext, tracked_run
 from trialgraph.loaders.base import Source
 from trialgraph.model.staged import Quarantined
@@ -76,7 +75,7 @@ def load(
                 nonlocal pending
                 for work in works:
                     collect(pending)
-                    pending = pool.submit(retry_races, work)  # a race with another load: run it again
+                    pending = pool.submit(work)  # each unit of work retries its own races with other loads
 
             for item in source.read(report.paths, load_run=report.run_id):
                 report.read += 1

@@ -5,17 +5,22 @@ paper a trial record lists and the same paper loaded from MEDLINE are one node, 
 arrives second. Every trial link is an edge ``MENTIONS_TRIAL {source}`` to a ``TrialId`` node, kept even
 when no registry record of that trial is loaded (nothing is lost), and tied to the ``Trial`` when one is.
 A citation seen in several files keeps its highest version (then latest revision); deletions apply in
-file order.
+file order. A citation whose stored ``pubmed_content_hash`` equals what this load would write (its properties,
+MeSH indexing and the trial links it states) is skipped with its own links and counted ``unchanged``. Links
+from link files (IntoValue…) are merged each time and counted written.
 """
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from typing import Any
 
 import neo4j
+import orjson
 
 from trialgraph.kg import cypher
+from trialgraph.kg.contention import retry_races
 from trialgraph.kg.writer import (
     GRAPH_WRITERS,
     BatchOutcome,
@@ -114,6 +119,33 @@ class _Batch:
 _CITATION_SOURCES = frozenset({SOURCE_MEDLINE_DATABANK, SOURCE_PATTERN_TITLE, SOURCE_PATTERN_ABSTRACT})
 
 
+PUBLICATION_ROWS_VERSION = "publication-rows-1"
+"""Bump when what a citation's rows put in the graph changes, so reloads rewrite citations written by older code."""
+
+
+def _own_links(batch: _Batch) -> dict[str, list[TrialPublicationLink]]:
+    """Per citation of the batch, the trial links it states itself (databank accessions, ids in its text)."""
+    links: dict[str, list[TrialPublicationLink]] = {key: [] for key in batch.records}
+    for link in batch.links:
+        key = publication_key(link.pmid, link.doi)
+        record = batch.records.get(key)
+        if record is not None and link.source in _CITATION_SOURCES and link.origin == record.origin:
+            links[key].append(link)
+    return links
+
+
+def publication_content_hash(key: str, record: PublicationRecord, links: list[TrialPublicationLink]) -> str:
+    """Hash of what writing ``record`` and its own links puts in the graph (load run and file name left out)."""
+    props = _publication_props(record, load_run="")
+    del props["load_run"], props["source_file"]
+    link_rows = sorted(
+        orjson.dumps({k: v for k, v in _link_row(link, "").items() if k != "props"} | {"evidence": list(link.evidence)})
+        for link in links
+    )
+    payload = [PUBLICATION_ROWS_VERSION, key, props, _heading_rows(key, record), [r.decode() for r in link_rows]]
+    return hashlib.sha256(orjson.dumps(payload, option=orjson.OPT_SORT_KEYS)).hexdigest()
+
+
 def _link_is_current(link: TrialPublicationLink, batch: _Batch, current: dict[str, PublicationRecord]) -> bool:
     """A link a citation states itself counts only if that citation is the version being written."""
     if link.source not in _CITATION_SOURCES:
@@ -124,30 +156,45 @@ def _link_is_current(link: TrialPublicationLink, batch: _Batch, current: dict[st
     return key in current and current[key].origin == link.origin
 
 
-def _write_batch(driver: neo4j.Driver, batch: _Batch, *, load_run: str, database: str) -> tuple[int, int]:
-    """One transaction: newer citations replace older ones' indexing and links. Returns (written, superseded)."""
+def _write_batch(driver: neo4j.Driver, batch: _Batch, *, load_run: str, database: str) -> tuple[int, int, int]:
+    """One transaction: newer citations replace older ones' indexing and links; unchanged ones are skipped.
+    Returns (written, unchanged, superseded)."""
+    own_links = _own_links(batch)
+    hashes = {key: publication_content_hash(key, r, own_links[key]) for key, r in batch.records.items()}
 
-    def work(tx: neo4j.ManagedTransaction) -> tuple[int, int]:
+    def work(tx: neo4j.ManagedTransaction) -> tuple[int, int, int]:
         stored = {
-            row["key"]: row["precedence"]
+            row["key"]: row
             for row in tx.run(cypher.load("write/find_publication_versions"), keys=list(batch.records)).data()
         }
-        current = {k: r for k, r in batch.records.items() if _precedence(r) >= (stored.get(k) or "")}
+        same = {k for k in batch.records if (stored.get(k) or {}).get("content_hash") == hashes[k]}
+        current = {
+            k: r
+            for k, r in batch.records.items()
+            if k not in same and _precedence(r) >= ((stored.get(k) or {}).get("precedence") or "")
+        }
         links = [link for link in batch.links if _link_is_current(link, batch, current)]
+        unchanged = len(same) + sum(len(own_links[k]) for k in same)
         if current:
             tx.run(
                 cypher.load("write/delete_publication_indexing"), keys=list(current), sources=sorted(_CITATION_SOURCES)
             ).consume()
         statements = (
-            ("merge_publications", [{"key": k, "props": _publication_props(r, load_run)} for k, r in current.items()]),
+            (
+                "merge_publications",
+                [
+                    {"key": k, "props": _publication_props(r, load_run) | {"pubmed_content_hash": hashes[k]}}
+                    for k, r in current.items()
+                ],
+            ),
             ("merge_mesh_headings", [row for k, r in current.items() for row in _heading_rows(k, r)]),
             ("merge_trial_links", [_link_row(link, load_run) for link in links]),
         )
         for statement, rows in statements:
             if rows:
                 tx.run(cypher.load(f"write/{statement}"), rows=rows).consume()
-        superseded = len(batch.records) - len(current) + len(batch.links) - len(links)
-        return len(current) + len(links), superseded
+        superseded = len(batch.records) + len(batch.links) - len(current) - len(links) - unchanged
+        return len(current) + len(links), unchanged, superseded
 
     with driver.session(database=database) as session:
         return session.execute_write(work)
@@ -176,8 +223,7 @@ def _write_batch_isolating(driver: neo4j.Driver, batch: _Batch, *, load_run: str
     links), so that one over-long DOI or heading does not cost the batch or the load."""
 
     def write(part: dict[str, _Group]) -> tuple[int, int, int]:
-        written, superseded = _write_batch(driver, _batch_of(part), load_run=load_run, database=database)
-        return written, 0, superseded
+        return _write_batch(driver, _batch_of(part), load_run=load_run, database=database)
 
     def describe(key: str, group: _Group) -> tuple[str, str | None]:
         record, links = group
@@ -187,15 +233,20 @@ def _write_batch_isolating(driver: neo4j.Driver, batch: _Batch, *, load_run: str
 
 
 def _delete(driver: neo4j.Driver, deletion: DeletedCitation, database: str) -> BatchOutcome:
-    """Apply one deletion notice in its own transaction; it counts as one item written."""
+    """Apply one deletion notice in its own transaction; it counts as one item, written or (when the graph holds
+    the deletion already, as on a reload) unchanged."""
     keys = [publication_key(pmid, None) for pmid in deletion.pmids]
-    with driver.session(database=database) as session:
-        session.execute_write(
-            lambda tx: tx.run(
-                cypher.load("write/delete_publications"), keys=keys, sources=sorted(_CITATION_SOURCES)
-            ).consume()
-        )
-    return BatchOutcome(written=1)
+
+    def delete() -> int:
+        with driver.session(database=database) as session:
+            return session.execute_write(
+                lambda tx: tx.run(
+                    cypher.load("write/delete_publications"), keys=keys, sources=sorted(_CITATION_SOURCES)
+                ).single(strict=True)["deleted"]
+            )
+
+    changed = retry_races(delete)  # a race with another load: run again
+    return BatchOutcome(written=1) if changed else BatchOutcome(unchanged=1)
 
 
 @GRAPH_WRITERS.register("publications")

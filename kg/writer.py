@@ -109,11 +109,11 @@ class Quarantine:
         self._handle: IO[str] | None = None
 
     def add(self, item: Quarantined, run_id: str) -> None:
-        if getattr(item, "whole_file", False):  # a file that could not be read at all: no record to name
+        if item.whole_file:  # a file that could not be read at all: no record to name
             self._write({"file": item.origin, "reason": item.reason, "kind": "file", "load_run": run_id})
             return
         entry = {"file": item.origin, "record": item.record_id, "reason": item.reason, "load_run": run_id}
-        if getattr(item, "truncated", False):  # the file ended early here: nothing after this point was read
+        if item.truncated:  # the file ended early here: nothing after this point was read
             entry["kind"] = "truncated"
         self._write(entry)
 
@@ -289,7 +289,9 @@ class WriteContext:
 
 
 Work = Callable[[], BatchOutcome]
-"""One transaction's worth of writing (a full batch, a deletion), run by the load's writer thread in order."""
+"""One transaction's worth of writing (a full batch, a deletion), run by the load's writer thread in order. It
+retries its own races with another load (``retry_races``; inside :func:`write_isolating` per part), so a retry
+never nests inside another and a genuine constraint violation is isolated after one round of tries."""
 
 
 class GraphWriter(Protocol):

@@ -40,6 +40,7 @@ __all__ = [
     "is_gzip",
     "is_regular_file",
     "iter_inputs",
+    "json_ends_early",
     "one_line",
     "open_binary",
     "open_text",
@@ -351,3 +352,19 @@ def ends_with_line_end(path: Path) -> bool:
         while chunk := handle.read(1 << 20):
             tail = chunk
     return tail.endswith((b"\n", b"\r"))
+
+
+def json_ends_early(data: bytes, exc: Exception) -> bool:
+    """Whether a JSON text failed to decode because it stops before its value closes: a cut, not bad JSON.
+
+    A reader that decodes a whole file (or a last line without its line end) marks such a rejection
+    ``truncated``, so that the load is ``partial``. orjson says "unexpected end of data"; a cut inside a
+    multi-byte UTF-8 character fails as UTF-8 first, with the same reason from Python's decoder.
+    """
+    if str(exc).startswith("unexpected end of data"):
+        return True
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError as bad:
+        return bad.reason == "unexpected end of data" and bad.end == len(data)
+    return False

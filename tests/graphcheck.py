@@ -22,7 +22,8 @@ WITH r,
                     apoc.convert.toSortedJsonMap(apoc.map.removeKeys(properties(a), $volatile))]) AS ha,
      apoc.util.md5([apoc.text.join(apoc.coll.sort(labels(b)), ':'),
                     apoc.convert.toSortedJsonMap(apoc.map.removeKeys(properties(b), $volatile))]) AS hb
-RETURN apoc.util.md5([type(r), apoc.convert.toSortedJsonMap(properties(r)), ha, hb]) AS h
+RETURN apoc.util.md5([type(r), apoc.convert.toSortedJsonMap(apoc.map.removeKeys(properties(r), $volatile)),
+                      ha, hb]) AS h
 """
 
 

@@ -10,7 +10,9 @@ Judgement calls: the enrolment is ``actualsamplesize`` when stated (ACTUAL), els
 sources and secondary sponsors are collaborators. ANZCTR names no interventions, so an intervention is
 named after the first line of its description.
 
-Raises :class:`~trialgraph.errors.ParseError` (one line) for no usable ACTRN or an impossible date.
+Raises :class:`~trialgraph.errors.ParseError` (one line) for no usable ACTRN. An impossible date or a negative
+enrolment is only left out (an actual date then falls back to the anticipated one): the record loads and names
+the value in a field issue.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from trialgraph.errors import ParseError
 from trialgraph.loaders.registries import normalize as norm
 from trialgraph.loaders.registries.claims import claims_from_text
 from trialgraph.loaders.registries.fields import clean_field, first_line, single_line, unique_values
-from trialgraph.loaders.registries.stage import with_issues
+from trialgraph.loaders.registries.stage import FieldIssues
 from trialgraph.loaders.registries.tree import as_list, get, texts
 from trialgraph.model.criteria import field_items
 from trialgraph.model.study import (
@@ -78,11 +80,7 @@ def trial_to_record(trial: Mapping[str, Any]) -> StudyRecord:
     """The record of one ``ANZCTR_Trial`` dict (see :func:`trialgraph.loaders.registries.tree.element_to_dict`)."""
     if not isinstance(trial, Mapping):
         raise ParseError("ANZCTR_Trial has no child elements")
-    rid = _registry_id(trial)
-    try:
-        return _record(trial, rid)
-    except ValueError as exc:  # normalize.parse_date: a date that cannot exist
-        raise ParseError(f"{rid}: {exc}", record_id=rid) from exc
+    return _record(trial, _registry_id(trial))
 
 
 def _registry_id(trial: Mapping[str, Any]) -> str:
@@ -99,6 +97,7 @@ def _record(trial: Mapping[str, Any], rid: str) -> StudyRecord:
     ident = trial.get("trial_identification")
     recruitment = trial.get("recruitment")
     enrollment, enrollment_type, enrollment_issues = _enrollment(recruitment)
+    issues = FieldIssues()
     secondary = unique_values(clean_field(v) for v in [*texts(get(ident, "secondaryid")), *texts(get(ident, "utrn"))])
     record = StudyRecord(
         registry_id=rid,
@@ -113,10 +112,10 @@ def _record(trial: Mapping[str, Any], rid: str) -> StudyRecord:
         why_stopped=clean_field(get(recruitment, "withdrawnreason")),
         study_type=norm.study_type(clean_field(get(trial, "trial_design.studytype"))),
         phases=norm.phases(clean_field(get(recruitment, "phase"))),
-        registration_date=_date(trial.get("approvaldate")),
-        start_date=_date(get(recruitment, "actualstartdate")) or _date(get(recruitment, "anticipatedstartdate")),
-        completion_date=_date(get(recruitment, "actuallastvisitdate"))
-        or _date(get(recruitment, "anticipatedlastvisitdate")),
+        registration_date=_date(issues, trial, "approvaldate"),
+        start_date=_date(issues, recruitment, "actualstartdate") or _date(issues, recruitment, "anticipatedstartdate"),
+        completion_date=_date(issues, recruitment, "actuallastvisitdate")
+        or _date(issues, recruitment, "anticipatedlastvisitdate"),
         enrollment=enrollment,
         enrollment_type=enrollment_type,
         brief_summary=clean_field(get(trial, "ethicsAndSummary.summary")),
@@ -131,12 +130,12 @@ def _record(trial: Mapping[str, Any], rid: str) -> StudyRecord:
             Site(facility=h) for h in unique_values(clean_field(v) for v in texts(get(recruitment, "hospital")))
         ),
     )
-    return with_issues(record, enrollment_issues)
+    return issues.record(record, *enrollment_issues)
 
 
-def _date(value: Any) -> str | None:
-    raw = clean_field(value)
-    return norm.parse_date(raw, formats=_DATE_FORMATS) if raw else None
+def _date(issues: FieldIssues, parent: Any, field: str) -> str | None:
+    """``parent``'s ``field`` as an ISO date; an impossible one is left out and named in ``issues``."""
+    return issues.date(field, clean_field(get(parent, field)), _DATE_FORMATS)
 
 
 def _id_claims(ident: Any, rid: str) -> tuple[IdClaim, ...]:

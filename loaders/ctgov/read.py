@@ -25,7 +25,15 @@ from typing import Any, Literal
 
 import orjson
 
-from trialgraph.loaders.files import GZIP_ERRORS, DecompressionBomb, iter_inputs, one_line, open_binary, read_whole
+from trialgraph.loaders.files import (
+    GZIP_ERRORS,
+    DecompressionBomb,
+    iter_inputs,
+    json_ends_early,
+    one_line,
+    open_binary,
+    read_whole,
+)
 from trialgraph.model.staged import Quarantined
 
 __all__ = [
@@ -136,6 +144,10 @@ def _iter_paths(paths: Iterable[Path]) -> Iterator[DeferredItem]:
             yield Rejected(str(path), f"cannot read file: {one_line(exc)}")
 
 
+_LEGACY_ROOT_START = b"<clinical_study"
+_LEGACY_ROOT_END = b"</clinical_study>"
+
+
 def _whole_file(path: Path, *, is_xml: bool) -> Iterator[DeferredItem]:
     """One JSON or XML file (a study, an array export, an API page), read whole; gunzipped if it is gzip."""
     origin = str(path)
@@ -152,16 +164,38 @@ def _whole_file(path: Path, *, is_xml: bool) -> Iterator[DeferredItem]:
 
 
 def _xml_unit(origin: str, name: str, data: bytes) -> RawItem:
-    """XML stays bytes: the XML parser needs them to honour the document's own encoding declaration."""
+    """XML stays bytes: the XML parser needs them to honour the document's own encoding declaration.
+
+    A legacy study that opens ``<clinical_study`` but does not end with its end tag is a download that
+    stopped: it is rejected here as ``truncated`` (the load is ``partial``), not as malformed XML.
+    """
     if not data.strip():
         return Rejected(origin, "empty file")
+    if _legacy_cut(data):
+        return Rejected(origin, "study cut at end of file: no closing </clinical_study>", truncated=True)
     return RawStudy(origin, "ctgov-xml", data, expected_id_from_name(name))
+
+
+def _legacy_cut(data: bytes) -> bool:
+    """Whether a legacy study opens its root element but the file stops before the root's end tag."""
+    start = data.find(_LEGACY_ROOT_START, 0, 4096)
+    if start < 0:
+        return False  # not a legacy study: the parser says what it is
+    tag_end = data.find(b">", start)
+    if tag_end < 0:
+        return True  # cut inside the root's start tag
+    if data[tag_end - 1 : tag_end] == b"/":
+        return False  # an empty root, ``<clinical_study/>``: whole (the parser rejects it for its content)
+    return not data.rstrip().endswith(_LEGACY_ROOT_END)
 
 
 def _json_units(origin: str, name: str, data: bytes) -> Iterator[RawItem]:
     """Split one whole-file JSON document: a study, an array export, or an API ``studies`` page."""
     value_or_reject = _decode_json(origin, data, empty_reason="empty file")
     if isinstance(value_or_reject, Rejected):
+        if value_or_reject.reason.startswith(("invalid JSON", "invalid UTF-8")) and _json_cut(data):
+            # a download that stopped before the value closed: the reason already says "unexpected end of data"
+            value_or_reject = Rejected(origin, value_or_reject.reason, truncated=True)
         yield value_or_reject
         return
     value = value_or_reject
@@ -192,6 +226,16 @@ def _decode_json(origin: str, data: bytes, *, empty_reason: str) -> Any:
         return orjson.loads(data)
     except orjson.JSONDecodeError as exc:
         return Rejected(origin, f"invalid JSON: {one_line(exc)}")
+
+
+def _json_cut(data: bytes) -> bool:
+    """Whether a whole JSON file that failed to decode stops before its value closes (a cut download)."""
+    data = data.removeprefix(_UTF8_BOM)
+    try:
+        orjson.loads(data)
+    except orjson.JSONDecodeError as exc:
+        return json_ends_early(data, exc)
+    return False
 
 
 def _snippet(text: str) -> str:

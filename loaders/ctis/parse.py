@@ -6,6 +6,9 @@ overall status as text), the later ones nest it (``authorizedApplication.authori
 ``authorizedApplication.eudraCt``), add ``events`` and ``results`` and write the status as a code and dates
 as dd/mm/yyyy. A dict of shape detectors picks one ``Shape`` (where each generation keeps a fact); one builder
 then maps the facts both share, so the two generations give the same fields for the same trial.
+
+A record without a CTIS number or of neither shape is rejected. A value that cannot be read (an impossible date, a
+negative enrolment) is only left out: the record loads without it and names it in a field issue.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from trialgraph.errors import ParseError
 from trialgraph.loaders.registries import normalize
 from trialgraph.loaders.registries.claims import claims_from_text
 from trialgraph.loaders.registries.jsonlines import iter_json_objects
-from trialgraph.loaders.registries.stage import with_issues
+from trialgraph.loaders.registries.stage import FieldIssues
 from trialgraph.model.registry_ids import registry_of
 from trialgraph.model.staged import Quarantined
 from trialgraph.model.study import Eligibility, IdClaim, Intervention, Outcome, Sponsor, StudyRecord
@@ -156,7 +159,7 @@ def _parse_object(raw: Mapping[str, Any], origin: str) -> StudyRecord | Quaranti
 
 
 def parse_trial(raw: Mapping[str, Any]) -> StudyRecord:
-    """Map one CTIS trial. Raises ParseError (no CT number, unknown shape, an impossible date)."""
+    """Map one CTIS trial. Raises ParseError (no CT number, unknown shape)."""
     ct_number = raw.get("ctNumber")
     if not isinstance(ct_number, str) or registry_of(ct_number) != REGISTRY:
         raise ParseError(f"record has no CTIS number (ctNumber: {ct_number!r})")
@@ -165,10 +168,7 @@ def parse_trial(raw: Mapping[str, Any]) -> StudyRecord:
         raise ParseError(
             "unknown CTIS JSON shape (neither authorizedPartI nor authorizedApplication)", record_id=ct_number
         )
-    try:
-        return _build(raw, ct_number, shape)
-    except ValueError as exc:  # normalize.parse_date on an impossible date
-        raise ParseError(f"bad value: {exc}", record_id=ct_number) from exc
+    return _build(raw, ct_number, shape)
 
 
 def _build(raw: Mapping[str, Any], ct_number: str, shape: Shape) -> StudyRecord:
@@ -178,6 +178,7 @@ def _build(raw: Mapping[str, Any], ct_number: str, shape: Shape) -> StudyRecord:
     info = _get(details, "trialInformation") or {}
     text = clean_registry_text
     enrollment, enrollment_issue = normalize.count_or_issue("totalNumberEnrolled", _str(raw.get("totalNumberEnrolled")))
+    issues = FieldIssues()
     record = StudyRecord(
         registry_id=ct_number,
         source_format=SOURCE_FORMAT,
@@ -189,9 +190,9 @@ def _build(raw: Mapping[str, Any], ct_number: str, shape: Shape) -> StudyRecord:
         overall_status=normalize.recruitment_status(shape.status(raw)),
         study_type="INTERVENTIONAL",  # CTIS holds clinical trials of medicinal products only
         phases=_phases(raw.get("trialPhase")),
-        start_date=normalize.parse_date(shape.start(raw), _DAY_FIRST),
-        last_update_date=normalize.parse_date(raw.get("lastUpdated"), _DAY_FIRST),
-        registration_date=normalize.parse_date(shape.submitted(raw), _DAY_FIRST),
+        start_date=issues.date("startDateEU", shape.start(raw), _DAY_FIRST),
+        last_update_date=issues.date("lastUpdated", raw.get("lastUpdated"), _DAY_FIRST),
+        registration_date=issues.date("submissionDate", shape.submitted(raw), _DAY_FIRST),
         enrollment=enrollment,
         enrollment_type="ESTIMATED",
         sponsors=_sponsors(part, raw),
@@ -206,7 +207,7 @@ def _build(raw: Mapping[str, Any], ct_number: str, shape: Shape) -> StudyRecord:
         id_claims=_claims(identifiers, shape.eudract(raw), ct_number),
         has_results=shape.has_results(raw),
     )
-    return with_issues(record, [enrollment_issue])
+    return issues.record(record, enrollment_issue)
 
 
 def _str(value: Any) -> str | None:

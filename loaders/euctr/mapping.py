@@ -3,7 +3,9 @@
 Shared by the full-text reader and the ctrdata JSON reader, so a field both formats carry maps the same way
 in both: the readers differ only in how they reach the dict. Values go through
 ``trialgraph.loaders.registries.normalize``; EU CTR specifics (yes/no phase and age-group flags, the
-member-state suffix of the record id, the IMP block) are decided here.
+member-state suffix of the record id, the IMP block) are decided here. A record without a EudraCT number is
+rejected; a value that cannot be read (an impossible date, a negative number of subjects) is only left out, and
+the record loads naming it in a field issue.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ import pycountry
 from trialgraph.errors import ParseError
 from trialgraph.loaders.registries import normalize
 from trialgraph.loaders.registries.claims import claims_from_text
-from trialgraph.loaders.registries.stage import with_issues
+from trialgraph.loaders.registries.stage import FieldIssues
 from trialgraph.model.study import Eligibility, IdClaim, Intervention, Outcome, Sponsor, StudyRecord
 from trialgraph.model.text import clean_registry_text
 from trialgraph.model.trial_ids import canonical_trial_id
@@ -48,6 +50,7 @@ _AGE_GROUPS: dict[str, tuple[str | None, str | None]] = {
     "f13_elderly_65_years": ("65 Years", None),
 }
 _AGENCY_CLASS = {"commercial": "INDUSTRY", "non-commercial": "OTHER"}
+_REGISTERED = "x6_date_on_which_this_record_was_first_entered_in_the_eudract_database"
 # IMP kind flags, most specific first -> intervention type (v2 spelling); none set -> DRUG.
 _IMP_TYPE: dict[str, str] = {
     "d31132_gene_therapy_medical_product": "GENETIC",
@@ -70,13 +73,9 @@ _ID_FIELDS: tuple[str, ...] = (
 
 
 def to_record(fields: Mapping[str, Any], *, source_format: str) -> StudyRecord:
-    """Map one record. Raises ParseError (no EudraCT number, an impossible date)."""
+    """Map one record. Raises ParseError (no EudraCT number, an unknown member state)."""
     eudract = _eudract(fields)
-    registry_id = _registry_id(fields, eudract)
-    try:
-        return _build(fields, eudract, registry_id, source_format)
-    except ValueError as exc:  # normalize.parse_date on an impossible date
-        raise ParseError(f"bad value: {exc}", record_id=registry_id) from exc
+    return _build(fields, eudract, _registry_id(fields, eudract), source_format)
 
 
 def _build(fields: Mapping[str, Any], eudract: str, registry_id: str, source_format: str) -> StudyRecord:
@@ -85,6 +84,7 @@ def _build(fields: Mapping[str, Any], eudract: str, registry_id: str, source_for
     official = text("a3_full_title_of_the_trial")
     state = member_state(text("a1_member_state_concerned") or text("x3_national_competent_authority"))
     enrollment, enrollment_issues = _enrollment(text)
+    issues = FieldIssues()
     record = StudyRecord(
         registry_id=registry_id,
         source_format=source_format,
@@ -99,13 +99,12 @@ def _build(fields: Mapping[str, Any], eudract: str, registry_id: str, source_for
         overall_status=normalize.recruitment_status(text("x5_trial_status") or text("p_end_of_trial_status")),
         study_type="INTERVENTIONAL",  # EU CTR holds clinical trials of medicinal products only
         phases=normalize.phases(" ".join(f"{p}: {text(k)}" for k, p in _PHASE_FLAGS.items() if text(k))),
-        start_date=normalize.parse_date(_scalar(results.get("recruitmentStartDate"))),
-        completion_date=normalize.parse_date(
-            text("p_date_of_the_global_end_of_the_trial") or _scalar(results.get("globalEndOfTrialDate"))
-        ),
-        registration_date=normalize.parse_date(
-            text("x6_date_on_which_this_record_was_first_entered_in_the_eudract_database")
-        ),
+        start_date=issues.date("recruitmentStartDate", _scalar(results.get("recruitmentStartDate"))),
+        completion_date=issues.date(
+            "p_date_of_the_global_end_of_the_trial", text("p_date_of_the_global_end_of_the_trial")
+        )
+        or issues.date("globalEndOfTrialDate", _scalar(results.get("globalEndOfTrialDate"))),
+        registration_date=issues.date(_REGISTERED, text(_REGISTERED)),
         enrollment=enrollment,
         enrollment_type="ESTIMATED",  # F.4 is the planned number of subjects
         brief_summary=text("e21_main_objective_of_the_trial"),
@@ -119,7 +118,7 @@ def _build(fields: Mapping[str, Any], eudract: str, registry_id: str, source_for
         id_claims=_claims(fields, eudract),
         has_results=bool(results) or "endPoints" in fields,
     )
-    return with_issues(record, enrollment_issues)
+    return issues.record(record, *enrollment_issues)
 
 
 def member_state(value: str | None) -> str | None:

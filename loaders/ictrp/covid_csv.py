@@ -12,7 +12,7 @@ from pathlib import Path
 
 from trialgraph.loaders.ictrp.crosswalk import COVID_TO_CANONICAL, canonical_names
 from trialgraph.loaders.ictrp.source import iter_csv_rows
-from trialgraph.loaders.ictrp.tabular import Item, records_from_rows
+from trialgraph.loaders.ictrp.tabular import Item, cut_at_end, records_from_rows
 from trialgraph.model.staged import Quarantined
 
 __all__ = ["HEADER_MARKERS", "SOURCE_FORMAT", "is_header", "parse"]
@@ -35,7 +35,12 @@ def parse(path: Path) -> Iterator[Item]:
         return
     if first.problem is not None or not is_header(first.cells):
         origin = f"{path}:{first.line}"
+        if first.cut or (next(rows, None) is None and (cut := cut_at_end(path)) is not None):
+            # the file ends inside its header row (a download that stopped): its names are not all known
+            reason = first.problem if first.cut else f"header {cut}"
+            yield Quarantined(origin=origin, reason=reason, truncated=True), origin
+            return
         yield Quarantined(origin=origin, reason="no COVID-19 CSV header row (TrialID, Source Register, ...)"), origin
         return
     header = canonical_names(first.cells, COVID_TO_CANONICAL)
-    yield from records_from_rows(path, rows, header, source_format=SOURCE_FORMAT)
+    yield from records_from_rows(path, rows, header, source_format=SOURCE_FORMAT, header_row=first)

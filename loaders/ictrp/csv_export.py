@@ -33,6 +33,6 @@ def parse(path: Path) -> Iterator[Item]:
         return
     if first.problem is None and is_header(first.cells):
         header = canonical_names(first.cells, XML_TO_CANONICAL)
-        yield from records_from_rows(path, rows, header, source_format=SOURCE_FORMAT)
+        yield from records_from_rows(path, rows, header, source_format=SOURCE_FORMAT, header_row=first)
     else:
         yield from records_from_rows(path, (first, *rows), FULL_EXPORT_FIELDS, source_format=SOURCE_FORMAT)

@@ -3,10 +3,10 @@
 Parsers hand over a dict keyed by *canonical* field names (see ``crosswalk``), so a trial exported as
 full CSV, COVID-19 CSV or XML gives equal records wherever the exports carry the same values. Every
 value goes through ``trialgraph.loaders.registries.normalize`` (placeholders such as ``NULL``, dates in
-each registry's own formats, status/phase/type vocabularies) rather than local rules. A value that
-cannot be read (an impossible date, a TrialID of no known registry) raises ``ParseError`` with the
-field named, and the record is quarantined instead of loaded half-right. A target size that is negative or
-no number is only left out: the record loads without it and carries the reason (a field issue).
+each registry's own formats, status/phase/type vocabularies) rather than local rules. A record that cannot
+be identified (no TrialID, one of no known registry) raises ``ParseError`` and is quarantined. A value that
+cannot be read is only left out: an impossible or unreadable date, a target size that is negative or no
+number; the record loads without it and carries the reason (a field issue, naming the field and value).
 """
 
 from __future__ import annotations
@@ -29,8 +29,15 @@ SOURCE_FORMATS: tuple[str, ...] = ("ictrp-csv", "ictrp-covid-csv", "ictrp-xml")
 # type_enrolment says whether Target_size is a count or a plan (v2 spells the plan ESTIMATED).
 _ENROLLMENT_TYPES = {"actual": "ACTUAL", "anticipated": "ESTIMATED"}
 _YES = frozenset({"yes", "true"})
-# Dates whose empty value may be stood in for by another field (the XML/COVID files carry YYYYMMDD too).
+# Dates whose empty (or unreadable) value may be stood in for by another field (XML/COVID files carry YYYYMMDD too).
 _DATE_FALLBACKS = {"Date_registration": "Date_registration3"}
+# Record date field -> the ICTRP field it is read from.
+_DATE_FIELDS: dict[str, str] = {
+    "registration_date": "Date_registration",
+    "start_date": "Date_enrollement",
+    "last_update_date": "Last_Refreshed_on",
+    "completion_date": "results_date_completed",
+}
 
 
 def _value(values: Mapping[str, str | None], field: str) -> str | None:
@@ -41,19 +48,30 @@ def _value(values: Mapping[str, str | None], field: str) -> str | None:
     return None if cleaned is None or normalize.is_placeholder(cleaned) else cleaned
 
 
-def _date(values: Mapping[str, str | None], field: str, registry: str) -> str | None:
-    """A field's date in ISO form, read with the registry's formats for that field; a bad date is fatal."""
+def _date(values: Mapping[str, str | None], field: str, registry: str) -> tuple[str | None, list[str | None]]:
+    """A field's date in ISO form, read with the registry's formats for that field, and a line per bad value.
+
+    A bad value is left out (and named), then its stand-in field is tried: the record loads either way.
+    """
+    issues: list[str | None] = []
     for name in (field, _DATE_FALLBACKS.get(field)):
         if name is None:
             continue
-        raw = _value(values, name)
-        if raw is None:
-            continue
-        try:
-            return normalize.parse_date(raw, normalize.date_formats(registry, name))
-        except ValueError as e:
-            raise ParseError(f"{name}: {e}", field=name) from None
-    return None
+        found, issue = normalize.date_or_issue(name, _value(values, name), normalize.date_formats(registry, name))
+        issues.append(issue)
+        if found is not None:
+            return found, issues
+    return None, issues
+
+
+def _dates(values: Mapping[str, str | None], registry: str) -> tuple[dict[str, str | None], list[str | None]]:
+    """Every record date field of :data:`_DATE_FIELDS`, and the lines for the values left out."""
+    dates: dict[str, str | None] = {}
+    issues: list[str | None] = []
+    for attr, field in _DATE_FIELDS.items():
+        dates[attr], field_issues = _date(values, field, registry)
+        issues += field_issues
+    return dates, issues
 
 
 def _sponsors(values: Mapping[str, str | None]) -> tuple[Sponsor, ...]:
@@ -79,7 +97,7 @@ def _flag(values: Mapping[str, str | None], field: str) -> bool:
 
 
 def to_record(values: Mapping[str, str | None], *, source_format: str) -> StudyRecord:
-    """A typed record from one trial's canonical-named ICTRP values. Raises ParseError for unreadable values."""
+    """A typed record from one trial's canonical-named ICTRP values. Raises ParseError for a record of no usable id."""
     trial_id = (values.get("TrialID") or "").strip()
     if not trial_id or normalize.is_placeholder(trial_id):
         raise ParseError("TrialID is empty", field="TrialID")
@@ -94,6 +112,7 @@ def _build(values: Mapping[str, str | None], trial_id: str, source_format: str) 
     own, _ = identity.canonical_id(trial_id)
     enrollment_type = _value(values, "type_enrolment")
     enrollment, enrollment_issue = normalize.count_or_issue("Target_size", _value(values, "Target_size"))
+    dates, date_issues = _dates(values, registry)
     record = StudyRecord(
         registry_id=trial_id,
         source_format=source_format,
@@ -107,10 +126,7 @@ def _build(values: Mapping[str, str | None], trial_id: str, source_format: str) 
         overall_status=normalize.recruitment_status(_value(values, "Recruitment_status")),
         study_type=normalize.study_type(_value(values, "study_type")),
         phases=normalize.phases(_value(values, "phase")),
-        registration_date=_date(values, "Date_registration", registry),
-        start_date=_date(values, "Date_enrollement", registry),
-        last_update_date=_date(values, "Last_Refreshed_on", registry),
-        completion_date=_date(values, "results_date_completed", registry),
+        **dates,
         enrollment=enrollment,
         enrollment_type=_ENROLLMENT_TYPES.get(enrollment_type.casefold()) if enrollment_type else None,
         sponsors=_sponsors(values),
@@ -131,7 +147,7 @@ def _build(values: Mapping[str, str | None], trial_id: str, source_format: str) 
         references=text.references(values.get("results_url_link")),
         has_results=_flag(values, "results_yes_no"),
     )
-    return with_issues(record, [enrollment_issue])
+    return with_issues(record, [*date_issues, enrollment_issue])
 
 
 def record_or_quarantine(

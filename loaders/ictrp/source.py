@@ -46,10 +46,16 @@ def head_bytes(path: Path, size: int = 1 << 20) -> bytes:
 
 @dataclass(slots=True)
 class _Lines:
-    """Physical lines decoded one by one; remembers which ones were not UTF-8."""
+    """Physical lines decoded one by one; remembers which ones were not UTF-8, and when they ran out.
+
+    ``exhausted`` is set when csv asks for a line after the last one: it asks only to finish a row whose
+    quoted field is still open, so a row returned after that was cut inside a quoted field by the end of the
+    file (csv, not strict, returns it as if the quote had closed, its field short).
+    """
 
     handle: BinaryIO
     latin1: list[int] = field(default_factory=list)
+    exhausted: bool = False
 
     def __iter__(self) -> Iterator[str]:
         for number, raw in enumerate(self.handle, start=1):
@@ -60,6 +66,7 @@ class _Lines:
             except UnicodeDecodeError:
                 self.latin1.append(number)
                 yield raw.decode("latin-1")
+        self.exhausted = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,4 +106,7 @@ def iter_csv_rows(path: Path) -> Iterator[CsvRow]:
             first, last = last + 1, reader.line_num
             if not cells:
                 continue
+            if lines.exhausted:  # the file ended inside this row's quoted field: its rest was never read
+                yield CsvRow(tuple(cells), first, "row cut at end of file (inside a quoted field)", cut=True)
+                return
             yield CsvRow(tuple(cells), first, _problem(lines.latin1, first, last))

@@ -18,7 +18,7 @@ from trialgraph.loaders.ictrp.source import CsvRow
 from trialgraph.model.staged import Quarantined
 from trialgraph.model.study import StudyRecord
 
-__all__ = ["Item", "records_from_rows"]
+__all__ = ["Item", "cut_at_end", "records_from_rows"]
 
 Item = tuple[StudyRecord | Quarantined, str]
 
@@ -39,7 +39,7 @@ def _with_last(rows: Iterable[CsvRow]) -> Iterator[tuple[CsvRow, bool]]:
         yield previous, True
 
 
-def _cut_at_end(path: Path) -> str | None:
+def cut_at_end(path: Path) -> str | None:
     """Why the file's last row is not whole, or None. Rows carry no line ends, so the file's end is looked at."""
     try:
         return None if ends_with_line_end(path) else "row cut at end of file (no line end)"
@@ -49,7 +49,7 @@ def _cut_at_end(path: Path) -> str | None:
 
 def _problem(path: Path, row: CsvRow, last: bool, width: int) -> tuple[str, bool] | None:
     """Why ``row`` is not loaded, and whether the file was cut in it (its rest never read), or None."""
-    cut = _cut_at_end(path) if last and row.problem is None else None
+    cut = cut_at_end(path) if last and row.problem is None else None
     if row.problem is not None:
         return row.problem, row.cut
     if len(row.cells) != width:  # a last row cut short of its columns is still a cut file
@@ -58,10 +58,22 @@ def _problem(path: Path, row: CsvRow, last: bool, width: int) -> tuple[str, bool
 
 
 def records_from_rows(
-    path: Path, rows: Iterable[CsvRow], header: tuple[str, ...], *, source_format: str
+    path: Path,
+    rows: Iterable[CsvRow],
+    header: tuple[str, ...],
+    *,
+    source_format: str,
+    header_row: CsvRow | None = None,
 ) -> Iterator[Item]:
-    """One item per data row; ``header`` holds canonical field names."""
+    """One item per data row; ``header`` holds canonical field names.
+
+    ``header_row``: the file's own header row, when it has one. A file that holds nothing after it and lacks
+    its final line end was cut inside (or at the end of) its header: one ``truncated`` entry says so, since
+    no row of it can be known.
+    """
+    read_any = False
     for row, last in _with_last(rows):
+        read_any = True
         origin = f"{path}:{row.line}"
         if (problem := _problem(path, row, last, len(header))) is not None:
             reason, cut = problem
@@ -70,3 +82,6 @@ def records_from_rows(
             yield record_or_quarantine(
                 dict(zip(header, row.cells, strict=True)), source_format=source_format, origin=origin
             )
+    if header_row is not None and not read_any and (cut := cut_at_end(path)) is not None:
+        origin = f"{path}:{header_row.line}"
+        yield Quarantined(origin=origin, reason=f"header {cut}", truncated=True), origin

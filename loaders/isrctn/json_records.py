@@ -2,7 +2,8 @@
 
 ctrdata converts the ISRCTN API XML to JSON keeping the element names, so each object is already the
 dict :mod:`trialgraph.loaders.isrctn.mapping` reads. Lines are decoded one at a time: a bad line
-quarantines that line only.
+quarantines that line only. A last line without its line end, or a whole ``.json`` file, that stops before
+its value closes is a cut download: its entry is ``truncated``, so the load is ``partial``.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from typing import Any
 
 import orjson
 
+from trialgraph.loaders.files import json_ends_early
 from trialgraph.loaders.isrctn.mapping import trial_to_record
 from trialgraph.loaders.registries.files import Parsed, guarded, one_line
 from trialgraph.model.staged import Quarantined
@@ -29,15 +31,18 @@ def iter_jsonl_file(path: Path) -> Iterator[Parsed]:
         for line_no, line in enumerate(handle, start=1):
             if not line.strip():
                 continue
-            yield _parse(line, f"{path}:{line_no}")
+            yield _parse(line, f"{path}:{line_no}", cut=not line.endswith((b"\n", b"\r")))
 
 
 def iter_json_file(path: Path) -> Iterator[Parsed]:
     """A ``.json`` file: one trial object, or an array of them (origin ``path[index]``)."""
+    data = path.read_bytes()
     try:
-        value = orjson.loads(path.read_bytes())
+        value = orjson.loads(data)
     except orjson.JSONDecodeError as exc:
-        yield Quarantined(origin=str(path), reason=f"invalid JSON: {one_line(exc)}"), str(path)
+        cut = json_ends_early(data, exc)
+        reason = f"{'file cut before its JSON value closed: ' if cut else ''}invalid JSON: {one_line(exc)}"
+        yield Quarantined(origin=str(path), reason=reason, truncated=cut), str(path)
         return
     if isinstance(value, list):
         for index, element in enumerate(value):
@@ -47,9 +52,13 @@ def iter_json_file(path: Path) -> Iterator[Parsed]:
         yield guarded(partial(trial_to_record, value, source_format=SOURCE_FORMAT), str(path)), str(path)
 
 
-def _parse(line: bytes, origin: str) -> Parsed:
+def _parse(line: bytes, origin: str, *, cut: bool = False) -> Parsed:
+    """One line's record; ``cut``: the line has no line end (the file's last), so bad JSON is a cut there."""
     try:
         value: Any = orjson.loads(line)
     except orjson.JSONDecodeError as exc:
+        if cut:
+            reason = f"line cut at end of file (no line end): invalid JSON: {one_line(exc)}"
+            return Quarantined(origin=origin, reason=reason, truncated=True), origin
         return Quarantined(origin=origin, reason=f"invalid JSON: {one_line(exc)}"), origin
     return guarded(partial(trial_to_record, value, source_format=SOURCE_FORMAT), origin), origin

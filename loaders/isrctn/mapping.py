@@ -15,7 +15,8 @@ What ISRCTN does not state is left empty rather than guessed:
   ctrdata kept only their ids (``parties.sponsorId``), which name nobody.
 
 Raises :class:`~trialgraph.errors.ParseError` (one line) for a record that cannot be a record: no
-ISRCTN number, an impossible date.
+ISRCTN number. A value that cannot be read (an impossible date, a negative enrolment) is only left out: the
+record loads without it and names it in a field issue.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from trialgraph.errors import ParseError
 from trialgraph.loaders.registries import normalize as norm
 from trialgraph.loaders.registries.claims import claims_from_text
 from trialgraph.loaders.registries.fields import clean_field, first_line, single_line, unique_values
-from trialgraph.loaders.registries.stage import with_issues
+from trialgraph.loaders.registries.stage import FieldIssues
 from trialgraph.loaders.registries.tree import as_list, attribute, get, text, texts
 from trialgraph.model.criteria import field_items
 from trialgraph.model.study import (
@@ -74,11 +75,7 @@ def trial_to_record(
     """The record of one ``trial`` dict; ``parties``: the rest of an API ``fullTrial`` (sponsor, funder)."""
     if not isinstance(trial, Mapping):
         raise ParseError(f"ISRCTN trial is a {type(trial).__name__}, not an object")
-    registry_id = _registry_id(trial)
-    try:
-        return _record(trial, registry_id, source_format, parties or {})
-    except ValueError as exc:  # normalize.parse_date: a date that cannot exist
-        raise ParseError(f"{registry_id}: {exc}", record_id=registry_id) from exc
+    return _record(trial, _registry_id(trial), source_format, parties or {})
 
 
 def _registry_id(trial: Mapping[str, Any]) -> str:
@@ -95,6 +92,7 @@ def _record(trial: Mapping[str, Any], rid: str, source_format: str, parties: Map
     design = get(trial, "trialDesign")
     people = get(trial, "participants")
     enrollment, enrollment_type, enrollment_issues = _enrollment(people)
+    issues = FieldIssues()
     record = StudyRecord(
         registry_id=rid,
         source_format=source_format,
@@ -108,10 +106,10 @@ def _record(trial: Mapping[str, Any], rid: str, source_format: str, parties: Map
         why_stopped=clean_field(get(design, "reasonAbandoned")),
         study_type=norm.study_type(text(get(design, "primaryStudyDesign"))),
         phases=_phases(trial),
-        start_date=_date(get(people, "recruitmentStart")),
-        completion_date=_date(get(design, "overallEndDate")),
-        last_update_date=_date(attribute(trial, "lastUpdated")),
-        registration_date=_date(attribute(trial.get("isrctn"), "dateAssigned")),
+        start_date=_date(issues, "recruitmentStart", get(people, "recruitmentStart")),
+        completion_date=_date(issues, "overallEndDate", get(design, "overallEndDate")),
+        last_update_date=_date(issues, "lastUpdated", attribute(trial, "lastUpdated")),
+        registration_date=_date(issues, "dateAssigned", attribute(trial.get("isrctn"), "dateAssigned")),
         enrollment=enrollment,
         enrollment_type=enrollment_type,
         brief_summary=clean_field(get(desc, "plainEnglishSummary")),
@@ -130,13 +128,12 @@ def _record(trial: Mapping[str, Any], rid: str, source_format: str, parties: Map
         has_results=bool(clean_field(get(trial, "results.basicReport"))),
         id_claims=_id_claims(trial, rid),
     )
-    return with_issues(record, enrollment_issues)
+    return issues.record(record, *enrollment_issues)
 
 
-def _date(value: Any) -> str | None:
+def _date(issues: FieldIssues, field: str, value: Any) -> str | None:
     """ISRCTN writes ISO datetimes ("2015-11-01T00:00:00.000Z"), which parse_date reads as such."""
-    raw = clean_field(value)
-    return norm.parse_date(raw) if raw else None
+    return issues.date(field, clean_field(value))
 
 
 def _secondary_ids(trial: Mapping[str, Any]) -> tuple[str, ...]:

@@ -74,6 +74,7 @@ class _Facts:
 
     store: FactStore
     lineno: int = 0
+    cut: bool = False  # the file ended early (a gzip stream broke off, a last line without its line end)
 
 
 _Handler = Callable[[_Facts, str, str, "str | None"], None]
@@ -283,12 +284,20 @@ def parse_ntriples(
     once the file is read (a record's triples may be anywhere in it). Duplicated lines add nothing:
     every multi-valued fact is de-duplicated when records are built. ``store`` opens where the facts wait
     meanwhile: on disk by default, so that memory does not grow with the file.
+
+    A file that ends early (a gzip stream that breaks off, a last line without its line end) gives one
+    ``truncated`` entry and no records: a record's subjects (descriptor, concepts, terms) sit anywhere in the
+    file, so which records the lost tail held facts of cannot be told, and a record built without them would
+    replace its complete copy in the graph with a partial one. The load is ``partial``; the graph keeps the
+    complete copies. (A plain file cut exactly at a line end reads as a complete file: nothing can tell.)
     """
     stats = stats if stats is not None else MeshStats()
     stats.files += 1
     with store(REVERSE_KINDS) as facts_store:
-        yield from _read(path, _Facts(store=facts_store), stats)
-        yield from build_records(facts_store, str(path), year_from_name(path), stats)
+        facts = _Facts(store=facts_store)
+        yield from _read(path, facts, stats)
+        if not facts.cut:
+            yield from build_records(facts_store, str(path), year_from_name(path), stats)
 
 
 def _read(path: Path, facts: _Facts, stats: MeshStats) -> Iterator[Rejected]:
@@ -310,6 +319,13 @@ def _read(path: Path, facts: _Facts, stats: MeshStats) -> Iterator[Rejected]:
             for lineno, raw in enumerate(stream, 1):
                 if not lineno % spill_every:
                     store.spill()
+                if not raw.endswith(b"\n"):  # only the last line can lack it: the file was cut inside it
+                    facts.cut = True
+                    stats.rejected += 1
+                    snippet = raw[:_SNIPPET].decode("utf-8", "replace")
+                    reason = f"line cut at end of file (no line end), no record built from this file: {snippet}"
+                    yield Rejected(f"{origin}:{lineno}", reason, truncated=True)
+                    break
                 try:
                     line = raw.decode("utf-8")
                 except UnicodeDecodeError as exc:
@@ -346,10 +362,11 @@ def _read(path: Path, facts: _Facts, stats: MeshStats) -> Iterator[Rejected]:
                         facts.store.first(Fact.YEAR, subject, year)
                 facts.lineno = lineno
                 handler(facts, subject, _local(obj)[0] if object_iri else obj, lang)
-    except (OSError, EOFError, zlib.error) as exc:  # truncated gzip, unreadable file: keep what was read
+    except (OSError, EOFError, zlib.error) as exc:  # truncated gzip, unreadable file: no record can be trusted
+        facts.cut = True
         stats.rejected += 1
         reason = one_line(exc)[:200]
-        reason = f"file unreadable after line {lineno}: {reason}; its records may be incomplete"
+        reason = f"file unreadable after line {lineno}: {reason}; no record built from this file"
         yield Rejected(origin, reason, truncated=True)
     stats.lines += lineno
     stats.triples += triples

@@ -7,7 +7,9 @@ Records come out as the RDF reader spells them (same kinds, same relation names,
 so a record read from ``desc2014.xml`` equals the one read from the RDF of the same year.
 
 Records that have tree numbers wait for the end of the file: their parents are the records owning the
-parent tree numbers, which may come later in the file. The rest (all SCRs) stream straight through.
+parent tree numbers, which may come later in the file. The rest (all SCRs) stream straight through. In a
+file that ends early, a record one of whose parent tree numbers no record read owns is held back: its parent
+may be in the lost tail, and a record written without that parent would drop its BROADER edge.
 """
 
 from __future__ import annotations
@@ -84,12 +86,16 @@ def parse_xml(path: Path, stats: MeshStats | None = None) -> Iterator[ConceptRec
     origin = str(path)
     version = year_from_name(path)
     deferred: list[ConceptRecord] = []
+    seen_trees: set[tuple[str, str]] = set()  # (family, tree number) of every record element read, even rejected
+    cut = False
     try:
         with open_binary(path) as stream:
             events = iter_end_elements(stream, tuple(_SHAPES))
             for _event, element in events:
                 stats.xml_elements += 1
-                item = _item(element, _SHAPES[element.tag], version, f"{origin}:{element.sourceline}")
+                shape = _SHAPES[element.tag]
+                item = _item(element, shape, version, f"{origin}:{element.sourceline}")
+                seen_trees.update((shape.letter, tree) for tree in _texts(element, "TreeNumberList/TreeNumber"))
                 release(element)
                 if isinstance(item, Rejected):
                     stats.rejected += 1
@@ -99,14 +105,21 @@ def parse_xml(path: Path, stats: MeshStats | None = None) -> Iterator[ConceptRec
                 else:
                     yield stats.count(item)
     except etree.XMLSyntaxError as exc:
+        cut = True
         stats.rejected += 1
         reason = f"XML syntax error, rest of file skipped: {_one_line(exc.msg)}"
         yield Rejected(f"{origin}:{exc.lineno}", reason, truncated=True)
     except (OSError, *GZIP_ERRORS) as exc:  # truncated or corrupt gzip, unreadable file
+        cut = True
         stats.rejected += 1
         reason = f"file unreadable: {_one_line(str(exc))}; records after the error are missing"
         yield Rejected(origin, reason, truncated=True)
-    yield from (stats.count(record) for record in _with_broader(deferred))
+    for item in _with_broader(deferred, seen_trees if cut else None):
+        if isinstance(item, Rejected):
+            stats.rejected += 1
+            yield item
+        else:
+            yield stats.count(item)
 
 
 def _item(element: etree._Element, shape: _Shape, version: str | None, origin: str) -> ConceptRecord | Rejected:
@@ -179,16 +192,26 @@ def _reference(text: str, letter: str, where: str) -> tuple[bool, str]:
     return bool(found.group(1)), found.group(2)
 
 
-def _with_broader(records: list[ConceptRecord]) -> Iterator[ConceptRecord]:
-    """Parents are the records of the same family owning the parent tree numbers (as the RDF's broaderDescriptor)."""
+def _with_broader(
+    records: list[ConceptRecord], seen_trees: set[tuple[str, str]] | None
+) -> Iterator[ConceptRecord | Rejected]:
+    """Parents are the records of the same family owning the parent tree numbers (as the RDF's broaderDescriptor).
+
+    ``seen_trees``: given when the file ended early, the tree numbers of every record element read (rejected
+    ones too). A parent tree number not among them may belong to a record of the lost tail, so its child is
+    rejected (held back) rather than yielded without that parent. One whose owner was read but rejected has no
+    parent edge in the complete file either.
+    """
     owners = {(record.curie[5], tree): record.curie for record in records for tree in record.tree_numbers}
     for record in records:
         family = record.curie[5]
-        parents = {
-            owners[(family, parent)]
-            for parent in (parent_tree_number(tree) for tree in record.tree_numbers)
-            if parent is not None and (family, parent) in owners
-        }
+        wanted = [p for p in (parent_tree_number(tree) for tree in record.tree_numbers) if p is not None]
+        unowned = [] if seen_trees is None else [p for p in wanted if (family, p) not in seen_trees]
+        if unowned:
+            reason = f"held back: the owner of parent tree number {unowned[0]} may be in the file's lost tail"
+            yield Rejected(record.origin, reason, record.curie.removeprefix("MESH:"))  # the UI, as other rejects
+            continue
+        parents = {owners[(family, parent)] for parent in wanted if (family, parent) in owners}
         parents.discard(record.curie)
         yield replace(record, broader=tuple(sorted(parents))) if parents else record
 

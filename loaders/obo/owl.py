@@ -130,7 +130,8 @@ def parse_owl(path: Path) -> Iterator[VocabularyItem]:
     try:
         world, ontology = _load(path)
     except Exception as exc:  # owlready2 and lxml raise many types for a broken file: quarantine it whole
-        yield Rejected(name, f"cannot read OWL file: {type(exc).__name__}: {one_line(exc)}")
+        # ``whole_file``: nothing of it loads (a cut download never parses), so the load is ``partial``.
+        yield Rejected(name, f"cannot read OWL file: {type(exc).__name__}: {one_line(exc)}", whole_file=True)
         return
     with closing(world):
         yield from _records(world, name, ontology)

@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.files import one_line, open_text
+from trialgraph.loaders.files import GZIP_ERRORS, TrackedLines, one_line, open_text
 from trialgraph.model.publication_link import SOURCE_INTOVALUE, Rejected, TrialPublicationLink
 from trialgraph.model.trial_ids import canonical_trial_id
 
@@ -39,6 +39,11 @@ def iter_intovalue_links(path: Path) -> Iterator[TrialPublicationLink | Rejected
     is IntoValue's finding, not a defect. Links come out in the order of their first row, after the
     whole file is read (merging needs it; the table has a few thousand rows).
 
+    A file that ends early (a row without its line end, a quoted field left open, a gzip stream that
+    breaks off) gives one ``truncated`` entry, so the load is ``partial``, and the cut row is not a link.
+    (A trial's two ``is_dupe`` rows, from IntoValue 1 and 2, carry the same evidence flags in the shared
+    file, so a link read before the cut whose other row was lost has its full evidence.)
+
     Raises:
         SourceError: ``path`` does not exist.
     """
@@ -49,13 +54,20 @@ def iter_intovalue_links(path: Path) -> Iterator[TrialPublicationLink | Rejected
     merged: dict[_Key, tuple[set[str], str, str]] = {}  # key -> (evidence, registry, origin of first row)
     try:
         with open_text(path) as handle:
-            reader = csv.DictReader(handle)
+            lines = TrackedLines(handle)
+            reader = csv.DictReader(lines)
             missing = [c for c in _REQUIRED if c not in (reader.fieldnames or ())]
             if missing:
+                if lines.cut_reason:  # the file ends inside its header: nothing of it is known
+                    yield Rejected(origin, f"header {lines.cut_reason}", truncated=True)
+                    return
                 yield Rejected(origin, f"not an IntoValue trials table: missing columns {', '.join(missing)}")
                 return
             for row in reader:
                 row_origin = f"{origin}:{reader.line_num}"
+                if reason := lines.cut_reason:  # the file ends inside this row: nothing after it was read
+                    yield Rejected(row_origin, reason, _value(row, "id"), truncated=True)
+                    break
                 parsed = _row(row, row_origin)
                 if isinstance(parsed, Rejected):
                     yield parsed
@@ -68,7 +80,8 @@ def iter_intovalue_links(path: Path) -> Iterator[TrialPublicationLink | Rejected
                 else:
                     merged[key] = (set(evidence), registry, row_origin)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as exc:
-        yield Rejected(origin, f"cannot read file: {one_line(exc)}")
+        cut = isinstance(exc, GZIP_ERRORS)  # a gzip stream that broke off: the rest was never read
+        yield Rejected(origin, f"cannot read the rest of the file: {one_line(exc)}", truncated=cut)
     for (trial_id, pmid, doi), (evidence, registry, first_origin) in merged.items():
         ordered = tuple(c for c in EVIDENCE_COLUMNS if c in evidence)
         yield TrialPublicationLink(trial_id, registry, pmid, doi, SOURCE_INTOVALUE, ordered, first_origin)

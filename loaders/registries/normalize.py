@@ -4,8 +4,9 @@ The graph speaks ClinicalTrials.gov API v2: phases ``EARLY_PHASE1``..``PHASE4``/
 ``RECRUITING``..., study type ``INTERVENTIONAL``..., sex ``ALL``/``FEMALE``/``MALE``, ages "18 Years",
 countries as pycountry names, dates as ISO. Every registry writes these its own way (and ICTRP passes
 them on verbatim), so each function here is a lookup table plus the least parsing needed to reach it.
-All functions are pure; unknown input gives ``None`` / ``()`` except :func:`parse_date`, which raises so
-that the caller can quarantine a record instead of silently loading a wrong or missing date.
+All functions are pure; unknown input gives ``None`` / ``()`` except :func:`parse_date` and :func:`target_size`,
+which raise so that a wrong value is never loaded silently: :func:`date_or_issue` and :func:`count_or_issue` turn
+that into the record without the value plus one line saying why (a field issue), never a lost record.
 
 Package data beside this module (derived, not hand-typed):
 
@@ -44,6 +45,7 @@ __all__ = [
     "countries",
     "country",
     "date_formats",
+    "date_or_issue",
     "is_placeholder",
     "parse_date",
     "phases",
@@ -389,9 +391,13 @@ def parse_date(value: str | None, formats: Sequence[str] = ()) -> str | None:
 
     ``formats`` (usually :func:`date_formats` for the registry and field) are tried before the defaults,
     which matters for "01/05/2016": the registry decides whether that is May or January. Missing markers
-    (``NULL``, blank, 1 January 1900 in any format) give None. A value that no format parses, or that
-    parses to an impossible or implausible date (year outside 1900..2100), raises ``ValueError``: a record
-    with an unreadable date is quarantined, never loaded with the date dropped.
+    (``NULL``, blank, 1 January 1900 in any format) give None.
+
+    Raises:
+        ValueError: no format reads the value, or it reads as an impossible ("30/02/2023") or implausible
+            (year outside 1900..2100) date. Guessing a neighbouring day would store a wrong date, and one
+            used as the record's version would sort wrongly for good. :func:`date_or_issue` is how mappings
+            call this: the date is left out and filed as a field issue; the rest of the record loads.
     """
     text = clean_registry_text(value)
     if text is None or is_placeholder(text):
@@ -408,11 +414,11 @@ def parse_date(value: str | None, formats: Sequence[str] = ()) -> str | None:
             precision = _precision(fmt)
             break
     if parsed is None:
-        raise ValueError(f"unparseable date {text!r}")
+        raise ValueError(f"{_shown(text)} is not a calendar date")
     if parsed.date() == _NULL_DATE and precision == "day":
         return None
     if not _MIN_YEAR <= parsed.year <= _MAX_YEAR:
-        raise ValueError(f"implausible date {text!r} (year {parsed.year})")
+        raise ValueError(f"{_shown(text)} is implausible (year {parsed.year})")
     if precision == "day":
         return parsed.date().isoformat()
     if precision == "month":
@@ -593,6 +599,20 @@ def count_or_issue(field: str, value: str | None) -> tuple[int | None, str | Non
     """
     try:
         return target_size(value), None
+    except ValueError as e:
+        return None, f"{field} {e}; stored without it"
+
+
+def date_or_issue(field: str, value: str | None, formats: Sequence[str] = ()) -> tuple[str | None, str | None]:
+    """:func:`parse_date` of a record's ``field``, or (None, one line) when the value is not a usable date.
+
+    Why not reject the record: one bad date says nothing about its other fields, and CT.gov records
+    (``check_study``) already load without an impossible date. The line names the field and the value; registry
+    staging files it as a ``kind: field`` quarantine entry. A dropped last-update date is then not the record's
+    version either: staging falls back to the next valid date (``trialgraph.model.validate.study_version``).
+    """
+    try:
+        return parse_date(value, formats), None
     except ValueError as e:
         return None, f"{field} {e}; stored without it"
 

@@ -60,6 +60,37 @@ def test_a_parent_no_record_defines_is_reported_and_quarantined(tg: TrialGraph, 
     assert counts == [{"n": 3, "broader": 2}]
 
 
+def test_a_reload_of_the_same_content_is_unchanged_and_a_changed_concept_is_rewritten(
+    tg: TrialGraph, tmp_path: Path
+) -> None:
+    path = tmp_path / "dangling.obo"
+    path.write_text(DANGLING_OBO)
+    first = tg.load("obo", [path])
+    assert (first.read, first.written, first.unchanged) == (2, 2, 0)
+    stored = tg.run_cypher("MATCH (c:Concept) WHERE c.stub IS NULL RETURN c.curie AS c, c.load_run AS run")
+    assert {r["run"] for r in stored} == {first.run_id}
+
+    again = tg.load("obo", [path])  # nothing differs: nothing is written, and the report says so
+    assert (again.read, again.written, again.unchanged, again.superseded) == (2, 0, 2, 0)
+    copy = tmp_path / "renamed-copy.obo"  # the same release under another name is the same content
+    copy.write_text(DANGLING_OBO)
+    renamed = tg.load("obo", [copy])
+    assert (renamed.written, renamed.unchanged) == (0, 2)
+    runs = tg.run_cypher("MATCH (c:Concept) WHERE c.stub IS NULL RETURN DISTINCT c.load_run AS run")
+    assert runs == [{"run": first.run_id}]
+
+    changed = tmp_path / "changed.obo"  # one synonym differs: that concept alone is rewritten
+    changed.write_text(DANGLING_OBO.replace('"little one"', '"small one"'))
+    edited = tg.load("obo", [changed])
+    assert (edited.written, edited.unchanged) == (1, 1)
+    child = tg.run_cypher(
+        "MATCH (c:Concept {curie: 'TST:0000002'})-[:BROADER]->(p) RETURN c.synonyms AS s, c.load_run AS run, "
+        "collect(p.curie) AS parents"
+    )
+    assert child[0]["s"] == ["small one"] and child[0]["run"] == edited.run_id
+    assert sorted(child[0]["parents"]) == ["TST:0000001", "TST:0000099"]
+
+
 def _mesh_labels(descriptor: str) -> set[str]:
     """Labels of a descriptor's terms, read from the demo MeSH slice with plain regexes."""
     with gzip.open(sample_path("mesh-demo.nt.gz"), "rt", encoding="utf-8") as fh:

@@ -103,7 +103,7 @@ def test_truncated_zip_is_one_reject_that_mentions_zip() -> None:
 def test_truncated_json_files_are_rejected_as_invalid_json() -> None:
     path = shared("ctgov/v2/broken/SYNTHETIC-BROKEN_truncated_NCT00000410.json")
     items = list(iter_raw([path]))
-    assert items == [Rejected(str(path), items[0].reason)]  # exactly one reject, for this file
+    assert items == [Rejected(str(path), items[0].reason, truncated=True)]  # one reject, for this file: cut
     assert items[0].reason.startswith("invalid JSON: ")
     assert "\n" not in items[0].reason
 

@@ -301,12 +301,18 @@ def test_bad_text_records_are_quarantined_and_the_rest_loads(tmp_path: Path) -> 
     [*_, (last, _)] = iter_text_records(FIXTURES / "bad_records.txt")
     assert isinstance(last, Quarantined) and last.record_id == "2020-000003-33-ES"
     assert last.reason == f"{CUT_REASON}: it ends before its closing 'P. End of Trial' section"
-    # closed as the register closes every record, its impossible date is what quarantines it
+    # closed as the register closes every record, it loads without its impossible date, which is filed
     closed = tmp_path / "bad_records.txt"
     closed.write_text((FIXTURES / "bad_records.txt").read_text() + CLOSING, encoding="utf-8")
     items = list(iter_records([closed]))
     records = _records(items)
-    assert list(records) == ["2020-000001-11-DE"]
+    assert list(records) == ["2020-000001-11-DE", "2020-000003-33-ES"]
+    dated = records["2020-000003-33-ES"]
+    assert (dated.registration_date, dated.official_title) == (None, "A record with an impossible date")
+    assert getattr(dated, "issues", None) == (
+        "x6_date_on_which_this_record_was_first_entered_in_the_eudract_database '2022-02-30' is not a calendar date;"
+        " stored without it",
+    )
     rec = records["2020-000001-11-DE"]
     assert rec.official_title == "A small synthetic trial" and rec.phases == ("PHASE2", "PHASE3")
     assert rec.overall_status == "COMPLETED"
@@ -314,23 +320,28 @@ def test_bad_text_records_are_quarantined_and_the_rest_loads(tmp_path: Path) -> 
         (c.trial_id, c.evidence, c.relation) for c in rec.id_claims
     }
     rejected = [q for q, _ in items if isinstance(q, Quarantined)]
-    assert len(rejected) == 2
+    assert len(rejected) == 1
     assert "no EudraCT number" in rejected[0].reason
-    assert "2022-02-30" in rejected[1].reason and rejected[1].record_id == "2020-000003-33-ES"
 
 
 def test_bad_json_lines_are_quarantined_and_the_rest_loads() -> None:
     path = FIXTURES / "bad_lines.jsonl"
     items = list(iter_records([path]))
     records = _records(items)
-    assert list(records) == ["2020-000004-44-IT"]
+    assert list(records) == ["2020-000004-44-IT", "2020-000006-66-IT"]
     assert ("U1111-1234-5678", "WHO UTN", "same_trial") in {
         (c.trial_id, c.registry, c.relation) for c in records["2020-000004-44-IT"].id_claims
     }
     rejected = {origin: q for q, origin in items if isinstance(q, Quarantined)}
     assert rejected[f"{path}:2"].reason.startswith("invalid JSON")
     assert "no EudraCT number" in rejected[f"{path}:3"].reason
-    assert "2021-13-45" in rejected[f"{path}:4"].reason
+    assert f"{path}:4" not in rejected  # its impossible date is left out and named, the record loads
+    dated = records["2020-000006-66-IT"]
+    assert dated.registration_date is None
+    assert getattr(dated, "issues", None) == (
+        "x6_date_on_which_this_record_was_first_entered_in_the_eudract_database '2021-13-45' is not a calendar date;"
+        " stored without it",
+    )
 
 
 def test_loader_is_registered_and_stages_a_folder() -> None:

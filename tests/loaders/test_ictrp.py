@@ -280,11 +280,17 @@ def test_bad_rows_are_quarantined_and_the_rest_loads() -> None:
     items = list(csv_export.parse(FIXTURES / "bad_full_export.csv"))
     loaded = [i.registry_id for i, _ in items if isinstance(i, StudyRecord)]
     reasons = {i.record_id: i.reason for i, _ in items if isinstance(i, Quarantined)}
-    assert loaded == ["ACTRN12619000423112", "DRKS00005083"]
+    assert loaded == ["ACTRN12619000423112", "ACTRN12619000720112", "DRKS00005083"]
     assert reasons["NCT03803540"] == "row has 64 columns, the header has 63"
     assert reasons["NCT03803541"] == "row has 61 columns, the header has 63"
     assert "no known registry prefix" in reasons["XYZ12345"]
-    assert reasons["ACTRN12619000720112"].startswith("Date_registration:")
+    # an impossible registration date is left out and named; the rest of the row loads
+    dated = next(i for i, _ in items if isinstance(i, StudyRecord) and i.registry_id == "ACTRN12619000720112")
+    assert (dated.registration_date, dated.start_date, dated.last_update_date) == (None, "2019-03-14", "2019-07-15")
+    assert getattr(dated, "issues", None) == (
+        "Date_registration '31/02/2019' is not a calendar date; stored without it",
+    )
+    assert "ACTRN12619000720112" not in reasons
     assert "not valid UTF-8" in reasons["ACTRN12619000749101"]
     assert [i.brief_title for i, _ in items if isinstance(i, StudyRecord)][-1] == "Last good über trial"
 
@@ -328,7 +334,10 @@ def test_loader_registered_and_stages(tmp_path: Path) -> None:
     staged = list(loader.read([FIXTURES], load_run="test"))
     records = [s for s in staged if isinstance(s, Staged)]
     assert {s.record_id for s in records} >= {"ictrp:ACTRN12619000423112", "ictrp:ChiCTR2000029953"}
-    assert len([s for s in staged if isinstance(s, Quarantined)]) == 5
+    assert len([s for s in staged if isinstance(s, Quarantined)]) == 4
+    # the row with an impossible registration date is staged, its date filed as a field issue
+    dated = next(s for s in records if s.record_id == "ictrp:ACTRN12619000720112")
+    assert dated.issues == ("Date_registration '31/02/2019' is not a calendar date; stored without it",)
     with pytest.raises(SourceError, match="no such file or folder"):
         list(loader.read([tmp_path / "missing.csv"], load_run="test"))
 

@@ -97,12 +97,18 @@ def _checked_disclosure(record: StudyRecord, issues: list[str]) -> dict[str, Any
 
 def study_version(record: StudyRecord) -> str | None:
     """The record's version: its last-update date, else (when absent or dropped) the last-update submission
-    date, the status verification date, then the first-posted date."""
+    date, the status verification date, the first-posted date, then the registration date.
+
+    Why the registration date last: registries other than CT.gov state none of the others but the last-update
+    date, so a record whose last-update date is missing or was dropped as impossible would have no version at
+    all; the registration date is the earliest date a registry states, so every real update still wins.
+    """
     details = record.details
     candidates = (
         record.last_update_date,
         details.last_update_submitted_date if details else None,
         details.status_verified_date if details else None,
         record.first_posted_date,
+        record.registration_date,
     )
     return next((value for value in candidates if value), None)

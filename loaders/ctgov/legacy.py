@@ -47,6 +47,7 @@ from trialgraph.model.study import (
     Sponsor,
     StudyDetails,
     StudyRecord,
+    age_groups,
 )
 from trialgraph.model.text import strip_text
 
@@ -334,19 +335,21 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
         raw_criteria = el.findtext("criteria/textblock")
         criteria = _block(raw_criteria)
         split = split_criteria(raw_criteria, wrap_width=LEGACY_WRAP_WIDTH)  # wrapping is judged on the raw lines
+        min_age, max_age = _age(el.findtext("minimum_age")), _age(el.findtext("maximum_age"))
         eligibility = Eligibility(
             text=criteria,
             preamble=split.preamble,
             inclusion=split.inclusion,
             exclusion=split.exclusion,
-            min_age=_age(el.findtext("minimum_age")),
-            max_age=_age(el.findtext("maximum_age")),
+            min_age=min_age,
+            max_age=max_age,
             sex=_enum(el.findtext("gender"), _SEX),
             healthy_volunteers=_HEALTHY.get((el.findtext("healthy_volunteers") or "").strip()),
             study_population=_block(el.findtext("study_pop/textblock")),
             sampling_method=_enum(el.findtext("sampling_method")),
             gender_based=_YES_NO.get((el.findtext("gender_based") or "").strip()),
             gender_description=strip_text(el.findtext("gender_description")),
+            std_ages=age_groups(min_age, max_age),  # not in legacy XML: derived by CT.gov's rule, as v2 states them
         )
 
     try:
@@ -426,6 +429,9 @@ _DESIGN_ENUMS = {
     "None (Open Label)": "NONE",
     "Educational/Counseling/Training": "EDUCATIONAL_COUNSELING_TRAINING",
 }
+# Legacy states a patient registry only by this study type (v2: OBSERVATIONAL with patientRegistry true); a plain
+# "Observational" does not say "not a registry" (v2 leaves patientRegistry out of such records too), so it gives None.
+_PATIENT_REGISTRY = "Observational [Patient Registry]"
 _MASKING = re.compile(r"^\s*(?P<level>[^(]+?)\s*(?:\((?P<roles>[^)]*)\))?\s*$")
 
 
@@ -464,6 +470,7 @@ def _design(one: Callable[[str], etree._Element | None], text: Callable[[str], s
         target_duration=text("target_duration"),
         biospec_retention=_enum(text("biospec_retention"), _DESIGN_ENUMS),
         biospec_description=None if biospec is None else _block(biospec.findtext("textblock")),
+        patient_registry=True if text("study_type") == _PATIENT_REGISTRY else None,
     )
     return None if result == Design() else result
 
@@ -509,6 +516,7 @@ _DETAILS: dict[str, tuple[str, str]] = {  # StudyDetails field → (path from <c
     "disposition_first_posted_date": ("disposition_first_posted", "date"),
     "disposition_first_posted_date_type": ("disposition_first_posted", "date_type"),
     "last_update_submitted_date": ("last_update_submitted", "date"),
+    "last_update_submitted_qc_date": ("last_update_submitted_qc", "date"),  # AACT's; v2 has no such date
     "last_update_posted_date_type": ("last_update_posted", "date_type"),
     "source_organization": ("source", "text"),
     "has_dmc": ("oversight_info/has_dmc", "yes_no"),
@@ -533,18 +541,20 @@ def _details(root: etree._Element) -> StudyDetails | None:
 
 def _site(loc: etree._Element) -> Site:
     facility = loc.find("facility")
-    name = city = state = country = None
+    name = city = state = zip_code = country = None
     if facility is not None:
         name = _s(facility.findtext("name"))
         address = facility.find("address")
         if address is not None:
             city = _s(address.findtext("city"))
             state = _s(address.findtext("state"))
+            zip_code = _s(address.findtext("zip"))
             country = _s(address.findtext("country"))
     return Site(
         facility=name,
         city=city,
         state=state,
+        zip=zip_code,
         country=country,
         status=_enum(loc.findtext("status")),
         contacts=legacy_people.site_contacts(loc),

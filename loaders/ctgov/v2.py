@@ -322,6 +322,7 @@ def _eligibility(ps: dict, rid: str) -> Eligibility | None:
         sampling_method=_raw_str(mod, "samplingMethod", rid, f),
         gender_based=_bool(mod, "genderBased", rid, f),
         gender_description=_text(mod, "genderDescription", rid, f),
+        std_ages=_strings(mod, "stdAges", rid, f),
     )
 
 
@@ -338,6 +339,7 @@ def _sites(ps: dict, rid: str) -> tuple[Site, ...]:
                 facility=_text(loc, "facility", rid, f),
                 city=_text(loc, "city", rid, f),
                 state=_text(loc, "state", rid, f),
+                zip=_text(loc, "zip", rid, f),
                 country=_text(loc, "country", rid, f),
                 status=_raw_str(loc, "status", rid, f),
                 contacts=v2_people.contacts(loc, rid),
@@ -681,8 +683,8 @@ def parse_study(raw: Mapping[str, Any], *, expected_id: str | None = None) -> St
 
 
 def _design(ps: dict, design: dict, rid: str) -> Design | None:
-    """``designModule.designInfo``, ``targetDuration`` and ``bioSpec``; the arm count is the arm groups listed
-    (v2 states no count of its own, legacy's ``number_of_arms`` counts the same groups)."""
+    """``designModule.designInfo``, ``targetDuration``, ``bioSpec`` and ``patientRegistry``; the arm count is the arm
+    groups listed (v2 states no count of its own, legacy's ``number_of_arms`` counts the same groups)."""
     f = "designModule.designInfo"
     info = _obj(design, "designInfo", rid, "designModule")
     masking = _obj(info, "maskingInfo", rid, f)
@@ -704,6 +706,7 @@ def _design(ps: dict, design: dict, rid: str) -> Design | None:
         target_duration=_text(design, "targetDuration", rid, "designModule"),
         biospec_retention=_raw_str(biospec, "retention", rid, "designModule.bioSpec"),
         biospec_description=_text(biospec, "description", rid, "designModule.bioSpec"),
+        patient_registry=_bool(design, "patientRegistry", rid, "designModule"),
     )
     return None if result == Design() else result
 

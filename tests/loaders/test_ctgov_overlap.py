@@ -192,6 +192,10 @@ KNOWN_DIFFERENCES: dict[str, Known] = {
     "intervention_mesh": Known(
         "legacy <intervention_browse> lists MeSH terms only: no descriptor ids and no ancestors", _mesh_without_ids
     ),
+    "details.last_update_submitted_qc_date": Known(
+        "legacy <last_update_submitted_qc> (AACT last_update_submitted_qc_date) has no API v2 field",
+        lambda old, new, *_: old is not None and new is None,
+    ),
     "references": Known(
         "v2 adds DERIVED references (citations NLM links from PubMed); legacy XML has no DERIVED references",
         _derived_references,

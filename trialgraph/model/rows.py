@@ -60,7 +60,9 @@ WRITE_ORDER: tuple[str, ...] = (
 
 
 # Bump when the graph shape of a record changes, so reloads rewrite records written by older code.
-ROWS_VERSION = "ctgov-rows-13"  # v2 free text without CommonMark escapes (12: RECORD_OF evidence is a list)
+# 14: AACT extras (site zip, eligibility std_ages, patient_registry, last_update_submitted_qc_date);
+# 13: v2 free text without CommonMark escapes; 12: RECORD_OF evidence is a list.
+ROWS_VERSION = "ctgov-rows-14"
 
 
 def _list_or_none(values: tuple[str, ...]) -> list[str] | None:
@@ -476,6 +478,7 @@ def study_rows(
                     "sampling_method": elig.sampling_method,
                     "gender_based": elig.gender_based,
                     "gender_description": elig.gender_description,
+                    "std_ages": _list_or_none(elig.std_ages),
                 },
                 "criteria": [
                     {"key": f"{key}:{pos}", "props": {"position": pos, "kind": kind, "text": text}}
@@ -492,6 +495,7 @@ def study_rows(
                 "facility": site.facility,
                 "city": site.city,
                 "state": site.state,
+                "zip": site.zip,
                 "country": site.country,
                 "status": site.status,
             },

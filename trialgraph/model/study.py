@@ -82,6 +82,41 @@ class Eligibility:
     sampling_method: str | None = None  # PROBABILITY_SAMPLE, NON_PROBABILITY_SAMPLE
     gender_based: bool | None = None
     gender_description: str | None = None
+    # CT.gov's age groups (AACT ``eligibilities.child/adult/older_adult``): CHILD, ADULT, OLDER_ADULT. API v2 states
+    # them (``stdAges``); legacy XML does not, so its parser derives them from the ages by CT.gov's rule (age_groups()).
+    std_ages: tuple[str, ...] = ()
+
+
+_AGE = re.compile(r"^(\d+(?:\.\d+)?) +(year|month|week|day|hour|minute)s?$", re.IGNORECASE)
+_YEARS_PER_UNIT = {
+    "year": 1.0,
+    "month": 1 / 12,
+    "week": 7 / 365.25,
+    "day": 1 / 365.25,
+    "hour": 1 / (24 * 365.25),
+    "minute": 1 / (24 * 60 * 365.25),
+}
+
+
+def _age_in_years(age: str) -> float | None:
+    match = _AGE.match(age.strip())
+    return None if match is None else float(match[1]) * _YEARS_PER_UNIT[match[2].lower()]
+
+
+def age_groups(min_age: str | None, max_age: str | None) -> tuple[str, ...]:
+    """CT.gov's age groups of an age range, by its rule: CHILD (birth-17), ADULT (18-64), OLDER_ADULT (65+).
+
+    Why: legacy XML does not state the groups (API v2's ``stdAges``, AACT's ``adult``/``child``/``older_adult``),
+    but CT.gov computes them from the minimum and maximum age alone, so the legacy parser derives them the same way
+    (checked against every v2 record's own groups in tests/loaders/test_ctgov_aact_extras.py). No minimum is birth,
+    no maximum is no limit. An age that is not "<number> <unit>" gives no groups: nothing is guessed.
+    """
+    low = 0.0 if min_age is None else _age_in_years(min_age)
+    high = float("inf") if max_age is None else _age_in_years(max_age)
+    if low is None or high is None:
+        return ()
+    groups = (("CHILD", low < 18), ("ADULT", low < 65 and high >= 18), ("OLDER_ADULT", high >= 65))
+    return tuple(name for name, applies in groups if applies)
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +136,9 @@ class Design:
     target_duration: str | None = None  # as written, e.g. "6 Months"
     biospec_retention: str | None = None  # NONE_RETAINED, SAMPLES_WITH_DNA, SAMPLES_WITHOUT_DNA
     biospec_description: str | None = None
+    # Observational studies: is it a patient registry (v2 ``patientRegistry``; legacy says so only by the study type
+    # label "Observational [Patient Registry]", so a legacy record states True or nothing).
+    patient_registry: bool | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,6 +165,7 @@ class StudyDetails:
     disposition_first_posted_date: str | None = None
     disposition_first_posted_date_type: str | None = None
     last_update_submitted_date: str | None = None
+    last_update_submitted_qc_date: str | None = None  # legacy XML only: API v2 has no such date
     last_update_posted_date_type: str | None = None
     source_organization: str | None = None  # AACT "source": the organisation that submitted the record
     has_dmc: bool | None = None
@@ -148,6 +187,7 @@ class Site:
     facility: str | None = None
     city: str | None = None
     state: str | None = None
+    zip: str | None = None  # the facility's postal code, as written ("94143-0728")
     country: str | None = None
     status: str | None = None  # the site's recruitment status, v2 spelling (RECRUITING, COMPLETED...)
     contacts: tuple[Contact, ...] = ()  # contacts and investigators named at the site (see model.people)

@@ -53,7 +53,7 @@ BROKEN_REASONS = {
     "SYNTHETIC-BROKEN_studies_mixed.jsonl:5": r"object|array|list",
     "SYNTHETIC-BROKEN_studies_mixed.jsonl:7": r"nct",
     "SYNTHETIC-BROKEN_AllPublicXML-truncated.zip": r"zip|truncated|archive",
-    "SYNTHETIC-BROKEN_truncated_NCT00490009.xml": r"well-formed|unclosed|xml",
+    "SYNTHETIC-BROKEN_truncated_NCT00490009.xml": r"cut at end of file",  # a download that stopped: truncated
     "SYNTHETIC-BROKEN_html-error-page_NCT00000000.xml": r"html|clinical_study|well-formed",
     "SYNTHETIC-BROKEN_id-mismatch_NCT00000102.xml": r"file name says",
     "SYNTHETIC-BROKEN_empty_NCT00000105.xml": r"empty",

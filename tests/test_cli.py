@@ -70,8 +70,11 @@ def test_bad_input_errors_are_one_line(graph: neo4j.Driver) -> None:
 
 def test_load_broken_files_reports_quarantine(graph: neo4j.Driver) -> None:
     code, out = _invoke("load", "ctgov", str(shared("ctgov/v2/broken")), "--json")
-    assert code == 0, out
-    report = json.loads(out)
+    # one of the broken files is a download cut short (SYNTHETIC-BROKEN_truncated_NCT00000410.json): partial, exit 2
+    assert code == 2, out
+    report, end = json.JSONDecoder().raw_decode(out)  # the report, then the one red line on stderr
+    assert report["files_truncated"] == 1
+    assert out[end:].strip().startswith("partial load:") and len(out[end:].strip().splitlines()) == 1
     assert report["read"] == report["accepted"] + report["rejected"]
     lines = Path(report["quarantine_file"]).read_text().splitlines()
     # PROVENANCE: 4 broken single files + 4 bad lines of the mixed JSONL (3 truncated, 4 empty, 5 [], 7 NCT123)

@@ -155,17 +155,14 @@ def write_vocabulary_batch(
             row["curie"]: row
             for row in tx.run(cypher.load("write/find_concept_versions"), curies=list(batch.concepts)).data()
         }
-        unchanged = [
-            c for c in batch.concepts.values() if (stored.get(c.curie) or {}).get("content_hash") == hashes[c.curie]
-        ]
+        unchanged = {curie for curie, row in stored.items() if row["content_hash"] == hashes[curie]}
         current = [
             c
             for c in batch.concepts.values()
-            if (stored.get(c.curie) or {}).get("content_hash") != hashes[c.curie]
+            if c.curie not in unchanged
             and (
                 c.version is None
-                or stored.get(c.curie) is None
-                or stored[c.curie]["version"] is None
+                or stored.get(c.curie, {}).get("version") is None
                 or version_key(c.version) >= version_key(stored[c.curie]["version"])
             )
         ]

@@ -29,6 +29,7 @@ __all__ = [
     "ConditionLinker",
     "ConditionLinks",
     "build_linker_index",
+    "checked_tfidf",
     "link_conditions",
     "linker_concepts",
 ]
@@ -115,7 +116,8 @@ class _Tfidf:
         return [[hit] if hit else [] for hit in self.linker.link_many(texts, CONDITION_TYPES)]
 
 
-def _tfidf(driver: neo4j.Driver, index_folder: Path, database: str) -> ConditionLinker:
+def checked_tfidf(driver: neo4j.Driver, index_folder: Path, database: str = "neo4j") -> Any:
+    """The TF-IDF linker over ``index_folder``; a one-line error if the graph's concepts changed since its build."""
     from trialgraph.models.linking import tfidf
 
     linker = tfidf.TfidfLinker(index_folder)
@@ -125,6 +127,13 @@ def _tfidf(driver: neo4j.Driver, index_folder: Path, database: str) -> Condition
             f"the linker index at {index_folder} was built from other concepts than the graph now holds; "
             "rebuild it with `trialgraph link build-index`"
         )
+    return linker
+
+
+def _tfidf(driver: neo4j.Driver, index_folder: Path, database: str) -> ConditionLinker:
+    from trialgraph.models.linking import tfidf
+
+    linker = checked_tfidf(driver, index_folder, database)
     return _Tfidf(linker, tfidf.SOURCE, linker.method_version)
 
 

@@ -24,6 +24,7 @@ from trialgraph.kg.identity import IdentityReport, resolve_identities
 from trialgraph.kg.linking import LINKERS as LINK_METHODS
 from trialgraph.kg.linking import build_linker_index, link_conditions
 from trialgraph.kg.load import load
+from trialgraph.kg.mentions import graph_linker, link_criteria, mentions_by_vocabulary
 from trialgraph.kg.retrieval.context import Context, build_context
 from trialgraph.kg.retrieval.hits import Hit
 from trialgraph.kg.retrieval.retrievers import (
@@ -292,6 +293,29 @@ class TrialGraph:
             batch_size=batch_size or self.settings.batch_size,
             database=database,
         )
+
+    def link_criteria(
+        self, *, batch_size: int = 500, on_item: Callable[[LoadReport], None] | None = None
+    ) -> LoadReport:
+        """Find the concepts each eligibility item names and write them as ``MENTIONS`` edges (span, score,
+        negation and history cues; source ``trialgraph-tfidf``), with the gazetteer and TF-IDF linker over the
+        index ``build_linker_index`` made. Incremental: only items this index and these rules have not linked
+        are read, so a re-run changes nothing and a changed record's new items are the only work."""
+        self.ensure_schema()
+        database = self.settings.neo4j_database
+        linker = graph_linker(self.driver, self.linker_index_folder, database)
+        return link_criteria(
+            self.driver,
+            linker,
+            quarantine_dir=self.settings.quarantine_dir,
+            batch_size=batch_size,
+            database=database,
+            on_item=on_item,
+        )
+
+    def criterion_mentions_by_vocabulary(self) -> list[dict[str, Any]]:
+        """The criterion linker's mentions per vocabulary, with how many are negated."""
+        return mentions_by_vocabulary(self.driver, self.settings.neo4j_database)
 
     def embed(
         self, encoder: str = "minilm", *, batch_size: int = 256, on_batch: Callable[[LoadReport], None] | None = None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -19,7 +20,7 @@ from trialgraph.cli_outcome import outcome_app
 from trialgraph.cli_synth import synth_app
 from trialgraph.cli_synth_trials import synth_trials
 from trialgraph.cli_tasks import tasks_app, train_app
-from trialgraph.errors import TrialGraphError
+from trialgraph.errors import TrialGraphError, UnknownNameError
 from trialgraph.kg import browser, cypher, server
 from trialgraph.kg.writer import LoadReport
 from trialgraph.settings import Settings, get_settings
@@ -386,23 +387,74 @@ def link_command(
         str,
         typer.Option(help="exact (names, synonyms), tfidf or tfidf+abbrev (mined short forms; both need build-index)."),
     ] = "exact",
+    fields: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--fields",
+            help="conditions (each distinct condition string) and/or criteria (eligibility items: gazetteer + "
+            "TF-IDF with negation and history cues; needs build-index; --linker does not apply).",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Link every condition string to the vocabulary concepts it names (IS_CONCEPT edges keyed by linker)."""
+    """Link text in the graph to vocabulary concepts: condition strings (IS_CONCEPT edges keyed by linker) and
+    eligibility items (MENTIONS edges with span, score and cues)."""
     if ctx.invoked_subcommand is not None:
         return
+    chosen = fields or ["conditions"]
+    unknown = sorted(set(chosen) - set(_LINK_FIELDS))
+    if unknown:
+        _fail(UnknownNameError(f"unknown field {unknown[0]!r}; known: {', '.join(_LINK_FIELDS)}"))
+    reports: dict[str, Any] = {}
     try:
-        with TrialGraph.connect() as tg, console.status(f"linking condition strings ({linker})…"):
-            report = tg.link(linker)
+        with TrialGraph.connect() as tg:
+            for name in _LINK_FIELDS:
+                if name in chosen:
+                    reports[name] = _LINK_FIELDS[name](tg, linker, as_json)
     except TrialGraphError as e:
         _fail(e)
     if as_json:
-        console.print_json(data=report.as_dict())
-        return
-    console.print(
-        f"{report.written} of {report.read} condition strings linked to a concept; "
-        f"{report.unchanged} without a decision ({report.seconds:.1f} s)"
-    )
+        console.print_json(data=reports["conditions"] if list(reports) == ["conditions"] else reports)
+
+
+def _link_conditions(tg: TrialGraph, linker: str, quiet: bool) -> dict[str, Any]:
+    with console.status(f"linking condition strings ({linker})…"):
+        report = tg.link(linker)
+    if not quiet:
+        console.print(
+            f"{report.written} of {report.read} condition strings linked to a concept; "
+            f"{report.unchanged} without a decision ({report.seconds:.1f} s)"
+        )
+    return report.as_dict()
+
+
+def _link_criteria(tg: TrialGraph, linker: str, quiet: bool) -> dict[str, Any]:
+    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+    with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
+        task = progress.add_task("linking eligibility items…")
+
+        def on_item(report: LoadReport) -> None:
+            if report.read % 500 == 0:
+                progress.update(task, description=f"linking eligibility items… {report.read:,} read")
+
+        report = tg.link_criteria(on_item=on_item)
+    by_vocabulary = tg.criterion_mentions_by_vocabulary()
+    if not quiet:
+        read = report.read or 1
+        console.print(
+            f"{report.written:,} of {report.read:,} eligibility items name a concept "
+            f"({100 * report.unchanged / read:.1f}% unlinked); {report.rejected} skipped with a reason "
+            f"({report.seconds:.1f} s)"
+        )
+        _print_rows(by_vocabulary, "criterion mentions in the graph, by vocabulary")
+    return {**report.as_dict(), "mentions_by_vocabulary": by_vocabulary}
+
+
+# field name → how `trialgraph link --fields NAME` links it (in this order)
+_LINK_FIELDS: dict[str, Callable[[TrialGraph, str, bool], dict[str, Any]]] = {
+    "conditions": _link_conditions,
+    "criteria": _link_criteria,
+}
 
 
 @link_app.command("build-index")

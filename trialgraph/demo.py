@@ -5,6 +5,7 @@ from __future__ import annotations
 import tempfile
 from dataclasses import dataclass, field
 from importlib import resources
+from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
     from trialgraph.api import TrialGraph
     from trialgraph.kg.writer import LoadReport
 
-__all__ = ["QUESTIONS", "Question", "load_demo", "sample_path"]
+__all__ = ["QUESTIONS", "Question", "link_demo", "load_demo", "sample_path"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,14 +51,27 @@ EXTRA_SAMPLES = (("mesh", "mesh-demo.nt.gz"), ("sssom", "mondo-mesh-demo.sssom.t
 
 def load_demo(tg: TrialGraph, *, live: bool = False, query: str = "", max_studies: int = 50) -> LoadReport:
     """Load the shipped samples (MeSH slice, MONDO matches, a trial ICTRP lists three times), then the CT.gov
-    studies, or with ``live`` a query against the live API."""
+    studies, or with ``live`` a query against the live API; then link the eligibility items (``link_demo``)."""
     for source, name in EXTRA_SAMPLES:
         tg.load(source, [sample_path(name)])
     if not live:
-        return tg.load("ctgov", [sample_path()])
-    with CtgovApiClient() as client, tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "live.jsonl"
-        with path.open("wb") as handle:
-            for study in client.iter_studies({"query.cond": query}, max_studies=max_studies):
-                handle.write(orjson.dumps(study) + b"\n")
-        return tg.load("ctgov", [path])
+        report = tg.load("ctgov", [sample_path()])
+    else:
+        with CtgovApiClient() as client, tempfile.TemporaryDirectory() as folder:
+            path = Path(folder) / "live.jsonl"
+            with path.open("wb") as handle:
+                for study in client.iter_studies({"query.cond": query}, max_studies=max_studies):
+                    handle.write(orjson.dumps(study) + b"\n")
+            report = tg.load("ctgov", [path])
+    link_demo(tg)
+    return report
+
+
+def link_demo(tg: TrialGraph) -> LoadReport | None:
+    """Build the linker index over the demo's MeSH slice and link every eligibility item, so that the
+    cross-registry criteria queries answer in the demo; ``None`` where the ``[link]`` extra is not installed
+    (a plain ``pip install trialgraph``), whose demo then shows everything else."""
+    if not all(find_spec(module) for module in ("spacy", "scispacy", "negspacy")):
+        return None
+    tg.build_linker_index()
+    return tg.link_criteria()

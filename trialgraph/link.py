@@ -16,18 +16,28 @@ Schwartz–Hearst detector (:mod:`trialgraph.models.linking.abbreviations`): eve
 that text is linked through its long form, with ``matched_on="abbreviation"`` and the long form kept on the
 span. The author's own definition beats the gazetteer for those characters, because a short form such as
 "ALS" means what the text says it means, not what a vocabulary's synonym list says.
+
+Each span also says whether a negation or a history cue reaches it (:mod:`trialgraph.models.linking.cues`), so
+"no history of asthma" is a mention of asthma that is negated and historical, never a dropped one.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from trialgraph.settings import Settings, get_settings
 
 __all__ = ["Linker", "Span"]
+
+# Control and zero-width characters become spaces before tokenising: same length, so offsets still index the
+# caller's text, and "\x1bneoplasms" still names neoplasms.
+_INVISIBLE_TO_SPACE = {
+    code: " "
+    for code in (*range(0x00, 0x09), 0x0B, 0x0C, *range(0x0E, 0x20), *range(0x7F, 0xA0), *range(0x200B, 0x2010), 0xFEFF)
+}
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,6 +53,8 @@ class Span:
     types: tuple[str, ...]
     matched_on: str = "gazetteer"  # or "abbreviation": a short form the text defines, linked via its long form
     long_form: str | None = None  # the long form, for an abbreviation
+    negated: bool = False  # a negation cue reaches it ("no", "without", "free of"...): NegEx, clinical termset
+    history: bool = False  # a history cue reaches it ("history of", "prior", "previously"...)
 
 
 class Linker:
@@ -51,9 +63,33 @@ class Linker:
     def __init__(self, folder: Path) -> None:
         from trialgraph.models.linking.tfidf import TfidfLinker
 
-        self._linker = TfidfLinker(folder)
+        self._setup(TfidfLinker(folder))
+
+    @classmethod
+    def around(cls, tfidf: Any) -> Linker:
+        """A linker over an already opened TF-IDF linker (the graph side checks it against the graph first)."""
+        linker = cls.__new__(cls)
+        linker._setup(tfidf)
+        return linker
+
+    def _setup(self, tfidf: Any) -> None:
+        self._linker = tfidf
         self._nlp: Any = None
         self._matcher: Any = None
+        self._cues: Any = None
+
+    # The mention rules on top of the TF-IDF index: a change here must change the stored method version.
+    MENTION_RULES = "gazetteer-1+negex-1"
+
+    @property
+    def tfidf(self) -> Any:
+        """The TF-IDF linker underneath (its manifest says which concepts the index was built from)."""
+        return self._linker
+
+    @property
+    def method_version(self) -> str:
+        """The index's method version (with its content hash) and the mention rules: what mentions record."""
+        return f"{self._linker.method_version}+{self.MENTION_RULES}"
 
     @classmethod
     def load(cls, settings: Settings | None = None) -> Linker:
@@ -71,52 +107,72 @@ class Linker:
             self._matcher = PhraseMatcher(self._nlp.vocab, attr="LOWER")
             aliases = sorted(self._linker.generator.kb.alias_to_cuis)
             self._matcher.add("CONCEPT", list(self._nlp.tokenizer.pipe(aliases, batch_size=2000)))
+            from trialgraph.models.linking.cues import CueDetector
+
+            self._cues = CueDetector(self._nlp)
         return self._nlp, self._matcher
 
     def __call__(self, text: str, types: Iterable[str] | None = None) -> list[Span]:
         """The concepts named in ``text`` (of ``types`` only, if given: MeSH tree branches such as ``C``, ``D``)."""
+        return self.link_many([text], types)[0]
+
+    def link_many(self, texts: Sequence[str], types: Iterable[str] | None = None) -> list[list[Span]]:
+        """``__call__`` for many texts at once: spaCy processes them as a stream and the TF-IDF linker sees
+        every mention of the batch in one matrix product, which is what makes a graph's criteria affordable."""
+        from trialgraph.models.linking.abbreviations import quiet
+
+        nlp, _ = self._gazetteer()
+        visible = [text.translate(_INVISIBLE_TO_SPACE) if text else "" for text in texts]
+        todo = [i for i, text in enumerate(visible) if text.strip()]
+        with quiet():
+            docs = list(nlp.pipe([visible[i] for i in todo], batch_size=256))
+        found = [self._mentions(doc) for doc in docs]
+        queries = [q for mentions, defined in found for q in [m.text for m in mentions] + [d.long for d in defined]]
+        decisions = iter(self._linker.link_many(queries, frozenset(types) if types is not None else None))
+        out: list[list[Span]] = [[] for _ in texts]
+        for i, doc, (mentions, defined) in zip(todo, docs, found, strict=True):
+            out[i] = self._spans(doc, mentions, defined, decisions)
+        return out
+
+    def _mentions(self, doc: Any) -> tuple[list[Any], list[Any]]:
+        """The gazetteer's mentions (longest first, no overlaps) and the abbreviations the text defines; a use of
+        a defined short form is the author's, so the gazetteer does not also claim those characters."""
         from spacy.util import filter_spans
 
-        if not text or not text.strip():
-            return []
-        from trialgraph.models.linking.abbreviations import definitions, quiet
+        from trialgraph.models.linking.abbreviations import definitions
 
-        nlp, matcher = self._gazetteer()
-        with quiet():
-            doc = nlp(text)
         defined = definitions(doc)
         taken = {offset for found in defined for start, end in found.uses for offset in range(start, end)}
         mentions = [
             m
-            for m in filter_spans([doc[start:end] for _, start, end in matcher(doc)])
+            for m in filter_spans([doc[start:end] for _, start, end in self._matcher(doc)])
             if not taken & set(range(m.start_char, m.end_char))
         ]
-        allowed = frozenset(types) if types is not None else None
-        queries = [m.text for m in mentions] + [found.long for found in defined]
-        decisions = self._linker.link_many(queries, allowed)
+        return mentions, defined
+
+    def _spans(self, doc: Any, mentions: list[Any], defined: list[Any], decisions: Iterator[Any]) -> list[Span]:
+        """One text's linked spans, in text order, each with its cues; takes this text's decisions from the stream."""
         entities = self._linker.generator.kb.cui_to_entity
         spans = []
-        for mention, link in zip(mentions, decisions[: len(mentions)], strict=True):
+        for mention in mentions:
+            link = next(decisions)
             if link is not None:
                 entity = entities[link.curie]
                 spans.append(
-                    Span(
-                        mention.start_char,
-                        mention.end_char,
-                        mention.text,
-                        link.curie,
-                        entity.canonical_name,
-                        link.score,
-                        tuple(entity.types),
-                    )
-                )
-        for found, link in zip(defined, decisions[len(mentions) :], strict=True):
+                    Span(mention.start_char, mention.end_char, mention.text, link.curie, entity.canonical_name,
+                         link.score, tuple(entity.types))
+                )  # fmt: skip
+        for found in defined:
+            link = next(decisions)
             if link is None:
                 continue
             entity = entities[link.curie]
+            name, types_ = entity.canonical_name, tuple(entity.types)
             for start, end in found.uses:
-                name, types_ = entity.canonical_name, tuple(entity.types)
                 spans.append(
-                    Span(start, end, text[start:end], link.curie, name, link.score, types_, "abbreviation", found.long)
-                )
-        return sorted(spans, key=lambda span: (span.start, span.end))
+                    Span(start, end, doc.text[start:end], link.curie, name, link.score, types_, "abbreviation",
+                         found.long)
+                )  # fmt: skip
+        spans.sort(key=lambda span: (span.start, span.end))
+        cues = self._cues(doc, [(span.start, span.end) for span in spans])
+        return [replace(span, negated=cue.negated, history=cue.history) for span, cue in zip(spans, cues, strict=True)]

@@ -1,0 +1,170 @@
+"""Eligibility items linked to concepts in the real graph: ``trialgraph link --fields criteria`` on the demo
+samples (CT.gov and ICTRP records, the MeSH slice), compared with the offline linker run on the same texts."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import neo4j
+import pytest
+from typer.testing import CliRunner
+
+from tests.graphcheck import rows, value
+from trialgraph.api import TrialGraph
+from trialgraph.cli import app
+from trialgraph.demo import sample_path
+from trialgraph.kg.mentions import CRITERION_TYPES, link_criteria
+from trialgraph.link import Linker
+from trialgraph.settings import Settings
+
+runner = CliRunner()
+NEOPLASMS = "MESH:D009369"
+
+EDGES = """
+MATCH (item:Criterion)-[m:MENTIONS]->(k:Concept)
+RETURN item.key AS key, k.curie AS curie, m.start AS start, m.end AS end, m.text AS text, m.negated AS negated,
+       m.history AS history, m.method_version AS method_version, m.load_run AS load_run, m.kb_version AS kb_version
+"""
+
+
+@pytest.fixture(scope="module")
+def linked(neo4j_server: Settings, neo4j_driver: neo4j.Driver) -> Iterator[dict[str, object]]:
+    from tests.conftest import wipe
+
+    wipe(neo4j_driver)
+    shutil.rmtree(neo4j_server.home / "linker", ignore_errors=True)
+    for source, name in (("mesh", "mesh-demo.nt.gz"), ("ctgov", "ctgov-demo.jsonl.gz"), ("ictrp", "ictrp-demo.csv")):
+        assert runner.invoke(app, ["load", source, str(sample_path(name))]).exit_code == 0
+    result = runner.invoke(app, ["link", "--fields", "criteria"])
+    assert result.exit_code == 1 and "link build-index" in result.output and "Traceback" not in result.output
+    assert runner.invoke(app, ["link", "build-index"]).exit_code == 0
+    result = runner.invoke(app, ["link", "--fields", "criteria", "--json"])
+    assert result.exit_code == 0, result.output
+    yield json.loads(result.output)["criteria"]
+
+
+def _edges(graph: neo4j.Driver) -> list[dict[str, object]]:
+    return sorted(rows(graph, EDGES), key=lambda e: (str(e["key"]), int(e["start"]), str(e["curie"])))  # type: ignore[call-overload]
+
+
+def test_stored_mentions_equal_the_offline_linker_on_each_item(
+    linked: dict[str, object], neo4j_driver: neo4j.Driver, neo4j_server: Settings
+) -> None:
+    items = rows(neo4j_driver, "MATCH (c:Criterion) RETURN c.key AS key, c.text AS text")
+    assert linked["read"] == len(items) > 100
+    linker = Linker.load(neo4j_server)
+    expected = []
+    for item, spans in zip(items, linker.link_many([i["text"] for i in items], CRITERION_TYPES), strict=True):
+        assert all(set(linker.tfidf.generator.kb.cui_to_entity[s.curie].types) & CRITERION_TYPES for s in spans)
+        expected += [(item["key"], s.curie, s.start, s.end, s.text, s.negated, s.history) for s in spans]
+    fields = ("key", "curie", "start", "end", "text", "negated", "history")
+    stored = [tuple(e[f] for f in fields) for e in _edges(neo4j_driver)]
+    assert sorted(stored) == sorted(expected) and len(stored) > 50
+    texts = {i["key"]: i["text"] for i in items}
+    assert all(texts[key][start:end] == text for key, _, start, end, text, _, _ in stored)
+    with_mentions = {e[0] for e in stored}
+    assert linked["written"] == len(with_mentions) and linked["unchanged"] == len(items) - len(with_mentions)
+    assert any(e[5] for e in stored) and any(e[6] for e in stored)  # the demo's items do carry both cues
+    by_vocabulary = {r["vocabulary"]: r["mentions"] for r in linked["mentions_by_vocabulary"]}  # type: ignore[union-attr]
+    assert by_vocabulary == {"MESH": len(stored)}
+
+
+def test_relinking_with_the_same_index_reads_nothing_and_changes_nothing(
+    linked: dict[str, object], neo4j_driver: neo4j.Driver, neo4j_server: Settings
+) -> None:
+    before = _edges(neo4j_driver)
+    result = runner.invoke(app, ["link", "--fields", "criteria", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["criteria"]["read"] == 0
+    assert _edges(neo4j_driver) == before
+
+    # an item the linker has not seen (as a changed record's new item would be) is the only one read
+    key = before[0]["key"]
+    with neo4j_driver.session() as session:
+        session.run("MATCH (c:Criterion {key: $key}) REMOVE c.mentions_linked", key=key).consume()
+    with TrialGraph.connect(neo4j_server) as tg:
+        report = tg.link_criteria()
+    assert report.read == 1 and report.written == 1
+    after = _edges(neo4j_driver)
+    strip = [{k: v for k, v in e.items() if k != "load_run"} for e in after]
+    assert strip == [{k: v for k, v in e.items() if k != "load_run"} for e in before]
+    assert {e["load_run"] for e in after if e["key"] == key} == {report.run_id}
+
+
+def test_a_new_linker_version_replaces_exactly_the_old_edges(
+    linked: dict[str, object], neo4j_driver: neo4j.Driver, neo4j_server: Settings
+) -> None:
+    before = _edges(neo4j_driver)
+
+    class Revised(Linker):
+        MENTION_RULES = "gazetteer-1+negex-1+revised"
+
+    linker = Revised.around(Linker.load(neo4j_server).tfidf)
+    report = link_criteria(neo4j_driver, linker, quarantine_dir=neo4j_server.quarantine_dir)
+    assert report.read == linked["read"]
+    after = _edges(neo4j_driver)
+    assert {e["method_version"] for e in after} == {linker.method_version}
+    same = ("key", "curie", "start", "end", "text", "negated", "history")
+    assert [{k: e[k] for k in same} for e in after] == [{k: e[k] for k in same} for e in before]
+    # and back: the original rules replace the revised edges again
+    with TrialGraph.connect(neo4j_server) as tg:
+        assert tg.link_criteria().read == linked["read"]
+    assert {e["method_version"] for e in _edges(neo4j_driver)} == {e["method_version"] for e in before}
+
+
+def test_trials_excluding_a_concept_equal_the_edges_read_by_hand(
+    linked: dict[str, object], neo4j_driver: neo4j.Driver, neo4j_server: Settings
+) -> None:
+    descendants = "MATCH (:Concept {curie: $c})<-[:BROADER*0..]-(k:Concept) RETURN k.curie AS curie"
+    below = {r["curie"] for r in rows(neo4j_driver, descendants, c=NEOPLASMS)}
+    expected: set[str] = set()
+    for row in rows(
+        neo4j_driver,
+        "MATCH (r:RegistryRecord)-[:RECORD_OF]->(t:Trial) MATCH (item:Criterion {record_id: r.record_id})"
+        "-[m:MENTIONS]->(k:Concept) "
+        "RETURN t.trial_id AS trial, item.kind AS kind, m.negated AS negated, k.curie AS curie",
+    ):
+        excludes = (row["kind"] == "EXCLUSION") != bool(row["negated"]) and row["kind"] in ("EXCLUSION", "INCLUSION")
+        if excludes and row["curie"] in below:
+            expected.add(str(row["trial"]))
+    with TrialGraph.connect(neo4j_server) as tg:
+        found = tg.run_query("trials_excluding_concept", curie=NEOPLASMS, limit=1000)
+        assert {r["trial_id"] for r in found} == expected and len(expected) >= 3
+        assert all(r["evidence"] and r["items"] >= len(r["evidence"]) for r in found)
+        assert tg.run_query("trials_excluding_concept", curie=NEOPLASMS, trusted=["ctgov-derived"]) == []
+
+
+def test_an_item_too_long_to_link_is_skipped_with_a_reason_and_odd_text_links_quietly(
+    linked: dict[str, object], neo4j_driver: neo4j.Driver, neo4j_server: Settings
+) -> None:
+    odd = {
+        "huge": "no history of asthma; " * 10_000,
+        "control": "no\x00 history\x07 of \x1bneoplasms\u200b",
+        "mixed": "Пациенты без рака; 癌症患者; neoplasms ∅",
+        "blank": " \n\t ",
+    }
+    with neo4j_driver.session() as session:
+        for key, text in odd.items():
+            session.run(
+                "CREATE (:RecordFact:Criterion {key: $key, record_id: 'none', kind: 'EXCLUSION', text: $text})",
+                key=f"test-{key}",
+                text=text,
+            ).consume()
+    with TrialGraph.connect(neo4j_server) as tg:
+        report = tg.link_criteria()
+    assert (report.read, report.rejected) == (4, 1)
+    assert value(neo4j_driver, "MATCH (c:Criterion {key: 'test-huge'}) RETURN c.mentions_linked") is None
+    lines = [json.loads(line) for line in Path(str(report.quarantine_file)).read_text(encoding="utf-8").splitlines()]
+    reason = "eligibility item of 220,000 characters: longer than any real one, not linked"
+    assert [line["reason"] for line in lines] == [reason]
+    mentions = rows(
+        neo4j_driver,
+        "MATCH (c:Criterion)-[m:MENTIONS]->(k) WHERE c.key STARTS WITH 'test-' RETURN c.key AS key, m.text AS text",
+    )
+    found = {(r["key"], r["text"].lower()) for r in mentions}
+    assert found == {("test-control", "neoplasms"), ("test-mixed", "neoplasms")}
+    with neo4j_driver.session() as session:
+        session.run("MATCH (c:Criterion) WHERE c.key STARTS WITH 'test-' DETACH DELETE c").consume()

@@ -37,3 +37,4 @@ CREATE INDEX same_trial_identity_pending IF NOT EXISTS FOR ()-[s:SAME_TRIAL_AS]-
 CREATE CONSTRAINT embedding_key IF NOT EXISTS FOR (e:Embedding) REQUIRE e.key IS UNIQUE;
 CREATE CONSTRAINT embedding_index_name IF NOT EXISTS FOR (x:EmbeddingIndex) REQUIRE x.name IS UNIQUE;
 CREATE INDEX embedding_index IF NOT EXISTS FOR (e:Embedding) ON (e.index);
+CREATE CONSTRAINT synthetic_trial_key IF NOT EXISTS FOR (s:SyntheticTrial) REQUIRE s.key IS UNIQUE;

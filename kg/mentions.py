@@ -1,14 +1,17 @@
-"""Mentions in eligibility items: the free-text linker's spans written as ``MENTIONS`` edges to concepts.
+"""Mentions in the graph's free text: the free-text linker's spans written as ``MENTIONS`` edges to concepts.
 
 The linker is pure (:class:`trialgraph.link.Linker`: gazetteer, TF-IDF, abbreviations, negation and history
-cues); this module reads the graph's ``Criterion`` items, runs it, and writes its edges through the one load
-loop, so a linking run is recorded, counted and reported like any load.
+cues); this module reads the graph's text, runs it, and writes its edges through the one load loop, so a linking
+run is recorded, counted and reported like any load. Which text is read, and how its edges are written, is a
+:class:`TextField` in :data:`TEXT_FIELDS`: eligibility items, outcomes, record summaries, PubMed titles and
+abstracts.
 
-Incremental by construction: each linked item carries ``mentions_linked`` (the linker's method version, which
-holds the index's content hash). A record whose text changed gets new ``Criterion`` nodes (the writer replaces a
-record's facts), so only those, and every item after a new index, are read again; re-running with the same
-index reads nothing and changes nothing. Registry facts are never altered beyond that marker, and NLM's
-``IS_CONCEPT`` edges are a different relationship type.
+Incremental by construction: each linked node carries ``mentions_linked`` (the linker's method version, which
+holds the index's content hash) and, where the node outlives a change of its text, ``mentions_of`` (the content
+hash of the record or citation the text came from). A changed record's items and outcomes are new nodes (the
+writer replaces a record's facts), a changed summary or abstract changes its hash, and a new index changes the
+method version: only those are read again, and re-running with the same index reads nothing and changes nothing.
+Registry facts are never altered beyond these two markers, and NLM's ``IS_CONCEPT`` edges are a different type.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from typing import Any
 
 import neo4j
 
+from trialgraph.errors import UnknownNameError
 from trialgraph.kg import cypher
 from trialgraph.kg.graph import run_read
 from trialgraph.kg.writer import GRAPH_WRITERS, BatchOutcome, LoadReport, Quarantine, Work, WriteContext
@@ -28,29 +32,53 @@ from trialgraph.model.staged import Quarantined
 
 __all__ = [
     "CRITERION_TYPES",
-    "CriterionMentionSource",
-    "CriterionMentionWriter",
-    "CriterionMentions",
+    "TEXT_FIELDS",
+    "MentionSource",
+    "MentionWriter",
+    "TextField",
+    "TextMentions",
     "graph_linker",
-    "link_criteria",
+    "link_mentions",
     "mentions_by_vocabulary",
 ]
 
-# What an eligibility item may name: diseases (C), drugs (D), procedures (E), mental conditions (F) and
-# phenomena such as pregnancy (G). Anatomy, organisms, persons ("patients") and places would be noise.
+# What trial text may name: diseases (C), drugs (D), procedures (E), mental conditions (F) and phenomena such as
+# pregnancy (G). Anatomy, organisms, persons ("patients") and places would be noise.
 CRITERION_TYPES = frozenset({"C", "D", "E", "F", "G"})
 
-# spaCy refuses texts over 1,000,000 characters; an item far longer than any real one is skipped with a reason.
-MAX_ITEM_CHARACTERS = 100_000
+# spaCy refuses texts over 1,000,000 characters; a text far longer than any real one is skipped with a reason.
+MAX_TEXT_CHARACTERS = 100_000
 _PAGE = 2000
 
 
 @dataclass(frozen=True, slots=True)
-class CriterionMentions:
-    """One eligibility item and the linked spans found in it (none: the item names no indexed concept)."""
+class TextField:
+    """One kind of graph text: the query that pages through what is not yet linked, and the write statement.
+
+    The read returns ``key``, ``version`` (the marker ``mentions_of`` to store, or null) and ``texts``, a list of
+    ``{field, text}``: one node may hold several texts (an outcome's measure and description)."""
+
+    read: str
+    write: str
+    describes: str  # for messages: "eligibility item", "outcome"...
+    types: frozenset[str] = CRITERION_TYPES
+
+
+TEXT_FIELDS: dict[str, TextField] = {
+    "criteria": TextField("read/criteria_to_link", "write/merge_criterion_mentions", "eligibility item"),
+    "outcomes": TextField("read/outcomes_to_link", "write/merge_outcome_mentions", "outcome"),
+    "summaries": TextField("read/summaries_to_link", "write/merge_summary_mentions", "record summary"),
+    "abstracts": TextField("read/abstracts_to_link", "write/merge_publication_mentions", "publication"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class TextMentions:
+    """One node's texts and the linked spans found in each (none: the text names no indexed concept)."""
 
     key: str
-    spans: tuple[Span, ...]
+    version: str | None
+    spans: tuple[tuple[str, Span], ...]  # (field, span)
 
 
 def graph_linker(driver: neo4j.Driver, index_folder: Path, database: str = "neo4j") -> Linker:
@@ -60,21 +88,24 @@ def graph_linker(driver: neo4j.Driver, index_folder: Path, database: str = "neo4
     return Linker.around(checked_tfidf(driver, index_folder, database))
 
 
-class CriterionMentionSource:
-    """The linker as a source: it pages through the items not yet linked by its method version."""
+class MentionSource:
+    """The linker as a source: it pages through one kind of text not yet linked by its method version."""
 
-    graph_writer = "criterion-mentions"
+    graph_writer = "text-mentions"
     detection = None
-    name = "link:criteria"
 
-    def __init__(self, driver: neo4j.Driver, linker: Linker, database: str) -> None:
+    def __init__(self, driver: neo4j.Driver, linker: Linker, field: str, database: str) -> None:
+        if field not in TEXT_FIELDS:
+            raise UnknownNameError(f"unknown text field {field!r}; known: {', '.join(TEXT_FIELDS)}")
+        self.name = f"link:{field}"
+        self.field = TEXT_FIELDS[field]
         self.linker = linker
         self._driver = driver
         self._database = database
 
     def _pages(self) -> Iterator[list[dict[str, Any]]]:
         after = ""
-        query = cypher.load("read/criteria_to_link")
+        query = cypher.load(self.field.read)
         while True:
             params = {"after": after, "method_version": self.linker.method_version, "limit": _PAGE}
             page = run_read(self._driver, query, params, database=self._database)
@@ -83,97 +114,107 @@ class CriterionMentionSource:
             yield page
             after = page[-1]["key"]
 
-    def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[CriterionMentions | Quarantined]:
+    def _too_long(self, row: dict[str, Any]) -> Quarantined | None:
+        longest = max((len(t["text"] or "") for t in row["texts"]), default=0)
+        if longest <= MAX_TEXT_CHARACTERS:
+            return None
+        reason = f"{self.field.describes} of {longest:,} characters: longer than any real one, not linked"
+        return Quarantined(origin=f"{self.field.describes} {row['key']}", reason=reason, record_id=row["key"])
+
+    def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[TextMentions | Quarantined]:
         for page in self._pages():
-            fits = [row for row in page if len(row["text"] or "") <= MAX_ITEM_CHARACTERS]
+            fits = []
             for row in page:
-                if len(row["text"] or "") > MAX_ITEM_CHARACTERS:
-                    reason = (
-                        f"eligibility item of {len(row['text']):,} characters: longer than any real one, not linked"
-                    )
-                    yield Quarantined(origin=f"Criterion {row['key']}", reason=reason, record_id=row["key"])
-            found = self.linker.link_many([row["text"] or "" for row in fits], CRITERION_TYPES)
-            for row, spans in zip(fits, found, strict=True):
-                yield CriterionMentions(row["key"], tuple(spans))
+                skipped = self._too_long(row)
+                if skipped is None:
+                    fits.append(row)
+                else:
+                    yield skipped
+            texts = [(row["key"], t["field"], t["text"] or "") for row in fits for t in row["texts"]]
+            found = iter(self.linker.link_many([text for _, _, text in texts], self.field.types))
+            for row in fits:
+                spans = tuple((t["field"], span) for t in row["texts"] for span in next(found))
+                yield TextMentions(row["key"], row["version"], spans)
 
 
-@GRAPH_WRITERS.register("criterion-mentions")
-class CriterionMentionWriter:
-    """Each item's mentions replace this linker's earlier ones on it. ``written`` counts the items with at least
-    one mention, ``unchanged`` the items that name no indexed concept (both are marked linked)."""
+@GRAPH_WRITERS.register("text-mentions")
+class MentionWriter:
+    """Each node's mentions replace this linker's earlier ones on it. ``written`` counts the nodes with at least
+    one mention, ``unchanged`` the nodes whose text names no indexed concept (both are marked linked)."""
 
     def __init__(self, context: WriteContext) -> None:
         self.context = context
         self.rows: list[dict[str, Any]] = []
         self.with_mentions = 0
 
-    def add(self, item: CriterionMentions, report: LoadReport) -> list[Work]:
+    def add(self, item: TextMentions, report: LoadReport) -> list[Work]:
         if item.spans:
             self.with_mentions += 1
         else:
             report.unchanged += 1
         mentions = [
-            {"curie": s.curie, "start": s.start, "end": s.end, "text": s.text, "score": s.score,
+            {"field": field, "curie": s.curie, "start": s.start, "end": s.end, "text": s.text, "score": s.score,
              "negated": s.negated, "history": s.history, "matched_on": s.matched_on}
-            for s in item.spans
+            for field, s in item.spans
         ]  # fmt: skip
-        self.rows.append({"key": item.key, "mentions": mentions})
+        self.rows.append({"key": item.key, "version": item.version, "mentions": mentions})
         return self._take() if len(self.rows) >= self.context.batch_size else []
 
     def close(self) -> list[Work]:
         return self._take() if self.rows else []
 
     def finish(self, report: LoadReport, quarantine: Quarantine) -> None:
-        """Nothing to prune: an item's old edges go when it is linked again, and a changed record's old items
+        """Nothing to prune: a node's old edges go when it is linked again, and a changed record's old facts
         were deleted with their edges by the registry writer."""
 
     def _take(self) -> list[Work]:
+        from trialgraph.models.linking.tfidf import SOURCE
+
         rows, linked = self.rows, self.with_mentions
         self.rows, self.with_mentions = [], 0
         c = self.context
-        linker: Linker = c.source.linker  # type: ignore[attr-defined]
-        from trialgraph.models.linking.tfidf import SOURCE
-
+        source: MentionSource = c.source  # type: ignore[assignment]
         params = {
             "source": SOURCE,
-            "method_version": linker.method_version,
-            "kb_version": linker.tfidf.generator.manifest.content_hash,
+            "method_version": source.linker.method_version,
+            "kb_version": source.linker.tfidf.generator.manifest.content_hash,
             "load_run": c.load_run,
         }
 
         def work() -> BatchOutcome:
             with c.driver.session(database=c.database) as session:
-                merge = cypher.load("write/merge_criterion_mentions")
+                merge = cypher.load(source.field.write)
                 session.execute_write(lambda tx: tx.run(merge, rows=rows, **params).consume())
             return BatchOutcome(written=linked)
 
         return [work]
 
 
-def link_criteria(
+def link_mentions(
     driver: neo4j.Driver,
     linker: Linker,
+    field: str = "criteria",
     *,
     quarantine_dir: Path,
     batch_size: int = 500,
     database: str = "neo4j",
     on_item: Callable[[LoadReport], None] | None = None,
 ) -> LoadReport:
-    """Link every eligibility item not yet linked by ``linker``'s method version; returns the load report.
+    """Link every text of ``field`` (a :data:`TEXT_FIELDS` name) not yet linked by ``linker``'s method version.
 
-    ``read`` counts the items read, ``written`` those with at least one mention, ``unchanged`` those with none,
+    ``read`` counts the nodes read, ``written`` those with at least one mention, ``unchanged`` those with none,
     ``rejected`` those skipped with a reason (``read == written + unchanged + rejected``).
     """
     from trialgraph.kg.load import load
 
-    source = CriterionMentionSource(driver, linker, database)
+    source = MentionSource(driver, linker, field, database)
     return load(
         driver, source, [], quarantine_dir=quarantine_dir, batch_size=batch_size, database=database, on_item=on_item
     )
 
 
 def mentions_by_vocabulary(driver: neo4j.Driver, database: str = "neo4j") -> list[dict[str, Any]]:
-    """The criterion linker's mentions per vocabulary, with how many are negated (for the CLI summary)."""
+    """The free-text linker's mentions per field and vocabulary, with how many are negated (the CLI summary)."""
     from trialgraph.models.linking.tfidf import SOURCE
 
     return run_read(driver, cypher.load("read/mentions_by_vocabulary"), {"source": SOURCE}, database=database)

@@ -8,14 +8,15 @@ Reads only, in read transactions.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import neo4j
 
 from trialgraph.kg.tasks import read_trial_facts
-from trialgraph.models.synth.trials.exemplars import Exemplar, Seed, exemplar_from_facts
+from trialgraph.models.synth.trials.exemplars import Exemplar, ExemplarPool, Seed, exemplar_from_facts
 from trialgraph.models.tasks.facts import TrialFacts
 
-__all__ = ["graph_exemplars", "seed_from_trial"]
+__all__ = ["graph_exemplars", "graph_seeds_and_pool", "seed_from_trial"]
 
 LABEL_NAMES = {1: "success", 0: "failure"}
 
@@ -49,3 +50,36 @@ def trial_facts_by_id(driver: neo4j.Driver, trial_id: str, *, database: str = "n
         if trial_id in (facts.nct_id, facts.trial_id, *facts.record_ids):
             return facts
     return None
+
+
+def graph_seeds_and_pool(
+    driver: neo4j.Driver,
+    labels: Sequence[Path],
+    *,
+    trial: str | None,
+    pool: str,
+    count: int,
+    label: str,
+    seed: int,
+    condition: str | None = None,
+    intervention: str | None = None,
+    phase: str | None = None,
+    database: str = "neo4j",
+) -> tuple[list[Seed], ExemplarPool]:
+    """The seeds and the exemplar pool of a batch that reads the graph (a seed trial, or the graph's labelled
+    trials): shared by the API and by the CLI, which generates them resumably into its output file."""
+    from trialgraph.errors import UnknownNameError
+    from trialgraph.models.synth.trials.pools import build_pool, label_source_of, read_labels
+    from trialgraph.models.synth.trials.run import make_seeds
+
+    paths = list(labels)
+    examples, _rejected = read_labels(paths)
+    base = None
+    if trial:
+        facts = trial_facts_by_id(driver, trial, database=database)
+        if facts is None:
+            raise UnknownNameError(f"no trial {trial!r} in the graph")
+        base = seed_from_trial(facts, "success", exclude=facts.twins)
+    seeds = make_seeds(count, label, seed=seed, condition=condition, intervention=intervention, phase=phase, base=base)
+    exemplars = build_pool(pool, examples, label_source_of(paths), driver=driver, database=database)
+    return seeds, exemplars

@@ -24,7 +24,7 @@ from trialgraph.kg.identity import IdentityReport, resolve_identities
 from trialgraph.kg.linking import LINKERS as LINK_METHODS
 from trialgraph.kg.linking import build_linker_index, link_conditions
 from trialgraph.kg.load import load
-from trialgraph.kg.mentions import graph_linker, link_criteria, mentions_by_vocabulary
+from trialgraph.kg.mentions import TEXT_FIELDS, graph_linker, link_mentions, mentions_by_vocabulary
 from trialgraph.kg.retrieval.context import Context, build_context
 from trialgraph.kg.retrieval.hits import Hit
 from trialgraph.kg.retrieval.retrievers import (
@@ -294,27 +294,35 @@ class TrialGraph:
             database=database,
         )
 
-    def link_criteria(
-        self, *, batch_size: int = 500, on_item: Callable[[LoadReport], None] | None = None
+    def link_mentions(
+        self,
+        field: str = "criteria",
+        *,
+        batch_size: int = 500,
+        on_item: Callable[[LoadReport], None] | None = None,
     ) -> LoadReport:
-        """Find the concepts each eligibility item names and write them as ``MENTIONS`` edges (span, score,
-        negation and history cues; source ``trialgraph-tfidf``), with the gazetteer and TF-IDF linker over the
-        index ``build_linker_index`` made. Incremental: only items this index and these rules have not linked
-        are read, so a re-run changes nothing and a changed record's new items are the only work."""
+        """Find the concepts a kind of graph text names (``criteria``, ``outcomes``, ``summaries``,
+        ``abstracts``) and write them as ``MENTIONS`` edges (field, span, score, negation and history cues; source
+        ``trialgraph-tfidf``), with the gazetteer and TF-IDF linker over the index ``build_linker_index`` made.
+        Incremental: only text this index and these rules have not linked, or whose record changed, is read, so a
+        re-run changes nothing."""
+        if field not in TEXT_FIELDS:
+            raise UnknownNameError(f"unknown text field {field!r}; known: {', '.join(TEXT_FIELDS)}")
         self.ensure_schema()
         database = self.settings.neo4j_database
         linker = graph_linker(self.driver, self.linker_index_folder, database)
-        return link_criteria(
+        return link_mentions(
             self.driver,
             linker,
+            field,
             quarantine_dir=self.settings.quarantine_dir,
             batch_size=batch_size,
             database=database,
             on_item=on_item,
         )
 
-    def criterion_mentions_by_vocabulary(self) -> list[dict[str, Any]]:
-        """The criterion linker's mentions per vocabulary, with how many are negated."""
+    def mentions_by_vocabulary(self) -> list[dict[str, Any]]:
+        """The free-text linker's mentions per field and vocabulary, with how many are negated."""
         return mentions_by_vocabulary(self.driver, self.settings.neo4j_database)
 
     def embed(

@@ -391,8 +391,9 @@ def link_command(
         list[str] | None,
         typer.Option(
             "--fields",
-            help="conditions (each distinct condition string) and/or criteria (eligibility items: gazetteer + "
-            "TF-IDF with negation and history cues; needs build-index; --linker does not apply).",
+            help="conditions (each distinct condition string), criteria (eligibility items), outcomes, summaries "
+            "(records' brief summaries), abstracts (PubMed titles and abstracts); free text is linked by the "
+            "gazetteer + TF-IDF with negation and history cues (needs build-index; --linker does not apply).",
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
@@ -414,7 +415,15 @@ def link_command(
     except TrialGraphError as e:
         _fail(e)
     if as_json:
-        console.print_json(data=reports["conditions"] if list(reports) == ["conditions"] else reports)
+        if list(reports) == ["conditions"]:
+            console.print_json(data=reports["conditions"])
+            return
+        with TrialGraph.connect() as tg:
+            reports["mentions_by_vocabulary"] = tg.mentions_by_vocabulary()
+        console.print_json(data=reports)
+    elif set(chosen) - {"conditions"}:
+        with TrialGraph.connect() as tg:
+            _print_rows(tg.mentions_by_vocabulary(), "free-text mentions in the graph, by field and vocabulary")
 
 
 def _link_conditions(tg: TrialGraph, linker: str, quiet: bool) -> dict[str, Any]:
@@ -428,32 +437,35 @@ def _link_conditions(tg: TrialGraph, linker: str, quiet: bool) -> dict[str, Any]
     return report.as_dict()
 
 
-def _link_criteria(tg: TrialGraph, linker: str, quiet: bool) -> dict[str, Any]:
-    columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-    with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
-        task = progress.add_task("linking eligibility items…")
+def _link_text(field: str) -> Callable[[TrialGraph, str, bool], dict[str, Any]]:
+    """How `trialgraph link --fields FIELD` links one kind of free text (eligibility items, outcomes...)."""
 
-        def on_item(report: LoadReport) -> None:
-            if report.read % 500 == 0:
-                progress.update(task, description=f"linking eligibility items… {report.read:,} read")
+    def link(tg: TrialGraph, linker: str, quiet: bool) -> dict[str, Any]:
+        columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
+        with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
+            task = progress.add_task(f"linking {field}…")
 
-        report = tg.link_criteria(on_item=on_item)
-    by_vocabulary = tg.criterion_mentions_by_vocabulary()
-    if not quiet:
-        read = report.read or 1
-        console.print(
-            f"{report.written:,} of {report.read:,} eligibility items name a concept "
-            f"({100 * report.unchanged / read:.1f}% unlinked); {report.rejected} skipped with a reason "
-            f"({report.seconds:.1f} s)"
-        )
-        _print_rows(by_vocabulary, "criterion mentions in the graph, by vocabulary")
-    return {**report.as_dict(), "mentions_by_vocabulary": by_vocabulary}
+            def on_item(report: LoadReport) -> None:
+                if report.read % 500 == 0:
+                    progress.update(task, description=f"linking {field}… {report.read:,} read")
+
+            report = tg.link_mentions(field, on_item=on_item)
+        if not quiet:
+            read = report.read or 1
+            console.print(
+                f"{field}: {report.written:,} of {report.read:,} read name a concept "
+                f"({100 * report.unchanged / read:.1f}% unlinked); {report.rejected} skipped with a reason "
+                f"({report.seconds:.1f} s)"
+            )
+        return report.as_dict()
+
+    return link
 
 
 # field name → how `trialgraph link --fields NAME` links it (in this order)
 _LINK_FIELDS: dict[str, Callable[[TrialGraph, str, bool], dict[str, Any]]] = {
     "conditions": _link_conditions,
-    "criteria": _link_criteria,
+    **{field: _link_text(field) for field in ("criteria", "outcomes", "summaries", "abstracts")},
 }
 
 

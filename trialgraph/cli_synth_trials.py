@@ -25,6 +25,42 @@ def _fail(error: Exception) -> None:
     raise typer.Exit(1)
 
 
+def _from_graph(labels: list[Path], target: Path, trial: str | None, pool: str, **options: Any) -> Batch:
+    """Seeds and exemplars read from the graph, then the batch generated resumably into ``target``."""
+    from trialgraph import __version__
+    from trialgraph.api import TrialGraph
+    from trialgraph.kg.synth import graph_seeds_and_pool
+    from trialgraph.models.synth.trials.run import synthesize
+
+    with TrialGraph.connect() as tg:
+        seeds, exemplars = graph_seeds_and_pool(
+            tg.driver,
+            labels,
+            trial=trial,
+            pool=pool,
+            count=options["count"],
+            label=options["label"],
+            seed=options["seed"],
+            condition=options["condition"],
+            intervention=options["intervention"],
+            phase=options["phase"],
+            database=tg.settings.neo4j_database,
+        )
+    return synthesize(
+        seeds,
+        exemplars,
+        model_spec=options["model"],
+        home=get_settings().home,
+        k=options["k"],
+        seed=options["seed"],
+        embed=options["embed"],
+        judge=options["judge"],
+        software_version=__version__,
+        out=target,
+        chunk=options["chunk"],
+    )
+
+
 def _offline(labels: list[Path], **options: Any) -> Batch:
     """The label-file pool needs no graph: seeds and exemplars come from the files."""
     from trialgraph import __version__
@@ -55,6 +91,8 @@ def _offline(labels: list[Path], **options: Any) -> Batch:
         embed=options["embed"],
         judge=options["judge"],
         software_version=__version__,
+        out=options["out"],
+        chunk=options["chunk"],
     )
 
 
@@ -78,6 +116,9 @@ def synth_trials(
     ),
     model: Annotated[str, typer.Option(help="smollm2-135m (local), hf:DIR or openai:URL#MODEL.")] = "smollm2-135m",
     k: Annotated[int, typer.Option(min=1, help="Real trials shown per synthetic trial.")] = 3,
+    chunk: Annotated[
+        int, typer.Option(min=1, help="Seeds per model call; finished items are saved after each call.")
+    ] = 4,
     seed: Annotated[int, typer.Option(help="Seed for labels and exemplar draws.")] = 0,
     out: Annotated[
         Path | None, typer.Option(help="Output, JSON lines (default: ~/.trialgraph/synthetic/trials.jsonl).")
@@ -90,9 +131,10 @@ def synth_trials(
     as_json: Annotated[bool, typer.Option("--json", help="Print the batch report as JSON on stdout.")] = False,
 ) -> None:
     """Generate synthetic trials with outcome labels: retrieve labelled real trials near the seed, write a design,
-    then a rationale that must cite them; report schema validity, copying, realism and every rejection."""
-    from trialgraph.api import TrialGraph
+    then a rationale that must cite them; report schema validity, copying, realism and every rejection.
 
+    Each finished trial (kept or rejected, with its reason) is journalled next to --out as it is made: a rerun
+    with the same settings and --out resumes an interrupted batch; other settings against it are refused."""
     try:
         if pool not in POOLS:
             raise ConfigError(f"--pool must be one of {', '.join(POOLS)}")
@@ -107,11 +149,11 @@ def synth_trials(
         target = out or get_settings().home / "synthetic" / "trials.jsonl"
         options = {"condition": condition, "intervention": intervention, "phase": phase, "count": count}
         options |= {"label": label, "model": model, "k": k, "seed": seed, "embed": embed, "judge": judge}
+        options["chunk"] = chunk
         if pool == "graph" or trial:
-            with TrialGraph.connect() as tg:
-                batch = tg.synth_trials(labels, trial=trial, pool=pool, **options)
+            batch = _from_graph(labels, target, trial, pool, **options)
         else:
-            batch = _offline(labels, seed_file=seed_file, **options)
+            batch = _offline(labels, seed_file=seed_file, out=target, **options)
         from trialgraph.models.synth.trials.batch import write_batch
 
         report_path = write_batch(batch, target)

@@ -74,4 +74,4 @@ def link_demo(tg: TrialGraph) -> LoadReport | None:
     if not all(find_spec(module) for module in ("spacy", "scispacy", "negspacy")):
         return None
     tg.build_linker_index()
-    return tg.link_criteria()
+    return tg.link_mentions("criteria")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import shutil
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,11 +13,12 @@ import neo4j
 import pytest
 from typer.testing import CliRunner
 
+from tests.data import shared
 from tests.graphcheck import rows, value
 from trialgraph.api import TrialGraph
 from trialgraph.cli import app
 from trialgraph.demo import sample_path
-from trialgraph.kg.mentions import CRITERION_TYPES, link_criteria
+from trialgraph.kg.mentions import CRITERION_TYPES, link_mentions
 from trialgraph.link import Linker
 from trialgraph.settings import Settings
 
@@ -43,7 +45,8 @@ def linked(neo4j_server: Settings, neo4j_driver: neo4j.Driver) -> Iterator[dict[
     assert runner.invoke(app, ["link", "build-index"]).exit_code == 0
     result = runner.invoke(app, ["link", "--fields", "criteria", "--json"])
     assert result.exit_code == 0, result.output
-    yield json.loads(result.output)["criteria"]
+    data = json.loads(result.output)
+    yield {**data["criteria"], "mentions_by_vocabulary": data["mentions_by_vocabulary"]}
 
 
 def _edges(graph: neo4j.Driver) -> list[dict[str, object]]:
@@ -68,8 +71,8 @@ def test_stored_mentions_equal_the_offline_linker_on_each_item(
     with_mentions = {e[0] for e in stored}
     assert linked["written"] == len(with_mentions) and linked["unchanged"] == len(items) - len(with_mentions)
     assert any(e[5] for e in stored) and any(e[6] for e in stored)  # the demo's items do carry both cues
-    by_vocabulary = {r["vocabulary"]: r["mentions"] for r in linked["mentions_by_vocabulary"]}  # type: ignore[union-attr]
-    assert by_vocabulary == {"MESH": len(stored)}
+    by_vocabulary = {(r["field"], r["vocabulary"]): r["mentions"] for r in linked["mentions_by_vocabulary"]}  # type: ignore[union-attr]
+    assert by_vocabulary == {("criterion", "MESH"): len(stored)}
 
 
 def test_relinking_with_the_same_index_reads_nothing_and_changes_nothing(
@@ -86,7 +89,7 @@ def test_relinking_with_the_same_index_reads_nothing_and_changes_nothing(
     with neo4j_driver.session() as session:
         session.run("MATCH (c:Criterion {key: $key}) REMOVE c.mentions_linked", key=key).consume()
     with TrialGraph.connect(neo4j_server) as tg:
-        report = tg.link_criteria()
+        report = tg.link_mentions("criteria")
     assert report.read == 1 and report.written == 1
     after = _edges(neo4j_driver)
     strip = [{k: v for k, v in e.items() if k != "load_run"} for e in after]
@@ -103,7 +106,7 @@ def test_a_new_linker_version_replaces_exactly_the_old_edges(
         MENTION_RULES = "gazetteer-1+negex-1+revised"
 
     linker = Revised.around(Linker.load(neo4j_server).tfidf)
-    report = link_criteria(neo4j_driver, linker, quarantine_dir=neo4j_server.quarantine_dir)
+    report = link_mentions(neo4j_driver, linker, "criteria", quarantine_dir=neo4j_server.quarantine_dir)
     assert report.read == linked["read"]
     after = _edges(neo4j_driver)
     assert {e["method_version"] for e in after} == {linker.method_version}
@@ -111,7 +114,7 @@ def test_a_new_linker_version_replaces_exactly_the_old_edges(
     assert [{k: e[k] for k in same} for e in after] == [{k: e[k] for k in same} for e in before]
     # and back: the original rules replace the revised edges again
     with TrialGraph.connect(neo4j_server) as tg:
-        assert tg.link_criteria().read == linked["read"]
+        assert tg.link_mentions("criteria").read == linked["read"]
     assert {e["method_version"] for e in _edges(neo4j_driver)} == {e["method_version"] for e in before}
 
 
@@ -154,7 +157,7 @@ def test_an_item_too_long_to_link_is_skipped_with_a_reason_and_odd_text_links_qu
                 text=text,
             ).consume()
     with TrialGraph.connect(neo4j_server) as tg:
-        report = tg.link_criteria()
+        report = tg.link_mentions("criteria")
     assert (report.read, report.rejected) == (4, 1)
     assert value(neo4j_driver, "MATCH (c:Criterion {key: 'test-huge'}) RETURN c.mentions_linked") is None
     lines = [json.loads(line) for line in Path(str(report.quarantine_file)).read_text(encoding="utf-8").splitlines()]
@@ -168,3 +171,103 @@ def test_an_item_too_long_to_link_is_skipped_with_a_reason_and_odd_text_links_qu
     assert found == {("test-control", "neoplasms"), ("test-mixed", "neoplasms")}
     with neo4j_driver.session() as session:
         session.run("MATCH (c:Criterion) WHERE c.key STARTS WITH 'test-' DETACH DELETE c").consume()
+
+
+def test_coverage_by_registry_equals_the_edges_counted_by_hand(
+    linked: dict[str, object], neo4j_driver: neo4j.Driver, neo4j_server: Settings
+) -> None:
+    items = rows(
+        neo4j_driver,
+        "MATCH (r:RegistryRecord)-[:HAS_ELIGIBILITY]->()-[:HAS_CRITERION]->(c:Criterion) "
+        "RETURN r.source AS source, r.record_id AS record, c.key AS key",
+    )
+    edges = rows(neo4j_driver, "MATCH (c:Criterion)-[m:MENTIONS]->() RETURN c.key AS key, m.negated AS negated")
+    per_item = Counter(str(e["key"]) for e in edges)
+    negated = Counter(str(e["key"]) for e in edges if e["negated"])
+    expected = {}
+    for source in sorted({str(i["source"]) for i in items}):
+        mine = [i for i in items if i["source"] == source]
+        linked_items = [i for i in mine if per_item[str(i["key"])]]
+        expected[source] = {
+            "records_with_items": len({i["record"] for i in mine}),
+            "records_linked": len({i["record"] for i in linked_items}),
+            "items": len(mine),
+            "linked_items": len(linked_items),
+            "mentions": sum(per_item[str(i["key"])] for i in mine),
+            "negated": sum(negated[str(i["key"])] for i in mine),
+        }
+    with TrialGraph.connect(neo4j_server) as tg:
+        found = {r.pop("source"): r for r in tg.run_query("criteria_link_coverage")}
+    for row in found.values():
+        assert row.pop("percent_items_linked") == round(100.0 * row["linked_items"] / row["items"], 1)
+    assert found == expected and set(found) >= {"ctgov", "ictrp"}
+    assert all(row["linked_items"] > 0 for row in found.values())
+
+
+TEXTS = {
+    "outcomes": "MATCH (n:Outcome) RETURN n.key AS key, "
+    "[t IN [['outcome_measure', n.measure], ['outcome_description', n.description]] WHERE t[1] IS NOT NULL] AS texts",
+    "summaries": "MATCH (n:RegistryRecord) WHERE n.brief_summary IS NOT NULL "
+    "RETURN n.record_id AS key, [['brief_summary', n.brief_summary]] AS texts",
+    "abstracts": "MATCH (n:Publication) WHERE n.title IS NOT NULL OR n.abstract IS NOT NULL "
+    "RETURN n.key AS key, [t IN [['title', n.title], ['abstract', n.abstract]] WHERE t[1] IS NOT NULL] AS texts",
+}
+STORED = {
+    "outcomes": "MATCH (n:Outcome)-[m:MENTIONS]->(k) RETURN n.key AS key, m.field AS field, k.curie AS curie, "
+    "m.start AS start, m.end AS end, m.negated AS negated, m.history AS history",
+    "summaries": "MATCH (n:RegistryRecord)-[m:MENTIONS]->(k) RETURN n.record_id AS key, m.field AS field, "
+    "k.curie AS curie, m.start AS start, m.end AS end, m.negated AS negated, m.history AS history",
+    "abstracts": "MATCH (n:Publication)-[m:MENTIONS]->(k) RETURN n.key AS key, m.field AS field, k.curie AS curie, "
+    "m.start AS start, m.end AS end, m.negated AS negated, m.history AS history",
+}
+
+
+def _offline(driver: neo4j.Driver, linker: Linker, field: str) -> list[tuple[object, ...]]:
+    nodes = rows(driver, TEXTS[field])
+    texts = [(n["key"], name, text) for n in nodes for name, text in n["texts"]]  # type: ignore[attr-defined]
+    found = linker.link_many([text for _, _, text in texts], CRITERION_TYPES)
+    return sorted(
+        (key, name, s.curie, s.start, s.end, s.negated, s.history)
+        for (key, name, _), spans in zip(texts, found, strict=True)
+        for s in spans
+    )
+
+
+def _stored(driver: neo4j.Driver, field: str) -> list[tuple[object, ...]]:
+    keys = ("key", "field", "curie", "start", "end", "negated", "history")
+    return sorted(tuple(r[k] for k in keys) for r in rows(driver, STORED[field]))  # type: ignore[misc]
+
+
+def test_outcomes_summaries_and_abstracts_are_linked_like_criteria_and_follow_their_record(
+    linked: dict[str, object], neo4j_driver: neo4j.Driver, neo4j_server: Settings
+) -> None:
+    pubmed = shared("pubmed/hugheylab_pmparser/baseline/pubmed22n1114.xml.gz")
+    assert runner.invoke(app, ["load", "pubmed", str(pubmed)]).exit_code == 0
+    fields = ["--fields", "outcomes", "--fields", "summaries", "--fields", "abstracts"]
+    result = runner.invoke(app, ["link", *fields, "--json"])
+    assert result.exit_code == 0, result.output
+    reports = json.loads(result.output)
+    linker = Linker.load(neo4j_server)
+    for field in ("outcomes", "summaries", "abstracts"):
+        expected = _offline(neo4j_driver, linker, field)
+        assert _stored(neo4j_driver, field) == expected and len(expected) > 10, field
+        assert reports[field]["written"] == len({e[0] for e in expected}), field
+    by_field = {r["field"] for r in reports["mentions_by_vocabulary"]}
+    assert {"outcome_measure", "brief_summary", "title", "abstract"} <= by_field
+    again = json.loads(runner.invoke(app, ["link", *fields, "--json"]).output)
+    assert [again[f]["read"] for f in ("outcomes", "summaries", "abstracts")] == [0, 0, 0]
+
+    # a record whose content changed (a new version loaded) is read again, and only it; its old edges go
+    record = str(rows(neo4j_driver, "MATCH (r:RegistryRecord)-[:MENTIONS]->() RETURN r.record_id AS r LIMIT 1")[0]["r"])
+    with neo4j_driver.session() as session:
+        session.run(
+            "MATCH (r:RegistryRecord {record_id: $r}) SET r.content_hash = 'changed', "
+            "r.brief_summary = 'Adults without neoplasms.'",
+            r=record,
+        ).consume()
+    with TrialGraph.connect(neo4j_server) as tg:
+        report = tg.link_mentions("summaries")
+    assert (report.read, report.written) == (1, 1)
+    mine = [e for e in _stored(neo4j_driver, "summaries") if e[0] == record]
+    assert mine == [(record, "brief_summary", NEOPLASMS, 15, 24, True, False)]
+    assert value(neo4j_driver, "MATCH (r:RegistryRecord {record_id: $r}) RETURN r.mentions_of", r=record) == "changed"

@@ -8,15 +8,25 @@ make it and why; the output file holds only kept trials.
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections import Counter
-from collections.abc import Sequence
-from dataclasses import dataclass, field, fields
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field, fields
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from trialgraph.models.synth.io import write_rows_and_report
+from trialgraph.models.synth.io import Journal, journal_path_for, write_rows_and_report
 from trialgraph.models.synth.trials.exemplars import ExemplarPool, Seed, labelled
-from trialgraph.models.synth.trials.generation import Generate, GenerationSettings, generate_trials
+from trialgraph.models.synth.trials.generation import (
+    Generate,
+    GenerationReport,
+    GenerationSettings,
+    ItemOutcome,
+    generate_trials,
+    prompt_version,
+)
 from trialgraph.models.synth.trials.quality import (
     COPY_CONTAINMENT,
     COPY_COSINE,
@@ -28,7 +38,7 @@ from trialgraph.models.synth.trials.quality import (
 )
 from trialgraph.models.synth.trials.records import LABELS, SyntheticTrial
 
-__all__ = ["Batch", "run_batch", "write_batch"]
+__all__ = ["Batch", "batch_fingerprint", "finish_batch", "run_batch", "run_batch_resumable", "write_batch"]
 
 
 @dataclass
@@ -51,6 +61,28 @@ def run_batch(
     generated = generate_trials(
         seeds, pool, generate, generator=generator, generator_version=generator_version, settings=settings
     )
+    return finish_batch(
+        generated,
+        pool,
+        generator=generator,
+        generator_version=generator_version,
+        settings=settings,
+        embed=embed,
+        judge=judge,
+    )
+
+
+def finish_batch(
+    generated: GenerationReport,
+    pool: ExemplarPool,
+    *,
+    generator: str,
+    generator_version: str,
+    settings: GenerationSettings,
+    embed: Embed | None = None,
+    judge: tuple[str, Judge] | None = None,
+) -> Batch:
+    """The batch's own checks over what generation kept: repeats, copies, realism and label consistency."""
     dropped: Counter[str] = Counter()  # after generation: every attempted seed ends kept or in exactly one count
     unique: dict[str, SyntheticTrial] = {}
     for trial in generated.kept:
@@ -96,3 +128,95 @@ def run_batch(
 def write_batch(batch: Batch, out: Path) -> Path:
     """The kept trials at ``out`` (JSON lines) and the report beside it; returns the report's path."""
     return write_rows_and_report((trial.as_row() for trial in batch.trials), batch.report, out)
+
+
+def batch_fingerprint(
+    seeds: Sequence[Seed], pool: ExemplarPool, *, generator: str, generator_version: str, settings: GenerationSettings
+) -> dict[str, Any]:
+    """What makes two runs the same batch: model, prompts, settings, seed set and exemplar pool."""
+
+    def digest(value: Any) -> str:
+        return hashlib.sha256(json.dumps(value, sort_keys=True, default=sorted).encode()).hexdigest()[:16]
+
+    return {
+        "model": f"{generator} {generator_version}",
+        "prompt_version": prompt_version(),
+        "settings": {f.name: getattr(settings, f.name) for f in fields(settings)},
+        "seeds": f"{len(seeds)} seeds, {digest([asdict(s) for s in seeds])}",
+        "pool": f"{pool.label_source}, {digest([(e.id, e.label) for e in pool.exemplars])}",
+    }
+
+
+def _entry(item: ItemOutcome) -> dict[str, Any]:
+    if item.trial is not None:
+        return {"index": item.index, "trial": item.trial.model_dump()}
+    return {"index": item.index, "rejected": item.reason, "reply": item.reply, "schema_valid": item.schema_valid}
+
+
+def _outcome(entry: dict[str, Any]) -> ItemOutcome:
+    if "trial" in entry:
+        return ItemOutcome(entry["index"], trial=SyntheticTrial.model_validate(entry["trial"]), schema_valid=True)
+    return ItemOutcome(
+        entry["index"], reason=entry["rejected"], reply=entry["reply"], schema_valid=entry["schema_valid"]
+    )
+
+
+def run_batch_resumable(
+    seeds: Sequence[Seed],
+    pool: ExemplarPool,
+    generate: Generate,
+    *,
+    out: Path,
+    generator: str,
+    generator_version: str,
+    settings: GenerationSettings,
+    chunk: int = 4,
+    embed: Embed | None = None,
+    judge: tuple[str, Judge] | None = None,
+    on_item: Callable[[int], None] | None = None,
+) -> Batch:
+    """:func:`run_batch`, with each finished seed written to ``out``'s journal as it is made.
+
+    A rerun with the same settings and ``out`` skips the seeds already done. Seeds are generated in fixed chunks
+    of ``chunk`` (by position), and a chunk with any seed left is generated whole again, so each seed always sees
+    the same batched call: a resumed batch equals an uninterrupted one, row for row. ``on_item`` is called with
+    each seed's index once its line is durable (progress; a test stops the run there).
+    """
+    fingerprint = batch_fingerprint(
+        seeds, pool, generator=generator, generator_version=generator_version, settings=settings
+    )
+    journal = Journal(journal_path_for(out), fingerprint, datetime.now(UTC).isoformat(timespec="seconds"))
+    try:
+        for start in range(0, len(seeds), chunk):
+            pending = [i for i in range(start, min(start + chunk, len(seeds))) if i not in journal.done]
+            if not pending:
+                continue
+            part = generate_trials(
+                seeds[start : start + chunk],
+                pool,
+                generate,
+                generator=generator,
+                generator_version=generator_version,
+                settings=settings,
+                first_index=start,
+                created=journal.created,
+            )
+            for item in sorted(part.items, key=lambda i: i.index):
+                if item.index in pending:
+                    entry = _entry(item)
+                    journal.append(entry)
+                    journal.done[item.index] = entry
+                    if on_item is not None:
+                        on_item(item.index)
+    finally:
+        journal.close()
+    generated = GenerationReport.from_items([_outcome(e) for e in journal.done.values()])
+    return finish_batch(
+        generated,
+        pool,
+        generator=generator,
+        generator_version=generator_version,
+        settings=settings,
+        embed=embed,
+        judge=judge,
+    )

@@ -31,7 +31,15 @@ from trialgraph.models.synth.trials.records import (
     validate_design,
 )
 
-__all__ = ["GenerationReport", "GenerationSettings", "generate_trials", "parse_json_object", "reply_problem"]
+__all__ = [
+    "GenerationReport",
+    "GenerationSettings",
+    "ItemOutcome",
+    "generate_trials",
+    "parse_json_object",
+    "prompt_version",
+    "reply_problem",
+]
 
 _PROMPTS = "trialgraph.models.synth.trials.prompts"
 _OUTCOME_VERB = {"success": "succeed (meet its primary endpoint)", "failure": "fail (not meet its primary endpoint)"}
@@ -50,6 +58,19 @@ class GenerationSettings:
     software_version: str = "unknown"
 
 
+@dataclass(frozen=True, slots=True)
+class ItemOutcome:
+    """How one seed ended: kept as ``trial``, or rejected with ``reason`` (and the reply, cut, that caused it).
+
+    Why per seed: a resumable batch writes each finished seed as it is made, so a rerun skips what is done."""
+
+    index: int  # the seed's position in the whole batch
+    trial: SyntheticTrial | None = None
+    reason: str | None = None
+    reply: str = ""
+    schema_valid: bool = False
+
+
 @dataclass
 class GenerationReport:
     attempted: int = 0
@@ -57,10 +78,28 @@ class GenerationReport:
     kept: list[SyntheticTrial] = field(default_factory=list)
     rejected: Counter[str] = field(default_factory=Counter)  # reason -> count
     examples: dict[str, str] = field(default_factory=dict)  # reason -> first offending reply (cut), for diagnosis
+    items: list[ItemOutcome] = field(default_factory=list)  # one per seed, in the order they ended
 
-    def reject(self, reason: str, reply: str = "") -> None:
+    def reject(self, reason: str, reply: str = "", *, index: int = -1, schema_valid: bool = False) -> None:
         self.rejected[reason] += 1
         self.examples.setdefault(reason, reply[:300])
+        self.items.append(ItemOutcome(index, reason=reason, reply=reply[:300], schema_valid=schema_valid))
+
+    def keep(self, trial: SyntheticTrial, index: int) -> None:
+        self.kept.append(trial)
+        self.items.append(ItemOutcome(index, trial=trial, schema_valid=True))
+
+    @classmethod
+    def from_items(cls, items: Sequence[ItemOutcome]) -> GenerationReport:
+        """The report of a batch rebuilt from its seeds' outcomes, in seed order (a resumed batch's report)."""
+        report = cls(attempted=len(items))
+        for item in sorted(items, key=lambda i: i.index):
+            report.schema_valid += item.schema_valid
+            if item.trial is not None:
+                report.keep(item.trial, item.index)
+            else:
+                report.reject(item.reason or "", item.reply, index=item.index, schema_valid=item.schema_valid)
+        return report
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -150,6 +189,11 @@ def parse_json_object(text: str) -> tuple[Any, str | None]:
 Generate = Callable[[Sequence[list[dict[str, str]]], int], list[tuple[str, str | None]]]
 
 
+def prompt_version() -> str:
+    """The versions of both prompts, as recorded in every trial's provenance and in a batch's journal."""
+    return f"{load_prompt(_PROMPTS, 'trial').version}+{load_prompt(_PROMPTS, 'rationale').version}"
+
+
 def generate_trials(
     seeds: Sequence[Seed],
     pool: ExemplarPool,
@@ -158,58 +202,62 @@ def generate_trials(
     generator: str,
     generator_version: str,
     settings: GenerationSettings,
+    first_index: int = 0,
+    created: str | None = None,
 ) -> GenerationReport:
     """Two batched calls: all designs, then the rationales of the designs that validated.
 
     ``generate`` takes chats and a token budget and returns ``(text, error)`` per chat, in order: the language
     model's ``generate`` adapted (see :func:`model_generate`), so that tests and endpoints plug in the same way.
+    ``first_index`` is the first seed's position in the whole batch (exemplar draws are seeded by position, so a
+    batch generated in parts draws what it draws whole); ``created`` stamps the provenance (default: now).
     """
     report = GenerationReport(attempted=len(seeds))
-    grounded: list[tuple[Seed, list[Exemplar]]] = []
-    for index, seed in enumerate(seeds):
+    grounded: list[tuple[int, Seed, list[Exemplar]]] = []
+    for index, seed in enumerate(seeds, start=first_index):
         candidates = pool.nearest(seed, settings.k * settings.spread)
         if not candidates:
-            report.reject("seed has no labelled neighbours")
+            report.reject("seed has no labelled neighbours", index=index)
             continue
         chosen = random.Random(f"{settings.seed}:{index}").sample(
             range(len(candidates)), min(settings.k, len(candidates))
         )
-        grounded.append((seed, [candidates[i] for i in sorted(chosen)]))
-    replies = generate([design_messages(s, ex, settings) for s, ex in grounded], settings.design_tokens)
-    designed: list[tuple[Seed, list[Exemplar], SyntheticDesign]] = []
-    for (seed, exemplars), (text, error) in zip(grounded, replies, strict=True):
+        grounded.append((index, seed, [candidates[i] for i in sorted(chosen)]))
+    replies = generate([design_messages(s, ex, settings) for _, s, ex in grounded], settings.design_tokens)
+    designed: list[tuple[int, Seed, list[Exemplar], SyntheticDesign]] = []
+    for (index, seed, exemplars), (text, error) in zip(grounded, replies, strict=True):
         problem = reply_problem(text, error)
         if problem:
-            report.reject(problem, text)
+            report.reject(problem, text, index=index)
             continue
         data, problem = parse_json_object(text)
         if problem:
-            report.reject("invalid JSON", text)
+            report.reject("invalid JSON", text, index=index)
             continue
         design, invalid = validate_design(data)
         if design is None:
-            report.reject(f"schema: {(invalid or '').split(':', 1)[0]}", text)
+            report.reject(f"schema: {(invalid or '').split(':', 1)[0]}", text, index=index)
             continue
         report.schema_valid += 1
-        designed.append((seed, exemplars, design))
+        designed.append((index, seed, exemplars, design))
     rationales = generate(
-        [rationale_messages(d, s.label, ex, settings) for s, ex, d in designed], settings.rationale_tokens
+        [rationale_messages(d, s.label, ex, settings) for _, s, ex, d in designed], settings.rationale_tokens
     )
-    prompt_versions = f"{load_prompt(_PROMPTS, 'trial').version}+{load_prompt(_PROMPTS, 'rationale').version}"
-    created = datetime.now(UTC).isoformat(timespec="seconds")
-    for (seed, exemplars, design), (text, error) in zip(designed, rationales, strict=True):
+    prompt_versions = prompt_version()
+    created = created or datetime.now(UTC).isoformat(timespec="seconds")
+    for (index, seed, exemplars, design), (text, error) in zip(designed, rationales, strict=True):
         problem = reply_problem(text, error)
         if problem:
-            report.reject(f"rationale: {problem}", text)
+            report.reject(f"rationale: {problem}", text, index=index, schema_valid=True)
             continue
         shown = [e.id for e in exemplars]
         # bracketed words that are not trial ids ([HbA1c], [PHASE2]) are not citations
         cited = [c for c in cited_ids(text) if c in shown or find_trial_ids(c)]
         if not cited:
-            report.reject("rationale cites no retrieved trial", text)
+            report.reject("rationale cites no retrieved trial", text, index=index, schema_valid=True)
             continue
         if any(c not in shown for c in cited):
-            report.reject("rationale cites a trial it was not shown", text)
+            report.reject("rationale cites a trial it was not shown", text, index=index, schema_valid=True)
             continue
         provenance = Provenance(
             generator=generator,
@@ -222,16 +270,15 @@ def generate_trials(
             seed_trial=seed.trial_id,
             created=created,
         )
-        report.kept.append(
-            SyntheticTrial.make(
-                design,
-                label=seed.label,
-                rationale=" ".join(text.split()),
-                cited_trials=cited,
-                seed_description=seed.describe(),
-                provenance=provenance,
-            )
+        trial = SyntheticTrial.make(
+            design,
+            label=seed.label,
+            rationale=" ".join(text.split()),
+            cited_trials=cited,
+            seed_description=seed.describe(),
+            provenance=provenance,
         )
+        report.keep(trial, index)
     return report
 
 

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from trialgraph.models.synth.trials.batch import Batch, run_batch
+from trialgraph.models.synth.trials.batch import Batch, run_batch, run_batch_resumable
 from trialgraph.models.synth.trials.exemplars import ExemplarPool, Seed
 from trialgraph.models.synth.trials.generation import GenerationSettings, balanced_labels, model_generate
 
@@ -74,21 +74,25 @@ def synthesize(
     embed: bool = False,
     judge: Path | None = None,
     software_version: str = "unknown",
+    out: Path | None = None,
+    chunk: int = 4,
 ) -> Batch:
+    """One batch with a named model; with ``out``, each finished seed is journalled beside it and a rerun
+    resumes (:func:`~trialgraph.models.synth.trials.batch.run_batch_resumable`)."""
     from trialgraph.models.language_models import load_language_model
 
     model = load_language_model(model_spec, home)
     settings = GenerationSettings(k=k, seed=seed, software_version=software_version)
-    return run_batch(
-        seeds,
-        pool,
-        model_generate(model),
-        generator=model.name,
-        generator_version=model.version,
-        settings=settings,
-        embed=_embedder() if embed else None,
-        judge=outcome_judge(judge) if judge else None,
-    )
+    options: dict[str, Any] = {
+        "generator": model.name,
+        "generator_version": model.version,
+        "settings": settings,
+        "embed": _embedder() if embed else None,
+        "judge": outcome_judge(judge) if judge else None,
+    }
+    if out is not None:
+        return run_batch_resumable(seeds, pool, model_generate(model), out=out, chunk=chunk, **options)
+    return run_batch(seeds, pool, model_generate(model), **options)
 
 
 def outcome_judge(folder: Path) -> tuple[str, Any]:

@@ -1,0 +1,9 @@
+// One page of planned outcomes the free-text linker has not linked with $method_version, by key after $after:
+// the measure and its description are two texts of one node (a changed record's outcomes are new nodes).
+MATCH (o:Outcome)
+WHERE o.key > $after AND (o.mentions_linked IS NULL OR o.mentions_linked <> $method_version)
+RETURN o.key AS key, null AS version,
+       [t IN [{field: 'outcome_measure', text: o.measure}, {field: 'outcome_description', text: o.description}]
+        WHERE t.text IS NOT NULL] AS texts
+ORDER BY o.key
+LIMIT $limit

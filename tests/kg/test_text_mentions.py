@@ -1,5 +1,5 @@
-"""Eligibility items linked to concepts in the real graph: ``trialgraph link --fields criteria`` on the demo
-samples (CT.gov and ICTRP records, the MeSH slice), compared with the offline linker run on the same texts."""
+"""Free text linked to concepts in the real graph (`trialgraph link --fields ...`) on the demo samples (CT.gov
+and ICTRP records, the MeSH slice) and one PubMed file, compared with the offline linker run on the same texts."""
 
 from __future__ import annotations
 

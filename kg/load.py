@@ -14,7 +14,7 @@ from pathlib import Path
 
 import neo4j
 
-from trialgraph.kg import concepts, crossreg, publications  # noqa: F401  (each registers its graph writer)
+from trialgraph.kg import concepts, crossreg, publications, synth_load  # noqa: F401  (each registers its writer)
 from trialgraph.kg.writer import GRAPH_WRITERS, BatchOutcome, LoadReport, Work, WriteContext, tracked_run
 from trialgraph.loaders.base import Source
 from trialgraph.model.staged import Quarantined

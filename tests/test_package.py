@@ -49,6 +49,8 @@ def test_every_registered_name_creates_its_source_and_names_a_graph_writer() -> 
         "pairs",
         "condition-links",
         "embeddings",
+        "synthetic-trials",
+        "text-mentions",
     }
 
 

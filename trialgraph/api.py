@@ -40,7 +40,7 @@ from trialgraph.kg.tasks import build_tasks
 from trialgraph.kg.writer import LoadReport, mark_interrupted_runs, require_paths
 from trialgraph.loaders.base import SOURCES, discover, names_written_by
 from trialgraph.loaders.ctgov.api import CtgovApiClient
-from trialgraph.models.encoders import load_encoder
+from trialgraph.models.encoders import ENCODERS, load_encoder
 from trialgraph.models.linking.benchmarks import (
     NormalisationResult,
     evaluate_normalisation,
@@ -127,11 +127,14 @@ def evaluate_linking(
     linkers: Iterable[str] = ("exact", "tfidf", "tfidf+abbrev"),
     bc5cdr: Iterable[Path] = (),
     ncbi: Iterable[Path] = (),
+    rerankers: Iterable[str] = ("none",),
 ) -> LinkingEvaluation:
     """Linkers against NLM's direct MeSH browse terms of CT.gov records, and the TF-IDF linker's
     accuracy@1/@5 on BC5CDR (PubTator files) and NCBI Disease (corpus files) gold spans. No graph needed.
 
-    ``mesh``: MeSH files (RDF or XML); ``studies``: CT.gov files of either format. See
+    ``mesh``: MeSH files (RDF or XML); ``studies``: CT.gov files of either format. ``rerankers``: the corpora
+    are scored once per entry: ``none`` (TF-IDF alone), ``minilm`` (the untuned encoder re-ranking its
+    candidates) or the folder of a sentence-transformers encoder (``link train-encoder``'s, or SapBERT). See
     :mod:`trialgraph.models.linking.evaluate` and :mod:`trialgraph.models.linking.benchmarks` for the rules.
     """
     mesh, studies, fields, linkers = list(mesh), list(studies), list(fields), list(linkers)
@@ -154,9 +157,59 @@ def evaluate_linking(
         corpora = [(p.name, list(read_pubtator(p))) for p in bc5cdr] + [
             (p.name, list(read_ncbi_disease(p))) for p in ncbi
         ]
-        for name, mentions in corpora:
-            normalisation.extend(evaluate_normalisation(name, mentions, linker))
+        for reranker in rerankers:
+            dense = load_reranker(reranker)
+            for name, mentions in corpora:
+                normalisation.extend(evaluate_normalisation(name, mentions, linker, reranker=dense))
     return LinkingEvaluation(tuple(nlm), tuple(normalisation))
+
+
+def _close(model: Any) -> None:
+    """An endpoint model holds an HTTP connection pool; local models hold nothing to close."""
+    close = getattr(model, "close", None)
+    if close is not None:
+        close()
+
+
+def load_reranker(name: str) -> Any:
+    """``none`` → no re-ranker; ``minilm`` → the installed MiniLM, untuned; else a sentence-transformers folder."""
+    if name == "none":
+        return None
+    from trialgraph.models.linking.dense import DenseReranker
+
+    folder = ENCODERS[name].model_path() if name in ENCODERS else Path(name)
+    if not folder.is_dir():
+        raise UnknownNameError(f"no encoder {name!r}: give none, {', '.join(ENCODERS)} or an encoder folder")
+    return DenseReranker(folder)
+
+
+def train_linker_encoder(
+    index_folder: Path,
+    out: Path,
+    *,
+    base: str = "minilm",
+    max_pairs: int = 20_000,
+    max_steps: int = -1,
+    batch_size: int = 32,
+    seed: int = 0,
+) -> Any:
+    """Fine-tune an encoder on synonym pairs of the linker index's concepts (self-alignment, as SapBERT), for
+    the dense re-ranker; returns its card (also written beside the weights in ``out``)."""
+    from trialgraph.models.linking.dense import synonym_pairs, train_encoder
+    from trialgraph.models.linking.tfidf import SparseCandidateGenerator
+
+    generator = SparseCandidateGenerator(index_folder)  # a one-line error if there is no index
+    base_folder = ENCODERS[base].model_path() if base in ENCODERS else Path(base)
+    if not base_folder.is_dir():
+        raise UnknownNameError(f"no encoder {base!r}: give {', '.join(ENCODERS)} or an encoder folder")
+    version = ENCODERS[base].version() if base in ENCODERS else "unknown"
+    pairs = synonym_pairs(generator.kb, max_pairs=max_pairs, seed=seed)
+    if not pairs:
+        raise UnknownNameError("the linker index has no concept with two names: nothing to align")
+    return train_encoder(
+        base_folder, pairs, out, base_version=version, index_hash=generator.manifest.content_hash,
+        seed=seed, batch_size=batch_size, max_steps=max_steps,
+    )  # fmt: skip
 
 
 class TrialGraph:
@@ -387,30 +440,23 @@ class TrialGraph:
         seed: int = 0,
         embed: bool = False,
         judge: Path | None = None,
+        out: Path | None = None,
+        chunk: int = 4,
     ) -> Batch:
         """Synthetic trials with outcome labels, grounded in labelled real trials (see :mod:`trialgraph.models.synth`).
 
         ``labels`` are outcome files in HINT's layout; with ``pool="graph"`` the exemplars are this graph's trials
-        that have a label there, with ``pool="labels"`` the files' own rows. Nothing is written to the graph.
+        that have a label there, with ``pool="labels"`` the files' own rows. Nothing is written to the graph
+        (``trialgraph load synthetic`` loads a batch under its own label). With ``out``, each finished seed is
+        journalled beside it as it is made, and the same call again finishes an interrupted batch.
         """
-        from trialgraph.kg.synth import seed_from_trial, trial_facts_by_id
-        from trialgraph.models.synth.trials.pools import build_pool, label_source_of, read_labels
-        from trialgraph.models.synth.trials.run import make_seeds, synthesize
+        from trialgraph.kg.synth import graph_seeds_and_pool
+        from trialgraph.models.synth.trials.run import synthesize
 
-        paths = list(labels)
-        examples, _rejected = read_labels(paths)
-        base = None
-        if trial:
-            facts = trial_facts_by_id(self.driver, trial, database=self.settings.neo4j_database)
-            if facts is None:
-                raise UnknownNameError(f"no trial {trial!r} in the graph")
-            base = seed_from_trial(facts, "success", exclude=facts.twins)
-        seeds = make_seeds(
-            count, label, seed=seed, condition=condition, intervention=intervention, phase=phase, base=base
-        )
-        exemplars = build_pool(
-            pool, examples, label_source_of(paths), driver=self.driver, database=self.settings.neo4j_database
-        )
+        seeds, exemplars = graph_seeds_and_pool(
+            self.driver, list(labels), trial=trial, pool=pool, count=count, label=label, seed=seed,
+            condition=condition, intervention=intervention, phase=phase, database=self.settings.neo4j_database,
+        )  # fmt: skip
         return synthesize(
             seeds,
             exemplars,
@@ -421,7 +467,22 @@ class TrialGraph:
             embed=embed,
             judge=judge,
             software_version=__version__,
+            out=out,
+            chunk=chunk,
         )
+
+    def text2cypher(self, question: str, *, model: str = "smollm2-135m", row_limit: int = 100) -> Any:
+        """Rows from one read-only Cypher query a language model writes for ``question`` from the graph's schema
+        and a few named queries (anything that writes, changes the schema or loads files is refused before it
+        runs); the answer carries the Cypher, so it can be rerun in Browser, and who wrote it."""
+        from trialgraph.kg.retrieval.text2cypher import text2cypher
+        from trialgraph.models.language_models import load_language_model
+
+        language_model = load_language_model(model, self.settings.home)
+        try:
+            return text2cypher(self.driver, question, language_model, self.settings.neo4j_database, row_limit=row_limit)
+        finally:
+            _close(language_model)
 
     def ask(
         self,
@@ -440,7 +501,12 @@ class TrialGraph:
         hits = self.search(question, retriever=retriever, top_k=top_k)
         context = self.context(hits, max_tokens=max_tokens)
         language_model = load_language_model(model, self.settings.home)
-        (generation,) = language_model.generate([ask_messages(question, context.text)], max_new_tokens=max_new_tokens)
+        try:
+            (generation,) = language_model.generate(
+                [ask_messages(question, context.text)], max_new_tokens=max_new_tokens
+            )
+        finally:
+            _close(language_model)
         return make_answer(
             question,
             generation.text,

@@ -15,7 +15,14 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from trialgraph import demo as demo_module
-from trialgraph.api import TrialGraph, bulk_load, compare_dumps, evaluate_linking, source_names
+from trialgraph.api import (
+    TrialGraph,
+    bulk_load,
+    compare_dumps,
+    evaluate_linking,
+    source_names,
+    train_linker_encoder,
+)
 from trialgraph.cli_outcome import outcome_app
 from trialgraph.cli_synth import synth_app
 from trialgraph.cli_synth_trials import synth_trials
@@ -484,6 +491,35 @@ def link_build_index_command() -> None:
     console.print(f"{manifest.concepts} concepts, {manifest.aliases} names in {folder} ({versions})")
 
 
+@link_app.command("train-encoder")
+def link_train_encoder_command(
+    base: Annotated[str, typer.Option(help="Encoder to start from: minilm, or a sentence-transformers folder.")] = (
+        "minilm"
+    ),
+    max_pairs: Annotated[int, typer.Option(help="Synonym pairs to train on (one per concept first).")] = 20_000,
+    max_steps: Annotated[int, typer.Option(help="Stop after this many steps (-1: one epoch).")] = -1,
+    batch_size: Annotated[int, typer.Option(help="Pairs per step (the other pairs are the negatives).")] = 32,
+    seed: Annotated[int, typer.Option(help="Seed for the pair sample and training.")] = 0,
+    out: Annotated[Path | None, typer.Option(help="Output folder (default: <state>/models/linker-encoder).")] = None,
+) -> None:
+    """Fine-tune an encoder on the linker index's synonym pairs (self-alignment, as SapBERT) for the dense
+    re-ranker: `trialgraph eval linking --reranker FOLDER` scores it. A GPU is used when present."""
+    settings = _settings()
+    target = out or settings.home / "models" / "linker-encoder"
+    try:
+        with console.status(f"training the linker encoder from {base}…"):
+            card = train_linker_encoder(
+                settings.home / "linker" / "tfidf", target, base=base, max_pairs=max_pairs, max_steps=max_steps,
+                batch_size=batch_size, seed=seed,
+            )  # fmt: skip
+    except TrialGraphError as e:
+        _fail(e)
+    console.print(
+        f"{card.pairs:,} pairs, {card.steps} steps on {card.device} in {card.seconds:.0f} s; loss "
+        f"{card.first_loss} → {card.last_loss}; written to {target}"
+    )
+
+
 # ---------------------------------------------------------------- graph-RAG
 @app.command("embed")
 def embed_command(
@@ -580,6 +616,25 @@ def match_command(
     if found.excluded:
         first_id, first_reason = found.excluded[0]
         console.print(f"{len(found.excluded)} retrieved trials left out by age or sex, e.g. {first_id}: {first_reason}")
+
+
+@app.command("cypher-ask")
+def cypher_ask_command(
+    question: Annotated[str, typer.Argument(help="A question about trials, in plain words.")],
+    model: Annotated[str, typer.Option(help="smollm2-135m, hf:DIR or openai:URL#MODEL.")] = "smollm2-135m",
+    as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
+) -> None:
+    """Let a language model write one read-only Cypher query for a question; show the query and its rows."""
+    try:
+        with TrialGraph.connect() as tg:
+            answer = tg.text2cypher(question, model=model)
+    except TrialGraphError as e:
+        _fail(e)
+    if as_json:
+        console.print_json(data=answer.as_dict())
+        return
+    console.print(answer.cypher, markup=False, highlight=False)
+    _print_rows(answer.rows, f"rows{' (truncated)' if answer.truncated else ''}")
 
 
 @app.command("ask")
@@ -919,6 +974,13 @@ def eval_linking(
     benchmarks: Annotated[
         bool, typer.Option("--benchmarks/--no-benchmarks", help="Also score the linking corpora.")
     ] = True,
+    reranker: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Score the corpora once per re-ranker: none (TF-IDF alone), minilm (untuned) or an encoder "
+            "folder (`trialgraph link train-encoder`'s, or SapBERT). Default: none."
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Linkers against NLM's MeSH indexing of CT.gov conditions and interventions, and normalisation accuracy
@@ -941,6 +1003,7 @@ def eval_linking(
             linkers=linker or ("exact", "tfidf", "tfidf+abbrev"),
             bc5cdr=(bc5cdr or []) if benchmarks else [],
             ncbi=(ncbi or []) if benchmarks else [],
+            rerankers=reranker or ("none",),
         )
     except TrialGraphError as e:
         _fail(e)
@@ -954,6 +1017,7 @@ def eval_linking(
         {
             "corpus": f["corpus"],
             "type": f["type"],
+            "reranker": f["reranker"],
             "mentions": f["accuracy@1"]["mentions"],
             "acc@1": f["accuracy@1"]["accuracy"],
             "acc@1 95% CI": f["accuracy@1"]["ci"],

@@ -18,10 +18,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from trialgraph.errors import SourceError
 from trialgraph.models.linking.tfidf import TfidfLinker
+
+if TYPE_CHECKING:
+    from trialgraph.models.linking.dense import DenseReranker
 from trialgraph.models.metrics import Accuracy, accuracy_over_items
 
 __all__ = ["GoldMention", "evaluate_normalisation", "read_ncbi_disease", "read_pubtator"]
@@ -98,11 +101,13 @@ class NormalisationResult:
     composite_left_out: int
     unreachable: int  # gold only in vocabularies we do not load (OMIM)
     examples: tuple[dict[str, Any], ...]
+    reranker: str = "none"  # the dense re-ranker over the TF-IDF candidates, if any
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "corpus": self.corpus,
             "type": self.entity_type,
+            "reranker": self.reranker,
             "accuracy@1": self.at_1.as_dict(),
             "accuracy@5": self.at_5.as_dict(),
             "composite_left_out": self.composite_left_out,
@@ -111,27 +116,41 @@ class NormalisationResult:
         }
 
 
-def _ranked(linker: TfidfLinker, texts: list[str], allowed: frozenset[str], k: int) -> list[list[str]]:
-    """Concepts of the allowed types per text, most similar first (ties: by id), at most ``k``."""
+def _ranked(
+    linker: TfidfLinker, texts: list[str], allowed: frozenset[str], k: int, reranker: DenseReranker | None = None
+) -> list[list[str]]:
+    """Concepts of the allowed types per text, most similar first (ties: by id), at most ``k``; with a
+    ``reranker``, the TF-IDF candidates (every allowed concept among the generator's nearest aliases) reordered
+    by it."""
     kb = linker.generator.kb.cui_to_entity
-    ranked = []
+    per_text = []
     for candidates in linker.generator(texts, linker.k):
-        scored = sorted(
-            ((-max(c.similarities), c.concept_id) for c in candidates if set(kb[c.concept_id].types) & allowed),
+        per_text.append(
+            sorted((-max(c.similarities), c.concept_id, c) for c in candidates if set(kb[c.concept_id].types) & allowed)
         )
-        ranked.append([curie for _, curie in scored[:k]])
-    return ranked
+    if reranker is None:
+        return [[curie for _, curie, _ in scored[:k]] for scored in per_text]
+    named = [
+        [(curie, (kb[curie].canonical_name, *candidate.aliases)) for _, curie, candidate in scored]
+        for scored in per_text
+    ]
+    return [ranking[:k] for ranking in reranker.rerank(texts, named)]
 
 
 def evaluate_normalisation(
-    corpus: str, mentions: list[GoldMention], linker: TfidfLinker, *, examples: int = 10
+    corpus: str,
+    mentions: list[GoldMention],
+    linker: TfidfLinker,
+    *,
+    examples: int = 10,
+    reranker: DenseReranker | None = None,
 ) -> list[NormalisationResult]:
     """Accuracy@1 and @5 per entity type, the interval resampling documents."""
     results = []
     for kind in sorted({m.entity_type for m in mentions}):
         chosen = [m for m in mentions if m.entity_type == kind and not m.composite]
         composites = sum(1 for m in mentions if m.entity_type == kind and m.composite)
-        ranked = _ranked(linker, [m.text for m in chosen], ENTITY_TYPES[kind], 5)
+        ranked = _ranked(linker, [m.text for m in chosen], ENTITY_TYPES[kind], 5, reranker)
         per_document: dict[str, list[int]] = {}
         shown: list[dict[str, Any]] = []
         unreachable = 0
@@ -145,5 +164,6 @@ def evaluate_normalisation(
                 shown.append({"text": mention.text, "gold": sorted(mention.gold), "predicted": ranking[:3]})
         at_1 = accuracy_over_items([(c[0], c[2]) for c in per_document.values()])
         at_5 = accuracy_over_items([(c[1], c[2]) for c in per_document.values()])
-        results.append(NormalisationResult(corpus, kind, at_1, at_5, composites, unreachable, tuple(shown)))
+        name = reranker.name if reranker is not None else "none"
+        results.append(NormalisationResult(corpus, kind, at_1, at_5, composites, unreachable, tuple(shown), name))
     return results

@@ -246,3 +246,23 @@ def test_smollm2_output_gives_rows_or_a_one_line_error_never_a_crash(demo: Trial
         else:
             assert isinstance(answer.rows, list) and answer.model == "smollm2-135m" and answer.cypher
     assert _nodes(demo) == before
+
+
+def test_the_cli_prints_the_cypher_and_its_rows_and_refuses_a_write_in_one_line(
+    demo: TrialGraph, replay: Replay
+) -> None:
+    from typer.testing import CliRunner
+
+    from trialgraph.cli import app
+
+    runner = CliRunner()
+    result = runner.invoke(app, ["cypher-ask", "Which phase is each trial in?", "--model",
+                                 f"openai:{replay.base_url}#read_query", "--json"])  # fmt: skip
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.output)
+    assert data["cypher"] == READ_QUERY and data["rows"] == run_read(demo.driver, READ_QUERY)
+    before = _nodes(demo)
+    result = runner.invoke(app, ["cypher-ask", "Delete everything", "--model",
+                                 f"openai:{replay.base_url}#write_attempt"])  # fmt: skip
+    assert result.exit_code == 1 and "refused" in result.output and "Traceback" not in result.output
+    assert _nodes(demo) == before

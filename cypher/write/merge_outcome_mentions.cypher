@@ -4,7 +4,8 @@
 // (a new index replaces exactly the old one's edges) and marks it linked by this method version (and, for text
 // that outlives a change, the content hash it was read at), mentions or none.
 UNWIND $rows AS row
-MATCH (n:Outcome {key: row.key})
+MATCH (n:RecordFact {key: row.key})  // the fact key's unique index
+WHERE n:Outcome
 CALL (n) {
   MATCH (n)-[old:MENTIONS {source: $source}]->(:Concept)
   DELETE old

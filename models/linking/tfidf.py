@@ -141,6 +141,9 @@ def read_manifest(folder: Path) -> IndexManifest:
     return IndexManifest(**json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
 
 
+_CHUNK = 256  # mentions per sparse product
+
+
 class SparseCandidateGenerator:
     """scispaCy's ``CandidateGenerator`` contract with exact cosine neighbours from a sparse matrix product."""
 
@@ -166,6 +169,12 @@ class SparseCandidateGenerator:
 
         if not mention_texts:
             return []
+        if len(mention_texts) > _CHUNK:  # the product's rows can hold ~100k entries each: bound the memory
+            return [
+                found
+                for at in range(0, len(mention_texts), _CHUNK)
+                for found in self(mention_texts[at : at + _CHUNK], k)
+            ]
         similarities = (self.vectorizer.transform(mention_texts) @ self.alias_vectors_t).tocsr()
         batch = []
         for row in range(len(mention_texts)):

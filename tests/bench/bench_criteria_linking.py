@@ -2,7 +2,7 @@
 
 Usage (against the configured server, TRIALGRAPH_HOME / NEO4J_URI):
     python -m tests.bench.bench_criteria_linking --load     # wipe, load MeSH core and every shared registry first
-    python -m tests.bench.bench_criteria_linking            # the graph as it is
+    python -m tests.bench.bench_criteria_linking --reset    # the graph as it is, earlier mentions removed first
 
 Phases, each timed on its own: the linker index build from the graph's concepts; the gazetteer build (one
 PhraseMatcher pattern per indexed name, done once per process); for each kind of text (eligibility items,
@@ -49,6 +49,7 @@ def _timed(figures: dict[str, object], name: str, start: float) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--load", action="store_true", help="wipe the graph and load MeSH core and the registries")
+    parser.add_argument("--reset", action="store_true", help="remove earlier MENTIONS edges and linked markers first")
     args = parser.parse_args()
     from trialgraph import TrialGraph
     from trialgraph.kg.mentions import graph_linker, link_mentions
@@ -63,6 +64,13 @@ def main() -> None:
                 start = time.perf_counter()
                 tg.load(source, sorted(path for pattern in paths for path in root.glob(pattern)))
                 _timed(figures, f"load_{source}", start)
+        if args.reset:
+            with tg.driver.session() as session:
+                session.run("MATCH ()-[m:MENTIONS]->() CALL (m) { DELETE m } IN TRANSACTIONS OF 20000 ROWS").consume()
+                session.run(
+                    "MATCH (n) WHERE n.mentions_linked IS NOT NULL "
+                    "CALL (n) { REMOVE n.mentions_linked, n.mentions_of } IN TRANSACTIONS OF 20000 ROWS"
+                ).consume()
         start = time.perf_counter()
         manifest = tg.build_linker_index()
         _timed(figures, "build_index", start)

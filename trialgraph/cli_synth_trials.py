@@ -27,10 +27,8 @@ def _fail(error: Exception) -> None:
 
 def _from_graph(labels: list[Path], target: Path, trial: str | None, pool: str, **options: Any) -> Batch:
     """Seeds and exemplars read from the graph, then the batch generated resumably into ``target``."""
-    from trialgraph import __version__
     from trialgraph.api import TrialGraph
     from trialgraph.kg.synth import graph_seeds_and_pool
-    from trialgraph.models.synth.trials.run import synthesize
 
     with TrialGraph.connect() as tg:
         seeds, exemplars = graph_seeds_and_pool(
@@ -46,9 +44,17 @@ def _from_graph(labels: list[Path], target: Path, trial: str | None, pool: str, 
             phase=options["phase"],
             database=tg.settings.neo4j_database,
         )
+    return _synthesize(seeds, exemplars, target, options)
+
+
+def _synthesize(seeds: Any, pool: Any, out: Path | None, options: dict[str, Any]) -> Batch:
+    """Both pools generate the same way: the named model, journalled into ``out`` when one is given."""
+    from trialgraph import __version__
+    from trialgraph.models.synth.trials.run import synthesize
+
     return synthesize(
         seeds,
-        exemplars,
+        pool,
         model_spec=options["model"],
         home=get_settings().home,
         k=options["k"],
@@ -56,16 +62,15 @@ def _from_graph(labels: list[Path], target: Path, trial: str | None, pool: str, 
         embed=options["embed"],
         judge=options["judge"],
         software_version=__version__,
-        out=target,
+        out=out,
         chunk=options["chunk"],
     )
 
 
 def _offline(labels: list[Path], **options: Any) -> Batch:
     """The label-file pool needs no graph: seeds and exemplars come from the files."""
-    from trialgraph import __version__
     from trialgraph.models.synth.trials.pools import build_pool, label_source_of, read_labels
-    from trialgraph.models.synth.trials.run import make_seeds, seeds_from_examples, synthesize
+    from trialgraph.models.synth.trials.run import make_seeds, seeds_from_examples
 
     examples, _rejected = read_labels(labels)
     pool = build_pool("labels", examples, label_source_of(labels))
@@ -81,19 +86,7 @@ def _offline(labels: list[Path], **options: Any) -> Batch:
             intervention=options["intervention"],
             phase=options["phase"],
         )
-    return synthesize(
-        seeds,
-        pool,
-        model_spec=options["model"],
-        home=get_settings().home,
-        k=options["k"],
-        seed=options["seed"],
-        embed=options["embed"],
-        judge=options["judge"],
-        software_version=__version__,
-        out=options["out"],
-        chunk=options["chunk"],
-    )
+    return _synthesize(seeds, pool, options["out"], options)
 
 
 def synth_trials(

@@ -99,6 +99,7 @@ def train_encoder(
     from sentence_transformers.sentence_transformer.losses import MultipleNegativesRankingLoss
     from sentence_transformers.sentence_transformer.training_args import SentenceTransformerTrainingArguments
     from transformers import TrainerCallback
+    from transformers.trainer_callback import PrinterCallback
 
     started = time.perf_counter()
     model = SentenceTransformer(str(base))
@@ -131,6 +132,7 @@ def train_encoder(
         loss=MultipleNegativesRankingLoss(model),
         callbacks=[_Losses()],
     )
+    trainer.remove_callback(PrinterCallback)  # the card keeps the losses; the CLI prints one summary line
     result = trainer.train()
     out.mkdir(parents=True, exist_ok=True)
     model.save(str(out))

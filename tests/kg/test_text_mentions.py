@@ -271,3 +271,31 @@ def test_outcomes_summaries_and_abstracts_are_linked_like_criteria_and_follow_th
     mine = [e for e in _stored(neo4j_driver, "summaries") if e[0] == record]
     assert mine == [(record, "brief_summary", NEOPLASMS, 15, 24, True, False)]
     assert value(neo4j_driver, "MATCH (r:RegistryRecord {record_id: $r}) RETURN r.mentions_of", r=record) == "changed"
+
+
+def test_train_encoder_and_eval_linking_with_rerankers_from_the_cli(
+    linked: dict[str, object], neo4j_server: Settings, tmp_path: Path
+) -> None:
+    from tests.models.test_linking_benchmarks import PUBTATOR
+
+    out = tmp_path / "encoder"
+    result = runner.invoke(
+        app, ["link", "train-encoder", "--max-pairs", "16", "--max-steps", "2", "--batch-size", "4", "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "16 pairs, 2 steps" in result.output and (out / "linker_encoder_card.json").is_file()
+    corpus = tmp_path / "tiny.PubTator.txt"
+    corpus.write_text(PUBTATOR, encoding="utf-8")
+    options = ["--mesh", str(sample_path("mesh-demo.nt.gz")), "--studies", str(sample_path()), "--linker", "exact"]
+    result = runner.invoke(
+        app, ["eval", "linking", *options, "--bc5cdr", str(corpus), "--reranker", "none", "--reranker", str(out),
+              "--json"],
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    figures = json.loads(result.output)["normalisation"]
+    by_reranker: dict[str, list[int]] = {}
+    for f in figures:
+        by_reranker.setdefault(f["reranker"].split("+")[0], []).append(f["accuracy@1"]["mentions"])
+    assert set(by_reranker) == {"none", "dense-rerank-1"} and by_reranker["none"] == by_reranker["dense-rerank-1"]
+    result = runner.invoke(app, ["eval", "linking", *options, "--bc5cdr", str(corpus), "--reranker", "nowhere"])
+    assert result.exit_code == 1 and "no encoder 'nowhere'" in result.output and "Traceback" not in result.output

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.data import shared
+from trialgraph.errors import SourceError
 from trialgraph.loaders.base import discover
 from trialgraph.loaders.detect import detect_source, ordered_rules
 
@@ -32,10 +33,16 @@ REAL_FILES = {
 }
 
 
+# Sources a user must name: synthetic trials are never loaded by a guess (issue 23: no registry mix-up).
+BY_NAME_ONLY = {"synthetic"}
+
+
 def test_every_source_brings_its_own_detection_with_a_rank_of_its_own() -> None:
     sources = discover()
     detections = {name: sources.create(name).detection for name in sources.names()}
-    assert set(detections) == set(REAL_FILES), "a new source: add one of its real files above"
+    assert set(detections) == set(REAL_FILES) | BY_NAME_ONLY, "a new source: add one of its real files above"
+    assert all(detections[name] is None for name in BY_NAME_ONLY)
+    detections = {name: d for name, d in detections.items() if name not in BY_NAME_ONLY}
     assert all(d is not None and d.rules for d in detections.values())
     ranks = [d.rank for d in detections.values() if d is not None]
     assert len(ranks) == len(set(ranks)), "equal ranks would make the order depend on names"
@@ -44,6 +51,12 @@ def test_every_source_brings_its_own_detection_with_a_rank_of_its_own() -> None:
 @pytest.mark.parametrize("source", sorted(REAL_FILES))
 def test_a_real_file_of_each_source_is_detected_as_that_source(source: str) -> None:
     assert detect_source(shared(REAL_FILES[source])) == source
+
+
+def test_a_synthetic_batch_is_never_guessed() -> None:
+    batch = Path(__file__).resolve().parents[1] / "fixtures/synth/synthetic_trials_batch.jsonl"
+    with pytest.raises(SourceError, match="name it: trialgraph load SOURCE"):
+        detect_source(batch)
 
 
 def test_generic_fallbacks_come_after_every_specific_rule(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ import subprocess
 import tempfile
 import time
 import uuid
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +42,8 @@ __all__ = ["bulk_import"]
 log = logging.getLogger(__name__)
 
 _ARRAY_DELIMITER = "\x1f"  # ASCII unit separator: never inside registry text
+_BARE_REL_COLUMNS = (":START_ID", ":END_ID", ":TYPE")
+_WRITE_BUFFER_BYTES = 1 << 20  # the parent appends many small blocks per record: fewer, larger writes
 _ADMIN_TOOL = "org.neo4j.cli.AdminTool"
 
 # id space of each node label family (neo4j-admin resolves relationship ends within a space)
@@ -91,12 +93,21 @@ def _cell(value: Any) -> Any:
     return value
 
 
-def _csv_row(keys: list[str], row: dict[str, Any], where: str) -> list[Any]:
+# cell types the csv module writes as the importer reads them (None as an empty cell); others go through _cell
+_PLAIN_CELL_TYPES = frozenset({str, int, float, type(None)})
+
+
+def _csv_row(keys: Sequence[str], row: dict[str, Any], where: str) -> list[Any]:
+    """One row's cells in the file's column order. Why the fast path: this runs for every node and relationship
+    of a bulk load (over a million cells per thousand studies), and most rows hold only strings and numbers."""
     if len(row) != len(keys):
         unknown = set(row) - set(keys)
         if unknown:
             raise ConfigError(f"bulk import: unexpected columns {sorted(unknown)} in {where}")
-    return [_cell(row.get(k)) for k in keys]
+    cells = list(map(row.get, keys))
+    if _PLAIN_CELL_TYPES.issuperset(map(type, cells)):
+        return cells
+    return [_cell(value) for value in cells]
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,7 +126,7 @@ class Rendered:
     """One staged record as importer CSV text, rendered where it was parsed (a worker process)."""
 
     record_id: str
-    tables: dict[str, tuple[tuple[str, ...], str]]  # CSV file name → (its columns, this record's lines)
+    tables: dict[str, tuple[tuple[str, ...], bytes]]  # CSV file name → (its columns, this record's lines, UTF-8)
     merges: list[SharedMerge]
     origin: str = ""
     issues: tuple[str, ...] = ()  # values dropped from the record (see Staged.issues), quarantined by the caller
@@ -125,17 +136,20 @@ class _RecordSink:
     """Collects one record's CSV lines per file and its shared-node merges; see :func:`render`."""
 
     def __init__(self) -> None:
-        self._buffers: dict[str, tuple[list[str], io.StringIO, Any]] = {}
+        self._buffers: dict[str, tuple[tuple[str, ...], io.StringIO, Any]] = {}
         self.merges: list[SharedMerge] = []
         # identity (which includes the record) → props: MERGE semantics within one record
         self._shared_rels: dict[tuple[str, ...], dict[str, Any]] = {}
 
-    def _write(self, name: str, row: dict[str, Any]) -> None:
+    def _buffer(self, name: str, keys: Iterable[str]) -> tuple[tuple[str, ...], io.StringIO, Any]:
         buffer = self._buffers.get(name)
         if buffer is None:
             text = io.StringIO()
-            buffer = self._buffers[name] = (list(row), text, csv.writer(text))
-        keys, _, writer = buffer
+            buffer = self._buffers[name] = (tuple(keys), text, csv.writer(text))
+        return buffer
+
+    def _write(self, name: str, row: dict[str, Any]) -> None:
+        keys, _, writer = self._buffer(name, row)
         writer.writerow(_csv_row(keys, row, name))
 
     def node(self, family: str, labels: str, ident: str, props: dict[str, Any]) -> None:
@@ -144,6 +158,11 @@ class _RecordSink:
 
     def rel(self, rel_type: str, start: tuple[str, str], end: tuple[str, str], props: dict[str, Any]) -> None:
         name = f"rels-{rel_type}-{start[0]}-{end[0]}"
+        if not props:  # most relationships carry no properties: their three cells need no row dict
+            keys, _, writer = self._buffer(name, _BARE_REL_COLUMNS)
+            if keys is _BARE_REL_COLUMNS or keys == _BARE_REL_COLUMNS:
+                writer.writerow((start[1], end[1], rel_type))
+                return
         self._write(name, {":START_ID": start[1], ":END_ID": end[1], ":TYPE": rel_type, **props})
 
     def merge_shared(self, family: str, ident: str, on_create: dict[str, Any], **updates: dict[str, Any]) -> None:
@@ -155,7 +174,8 @@ class _RecordSink:
     def rendered(self, record_id: str) -> Rendered:
         for (rel_type, start_family, start, end_family, end, *_), props in self._shared_rels.items():
             self.rel(rel_type, (start_family, start), (end_family, end), props)
-        tables = {name: (tuple(keys), text.getvalue()) for name, (keys, text, _) in self._buffers.items()}
+        # encoded here, in the worker: the parent process only appends bytes
+        tables = {name: (keys, text.getvalue().encode()) for name, (keys, text, _) in self._buffers.items()}
         return Rendered(record_id, tables, self.merges)
 
 
@@ -175,20 +195,24 @@ def render(staged: Staged) -> Rendered:
 class _CsvFile:
     """One importer input file, header first; its columns are fixed by the first record that writes it."""
 
-    def __init__(self, path: Path, name: str, keys: list[str]) -> None:
+    def __init__(self, path: Path, name: str, keys: tuple[str, ...]) -> None:
         self.path = path
         self.keys = keys
-        self._handle = path.open("w", newline="", encoding="utf-8")
-        self._writer = csv.writer(self._handle)
-        self._writer.writerow(_header(name, keys))
+        self._handle = path.open("wb", buffering=_WRITE_BUFFER_BYTES)
+        self._write_rows([_header(name, list(keys))])
+
+    def _write_rows(self, rows: Iterable[list[Any]]) -> None:
+        text = io.StringIO()
+        csv.writer(text).writerows(rows)
+        self._handle.write(text.getvalue().encode())
 
     def write_row(self, row: dict[str, Any]) -> None:
-        self._writer.writerow(_csv_row(self.keys, row, self.path.name))
+        self._write_rows([_csv_row(self.keys, row, self.path.name)])
 
-    def write_lines(self, columns: tuple[str, ...], text: str) -> None:
-        if list(columns) != self.keys:
-            raise ConfigError(f"bulk import: columns {list(columns)} differ from {self.keys} in {self.path.name}")
-        self._handle.write(text)
+    def write_lines(self, columns: tuple[str, ...], lines: bytes) -> None:
+        if columns != self.keys:
+            raise ConfigError(f"bulk import: columns {list(columns)} differ from {list(self.keys)} in {self.path.name}")
+        self._handle.write(lines)
 
     def close(self) -> None:
         self._handle.close()
@@ -202,33 +226,38 @@ class _Tables:
         self._files: dict[str, _CsvFile] = {}
         self.shared: dict[str, dict[str, dict[str, Any]]] = {}  # family → id → props (merged like MERGE)
 
-    def _file(self, name: str, keys: list[str]) -> _CsvFile:
+    def _file(self, name: str, keys: tuple[str, ...]) -> _CsvFile:
         target = self._files.get(name)
         if target is None:
             target = self._files[name] = _CsvFile(self.folder / f"{name}.csv", name, keys)
         return target
 
     def absorb(self, rendered: Rendered) -> None:
-        for name, (columns, text) in rendered.tables.items():
-            self._file(name, list(columns)).write_lines(columns, text)
+        for name, (columns, lines) in rendered.tables.items():
+            self._file(name, columns).write_lines(columns, lines)
         for merge in rendered.merges:
             self._merge(merge)
 
     def _merge(self, merge: SharedMerge) -> None:
-        nodes = self.shared.setdefault(merge.family, {})
+        """MERGE semantics over the shared nodes; the empty-update checks skip work for most merges."""
+        nodes = self.shared.get(merge.family)
+        if nodes is None:
+            nodes = self.shared[merge.family] = {}
         props = nodes.get(merge.ident)
         if props is None:
             props = nodes[merge.ident] = {k: v for k, v in merge.on_create.items() if v is not None}
-        for key, value in merge.if_absent.items():
-            if value is not None and props.get(key) is None:
-                props[key] = value
-        props.update((k, v) for k, v in merge.always.items() if v is not None)
+        if merge.if_absent:
+            for key, value in merge.if_absent.items():
+                if value is not None and props.get(key) is None:
+                    props[key] = value
+        if merge.always:
+            props.update((k, v) for k, v in merge.always.items() if v is not None)
 
     def finish(self) -> tuple[list[str], list[str]]:
         """Write the shared nodes (all columns any of them has), close every file; return importer arguments."""
         for family, nodes in self.shared.items():
             id_prop, _ = _SPACE[family]
-            columns = [":ID", ":LABEL", id_prop, *dict.fromkeys(key for props in nodes.values() for key in props)]
+            columns = (":ID", ":LABEL", id_prop, *dict.fromkeys(key for props in nodes.values() for key in props))
             target = self._file(f"nodes-{family}-{family}", columns)
             for ident, props in nodes.items():
                 target.write_row(

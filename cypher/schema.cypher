@@ -19,6 +19,8 @@ CREATE INDEX trial_phase IF NOT EXISTS FOR (t:Trial) ON (t.phase);
 CREATE INDEX mesh_term_id IF NOT EXISTS FOR (m:MeshTerm) ON (m.mesh_id);
 CREATE INDEX publication_pmid IF NOT EXISTS FOR (p:Publication) ON (p.pmid);
 CREATE FULLTEXT INDEX trial_text IF NOT EXISTS FOR (r:RegistryRecord) ON EACH [r.brief_title, r.official_title, r.brief_summary];
+// Paper → trial retrieval (kg/retrieval/publications.py): BM25 over PubMed titles and abstracts.
+CREATE FULLTEXT INDEX publication_text IF NOT EXISTS FOR (p:Publication) ON EACH [p.title, p.abstract];
 // Vocabularies (MeSH, HPO, DOID, MONDO, ATC...): one Concept per CURIE; stubs (made by an edge to a concept
 // not loaded yet) carry stub = true until their own record arrives.
 CREATE CONSTRAINT concept_curie IF NOT EXISTS FOR (c:Concept) REQUIRE c.curie IS UNIQUE;

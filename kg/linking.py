@@ -18,7 +18,7 @@ import neo4j
 from trialgraph.errors import ConfigError
 from trialgraph.kg import cypher
 from trialgraph.kg.graph import run_read
-from trialgraph.kg.writer import GRAPH_WRITERS, BatchOutcome, LoadReport, Quarantine, Work, WriteContext
+from trialgraph.kg.writer import GRAPH_WRITERS, LoadReport, Quarantine, Work, WriteContext, rows_work
 from trialgraph.models.linking import dictionary
 from trialgraph.models.linking.dictionary import ConceptNames, DictionaryLinker, Link
 
@@ -233,15 +233,8 @@ class ConditionLinkWriter:
         self.rows, self.linked = [], 0
         c = self.context
         linker = c.source.linker  # type: ignore[attr-defined]
-        params = {"source": linker.source, "method_version": linker.method_version, "load_run": c.load_run}
-
-        def work() -> BatchOutcome:
-            with c.driver.session(database=c.database) as session:
-                merge = cypher.load("write/merge_condition_concepts")
-                session.execute_write(lambda tx: tx.run(merge, rows=rows, **params).consume())
-            return BatchOutcome(written=linked)
-
-        return [work]
+        provenance = {"source": linker.source, "method_version": linker.method_version, "load_run": c.load_run}
+        return [rows_work(c, "write/merge_condition_concepts", rows, linked, **provenance)]
 
 
 def link_conditions(

@@ -26,7 +26,7 @@ import neo4j
 from trialgraph.errors import UnknownNameError
 from trialgraph.kg import cypher
 from trialgraph.kg.graph import run_read
-from trialgraph.kg.writer import GRAPH_WRITERS, BatchOutcome, LoadReport, Quarantine, Work, WriteContext
+from trialgraph.kg.writer import GRAPH_WRITERS, LoadReport, Quarantine, Work, WriteContext, rows_work
 from trialgraph.link import Linker, Span
 from trialgraph.model.staged import Quarantined
 
@@ -174,20 +174,15 @@ class MentionWriter:
         self.rows, self.with_mentions = [], 0
         c = self.context
         source: MentionSource = c.source  # type: ignore[assignment]
-        params = {
-            "source": SOURCE,
-            "method_version": source.linker.method_version,
-            "kb_version": source.linker.tfidf.generator.manifest.content_hash,
-            "load_run": c.load_run,
-        }
-
-        def work() -> BatchOutcome:
-            with c.driver.session(database=c.database) as session:
-                merge = cypher.load(source.field.write)
-                session.execute_write(lambda tx: tx.run(merge, rows=rows, **params).consume())
-            return BatchOutcome(written=linked)
-
-        return [work]
+        return [
+            rows_work(
+                c, source.field.write, rows, linked,
+                source=SOURCE,
+                method_version=source.linker.method_version,
+                kb_version=source.linker.tfidf.generator.manifest.content_hash,
+                load_run=c.load_run,
+            )
+        ]  # fmt: skip
 
 
 def link_mentions(

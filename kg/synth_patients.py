@@ -2,14 +2,16 @@
 
 Reads only, in read transactions; nothing synthetic is written to the graph. The checker's vocabulary is the MeSH
 terms NLM indexed the graph's records with (plus the MeSH vocabulary's synonyms when it is loaded), built into a
-small linker index in a temporary folder per batch, so a batch needs nothing beyond the graph it reads.
+small linker index in a temporary folder per batch, so a batch needs nothing beyond the graph it reads. Given an
+output file, the batch is journalled beside it as it is made, and a rerun with the same settings resumes it.
 """
 
 from __future__ import annotations
 
 import random
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from dataclasses import astuple
 from pathlib import Path
 from typing import Any
 
@@ -19,7 +21,8 @@ from trialgraph import cypher
 from trialgraph.errors import ConfigError
 from trialgraph.kg.graph import run_read
 from trialgraph.models.synth.criteria import TrialInput
-from trialgraph.models.synth.patient_batch import SynthBatch, synthesize_patients
+from trialgraph.models.synth.io import digest
+from trialgraph.models.synth.patient_batch import SynthBatch, synthesize_patients, synthesize_patients_resumable
 from trialgraph.models.synth.patients import KINDS, PatientKind
 from trialgraph.models.synth.render import Renderer
 
@@ -73,11 +76,19 @@ def run_synth_patients(
     kinds: Sequence[PatientKind] = KINDS,
     seed: int = 0,
     database: str = "neo4j",
+    out: Path | None = None,
+    chunk: int = 8,
+    on_item: Callable[[int], None] | None = None,
 ) -> SynthBatch:
     """Read the trials and the vocabulary, link with a per-batch index, and synthesise and check the notes.
 
+    With ``out``, each checked note is journalled beside it as it is made (``chunk`` notes per render call) and a
+    rerun resumes (:func:`~trialgraph.models.synth.patient_batch.synthesize_patients_resumable`); the vocabulary
+    is part of the batch's fingerprint, since the check reads notes with it.
+
     Raises:
-        ConfigError: none of ``trial_ids`` is in the graph, or the graph has no MeSH terms to link with.
+        ConfigError: none of ``trial_ids`` is in the graph, the graph has no MeSH terms to link with, or the journal
+            beside ``out`` holds a batch made with other settings.
     """
     trials = read_trial_inputs(driver, trial_ids, database=database)
     if not trials:
@@ -98,7 +109,14 @@ def run_synth_patients(
                 cache[text] = linker(text)
             return cache[text]
 
-        batch = synthesize_patients(trials, find_mentions, renderer, per_kind=per_kind, kinds=kinds, seed=seed)
+        options: dict[str, Any] = {"per_kind": per_kind, "kinds": kinds, "seed": seed}
+        if out is None:
+            batch = synthesize_patients(trials, find_mentions, renderer, **options)
+        else:
+            vocabulary = {"vocabulary": f"{len(concepts)} concepts, {digest([astuple(c) for c in concepts])}"}
+            batch = synthesize_patients_resumable(
+                trials, find_mentions, renderer, out=out, chunk=chunk, context=vocabulary, on_item=on_item, **options
+            )
     batch.report["trials_requested"] = len(trial_ids)
     batch.report["trials_not_found"] = len(trial_ids) - len(trials)
     batch.report["vocabulary_concepts"] = len(concepts)

@@ -45,6 +45,7 @@ __all__ = [
     "is_data_error",
     "record_run",
     "require_paths",
+    "rows_work",
     "tracked_run",
     "write_batch",
     "write_batch_isolating",
@@ -292,6 +293,22 @@ Work = Callable[[], BatchOutcome]
 """One transaction's worth of writing (a full batch, a deletion), run by the load's writer thread in order. It
 retries its own races with another load (``retry_races``; inside :func:`write_isolating` per part), so a retry
 never nests inside another and a genuine constraint violation is isolated after one round of tries."""
+
+
+def rows_work(context: WriteContext, statement: str, rows: list[dict[str, Any]], written: int, **params: Any) -> Work:
+    """One batch of rows through one write statement (``cypher/<statement>.cypher``), as :data:`Work`.
+
+    Why shared: the inferred-edge writers (condition links, text mentions) differ only in their statement, rows
+    and provenance parameters; each builds its batch and hands it here.
+    """
+
+    def work() -> BatchOutcome:
+        query = cypher.load(statement)
+        with context.driver.session(database=context.database) as session:
+            session.execute_write(lambda tx: tx.run(query, rows=rows, **params).consume())
+        return BatchOutcome(written=written)
+
+    return work
 
 
 class GraphWriter(Protocol):

@@ -27,6 +27,7 @@ from trialgraph.kg.load import load
 from trialgraph.kg.mentions import TEXT_FIELDS, graph_linker, link_mentions, mentions_by_vocabulary
 from trialgraph.kg.retrieval.context import Context, build_context
 from trialgraph.kg.retrieval.hits import Hit
+from trialgraph.kg.retrieval.publications import PublicationHit, PublicationRetriever
 from trialgraph.kg.retrieval.retrievers import (
     RETRIEVERS,
     FullTextRetriever,
@@ -539,6 +540,11 @@ class TrialGraph:
         """Trials a patient might enter: hybrid search on ``description``, then the trials whose age or sex
         limits exclude the age and sex it states left out (with the reason, in ``excluded``)."""
         return PatientRetriever(HybridRetriever(*self._retrievers(encoder))).match(description, top_k=top_k)
+
+    def search_publications(self, query: str, *, limit: int = 10) -> list[PublicationHit]:
+        """PubMed papers best matching ``query`` (BM25 over titles and abstracts), each with the trials it is
+        linked to and who states each link: the systematic-review direction, paper → trial."""
+        return PublicationRetriever(self.driver, self.settings.neo4j_database).hits(query, top_k=limit)
 
     def context(self, trials: Iterable[str | Hit], *, max_tokens: int = 2000) -> Context:
         """A compact, deterministic description of ``trials`` (ids or hits, in order) for a language model, under

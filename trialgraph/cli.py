@@ -24,6 +24,7 @@ from trialgraph.api import (
     train_linker_encoder,
 )
 from trialgraph.cli_outcome import outcome_app
+from trialgraph.cli_papers import search_papers
 from trialgraph.cli_synth import synth_app
 from trialgraph.cli_synth_trials import synth_trials
 from trialgraph.cli_tasks import tasks_app, train_app
@@ -44,6 +45,7 @@ app.add_typer(train_app, name="train")
 synth_app.command("trials")(synth_trials)
 app.add_typer(synth_app, name="synth")
 app.add_typer(outcome_app, name="outcome")
+app.command("search-papers")(search_papers)
 
 console = Console()
 PARTIAL_LOAD = 2

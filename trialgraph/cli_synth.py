@@ -42,19 +42,27 @@ def patients(
     out: Annotated[
         Path | None, typer.Option("--out", help="Notes JSONL (default: ~/.trialgraph/synthetic/patients.jsonl).")
     ] = None,
+    chunk: Annotated[
+        int, typer.Option("--chunk", min=1, help="Notes per render call; finished notes are saved after each call.")
+    ] = 8,
     as_json: Annotated[bool, typer.Option("--json", help="Print the batch report as JSON.")] = False,
 ) -> None:
-    """Patient notes labelled by construction against trials' criteria, each checked before it is kept."""
+    """Patient notes labelled by construction against trials' criteria, each checked before it is kept.
+
+    Each checked note (kept or dropped, with its reason) is journalled next to --out as it is made: a rerun with
+    the same settings and --out resumes an interrupted batch; other settings against it are refused."""
     settings = get_settings()
     try:
         if bool(trial) == (sample is not None):
             raise ConfigError("give --trial NCT… or --sample N (one of them)")
         renderer = make_renderer(generator, settings.home)
+        path = out or settings.home / "synthetic" / "patients.jsonl"
         with TrialGraph.connect(settings) as tg:
             database = settings.neo4j_database
             ids = list(trial or []) or sample_trial_ids(tg.driver, sample or 0, seed, database=database)
-            batch = run_synth_patients(tg.driver, ids, renderer, per_kind=per_kind, seed=seed, database=database)
-        path = out or settings.home / "synthetic" / "patients.jsonl"
+            batch = run_synth_patients(
+                tg.driver, ids, renderer, per_kind=per_kind, seed=seed, database=database, out=path, chunk=chunk
+            )
         report_path = write_batch(batch, path)
     except (TrialGraphError, OSError) as e:
         err_console.print(f"[red]error:[/] {e}", highlight=False, soft_wrap=True)

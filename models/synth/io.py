@@ -2,19 +2,27 @@
 
 The rows file appears whole or not at all (written to a ``.partial`` file, then renamed), so an interrupted run
 never leaves a half batch that looks complete; the report is ``<name>.report.json`` next to ``<name>.jsonl``.
-The items themselves are kept as they are made in ``<name>.journal.jsonl`` (:class:`Journal`), so a killed run
-resumes where it stopped.
+The items themselves are kept as they are made in ``<name>.journal.jsonl`` (:class:`Journal`, filled chunk by
+chunk by :func:`fill_journal`), so a killed run resumes where it stopped; trials and patients share both.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
-__all__ = ["Journal", "journal_path_for", "report_path_for", "write_rows_and_report"]
+__all__ = [
+    "Journal",
+    "digest",
+    "fill_journal",
+    "journal_path_for",
+    "report_path_for",
+    "write_rows_and_report",
+]
 
 
 def report_path_for(out: Path) -> Path:
@@ -101,3 +109,46 @@ class Journal:
 
     def close(self) -> None:
         self._handle.close()
+
+
+def digest(value: Any) -> str:
+    """A short, stable hash of JSON-able inputs (sets sorted): how a fingerprint names a seed set or trial set
+    without holding it whole."""
+    return hashlib.sha256(json.dumps(value, sort_keys=True, default=sorted).encode()).hexdigest()[:16]
+
+
+MakeChunk = Callable[[range], Iterable[dict[str, Any]]]
+
+
+def fill_journal(
+    journal: Journal, count: int, chunk: int, make: MakeChunk, on_item: Callable[[int], None] | None = None
+) -> list[dict[str, Any]]:
+    """Make the ``count`` items of a batch that ``journal`` lacks, in fixed chunks, each finished item journalled.
+
+    Why fixed chunks, made whole: a batched model call's reply can depend on what else is in the batch, so a chunk
+    with any item left is made again whole (``make`` gets its positions and returns one entry, with its
+    ``"index"``, per position) and only the missing entries are kept; each item then always sees the same call,
+    and a resumed batch equals an uninterrupted one. ``on_item`` gets each index once its line is durable
+    (progress; a test stops the run there). Closes the journal; returns every entry, in index order.
+
+    Raises:
+        RuntimeError: ``make`` left a position of its chunk without an entry (nothing would say what became of it).
+    """
+    try:
+        for start in range(0, count, chunk):
+            positions = range(start, min(start + chunk, count))
+            if all(i in journal.done for i in positions):
+                continue
+            made = {int(entry["index"]): entry for entry in make(positions)}
+            missing = [i for i in positions if i not in made]
+            if missing:
+                raise RuntimeError(f"chunk {start}..{positions[-1]} made no entry for items {missing}")
+            for index in positions:
+                if index not in journal.done:
+                    journal.append(made[index])
+                    journal.done[index] = made[index]
+                    if on_item is not None:
+                        on_item(index)
+    finally:
+        journal.close()
+    return [journal.done[i] for i in sorted(journal.done)]

@@ -8,8 +8,6 @@ make it and why; the output file holds only kept trials.
 
 from __future__ import annotations
 
-import hashlib
-import json
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
@@ -17,7 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from trialgraph.models.synth.io import Journal, journal_path_for, write_rows_and_report
+from trialgraph.models.synth.io import Journal, digest, fill_journal, journal_path_for, write_rows_and_report
 from trialgraph.models.synth.trials.exemplars import ExemplarPool, Seed, labelled
 from trialgraph.models.synth.trials.generation import (
     Generate,
@@ -134,10 +132,6 @@ def batch_fingerprint(
     seeds: Sequence[Seed], pool: ExemplarPool, *, generator: str, generator_version: str, settings: GenerationSettings
 ) -> dict[str, Any]:
     """What makes two runs the same batch: model, prompts, settings, seed set and exemplar pool."""
-
-    def digest(value: Any) -> str:
-        return hashlib.sha256(json.dumps(value, sort_keys=True, default=sorted).encode()).hexdigest()[:16]
-
     return {
         "model": f"{generator} {generator_version}",
         "prompt_version": prompt_version(),
@@ -174,43 +168,37 @@ def run_batch_resumable(
     embed: Embed | None = None,
     judge: tuple[str, Judge] | None = None,
     on_item: Callable[[int], None] | None = None,
+    created: str | None = None,
 ) -> Batch:
     """:func:`run_batch`, with each finished seed written to ``out``'s journal as it is made.
 
     A rerun with the same settings and ``out`` skips the seeds already done. Seeds are generated in fixed chunks
     of ``chunk`` (by position), and a chunk with any seed left is generated whole again, so each seed always sees
     the same batched call: a resumed batch equals an uninterrupted one, row for row. ``on_item`` is called with
-    each seed's index once its line is durable (progress; a test stops the run there).
+    each seed's index once its line is durable (progress; a test stops the run there). ``created`` stamps a new
+    journal (default: now); a resumed batch keeps its journal's stamp.
     """
     fingerprint = batch_fingerprint(
         seeds, pool, generator=generator, generator_version=generator_version, settings=settings
     )
-    journal = Journal(journal_path_for(out), fingerprint, datetime.now(UTC).isoformat(timespec="seconds"))
-    try:
-        for start in range(0, len(seeds), chunk):
-            pending = [i for i in range(start, min(start + chunk, len(seeds))) if i not in journal.done]
-            if not pending:
-                continue
-            part = generate_trials(
-                seeds[start : start + chunk],
-                pool,
-                generate,
-                generator=generator,
-                generator_version=generator_version,
-                settings=settings,
-                first_index=start,
-                created=journal.created,
-            )
-            for item in sorted(part.items, key=lambda i: i.index):
-                if item.index in pending:
-                    entry = _entry(item)
-                    journal.append(entry)
-                    journal.done[item.index] = entry
-                    if on_item is not None:
-                        on_item(item.index)
-    finally:
-        journal.close()
-    generated = GenerationReport.from_items([_outcome(e) for e in journal.done.values()])
+    stamp = created or datetime.now(UTC).isoformat(timespec="seconds")
+    journal = Journal(journal_path_for(out), fingerprint, stamp)
+
+    def make(positions: range) -> list[dict[str, Any]]:
+        part = generate_trials(
+            seeds[positions.start : positions.stop],
+            pool,
+            generate,
+            generator=generator,
+            generator_version=generator_version,
+            settings=settings,
+            first_index=positions.start,
+            created=journal.created,
+        )
+        return [_entry(item) for item in part.items]
+
+    entries = fill_journal(journal, len(seeds), chunk, make, on_item)
+    generated = GenerationReport.from_items([_outcome(e) for e in entries])
     return finish_batch(
         generated,
         pool,

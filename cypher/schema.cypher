@@ -30,7 +30,8 @@ CREATE INDEX maps_to_mapping_set IF NOT EXISTS FOR ()-[m:MAPS_TO]-() ON (m.mappi
 CREATE FULLTEXT INDEX concept_text IF NOT EXISTS FOR (c:Concept) ON EACH [c.name, c.synonyms];
 // Trial identifiers as publications and other registries cite them, before identity resolution ties them to trials.
 CREATE CONSTRAINT trial_id_value IF NOT EXISTS FOR (i:TrialId) REQUIRE i.id IS UNIQUE;
-// Identity resolution after a load weighs only what the load wrote (identity_pending = true) and its groups.
+// Identity resolution after a load weighs only what the load wrote (identity_pending set: a token
+// per write, see write/read_identity_pending.cypher) and its groups.
 CREATE INDEX record_identity_pending IF NOT EXISTS FOR (r:RegistryRecord) ON (r.identity_pending);
 CREATE INDEX trial_id_identity_pending IF NOT EXISTS FOR (i:TrialId) ON (i.identity_pending);
 CREATE INDEX same_trial_identity_pending IF NOT EXISTS FOR ()-[s:SAME_TRIAL_AS]-() ON (s.identity_pending);

@@ -289,7 +289,7 @@ def _emit_records(sink: _RecordSink, row: dict[str, Any]) -> None:
     props = row["props"]
     sink.node(
         "RegistryRecord", "RegistryRecord", row["record_id"],
-        {"record_id": row["record_id"], **props, "identity_pending": True},
+        {"record_id": row["record_id"], **props, "identity_pending": str(uuid.uuid4())},  # as randomUUID() per write
     )  # fmt: skip
     sink.merge_shared("Trial", row["trial_id"], {}, always=row["trial_props"])
     sink.rel("RECORD_OF", ("RegistryRecord", row["record_id"]), ("Trial", row["trial_id"]),
@@ -401,7 +401,7 @@ def _emit_analysis(sink: _RecordSink, row: dict[str, Any]) -> None:
 
 
 def _emit_claim(sink: _RecordSink, row: dict[str, Any]) -> None:
-    sink.merge_shared("TrialId", row["trial_id"], {"registry": row["registry"], "identity_pending": True})
+    sink.merge_shared("TrialId", row["trial_id"], {"registry": row["registry"], "identity_pending": str(uuid.uuid4())})
     identity = ("CLAIMS", "RegistryRecord", row["record_id"], "TrialId", row["trial_id"], row["evidence"])
     sink.merge_rel(identity, {"evidence": row["evidence"], "relation": row["relation"]})
 

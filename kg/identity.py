@@ -28,8 +28,9 @@ from trialgraph.model.trial_ids import canonical_trial_id
 from trialgraph.models.identity.resolve import Evidence, RecordIdentity, Resolution, resolve
 from trialgraph.models.identity.weigh import Weighed, records_to_read, weigh, without_conflicts
 
-__all__ = ["IdentityReport", "IdentityScope", "canonical_id", "id_lookup", "identity_scope", "record_lookup",
-           "resolve_identities"]  # fmt: skip
+__all__ = ["IdentityPlan", "IdentityRead", "IdentityReport", "IdentityScope", "PendingFlags", "canonical_id",
+           "id_lookup", "identity_scope", "plan_identities", "read_identities", "read_pending", "record_lookup",
+           "resolve_identities", "write_identities"]  # fmt: skip
 
 Scope = Literal["pending", "all"]
 
@@ -63,17 +64,20 @@ class IdentityScope:
         return {"record_ids": sorted(self.record_ids), "ids": sorted(self.ids)}
 
 
-def identity_scope(session: neo4j.Session, scope: Scope) -> IdentityScope:
+def identity_scope(session: neo4j.Session, scope: Scope, pending: PendingFlags | None = None) -> IdentityScope:
     """What a resolution must read: everything (``all``), or what loads left pending closed over its groups.
 
-    The closure follows every edge identity resolution reads (claims, own trial keys, SAME_TRIAL_AS, current
-    trials and the ids tied to them) until nothing new is reached, one read per step, starting from the
-    newest additions only.
+    ``pending`` is the set the closure starts from (read now when not given). The closure follows every edge
+    identity resolution reads (claims, own trial keys, SAME_TRIAL_AS, current trials and the ids tied to them)
+    until nothing new is reached, one read per step, starting from the newest additions only.
     """
-    start = session.execute_read(lambda tx: tx.run(cypher.load(f"write/read_identity_{scope}")).single())
-    records, ids = set(start["record_ids"]), {i for i in start["ids"] if i}
     if scope == "all":
-        return IdentityScope(frozenset(records), frozenset(ids))
+        start = session.execute_read(lambda tx: tx.run(cypher.load("write/read_identity_all")).single(strict=True))
+        return IdentityScope(frozenset(start["record_ids"]), frozenset(i for i in start["ids"] if i))
+    pending = pending if pending is not None else read_pending(session)
+    records = {row["record_id"] for row in pending.records}
+    named = [row["id"] for row in pending.ids] + [p[k] for p in pending.pairs for k in ("id_a", "id_b")]
+    ids = {i for i in named if i}
     new_records, new_ids, rounds = set(records), set(ids), 0
     while new_records or new_ids:
         rounds += 1
@@ -181,67 +185,110 @@ def _record_evidence(resolution: Resolution, record: RecordIdentity, trial_id: s
     )[:20]
 
 
-def resolve_identities(driver: neo4j.Driver, *, database: str = "neo4j", scope: Scope = "all") -> IdentityReport:
-    """Regroup records under trials from the evidence in the graph; idempotent, writes only what changed.
+@dataclass(frozen=True, slots=True)
+class PendingFlags:
+    """The pending flags one resolution read, with their tokens: exactly what its write step may clear.
 
-    ``scope="pending"`` (after a load) reads only what loads touched since the last resolution, closed over its
-    groups; ``"all"`` reads the whole graph (``trialgraph resolve``, and a check that nothing was missed).
+    The flag is a token rather than ``true`` so a concurrent load cannot have its work cleared unweighed: every
+    write sets a fresh ``randomUUID()`` (per row, in the writers; ``uuid4`` per node in the bulk importer), and
+    the clear removes a flag only where it still holds the token read here. A random token needs no coordination
+    between processes or parser workers and never repeats, so a flag cleared and set again by a later write cannot
+    be mistaken for the one read (a per-record counter would repeat after a clear; a load run id alone would not
+    tell two writes of one load apart).
     """
-    with driver.session(database=database) as session:
-        closed = identity_scope(session, scope)
-        state = session.execute_read(_read, closed)
-        identities = _identities(state.records)
-        facts = _facts(session, records_to_read(identities, state.curated, state.candidates))
-        weighed = weigh(identities, state.curated, state.candidates, facts)
-        joined = [
-            dataclasses.replace(w.evidence, field=f"{METHOD} joined candidate ({w.evidence.field})")
-            for w in weighed
-            if w.decision == "joined"
-        ]
-        stated_pairs = [w.evidence for w in weighed if w.kind == "pair" and w.applies and w.decision != "joined"]
-        resolution = resolve(without_conflicts(identities, weighed), stated_pairs, joined)
-        marks = _mark_rows(weighed, state.marks)
-        current = {row["record_id"]: row["current_trials"] for row in state.records}
-        moves = [
-            {
-                "record_id": record.record_id,
-                "trial_id": resolution.trial_of_record[record.record_id],
-                "evidence": _record_evidence(resolution, record, resolution.trial_of_record[record.record_id]),
-            }
-            for record in identities
-            if current.get(record.record_id) != [resolution.trial_of_record[record.record_id]]
-        ]
-        left = {trial for m in moves for trial in current.get(m["record_id"], [])}
-        touched = sorted({m["trial_id"] for m in moves} | left)
-        links = [
-            {"id": trial_id, "trial_id": resolution.trial_of_id.get(trial_id)}
-            for trial_id, trials in state.trial_id_links.items()
-            if trials != ([resolution.trial_of_id[trial_id]] if trial_id in resolution.trial_of_id else [])
-        ]
-        ambiguous = [
-            {"record_id": a.evidence.source, "id": a.evidence.id_b, "evidence": a.evidence.field,
-             "conflicts": list(a.conflicting)}
-            for a in resolution.ambiguous
-            if a.evidence.source in current  # a record's claim (curated pairs are reported, not marked)
-        ]  # fmt: skip
 
-        def write(tx: neo4j.ManagedTransaction) -> None:
-            for statement, params in (
-                ("regroup_records", {"rows": moves}),
-                ("refresh_trials", {"trial_ids": touched}),
-                ("link_trial_ids", {"rows": links}),
-                ("mark_ambiguous_claims", {"clear": state.flagged, "rows": ambiguous}),
-                ("mark_identity_evidence", {"rows": marks}),
-            ):
-                tx.run(cypher.load(f"write/{statement}"), **params).consume()
+    records: tuple[dict[str, str], ...] = ()  # {record_id, token}
+    ids: tuple[dict[str, str], ...] = ()  # {id, token}
+    pairs: tuple[dict[str, str], ...] = ()  # {id_a, id_b, source, token}
 
-            tx.run(cypher.load("write/clear_identity_pending"), **closed.params()).consume()
+    def params(self) -> dict[str, list[dict[str, str]]]:
+        return {"records": list(self.records), "ids": list(self.ids), "pairs": list(self.pairs)}
 
-        if closed.record_ids or closed.ids:
-            session.execute_write(write)
+
+def read_pending(session: neo4j.Session) -> PendingFlags:
+    """The flags loads left pending and their tokens, read in one statement before anything else is read."""
+    row = session.execute_read(lambda tx: tx.run(cypher.load("write/read_identity_pending")).single(strict=True))
+    return PendingFlags(tuple(row["records"]), tuple(row["ids"]), tuple(row["pairs"]))
+
+
+@dataclass(slots=True)
+class IdentityRead:
+    """The read step's result: the pending flags (read first), the closed scope and the graph state within it."""
+
+    scope: Scope
+    pending: PendingFlags
+    closed: IdentityScope
+    state: _GraphState
+    facts: dict[str, RecordFacts]
+
+
+@dataclass(slots=True)
+class IdentityPlan:
+    """The resolve step's result: the statements to write (each a name and its parameters) and the report."""
+
+    statements: list[tuple[str, dict[str, Any]]]
+    pending: PendingFlags
+    report: IdentityReport
+    writes: bool  # false when the scope was empty: nothing is written, not even a clear
+
+
+def read_identities(session: neo4j.Session, scope: Scope = "all") -> IdentityRead:
+    """Read step: the pending tokens first, then the scope and the state; a write after the tokens stays pending."""
+    pending = read_pending(session)
+    closed = identity_scope(session, scope, pending)
+    state = session.execute_read(_read, closed)
+    identities = _identities(state.records)
+    facts = _facts(session, records_to_read(identities, state.curated, state.candidates))
+    return IdentityRead(scope, pending, closed, state, facts)
+
+
+def plan_identities(read: IdentityRead) -> IdentityPlan:
+    """Resolve step, pure: weigh the statements, resolve, and diff against the state read."""
+    state = read.state
+    identities = _identities(state.records)
+    weighed = weigh(identities, state.curated, state.candidates, read.facts)
+    joined = [
+        dataclasses.replace(w.evidence, field=f"{METHOD} joined candidate ({w.evidence.field})")
+        for w in weighed
+        if w.decision == "joined"
+    ]
+    stated_pairs = [w.evidence for w in weighed if w.kind == "pair" and w.applies and w.decision != "joined"]
+    resolution = resolve(without_conflicts(identities, weighed), stated_pairs, joined)
+    marks = _mark_rows(weighed, state.marks)
+    current = {row["record_id"]: row["current_trials"] for row in state.records}
+    moves = [
+        {
+            "record_id": record.record_id,
+            "trial_id": resolution.trial_of_record[record.record_id],
+            "evidence": _record_evidence(resolution, record, resolution.trial_of_record[record.record_id]),
+        }
+        for record in identities
+        if current.get(record.record_id) != [resolution.trial_of_record[record.record_id]]
+    ]
+    left = {trial for m in moves for trial in current.get(m["record_id"], [])}
+    touched = sorted({m["trial_id"] for m in moves} | left)
+    links = [
+        {"id": trial_id, "trial_id": resolution.trial_of_id.get(trial_id)}
+        for trial_id, trials in state.trial_id_links.items()
+        if trials != ([resolution.trial_of_id[trial_id]] if trial_id in resolution.trial_of_id else [])
+    ]
+    ambiguous = [
+        {"record_id": a.evidence.source, "id": a.evidence.id_b, "evidence": a.evidence.field,
+         "conflicts": list(a.conflicting)}
+        for a in resolution.ambiguous
+        if a.evidence.source in current  # a record's claim (curated pairs are reported, not marked)
+    ]  # fmt: skip
+    statements: list[tuple[str, dict[str, Any]]] = [
+        ("regroup_records", {"rows": moves}),
+        ("refresh_trials", {"trial_ids": touched}),
+        ("link_trial_ids", {"rows": links}),
+        ("mark_ambiguous_claims", {"clear": state.flagged, "rows": ambiguous}),
+        ("mark_identity_evidence", {"rows": marks}),
+    ]
     report = IdentityReport(
-        records=len(identities), trials=len(set(resolution.trial_of_record.values())), moved=len(moves), scope=scope
-    )
+        records=len(identities), trials=len(set(resolution.trial_of_record.values())), moved=len(moves),
+        scope=read.scope, joined=len(joined), marked=len(marks),
+    )  # fmt: skip
     report.ambiguous = [
         {"source": a.evidence.source, "field": a.evidence.field, "ids": [a.evidence.id_a, a.evidence.id_b],
          "would_join": list(a.conflicting)}
@@ -253,9 +300,33 @@ def resolve_identities(driver: neo4j.Driver, *, database: str = "neo4j", scope: 
         for w in weighed
         if w.decision == "conflict"
     ]  # fmt: skip
-    report.joined = len(joined)
-    report.marked = len(marks)
-    return report
+    return IdentityPlan(statements, read.pending, report, bool(read.closed.record_ids or read.closed.ids))
+
+
+def write_identities(session: neo4j.Session, plan: IdentityPlan) -> None:
+    """Write step, one transaction: the changes, then the pending flags cleared where they still hold the token read."""
+
+    def write(tx: neo4j.ManagedTransaction) -> None:
+        for statement, params in plan.statements:
+            tx.run(cypher.load(f"write/{statement}"), **params).consume()
+        tx.run(cypher.load("write/clear_identity_pending"), **plan.pending.params()).consume()
+
+    if plan.writes:
+        session.execute_write(write)
+
+
+def resolve_identities(driver: neo4j.Driver, *, database: str = "neo4j", scope: Scope = "all") -> IdentityReport:
+    """Regroup records under trials from the evidence in the graph; idempotent, writes only what changed.
+
+    ``scope="pending"`` (after a load) reads only what loads touched since the last resolution, closed over its
+    groups; ``"all"`` reads the whole graph (``trialgraph resolve``, and a check that nothing was missed). The
+    three steps are separate so a test can interleave a concurrent load between them
+    (``tests/kg/test_identity_pending_race.py``).
+    """
+    with driver.session(database=database) as session:
+        plan = plan_identities(read_identities(session, scope))
+        write_identities(session, plan)
+    return plan.report
 
 
 def id_lookup(driver: neo4j.Driver, *, database: str = "neo4j") -> Callable[[str], str | None]:

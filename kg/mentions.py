@@ -4,13 +4,23 @@ The linker is pure (:class:`trialgraph.link.Linker`: gazetteer, TF-IDF, abbrevia
 cues); this module reads the graph's text, runs it, and writes its edges through the one load loop, so a linking
 run is recorded, counted and reported like any load. Which text is read, and how its edges are written, is a
 :class:`TextField` in :data:`TEXT_FIELDS`: eligibility items, outcomes, record summaries, PubMed titles and
-abstracts.
+abstracts, interventions (name and description) and adverse-event terms.
+
+Interventions and adverse events are linked to fewer MeSH branches than prose, because each names one kind of
+thing. An intervention is a drug or chemical (D) or a procedure, technique or device (E); a disease in its
+description ("metformin for type 2 diabetes") is the trial's condition, already linked, not what is given, so C,
+F and G are left out (behavioural therapies filed under F04 go unlinked with them: a tree letter cannot keep F04
+and leave the F03 disorders out). A placebo or sham is read with no text (see its read query): it names what it
+imitates. An adverse-event term is a disease or sign (C), a mental state (F) or a phenomenon such as pregnancy or
+death (G); drugs and procedures are left out, because in a term they are the thing measured or the cause
+("Laboratory change: triglycerides", "Blood creatinine increased"), not the event.
 
 Incremental by construction: each linked node carries ``mentions_linked`` (the linker's method version, which
 holds the index's content hash) and, where the node outlives a change of its text, ``mentions_of`` (the content
-hash of the record or citation the text came from). A changed record's items and outcomes are new nodes (the
-writer replaces a record's facts), a changed summary or abstract changes its hash, and a new index changes the
-method version: only those are read again, and re-running with the same index reads nothing and changes nothing.
+hash of the record or citation the text came from). A changed record's facts (items, outcomes, interventions,
+events) are new nodes (the writer replaces a record's facts), a changed summary or abstract changes its hash, and a
+new index changes the method version: only those are read again, and re-running with the same index reads nothing
+and changes nothing.
 Registry facts are never altered beyond these two markers, and NLM's ``IS_CONCEPT`` edges are a different type.
 """
 
@@ -31,7 +41,9 @@ from trialgraph.link import Linker, Span
 from trialgraph.model.staged import Quarantined
 
 __all__ = [
+    "ADVERSE_EVENT_TYPES",
     "CRITERION_TYPES",
+    "INTERVENTION_TYPES",
     "TEXT_FIELDS",
     "MentionSource",
     "MentionWriter",
@@ -45,6 +57,10 @@ __all__ = [
 # What trial text may name: diseases (C), drugs (D), procedures (E), mental conditions (F) and phenomena such as
 # pregnancy (G). Anatomy, organisms, persons ("patients") and places would be noise.
 CRITERION_TYPES = frozenset({"C", "D", "E", "F", "G"})
+# What an intervention is (drugs, procedures) and what an adverse event is (diseases, signs, mental states,
+# phenomena): see the module docstring for what each leaves out and why.
+INTERVENTION_TYPES = frozenset({"D", "E"})
+ADVERSE_EVENT_TYPES = frozenset({"C", "F", "G"})
 
 # spaCy refuses texts over 1,000,000 characters; a text far longer than any real one is skipped with a reason.
 MAX_TEXT_CHARACTERS = 100_000
@@ -69,6 +85,12 @@ TEXT_FIELDS: dict[str, TextField] = {
     "outcomes": TextField("read/outcomes_to_link", "write/merge_outcome_mentions", "outcome"),
     "summaries": TextField("read/summaries_to_link", "write/merge_summary_mentions", "record summary"),
     "abstracts": TextField("read/abstracts_to_link", "write/merge_publication_mentions", "publication"),
+    "interventions": TextField(
+        "read/interventions_to_link", "write/merge_intervention_mentions", "intervention", INTERVENTION_TYPES
+    ),
+    "adverse_events": TextField(
+        "read/adverse_events_to_link", "write/merge_adverse_event_mentions", "adverse event", ADVERSE_EVENT_TYPES
+    ),
 }
 
 

@@ -6,24 +6,28 @@ import hashlib
 
 import neo4j
 
-# Provenance of *which run* wrote a record is expected to differ between two equivalent loads.
-_VOLATILE = ["load_run"]
+# Provenance of *which run* wrote a record is expected to differ between two equivalent loads, and so is the
+# identity_pending token (new on every write, trialgraph.kg.identity.PendingFlags): only whether it is set counts.
+_VOLATILE = ["load_run", "identity_pending"]
 
-_NODE_HASHES = """
+
+def _props(var: str) -> str:
+    """Cypher for an entity's properties as hashed: volatile keys dropped, the pending flag as set or not."""
+    return (f"apoc.convert.toSortedJsonMap(apoc.map.setKey(apoc.map.removeKeys(properties({var}), $volatile), "
+            f"'identity_pending', {var}.identity_pending IS NOT NULL))")  # fmt: skip
+
+
+_NODE_HASHES = f"""
 MATCH (n) WHERE NOT n:LoadRun
-RETURN apoc.util.md5([apoc.text.join(apoc.coll.sort(labels(n)), ':'),
-                      apoc.convert.toSortedJsonMap(apoc.map.removeKeys(properties(n), $volatile))]) AS h
+RETURN apoc.util.md5([apoc.text.join(apoc.coll.sort(labels(n)), ':'), {_props("n")}]) AS h
 """
 
-_REL_HASHES = """
+_REL_HASHES = f"""
 MATCH (a)-[r]->(b) WHERE NOT a:LoadRun AND NOT b:LoadRun
 WITH r,
-     apoc.util.md5([apoc.text.join(apoc.coll.sort(labels(a)), ':'),
-                    apoc.convert.toSortedJsonMap(apoc.map.removeKeys(properties(a), $volatile))]) AS ha,
-     apoc.util.md5([apoc.text.join(apoc.coll.sort(labels(b)), ':'),
-                    apoc.convert.toSortedJsonMap(apoc.map.removeKeys(properties(b), $volatile))]) AS hb
-RETURN apoc.util.md5([type(r), apoc.convert.toSortedJsonMap(apoc.map.removeKeys(properties(r), $volatile)),
-                      ha, hb]) AS h
+     apoc.util.md5([apoc.text.join(apoc.coll.sort(labels(a)), ':'), {_props("a")}]) AS ha,
+     apoc.util.md5([apoc.text.join(apoc.coll.sort(labels(b)), ':'), {_props("b")}]) AS hb
+RETURN apoc.util.md5([type(r), {_props("r")}, ha, hb]) AS h
 """
 
 

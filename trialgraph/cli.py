@@ -30,6 +30,7 @@ from trialgraph.cli_synth_trials import synth_trials
 from trialgraph.cli_tasks import tasks_app, train_app
 from trialgraph.errors import TrialGraphError, UnknownNameError
 from trialgraph.kg import browser, cypher, server
+from trialgraph.kg.mentions import TEXT_FIELDS
 from trialgraph.kg.writer import LoadReport
 from trialgraph.settings import Settings, get_settings
 
@@ -401,7 +402,9 @@ def link_command(
         typer.Option(
             "--fields",
             help="conditions (each distinct condition string), criteria (eligibility items), outcomes, summaries "
-            "(records' brief summaries), abstracts (PubMed titles and abstracts); free text is linked by the "
+            "(records' brief summaries), abstracts (PubMed titles and abstracts), interventions (names and "
+            "descriptions; a placebo or sham is read without text), adverse_events (reported terms); free text is "
+            "linked by the "
             "gazetteer + TF-IDF with negation and history cues (needs build-index; --linker does not apply).",
         ),
     ] = None,
@@ -474,7 +477,7 @@ def _link_text(field: str) -> Callable[[TrialGraph, str, bool], dict[str, Any]]:
 # field name → how `trialgraph link --fields NAME` links it (in this order)
 _LINK_FIELDS: dict[str, Callable[[TrialGraph, str, bool], dict[str, Any]]] = {
     "conditions": _link_conditions,
-    **{field: _link_text(field) for field in ("criteria", "outcomes", "summaries", "abstracts")},
+    **{field: _link_text(field) for field in TEXT_FIELDS},
 }
 
 

@@ -2,8 +2,8 @@
 // identity resolution applies those that are not mere candidates.
 UNWIND $rows AS row
 MERGE (a:TrialId {id: row.id_a})
-ON CREATE SET a.identity_pending = true
+ON CREATE SET a.identity_pending = randomUUID()
 MERGE (b:TrialId {id: row.id_b})
-ON CREATE SET b.identity_pending = true
+ON CREATE SET b.identity_pending = randomUUID()
 MERGE (a)-[s:SAME_TRIAL_AS {source: row.source}]->(b)
-SET s += row.props, s.identity_pending = true
+SET s += row.props, s.identity_pending = randomUUID()

@@ -4,6 +4,6 @@
 UNWIND $rows AS row
 MATCH (r:RegistryRecord {record_id: row.record_id})
 MERGE (i:TrialId {id: row.trial_id})
-ON CREATE SET i.registry = row.registry, i.identity_pending = true
+ON CREATE SET i.registry = row.registry, i.identity_pending = randomUUID()
 MERGE (r)-[c:CLAIMS {evidence: row.evidence}]->(i)
 SET c.relation = row.relation

@@ -4,7 +4,7 @@
 // phase when it has one, else the latest record written.
 UNWIND $rows AS row
 MERGE (r:RegistryRecord {record_id: row.record_id})
-SET r += row.props, r.identity_pending = true
+SET r += row.props, r.identity_pending = randomUUID()
 WITH r, row
 CALL (r, row) {
   WITH r, row

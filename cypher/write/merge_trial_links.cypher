@@ -4,6 +4,6 @@ UNWIND $rows AS row
 MERGE (p:Publication {key: row.pub_key})
 ON CREATE SET p.stub = true, p.pmid = row.pmid, p.doi = row.doi
 MERGE (i:TrialId {id: row.trial_id})
-ON CREATE SET i.registry = row.registry, i.identity_pending = true
+ON CREATE SET i.registry = row.registry, i.identity_pending = randomUUID()
 MERGE (p)-[m:MENTIONS_TRIAL {source: row.source}]->(i)
 SET m += row.props

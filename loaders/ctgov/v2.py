@@ -52,6 +52,7 @@ from trialgraph.model.text import strip_text, undo_markdown_escapes
 __all__ = ["parse_study"]
 
 _EMPTY: dict[str, Any] = {}
+_MAX_GRAPH_INTEGER = 2**63 - 1  # Neo4j integers are 64-bit: a larger count is refused here, not by the driver
 _NONE: tuple[()] = ()
 
 # v2 writes arm-group intervention names as "<type display label>: <name>".
@@ -799,8 +800,8 @@ def _build(raw: Mapping[str, Any], ps: dict, ident: dict, rid: str, aliases: tup
     design = _obj(ps, "designModule", rid, "protocolSection")
     enrollment = _obj(design, "enrollmentInfo", rid, "designModule")
     count = enrollment.get("count")
-    if count is not None and (type(count) is not int or count < 0):
-        if type(count) is float and count.is_integer() and count >= 0:
+    if count is not None and (type(count) is not int or not 0 <= count <= _MAX_GRAPH_INTEGER):
+        if type(count) is float and count.is_integer() and 0 <= count <= _MAX_GRAPH_INTEGER:
             count = int(count)
         else:
             raise _wrong(rid, "designModule.enrollmentInfo.count", "a non-negative integer", count)

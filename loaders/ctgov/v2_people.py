@@ -87,9 +87,16 @@ _EVENT = {"type": ("type", "enum"), "event_date": ("date", "date")}
 
 
 def _module(raw: Mapping[str, Any], path: tuple[str, ...], rid: str) -> dict:
+    """The object at ``path``, or an empty one; the dotted path for the error is built only on failure (this
+    runs ~20 times per record)."""
     node: Any = raw
     for depth, key in enumerate(path):
-        node = _v2._obj(node, key, rid, ".".join(path[:depth]) or "study")
+        value = node.get(key)
+        if value is None:
+            return _v2._EMPTY
+        if type(value) is not dict:
+            _v2._obj(node, key, rid, ".".join(path[:depth]) or "study")  # raises: not an object
+        node = value
     return node
 
 

@@ -16,7 +16,8 @@ People are never merged across records by name (a name is no identity); keys are
 
 from __future__ import annotations
 
-from dataclasses import asdict, fields
+from dataclasses import fields
+from functools import cache
 from typing import Any
 
 from trialgraph.model.people import CONTACT_DETAILS, Contact, Disclosure
@@ -41,8 +42,15 @@ PEOPLE_WRITE_ORDER: tuple[str, ...] = (*_FACTS, "merge_site_contacts", "merge_re
 """Written after the core statements (site contacts need their ``Site``)."""
 
 
+@cache
+def _field_names(kind: type) -> tuple[str, ...]:
+    return tuple(f.name for f in fields(kind))
+
+
 def _props(item: Any, pos: int, contact_details: bool) -> dict[str, Any]:
-    props = asdict(item)
+    # the people facts are flat dataclasses of scalars: their fields as they are equal asdict(), without its
+    # recursive copy (which cost a bulk load ~5% of its parsing time)
+    props = {name: getattr(item, name) for name in _field_names(type(item))}
     if isinstance(item, Contact) and not contact_details:
         props |= dict.fromkeys(CONTACT_DETAILS)  # keys stay (the bulk CSV's columns are fixed), values go
     return {"position": pos, **props}

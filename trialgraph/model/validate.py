@@ -15,6 +15,7 @@ from __future__ import annotations
 import dataclasses
 import re
 from datetime import date
+from functools import cache
 from typing import Any
 
 from trialgraph.model.study import StudyRecord
@@ -39,13 +40,15 @@ def is_calendar_date(value: str) -> bool:
     return True
 
 
-def _date_fields(obj: Any) -> list[str]:
-    return [f.name for f in dataclasses.fields(obj) if f.name.endswith("_date")]
+@cache
+def _date_fields(kind: type) -> tuple[str, ...]:
+    """A dataclass's date fields, by naming convention; computed once per class (this runs for every record)."""
+    return tuple(f.name for f in dataclasses.fields(kind) if f.name.endswith("_date"))
 
 
 def _checked_dates(obj: Any, where: str, issues: list[str]) -> dict[str, None]:
     dropped: dict[str, None] = {}
-    for name in _date_fields(obj):
+    for name in _date_fields(type(obj)):
         value = getattr(obj, name)
         if isinstance(value, str) and not is_calendar_date(value):
             issues.append(f"{where}{name} {value!r} is not a calendar date; stored without it")

@@ -356,10 +356,10 @@ class TrialGraph:
         on_item: Callable[[LoadReport], None] | None = None,
     ) -> LoadReport:
         """Find the concepts a kind of graph text names (``criteria``, ``outcomes``, ``summaries``,
-        ``abstracts``) and write them as ``MENTIONS`` edges (field, span, score, negation and history cues; source
-        ``trialgraph-tfidf``), with the gazetteer and TF-IDF linker over the index ``build_linker_index`` made.
-        Incremental: only text this index and these rules have not linked, or whose record changed, is read, so a
-        re-run changes nothing."""
+        ``abstracts``, ``interventions``, ``adverse_events``: the keys of ``TEXT_FIELDS``) and write them as
+        ``MENTIONS`` edges (field, span, score, negation and history cues; source ``trialgraph-tfidf``), with the
+        gazetteer and TF-IDF linker over the index ``build_linker_index`` made. Incremental: only text this index
+        and these rules have not linked, or whose record changed, is read, so a re-run changes nothing."""
         if field not in TEXT_FIELDS:
             raise UnknownNameError(f"unknown text field {field!r}; known: {', '.join(TEXT_FIELDS)}")
         self.ensure_schema()

@@ -219,6 +219,7 @@ class IdentityRead:
     pending: PendingFlags
     closed: IdentityScope
     state: _GraphState
+    identities: list[RecordIdentity]
     facts: dict[str, RecordFacts]
 
 
@@ -239,13 +240,12 @@ def read_identities(session: neo4j.Session, scope: Scope = "all") -> IdentityRea
     state = session.execute_read(_read, closed)
     identities = _identities(state.records)
     facts = _facts(session, records_to_read(identities, state.curated, state.candidates))
-    return IdentityRead(scope, pending, closed, state, facts)
+    return IdentityRead(scope, pending, closed, state, identities, facts)
 
 
 def plan_identities(read: IdentityRead) -> IdentityPlan:
     """Resolve step, pure: weigh the statements, resolve, and diff against the state read."""
-    state = read.state
-    identities = _identities(state.records)
+    state, identities = read.state, read.identities
     weighed = weigh(identities, state.curated, state.candidates, read.facts)
     joined = [
         dataclasses.replace(w.evidence, field=f"{METHOD} joined candidate ({w.evidence.field})")

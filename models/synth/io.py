@@ -12,6 +12,7 @@ import hashlib
 import json
 import os
 from collections.abc import Callable, Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -58,9 +59,10 @@ class Journal:
     the items already done and goes on, and one with another fingerprint is refused, so two batches never mix.
     """
 
-    def __init__(self, path: Path, fingerprint: dict[str, Any], created: str) -> None:
+    def __init__(self, path: Path, fingerprint: dict[str, Any], created: str | None = None) -> None:
+        """``created`` stamps a new journal (default: now); a resumed one keeps the stamp it was made with."""
         self.path = path
-        self.created = created
+        self.created = created or datetime.now(UTC).isoformat(timespec="seconds")
         self.done: dict[int, dict[str, Any]] = {}
         self._open(fingerprint)
 

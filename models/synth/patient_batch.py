@@ -260,7 +260,7 @@ def synthesize_patients_resumable(
     fingerprint = patients_fingerprint(
         trials, plan, renderer, per_kind=per_kind, kinds=kinds, seed=seed, chunk=chunk, context=context
     )
-    journal = Journal(journal_path_for(out), fingerprint, created or datetime.now(UTC).isoformat(timespec="seconds"))
+    journal = Journal(journal_path_for(out), fingerprint, created)
 
     def make(positions: range) -> list[dict[str, Any]]:
         return _check(plan, positions, find_mentions, renderer, seed, journal.created)

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, fields
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -181,8 +180,7 @@ def run_batch_resumable(
     fingerprint = batch_fingerprint(
         seeds, pool, generator=generator, generator_version=generator_version, settings=settings
     )
-    stamp = created or datetime.now(UTC).isoformat(timespec="seconds")
-    journal = Journal(journal_path_for(out), fingerprint, stamp)
+    journal = Journal(journal_path_for(out), fingerprint, created)
 
     def make(positions: range) -> list[dict[str, Any]]:
         part = generate_trials(

@@ -285,10 +285,9 @@ def _file_argument(name: str, path: Path) -> str:
 
 
 def _fact(sink: _RecordSink, label: str, row: dict[str, Any], record_id: str) -> tuple[str, str]:
-    props = row["props"]  # None cells stay empty: the importer writes no property, as SET does for null
-    sink.node("RecordFact", label, row["key"],
-                {"key": row["key"], "record_id": record_id, **props})  # fmt: skip
-    return ("RecordFact", row["key"])
+    key = row["key"]  # props' None cells stay empty: the importer writes no property, as SET does for null
+    sink._write(f"nodes-RecordFact-{label}", {":ID": key, "key": key, "record_id": record_id, **row["props"]})
+    return ("RecordFact", key)
 
 
 def _record_owned(label: str, rel_type: str) -> Callable[[_RecordSink, dict[str, Any]], None]:

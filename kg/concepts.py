@@ -9,7 +9,8 @@ would write (its properties, parents and relations, and the writer's row version
 ``unchanged``, so reloading the same release changes nothing and says so; a fixed parser whose output differs
 changes the hash and rewrites the concept without a version bump. Mapping edges are keyed by predicate and
 mapping set, the set being named by the file's content (SSSOM ``mapping_set_id``, OBO ``ontology:``, OWL
-ontology IRI), so a copy under another name is the same set. A reload of a set replaces what it stated: once
+ontology IRI), so a copy under another name is the same set, and an edge it states with the same evidence keeps
+its provenance (only its load run moves; counted ``unchanged``). A reload of a set replaces what it stated: once
 every batch has landed, the set's ``MAPS_TO`` edges this load did not write are removed, unless the load was
 partial (a file quarantined whole or cut short: what it did not reach may still be stated) or superseded
 concepts (an older release). Older graphs named OBO and OWL sets by file name (``doid.obo.gz``); those edges are
@@ -144,6 +145,17 @@ def _mapping_row(mapping: MappingRecord, load_run: str) -> dict[str, Any]:
     }
 
 
+def _merge_mappings(tx: neo4j.ManagedTransaction, rows: list[dict[str, Any]]) -> int:
+    """Write the mapping edges; returns how many the set already stated with the same evidence (unchanged).
+
+    Why: such an edge keeps the provenance it has (only its load run moves), so a copy of the release under
+    another file name rewrites nothing and the report says ``unchanged``, as it does for the concepts.
+    """
+    if not rows:
+        return 0
+    return int(tx.run(cypher.load("write/merge_mappings"), rows=rows).single(strict=True)["unchanged"])
+
+
 def write_vocabulary_batch(
     driver: neo4j.Driver, source: str, batch: VocabularyBatch, *, load_run: str, database: str
 ) -> tuple[int, int, int]:
@@ -203,13 +215,13 @@ def write_vocabulary_batch(
                     for r in dict.fromkeys(c.relations)
                 ],
             ),
-            ("merge_mappings", [_mapping_row(m, load_run) for m in batch.mappings]),
         ]
         for statement, rows in statements:
             if rows:
                 tx.run(cypher.load(f"write/{statement}"), rows=rows).consume()
+        same = _merge_mappings(tx, [_mapping_row(m, load_run) for m in batch.mappings])
         superseded = len(batch.concepts) - len(current) - len(unchanged)
-        return len(current) + len(batch.mappings), len(unchanged), superseded
+        return len(current) + len(batch.mappings) - same, len(unchanged) + same, superseded
 
     with driver.session(database=database) as session:
         return session.execute_write(work)
@@ -315,9 +327,10 @@ class ConceptWriter:
     """Vocabularies: concepts keyed by CURIE (the later statement wins within a batch) and mappings.
 
     The report counts concepts and mappings together: ``written`` to the graph, ``unchanged`` (the stored concept
-    is what this load would write), ``superseded`` (a newer release is stored already). Mappings are always
-    written: the removal of stale mappings after the load knows a set's current edges by their load run. After
-    the load, parents that no record defines are quarantined as dangling.
+    is what this load would write), ``superseded`` (a newer release is stored already). Every mapping gets this
+    load's run (the removal of stale mappings after the load knows a set's current edges by it), but one the set
+    already states with the same evidence keeps its other properties and counts ``unchanged``. After the load,
+    parents that no record defines are quarantined as dangling.
     """
 
     def __init__(self, context: WriteContext) -> None:

@@ -9,6 +9,7 @@ across loaders.
 
 from __future__ import annotations
 
+import errno
 import gzip
 import io
 import os
@@ -68,10 +69,20 @@ def is_regular_file(path: Path) -> bool:
 
 
 def check_input(path: Path) -> None:
-    """One line, before anything is read, for a path that is missing or neither a folder nor a regular file."""
-    if not path.exists():
-        raise SourceError(f"no such file or folder: {path}")
-    if not path.is_dir() and not is_regular_file(path):
+    """One line, before anything is read, for a path that is missing or neither a folder nor a regular file.
+
+    The reason is the operating system's, not a guess: ``Path.exists`` says False for a link loop or a folder
+    that may not be searched, and "no such file" would then send the user looking for a typo.
+    """
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise SourceError(f"no such file or folder: {path}") from None
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            raise SourceError(f"symlink loop: {path} (its links point back to each other, never to a file)") from None
+        raise SourceError(f"cannot read {path}: {exc.strerror or one_line(exc)}") from None
+    if not stat.S_ISDIR(mode) and not stat.S_ISREG(mode):
         raise SourceError(f"not a regular file or folder (a FIFO, device or socket is never read): {path}")
 
 
@@ -111,6 +122,15 @@ class DecompressionCaps:
 
         settings = get_settings()
         return cls(max_ratio=settings.max_decompression_ratio, max_whole_bytes=settings.max_member_mb << 20)
+
+    def check_whole(self, produced: int, consumed: int, what: str) -> None:
+        """:meth:`check`, and the size cap for an input read whole (a zip member, a ``.json.gz`` study)."""
+        if produced > self.max_whole_bytes:
+            raise DecompressionBomb(
+                f"{what} decompresses to more than {self.max_whole_bytes >> 20} MiB: a decompression bomb "
+                "(cap: TRIALGRAPH_MAX_MEMBER_MB)"
+            )
+        self.check(produced, consumed, what)
 
     def check(self, produced: int, consumed: int, what: str) -> None:
         """Raise :class:`DecompressionBomb` when ``produced`` output bytes from ``consumed`` input bytes is too much."""
@@ -186,17 +206,11 @@ def read_whole(stream: BinaryIO, *, compressed_size: int, what: str, caps: Decom
     actually comes out bounds memory, by the size cap and by the ratio to the member's compressed size.
     """
     caps = caps or DecompressionCaps.from_settings()
-    chunks: list[bytes] = []
-    produced = 0
+    out = io.BytesIO()  # one growing buffer, handed out without a copy: no list of chunks joined at twice the size
     while chunk := stream.read(1 << 20):
-        produced += len(chunk)
-        if produced > caps.max_whole_bytes:
-            raise DecompressionBomb(
-                f"{what} decompresses to more than {caps.max_whole_bytes >> 20} MiB (cap: TRIALGRAPH_MAX_MEMBER_MB)"
-            )
-        caps.check(produced, compressed_size, what)
-        chunks.append(chunk)
-    return b"".join(chunks)
+        caps.check_whole(out.tell() + len(chunk), compressed_size, what)
+        out.write(chunk)
+    return out.getvalue()
 
 
 def open_text(path: Path, encoding: str = "utf-8") -> TextIO:
@@ -236,7 +250,9 @@ def iter_inputs(
     """Each input file under ``paths`` with the handler its longest matching suffix names: the one input iteration.
 
     A file named explicitly that no handler reads is quarantined with the suffixes expected, and so is an empty
-    file: nothing the user asked for disappears without a trace. In folders, ``"data"`` takes every data file
+    file: nothing the user asked for disappears without a trace. An empty (zero-byte) file is quarantined as a
+    whole file, like any other unreadable one, so the load is ``partial`` and exits non-zero: a script must not
+    take a download that wrote nothing for a load that worked. In folders, ``"data"`` takes every data file
     (notes skipped, :func:`walk_data_files`; an unknown kind is quarantined, so an export folder loses nothing),
     ``"matching"`` only the files a handler reads (an ontology folder holds ``.obo``, ``.owl`` and ``.md`` side
     by side, each for another source).
@@ -259,8 +275,8 @@ def iter_inputs(
                 shown = "".join(file.suffixes) or "(no extension)"
                 known = ", ".join(sorted(handlers))
                 yield Quarantined(str(file), f"unsupported file type {shown}; expected one of {known}")
-            elif file.stat().st_size == 0:
-                yield Quarantined(str(file), "empty file")
+            elif file.stat().st_size == 0:  # a download that wrote nothing: the file, not a record, is bad
+                yield Quarantined(str(file), "empty file", whole_file=True)
             else:
                 yield file, handlers[suffix]
 

@@ -231,7 +231,7 @@ def test_eval_linking_prints_figures_per_field_and_format_and_refuses_bad_input(
     code, out = _invoke("eval", "linking", "--mesh", mesh, "--studies", studies, "--no-benchmarks", "--field", "x")
     assert code == 1 and "unknown field 'x'; known: conditions, interventions" in out
     code, out = _invoke("eval", "linking", "--mesh", "/nonexistent.nt", "--studies", studies, "--no-benchmarks")
-    assert code == 1 and "no such file: /nonexistent.nt" in out and "Traceback" not in out
+    assert code == 1 and "no such file or folder: /nonexistent.nt" in out and "Traceback" not in out
 
 
 def test_a_load_that_reads_nothing_says_so_and_exits_1_unless_allowed(graph: neo4j.Driver, tmp_path: Path) -> None:

@@ -11,6 +11,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 from rich.logging import RichHandler
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
@@ -66,7 +67,8 @@ def _settings() -> Settings:
 def _fail(error: Exception) -> None:
     if _state["debug"]:
         raise error
-    err_console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+    # escaped: a message quoting the user's text ("[/x]") is no markup, and must not crash the printing of itself
+    err_console.print(f"[red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 
@@ -86,8 +88,8 @@ def main(
 def _print_rows(rows: list[dict[str, Any]], title: str | None = None) -> None:
     table = Table(title=title, title_justify="left")
     columns = list(rows[0]) if rows else []
-    for column in columns:
-        table.add_column(column, overflow="fold")
+    for column in columns:  # names and values are the graph's text, never markup: "[/x]" once ended in a traceback
+        table.add_column(escape(column), overflow="fold")
     for row in rows:
         table.add_row(*(_cell(row.get(c)) for c in columns))
     if not rows:
@@ -96,9 +98,10 @@ def _print_rows(rows: list[dict[str, Any]], title: str | None = None) -> None:
 
 
 def _cell(value: Any) -> str:
+    """A value as the table shows it: lists and maps as JSON, the text escaped so Rich prints it as it is."""
     if isinstance(value, list | dict):
-        return json.dumps(value, ensure_ascii=False, default=str)
-    return "" if value is None else str(value)
+        return escape(json.dumps(value, ensure_ascii=False, default=str))
+    return "" if value is None else escape(str(value))
 
 
 # ---------------------------------------------------------------- server

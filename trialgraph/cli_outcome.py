@@ -14,6 +14,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from trialgraph.errors import ConfigError, TrialGraphError
 from trialgraph.settings import get_settings
@@ -41,7 +42,7 @@ COption = Annotated[float, typer.Option("--c", help="Inverse L2 strength; fixed,
 
 
 def _fail(error: Exception) -> None:
-    err_console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+    err_console.print(f"[red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 

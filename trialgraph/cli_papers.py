@@ -10,6 +10,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from trialgraph.api import TrialGraph
@@ -24,7 +25,7 @@ _TITLE_CHARS = 80  # a table row per paper stays one line on a normal terminal
 
 
 def _fail(error: Exception) -> None:
-    err_console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+    err_console.print(f"[red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 

@@ -9,6 +9,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from trialgraph.api import TrialGraph
 from trialgraph.errors import ConfigError, TrialGraphError
@@ -65,7 +66,7 @@ def patients(
             )
         report_path = write_batch(batch, path)
     except (TrialGraphError, OSError) as e:
-        err_console.print(f"[red]error:[/] {e}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     if as_json:
         console.print_json(json.dumps(batch.report))
@@ -117,7 +118,7 @@ def match(
         if cohort_out:
             write_cohort(cohort.cohort, cohort_out)
     except (TrialGraphError, OSError) as e:
-        err_console.print(f"[red]error:[/] {e}", highlight=False, soft_wrap=True)
+        err_console.print(f"[red]error:[/] {escape(str(e))}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
     if as_json:
         console.print_json(json.dumps(report))

@@ -8,6 +8,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from trialgraph.errors import ConfigError, TrialGraphError
 from trialgraph.models.synth.trials.batch import Batch
@@ -21,7 +22,7 @@ LABEL_CHOICES = ("balanced", "success", "failure")
 
 
 def _fail(error: Exception) -> None:
-    err_console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+    err_console.print(f"[red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 

@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
 from trialgraph.api import TrialGraph
 from trialgraph.errors import ConfigError, TrialGraphError
@@ -31,7 +32,7 @@ err_console = Console(stderr=True)
 
 
 def _fail(error: Exception) -> None:
-    err_console.print(f"[red]error:[/] {error}", highlight=False, soft_wrap=True)
+    err_console.print(f"[red]error:[/] {escape(str(error))}", highlight=False, soft_wrap=True)
     raise typer.Exit(1)
 
 

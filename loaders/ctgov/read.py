@@ -28,6 +28,7 @@ import orjson
 from trialgraph.loaders.files import (
     GZIP_ERRORS,
     DecompressionBomb,
+    DecompressionCaps,
     iter_inputs,
     json_ends_early,
     one_line,
@@ -154,8 +155,8 @@ def _whole_file(path: Path, *, is_xml: bool) -> Iterator[DeferredItem]:
     try:
         with open_binary(path) as handle:
             data = read_whole(handle, compressed_size=path.stat().st_size, what=path.name)
-    except DecompressionBomb as exc:
-        yield Rejected(origin, one_line(exc))
+    except DecompressionBomb as exc:  # the file, not a record, is refused: the load is partial (exit 2)
+        yield Rejected(origin, one_line(exc), whole_file=True)
         return
     except GZIP_ERRORS as exc:
         yield Rejected(origin, f"truncated or not a gzip file: {one_line(exc)}", truncated=True)
@@ -263,8 +264,8 @@ def _iter_jsonl(path: Path) -> Iterator[DeferredItem]:
                 if line_no == 1 and line.startswith(_UTF8_BOM):
                     line = line[len(_UTF8_BOM) :]
                 yield RawJson(line_origin, line.rstrip(b"\r\n"), None, cut=not line.endswith((b"\n", b"\r")))
-    except DecompressionBomb as exc:
-        yield Rejected(origin, one_line(exc))
+    except DecompressionBomb as exc:  # nothing after the bomb is read: the file is refused, the load is partial
+        yield Rejected(origin, one_line(exc), whole_file=True)
         return
     except GZIP_ERRORS as exc:
         where = f"{origin}:{line_no + 1}" if line_no else origin
@@ -290,6 +291,7 @@ def _iter_zip(path: Path) -> Iterator[DeferredItem]:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
         yield Rejected(origin, f"truncated or not a zip archive: {one_line(exc)}", truncated=True)
         return
+    caps = DecompressionCaps.from_settings()
     with archive:
         studies = 0
         for info in archive.infolist():
@@ -300,9 +302,13 @@ def _iter_zip(path: Path) -> Iterator[DeferredItem]:
                 continue
             studies += 1
             member_origin = f"{origin}!{info.filename}"
+            what = f"zip member {info.filename}"
             try:
+                # zipfile never inflates a member past its declared size: refusing a declared bomb here inflates
+                # nothing, and read_whole still counts what really comes out of a member that declares less
+                caps.check_whole(info.file_size, info.compress_size, what)
                 with archive.open(info) as member:
-                    data = read_whole(member, compressed_size=info.compress_size, what=f"zip member {info.filename}")
+                    data = read_whole(member, compressed_size=info.compress_size, what=what, caps=caps)
             except DecompressionBomb as exc:
                 yield Rejected(member_origin, one_line(exc))
                 continue

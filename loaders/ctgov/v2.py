@@ -53,6 +53,7 @@ __all__ = ["parse_study"]
 
 _EMPTY: dict[str, Any] = {}
 _MAX_GRAPH_INTEGER = 2**63 - 1  # Neo4j integers are 64-bit: a larger count is refused here, not by the driver
+_MIN_GRAPH_INTEGER = -(2**63)
 _NONE: tuple[()] = ()
 
 # v2 writes arm-group intervention names as "<type display label>: <name>".
@@ -800,11 +801,12 @@ def _build(raw: Mapping[str, Any], ps: dict, ident: dict, rid: str, aliases: tup
     design = _obj(ps, "designModule", rid, "protocolSection")
     enrollment = _obj(design, "enrollmentInfo", rid, "designModule")
     count = enrollment.get("count")
-    if count is not None and (type(count) is not int or not 0 <= count <= _MAX_GRAPH_INTEGER):
-        if type(count) is float and count.is_integer() and 0 <= count <= _MAX_GRAPH_INTEGER:
+    # A negative count passes: ``check_study`` drops it as a field issue and the record still loads.
+    if count is not None and (type(count) is not int or not _MIN_GRAPH_INTEGER <= count <= _MAX_GRAPH_INTEGER):
+        if type(count) is float and count.is_integer() and _MIN_GRAPH_INTEGER <= count <= _MAX_GRAPH_INTEGER:
             count = int(count)
         else:
-            raise _wrong(rid, "designModule.enrollmentInfo.count", "a non-negative integer", count)
+            raise _wrong(rid, "designModule.enrollmentInfo.count", "a 64-bit integer", count)
     description = _obj(ps, "descriptionModule", rid, "protocolSection")
     conditions = _obj(ps, "conditionsModule", rid, "protocolSection")
     interventions, arms = _arms(ps, rid)

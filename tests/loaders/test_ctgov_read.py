@@ -162,7 +162,7 @@ def test_invalid_utf8_json_is_rejected(tmp_path: Path) -> None:
 def test_empty_files_are_rejected(tmp_path: Path, name: str) -> None:
     path = tmp_path / name
     path.write_bytes(b"")
-    assert list(iter_raw([path])) == [Rejected(str(path), "empty file")]
+    assert list(iter_raw([path])) == [Rejected(str(path), "empty file", whole_file=True)]
 
 
 def test_whitespace_only_json_is_an_empty_file(tmp_path: Path) -> None:

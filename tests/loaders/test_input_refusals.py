@@ -1,0 +1,67 @@
+"""Inputs refused for what they are, each with the true reason (issue 18): no database needed.
+
+A symlink loop was reported as "no such file" (``Path.exists`` is False for it), which sends a user looking for
+a typo; a zero-byte file was a record-level reject, so a load of it alone exited 0; a negative v2 enrollment
+rejected its whole record where a field issue (the record loads without the value) is what every other loader
+gives. The CLI side of each is in ``tests/test_malformed_corpus.py``.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.data import shared
+from trialgraph.errors import SourceError
+from trialgraph.loaders.base import discover
+from trialgraph.loaders.files import check_input, iter_inputs
+from trialgraph.model.staged import Quarantined, Staged
+
+
+def test_a_symlink_loop_is_named_as_one(tmp_path: Path) -> None:
+    (tmp_path / "a.json").symlink_to(tmp_path / "b.json")
+    (tmp_path / "b.json").symlink_to(tmp_path / "a.json")
+    with pytest.raises(SourceError, match=r"^symlink loop: .*a\.json") as caught:
+        check_input(tmp_path / "a.json")
+    assert "\n" not in str(caught.value)
+
+
+def test_a_missing_path_is_still_no_such_file(tmp_path: Path) -> None:
+    (tmp_path / "dangling.json").symlink_to(tmp_path / "gone.json")  # a broken link: its target is missing
+    for path in (tmp_path / "absent.json", tmp_path / "dangling.json"):
+        with pytest.raises(SourceError, match=r"^no such file or folder: "):
+            check_input(path)
+
+
+def test_a_zero_byte_file_is_quarantined_as_a_whole_file(tmp_path: Path) -> None:
+    """Whole-file, so the load is partial and exits non-zero, as for any other unreadable file."""
+    empty = tmp_path / "NCT00000410.json"
+    empty.write_bytes(b"")
+    assert list(iter_inputs([empty], {".json": None}, in_folders="data")) == [
+        Quarantined(str(empty), "empty file", whole_file=True)
+    ]
+
+
+def test_a_negative_v2_enrollment_is_a_field_issue_and_the_record_loads(tmp_path: Path) -> None:
+    study = json.loads(shared("ctgov/v2/aact/NCT03475563.json").read_text(encoding="utf-8"))
+    study["protocolSection"]["designModule"]["enrollmentInfo"]["count"] = -5
+    path = tmp_path / "NCT03475563.json"
+    path.write_text(json.dumps(study), encoding="utf-8")
+    [item] = discover().create("ctgov").read([path], load_run="test")
+    assert isinstance(item, Staged), item
+    assert item.issues == ("enrollment -5 is negative; stored without it",)
+    [record] = item.rows["merge_records"]
+    assert record["props"]["enrollment"] is None and record["props"]["enrollment_type"] == "ESTIMATED"
+
+
+@pytest.mark.parametrize("count", [10**30, -(10**30)])
+def test_a_v2_enrollment_beyond_64_bits_still_rejects_the_record(tmp_path: Path, count: int) -> None:
+    """No graph integer can hold it: the parser refuses the record in one line, the driver never sees it."""
+    study = json.loads(shared("ctgov/v2/aact/NCT03475563.json").read_text(encoding="utf-8"))
+    study["protocolSection"]["designModule"]["enrollmentInfo"]["count"] = count
+    path = tmp_path / "NCT03475563.json"
+    path.write_text(json.dumps(study), encoding="utf-8")
+    [item] = discover().create("ctgov").read([path], load_run="test")
+    assert isinstance(item, Quarantined) and "designModule.enrollmentInfo.count" in item.reason, item

@@ -4,6 +4,8 @@ The linkers themselves are pure (:mod:`trialgraph.models.linking`); this module 
 in the same ``LoadRun`` frame as every load, so a linking run is reported, recorded and failed like one.
 Each distinct condition string is linked once (``Condition`` nodes are shared by normalised text), and
 every registry's trials reach concepts through them. Linkers are chosen by name from :data:`LINKERS`.
+A condition string is a short structured field: concepts on the generic stop list
+(:mod:`trialgraph.models.linking.generic`) are not linked from it, by any linker.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from trialgraph.kg.graph import run_read
 from trialgraph.kg.writer import GRAPH_WRITERS, LoadReport, Quarantine, Work, WriteContext, rows_work
 from trialgraph.models.linking import dictionary
 from trialgraph.models.linking.dictionary import ConceptNames, DictionaryLinker, Link
+from trialgraph.models.linking.generic import generic_concepts
 
 __all__ = [
     "LINKERS",
@@ -186,10 +189,11 @@ class ConditionLinkSource:
 
     def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[ConditionLinks]:
         conditions = run_read(self._driver, cypher.load("read/condition_texts"), database=self._database)
+        generic = generic_concepts()
         for chunk in _batches(conditions, 1000):
             texts = [c["name"] or c["key"] for c in chunk]
             for condition, links in zip(chunk, self.linker.link_texts(texts), strict=True):
-                yield ConditionLinks(condition["key"], tuple(links))
+                yield ConditionLinks(condition["key"], tuple(generic.specific(links)))
 
 
 @GRAPH_WRITERS.register("condition-links")

@@ -15,6 +15,10 @@ imitates. An adverse-event term is a disease or sign (C), a mental state (F) or 
 death (G); drugs and procedures are left out, because in a term they are the thing measured or the cause
 ("Laboratory change: triglycerides", "Blood creatinine increased"), not the event.
 
+Interventions and adverse-event terms are short structured fields: a concept on the stop list of generic ones
+(:mod:`trialgraph.models.linking.generic`: Therapeutics from "treatment", Tablets, Injections...) is never linked
+from them, alone or beside a specific one, and the list's version is part of their method version.
+
 Incremental by construction: each linked node carries ``mentions_linked`` (the linker's method version, which
 holds the index's content hash) and, where the node outlives a change of its text, ``mentions_of`` (the content
 hash of the record or citation the text came from). A changed record's facts (items, outcomes, interventions,
@@ -39,6 +43,7 @@ from trialgraph.kg.graph import run_read
 from trialgraph.kg.writer import GRAPH_WRITERS, LoadReport, Quarantine, Work, WriteContext, rows_work
 from trialgraph.link import Linker, Span
 from trialgraph.model.staged import Quarantined
+from trialgraph.models.linking.generic import generic_concepts
 
 __all__ = [
     "ADVERSE_EVENT_TYPES",
@@ -78,6 +83,7 @@ class TextField:
     write: str
     describes: str  # for messages: "eligibility item", "outcome"...
     types: frozenset[str] = CRITERION_TYPES
+    structured: bool = False  # names one thing: generic concepts (models/linking/generic.py) are not linked
 
 
 TEXT_FIELDS: dict[str, TextField] = {
@@ -86,10 +92,10 @@ TEXT_FIELDS: dict[str, TextField] = {
     "summaries": TextField("read/summaries_to_link", "write/merge_summary_mentions", "record summary"),
     "abstracts": TextField("read/abstracts_to_link", "write/merge_publication_mentions", "publication"),
     "interventions": TextField(
-        "read/interventions_to_link", "write/merge_intervention_mentions", "intervention", INTERVENTION_TYPES
+        "read/interventions_to_link", "write/merge_intervention_mentions", "intervention", INTERVENTION_TYPES, True
     ),
     "adverse_events": TextField(
-        "read/adverse_events_to_link", "write/merge_adverse_event_mentions", "adverse event", ADVERSE_EVENT_TYPES
+        "read/adverse_events_to_link", "write/merge_adverse_event_mentions", "adverse event", ADVERSE_EVENT_TYPES, True
     ),
 }
 
@@ -124,12 +130,15 @@ class MentionSource:
         self.linker = linker
         self._driver = driver
         self._database = database
+        self._generic = generic_concepts() if self.field.structured else None
+        # what the field's nodes are marked linked by: the linker's rules, and the stop list where it applies
+        self.method_version = linker.method_version + (f"+{self._generic.version}" if self._generic else "")
 
     def _pages(self) -> Iterator[list[dict[str, Any]]]:
         after = ""
         query = cypher.load(self.field.read)
         while True:
-            params = {"after": after, "method_version": self.linker.method_version, "limit": _PAGE}
+            params = {"after": after, "method_version": self.method_version, "limit": _PAGE}
             page = run_read(self._driver, query, params, database=self._database)
             if not page:
                 return
@@ -143,6 +152,11 @@ class MentionSource:
         reason = f"{self.field.describes} of {longest:,} characters: longer than any real one, not linked"
         return Quarantined(origin=f"{self.field.describes} {row['key']}", reason=reason, record_id=row["key"])
 
+    def _specific(self, found: list[list[Span]]) -> list[list[Span]]:
+        """Each text's spans, less the generic concepts where this field is a short structured one."""
+        generic = self._generic
+        return found if generic is None else [generic.specific(spans) for spans in found]
+
     def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[TextMentions | Quarantined]:
         for page in self._pages():
             fits = []
@@ -153,7 +167,7 @@ class MentionSource:
                 else:
                     yield skipped
             texts = [(row["key"], t["field"], t["text"] or "") for row in fits for t in row["texts"]]
-            found = iter(self.linker.link_many([text for _, _, text in texts], self.field.types))
+            found = iter(self._specific(self.linker.link_many([text for _, _, text in texts], self.field.types)))
             for row in fits:
                 spans = tuple((t["field"], span) for t in row["texts"] for span in next(found))
                 yield TextMentions(row["key"], row["version"], spans)
@@ -200,7 +214,7 @@ class MentionWriter:
             rows_work(
                 c, source.field.write, rows, linked,
                 source=SOURCE,
-                method_version=source.linker.method_version,
+                method_version=source.method_version,
                 kb_version=source.linker.tfidf.generator.manifest.content_hash,
                 load_run=c.load_run,
             )

@@ -35,6 +35,7 @@ from typing import Any, Final
 from trialgraph.errors import ConfigError
 from trialgraph.model.keys import normalise_key
 from trialgraph.models.linking.dictionary import Link
+from trialgraph.models.linking.spelling import american, american_lowercase_tokens
 
 __all__ = [
     "FILE",
@@ -80,6 +81,8 @@ def detector() -> Any:
 
     nlp = spacy.blank("en")
     nlp.add_pipe("abbreviation_detector")
+    # The linker's gazetteer matches on LOWER: British and American spellings of a name get one key (Diarrhoea).
+    american_lowercase_tokens(nlp)
     return nlp
 
 
@@ -206,7 +209,7 @@ class AbbreviationLinker:
         expanded = []
         for text in texts:
             long = self.abbreviations.expand(text)
-            use = long is not None and text.strip().lower() not in known
+            use = long is not None and american(text.strip().lower()) not in known
             expanded.append(use)
             queries.append(long if use else text)
         decisions = self.tfidf.link_many(queries, allowed_types)

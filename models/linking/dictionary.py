@@ -3,7 +3,8 @@
 This is the baseline every learned linker must beat, and it is deterministic, so its links carry a
 score of 1.0 and say which of the concept's strings matched. Text is compared after
 :func:`~trialgraph.model.keys.normalise_key` (case, punctuation and spacing ignored), the rule that
-already makes ``Condition.key``, so "Diabetes Mellitus, Type 2" and "diabetes mellitus type 2" meet.
+already makes ``Condition.key``, so "Diabetes Mellitus, Type 2" and "diabetes mellitus type 2" meet, and then
+respelled the American way (:mod:`~trialgraph.models.linking.spelling`) on both sides, so "Oedema" meets "Edema".
 
 Per vocabulary, a preferred name wins over synonyms; a string that is the preferred name of two
 concepts, or (with no preferred-name match) a synonym of two, is ambiguous and not linked, because
@@ -19,11 +20,18 @@ from dataclasses import dataclass
 from typing import Final
 
 from trialgraph.model.keys import normalise_key
+from trialgraph.models.linking.spelling import RULES_VERSION, american
 
 __all__ = ["METHOD_VERSION", "SOURCE", "ConceptNames", "DictionaryLinker", "Link"]
 
 SOURCE: Final = "trialgraph-exact"
-METHOD_VERSION: Final = "exact-name-1"  # bump when the matching rule changes; old links are then replaced
+# bump when the matching rule changes (the spelling rules are part of it); old links are then replaced
+METHOD_VERSION: Final = f"exact-name-2+{RULES_VERSION}"
+
+
+def _key(text: str) -> str:
+    """The compared form of a name or mention: ``normalise_key`` (case-folded), then American spelling."""
+    return american(normalise_key(text))
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,9 +62,9 @@ class DictionaryLinker:
         self._index: dict[str, dict[str, tuple[set[str], set[str]]]] = defaultdict(dict)
         for concept in concepts:
             if concept.name:
-                self._entry(normalise_key(concept.name), concept.vocabulary)[0].add(concept.curie)
+                self._entry(_key(concept.name), concept.vocabulary)[0].add(concept.curie)
             for synonym in concept.synonyms:
-                self._entry(normalise_key(synonym), concept.vocabulary)[1].add(concept.curie)
+                self._entry(_key(synonym), concept.vocabulary)[1].add(concept.curie)
 
     def _entry(self, key: str, vocabulary: str) -> tuple[set[str], set[str]]:
         return self._index[key].setdefault(vocabulary, (set(), set()))
@@ -66,7 +74,7 @@ class DictionaryLinker:
 
     def link(self, text: str) -> list[Link]:
         """The concepts ``text`` names exactly, at most one per vocabulary, in vocabulary order."""
-        key = normalise_key(text)
+        key = _key(text)
         links = []
         for _vocabulary, (named, synonymous) in sorted(self._index.get(key, {}).items()):
             if len(named) == 1:

@@ -10,6 +10,10 @@ MeSH concepts the linker gives for the study's strings; gold: the concepts of NL
 in v2; by exact descriptor or SCR name in legacy XML, which gives no ids). A gold term that the MeSH
 version in use does not know still counts as missed, and is also counted on its own (``gold_unknown``)
 because no linker over that version can find it.
+
+Condition and intervention strings are short structured fields: every linker's concepts on the generic stop list
+(:mod:`~trialgraph.models.linking.generic`: Therapeutics, Tablets...) are dropped, as ``trialgraph link`` drops
+them from the graph's interventions, so the figures measure what the graph holds.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ from trialgraph.model.concept import ConceptRecord
 from trialgraph.model.study import MeshTerm, StudyRecord
 from trialgraph.models.linking.abbreviations import AbbreviationLinker, mine
 from trialgraph.models.linking.dictionary import ConceptNames, DictionaryLinker
+from trialgraph.models.linking.generic import generic_concepts
 from trialgraph.models.linking.tfidf import LinkerConcept, TfidfLinker, build_index, mesh_types
 from trialgraph.models.metrics import ItemCounts, Scores, score_items
 
@@ -102,8 +107,11 @@ def study_text(record: StudyRecord) -> str:
 
 
 def _exact(mesh: MeshDictionary, studies: Sequence[StudyRecord] = ()) -> StringLinker:
+    generic = generic_concepts()
+
     def link(strings: Sequence[str], field: str) -> set[str]:
-        return {hit.curie for text in strings for hit in mesh.linker.link(text) if hit.curie.startswith("MESH:")}
+        hits = (hit for text in strings for hit in generic.specific(mesh.linker.link(text)))
+        return {hit.curie for hit in hits if hit.curie.startswith("MESH:")}
 
     return link
 
@@ -116,8 +124,11 @@ def tfidf_linker(mesh: MeshDictionary) -> TfidfLinker:
 
 
 def _string_linker(linker: Any) -> StringLinker:
+    generic = generic_concepts()
+
     def link(strings: Sequence[str], field: str) -> set[str]:
-        return {hit.curie for hit in linker.link_many(strings, FIELD_TYPES[field]) if hit is not None}
+        hits = [hit for hit in linker.link_many(strings, FIELD_TYPES[field]) if hit is not None]
+        return {hit.curie for hit in generic.specific(hits)}
 
     return link
 

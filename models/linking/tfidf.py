@@ -14,6 +14,10 @@ index at all: building is the TF-IDF fit (seconds), loading is reading two files
 exact rather than approximate. :class:`SparseCandidateGenerator` answers with scispaCy's own
 ``MentionCandidate`` rows, so anything written against scispaCy's generator works with it.
 
+Aliases and mentions are compared in American spelling (:func:`~trialgraph.models.linking.spelling.american`):
+the TF-IDF is fitted on the respelled aliases, a query is respelled before it is embedded, and the alias map
+also answers for the respelled form, so "diarrhoea" meets MeSH's "diarrhea" at similarity 1.0.
+
 A mention links only to concepts of the types its field allows (MeSH tree branches: a condition to
 C/F, an intervention to D/E), so a drug name is not linked to a disease with a similar spelling.
 """
@@ -29,6 +33,7 @@ from typing import Any, Final
 
 from trialgraph.errors import ConfigError
 from trialgraph.models.linking.dictionary import Link
+from trialgraph.models.linking.spelling import RULES_VERSION, american
 
 __all__ = [
     "METHOD_VERSION",
@@ -44,7 +49,9 @@ __all__ = [
 ]
 
 SOURCE: Final = "trialgraph-tfidf"
-METHOD_VERSION: Final = "tfidf-char3-1"
+# The index's aliases and every query are compared in American spelling (:mod:`.spelling`): the rules are part of
+# the method, so an index built under other rules (or none: "tfidf-char3-1") is refused with the rebuild command.
+METHOD_VERSION: Final = f"tfidf-char3-2+{RULES_VERSION}"
 THRESHOLD: Final = 0.7  # scispaCy EntityLinker's default; fixed, not tuned on any evaluation split
 _FILES = ("tfidf_vectorizer.joblib", "tfidf_vectors_sparse.npz", "concept_aliases.json", "kb.jsonl")
 
@@ -103,7 +110,7 @@ def build_index(
     alias_to_curies: dict[str, set[str]] = {}
     for concept in concepts:
         for alias in {concept.name, *concept.synonyms} - {None, ""}:
-            alias_to_curies.setdefault(alias.lower(), set()).add(concept.curie)  # type: ignore[union-attr]
+            alias_to_curies.setdefault(american(alias.lower()), set()).add(concept.curie)  # type: ignore[union-attr]
     if not alias_to_curies:
         raise ConfigError("no concepts to index: load a vocabulary first (trialgraph load mesh ...)")
     aliases = sorted(alias_to_curies)
@@ -138,7 +145,13 @@ def read_manifest(folder: Path) -> IndexManifest:
     missing = [name for name in (*_FILES, "manifest.json") if not (folder / name).is_file()]
     if missing:
         raise ConfigError(f"no linker index at {folder} (missing {missing[0]}); run `trialgraph link build-index`")
-    return IndexManifest(**json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
+    manifest = IndexManifest(**json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
+    if manifest.method_version != METHOD_VERSION:
+        raise ConfigError(
+            f"the linker index at {folder} was built by another linker method ({manifest.method_version}, this one "
+            f"is {METHOD_VERSION}); rebuild it with `trialgraph link build-index`"
+        )
+    return manifest
 
 
 _CHUNK = 256  # mentions per sparse product
@@ -161,6 +174,11 @@ class SparseCandidateGenerator:
         # apart (its alias index holds names and aliases alike: the JSONL lists synonyms only, so add names).
         for curie, entity in self.kb.cui_to_entity.items():
             self.kb.alias_to_cuis.setdefault(entity.canonical_name.lower(), set()).add(curie)
+        # The index's aliases are respelled (build_index): each respelled form answers for every alias it came from.
+        for alias, curies in list(self.kb.alias_to_cuis.items()):
+            spelled = american(alias)
+            if spelled != alias:
+                self.kb.alias_to_cuis.setdefault(spelled, set()).update(curies)
 
     def __call__(self, mention_texts: list[str], k: int) -> list[list[Any]]:
         """Up to ``k`` nearest aliases per mention, grouped by concept, as scispaCy ``MentionCandidate``\\ s."""
@@ -175,7 +193,8 @@ class SparseCandidateGenerator:
                 for at in range(0, len(mention_texts), _CHUNK)
                 for found in self(mention_texts[at : at + _CHUNK], k)
             ]
-        similarities = (self.vectorizer.transform(mention_texts) @ self.alias_vectors_t).tocsr()
+        queries = [american(text.lower()) for text in mention_texts]  # as the aliases were (build_index)
+        similarities = (self.vectorizer.transform(queries) @ self.alias_vectors_t).tocsr()
         batch = []
         for row in range(len(mention_texts)):
             start, end = similarities.indptr[row], similarities.indptr[row + 1]

@@ -18,6 +18,7 @@ from trialgraph.cli import app
 from trialgraph.demo import sample_path
 from trialgraph.kg.writer import LoadReport
 from trialgraph.link import Linker
+from trialgraph.models.linking.generic import generic_concepts
 from trialgraph.settings import Settings
 
 runner = CliRunner()
@@ -65,7 +66,7 @@ def _offline(driver: neo4j.Driver, linker: Linker, field: str) -> list[tuple[obj
     """The offline linker on each node's strings as read here, a placebo's or sham's strings left out."""
     nodes = [n for n in _nodes(driver, field) if field != "interventions" or not IMITATION.search(str(n["name"]))]
     texts = [(n["key"], name, text) for n in nodes for name, text in n["texts"]]  # type: ignore[attr-defined]
-    found = linker.link_many([text for _, _, text in texts], TYPES[field])
+    found = [generic_concepts().specific(s) for s in linker.link_many([text for _, _, text in texts], TYPES[field])]
     return sorted(
         (key, name, s.curie, s.start, s.end, s.text, s.negated, s.history)
         for (key, name, _), spans in zip(texts, found, strict=True)

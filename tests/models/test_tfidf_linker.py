@@ -9,6 +9,7 @@ from scispacy.candidate_generation import MentionCandidate
 from scispacy.linking_utils import KnowledgeBase
 
 from trialgraph.errors import ConfigError
+from trialgraph.models.linking import tfidf
 from trialgraph.models.linking.tfidf import (
     LinkerConcept,
     SparseCandidateGenerator,
@@ -64,7 +65,7 @@ def test_linking_tolerates_misspelling_and_respects_types_and_threshold(index: P
     drug, rare = linker.link_many(["aspirin", "niddm"], frozenset({"D", "C"}))
     assert drug is not None and (drug.curie, drug.score) == ("MESH:D001241", 1.0)
     assert rare is not None and rare.curie == "MESH:D003924"  # an alias with unique 3-grams is still found
-    assert linker.method_version.startswith("tfidf-char3-1+")
+    assert linker.method_version.startswith(f"{tfidf.METHOD_VERSION}+")
 
 
 def test_a_missing_index_is_a_one_line_error(tmp_path: Path) -> None:

@@ -161,6 +161,9 @@ def _whole_file(path: Path, *, is_xml: bool) -> Iterator[DeferredItem]:
     except GZIP_ERRORS as exc:
         yield Rejected(origin, f"truncated or not a gzip file: {one_line(exc)}", truncated=True)
         return
+    if not data.removeprefix(_UTF8_BOM).strip():  # whitespace only, or a gzip of nothing: the file is bad
+        yield Rejected(origin, "empty file", whole_file=True)
+        return
     yield _xml_unit(origin, path.name, data) if is_xml else RawJson(origin, data, path.name)
 
 
@@ -254,25 +257,38 @@ def _iter_jsonl(path: Path) -> Iterator[DeferredItem]:
 
     A gzip stream that breaks off rejects the line it broke in as ``truncated`` (the lines before it are
     whole and load); so does a last line without a line end that is not JSON (a plain file cut mid-line).
+    A file with no line that holds anything (no lines, or blank ones only) is refused as a whole file, like a
+    zero-byte one: blank lines are held back until a line with content shows the file is not empty.
     """
     origin = str(path)
     line_no = 0
+    held: list[RawJson] | None = []  # blank lines before the first line with content; None once one is seen
     try:
         with open_binary(path) as handle:
             for line_no, line in enumerate(handle, start=1):
                 line_origin = f"{origin}:{line_no}"
                 if line_no == 1 and line.startswith(_UTF8_BOM):
                     line = line[len(_UTF8_BOM) :]
-                yield RawJson(line_origin, line.rstrip(b"\r\n"), None, cut=not line.endswith((b"\n", b"\r")))
+                item = RawJson(line_origin, line.rstrip(b"\r\n"), None, cut=not line.endswith((b"\n", b"\r")))
+                if held is not None:
+                    if not line.strip():
+                        held.append(item)
+                        continue
+                    yield from held
+                    held = None
+                yield item
     except DecompressionBomb as exc:  # nothing after the bomb is read: the file is refused, the load is partial
+        yield from held or ()
         yield Rejected(origin, one_line(exc), whole_file=True)
         return
     except GZIP_ERRORS as exc:
+        yield from held or ()
         where = f"{origin}:{line_no + 1}" if line_no else origin
         yield Rejected(where, f"truncated or not a gzip file: {one_line(exc)}", truncated=True)
         return
-    if line_no == 0:
-        yield Rejected(origin, "empty file")
+    if held is not None:  # not one line with content
+        blank = f" ({line_no} blank line{'s' if line_no != 1 else ''})" if line_no else ""
+        yield Rejected(origin, f"empty file{blank}", whole_file=True)
 
 
 def _iter_zip(path: Path) -> Iterator[DeferredItem]:

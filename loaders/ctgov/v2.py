@@ -185,23 +185,25 @@ def _bool(parent: dict, key: str, rid: str | None, field: str) -> bool | None:
 
 
 def _int(parent: dict, key: str, rid: str | None, field: str) -> int | None:
-    """An integer count; v2 writes some counts as numeric strings ("78"), which are accepted."""
+    """An integer count; v2 writes some counts as numeric strings ("78", "-5"), which are accepted as the number
+    would be. A value past Neo4j's 64-bit integers is refused here with the record, not by the driver mid-batch."""
     value = parent.get(key)
     if value is None:
         return None
     kind = type(value)
-    if kind is int:
-        return value
     if kind is str:
         text = value.strip()
-        if text.isdigit() and text.isascii():
-            return int(text)
-        if not text or text.upper() in ("NA", "N/A"):
+        if text.removeprefix("-").isdigit() and text.isascii():
+            value, kind = int(text), int
+        elif not text or text.upper() in ("NA", "N/A"):
             return None
-        raise ParseError(f"{field}.{key}: not a count: {value[:40]!r}", record_id=rid, field=f"{field}.{key}")
-    if kind is float and value.is_integer():
-        return int(value)
-    raise _wrong(rid, f"{field}.{key}", "an integer", value)
+        else:
+            raise ParseError(f"{field}.{key}: not a count: {value[:40]!r}", record_id=rid, field=f"{field}.{key}")
+    elif kind is float and value.is_integer():
+        value, kind = int(value), int
+    if kind is int and _MIN_GRAPH_INTEGER <= value <= _MAX_GRAPH_INTEGER:
+        return value
+    raise _wrong(rid, f"{field}.{key}", "a 64-bit integer", value)
 
 
 def _date(parent: dict, key: str, rid: str | None, field: str) -> str | None:

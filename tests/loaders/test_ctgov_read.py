@@ -165,10 +165,36 @@ def test_empty_files_are_rejected(tmp_path: Path, name: str) -> None:
     assert list(iter_raw([path])) == [Rejected(str(path), "empty file", whole_file=True)]
 
 
-def test_whitespace_only_json_is_an_empty_file(tmp_path: Path) -> None:
-    path = tmp_path / "a.json"
-    path.write_bytes(b" \n\t\n")
-    assert list(iter_raw([path])) == [Rejected(str(path), "empty file")]
+@pytest.mark.parametrize("name", ["a.json", "NCT00000001.xml", "a.json.gz"])
+def test_a_whitespace_only_file_is_an_empty_file_refused_whole(tmp_path: Path, name: str) -> None:
+    path = tmp_path / name
+    data = b"\xef\xbb\xbf \n\t\n"
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    assert list(iter_raw([path])) == [Rejected(str(path), "empty file", whole_file=True)]
+
+
+@pytest.mark.parametrize(("name", "data", "reason"), [
+    ("x.jsonl", b"\n  \n\r\n", "empty file (3 blank lines)"),
+    ("x.jsonl.gz", b"", "empty file"),  # a gzip stream of nothing: no lines at all
+    ("x.jsonl.gz", b"\n", "empty file (1 blank line)"),
+])  # fmt: skip
+def test_a_jsonl_file_without_a_line_of_content_is_refused_whole(
+    tmp_path: Path, name: str, data: bytes, reason: str
+) -> None:
+    path = tmp_path / name
+    path.write_bytes(gzip.compress(data) if name.endswith(".gz") else data)
+    assert list(iter_raw([path])) == [Rejected(str(path), reason, whole_file=True)]
+
+
+def test_blank_lines_before_content_are_still_each_an_empty_line(tmp_path: Path) -> None:
+    """Blank lines are held back only until a line with content shows the file is not empty: none is lost."""
+    path = tmp_path / "x.jsonl"
+    path.write_bytes(b'\n\n{"a": 1}\n')
+    assert list(iter_raw([path])) == [
+        Rejected(f"{path}:1", "empty line"),
+        Rejected(f"{path}:2", "empty line"),
+        RawStudy(f"{path}:3", "ctgov-v2", {"a": 1}, None),
+    ]
 
 
 def test_missing_path_raises_source_error(tmp_path: Path) -> None:

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -53,10 +53,10 @@ class GenericConcepts:
     """The stop list, and a version that changes with it (part of the method version of the fields that use it)."""
 
     concepts: tuple[GenericConcept, ...]
+    curies: frozenset[str] = field(init=False)  # derived once: :meth:`specific` runs for every linked text
 
-    @property
-    def curies(self) -> frozenset[str]:
-        return frozenset(c.curie for c in self.concepts)
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "curies", frozenset(c.curie for c in self.concepts))
 
     @property
     def version(self) -> str:

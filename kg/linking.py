@@ -186,10 +186,13 @@ class ConditionLinkSource:
         self.linker = linker
         self._driver = driver
         self._database = database
+        self._generic = generic_concepts()
+        # the edges' method version: the linker's rules and the stop list it is filtered by (a new list re-links)
+        self.method_version = f"{linker.method_version}+{self._generic.version}"
 
     def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[ConditionLinks]:
         conditions = run_read(self._driver, cypher.load("read/condition_texts"), database=self._database)
-        generic = generic_concepts()
+        generic = self._generic
         for chunk in _batches(conditions, 1000):
             texts = [c["name"] or c["key"] for c in chunk]
             for condition, links in zip(chunk, self.linker.link_texts(texts), strict=True):
@@ -236,8 +239,12 @@ class ConditionLinkWriter:
         rows, linked = self.rows, self.linked
         self.rows, self.linked = [], 0
         c = self.context
-        linker = c.source.linker  # type: ignore[attr-defined]
-        provenance = {"source": linker.source, "method_version": linker.method_version, "load_run": c.load_run}
+        source = c.source
+        provenance = {
+            "source": source.linker.source,  # type: ignore[attr-defined]
+            "method_version": source.method_version,  # type: ignore[attr-defined]
+            "load_run": c.load_run,
+        }
         return [rows_work(c, "write/merge_condition_concepts", rows, linked, **provenance)]
 
 

@@ -28,16 +28,21 @@ T = TypeVar("T")
 
 __all__ = [
     "DOCUMENTATION_SUFFIXES",
+    "EMPTY_FILE",
     "GZIP_ERRORS",
     "GZIP_MAGIC",
+    "HEADER_ONLY",
     "LINE_ENDS",
     "UNREADABLE_FILE_ERRORS",
     "DecompressionBomb",
     "DecompressionCaps",
     "TrackedLines",
     "check_input",
+    "empty_file_entry",
+    "empty_reason",
     "ends_with_line_end",
     "file_guarded",
+    "header_only_entry",
     "is_gzip",
     "is_regular_file",
     "iter_inputs",
@@ -245,17 +250,23 @@ def _suffix_match(name: str, suffixes: Iterable[str]) -> str | None:
 
 
 def iter_inputs(
-    paths: Iterable[Path | str], handlers: Mapping[str, T], *, in_folders: Literal["data", "matching"]
+    paths: Iterable[Path | str],
+    handlers: Mapping[str, T],
+    *,
+    in_folders: Literal["data", "matching"],
+    check_blank: bool = True,
 ) -> Iterator[tuple[Path, T] | Quarantined]:
     """Each input file under ``paths`` with the handler its longest matching suffix names: the one input iteration.
 
-    A file named explicitly that no handler reads is quarantined with the suffixes expected, and so is an empty
-    file: nothing the user asked for disappears without a trace. An empty (zero-byte) file is quarantined as a
-    whole file, like any other unreadable one, so the load is ``partial`` and exits non-zero: a script must not
-    take a download that wrote nothing for a load that worked. In folders, ``"data"`` takes every data file
-    (notes skipped, :func:`walk_data_files`; an unknown kind is quarantined, so an export folder loses nothing),
-    ``"matching"`` only the files a handler reads (an ontology folder holds ``.obo``, ``.owl`` and ``.md`` side
-    by side, each for another source).
+    A file named explicitly that no handler reads is quarantined with the suffixes expected, and so is a file
+    with no record content (:func:`empty_reason`: zero bytes, whitespace only, a gzip of nothing): nothing the
+    user asked for disappears without a trace. Such a file is quarantined as a whole file, like any other
+    unreadable one, so the load is ``partial`` and exits non-zero: a script must not take a download that wrote
+    nothing for a load that worked. ``check_blank=False`` leaves all but the zero-byte check to a reader that
+    tells a blank file apart itself, more precisely (CT.gov counts a JSONL file's blank lines). In folders,
+    ``"data"`` takes every data file (notes skipped, :func:`walk_data_files`; an unknown kind is quarantined, so
+    an export folder loses nothing), ``"matching"`` only the files a handler reads (an ontology folder holds
+    ``.obo``, ``.owl`` and ``.md`` side by side, each for another source).
 
     Raises:
         SourceError: a path does not exist (a typo should stop the run, not load nothing).
@@ -275,10 +286,66 @@ def iter_inputs(
                 shown = "".join(file.suffixes) or "(no extension)"
                 known = ", ".join(sorted(handlers))
                 yield Quarantined(str(file), f"unsupported file type {shown}; expected one of {known}")
-            elif file.stat().st_size == 0:  # a download that wrote nothing: the file, not a record, is bad
-                yield Quarantined(str(file), "empty file", whole_file=True)
+            elif (empty := empty_file_entry(file, blank=check_blank)) is not None:
+                yield empty  # a download that wrote nothing: the file, not a record, is bad
             else:
                 yield file, handlers[suffix]
+
+
+EMPTY_FILE = "empty file"
+"""How every reason for a file without record content starts (scripts and tests match on it)."""
+
+HEADER_ONLY = f"{EMPTY_FILE} (header only, no rows)"
+"""A CSV/TSV file whose header is followed by no data row.
+
+Refused whole, like a blank file, even though a search with no hits exports just that: the load a script
+runs expects records, and one file that brought none must show as ``partial`` (exit 2) rather than pass
+as a load that worked. A download cut right after its header looks the same, and a user who meant an empty
+table can leave the file out.
+"""
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def empty_reason(path: Path, *, blank: bool = True) -> str | None:
+    """Why the file holds no record content (a reason starting :data:`EMPTY_FILE`), or None when it holds some.
+
+    Why one check for every reader: left to them, a blank download met each reader its own way (a JSONL or
+    N-Triples reader yielded nothing, an XML parser said "Start tag expected" for one record, a CSV reader "not
+    a known table"): a silent 0-record success or a record-level rejection, never the whole-file refusal that
+    makes the load ``partial``. The content is gunzipped when it is gzip (:func:`open_binary`, under the usual
+    caps) and read only up to its first byte that is not whitespace or a UTF-8 byte order mark, so a real file
+    costs one small read. ``blank=False`` checks for zero bytes only. A file that cannot be peeked at (no
+    permission, a damaged gzip, a bomb) gives None: its reader meets the same error and names it.
+    """
+    try:
+        if path.stat().st_size == 0:
+            return EMPTY_FILE
+        if not blank:
+            return None
+        with open_binary(path) as handle:
+            head = handle.read(1 << 16)
+            if not head:
+                return f"{EMPTY_FILE} (gzip stream of nothing)"
+            if head.removeprefix(_UTF8_BOM).strip():
+                return None
+            while chunk := handle.read(1 << 20):
+                if chunk.strip():
+                    return None
+    except (OSError, *GZIP_ERRORS):
+        return None
+    return f"{EMPTY_FILE} (whitespace only)"
+
+
+def empty_file_entry(path: Path, *, blank: bool = True) -> Quarantined | None:
+    """The whole-file quarantine entry for a file without record content (:func:`empty_reason`), or None."""
+    reason = empty_reason(path, blank=blank)
+    return None if reason is None else Quarantined(str(path), reason, whole_file=True)
+
+
+def header_only_entry(path: Path) -> Quarantined:
+    """The whole-file quarantine entry for a CSV/TSV file with a header and no data row (:data:`HEADER_ONLY`)."""
+    return Quarantined(str(path), HEADER_ONLY, whole_file=True)
 
 
 UNREADABLE_FILE_ERRORS: tuple[type[BaseException], ...] = (

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.files import TrackedLines, one_line
+from trialgraph.loaders.files import TrackedLines, header_only_entry, one_line
 from trialgraph.model.concept import ConceptRecord, Rejected, curie
 
 __all__ = [
@@ -92,7 +92,10 @@ class _CutRow:
 
 
 def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]] | Rejected | _CutRow]:
-    """(line, row) per whole data row; a row with the wrong number of fields is rejected alone."""
+    """(line, row) per whole data row; a row with the wrong number of fields is rejected alone.
+
+    A header with no data row after it is refused as a whole (empty) file: a load of it is ``partial``.
+    """
     name = path.name
     with path.open(newline="", encoding="utf-8-sig") as handle:
         lines = TrackedLines(handle)
@@ -102,9 +105,11 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
         if missing:
             yield Rejected(f"{name}:1", f"header lacks column(s) {', '.join(missing)}")
             return
+        rows = 0
         for row in reader:
             if not any(cell.strip() for cell in row):
                 continue
+            rows += 1
             if cut := lines.cut_reason:
                 at = header.index("atc_code")  # present: the header check above requires it
                 yield _CutRow(reader.line_num, row[at].strip() if at < len(row) - 1 else None, cut)
@@ -113,6 +118,8 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
                 yield Rejected(f"{name}:{reader.line_num}", f"expected {len(header)} fields, got {len(row)}")
                 continue
             yield reader.line_num, dict(zip(header, row, strict=True))
+        if not rows:
+            yield header_only_entry(path)
 
 
 def read_combinations(path: Path) -> tuple[Combinations, list[Rejected]]:

@@ -8,7 +8,8 @@ Pipeline candidates that no registry states (neither id listed in the other's re
 
 A row is used only when it is whole: as many fields as the header (a short row would lose its evidence
 columns, a long one shift them) and, for the file's last row, a line end after it (without one, the end of
-the file cut the row mid-value). Any other row is quarantined with its line.
+the file cut the row mid-value). Any other row is quarantined with its line. A header with no row after it
+is refused as a whole (empty) file, so that a load of it is ``partial``, not a success that added nothing.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import re
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from trialgraph.loaders.files import GZIP_ERRORS, TrackedLines, open_text
+from trialgraph.loaders.files import GZIP_ERRORS, TrackedLines, header_only_entry, open_text
 from trialgraph.model.curated_pair import CuratedPair
 from trialgraph.model.staged import Quarantined
 from trialgraph.model.trial_ids import canonical_trial_id
@@ -90,9 +91,11 @@ def _parse_pairs(path: Path) -> Iterator[CuratedPair | Quarantined]:
         if parse is None:
             yield Quarantined(origin=str(path), reason=f"not a known cross-registration table: {header}")
             return
+        rows = 0
         for cells in reader:
             if not cells:  # a blank line
                 continue
+            rows += 1
             origin = f"{path}:{reader.line_num}"
             if cut := lines.cut_reason:  # the file ends inside this row: nothing after it was read
                 yield Quarantined(origin=origin, reason=cut, truncated=True)
@@ -110,3 +113,5 @@ def _parse_pairs(path: Path) -> Iterator[CuratedPair | Quarantined]:
                 yield Quarantined(origin=origin, reason=f"both sides are the same trial id {match_a.trial_id}")
                 continue
             yield CuratedPair(match_a.trial_id, match_b.trial_id, source, evidence, candidate, score, origin)
+        if not rows:
+            yield header_only_entry(path)

@@ -134,7 +134,8 @@ def decode_json_unit(item: RawJson) -> Iterator[RawItem]:
 
 
 def _iter_paths(paths: Iterable[Path]) -> Iterator[DeferredItem]:
-    for item in iter_inputs(paths, _READERS, in_folders="data"):
+    # check_blank=False: these readers refuse a blank file themselves, saying more (a JSONL file's blank lines)
+    for item in iter_inputs(paths, _READERS, in_folders="data", check_blank=False):
         if isinstance(item, Rejected):
             yield item
             continue

@@ -9,7 +9,7 @@ from trialgraph.errors import SourceError
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.ctis.parse import iter_ctis
 from trialgraph.loaders.detect import Detection, has
-from trialgraph.loaders.files import check_input, walk_files
+from trialgraph.loaders.files import check_input, empty_file_entry, walk_files
 from trialgraph.loaders.registries.stage import stage_records
 from trialgraph.model.rows import WRITE_ORDER
 from trialgraph.model.staged import Quarantined, Staged
@@ -31,6 +31,9 @@ def iter_records(paths: Iterable[Path]) -> Iterator[tuple[StudyRecord | Quaranti
     """
     for path in paths:
         for file in _files(Path(path)):
+            if (empty := empty_file_entry(file)) is not None:  # blank: refused whole, never 0 records in silence
+                yield empty, empty.origin
+                continue
             yield from READERS[file.suffix.lower()](file)
 
 

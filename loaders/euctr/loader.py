@@ -12,7 +12,7 @@ from trialgraph.loaders.detect import Detection, has
 from trialgraph.loaders.euctr.ctrdata_json import iter_json_records
 from trialgraph.loaders.euctr.mapping import to_record
 from trialgraph.loaders.euctr.text import iter_text_records
-from trialgraph.loaders.files import check_input, file_guarded, walk_files
+from trialgraph.loaders.files import check_input, empty_file_entry, file_guarded, walk_files
 from trialgraph.loaders.registries.stage import stage_records
 from trialgraph.model.rows import WRITE_ORDER
 from trialgraph.model.staged import Quarantined, Staged
@@ -38,6 +38,9 @@ def iter_records(paths: Iterable[Path]) -> Iterator[tuple[StudyRecord | Quaranti
     """
     for path in paths:
         for file in _files(Path(path)):
+            if (empty := empty_file_entry(file)) is not None:  # blank: refused whole, never 0 records in silence
+                yield empty, empty.origin
+                continue
             reader, source_format = READERS[file.suffix.lower()]
             parsed = ((_parse(fields, origin, source_format), origin) for fields, origin in reader(file))
             yield from file_guarded(file, parsed, lambda entry: (entry, entry.origin))

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.detect import Detection, has
-from trialgraph.loaders.files import check_input, file_guarded, walk_files
+from trialgraph.loaders.files import check_input, empty_file_entry, file_guarded, walk_files
 from trialgraph.loaders.ictrp import covid_csv, csv_export, xml_export
 from trialgraph.loaders.ictrp.sniff import sniff
 from trialgraph.loaders.ictrp.tabular import Item
@@ -48,6 +48,9 @@ def _unknown(path: Path) -> Iterator[Item]:
 def parse_paths(paths: Iterable[Path]) -> Iterator[Item]:
     """(record or quarantine entry, origin) for every trial in every ICTRP file under ``paths``."""
     for path in iter_files(paths):
+        if (empty := empty_file_entry(path)) is not None:  # blank: refused whole, not "not an ICTRP export"
+            yield empty, empty.origin
+            continue
         yield from file_guarded(path, _parse_file(path), lambda entry: (entry, entry.origin))
 
 

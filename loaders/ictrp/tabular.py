@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 
-from trialgraph.loaders.files import GZIP_ERRORS, ends_with_line_end, one_line
+from trialgraph.loaders.files import GZIP_ERRORS, ends_with_line_end, header_only_entry, one_line
 from trialgraph.loaders.ictrp.fields import record_or_quarantine
 from trialgraph.loaders.ictrp.source import CsvRow
 from trialgraph.model.staged import Quarantined
@@ -69,7 +69,8 @@ def records_from_rows(
 
     ``header_row``: the file's own header row, when it has one. A file that holds nothing after it and lacks
     its final line end was cut inside (or at the end of) its header: one ``truncated`` entry says so, since
-    no row of it can be known.
+    no row of it can be known. A whole header with no row after it is an empty file, refused whole
+    (:data:`~trialgraph.loaders.files.HEADER_ONLY`).
     """
     read_any = False
     for row, last in _with_last(rows):
@@ -82,6 +83,10 @@ def records_from_rows(
             yield record_or_quarantine(
                 dict(zip(header, row.cells, strict=True)), source_format=source_format, origin=origin
             )
-    if header_row is not None and not read_any and (cut := cut_at_end(path)) is not None:
-        origin = f"{path}:{header_row.line}"
-        yield Quarantined(origin=origin, reason=f"header {cut}", truncated=True), origin
+    if header_row is not None and not read_any:
+        if (cut := cut_at_end(path)) is not None:
+            origin = f"{path}:{header_row.line}"
+            yield Quarantined(origin=origin, reason=f"header {cut}", truncated=True), origin
+        else:
+            empty = header_only_entry(path)
+            yield empty, empty.origin

@@ -14,7 +14,7 @@ from trialgraph.errors import SourceError
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.detect import Detection, has
-from trialgraph.loaders.files import check_input, walk_files
+from trialgraph.loaders.files import check_input, empty_file_entry, walk_files
 from trialgraph.loaders.mesh.common import MeshStats
 from trialgraph.loaders.mesh.rdf import parse_ntriples
 from trialgraph.loaders.mesh.xml import parse_xml
@@ -67,6 +67,9 @@ class MeshSource:
             parser = parser_for(path)
             if parser is None:
                 raise SourceError(f"not a MeSH file (expected {', '.join(PARSERS)}): {path}")
+            if (empty := empty_file_entry(path)) is not None:  # blank: refused whole, never 0 records in silence
+                yield empty
+                continue
             yield from parser(path, self.stats)
 
 

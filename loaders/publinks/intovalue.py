@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from trialgraph.errors import SourceError
-from trialgraph.loaders.files import GZIP_ERRORS, TrackedLines, one_line, open_text
+from trialgraph.loaders.files import GZIP_ERRORS, TrackedLines, header_only_entry, one_line, open_text
 from trialgraph.model.publication_link import SOURCE_INTOVALUE, Rejected, TrialPublicationLink
 from trialgraph.model.trial_ids import canonical_trial_id
 
@@ -41,6 +41,7 @@ def iter_intovalue_links(path: Path) -> Iterator[TrialPublicationLink | Rejected
 
     A file that ends early (a row without its line end, a quoted field left open, a gzip stream that
     breaks off) gives one ``truncated`` entry, so the load is ``partial``, and the cut row is not a link.
+    A header with no row after it is refused as a whole (empty) file, never read as a table without links.
     (A trial's two ``is_dupe`` rows, from IntoValue 1 and 2, carry the same evidence flags in the shared
     file, so a link read before the cut whose other row was lost has its full evidence.)
 
@@ -63,7 +64,8 @@ def iter_intovalue_links(path: Path) -> Iterator[TrialPublicationLink | Rejected
                     return
                 yield Rejected(origin, f"not an IntoValue trials table: missing columns {', '.join(missing)}")
                 return
-            for row in reader:
+            rows = 0
+            for rows, row in enumerate(reader, start=1):  # noqa: B007 - rows is used after the loop
                 row_origin = f"{origin}:{reader.line_num}"
                 if reason := lines.cut_reason:  # the file ends inside this row: nothing after it was read
                     yield Rejected(row_origin, reason, _value(row, "id"), truncated=True)
@@ -79,6 +81,8 @@ def iter_intovalue_links(path: Path) -> Iterator[TrialPublicationLink | Rejected
                     merged[key][0].update(evidence)
                 else:
                     merged[key] = (set(evidence), registry, row_origin)
+            if not rows:
+                yield header_only_entry(path)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as exc:
         cut = isinstance(exc, GZIP_ERRORS)  # a gzip stream that broke off: the rest was never read
         yield Rejected(origin, f"cannot read the rest of the file: {one_line(exc)}", truncated=cut)

@@ -8,6 +8,7 @@ from pathlib import Path
 from trialgraph.errors import SourceError
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.detect import Detection, header_starts
+from trialgraph.loaders.files import empty_file_entry
 from trialgraph.loaders.publinks.intovalue import iter_intovalue_links
 from trialgraph.model.publication_link import PublicationItem
 
@@ -24,4 +25,7 @@ class IntovalueSource:
         for path in paths:
             if not Path(path).is_file():
                 raise SourceError(f"IntoValue takes its trials.csv[.gz] file, not {path}")
+            if (empty := empty_file_entry(Path(path))) is not None:  # blank: refused whole, not "missing columns"
+                yield empty
+                continue
             yield from iter_intovalue_links(Path(path))

@@ -5,7 +5,8 @@ The ``#``-prefixed block at the top is the mapping set's YAML metadata (``curie_
 only once. Rows are then read one at a time with the csv module (SSSOM writers quote fields that
 contain tabs or quotes), so a multi-GB mapping file never sits in memory. A bad row is rejected with
 its ``file:line`` and the rest of the file still loads; so is a last row the end of the file cut (no line
-end after it: a download that stopped mid-row), whose last value would otherwise load damaged.
+end after it: a download that stopped mid-row), whose last value would otherwise load damaged. A file with no
+row (metadata only, or a header and nothing after it) is refused as a whole, empty, file: its load is ``partial``.
 
 The set is named by its ``mapping_set_id`` only; a file without one falls back to its file name, and its rows
 then carry a one-line warning saying so (``extra[MAPPING_SET_WARNING]``, filed once per set by the writer).
@@ -24,7 +25,7 @@ import yaml
 
 from trialgraph.loaders.concepts.curies import as_curie
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.files import TrackedLines, one_line, open_text
+from trialgraph.loaders.files import EMPTY_FILE, TrackedLines, header_only_entry, one_line, open_text
 from trialgraph.model.concept import MappingRecord, Rejected, mapping_set_fallback
 
 __all__ = ["REQUIRED_COLUMNS", "SSSOMMetadata", "parse_metadata", "parse_sssom", "read_metadata"]
@@ -100,14 +101,18 @@ def parse_sssom(path: Path) -> Iterator[VocabularyItem]:
                 yield Rejected(f"{name}:1", f"metadata block is not YAML: {one_line(exc)}")
                 metadata = SSSOMMetadata()
             if header_line is None:
-                yield Rejected(name, "no header row: the file holds no mappings")
+                yield Rejected(str(path), f"{EMPTY_FILE} (no header row: metadata only)", whole_file=True)
                 return
             header = next(csv.reader([header_line], delimiter="\t"))
             missing = [column for column in REQUIRED_COLUMNS if column not in header]
             if missing:
                 yield Rejected(f"{name}:{line_no}", f"header lacks required column(s) {', '.join(missing)}")
                 return
-            yield from _rows(lines, header, metadata, name, line_no)
+            rows = 0
+            for rows, item in enumerate(_rows(lines, header, metadata, name, line_no), start=1):  # noqa: B007
+                yield item
+            if not rows:
+                yield header_only_entry(path)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as exc:
         where = f"{name}:{line_no}" if line_no else name
         yield Rejected(where, f"unreadable file: {one_line(exc)}", truncated=True)  # its tail was never read

@@ -19,7 +19,10 @@ the TF-IDF is fitted on the respelled aliases, a query is respelled before it is
 also answers for the respelled form, so "diarrhoea" meets MeSH's "diarrhea" at similarity 1.0.
 
 A mention links only to concepts of the types its field allows (MeSH tree branches: a condition to
-C/F, an intervention to D/E), so a drug name is not linked to a disease with a similar spelling.
+C/F, an intervention to D/E), so a drug name is not linked to a disease with a similar spelling. A mention that
+is exactly the name of a concept of another type is not linked at all: "Blood" in an adverse-event field names the
+tissue, and the nearest allowed concept ("Blood Diseases", Hematologic Diseases) would be a look-alike, not what
+was written (:data:`DECISION_RULES`).
 """
 
 from __future__ import annotations
@@ -36,6 +39,8 @@ from trialgraph.models.linking.dictionary import Link
 from trialgraph.models.linking.spelling import RULES_VERSION, american
 
 __all__ = [
+    "DECISION_RULES",
+    "EXACT",
     "METHOD_VERSION",
     "SOURCE",
     "THRESHOLD",
@@ -53,6 +58,11 @@ SOURCE: Final = "trialgraph-tfidf"
 # the method, so an index built under other rules (or none: "tfidf-char3-1") is refused with the rebuild command.
 METHOD_VERSION: Final = f"tfidf-char3-2+{RULES_VERSION}"
 THRESHOLD: Final = 0.7  # scispaCy EntityLinker's default; fixed, not tuned on any evaluation split
+# How a decision is taken from the candidates, apart from the index: part of every link's method version (so a
+# change re-links), not of the index's (so it needs no rebuild). "exact-elsewhere-1": an exact name of a concept of
+# a type the field does not allow refuses the look-alikes of the allowed types.
+DECISION_RULES: Final = "exact-elsewhere-1"
+EXACT: Final = 1.0 - 1e-4  # the cosine of a text with its own alias, less float32 rounding
 _FILES = ("tfidf_vectorizer.joblib", "tfidf_vectors_sparse.npz", "concept_aliases.json", "kb.jsonl")
 
 # MeSH supplementary concept record classes → the tree branch their descriptors live in
@@ -225,20 +235,29 @@ class TfidfLinker:
 
     @property
     def method_version(self) -> str:
-        return f"{METHOD_VERSION}+{self.generator.manifest.content_hash[:12]}"
+        return f"{METHOD_VERSION}+{DECISION_RULES}+{self.generator.manifest.content_hash[:12]}"
 
     def link_many(self, texts: Sequence[str], allowed_types: frozenset[str] | None = None) -> list[Link | None]:
-        """One decision per text: the allowed concept with the most similar alias, if at least the threshold."""
+        """One decision per text: the allowed concept with the most similar alias, if at least the threshold.
+
+        No decision when the text is exactly a name of a concept of a disallowed type and no allowed concept has
+        that name too: the text means that concept, and an allowed look-alike would be a wrong link.
+        """
         kb = self.generator.kb.cui_to_entity
         decisions: list[Link | None] = []
         for text, candidates in zip(texts, self.generator(list(texts), self.k), strict=True):
             best: tuple[float, str] | None = None
+            named_elsewhere = False
             for candidate in candidates:
                 score = max(candidate.similarities)
-                types = set(kb[candidate.concept_id].types)
-                if score < self.threshold or (allowed_types is not None and not types & allowed_types):
+                if score < self.threshold:
+                    continue
+                if allowed_types is not None and not set(kb[candidate.concept_id].types) & allowed_types:
+                    named_elsewhere = named_elsewhere or score >= EXACT
                     continue
                 if best is None or score > best[0]:  # candidates come sorted by id: ties keep the first
                     best = (score, candidate.concept_id)
+            if best is not None and named_elsewhere and best[0] < EXACT:
+                best = None
             decisions.append(Link(text.lower(), best[1], "tfidf", round(best[0], 4)) if best else None)
         return decisions

@@ -36,6 +36,7 @@ from trialgraph.errors import ConfigError, UnknownNameError
 from trialgraph.kg.writer import LoadReport
 from trialgraph.loaders.ctgov.normalize import mesh_id
 from trialgraph.models.linking import dictionary, tfidf
+from trialgraph.models.linking.generic import generic_concepts
 from trialgraph.models.linking.spelling import american
 
 MESH = "ontologies/mesh/mesh2022-core.nt.gz"
@@ -466,7 +467,8 @@ def test_exact_linker_ties_condition_strings_to_concepts(
         assert report.read == _value(driver, "MATCH (c:Condition) RETURN count(c)")
         assert report.read == report.written + report.unchanged
         assert report.written == len({r["key"] for r in links})
-        assert {(r["version"], r["score"]) for r in links} == {(dictionary.METHOD_VERSION, 1.0)}
+        stop_list = generic_concepts().version  # the condition links are filtered by it: part of the version
+        assert {(r["version"], r["score"]) for r in links} == {(f"{dictionary.METHOD_VERSION}+{stop_list}", 1.0)}
 
         # name links: exactly the condition strings that are the label of one MeSH record the graph holds, both
         # compared in American spelling ("leukaemia" is the label Leukemia)
@@ -532,7 +534,8 @@ def test_tfidf_linker_links_conditions_to_disease_concepts_from_its_own_index(
         report = tg.link("tfidf")
         links = _rows(driver, links_query)
         assert report.read == report.written + report.unchanged and report.written == len(links) > 500
-        assert {r["version"] for r in links} == {f"{tfidf.METHOD_VERSION}+{manifest.content_hash[:12]}"}
+        rules = f"{tfidf.METHOD_VERSION}+{tfidf.DECISION_RULES}+{manifest.content_hash[:12]}"
+        assert {r["version"] for r in links} == {f"{rules}+{generic_concepts().version}"}
         assert min(r["score"] for r in links) >= 0.7
         # only disease-type concepts: a MeSH C or F tree, or a disease SCR
         for r in links:

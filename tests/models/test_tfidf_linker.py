@@ -80,3 +80,44 @@ def test_mesh_types_come_from_tree_branches_or_the_scr_class() -> None:
     assert mesh_types(["D02.455", "E02.319"], None) == ("D", "E")
     assert mesh_types([], "SCR_Chemical") == ("D",)
     assert mesh_types([], "SCR_Rare") == ()
+
+
+LOOK_ALIKES = [
+    LinkerConcept("MESH:D001769", "Blood", (), ("A",)),  # the tissue: anatomy, not a condition
+    LinkerConcept("MESH:D006402", "Hematologic Diseases", ("Blood Diseases",), ("C",)),
+    LinkerConcept("MESH:D011358", "Program", ("Programs",), ("N",)),  # health care: neither drug nor procedure
+    LinkerConcept("MESH:D014572", "Urography", ("Urogram", "Pyelogram"), ("E",)),
+    LinkerConcept("MESH:D003866", "Depressive Disorder", ("Depression",), ("F",)),
+    LinkerConcept("MESH:D003863", "Depression", (), ("F", "G")),  # the same name in an allowed and another type
+]
+LOW = 0.55  # a tiny index weighs 3-grams unlike MeSH's: a lower threshold lets its look-alikes pass, as MeSH's did
+
+
+@pytest.fixture(scope="module")
+def look_alike_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("look-alikes")
+    build_index(LOOK_ALIKES, folder)
+    return folder
+
+
+def test_an_exact_name_of_a_disallowed_concept_is_not_linked_to_an_allowed_look_alike(look_alike_index: Path) -> None:
+    linker = TfidfLinker(look_alike_index, threshold=LOW)
+    # the premise: each text is exactly a disallowed concept's name, and an allowed look-alike passes the threshold
+    premises = [("blood", "MESH:D001769", "MESH:D006402"), ("program", "MESH:D011358", "MESH:D014572")]
+    for text, named, look_alike in premises:
+        (candidates,) = linker.generator([text], k=10)
+        scores = {c.concept_id: max(c.similarities) for c in candidates}
+        assert scores[named] >= tfidf.EXACT and LOW <= scores[look_alike] < tfidf.EXACT, (text, scores)
+    blood, disease, misspelt, depression = linker.link_many(
+        ["Blood", "blood diseases", "blood diseasess", "Depression"], frozenset({"C", "F"})
+    )
+    assert blood is None  # it names the tissue, a type a condition may not have
+    assert disease is not None and (disease.curie, disease.score) == ("MESH:D006402", 1.0)
+    assert misspelt is not None and misspelt.curie == "MESH:D006402"  # no exact name elsewhere: still linked
+    assert depression is not None and depression.score == 1.0  # an allowed concept has the exact name too
+    (program,) = linker.link_many(["Program"], frozenset({"D", "E"}))
+    assert program is None  # not Urography
+    # with every type allowed, an exact name is linked to the concept it names
+    tissue, plan = linker.link_many(["Blood", "Program"])
+    assert (tissue and tissue.curie, plan and plan.curie) == ("MESH:D001769", "MESH:D011358")
+    assert f"+{tfidf.DECISION_RULES}+" in linker.method_version

@@ -68,7 +68,9 @@ class _Exact:
         return [self.linker.link(text) for text in texts]
 
 
-def _exact(driver: neo4j.Driver, index_folder: Path, database: str) -> ConditionLinker:
+def _exact(driver: neo4j.Driver, index_folder: Path, database: str, reranker: Any = None) -> ConditionLinker:
+    if reranker is not None:
+        raise ConfigError("the exact linker has no candidates to re-rank: use --linker tfidf or tfidf+abbrev")
     rows = _concept_rows(driver, database)
     names = (ConceptNames(r["curie"], r["vocabulary"], r["name"], tuple(r["synonyms"])) for r in rows)
     return _Exact(DictionaryLinker(names))
@@ -119,11 +121,12 @@ class _Tfidf:
         return [[hit] if hit else [] for hit in self.linker.link_many(texts, CONDITION_TYPES)]
 
 
-def checked_tfidf(driver: neo4j.Driver, index_folder: Path, database: str = "neo4j") -> Any:
-    """The TF-IDF linker over ``index_folder``; a one-line error if the graph's concepts changed since its build."""
+def checked_tfidf(driver: neo4j.Driver, index_folder: Path, database: str = "neo4j", reranker: Any = None) -> Any:
+    """The TF-IDF linker over ``index_folder`` (deciding with ``reranker``, if given); a one-line error if the
+    graph's concepts changed since its build."""
     from trialgraph.models.linking import tfidf
 
-    linker = tfidf.TfidfLinker(index_folder)
+    linker = tfidf.TfidfLinker(index_folder, reranker=reranker)
     current = tfidf.concepts_hash(linker_concepts(_concept_rows(driver, database)))
     if current != linker.generator.manifest.content_hash:
         raise ConfigError(
@@ -133,25 +136,27 @@ def checked_tfidf(driver: neo4j.Driver, index_folder: Path, database: str = "neo
     return linker
 
 
-def _tfidf(driver: neo4j.Driver, index_folder: Path, database: str) -> ConditionLinker:
+def _tfidf(driver: neo4j.Driver, index_folder: Path, database: str, reranker: Any = None) -> ConditionLinker:
     from trialgraph.models.linking import tfidf
 
-    linker = checked_tfidf(driver, index_folder, database)
+    linker = checked_tfidf(driver, index_folder, database, reranker)
     return _Tfidf(linker, tfidf.SOURCE, linker.method_version)
 
 
-def _tfidf_abbreviations(driver: neo4j.Driver, index_folder: Path, database: str) -> ConditionLinker:
+def _tfidf_abbreviations(
+    driver: neo4j.Driver, index_folder: Path, database: str, reranker: Any = None
+) -> ConditionLinker:
     """The TF-IDF linker (same source) with bare short forms linked through the mined dictionary's long forms;
     its method version names the abbreviation step and the dictionary, so its edges replace plain TF-IDF's."""
     from trialgraph.models.linking.abbreviations import AbbreviationDictionary, AbbreviationLinker
 
-    plain = _tfidf(driver, index_folder, database)
+    plain = _tfidf(driver, index_folder, database, reranker)
     linker = AbbreviationLinker(plain.linker, AbbreviationDictionary.load(index_folder))  # type: ignore[attr-defined]
     return _Tfidf(linker, plain.source, linker.method_version)
 
 
-# name → how to make the linker from the graph (and the index folder, for linkers that need one)
-LINKERS: dict[str, Callable[[neo4j.Driver, Path, str], ConditionLinker]] = {
+# name → how to make the linker from the graph (and the index folder and a re-ranker, for linkers that use them)
+LINKERS: dict[str, Callable[[neo4j.Driver, Path, str, Any], ConditionLinker]] = {
     "exact": _exact,
     "tfidf": _tfidf,
     "tfidf+abbrev": _tfidf_abbreviations,

@@ -133,6 +133,12 @@ def _string_linker(linker: Any) -> StringLinker:
     return link
 
 
+def reranked_string_linker(linker: TfidfLinker, reranker: Any) -> StringLinker:
+    """The TF-IDF linker deciding with ``reranker`` among its candidates above the threshold (as ``trialgraph
+    link --reranker`` does), scored like the other linkers."""
+    return _string_linker(linker.reranked(reranker))
+
+
 def _tfidf(mesh: MeshDictionary, studies: Sequence[StudyRecord] = ()) -> StringLinker:
     return _string_linker(tfidf_linker(mesh))
 

@@ -27,12 +27,13 @@ was written (:data:`DECISION_RULES`).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, Protocol
 
 from trialgraph.errors import ConfigError
 from trialgraph.models.linking.dictionary import Link
@@ -46,6 +47,7 @@ __all__ = [
     "THRESHOLD",
     "IndexManifest",
     "LinkerConcept",
+    "Reranker",
     "SparseCandidateGenerator",
     "TfidfLinker",
     "build_index",
@@ -225,39 +227,100 @@ class SparseCandidateGenerator:
         return batch
 
 
-class TfidfLinker:
-    """scispaCy's linking rule over :class:`SparseCandidateGenerator`: the best allowed candidate above a threshold."""
+class Reranker(Protocol):
+    """What re-ranks a text's candidate concepts (:class:`~trialgraph.models.linking.dense.DenseReranker`)."""
 
-    def __init__(self, folder: Path, *, threshold: float = THRESHOLD, k: int = 30) -> None:
+    @property
+    def name(self) -> str: ...
+
+    def rerank(
+        self, mentions: Sequence[str], candidates: Sequence[Sequence[tuple[str, Sequence[str]]]]
+    ) -> list[list[str]]: ...
+
+
+class TfidfLinker:
+    """scispaCy's linking rule over :class:`SparseCandidateGenerator`: the best allowed candidate above a threshold.
+
+    With a ``reranker``, the TF-IDF similarity still decides *whether* a text is linked (some allowed candidate
+    at the threshold or above) and the re-ranker only decides *to which* of those candidates; a candidate the text
+    names exactly keeps precedence (curated names first), so the re-ranker chooses among exact names when there
+    are several, and among all candidates above the threshold only when none is exact.
+    """
+
+    def __init__(
+        self, folder: Path, *, threshold: float = THRESHOLD, k: int = 30, reranker: Reranker | None = None
+    ) -> None:
         self.generator = SparseCandidateGenerator(folder)
         self.threshold = threshold
         self.k = k
+        self.reranker = reranker
+
+    def reranked(self, reranker: Reranker | None) -> TfidfLinker:
+        """This linker (same index, loaded once) deciding with ``reranker`` among its candidates."""
+        linker = copy.copy(self)
+        linker.reranker = reranker
+        return linker
 
     @property
     def method_version(self) -> str:
-        return f"{METHOD_VERSION}+{DECISION_RULES}+{self.generator.manifest.content_hash[:12]}"
+        rerank = f"+rerank:{self.reranker.name}" if self.reranker is not None else ""
+        return f"{METHOD_VERSION}+{DECISION_RULES}+{self.generator.manifest.content_hash[:12]}{rerank}"
+
+    def _eligible(self, candidates: Sequence[Any], allowed_types: frozenset[str] | None) -> list[tuple[float, Any]]:
+        """The allowed candidates at the threshold or above, best first (ties: by id); none when the text is
+        exactly a name of a concept of a disallowed type and of no allowed one (a look-alike would be wrong)."""
+        kb = self.generator.kb.cui_to_entity
+        eligible: list[tuple[float, Any]] = []
+        named_elsewhere = False
+        for candidate in candidates:  # sorted by id
+            score = max(candidate.similarities)
+            if score < self.threshold:
+                continue
+            if allowed_types is not None and not set(kb[candidate.concept_id].types) & allowed_types:
+                named_elsewhere = named_elsewhere or score >= EXACT
+                continue
+            eligible.append((score, candidate))
+        eligible.sort(key=lambda pair: -pair[0])  # stable: equal scores keep the id order
+        if eligible and named_elsewhere and eligible[0][0] < EXACT:
+            return []
+        return eligible
 
     def link_many(self, texts: Sequence[str], allowed_types: frozenset[str] | None = None) -> list[Link | None]:
-        """One decision per text: the allowed concept with the most similar alias, if at least the threshold.
+        """One decision per text: the allowed concept with the most similar alias, if at least the threshold
+        (with a re-ranker: the one it ranks first among those, exact names first).
 
         No decision when the text is exactly a name of a concept of a disallowed type and no allowed concept has
         that name too: the text means that concept, and an allowed look-alike would be a wrong link.
         """
+        pools = []
+        for candidates in self.generator(list(texts), self.k):
+            eligible = self._eligible(candidates, allowed_types)
+            exact = [pair for pair in eligible if pair[0] >= EXACT]
+            pools.append(exact or eligible)
+        chosen = [pool[0] if pool else None for pool in pools]
+        if self.reranker is not None:
+            chosen = self._rerank(texts, pools, chosen)
+        return [
+            Link(text.lower(), pick[1].concept_id, "tfidf", round(pick[0], 4)) if pick else None
+            for text, pick in zip(texts, chosen, strict=True)
+        ]
+
+    def _rerank(
+        self, texts: Sequence[str], pools: list[list[tuple[float, Any]]], chosen: list[tuple[float, Any] | None]
+    ) -> list[tuple[float, Any] | None]:
+        """The re-ranker's first choice in each pool of more than one candidate (it sees each concept's name and
+        the aliases that matched, as in the benchmarks)."""
+        assert self.reranker is not None
         kb = self.generator.kb.cui_to_entity
-        decisions: list[Link | None] = []
-        for text, candidates in zip(texts, self.generator(list(texts), self.k), strict=True):
-            best: tuple[float, str] | None = None
-            named_elsewhere = False
-            for candidate in candidates:
-                score = max(candidate.similarities)
-                if score < self.threshold:
-                    continue
-                if allowed_types is not None and not set(kb[candidate.concept_id].types) & allowed_types:
-                    named_elsewhere = named_elsewhere or score >= EXACT
-                    continue
-                if best is None or score > best[0]:  # candidates come sorted by id: ties keep the first
-                    best = (score, candidate.concept_id)
-            if best is not None and named_elsewhere and best[0] < EXACT:
-                best = None
-            decisions.append(Link(text.lower(), best[1], "tfidf", round(best[0], 4)) if best else None)
-        return decisions
+        contested = [i for i, pool in enumerate(pools) if len(pool) > 1]
+        if not contested:
+            return chosen
+        named = [
+            [(c.concept_id, (kb[c.concept_id].canonical_name, *c.aliases)) for _, c in pools[i]] for i in contested
+        ]
+        rankings = self.reranker.rerank([texts[i] for i in contested], named)
+        out = list(chosen)
+        for i, ranking in zip(contested, rankings, strict=True):
+            by_id = {c.concept_id: (score, c) for score, c in pools[i]}
+            out[i] = by_id[ranking[0]]
+        return out

@@ -73,3 +73,53 @@ def test_training_writes_a_loadable_encoder_and_its_card(index: Path, tmp_path: 
     assert trained.rerank(["asthma"], [[("MESH:D006331", ("heart diseases",)), ("MESH:D001249", ("asthma",))]]) == [
         ["MESH:D001249", "MESH:D006331"]
     ]
+
+
+ORGANS = [
+    *CONCEPTS[:2],
+    LinkerConcept("MESH:D007680", "Kidney Neoplasms", ("Kidney Cancer", "Renal Cancer", "Kidney Tumor"), ("C",)),
+    LinkerConcept("MESH:D008175", "Lung Neoplasms", ("Lung Cancer", "Pulmonary Neoplasms"), ("C",)),
+    LinkerConcept("MESH:D008171", "Lung Diseases", ("Pulmonary Disease", "Lung Disorder"), ("C",)),
+]
+
+
+class Reversed:
+    """A re-ranker that puts the TF-IDF order upside down: shows which choices the re-ranker is given."""
+
+    name = "reversed"
+
+    def rerank(self, mentions: list[str], candidates: list[list[tuple[str, tuple[str, ...]]]]) -> list[list[str]]:
+        return [[curie for curie, _ in reversed(per)] for per in candidates]
+
+
+@pytest.fixture(scope="module")
+def organ_index(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = tmp_path_factory.mktemp("organs")
+    build_index(ORGANS, folder)
+    return folder
+
+
+def test_the_reranker_decides_which_candidate_never_whether_and_exact_names_come_first(
+    organ_index: Path, minilm: DenseReranker
+) -> None:
+    plain = TfidfLinker(organ_index, threshold=0.55)  # a tiny index scores lower than MeSH's: see test_tfidf_linker
+    reranked = plain.reranked(minilm)
+    texts = ["pulmonary cancer", "pulmonary tumour", "pulmonary disease", "kidney tumours", "cardiac diseases", "gout"]
+    before, after = plain.link_many(texts, frozenset({"C"})), reranked.link_many(texts, frozenset({"C"}))
+    # 3-grams prefer "pulmonary disease"; the encoder knows cancer and tumour are neoplasms
+    assert [b and b.curie for b in before[:2]] == ["MESH:D008171", "MESH:D008171"]
+    assert [a and a.curie for a in after[:2]] == ["MESH:D008175", "MESH:D008175"]
+    assert [a is None for a in after] == [b is None for b in before]  # linked or not: TF-IDF's threshold alone
+    for text, link in zip(texts, after, strict=True):  # every choice is a TF-IDF candidate with its own similarity
+        if link is not None:
+            (candidates,) = plain.generator([text], plain.k)
+            scores = {c.concept_id: round(max(c.similarities), 4) for c in candidates}
+            assert scores[link.curie] == link.score >= 0.55
+    upside_down = plain.reranked(Reversed()).link_many(texts, frozenset({"C"}))
+    assert upside_down[0] is not None and upside_down[0].curie == "MESH:D008175"  # the last of its two candidates
+    # "pulmonary disease" names Lung Diseases exactly; Lung Neoplasms (0.605) is a candidate too, yet stays behind
+    (candidates,) = plain.generator(["pulmonary disease"], plain.k)
+    assert sum(1 for c in candidates if max(c.similarities) >= 0.55) == 2
+    assert upside_down[2] is not None and upside_down[2].curie == "MESH:D008171"  # an exact name keeps precedence
+    assert reranked.method_version == f"{plain.method_version}+rerank:{minilm.name}"
+    assert plain.reranker is None  # reranked() leaves the linker it came from as it was

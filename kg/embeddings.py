@@ -1,18 +1,24 @@
-"""Writes record embeddings into Neo4j: one vector index per (encoder, rendering), filled incrementally.
+"""Writes embeddings into Neo4j: one vector index per (encoder, rendering), filled incrementally.
 
-A record is (re-)encoded exactly when its rendered text changed since its embedding was made (the text hash
-is kept on the embedding), so a second run after a load encodes only what the load changed. Each batch is
-committed before the next is encoded, so a killed run resumes where it stopped. The run is a ``LoadRun``
-like every load (``source = embed:<index>``): ``read`` records, ``written`` encoded, ``unchanged`` skipped.
+What is embedded is a *target* (:data:`TARGETS`): registry records (rendering ``trial-text-1``) or PubMed papers
+(``paper-text-1``; CT.gov reference stubs, which hold only a citation, have no text and are skipped). A target is a
+row of data, not a branch: the label it embeds, the statements that read and write it, its rendering and the
+command that fills it; the loop below is the same for all.
+
+An item is (re-)encoded exactly when its rendered text changed since its embedding was made (the text hash is
+kept on the embedding), so a second run after a load encodes only what the load changed. Each batch is
+committed before the next is encoded, so a killed run resumes where it stopped. The run is a ``LoadRun`` like
+every load (``source = embed:<index>``): ``read`` items, ``written`` encoded, ``unchanged`` skipped.
 
 Names: the index of encoder key ``minilm_l6_v2`` under rendering ``trial-text-1`` is
-``embedding_minilm_l6_v2_trial_text_1`` over nodes labelled ``Embedding_minilm_l6_v2_trial_text_1``.
+``embedding_minilm_l6_v2_trial_text_1`` over nodes labelled ``Embedding_minilm_l6_v2_trial_text_1``; under
+``paper-text-1`` it is ``embedding_minilm_l6_v2_paper_text_1``.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -20,22 +26,86 @@ from typing import Any
 
 import neo4j
 
-from trialgraph.errors import ConfigError
+from trialgraph.errors import ConfigError, UnknownNameError
 from trialgraph.kg import cypher
 from trialgraph.kg.graph import run_read
 from trialgraph.kg.writer import GRAPH_WRITERS, BatchOutcome, LoadReport, Quarantine, Work, WriteContext
 from trialgraph.models.encoders import Encoder, EncoderSpec
-from trialgraph.models.retrieval.rendering import RENDERING_VERSION, RecordText, render, text_hash
+from trialgraph.models.retrieval.rendering import (
+    PAPER_RENDERING_VERSION,
+    RENDERING_VERSION,
+    PaperText,
+    RecordText,
+    render,
+    render_paper,
+    text_hash,
+)
 
 __all__ = [
+    "TARGETS",
     "EmbeddingIndex",
     "EmbeddingSource",
+    "EmbeddingTarget",
     "EmbeddingWriter",
     "RecordVector",
     "embed_records",
     "embedding_index",
+    "embedding_target",
     "require_index",
 ]
+
+
+@dataclass(frozen=True, slots=True)
+class EmbeddingTarget:
+    """What one kind of node is embedded from, and how.
+
+    ``read`` pages through the nodes in ``id_column`` order (parameters ``$after``, ``$limit``, ``$index``) and
+    returns, per node, what ``render`` reads plus ``embedded_hash``, the text hash of the embedding the index
+    holds for it (null when none). ``write`` merges rows ``{id, key, vector, text_hash}`` into embeddings with
+    ``EMBEDS`` to the node.
+    """
+
+    name: str
+    label: str
+    id_column: str
+    rendering: str
+    read: str
+    write: str
+    render: Callable[[Mapping[str, Any]], str]
+    command: str
+
+
+TARGETS: dict[str, EmbeddingTarget] = {
+    "records": EmbeddingTarget(
+        name="records",
+        label="RegistryRecord",
+        id_column="record_id",
+        rendering=RENDERING_VERSION,
+        read="read/records_to_embed",
+        write="write/merge_embeddings",
+        render=lambda row: render(RecordText.from_row(row)),
+        command="trialgraph embed",
+    ),
+    "publications": EmbeddingTarget(
+        name="publications",
+        label="Publication",
+        id_column="key",
+        rendering=PAPER_RENDERING_VERSION,
+        read="read/publications_to_embed",
+        write="write/merge_publication_embeddings",
+        render=lambda row: render_paper(PaperText.from_row(row)),
+        command="trialgraph embed --target publications",
+    ),
+}
+_BY_RENDERING = {t.rendering: t for t in TARGETS.values()}
+
+
+def embedding_target(name: str) -> EmbeddingTarget:
+    """The target called ``name`` (``records``, ``publications``); a one-line error for any other."""
+    if name not in TARGETS:
+        raise UnknownNameError(f"unknown embedding target {name!r}; known: {', '.join(TARGETS)}")
+    return TARGETS[name]
+
 
 _IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 
@@ -49,9 +119,16 @@ class EmbeddingIndex:
     spec: EncoderSpec
     rendering: str
 
+    @property
+    def target(self) -> EmbeddingTarget:
+        """What the rendering renders: records or papers."""
+        return _BY_RENDERING[self.rendering]
+
 
 def embedding_index(spec: EncoderSpec, rendering: str = RENDERING_VERSION) -> EmbeddingIndex:
     """The index for ``spec`` under ``rendering``; the names are identifiers checked here, never user text."""
+    if rendering not in _BY_RENDERING:
+        raise ConfigError(f"unknown rendering {rendering!r}; this version renders {', '.join(_BY_RENDERING)}")
     stem = f"{spec.key}_{rendering.replace('-', '_')}"
     if not _IDENTIFIER.fullmatch(stem):
         raise ConfigError(f"encoder key {spec.key!r} and rendering {rendering!r} do not make an index name")
@@ -59,11 +136,11 @@ def embedding_index(spec: EncoderSpec, rendering: str = RENDERING_VERSION) -> Em
 
 
 def require_index(driver: neo4j.Driver, index: EmbeddingIndex, database: str) -> None:
-    """A one-line error naming ``trialgraph embed`` when the graph holds no embeddings for ``index``."""
+    """A one-line error naming the command that fills ``index`` when the graph holds no embeddings for it."""
     known = {row["name"] for row in run_read(driver, cypher.load("read/embedding_indexes"), database=database)}
     if index.name not in known:
         raise ConfigError(
-            f"the graph has no embedding index {index.name!r}: run `trialgraph embed` first"
+            f"the graph has no embedding index {index.name!r}: run `{index.target.command}` first"
             + (f" (it has: {', '.join(sorted(known))})" if known else "")
         )
 
@@ -77,7 +154,10 @@ def _ensure_index(driver: neo4j.Driver, index: EmbeddingIndex, database: str) ->
 
 @dataclass(frozen=True, slots=True)
 class RecordVector:
-    """One record's embedding to write, or (``vector`` None) a record whose embedding is still current."""
+    """One node's embedding to write, or (``vector`` None) a node whose embedding is still current.
+
+    ``record_id`` is the node's id in its target's ``id_column`` (a record id, or a publication key).
+    """
 
     record_id: str
     vector: list[float] | None = None
@@ -85,9 +165,10 @@ class RecordVector:
 
 
 class EmbeddingSource:
-    """An encoder as a source: it pages through the graph's records, not files, and yields their vectors.
+    """An encoder as a source: it pages through the graph's nodes of the index's target, not files, and yields
+    their vectors.
 
-    Only records whose rendered text changed since their embedding was made are encoded, a page at a time
+    Only nodes whose rendered text changed since their embedding was made are encoded, a page at a time
     (the encoder is fastest on batches). The one load loop (``kg/load.py``) writes them through
     :class:`EmbeddingWriter`, one page behind, so encoding and writing overlap and a killed run resumes.
     """
@@ -104,26 +185,26 @@ class EmbeddingSource:
         self._database = database
 
     def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[RecordVector]:
-        after = ""
+        target, after = self.index.target, ""
         while page := run_read(
             self._driver,
-            cypher.load("read/records_to_embed"),
+            cypher.load(target.read),
             {"after": after, "limit": self._page, "index": self.index.name},
             database=self._database,
         ):
-            after = page[-1]["record_id"]
-            todo = dict(_changed(page))
+            after = page[-1][target.id_column]
+            todo = dict(_changed(page, target))
             vectors = iter(self.encoder.encode(list(todo.values()), batch_size=min(self._page, 64)) if todo else [])
             for row in page:
-                rid = row["record_id"]
+                rid = row[target.id_column]
                 yield RecordVector(rid, next(vectors), text_hash(todo[rid])) if rid in todo else RecordVector(rid)
 
 
 @GRAPH_WRITERS.register("embeddings")
 class EmbeddingWriter:
-    """Embedding nodes beside their records, one batch per transaction; at the end, the index's description.
+    """Embedding nodes beside the nodes they embed, one batch per transaction; at the end, the index's description.
 
-    ``written`` counts records encoded, ``unchanged`` those whose embedding was current.
+    ``written`` counts nodes encoded, ``unchanged`` those whose embedding was current.
     """
 
     def __init__(self, context: WriteContext) -> None:
@@ -135,7 +216,7 @@ class EmbeddingWriter:
             report.unchanged += 1
             return []
         key = f"{item.record_id}|{self._index.name}"
-        self.rows.append({"record_id": item.record_id, "key": key, "vector": item.vector, "text_hash": item.text_hash})
+        self.rows.append({"id": item.record_id, "key": key, "vector": item.vector, "text_hash": item.text_hash})
         return self._take() if len(self.rows) >= self.context.batch_size else []
 
     def close(self) -> list[Work]:
@@ -161,16 +242,12 @@ class EmbeddingWriter:
 
     def _take(self) -> list[Work]:
         rows, self.rows = self.rows, []
-        c, params = self.context, self._params
+        c, params, statement = self.context, self._params, cypher.load(self._index.target.write)
 
         def work() -> BatchOutcome:
             made_at = datetime.now(UTC).isoformat(timespec="seconds")
             with c.driver.session(database=c.database) as session:
-                session.execute_write(
-                    lambda tx: tx.run(
-                        cypher.load("write/merge_embeddings"), rows=rows, made_at=made_at, **params
-                    ).consume()
-                )
+                session.execute_write(lambda tx: tx.run(statement, rows=rows, made_at=made_at, **params).consume())
             return BatchOutcome(written=len(rows))
 
         return [work]
@@ -181,21 +258,24 @@ def embed_records(
     encoder: Encoder,
     *,
     quarantine_dir: Path,
-    rendering: str = RENDERING_VERSION,
+    target: str = "records",
+    rendering: str | None = None,
     batch_size: int = 256,
     database: str = "neo4j",
     on_batch: Callable[[LoadReport], None] | None = None,
 ) -> LoadReport:
-    """Encode every registry record whose rendered text has no current embedding in the encoder's index.
+    """Encode every node of ``target`` (registry records, or publications) whose rendered text has no current
+    embedding in the encoder's index for that target's rendering.
 
     It runs through the one load loop (``kg/load.py``): :class:`EmbeddingSource` reads and encodes,
-    :class:`EmbeddingWriter` writes. ``on_batch`` is called as records are read (progress display).
+    :class:`EmbeddingWriter` writes. ``on_batch`` is called as nodes are read (progress display).
     """
     from trialgraph.kg.load import load  # kg.load imports the writers of files; this one registers itself here
 
-    if rendering != RENDERING_VERSION:
-        raise ConfigError(f"unknown rendering {rendering!r}; this version renders {RENDERING_VERSION!r}")
-    index = embedding_index(encoder.spec, rendering)
+    chosen = embedding_target(target)
+    if rendering not in (None, chosen.rendering):
+        raise ConfigError(f"unknown rendering {rendering!r}; {chosen.name} are rendered {chosen.rendering!r}")
+    index = embedding_index(encoder.spec, chosen.rendering)
     _ensure_index(driver, index, database)
     source = EmbeddingSource(driver, encoder, index, batch_size, database)
     return load(
@@ -203,13 +283,13 @@ def embed_records(
     )
 
 
-def _changed(page: list[dict[str, Any]]) -> list[tuple[str, str]]:
-    """(record id, text) of the records whose rendering differs from what their embedding was made from."""
+def _changed(page: list[dict[str, Any]], target: EmbeddingTarget) -> list[tuple[str, str]]:
+    """(id, text) of the nodes whose rendering differs from what their embedding was made from."""
     todo = []
     for row in page:
-        text = render(RecordText.from_row(row))
+        text = target.render(row)
         if row["embedded_hash"] != text_hash(text):
-            todo.append((row["record_id"], text))
+            todo.append((row[target.id_column], text))
     return todo
 
 

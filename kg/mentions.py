@@ -19,6 +19,15 @@ Interventions and adverse-event terms are short structured fields: a concept on 
 (:mod:`trialgraph.models.linking.generic`: Therapeutics from "treatment", Tablets, Injections...) is never linked
 from them, alone or beside a specific one, and the list's version is part of their method version.
 
+The other fields are prose, and registries other than CT.gov write some of it in other languages: each text's
+language is detected first (:mod:`trialgraph.models.linking.language`), and a text reliably in another language
+than English is not linked (the index holds English names, so it would link its false friends). The node that
+holds it gets ``language`` (ISO 639-1; the longest such text's, if it holds two) and ``language_by`` (the language
+rules' version): inferred data, so a ``language`` without ``language_by`` (a registry's own statement) is never
+touched, and a later run that reads the node as English removes only our pair. English text and text too short or
+too uncertain to judge are linked as before; the language rules are part of these fields' method version, so new
+rules re-read every text. Short structured fields are not checked: a drug or event term is too short to judge.
+
 Incremental by construction: each linked node carries ``mentions_linked`` (the linker's method version, which
 holds the index's content hash) and, where the node outlives a change of its text, ``mentions_of`` (the content
 hash of the record or citation the text came from). A changed record's facts (items, outcomes, interventions,
@@ -30,8 +39,9 @@ Registry facts are never altered beyond these two markers, and NLM's ``IS_CONCEP
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -44,12 +54,14 @@ from trialgraph.kg.writer import GRAPH_WRITERS, LoadReport, Quarantine, Work, Wr
 from trialgraph.link import Linker, Span
 from trialgraph.model.staged import Quarantined
 from trialgraph.models.linking.generic import generic_concepts
+from trialgraph.models.linking.language import LANGUAGE_RULES, detect
 
 __all__ = [
     "ADVERSE_EVENT_TYPES",
     "CRITERION_TYPES",
     "INTERVENTION_TYPES",
     "TEXT_FIELDS",
+    "MentionReport",
     "MentionSource",
     "MentionWriter",
     "TextField",
@@ -83,7 +95,8 @@ class TextField:
     write: str
     describes: str  # for messages: "eligibility item", "outcome"...
     types: frozenset[str] = CRITERION_TYPES
-    structured: bool = False  # names one thing: generic concepts (models/linking/generic.py) are not linked
+    structured: bool = False  # names one thing: generic concepts (models/linking/generic.py) are not linked,
+    # and its language is not checked (prose is: models/linking/language.py)
 
 
 TEXT_FIELDS: dict[str, TextField] = {
@@ -107,6 +120,7 @@ class TextMentions:
     key: str
     version: str | None
     spans: tuple[tuple[str, Span], ...]  # (field, span)
+    language: str | None = None  # reliably another language than English: that text was not linked
 
 
 def graph_linker(driver: neo4j.Driver, index_folder: Path, database: str = "neo4j") -> Linker:
@@ -131,8 +145,15 @@ class MentionSource:
         self._driver = driver
         self._database = database
         self._generic = generic_concepts() if self.field.structured else None
-        # what the field's nodes are marked linked by: the linker's rules, and the stop list where it applies
-        self.method_version = linker.method_version + (f"+{self._generic.version}" if self._generic else "")
+        self.checks_language = not self.field.structured
+        self.not_english: Counter[str] = Counter()  # texts left unlinked, by language
+        # what the field's nodes are marked linked by: the linker's rules, the stop list or the language rules
+        rules = [linker.method_version]
+        if self._generic:
+            rules.append(self._generic.version)
+        if self.checks_language and not linker.languages:  # a linker that checks them has them in its version
+            rules.append(LANGUAGE_RULES)
+        self.method_version = "+".join(rules)
 
     def _pages(self) -> Iterator[list[dict[str, Any]]]:
         after = ""
@@ -166,11 +187,29 @@ class MentionSource:
                     fits.append(row)
                 else:
                     yield skipped
-            texts = [(row["key"], t["field"], t["text"] or "") for row in fits for t in row["texts"]]
-            found = iter(self._specific(self.linker.link_many([text for _, _, text in texts], self.field.types)))
+            texts = [t["text"] or "" for row in fits for t in row["texts"]]
+            languages = [self._foreign(text) for text in texts]
+            kept = [text if language is None else "" for text, language in zip(texts, languages, strict=True)]
+            found = iter(self._specific(self.linker.link_many(kept, self.field.types)))
+            foreign = iter(zip(texts, languages, strict=True))
             for row in fits:
-                spans = tuple((t["field"], span) for t in row["texts"] for span in next(found))
-                yield TextMentions(row["key"], row["version"], spans)
+                spans: list[tuple[str, Span]] = []
+                unlinked: list[tuple[str, str]] = []  # (text, language) of the texts left unlinked
+                for t in row["texts"]:
+                    spans += [(t["field"], span) for span in next(found)]
+                    text, language = next(foreign)
+                    if language is not None:
+                        unlinked.append((text, language))
+                        self.not_english[language] += 1
+                language = max(unlinked, key=lambda u: len(u[0]))[1] if unlinked else None
+                yield TextMentions(row["key"], row["version"], tuple(spans), language)
+
+    def _foreign(self, text: str) -> str | None:
+        """The language of ``text`` if this field is prose and the text reliably not English, else None."""
+        if not self.checks_language:
+            return None
+        language = detect(text)
+        return language.code if language.not_english else None
 
 
 @GRAPH_WRITERS.register("text-mentions")
@@ -193,7 +232,11 @@ class MentionWriter:
              "negated": s.negated, "history": s.history, "matched_on": s.matched_on}
             for field, s in item.spans
         ]  # fmt: skip
-        self.rows.append({"key": item.key, "version": item.version, "mentions": mentions})
+        language_by = LANGUAGE_RULES if item.language else None
+        self.rows.append(
+            {"key": item.key, "version": item.version, "mentions": mentions, "language": item.language,
+             "language_by": language_by}
+        )  # fmt: skip
         return self._take() if len(self.rows) >= self.context.batch_size else []
 
     def close(self) -> list[Work]:
@@ -221,6 +264,14 @@ class MentionWriter:
         ]  # fmt: skip
 
 
+@dataclass(slots=True)
+class MentionReport(LoadReport):
+    """A linking run's report, and how many of its texts were left unlinked as reliably another language than
+    English, by ISO 639-1 code (prose fields only; ``trialgraph link --fields ... --json`` shows it)."""
+
+    not_english: dict[str, int] = field(default_factory=dict)
+
+
 def link_mentions(
     driver: neo4j.Driver,
     linker: Linker,
@@ -233,15 +284,18 @@ def link_mentions(
 ) -> LoadReport:
     """Link every text of ``field`` (a :data:`TEXT_FIELDS` name) not yet linked by ``linker``'s method version.
 
-    ``read`` counts the nodes read, ``written`` those with at least one mention, ``unchanged`` those with none,
-    ``rejected`` those skipped with a reason (``read == written + unchanged + rejected``).
+    ``read`` counts the nodes read, ``written`` those with at least one mention, ``unchanged`` those with none
+    (a node whose only text is in another language among them), ``rejected`` those skipped with a reason
+    (``read == written + unchanged + rejected``); ``not_english`` counts the texts left unlinked by language.
     """
     from trialgraph.kg.load import load
 
     source = MentionSource(driver, linker, field, database)
-    return load(
+    report = load(
         driver, source, [], quarantine_dir=quarantine_dir, batch_size=batch_size, database=database, on_item=on_item
     )
+    by_language = dict(sorted(source.not_english.items(), key=lambda item: (-item[1], item[0])))
+    return MentionReport(**{f.name: getattr(report, f.name) for f in fields(report)}, not_english=by_language)
 
 
 def mentions_by_vocabulary(driver: neo4j.Driver, database: str = "neo4j") -> list[dict[str, Any]]:

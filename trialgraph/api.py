@@ -17,7 +17,7 @@ from trialgraph.kg import cypher
 from trialgraph.kg.bulk import bulk_import
 from trialgraph.kg.concepts import link_mesh_terms
 from trialgraph.kg.dump import VOLATILE, DumpDifference, compare_dumps, write_dump
-from trialgraph.kg.embeddings import embed_records
+from trialgraph.kg.embeddings import embed_records, embedding_target
 from trialgraph.kg.feed import FeedPlan, FeedReport, plan_update, run_update
 from trialgraph.kg.graph import apply_schema, connect, refuse_outside_access, run_read
 from trialgraph.kg.identity import IdentityReport, resolve_identities
@@ -27,7 +27,8 @@ from trialgraph.kg.load import load
 from trialgraph.kg.mentions import TEXT_FIELDS, graph_linker, link_mentions, mentions_by_vocabulary
 from trialgraph.kg.retrieval.context import Context, build_context
 from trialgraph.kg.retrieval.hits import Hit
-from trialgraph.kg.retrieval.publications import PublicationHit, PublicationRetriever
+from trialgraph.kg.retrieval.publications import PublicationHit
+from trialgraph.kg.retrieval.publications import search_publications as rank_publications
 from trialgraph.kg.retrieval.retrievers import (
     RETRIEVERS,
     FullTextRetriever,
@@ -39,6 +40,7 @@ from trialgraph.kg.retrieval.retrievers import (
 )
 from trialgraph.kg.tasks import build_tasks
 from trialgraph.kg.writer import LoadReport, mark_interrupted_runs, require_paths
+from trialgraph.link import Linker
 from trialgraph.loaders.base import SOURCES, discover, names_written_by
 from trialgraph.loaders.ctgov.api import CtgovApiClient
 from trialgraph.models.encoders import ENCODERS, load_encoder
@@ -55,6 +57,7 @@ from trialgraph.models.linking.evaluate import (
     compare_with_nlm,
     mesh_dictionary,
     read_studies,
+    reranked_string_linker,
     tfidf_linker,
 )
 from trialgraph.models.rag.answering import Answer, ask_messages, make_answer
@@ -147,21 +150,29 @@ def evaluate_linking(
     require_paths([*mesh, *studies, *bc5cdr, *ncbi])
     dictionary = mesh_dictionary(mesh)
     records = list(read_studies(studies))
+    dense = {name: load_reranker(name) for name in rerankers}  # each loaded once, before any long work
     nlm = []
     for name in linkers:
         link = LINKERS[name](dictionary, records)
         for field in fields:
             nlm.extend(compare_with_nlm(records, dictionary, field, linker=name, link=link))
+    shared: Any = None  # one TF-IDF index for every re-ranked run
+    for reranker, model in dense.items():
+        if model is None:  # TF-IDF alone: the "tfidf" linker above
+            continue
+        shared = shared or tfidf_linker(dictionary)
+        link = reranked_string_linker(shared, model)
+        for field in fields:
+            nlm.extend(compare_with_nlm(records, dictionary, field, linker=f"tfidf+rerank:{reranker}", link=link))
     normalisation = []
     if bc5cdr or ncbi:
-        linker = tfidf_linker(dictionary)
+        shared = shared or tfidf_linker(dictionary)
         corpora = [(p.name, list(read_pubtator(p))) for p in bc5cdr] + [
             (p.name, list(read_ncbi_disease(p))) for p in ncbi
         ]
-        for reranker in rerankers:
-            dense = load_reranker(reranker)
+        for model in dense.values():
             for name, mentions in corpora:
-                normalisation.extend(evaluate_normalisation(name, mentions, linker, reranker=dense))
+                normalisation.extend(evaluate_normalisation(name, mentions, shared, reranker=model))
     return LinkingEvaluation(tuple(nlm), tuple(normalisation))
 
 
@@ -325,7 +336,7 @@ class TrialGraph:
         """Build the TF-IDF linker's index from every concept in the graph; returns its manifest."""
         return build_linker_index(self.driver, self.linker_index_folder, database=self.settings.neo4j_database)
 
-    def link(self, linker: str = "exact", *, batch_size: int | None = None) -> LoadReport:
+    def link(self, linker: str = "exact", *, batch_size: int | None = None, reranker: str = "none") -> LoadReport:
         """Link every distinct condition string to concepts, with the linker named ``linker``.
 
         ``exact`` (source ``trialgraph-exact``): the string is a concept's name or synonym, ignoring case,
@@ -333,13 +344,15 @@ class TrialGraph:
         candidates over the index ``build_linker_index`` made, best disease-type concept at similarity
         ≥ 0.7. ``tfidf+abbrev`` (same source, its own method version): TF-IDF, with a string that is exactly a
         short form of the abbreviation dictionary ``build_linker_index`` mined linked through its long form.
-        Idempotent; queries use these links only when asked to trust their source.
+        Idempotent; queries use these links only when asked to trust their source. ``reranker`` (``none``,
+        ``minilm`` or an encoder folder, as in ``evaluate_linking``) chooses among the TF-IDF linkers'
+        candidates above the threshold; it is part of the edges' method version.
         """
         if linker not in LINK_METHODS:
             raise UnknownNameError(f"unknown linker {linker!r}; known: {', '.join(LINK_METHODS)}")
         self.ensure_schema()
         database = self.settings.neo4j_database
-        made = LINK_METHODS[linker](self.driver, self.linker_index_folder, database)
+        made = LINK_METHODS[linker](self.driver, self.linker_index_folder, database, load_reranker(reranker))
         return link_conditions(
             self.driver,
             made,
@@ -354,17 +367,22 @@ class TrialGraph:
         *,
         batch_size: int = 500,
         on_item: Callable[[LoadReport], None] | None = None,
+        reranker: str = "none",
     ) -> LoadReport:
         """Find the concepts a kind of graph text names (``criteria``, ``outcomes``, ``summaries``,
         ``abstracts``, ``interventions``, ``adverse_events``: the keys of ``TEXT_FIELDS``) and write them as
         ``MENTIONS`` edges (field, span, score, negation and history cues; source ``trialgraph-tfidf``), with the
         gazetteer and TF-IDF linker over the index ``build_linker_index`` made. Incremental: only text this index
-        and these rules have not linked, or whose record changed, is read, so a re-run changes nothing."""
+        and these rules have not linked, or whose record changed, is read, so a re-run changes nothing.
+        ``reranker`` chooses among each mention's candidates, as in :meth:`link`; it is part of the method version,
+        so a run with another re-ranker re-links."""
         if field not in TEXT_FIELDS:
             raise UnknownNameError(f"unknown text field {field!r}; known: {', '.join(TEXT_FIELDS)}")
         self.ensure_schema()
         database = self.settings.neo4j_database
         linker = graph_linker(self.driver, self.linker_index_folder, database)
+        if reranker != "none":
+            linker = Linker.around(linker.tfidf.reranked(load_reranker(reranker)))
         return link_mentions(
             self.driver,
             linker,
@@ -380,15 +398,24 @@ class TrialGraph:
         return mentions_by_vocabulary(self.driver, self.settings.neo4j_database)
 
     def embed(
-        self, encoder: str = "minilm", *, batch_size: int = 256, on_batch: Callable[[LoadReport], None] | None = None
+        self,
+        encoder: str = "minilm",
+        *,
+        target: str = "records",
+        batch_size: int = 256,
+        on_batch: Callable[[LoadReport], None] | None = None,
     ) -> LoadReport:
-        """Encode every registry record whose rendered text changed since it was last encoded, into the vector
-        index of ``encoder`` (one index per encoder and rendering; see :mod:`trialgraph.kg.embeddings`)."""
+        """Encode every registry record (``target="records"``) or PubMed paper with a title or abstract
+        (``target="publications"``) whose rendered text changed since it was last encoded, into the vector index of
+        ``encoder`` for that target's rendering (one index per encoder and rendering; see
+        :mod:`trialgraph.kg.embeddings`)."""
+        chosen = embedding_target(target)  # an unknown target fails before the encoder loads
         self.ensure_schema()
         return embed_records(
             self.driver,
             load_encoder(encoder),
             quarantine_dir=self.settings.quarantine_dir,
+            target=chosen.name,
             batch_size=batch_size,
             database=self.settings.neo4j_database,
             on_batch=on_batch,
@@ -541,10 +568,21 @@ class TrialGraph:
         limits exclude the age and sex it states left out (with the reason, in ``excluded``)."""
         return PatientRetriever(HybridRetriever(*self._retrievers(encoder))).match(description, top_k=top_k)
 
-    def search_publications(self, query: str, *, limit: int = 10) -> list[PublicationHit]:
-        """PubMed papers best matching ``query`` (BM25 over titles and abstracts), each with the trials it is
-        linked to and who states each link: the systematic-review direction, paper → trial."""
-        return PublicationRetriever(self.driver, self.settings.neo4j_database).hits(query, top_k=limit)
+    def search_publications(
+        self, query: str, *, limit: int = 10, retriever: str = "fulltext", encoder: str = "minilm"
+    ) -> list[PublicationHit]:
+        """PubMed papers best matching ``query``: ``fulltext`` (BM25 over titles and abstracts), ``vector`` (their
+        embeddings, after ``embed(target="publications")``) or ``hybrid`` (both, fused by reciprocal rank). Each
+        paper carries the trials it is linked to and who states each link (paper → trial, the systematic-review
+        direction), its component scores and the Cypher that found it."""
+        return rank_publications(
+            self.driver,
+            query,
+            limit=limit,
+            retriever=retriever,
+            encoder=encoder,
+            database=self.settings.neo4j_database,
+        )
 
     def context(self, trials: Iterable[str | Hit], *, max_tokens: int = 2000) -> Context:
         """A compact, deterministic description of ``trials`` (ids or hits, in order) for a language model, under

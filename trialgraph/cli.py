@@ -31,6 +31,7 @@ from trialgraph.cli_synth_trials import synth_trials
 from trialgraph.cli_tasks import tasks_app, train_app
 from trialgraph.errors import TrialGraphError, UnknownNameError
 from trialgraph.kg import browser, cypher, server
+from trialgraph.kg.embeddings import embedding_target
 from trialgraph.kg.mentions import TEXT_FIELDS
 from trialgraph.kg.writer import LoadReport
 from trialgraph.settings import Settings, get_settings
@@ -411,6 +412,14 @@ def link_command(
             "gazetteer + TF-IDF with negation and history cues (needs build-index; --linker does not apply).",
         ),
     ] = None,
+    reranker: Annotated[
+        str,
+        typer.Option(
+            help="none, minilm (the installed MiniLM, untuned) or an encoder folder (`link train-encoder`'s, or "
+            "SapBERT): chooses among the TF-IDF candidates above the threshold (exact names first); it is part of "
+            "the links' method version, so another choice re-links.",
+        ),
+    ] = "none",
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Link text in the graph to vocabulary concepts: condition strings (IS_CONCEPT edges keyed by linker) and
@@ -426,7 +435,7 @@ def link_command(
         with TrialGraph.connect() as tg:
             for name in _LINK_FIELDS:
                 if name in chosen:
-                    reports[name] = _LINK_FIELDS[name](tg, linker, as_json)
+                    reports[name] = _LINK_FIELDS[name](tg, linker, reranker, as_json)
     except TrialGraphError as e:
         _fail(e)
     if as_json:
@@ -441,9 +450,9 @@ def link_command(
             _print_rows(tg.mentions_by_vocabulary(), "free-text mentions in the graph, by field and vocabulary")
 
 
-def _link_conditions(tg: TrialGraph, linker: str, quiet: bool) -> dict[str, Any]:
+def _link_conditions(tg: TrialGraph, linker: str, reranker: str, quiet: bool) -> dict[str, Any]:
     with console.status(f"linking condition strings ({linker})…"):
-        report = tg.link(linker)
+        report = tg.link(linker, reranker=reranker)
     if not quiet:
         console.print(
             f"{report.written} of {report.read} condition strings linked to a concept; "
@@ -452,10 +461,10 @@ def _link_conditions(tg: TrialGraph, linker: str, quiet: bool) -> dict[str, Any]
     return report.as_dict()
 
 
-def _link_text(field: str) -> Callable[[TrialGraph, str, bool], dict[str, Any]]:
+def _link_text(field: str) -> Callable[[TrialGraph, str, str, bool], dict[str, Any]]:
     """How `trialgraph link --fields FIELD` links one kind of free text (eligibility items, outcomes...)."""
 
-    def link(tg: TrialGraph, linker: str, quiet: bool) -> dict[str, Any]:
+    def link(tg: TrialGraph, linker: str, reranker: str, quiet: bool) -> dict[str, Any]:
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
         with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
             task = progress.add_task(f"linking {field}…")
@@ -464,7 +473,7 @@ def _link_text(field: str) -> Callable[[TrialGraph, str, bool], dict[str, Any]]:
                 if report.read % 500 == 0:
                     progress.update(task, description=f"linking {field}… {report.read:,} read")
 
-            report = tg.link_mentions(field, on_item=on_item)
+            report = tg.link_mentions(field, on_item=on_item, reranker=reranker)
         if not quiet:
             read = report.read or 1
             console.print(
@@ -478,7 +487,7 @@ def _link_text(field: str) -> Callable[[TrialGraph, str, bool], dict[str, Any]]:
 
 
 # field name → how `trialgraph link --fields NAME` links it (in this order)
-_LINK_FIELDS: dict[str, Callable[[TrialGraph, str, bool], dict[str, Any]]] = {
+_LINK_FIELDS: dict[str, Callable[[TrialGraph, str, str, bool], dict[str, Any]]] = {
     "conditions": _link_conditions,
     **{field: _link_text(field) for field in TEXT_FIELDS},
 }
@@ -532,11 +541,16 @@ def link_train_encoder_command(
 @app.command("embed")
 def embed_command(
     encoder: Annotated[str, typer.Option(help="A registered encoder (see trialgraph.models.encoders).")] = "minilm",
-    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Records read and written per batch.")] = 256,
+    target: Annotated[
+        str, typer.Option(help="What to encode: records (registry records) or publications (PubMed papers).")
+    ] = "records",
+    batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Items read and written per batch.")] = 256,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Encode registry records into a Neo4j vector index; only records whose text changed since the last run."""
+    """Encode registry records (or, with --target publications, PubMed papers) into a Neo4j vector index; only
+    those whose text changed since the last run."""
     try:
+        embedding_target(target)  # an unknown target is one line, before any connection or progress display
         with (
             TrialGraph.connect() as tg,
             Progress(
@@ -548,9 +562,10 @@ def embed_command(
                 disable=as_json,
             ) as progress,
         ):
-            task = progress.add_task("embedding records", total=None)
+            task = progress.add_task(f"embedding {target}", total=None)
             report = tg.embed(
                 encoder,
+                target=target,
                 batch_size=batch_size,
                 on_batch=lambda r: progress.update(
                     task, description=f"embedding: {r.read} read, {r.written} encoded", completed=r.read
@@ -562,7 +577,7 @@ def embed_command(
         console.print_json(data=report.as_dict())
         return
     console.print(
-        f"{report.written} of {report.read} records encoded, {report.unchanged} unchanged ({report.seconds:.1f} s)"
+        f"{report.written} of {report.read} {target} encoded, {report.unchanged} unchanged ({report.seconds:.1f} s)"
     )
 
 
@@ -986,7 +1001,9 @@ def eval_linking(
         list[str] | None,
         typer.Option(
             help="Score the corpora once per re-ranker: none (TF-IDF alone), minilm (untuned) or an encoder "
-            "folder (`trialgraph link train-encoder`'s, or SapBERT). Default: none."
+            "folder (`trialgraph link train-encoder`'s, or SapBERT); each one but none is also compared with NLM as "
+            "the linker tfidf+rerank:NAME (its choice among TF-IDF's candidates, as `link --reranker`). "
+            "Default: none."
         ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,

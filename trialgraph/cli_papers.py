@@ -15,7 +15,7 @@ from rich.table import Table
 
 from trialgraph.api import TrialGraph
 from trialgraph.errors import TrialGraphError
-from trialgraph.kg.retrieval.publications import MAX_LIMIT, PublicationHit, search_publications
+from trialgraph.kg.retrieval.publications import MAX_LIMIT, PublicationHit
 
 __all__ = ["search_papers"]
 
@@ -57,12 +57,21 @@ def _print_table(hits: list[PublicationHit]) -> None:
 def search_papers(
     text: Annotated[str, typer.Argument(help="Words of a paper's title or abstract.")],
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=MAX_LIMIT, help="Papers to return.")] = 10,
+    retriever: Annotated[
+        str,
+        typer.Option(
+            help="fulltext (BM25, no embeddings needed), vector (after `trialgraph embed --target publications`) "
+            "or hybrid (both, rank-fused)."
+        ),
+    ] = "fulltext",
+    encoder: Annotated[str, typer.Option(help="The encoder whose paper index vector and hybrid use.")] = "minilm",
     as_json: Annotated[bool, typer.Option("--json", help="Papers with their trials, Cypher and parameters.")] = False,
 ) -> None:
-    """PubMed papers that best match TEXT (BM25), each with the trials it is linked to and who states the link."""
+    """PubMed papers that best match TEXT (BM25, vectors or both), each with the trials it is linked to and who
+    states the link."""
     try:
         with TrialGraph.connect() as tg:
-            hits = search_publications(tg.driver, text, limit=limit, database=tg.settings.neo4j_database)
+            hits = tg.search_publications(text, limit=limit, retriever=retriever, encoder=encoder)
     except TrialGraphError as e:
         _fail(e)
     if as_json:

@@ -19,6 +19,22 @@ span. The author's own definition beats the gazetteer for those characters, beca
 
 Each span also says whether a negation or a history cue reaches it (:mod:`trialgraph.models.linking.cues`), so
 "no history of asthma" is a mention of asthma that is negated and historical, never a dropped one.
+
+Text in another language: the index holds English names, so a French or German text links its false friends
+("Personne", "Diagnostic porté") and little else. ``Linker.load(languages=True)`` first detects each text's
+language (:mod:`trialgraph.models.linking.language`: py3langid, with our own minimum length and reliability
+rules); a text reliably in another language is not linked, and the result says which language it is:
+
+    >>> found = Linker.load(languages=True)("Patienten mit Diabetes mellitus Typ 2 seit mindestens drei Monaten")
+    >>> found, found.language                            # doctest: +SKIP
+    ([], Language(code='de', probability=1.0, reliable=True))
+
+English text and text too short or too mixed to judge (``und``, or an unreliable answer) are linked as without
+the check. It is off by default: the linker is also the component under condition strings, intervention names,
+adverse-event terms and the evaluations, whose text is English or too short to judge, and a reliable-looking
+answer can still be wrong (one English item in the 9,974 shared non-CT.gov texts: a list of drug names read as
+Italian) and would silently lose every link. The graph's free-text fields (``trialgraph link --fields``) run the
+same check themselves and record the language on the node (:mod:`trialgraph.kg.mentions`).
 """
 
 from __future__ import annotations
@@ -28,9 +44,10 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
+from trialgraph.models.linking.language import LANGUAGE_RULES, Language, detect
 from trialgraph.settings import Settings, get_settings
 
-__all__ = ["Linker", "Span"]
+__all__ = ["Linker", "Mentions", "Span"]
 
 # Control and zero-width characters become spaces before tokenising: same length, so offsets still index the
 # caller's text, and "\x1bneoplasms" still names neoplasms.
@@ -57,23 +74,36 @@ class Span:
     history: bool = False  # a history cue reaches it ("history of", "prior", "previously"...)
 
 
-class Linker:
-    """Gazetteer mention detection + the TF-IDF linker, over one index folder."""
+class Mentions(list[Span]):
+    """One text's spans (a list, as before) and, when the linker checks languages, the text's language: a text
+    reliably in another language than English has no spans and says which language it is."""
 
-    def __init__(self, folder: Path) -> None:
+    language: Language | None
+
+    def __init__(self, spans: Iterable[Span] = (), language: Language | None = None) -> None:
+        super().__init__(spans)
+        self.language = language
+
+
+class Linker:
+    """Gazetteer mention detection + the TF-IDF linker, over one index folder; with ``languages=True``, a text
+    reliably in another language than English is left unlinked (see the module docstring)."""
+
+    def __init__(self, folder: Path, *, languages: bool = False) -> None:
         from trialgraph.models.linking.tfidf import TfidfLinker
 
-        self._setup(TfidfLinker(folder))
+        self._setup(TfidfLinker(folder), languages)
 
     @classmethod
-    def around(cls, tfidf: Any) -> Linker:
+    def around(cls, tfidf: Any, *, languages: bool = False) -> Linker:
         """A linker over an already opened TF-IDF linker (the graph side checks it against the graph first)."""
         linker = cls.__new__(cls)
-        linker._setup(tfidf)
+        linker._setup(tfidf, languages)
         return linker
 
-    def _setup(self, tfidf: Any) -> None:
+    def _setup(self, tfidf: Any, languages: bool) -> None:
         self._linker = tfidf
+        self._languages = languages
         self._nlp: Any = None
         self._matcher: Any = None
         self._cues: Any = None
@@ -87,14 +117,21 @@ class Linker:
         return self._linker
 
     @property
+    def languages(self) -> bool:
+        """Whether texts reliably in another language than English are left unlinked."""
+        return self._languages
+
+    @property
     def method_version(self) -> str:
-        """The index's method version (with its content hash) and the mention rules: what mentions record."""
-        return f"{self._linker.method_version}+{self.MENTION_RULES}"
+        """The index's method version (with its content hash) and the mention rules: what mentions record (and the
+        language rules, when they decide what is linked)."""
+        version = f"{self._linker.method_version}+{self.MENTION_RULES}"
+        return f"{version}+{LANGUAGE_RULES}" if self._languages else version
 
     @classmethod
-    def load(cls, settings: Settings | None = None) -> Linker:
+    def load(cls, settings: Settings | None = None, *, languages: bool = False) -> Linker:
         """The index ``trialgraph link build-index`` wrote under the state folder (a one-line error if none)."""
-        return cls((settings or get_settings()).home / "linker" / "tfidf")
+        return cls((settings or get_settings()).home / "linker" / "tfidf", languages=languages)
 
     def _gazetteer(self) -> tuple[Any, Any]:
         """Built on first use: one pattern per distinct lower-cased alias (tens of seconds for all of MeSH)."""
@@ -112,26 +149,31 @@ class Linker:
             self._cues = CueDetector(self._nlp)
         return self._nlp, self._matcher
 
-    def __call__(self, text: str, types: Iterable[str] | None = None) -> list[Span]:
+    def __call__(self, text: str, types: Iterable[str] | None = None) -> Mentions:
         """The concepts named in ``text`` (of ``types`` only, if given: MeSH tree branches such as ``C``, ``D``)."""
         return self.link_many([text], types)[0]
 
-    def link_many(self, texts: Sequence[str], types: Iterable[str] | None = None) -> list[list[Span]]:
+    def link_many(self, texts: Sequence[str], types: Iterable[str] | None = None) -> list[Mentions]:
         """``__call__`` for many texts at once: spaCy processes them as a stream and the TF-IDF linker sees
         every mention of the batch in one matrix product, which is what makes a graph's criteria affordable."""
         from trialgraph.models.linking.abbreviations import quiet
 
         nlp, _ = self._gazetteer()
         visible = [text.translate(_INVISIBLE_TO_SPACE) if text else "" for text in texts]
-        todo = [i for i, text in enumerate(visible) if text.strip()]
+        languages = [detect(text) if self._languages else None for text in visible]
+        todo = [
+            i
+            for i, (text, language) in enumerate(zip(visible, languages, strict=True))
+            if text.strip() and not (language is not None and language.not_english)
+        ]
         with quiet():
             docs = list(nlp.pipe([visible[i] for i in todo], batch_size=256))
         found = [self._mentions(doc) for doc in docs]
         queries = [q for mentions, defined in found for q in [m.text for m in mentions] + [d.long for d in defined]]
         decisions = iter(self._linker.link_many(queries, frozenset(types) if types is not None else None))
-        out: list[list[Span]] = [[] for _ in texts]
+        out = [Mentions(language=language) for language in languages]
         for i, doc, (mentions, defined) in zip(todo, docs, found, strict=True):
-            out[i] = self._spans(doc, mentions, defined, decisions)
+            out[i].extend(self._spans(doc, mentions, defined, decisions))
         return out
 
     def _mentions(self, doc: Any) -> tuple[list[Any], list[Any]]:

@@ -1,5 +1,5 @@
-// $rows: list<{key, version, mentions: list<{field, curie, start, end, text, score, negated, history,
-// matched_on}>}>, $source, $method_version, $kb_version, $load_run.
+// $rows: list<{key, version, language, language_by, mentions: list<{field, curie, start, end, text, score, negated,
+// history, matched_on}>}>, $source, $method_version, $kb_version, $load_run.
 // Replaces this linker's mentions on each record (its summary)
 // (a new index replaces exactly the old one's edges) and marks it linked by this method version (and, for text
 // that outlives a change, the content hash it was read at), mentions or none.
@@ -10,6 +10,11 @@ CALL (n) {
   DELETE old
 }
 SET n.mentions_linked = $method_version, n.mentions_of = row.version
+// the language detected when its text was left unlinked, or none: ours (with language_by), so a language the
+// registry stated (one without language_by) is never overwritten or removed
+FOREACH (_ IN CASE WHEN n.language IS NULL OR n.language_by IS NOT NULL THEN [1] ELSE [] END |
+  SET n.language = row.language, n.language_by = row.language_by
+)
 WITH n, row
 UNWIND row.mentions AS m
 MATCH (k:Concept {curie: m.curie})

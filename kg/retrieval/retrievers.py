@@ -26,6 +26,7 @@ from trialgraph.models.encoders import ENCODERS, Encoder, load_encoder
 from trialgraph.models.retrieval.fusion import RRF_K, reciprocal_rank_fusion
 from trialgraph.models.retrieval.patient import PatientFacts, admits, patient_facts
 from trialgraph.models.retrieval.query_text import checked_query, lucene_query
+from trialgraph.models.retrieval.rendering import RENDERING_VERSION
 
 __all__ = [
     "HYBRID_WEIGHTS",
@@ -85,19 +86,25 @@ class FullTextRetriever:
 
 @dataclass
 class VectorRetriever:
-    """Cosine nearest neighbours of the query's embedding, through neo4j-graphrag's ``VectorCypherRetriever``."""
+    """Cosine nearest neighbours of the query's embedding, through neo4j-graphrag's ``VectorCypherRetriever``.
+
+    ``rendering`` picks the index (records by default; papers use ``paper-text-1``) and ``retrieval`` names the
+    Cypher files, joined in order, that neo4j-graphrag appends after its vector index call.
+    """
 
     driver: neo4j.Driver
     encoder_name: str = "minilm"
     database: str = "neo4j"
     name: str = "vector"
+    rendering: str = RENDERING_VERSION
+    retrieval: tuple[str, ...] = ("retrieval/vector_hits",)
     _inner: Any = field(default=None, init=False, repr=False)
 
     @property
     def index(self) -> EmbeddingIndex:
         if self.encoder_name not in ENCODERS:
             raise UnknownNameError(f"unknown encoder {self.encoder_name!r}; known: {', '.join(sorted(ENCODERS))}")
-        return embedding_index(ENCODERS[self.encoder_name])
+        return embedding_index(ENCODERS[self.encoder_name], self.rendering)
 
     @property
     def encoder(self) -> Encoder:
@@ -109,39 +116,55 @@ class VectorRetriever:
             require_index(self.driver, self.index, self.database)
             from neo4j_graphrag.retrievers import VectorCypherRetriever
 
+            retrieval_query = "\n".join(cypher.load(name) for name in self.retrieval)
             self._inner = VectorCypherRetriever(
-                self.driver, self.index.name, cypher.load("retrieval/vector_hits"), neo4j_database=self.database
+                self.driver, self.index.name, retrieval_query, neo4j_database=self.database
             )
         return self._inner
 
-    def search_vector(self, vector: list[float], *, top_k: int, exclude: frozenset[str] = frozenset()) -> list[Hit]:
-        """The trials nearest to ``vector``, leaving out the trial ids in ``exclude``."""
+    def query_vector(self, query: str) -> list[float]:
+        """The query's embedding; a missing index is reported before the encoder spends seconds loading."""
+        self._retriever()
+        return list(self.encoder.encode([checked_query(query)])[0])
+
+    def search_rows(
+        self, vector: list[float], *, candidates: int, search_ratio: int = 1
+    ) -> tuple[list[dict[str, Any]], str, dict[str, Any]]:
+        """The retrieval query's rows for the ``candidates`` nearest embeddings, with the statement and
+        parameters that rerun the search in Neo4j Browser (a read transaction, as neo4j-graphrag runs it).
+
+        The index is asked for ``candidates * search_ratio`` neighbours and the nearest ``candidates`` kept: the
+        HNSW search is approximate, and a wider pool recovers neighbours a small one can miss."""
         from neo4j_graphrag.neo4j_queries import get_search_query
         from neo4j_graphrag.types import SearchType
 
-        candidates = (top_k + len(exclude)) * _CANDIDATES_PER_HIT
         with warnings.catch_warnings():
             # neo4j-graphrag 1.x warns, on every call, that its default query's `id` field will go; our
             # retrieval query returns its own fields, so the warning is about nothing we use.
             warnings.simplefilter("ignore", DeprecationWarning)
-            raw = self._retriever().get_search_results(query_vector=vector, top_k=candidates)
+            raw = self._retriever().get_search_results(
+                query_vector=vector, top_k=candidates, effective_search_ratio=search_ratio
+            )
             statement, _ = get_search_query(search_type=SearchType.VECTOR, retrieval_query=self._inner.retrieval_query)
         params = {
             "vector_index_name": self.index.name,
             "top_k": candidates,
-            "effective_search_ratio": 1,
+            "effective_search_ratio": search_ratio,
             "query_vector": vector,
         }
-        rows = [dict(record) for record in raw.records if record["trial_id"] not in exclude]
+        return [dict(record) for record in raw.records], statement, params
+
+    def search_vector(self, vector: list[float], *, top_k: int, exclude: frozenset[str] = frozenset()) -> list[Hit]:
+        """The trials nearest to ``vector``, leaving out the trial ids in ``exclude``."""
+        found, statement, params = self.search_rows(vector, candidates=(top_k + len(exclude)) * _CANDIDATES_PER_HIT)
+        rows = [r for r in found if r["trial_id"] not in exclude]
         return [
             Hit(r["trial_id"], r["record_id"], r["score"], self.name, {self.name: r["score"]}, (statement,), (params,))
             for r in _best_per_trial(rows)[:top_k]
         ]
 
     def hits(self, query: str, *, top_k: int = 10) -> list[Hit]:
-        self._retriever()  # a missing index is reported before the encoder spends seconds loading
-        vector = self.encoder.encode([checked_query(query)])[0]
-        return self.search_vector(vector, top_k=top_k)
+        return self.search_vector(self.query_vector(query), top_k=top_k)
 
 
 @dataclass

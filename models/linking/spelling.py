@@ -6,8 +6,12 @@ every variant a writer might use), both sides are mapped to one spelling where t
 linker's keys, the TF-IDF linker's aliases and queries, and the gazetteer's token keys
 (:func:`american_lowercase_tokens`). Because both sides go through the same rules, a rule that also fires on a
 name that is American in both countries ("Haemophilus", a genus) still matches, and only a rule that merges two
-different words could do harm; the negatives in the tests (aerosol, toe, shoe, canoe, poet, does, Michael,
-Israel, exercise, promise, bruise, excise, arise) guard that.
+different words could do harm. What matters is that a British and an American spelling of one word get one key,
+not that the key is the American word: American compounds with a linking "o" ("gastroesophageal", "angioedema",
+"phytoestrogen") hold the British digraph by accident and are respelled too ("gastresophageal"), so the British
+compounds ("gastrooesophageal") take the optional "o" with them and meet them there. The negatives in the tests
+(aerosol, toe, shoe, canoe, poet, does, Michael, Israel, exercise, promise, bruise, excise, arise) guard against
+merging two words.
 
 Each rule is a :class:`SpellingRule`: a regular expression over lower-cased text, its replacement, an example
 and why it is safe. :data:`RULES` is the registry; :func:`american` runs them all in one pass (one alternation,
@@ -48,9 +52,12 @@ RULES: Final[tuple[SpellingRule, ...]] = (
                  "British 'haem' (blood) is 'hem' everywhere: haematoma, haemoglobin, antihaemophilic"),
     SpellingRule("aemia", r"(?<=[a-z])aem(?=i[ac])", "em", "anaemia → anemia",
                  "-aemia/-aemic (anaemia, leukaemia, ischaemic, hypoglycaemia); 'academic' has no 'aem'"),
-    SpellingRule("oedema", r"oedem", "edem", "lymphoedema → lymphedema", "oedema (swelling) in any compound"),
-    SpellingRule("oesophag", r"oesophag", "esophag", "gastro-oesophageal → gastro-esophageal", "the oesophagus"),
-    SpellingRule("oestr", r"oestr", "estr", "oestrogen → estrogen", "oestrogen, oestradiol, oestrus"),
+    SpellingRule("oedema", r"o?oedem", "edem", "lymphoedema → lymphedema",
+                 "oedema in any compound; 'o?' so that angiooedema meets angioedema (both → angiedema)"),
+    SpellingRule("oesophag", r"o?oesophag", "esophag", "gastro-oesophageal → gastro-esophageal",
+                 "the oesophagus; 'o?' so that gastrooesophageal meets gastroesophageal (both → gastresophageal)"),
+    SpellingRule("oestr", r"o?oestr", "estr", "oestrogen → estrogen",
+                 "oestrogen, oestradiol, oestrus; 'o?' so that phytooestrogen meets phytoestrogen"),
     SpellingRule("paed", r"paed", "ped", "paediatric → pediatric", "paediatric, orthopaedic, encyclopaedia"),
     SpellingRule("foet", r"foet", "fet", "foetal → fetal", "foetus, foetal; 'foe' alone has no 't'"),
     SpellingRule("rrhoea", r"rrhoe", "rrhe", "diarrhoea → diarrhea", "diarrhoea, gonorrhoea, amenorrhoea"),

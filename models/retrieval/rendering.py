@@ -1,4 +1,4 @@
-"""The fixed text a registry record is encoded from.
+"""The fixed texts a registry record (``trial-text-1``) and a PubMed paper (``paper-text-1``) are encoded from.
 
 An embedding is only comparable with another made from the same rendering, so the rendering has a version that
 every embedding index records; changing anything below means a new ``RENDERING_VERSION`` and a new index.
@@ -12,6 +12,9 @@ Rendering ``trial-text-1``, in this order, one part per line, parts without cont
 6. ``Inclusion:`` / ``Exclusion:`` the first 5 criteria items of each kind, each cut at 200 characters.
 
 MiniLM reads at most 256 word pieces, so the order puts what identifies a trial first.
+
+Rendering ``paper-text-1`` (a PubMed paper): the title, then the abstract cut at 1,000 characters (see
+:func:`render_paper`).
 """
 
 from __future__ import annotations
@@ -21,7 +24,15 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["RENDERING_VERSION", "RecordText", "render", "text_hash"]
+__all__ = [
+    "PAPER_RENDERING_VERSION",
+    "RENDERING_VERSION",
+    "PaperText",
+    "RecordText",
+    "render",
+    "render_paper",
+    "text_hash",
+]
 
 RENDERING_VERSION = "trial-text-1"
 _SUMMARY_CHARS = 1000
@@ -83,3 +94,37 @@ def render(record: RecordText) -> str:
 def text_hash(text: str) -> str:
     """What an embedding remembers of its text: re-encode exactly when this changes."""
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:32]
+
+
+# ------------------------------------------------------------------ papers
+PAPER_RENDERING_VERSION = "paper-text-1"
+_ABSTRACT_CHARS = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class PaperText:
+    """The parts of one PubMed publication that its rendering reads (as the graph holds them)."""
+
+    key: str
+    title: str | None = None
+    abstract: str | None = None
+
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> PaperText:
+        return cls(key=row["key"], title=row.get("title"), abstract=row.get("abstract"))
+
+
+def render_paper(paper: PaperText) -> str:
+    """The paper's text under rendering ``paper-text-1``: the title, then the abstract cut at 1,000 characters.
+
+    Why this and no more: the title and abstract are what a reader judges a paper by and what PubMed states for
+    every citation (MeSH indexing and author lists come later or not at all, so they would make papers of one age
+    incomparable). MiniLM reads at most 256 word pieces, about 1,000 characters of biomedical English, so the cut
+    keeps text the encoder never sees out of the text hash: a change deep in a long abstract re-encodes nothing
+    that would come out different. Whitespace is collapsed as in ``trial-text-1``; a part without text is left out.
+    """
+    parts = [
+        _cut(paper.title, _SUMMARY_CHARS) if paper.title and paper.title.strip() else "",
+        _cut(paper.abstract, _ABSTRACT_CHARS) if paper.abstract and paper.abstract.strip() else "",
+    ]
+    return "\n".join(p for p in parts if p)

@@ -11,6 +11,8 @@ from typer.testing import CliRunner
 from tests.graphcheck import rows, value
 from trialgraph.cli import app
 from trialgraph.demo import sample_path
+from trialgraph.models.encoders import ENCODERS
+from trialgraph.models.linking.dense import DenseReranker
 from trialgraph.settings import Settings
 
 runner = CliRunner()
@@ -102,3 +104,21 @@ def test_link_needs_concepts_and_an_index_then_links_the_demo_conditions(
         graph, "MATCH ()-[l:IS_CONCEPT {source: 'trialgraph-tfidf'}]->() RETURN DISTINCT l.method_version AS v"
     )
     assert len(versions) == 1 and "+abbrev-sh-1+" in versions[0]["v"]
+
+    # a re-ranker chooses among TF-IDF's candidates: the same conditions are linked (the threshold decides that),
+    # its edges replace the plain ones and say which encoder chose; the exact linker has nothing to re-rank
+    plain_query = "MATCH (c:Condition)-[:IS_CONCEPT {source: 'trialgraph-tfidf'}]->() RETURN c.key AS c"
+    plain = {r["c"] for r in rows(graph, plain_query)}
+    result = runner.invoke(app, ["link", "--linker", "tfidf+abbrev", "--reranker", "minilm", "--json"])
+    assert result.exit_code == 0, result.output
+    reranked = rows(
+        graph,
+        "MATCH (c:Condition)-[l:IS_CONCEPT {source: 'trialgraph-tfidf'}]->() RETURN c.key AS c, l.method_version AS v",
+    )
+    assert {r["c"] for r in reranked} == plain
+    encoder = DenseReranker(ENCODERS["minilm"].model_path()).name
+    assert {r["v"] for r in reranked} == {versions[0]["v"].replace("+abbrev-sh-1+", f"+rerank:{encoder}+abbrev-sh-1+")}
+    result = runner.invoke(app, ["link", "--linker", "exact", "--reranker", "minilm"])
+    assert result.exit_code == 1 and "no candidates to re-rank" in result.output and "Traceback" not in result.output
+    result = runner.invoke(app, ["link", "--linker", "tfidf", "--reranker", "no-such-encoder"])
+    assert result.exit_code == 1 and "no encoder 'no-such-encoder'" in result.output

@@ -59,6 +59,19 @@ def _databank_ids(citation: ET.Element) -> list[str]:
     return sorted(a.text for a in citation.iter("AccessionNumber") if a.text)
 
 
+def load_trial_and_papers(client: TrialGraph, folder: Path) -> None:
+    """The shared v2 study that cites a paper (its one JSONL line, written under ``folder``), then the paper and
+    the real PubMed slices: what this module and the paper-embedding tests load."""
+    study = folder / f"{CITING_TRIAL}.jsonl"
+    with gzip.open(shared(STUDIES), "rt", encoding="utf-8") as handle:
+        line = next(
+            x for x in handle if json.loads(x)["protocolSection"]["identificationModule"]["nctId"] == CITING_TRIAL
+        )
+    study.write_text(line, encoding="utf-8")
+    assert client.load("ctgov", [study]).written == 1
+    client.load("pubmed", [ARTICLE, shared(PANCREAS), shared(ASTHMA)])
+
+
 @pytest.fixture(scope="module")
 def raw() -> dict[str, ET.Element]:
     return {**_citations(shared(PANCREAS)), **_citations(shared(ASTHMA)), **_citations(ARTICLE)}
@@ -73,15 +86,8 @@ def papers(
 ) -> Iterator[TrialGraph]:
     """The trial, its cited paper, and the real PubMed slice, loaded once for the module."""
     wipe(neo4j_driver)
-    study = tmp_path_factory.mktemp("study") / f"{CITING_TRIAL}.jsonl"
-    with gzip.open(shared(STUDIES), "rt", encoding="utf-8") as handle:
-        line = next(
-            x for x in handle if json.loads(x)["protocolSection"]["identificationModule"]["nctId"] == CITING_TRIAL
-        )
-    study.write_text(line, encoding="utf-8")
     with TrialGraph.connect(neo4j_server) as client:
-        assert client.load("ctgov", [study]).written == 1
-        client.load("pubmed", [ARTICLE, shared(PANCREAS), shared(ASTHMA)])
+        load_trial_and_papers(client, tmp_path_factory.mktemp("study"))
         titled = rows(client.driver, "MATCH (p:Publication) WHERE p.title IS NOT NULL RETURN p.pmid AS pmid")
         assert sorted(r["pmid"] for r in titled) == sorted(raw)
         yield client
@@ -153,9 +159,11 @@ def test_every_hits_trials_equal_the_link_edges(papers: TrialGraph) -> None:
 
 def test_a_hit_carries_the_cypher_that_reruns_it(papers: TrialGraph) -> None:
     hits = _search(papers, "opioid growth factor", limit=5)
-    again = rows(papers.driver, hits[0].cypher, **hits[0].parameters)
+    assert len(hits[0].cypher) == len(hits[0].parameters) == 1
+    again = rows(papers.driver, hits[0].cypher[0], **hits[0].parameters[0])
     assert [r["key"] for r in again] == [h.key for h in hits]
-    assert hits[0].parameters == {"query": "opioid growth factor", "limit": 5}
+    assert hits[0].parameters == ({"query": "opioid growth factor", "limit": 5},)
+    assert (hits[0].retriever, hits[0].components) == ("fulltext", {"fulltext": hits[0].score})
 
 
 def test_results_are_deterministic(papers: TrialGraph) -> None:

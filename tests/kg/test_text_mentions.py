@@ -14,12 +14,13 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.data import shared
-from tests.graphcheck import rows, value
+from tests.graphcheck import description_mismatches, rows, value
 from trialgraph.api import TrialGraph
 from trialgraph.cli import app
 from trialgraph.demo import sample_path
 from trialgraph.kg.mentions import CRITERION_TYPES, link_mentions
 from trialgraph.link import Linker
+from trialgraph.models.linking.language import LANGUAGE_RULES
 from trialgraph.settings import Settings
 
 runner = CliRunner()
@@ -109,7 +110,8 @@ def test_a_new_linker_version_replaces_exactly_the_old_edges(
     report = link_mentions(neo4j_driver, linker, "criteria", quarantine_dir=neo4j_server.quarantine_dir)
     assert report.read == linked["read"]
     after = _edges(neo4j_driver)
-    assert {e["method_version"] for e in after} == {linker.method_version}
+    # prose is read through the language rules too, so their version is part of what the edges record
+    assert {e["method_version"] for e in after} == {f"{linker.method_version}+{LANGUAGE_RULES}"}
     same = ("key", "curie", "start", "end", "text", "negated", "history")
     assert [{k: e[k] for k in same} for e in after] == [{k: e[k] for k in same} for e in before]
     # and back: the original rules replace the revised edges again
@@ -140,7 +142,7 @@ def test_trials_excluding_a_concept_equal_the_edges_read_by_hand(
         assert tg.run_query("trials_excluding_concept", curie=NEOPLASMS, trusted=["ctgov-derived"]) == []
 
 
-def test_an_item_too_long_to_link_is_skipped_with_a_reason_and_odd_text_links_quietly(
+def test_an_item_too_long_to_link_is_skipped_with_a_reason_and_odd_text_links_quietly_or_gets_its_language(
     linked: dict[str, object], neo4j_driver: neo4j.Driver, neo4j_server: Settings
 ) -> None:
     odd = {
@@ -159,6 +161,7 @@ def test_an_item_too_long_to_link_is_skipped_with_a_reason_and_odd_text_links_qu
     with TrialGraph.connect(neo4j_server) as tg:
         report = tg.link_mentions("criteria")
     assert (report.read, report.rejected) == (4, 1)
+    assert report.not_english == {"ru": 1}  # the mixed item is mostly Russian: its language, no link
     assert value(neo4j_driver, "MATCH (c:Criterion {key: 'test-huge'}) RETURN c.mentions_linked") is None
     lines = [json.loads(line) for line in Path(str(report.quarantine_file)).read_text(encoding="utf-8").splitlines()]
     reason = "eligibility item of 220,000 characters: longer than any real one, not linked"
@@ -168,7 +171,13 @@ def test_an_item_too_long_to_link_is_skipped_with_a_reason_and_odd_text_links_qu
         "MATCH (c:Criterion)-[m:MENTIONS]->(k) WHERE c.key STARTS WITH 'test-' RETURN c.key AS key, m.text AS text",
     )
     found = {(r["key"], r["text"].lower()) for r in mentions}
-    assert found == {("test-control", "neoplasms"), ("test-mixed", "neoplasms")}
+    assert found == {("test-control", "neoplasms")}
+    languages = rows(
+        neo4j_driver,
+        "MATCH (c:Criterion) WHERE c.key STARTS WITH 'test-' AND c.language IS NOT NULL "
+        "RETURN c.key AS key, c.language AS language, c.language_by AS by",
+    )
+    assert languages == [{"key": "test-mixed", "language": "ru", "by": LANGUAGE_RULES}]
     with neo4j_driver.session() as session:
         session.run("MATCH (c:Criterion) WHERE c.key STARTS WITH 'test-' DETACH DELETE c").consume()
 
@@ -299,3 +308,107 @@ def test_train_encoder_and_eval_linking_with_rerankers_from_the_cli(
     assert set(by_reranker) == {"none", "dense-rerank-1"} and by_reranker["none"] == by_reranker["dense-rerank-1"]
     result = runner.invoke(app, ["eval", "linking", *options, "--bc5cdr", str(corpus), "--reranker", "nowhere"])
     assert result.exit_code == 1 and "no encoder 'nowhere'" in result.output and "Traceback" not in result.output
+
+
+# Real WHO ICTRP rows (COVID-19 CSV export of 2020-04-15, shared data): an EU CTR record from France whose criteria
+# are in French, one whose inclusion criteria are in English and exclusion criteria mostly in French, and an
+# English ISRCTN record. The Dutch summary is a CTIS trial's objective (shared data, registries/ctis).
+NON_ENGLISH_ROWS = {"EUCTR2020-001271-33-FR": 15, "EUCTR2020-001457-43-FR": 6, "ISRCTN86534580": 0}  # French items
+DUTCH = (
+    "Het primaire doel van de studie is om aan te tonen dat cervicale toediening van intrathecale baclofen een "
+    "veilige behandeling is zonder verslechtering van de long- en ademhalingsfunctie en een mogelijk verhoogd "
+    "risico of verhoogde ernst van het slaapapneusyndroom"
+)
+ENGLISH = "Adults with lung diseases and no history of neoplasms receive inhaled treatment or placebo for twelve weeks."
+ITEMS = """
+MATCH (c:Criterion) WHERE c.record_id IN $ids
+RETURN c.key AS key, c.record_id AS record, c.kind AS kind, c.text AS text, c.language AS language,
+       c.language_by AS by, c.mentions_linked AS linked, COUNT { (c)-[:MENTIONS]->() } AS mentions
+ORDER BY key
+"""
+SUMMARIES = """
+MATCH (r:RegistryRecord) WHERE r.record_id IN $ids
+RETURN r.record_id AS key, r.language AS language, r.language_by AS by, r.mentions_linked AS linked,
+       COUNT { (r)-[:MENTIONS]->() } AS mentions
+ORDER BY key
+"""
+
+
+def test_non_english_text_gets_its_language_and_no_mentions_and_english_text_keeps_them(
+    linked: dict[str, object], neo4j_driver: neo4j.Driver, neo4j_server: Settings, tmp_path: Path
+) -> None:
+    import csv
+    import gzip
+
+    covid = shared("registries/ictrp/ictrp_covid19_web_2020-04-15.csv.gz")
+    with gzip.open(covid, "rt", encoding="utf-8", newline="") as f:  # cells hold line breaks: kept as written
+        reader = csv.reader(f)
+        header, kept = next(reader), [row for row in reader if row[0] in NON_ENGLISH_ROWS]
+    export = tmp_path / "ictrp-three.csv"
+    with export.open("w", encoding="utf-8", newline="") as f:
+        csv.writer(f).writerows([header, *kept])
+    assert len(kept) == 3 and runner.invoke(app, ["load", "ictrp", str(export)]).exit_code == 0
+    ids = [f"ictrp:{trial}" for trial in NON_ENGLISH_ROWS]
+    result = runner.invoke(app, ["link", "--fields", "criteria", "--json"])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)["criteria"]
+    items = rows(neo4j_driver, ITEMS, ids=ids)
+    assert report["read"] == len(items) > 40 and report["not_english"] == {"fr": 21}
+
+    french = [i for i in items if i["language"] is not None]
+    assert {i["language"] for i in french} == {"fr"} and {i["by"] for i in french} == {LANGUAGE_RULES}
+    assert Counter(str(i["record"]).removeprefix("ictrp:") for i in french) == +Counter(NON_ENGLISH_ROWS)
+    assert all(i["mentions"] == 0 and i["linked"] for i in french)
+    assert all(i["kind"] == "EXCLUSION" for i in french if i["record"] == "ictrp:EUCTR2020-001457-43-FR")
+    # without the check the offline linker links the French items' words: the check is what left them unlinked
+    linker = Linker.load(neo4j_server)
+    assert any(linker.link_many([str(i["text"]) for i in french], CRITERION_TYPES))
+    # English items keep exactly the mentions the offline linker finds, and get no language
+    english = [i for i in items if i["language"] is None]
+    assert all(i["by"] is None for i in english)
+    found = linker.link_many([str(i["text"]) for i in english], CRITERION_TYPES)
+    assert [i["mentions"] for i in english] == [len(spans) for spans in found]
+    assert sum(i["mentions"] for i in english if i["record"] == "ictrp:ISRCTN86534580") >= 3
+
+    # summaries: a Dutch one gets its language and no mention, an English one its mentions
+    with neo4j_driver.session() as session:
+        for record, text in ((ids[0], DUTCH), (ids[2], ENGLISH)):
+            session.run(
+                "MATCH (r:RegistryRecord {record_id: $r}) SET r.brief_summary = $text, r.content_hash = $text",
+                r=record,
+                text=text,
+            ).consume()
+    result = runner.invoke(app, ["link", "--fields", "summaries", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["summaries"]["not_english"] == {"nl": 1}
+    summaries = {r["key"]: r for r in rows(neo4j_driver, SUMMARIES, ids=[ids[0], ids[2]])}
+    assert (summaries[ids[0]]["language"], summaries[ids[0]]["by"], summaries[ids[0]]["mentions"]) == (
+        "nl", LANGUAGE_RULES, 0)  # fmt: skip
+    assert summaries[ids[2]]["language"] is None and summaries[ids[2]]["mentions"] == len(linker(ENGLISH)) >= 2
+
+    # running again reads nothing and changes nothing
+    before = (rows(neo4j_driver, ITEMS, ids=ids), rows(neo4j_driver, SUMMARIES, ids=ids))
+    result = runner.invoke(app, ["link", "--fields", "criteria", "--fields", "summaries", "--json"])
+    again = json.loads(result.output)
+    assert [again[f]["read"] for f in ("criteria", "summaries")] == [0, 0]
+    assert [again[f]["not_english"] for f in ("criteria", "summaries")] == [{}, {}]
+    assert (rows(neo4j_driver, ITEMS, ids=ids), rows(neo4j_driver, SUMMARIES, ids=ids)) == before
+
+    # a language the registry stated (no language_by) is never touched; ours goes when the text reads as English
+    stated, ours = str(english[0]["key"]), str(french[0]["key"])
+    with neo4j_driver.session() as session:
+        session.run(
+            "MATCH (c:Criterion {key: $stated}) SET c.language = 'fr' REMOVE c.mentions_linked "
+            "WITH 1 AS one MATCH (c:Criterion {key: $ours}) SET c.text = $text REMOVE c.mentions_linked",
+            stated=stated,
+            ours=ours,
+            text=ENGLISH,
+        ).consume()
+    with TrialGraph.connect(neo4j_server) as tg:
+        report_again = tg.link_mentions("criteria")
+    assert (report_again.read, report_again.not_english) == (2, {})  # type: ignore[attr-defined]
+    after = {i["key"]: i for i in rows(neo4j_driver, ITEMS, ids=ids)}
+    assert (after[stated]["language"], after[stated]["by"]) == ("fr", None)
+    assert after[stated]["mentions"] == english[0]["mentions"]
+    assert (after[ours]["language"], after[ours]["by"]) == (None, None) and after[ours]["mentions"] >= 2
+    assert [problem for problem in description_mismatches(neo4j_driver) if "language" in problem] == []

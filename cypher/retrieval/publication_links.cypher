@@ -1,10 +1,9 @@
-// $query: string (a Lucene query of plain terms), $limit: integer.
-// Paper → trial: BM25 over PubMed titles and abstracts (the publication_text index), best first, each paper with
-// the loaded trials it is linked to and who states each link: a registry record's reference list
-// (ctgov-reference), or a source's own link to a trial id (MEDLINE DataBank, a registry id in the title or
-// abstract, curated sets such as IntoValue) that identifies a loaded trial. Registry ids the paper is linked to
-// that no loaded trial carries are listed apart. Every list is sorted, so the same graph gives the same rows.
-CALL db.index.fulltext.queryNodes('publication_text', $query, {limit: $limit}) YIELD node AS p, score
+// Appended after a statement that binds p (a Publication) and score (retrieval/publication_fulltext, or the
+// vector index call and retrieval/publication_vector): each paper with the loaded trials it is linked to and who
+// states each link: a registry record's reference list (ctgov-reference), or a source's own link to a trial id
+// (MEDLINE DataBank, a registry id in the title or abstract, curated sets such as IntoValue) that identifies a
+// loaded trial. Registry ids the paper is linked to that no loaded trial carries are listed apart. Every list is
+// sorted, so the same graph gives the same rows; papers best first, ties by key.
 CALL (p) {
   CALL (p) {
     MATCH (p)<-[:HAS_REFERENCE]-(:RegistryRecord)-[:RECORD_OF]->(t:Trial)

@@ -5,7 +5,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Hit"]
+__all__ = ["Hit", "shown_parameters"]
+
+
+def shown_parameters(parameters: tuple[dict[str, Any], ...], *, with_vectors: bool) -> list[dict[str, Any]]:
+    """Statement parameters for JSON output; query vectors are elided unless asked for (384 floats help no reader)."""
+    return [
+        {k: (v if with_vectors or k != "query_vector" else f"<{len(v)} floats>") for k, v in p.items()}
+        for p in parameters
+    ]
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,10 +35,6 @@ class Hit:
 
     def as_dict(self, *, with_vectors: bool = False) -> dict[str, Any]:
         """A JSON-ready dict; query vectors are elided unless asked for (384 floats help no reader)."""
-        parameters = [
-            {k: (v if with_vectors or k != "query_vector" else f"<{len(v)} floats>") for k, v in p.items()}
-            for p in self.parameters
-        ]
         return {
             "trial_id": self.trial_id,
             "record_id": self.record_id,
@@ -38,5 +42,5 @@ class Hit:
             "retriever": self.retriever,
             "components": {k: round(v, 6) for k, v in self.components.items()},
             "cypher": list(self.cypher),
-            "parameters": parameters,
+            "parameters": shown_parameters(self.parameters, with_vectors=with_vectors),
         }

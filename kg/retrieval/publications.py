@@ -17,7 +17,7 @@ read transaction.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import neo4j
@@ -25,8 +25,9 @@ import neo4j
 from trialgraph.errors import ConfigError, GraphError, QueryParameterError, UnknownNameError
 from trialgraph.kg import cypher
 from trialgraph.kg.graph import run_read
+from trialgraph.kg.retrieval.hits import shown_parameters
 from trialgraph.kg.retrieval.retrievers import HYBRID_WEIGHTS, VectorRetriever
-from trialgraph.models.retrieval.fusion import RRF_K, reciprocal_rank_fusion
+from trialgraph.models.retrieval.fusion import fuse_hits
 from trialgraph.models.retrieval.query_text import lucene_query
 from trialgraph.models.retrieval.rendering import PAPER_RENDERING_VERSION
 
@@ -93,10 +94,6 @@ class PublicationHit:
     def as_dict(self, *, with_vectors: bool = False) -> dict[str, Any]:
         """The JSON shape the CLI prints (and an HTTP or MCP tool would return); query vectors are elided
         unless asked for, as in trial hits."""
-        parameters = [
-            {k: (v if with_vectors or k != "query_vector" else f"<{len(v)} floats>") for k, v in p.items()}
-            for p in self.parameters
-        ]
         return {
             "key": self.key,
             "pmid": self.pmid,
@@ -110,7 +107,7 @@ class PublicationHit:
             "trials": [{"trial_id": t.trial_id, "sources": list(t.sources)} for t in self.trials],
             "unloaded_trial_ids": list(self.unloaded_trial_ids),
             "cypher": list(self.cypher),
-            "parameters": parameters,
+            "parameters": shown_parameters(self.parameters, with_vectors=with_vectors),
         }
 
 
@@ -213,26 +210,7 @@ class PublicationHybridRetriever:
         limit = _checked_limit(top_k)
         depth = max(self.depth, limit)
         parts = {r.name: r.hits(query, top_k=depth) for r in (self.fulltext, self.vector)}
-        by_key = {name: {h.key: h for h in hits} for name, hits in parts.items()}
-        fused = reciprocal_rank_fusion(
-            {name: [h.key for h in hits] for name, hits in parts.items()}, weights=self.weights, k=RRF_K
-        )
-        out = []
-        for item in fused[:limit]:
-            found = [by_key[name][item.item] for name in parts if item.item in by_key[name]]
-            components = {h.retriever: h.score for h in found}
-            components.update({f"{name}_rank": float(rank) for name, rank in item.ranks.items()})
-            out.append(
-                replace(
-                    found[0],
-                    score=item.score,
-                    retriever=self.name,
-                    components=components,
-                    cypher=tuple(s for h in found for s in h.cypher),
-                    parameters=tuple(p for h in found for p in h.parameters),
-                )
-            )
-        return out
+        return fuse_hits(parts, lambda hit: hit.key, name=self.name, top_k=limit, weights=self.weights)
 
 
 PUBLICATION_RETRIEVERS: dict[str, Callable[[PublicationRetriever, PublicationVectorRetriever], PaperRetriever]] = {

@@ -23,7 +23,7 @@ from trialgraph.kg.embeddings import EmbeddingIndex, embedding_index, require_in
 from trialgraph.kg.graph import run_read
 from trialgraph.kg.retrieval.hits import Hit
 from trialgraph.models.encoders import ENCODERS, Encoder, load_encoder
-from trialgraph.models.retrieval.fusion import RRF_K, reciprocal_rank_fusion
+from trialgraph.models.retrieval.fusion import RRF_K, fuse_hits, reciprocal_rank_fusion
 from trialgraph.models.retrieval.patient import PatientFacts, admits, patient_facts
 from trialgraph.models.retrieval.query_text import checked_query, lucene_query
 from trialgraph.models.retrieval.rendering import RENDERING_VERSION
@@ -180,27 +180,7 @@ class HybridRetriever:
     def hits(self, query: str, *, top_k: int = 10) -> list[Hit]:
         depth = max(self.depth, top_k)
         parts = {r.name: r.hits(query, top_k=depth) for r in (self.fulltext, self.vector)}
-        by_trial = {name: {h.trial_id: h for h in hits} for name, hits in parts.items()}
-        fused = reciprocal_rank_fusion(
-            {name: [h.trial_id for h in hits] for name, hits in parts.items()}, weights=self.weights, k=RRF_K
-        )
-        out = []
-        for item in fused[:top_k]:
-            found = [by_trial[name][item.item] for name in parts if item.item in by_trial[name]]
-            components = {name: by_trial[name][item.item].score for name in parts if item.item in by_trial[name]}
-            components.update({f"{name}_rank": float(rank) for name, rank in item.ranks.items()})
-            out.append(
-                Hit(
-                    item.item,
-                    found[0].record_id,
-                    item.score,
-                    self.name,
-                    components,
-                    tuple(s for h in found for s in h.cypher),
-                    tuple(p for h in found for p in h.parameters),
-                )
-            )
-        return out
+        return fuse_hits(parts, lambda hit: hit.trial_id, name=self.name, top_k=top_k, weights=self.weights)
 
 
 @dataclass

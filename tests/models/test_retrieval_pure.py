@@ -7,8 +7,9 @@ import random
 
 import pytest
 
+from trialgraph.kg.retrieval.hits import Hit
 from trialgraph.models.metrics import mean_over_items
-from trialgraph.models.retrieval.fusion import reciprocal_rank_fusion
+from trialgraph.models.retrieval.fusion import fuse_hits, reciprocal_rank_fusion
 from trialgraph.models.retrieval.query_text import MAX_TERMS, QueryTextError, checked_query, lucene_query
 from trialgraph.models.retrieval.ranking import ndcg_at, precision_at, recall_at, reciprocal_rank
 from trialgraph.models.retrieval.rendering import RecordText, render, text_hash
@@ -56,6 +57,27 @@ def test_reciprocal_rank_fusion_sums_weighted_reciprocal_ranks() -> None:
     assert [f.item for f in weighted] == ["x", "y"]
     tie = reciprocal_rank_fusion({"a": ["q"], "b": ["p"]})
     assert [f.item for f in tie] == ["p", "q"]  # equal scores: by id, so runs repeat exactly
+
+
+def test_fuse_hits_keeps_each_components_score_rank_and_statement() -> None:
+    def hit(trial: str, record: str, score: float, retriever: str) -> Hit:
+        return Hit(trial, record, score, retriever, {retriever: score}, (f"{retriever}-cypher",), ({"q": retriever},))
+
+    parts = {
+        "fulltext": [hit("T1", "r1-text", 9.0, "fulltext"), hit("T2", "r2", 7.0, "fulltext")],
+        "vector": [hit("T2", "r2", 0.9, "vector"), hit("T3", "r3", 0.8, "vector")],
+    }
+    fused = fuse_hits(parts, lambda h: h.trial_id, name="hybrid", top_k=2)
+    assert [h.trial_id for h in fused] == ["T2", "T1"]  # T2 is in both rankings
+    both = fused[0]
+    assert both.retriever == "hybrid" and both.record_id == "r2"
+    assert both.score == pytest.approx(1 / 62 + 1 / 61)
+    assert both.components == {"fulltext": 7.0, "vector": 0.9, "fulltext_rank": 2.0, "vector_rank": 1.0}
+    assert both.cypher == ("fulltext-cypher", "vector-cypher")
+    assert both.parameters == ({"q": "fulltext"}, {"q": "vector"})
+    assert fused[1].components == {"fulltext": 9.0, "fulltext_rank": 1.0} and fused[1].cypher == ("fulltext-cypher",)
+    weighted = fuse_hits(parts, lambda h: h.trial_id, name="hybrid", top_k=3, weights={"vector": 3.0})
+    assert [h.trial_id for h in weighted] == ["T2", "T3", "T1"]
 
 
 def test_lucene_query_keeps_words_and_drops_syntax() -> None:

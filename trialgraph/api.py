@@ -71,6 +71,12 @@ from trialgraph.models.retrieval.evaluate import (
     read_cohort,
     read_trialsim,
 )
+from trialgraph.models.retrieval.known_item import (
+    STATED_SOURCES,
+    KnownItemFigures,
+    evaluate_known_items,
+    paper_queries,
+)
 from trialgraph.models.retrieval.rendering import RecordText, render
 from trialgraph.models.synth.trials.batch import Batch
 from trialgraph.models.tasks.dataset import TaskDataset
@@ -597,10 +603,13 @@ class TrialGraph:
         trialsim: Path | None = None,
         retrievers: Iterable[str] | None = None,
         encoder: str = "minilm",
-    ) -> list[CohortFigures | SimilarityFigures]:
-        """Every retriever on the same tasks: patient → trial on each cohort folder (TrialGPT's layout), and trial →
-        similar trials on ``trialsim`` (Trial2Vec's labels) when given. Benchmark trial ids are looked up among every
-        id the graph knows a trial by (see :mod:`trialgraph.models.retrieval.evaluate`)."""
+        papers: bool = True,
+    ) -> list[CohortFigures | SimilarityFigures | KnownItemFigures]:
+        """Every retriever on the same tasks: patient → trial on each cohort folder (TrialGPT's layout), trial →
+        similar trials on ``trialsim`` (Trial2Vec's labels) when given, and, with ``papers``, paper → registered
+        trial on the graph's own linked papers (see :mod:`trialgraph.models.retrieval.known_item`). Benchmark trial
+        ids are looked up among every id the graph knows a trial by (see
+        :mod:`trialgraph.models.retrieval.evaluate`)."""
         names = list(retrievers or RETRIEVERS)
         unknown = [n for n in names if n not in RETRIEVERS]
         if unknown:
@@ -615,7 +624,7 @@ class TrialGraph:
             name: (lambda text, depth, r=r: [h.trial_id for h in r.hits(text, top_k=depth)])
             for name, r in built.items()
         }
-        figures: list[CohortFigures | SimilarityFigures] = []
+        figures: list[CohortFigures | SimilarityFigures | KnownItemFigures] = []
         for cohort in read:
             qrels: dict[str, dict[str, int]] = {}
             for query, grades in cohort.qrels.items():
@@ -626,6 +635,15 @@ class TrialGraph:
             figures.extend(evaluate_cohort(Cohort(cohort.name, cohort.queries, qrels), rankers, set(trial_of.values())))
         if lists:
             figures.extend(self._evaluate_similarity(lists, trial_of, rankers, encoder))
+        if papers:
+            rows = run_read(
+                self.driver,
+                cypher.load("read/known_item_papers"),
+                {"stated_sources": list(STATED_SOURCES)},
+                database=database,
+            )
+            for name, queries in paper_queries(rows).items():
+                figures.extend(evaluate_known_items("paper_to_trial", name, queries, rankers, trial_of.values()))
         return figures
 
     def _evaluate_similarity(

@@ -934,10 +934,17 @@ def eval_retrieval(
     ] = None,
     retriever: Annotated[list[str] | None, typer.Option(help="Retrievers to compare (default: all).")] = None,
     encoder: Annotated[str, typer.Option(help="The encoder whose index the vector retrievers use.")] = "minilm",
+    papers: Annotated[
+        bool,
+        typer.Option(
+            "--papers/--no-papers",
+            help="Also paper → registered trial: the graph's linked papers, registry ids cut out, as queries.",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
-    """Every retriever side by side, BM25 as the baseline: patient → trial (nDCG@10, P@10, R@100) and trial →
-    similar trials (precision@1, @5), with 95% bootstrap intervals."""
+    """Every retriever side by side, BM25 as the baseline: patient → trial (nDCG@10, P@10, R@100), trial →
+    similar trials (precision@1, @5) and paper → trial (MRR, recall@1, @10), with 95% bootstrap intervals."""
     settings = _settings()
     root = settings.shared_data / "benchmarks" / "trials" if settings.shared_data else None
     if not cohort:
@@ -948,7 +955,9 @@ def eval_retrieval(
         trialsim = root / "trial2vec-trialsim" / "trialsim_shared.tsv"
     try:
         with TrialGraph.connect(settings) as tg, console.status("ranking every task's queries…"):
-            figures = tg.evaluate_retrieval(cohort, trialsim=trialsim, retrievers=retriever, encoder=encoder)
+            figures = tg.evaluate_retrieval(
+                cohort, trialsim=trialsim, retrievers=retriever, encoder=encoder, papers=papers
+            )
     except TrialGraphError as e:
         _fail(e)
     data = [f.as_dict() for f in figures]
@@ -959,8 +968,13 @@ def eval_retrieval(
     def interval(mean: dict[str, Any]) -> str:
         return f"{mean['mean']:.3f} [{mean['ci'][0]:.2f}, {mean['ci'][1]:.2f}]"
 
-    patient, similar = [], []
+    patient, similar, known = [], [], []
     for d in data:
+        if d.get("task") == "paper_to_trial":
+            row = {"queries": d["queries"], "retriever": d["retriever"]}
+            row["usable"] = f"{d['usable_queries']} of {d['candidate_queries']}"
+            known.append(row | {m: interval(d[m]) for m in ("mrr", "r@1", "r@10")})
+            continue
         if d.get("task") == "trial_similarity":
             row = {"retriever": d["retriever"], "usable lists": f"{d['usable_lists']} of {d['lists']}"}
             similar.append(row | {m: interval(d[m]) for m in ("p@1", "p@5")})
@@ -973,6 +987,8 @@ def eval_retrieval(
     _print_rows(patient, "patient → trial (95% bootstrap intervals over queries)")
     if similar:
         _print_rows(similar, "trial → similar trials, Trial2Vec labels (95% bootstrap intervals over lists)")
+    if known:
+        _print_rows(known, "paper → registered trial, registry ids cut out (95% bootstrap intervals over queries)")
 
 
 @eval_app.command("linking")

@@ -182,9 +182,11 @@ def test_eval_retrieval_on_a_cohort_built_from_the_graph(loaded: TrialGraph, tmp
         f"7\t{target}\t1\t{ranked[-1]}\t0\n7\t{target}\t2\t{ranked[0]}\t1\n"
         f"8\tNCT99999999\t1\t{ranked[0]}\t1\n"  # target not in the graph: not usable
     )
-    result = runner.invoke(app, ["eval", "retrieval", "--cohort", str(folder), "--trialsim", str(sim), "--json"])
+    command = ["eval", "retrieval", "--cohort", str(folder), "--trialsim", str(sim), "--no-papers", "--json"]
+    result = runner.invoke(app, command)
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)
+    assert not [f for f in figures if f.get("task") == "paper_to_trial"]  # --no-papers
     similarity = [f for f in figures if f.get("task") == "trial_similarity"]
     figures = [f for f in figures if f.get("task") != "trial_similarity"]
     assert [f["retriever"] for f in similarity] == ["fulltext", "vector", "hybrid", "graph", "match", "similar"]
@@ -282,3 +284,55 @@ def test_graph_expansion_adds_trials_that_share_rare_headings_and_its_scores_rer
     assert {r["trial_id"]: r["score"] for r in again}[sharer] == pytest.approx(shared.components["graph"])
     # A trial that shares no heading or concept with any seed gets no graph component.
     assert all(("graph" in h.components) == (h.components.get("graph_rank") is not None) for h in hits)
+
+
+_PAPER = """<?xml version="1.0" encoding="utf-8"?>
+<PubmedArticleSet><PubmedArticle><MedlineCitation Status="MEDLINE" Owner="NLM"><PMID Version="1">99000001</PMID>
+<Article PubModel="Print"><ArticleTitle>{title}</ArticleTitle><Abstract><AbstractText>{summary} Registered as
+{trial_id}.</AbstractText></Abstract><Language>eng</Language><DataBankList CompleteYN="Y"><DataBank>
+<DataBankName>ClinicalTrials.gov</DataBankName><AccessionNumberList><AccessionNumber>{trial_id}</AccessionNumber>
+</AccessionNumberList></DataBank></DataBankList></Article></MedlineCitation></PubmedArticle></PubmedArticleSet>
+"""
+
+
+def test_eval_retrieval_paper_to_trial_asks_with_registry_ids_cut_out(loaded: TrialGraph, tmp_path: Path) -> None:
+    """A paper whose DataBank and abstract state a demo trial, its text that trial's title and summary: each
+    retriever finds the trial in its top 10, BM25 first. The registry's own results references are the second
+    query set, counted from the graph. (Last in this module: it adds a paper to the shared graph.)"""
+    from xml.sax.saxutils import escape
+
+    loaded.embed()
+    driver = loaded.driver
+    row = rows(
+        driver,
+        "MATCH (t:Trial)<-[:RECORD_OF]-(r:RegistryRecord) WHERE r.brief_summary IS NOT NULL "
+        "RETURN t.trial_id AS trial_id, r.brief_title AS title, r.brief_summary AS summary ORDER BY t.trial_id "
+        "LIMIT 1",
+    )[0]
+    paper = tmp_path / "paper.xml"
+    paper.write_text(_PAPER.format(**{k: escape(v) for k, v in row.items()}), encoding="utf-8")
+    assert loaded.load("pubmed", [paper]).written >= 1
+    references = value(
+        driver,
+        "MATCH (p:Publication)<-[:HAS_REFERENCE {type: 'RESULT'}]-(:RegistryRecord)-[:RECORD_OF]->(:Trial) "
+        "RETURN count(DISTINCT p)",
+    )
+    assert references > 0
+    figures = [f.as_dict() for f in loaded.evaluate_retrieval([], papers=True)]
+    stated = {f["retriever"]: f for f in figures if f["queries"] == "stated"}
+    cited = {f["retriever"]: f for f in figures if f["queries"] == "registry_reference"}
+    assert list(stated) == list(cited) == ["fulltext", "vector", "hybrid", "graph", "match"]
+    for f in stated.values():
+        assert (f["task"], f["candidate_queries"], f["usable_queries"]) == ("paper_to_trial", 1, 1)
+        assert f["r@10"]["mean"] == 1.0, f
+    assert stated["fulltext"]["mrr"]["mean"] == 1.0 and stated["fulltext"]["r@1"]["mean"] == 1.0
+    for f in cited.values():
+        assert f["candidate_queries"] == f["usable_queries"] == references
+        assert 0.0 <= f["r@1"]["mean"] <= f["mrr"]["mean"] <= 1.0 and f["r@1"]["mean"] <= f["r@10"]["mean"]
+    folder = tmp_path / "one"
+    folder.mkdir()
+    (folder / "queries.jsonl").write_text(json.dumps({"_id": "q", "text": row["title"]}) + "\n")
+    (folder / "qrels.tsv").write_text(f"query-id\tcorpus-id\tscore\nq\t{row['trial_id']}\t2\n")
+    result = runner.invoke(app, ["eval", "retrieval", "--cohort", str(folder), "--retriever", "fulltext"])
+    assert result.exit_code == 0, result.output
+    assert "paper → registered trial" in result.output and "1 of 1" in result.output

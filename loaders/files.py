@@ -33,6 +33,7 @@ __all__ = [
     "GZIP_MAGIC",
     "HEADER_ONLY",
     "LINE_ENDS",
+    "NO_RECORDS",
     "UNREADABLE_FILE_ERRORS",
     "DecompressionBomb",
     "DecompressionCaps",
@@ -47,9 +48,11 @@ __all__ = [
     "is_regular_file",
     "iter_inputs",
     "json_ends_early",
+    "no_records_entry",
     "one_line",
     "open_binary",
     "open_text",
+    "or_no_records",
     "read_whole",
     "walk_data_files",
     "walk_files",
@@ -346,6 +349,40 @@ def empty_file_entry(path: Path, *, blank: bool = True) -> Quarantined | None:
 def header_only_entry(path: Path) -> Quarantined:
     """The whole-file quarantine entry for a CSV/TSV file with a header and no data row (:data:`HEADER_ONLY`)."""
     return Quarantined(str(path), HEADER_ONLY, whole_file=True)
+
+
+NO_RECORDS = "no records"
+"""How the reason starts for a file that parses but holds no record (a ``[]`` export, an XML root with no record).
+
+Refused whole, like an empty file (:data:`EMPTY_FILE`): a search with no hits exports just that, and so does a
+download or conversion that lost every record on the way, and a script must see the load as ``partial`` (exit
+2) rather than a load that worked.
+"""
+
+
+def no_records_entry(path: Path | str, expected: str) -> Quarantined:
+    """The whole-file quarantine entry for a file that parses but holds no record: ``no records: {expected}``.
+
+    ``expected`` says in a few words what a record would have been, as what is missing (``no <Trial> element``).
+    """
+    return Quarantined(str(path), f"{NO_RECORDS}: {expected}", whole_file=True)
+
+
+def or_no_records(
+    path: Path | str, items: Iterable[T], expected: str, wrap: Callable[[Quarantined], T] | None = None
+) -> Iterator[T]:
+    """``items`` (one file's records, rejections included); if it yields none, one :func:`no_records_entry`.
+
+    A file whose reader yields only rejections is not silent, so only a file that yields nothing at all gets the
+    entry. ``wrap`` puts the entry in the shape the caller yields (e.g. an ``(item, origin)`` pair).
+    """
+    found = False
+    for item in items:
+        found = True
+        yield item
+    if not found:
+        entry = no_records_entry(path, expected)
+        yield wrap(entry) if wrap is not None else cast(T, entry)
 
 
 UNREADABLE_FILE_ERRORS: tuple[type[BaseException], ...] = (

@@ -31,6 +31,7 @@ from trialgraph.loaders.files import (
     DecompressionCaps,
     iter_inputs,
     json_ends_early,
+    no_records_entry,
     one_line,
     open_binary,
     read_whole,
@@ -205,9 +206,13 @@ def _json_units(origin: str, name: str, data: bytes) -> Iterator[RawItem]:
         return
     value = value_or_reject
     if isinstance(value, list):  # the website's "Download > JSON" export
+        if not value:  # parses, but holds no study: refused whole, never 0 records in silence
+            yield no_records_entry(origin, "empty JSON array (no study)")
         for index, element in enumerate(value):
             yield RawStudy(f"{origin}[{index}]", "ctgov-v2", element, None)
     elif isinstance(value, dict) and isinstance(value.get("studies"), list):  # a saved /api/v2/studies page
+        if not value["studies"]:
+            yield no_records_entry(origin, 'empty "studies" list (no study)')
         for index, element in enumerate(value["studies"]):
             yield RawStudy(f"{origin}:studies[{index}]", "ctgov-v2", element, None)
     else:
@@ -337,7 +342,7 @@ def _iter_zip(path: Path) -> Iterator[DeferredItem]:
             else:
                 yield RawJson(member_origin, data, info.filename)
         if studies == 0:
-            yield Rejected(origin, "zip archive holds no .json or .xml members")
+            yield no_records_entry(origin, "no .json or .xml member in the zip archive")
 
 
 _READERS: dict[str, Callable[[Path], Iterator[DeferredItem]]] = {

@@ -11,8 +11,8 @@ from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.detect import Detection, has
 from trialgraph.loaders.euctr.ctrdata_json import iter_json_records
 from trialgraph.loaders.euctr.mapping import to_record
-from trialgraph.loaders.euctr.text import iter_text_records
-from trialgraph.loaders.files import check_input, empty_file_entry, file_guarded, walk_files
+from trialgraph.loaders.euctr.text import RECORD_START, iter_text_records
+from trialgraph.loaders.files import check_input, empty_file_entry, file_guarded, or_no_records, walk_files
 from trialgraph.loaders.registries.stage import stage_records
 from trialgraph.model.rows import WRITE_ORDER
 from trialgraph.model.staged import Quarantined, Staged
@@ -29,6 +29,9 @@ READERS: dict[str, tuple[Reader, str]] = {
     ".ndjson": (iter_json_records, "euctr-json"),
 }
 
+_EXPECTED = {"euctr-text": f"no '{RECORD_START}' line starting a record", "euctr-json": "no JSON line"}
+"""Per source format, what a file without a record lacks (the ``no records`` reason)."""
+
 
 def iter_records(paths: Iterable[Path]) -> Iterator[tuple[StudyRecord | Quarantined, str]]:
     """(record or rejection, origin) for every record in the given files and folders.
@@ -43,7 +46,10 @@ def iter_records(paths: Iterable[Path]) -> Iterator[tuple[StudyRecord | Quaranti
                 continue
             reader, source_format = READERS[file.suffix.lower()]
             parsed = ((_parse(fields, origin, source_format), origin) for fields, origin in reader(file))
-            yield from file_guarded(file, parsed, lambda entry: (entry, entry.origin))
+            # a text download of only its preamble parses, but holds no record: refused whole (JSON lines with
+            # content always hold one, a record or a rejected line)
+            found = or_no_records(file, parsed, _EXPECTED[source_format], lambda entry: (entry, entry.origin))
+            yield from file_guarded(file, found, lambda entry: (entry, entry.origin))
 
 
 def _parse(fields: dict[str, Any] | Quarantined, origin: str, source_format: str) -> StudyRecord | Quarantined:

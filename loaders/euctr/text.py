@@ -32,14 +32,14 @@ from trialgraph.errors import SourceError
 from trialgraph.loaders.euctr.keys import SUMMARY_KEYS, field_key, group_of
 from trialgraph.model.staged import Quarantined
 
-__all__ = ["CUT_REASON", "DUPLICATE_REASON", "iter_text_records", "parse_record_lines"]
+__all__ = ["CUT_REASON", "DUPLICATE_REASON", "RECORD_START", "iter_text_records", "parse_record_lines"]
 
 DUPLICATE_REASON = "duplicate record in file"
 CUT_REASON = "record cut at end of file"
 
 Fields = dict[str, Any]
 
-_RECORD_START = "Summary"
+RECORD_START = "Summary"
 _CLOSING_SECTION = "P. End of Trial"
 _CODE = r"[A-P]\.(?:IMP|\d+(?:\.\d+)*)?"
 _KEY_LINE = re.compile(rf"^(?P<code>{_CODE}(?:\s(?:and|to)\s{_CODE})?)(?=[\s:]|$)[ \t]*(?P<rest>.*)$")
@@ -244,7 +244,7 @@ def _iter_chunks(path: Path) -> Iterator[_Chunk]:
                     yield from _cut_chunks(start, lines, closing, number, raw.decode("utf-8", "replace"))
                     return
                 line = raw.decode("utf-8").rstrip("\r\n")
-                if line.strip() == _RECORD_START:
+                if line.strip() == RECORD_START:
                     if start:
                         yield _Chunk(start, lines, None)
                     start, lines, closing = number, [], _Closing()

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from trialgraph.loaders.files import or_no_records
 from trialgraph.loaders.ictrp.crosswalk import XML_TO_CANONICAL
 from trialgraph.loaders.ictrp.fields import record_or_quarantine
 from trialgraph.loaders.ictrp.source import open_bytes
@@ -36,7 +37,14 @@ def _values(trial: etree._Element) -> dict[str, str]:
 
 
 def parse(path: Path) -> Iterator[Item]:
-    """(record or quarantine entry, origin) for every ``<Trial>`` in an ICTRP XML export."""
+    """(record or quarantine entry, origin) for every ``<Trial>`` in an ICTRP XML export.
+
+    A well-formed export with no ``<Trial>`` is one whole-file entry (:func:`~trialgraph.loaders.files.or_no_records`).
+    """
+    return or_no_records(path, _parse(path), f"no <{TRIAL}> element", lambda entry: (entry, entry.origin))
+
+
+def _parse(path: Path) -> Iterator[Item]:
     number = 0
     with open_bytes(path) as handle:
         events = iter_end_elements(handle, TRIAL, remove_comments=False)

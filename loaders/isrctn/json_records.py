@@ -15,7 +15,7 @@ from typing import Any
 
 import orjson
 
-from trialgraph.loaders.files import json_ends_early
+from trialgraph.loaders.files import json_ends_early, no_records_entry
 from trialgraph.loaders.isrctn.mapping import trial_to_record
 from trialgraph.loaders.registries.files import Parsed, guarded, one_line
 from trialgraph.model.staged import Quarantined
@@ -45,6 +45,8 @@ def iter_json_file(path: Path) -> Iterator[Parsed]:
         yield Quarantined(origin=str(path), reason=reason, truncated=cut), str(path)
         return
     if isinstance(value, list):
+        if not value:  # parses, but holds no trial: refused whole, never 0 records in silence
+            yield no_records_entry(path, "empty JSON array (no trial)"), str(path)
         for index, element in enumerate(value):
             origin = f"{path}[{index}]"
             yield guarded(partial(trial_to_record, element, source_format=SOURCE_FORMAT), origin), origin

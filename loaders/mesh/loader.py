@@ -14,7 +14,7 @@ from trialgraph.errors import SourceError
 from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.detect import Detection, has
-from trialgraph.loaders.files import check_input, empty_file_entry, walk_files
+from trialgraph.loaders.files import check_input, empty_file_entry, or_no_records, walk_files
 from trialgraph.loaders.mesh.common import MeshStats
 from trialgraph.loaders.mesh.rdf import parse_ntriples
 from trialgraph.loaders.mesh.xml import parse_xml
@@ -31,6 +31,12 @@ PARSERS: dict[str, _Parser] = {
     ".nt": parse_ntriples,
     ".xml": parse_xml,
 }
+
+_EXPECTED: dict[_Parser, str] = {
+    parse_ntriples: "no MeSH descriptor, qualifier or supplementary record subject",
+    parse_xml: "no <DescriptorRecord>, <QualifierRecord> or <SupplementalRecord> element",
+}
+"""Per parser, what a file that parses but holds no record lacks (the ``no records`` reason)."""
 
 
 def parser_for(path: Path) -> _Parser | None:
@@ -70,7 +76,7 @@ class MeshSource:
             if (empty := empty_file_entry(path)) is not None:  # blank: refused whole, never 0 records in silence
                 yield empty
                 continue
-            yield from parser(path, self.stats)
+            yield from or_no_records(path, parser(path, self.stats), _EXPECTED[parser])  # refused whole
 
 
 def _files(paths: Iterable[Path]) -> Iterator[Path]:

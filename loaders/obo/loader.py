@@ -13,13 +13,25 @@ from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.files import Parser, parse_paths
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.detect import Detection, has
+from trialgraph.loaders.files import or_no_records
 from trialgraph.loaders.obo.obo import parse_obo
 from trialgraph.loaders.obo.owl import parse_owl
 
 __all__ = ["OboSource", "OwlSource"]
 
-_OBO_PARSERS: dict[str, Parser] = {".obo": parse_obo, ".obo.gz": parse_obo}
-_OWL_PARSERS: dict[str, Parser] = {".owl": parse_owl, ".owl.gz": parse_owl, ".rdf": parse_owl, ".owx": parse_owl}
+
+def _obo(path: Path) -> Iterator[VocabularyItem]:
+    """:func:`parse_obo`; a file with a header and no ``[Term]`` stanza is refused whole, never 0 records in silence."""
+    return or_no_records(path, parse_obo(path), "no [Term] stanza")
+
+
+def _owl(path: Path) -> Iterator[VocabularyItem]:
+    """:func:`parse_owl`; an ontology that parses but declares no class is refused whole."""
+    return or_no_records(path, parse_owl(path), "no owl:Class")
+
+
+_OBO_PARSERS: dict[str, Parser] = {".obo": _obo, ".obo.gz": _obo}
+_OWL_PARSERS: dict[str, Parser] = {".owl": _owl, ".owl.gz": _owl, ".rdf": _owl, ".owx": _owl}
 
 
 @SOURCES.register("obo")

@@ -22,7 +22,7 @@ from typing import IO
 from lxml import etree
 
 from trialgraph.errors import ParseError
-from trialgraph.loaders.files import iter_inputs, one_line, open_binary
+from trialgraph.loaders.files import iter_inputs, one_line, open_binary, or_no_records
 from trialgraph.loaders.xmlstream import iter_end_elements, release
 from trialgraph.model.publication import (
     AbstractSection,
@@ -43,6 +43,8 @@ PubmedItem = PublicationRecord | DeletedCitation | Rejected
 
 _ROOTS = frozenset({"PubmedArticleSet", "MedlineCitationSet"})
 _UNITS = ("PubmedArticle", "MedlineCitation", "DeleteCitation", "PubmedBookArticle")
+_NO_UNIT = "no <PubmedArticle>, <MedlineCitation> or <DeleteCitation> element"
+"""What a file without a record lacks (a file of deletions only is not empty: it carries them)."""
 _DATA_SUFFIXES = (".xml", ".xml.gz")
 _PMID = re.compile(r"^\d{1,9}$")
 _MONTH_NAMES = ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec")
@@ -66,7 +68,7 @@ def iter_pubmed(paths: Iterable[Path | str]) -> Iterator[PubmedItem]:
             yield item
         else:
             path, parse = item
-            yield from parse(path)
+            yield from or_no_records(path, parse(path), _NO_UNIT)  # a bare <PubmedArticleSet/>: refused whole
 
 
 def parse_pubmed_file(path: Path) -> Iterator[PubmedItem]:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from lxml import etree
 
+from trialgraph.loaders.files import no_records_entry
 from trialgraph.loaders.registries.files import Parsed, guarded, one_line
 from trialgraph.loaders.xmlstream import iter_end_elements, release
 from trialgraph.model.staged import Quarantined
@@ -38,8 +39,8 @@ def iter_xml_records(path: Path, tag: str, parse: ElementParser, *, label: str) 
         reason = f"malformed or truncated XML after {count} {label} record(s): {one_line(exc)}"
         yield Quarantined(origin=str(path), reason=reason, truncated=True), str(path)
         return
-    if count == 0:
-        yield Quarantined(origin=str(path), reason=f"no {label} record element <{_shown(tag)}> in file"), str(path)
+    if count == 0:  # well-formed, but no record: refused whole, never 0 records in silence
+        yield no_records_entry(path, f"no <{_shown(tag)}> element"), str(path)
 
 
 def _shown(tag: str) -> str:

@@ -9,6 +9,7 @@ gives. The CLI side of each is in ``tests/test_malformed_corpus.py``.
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -16,8 +17,10 @@ import pytest
 from tests.data import shared
 from trialgraph.errors import SourceError
 from trialgraph.loaders.base import discover
+from trialgraph.loaders.ctgov.v2 import parse_study
 from trialgraph.loaders.files import check_input, iter_inputs
 from trialgraph.model.staged import Quarantined, Staged
+from trialgraph.model.validate import check_study
 
 
 def test_a_symlink_loop_is_named_as_one(tmp_path: Path) -> None:
@@ -65,3 +68,40 @@ def test_a_v2_enrollment_beyond_64_bits_still_rejects_the_record(tmp_path: Path,
     path.write_text(json.dumps(study), encoding="utf-8")
     [item] = discover().create("ctgov").read([path], load_run="test")
     assert isinstance(item, Quarantined) and "designModule.enrollmentInfo.count" in item.reason, item
+
+
+def _with_negative_result_counts() -> dict:
+    """A real v2 study with results, with one count of each kind made negative (as a number or a numeric string)."""
+    study = json.loads(shared("ctgov/v2/aact/NCT02210780.json").read_text(encoding="utf-8"))
+    results = study["resultsSection"]
+    results["participantFlowModule"]["periods"][0]["milestones"][0]["achievements"][0]["numSubjects"] = "-5"
+    results["baselineCharacteristicsModule"]["denoms"][0]["counts"][0]["value"] = "-7"
+    results["adverseEventsModule"]["eventGroups"][0]["seriousNumAtRisk"] = -97
+    results["adverseEventsModule"]["seriousEvents"][0]["stats"][0]["numAffected"] = -1
+    return study
+
+
+def test_negative_v2_result_counts_are_field_issues_and_the_record_loads(tmp_path: Path) -> None:
+    """Like a negative enrollment: each count is dropped with one line naming its field, and the record loads."""
+    path = tmp_path / "NCT02210780.json"
+    path.write_text(json.dumps(_with_negative_result_counts()), encoding="utf-8")
+    [item] = discover().create("ctgov").read([path], load_run="test")
+    assert isinstance(item, Staged), item
+    negative = sorted(issue for issue in item.issues if "is negative" in issue)
+    assert [re.sub(r"\[\d+\]", "[]", issue) for issue in negative] == [
+        "results.adverse_events[].affected -1 is negative; stored without it",
+        "results.baseline_denoms[].count -7 is negative; stored without it",
+        "results.event_groups[].serious_at_risk -97 is negative; stored without it",
+        "results.flow[].count -5 is negative; stored without it",
+    ]
+    record, issues = check_study(parse_study(_with_negative_result_counts()))
+    assert record.results is not None and tuple(sorted(issues)) == tuple(sorted(item.issues))
+    counts = [
+        *(flow.count for flow in record.results.flow),
+        *(denom.count for denom in record.results.baseline_denoms),
+        *(event.affected for event in record.results.adverse_events),
+        *(group.serious_at_risk for group in record.results.event_groups),
+    ]
+    assert None in counts and not [count for count in counts if count is not None and count < 0]
+    untouched = check_study(parse_study(json.loads(shared("ctgov/v2/aact/NCT02210780.json").read_text("utf-8"))))
+    assert not [issue for issue in untouched[1] if "is negative" in issue]

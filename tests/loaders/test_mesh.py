@@ -229,10 +229,13 @@ def test_2014_rdf_samples_parse_to_descriptors_scrs_and_qualifiers() -> None:
     source = MeshSource()
     items = list(source.read([shared(f"{MESH}/samples-2014")]))
     records = _records(items)
-    assert _rejected(items) == []
+    # cns-disease-2014AB.nt holds only labels of an untyped subject: no record, so the file is refused whole
+    no_record = shared(f"{MESH}/samples-2014/cns-disease-2014AB.nt")
+    reason = "no records: no MeSH descriptor, qualifier or supplementary record subject"
+    assert _rejected(items) == [Rejected(str(no_record), reason, whole_file=True)]
     assert _family_counts(records) == (63, 109, 83)  # PROVENANCE
     assert source.stats.unknown_predicates == Counter()
-    assert source.stats.files == 4  # cns-disease-2014AB.nt holds only labels of an untyped subject: no record
+    assert source.stats.files == 4
 
 
 def test_2014_scr_mappings_follow_the_mapped_data_nodes() -> None:

@@ -6,7 +6,8 @@ every real date and make each later, valid update look older, so it would be sil
 date field is checked first: a value that is not a calendar date in ISO form (``YYYY``, ``YYYY-MM``,
 ``YYYY-MM-DD``) is removed from the record and reported as a field issue (the writer files it in the
 quarantine JSONL with the record id); the record itself still loads. Counts that cannot be negative
-(enrollment) get the same treatment. Numbers of outcome analyses that were no number ("0,001") were left out
+(enrollment, and the participant counts of a results section: flow, drop-outs, analysed, adverse events) get
+the same treatment. Numbers of outcome analyses that were no number ("0,001") were left out
 by the parsers (``trialgraph.model.results.read_number``); they are reported here the same way.
 """
 
@@ -18,7 +19,7 @@ from datetime import date
 from functools import cache
 from typing import Any
 
-from trialgraph.model.study import StudyRecord
+from trialgraph.model.study import Results, StudyRecord
 
 __all__ = ["check_study", "is_calendar_date", "study_version"]
 
@@ -73,10 +74,62 @@ def check_study(record: StudyRecord) -> tuple[StudyRecord, tuple[str, ...]]:
             for a_pos, analysis in enumerate(measure.analyses)
             for line in analysis.issues
         ]
+    if record.results is not None and (results := _checked_counts(record.results, issues)) is not None:
+        changes["results"] = results
     if record.enrollment is not None and record.enrollment < 0:
         issues.append(f"enrollment {record.enrollment} is negative; stored without it")
         changes["enrollment"] = None
     return (dataclasses.replace(record, **changes) if changes else record), tuple(issues)
+
+
+_GROUP_TOTALS = ("serious_affected", "serious_at_risk", "other_affected", "other_at_risk", "deaths_affected",
+                 "deaths_at_risk")  # fmt: skip
+_RESULT_COUNTS: dict[str, tuple[str, ...]] = {
+    "flow_groups": _GROUP_TOTALS,
+    "flow": ("count",),
+    "drop_withdrawals": ("count",),
+    "baseline_groups": _GROUP_TOTALS,
+    "baseline_denoms": ("count",),
+    "event_groups": _GROUP_TOTALS,
+    "adverse_events": ("affected", "at_risk"),
+}
+"""Per list of a results section, its counts of participants (or units): none can be negative."""
+_MEASURE_COUNTS = {"groups": _GROUP_TOTALS, "denoms": ("count",)}
+
+
+def _checked_counts(results: Results, issues: list[str]) -> Results | None:
+    """The results without negative counts (each one reported, as a negative enrollment is), or None if none."""
+    changes: dict[str, Any] = {}
+    for field, counts in _RESULT_COUNTS.items():
+        if (kept := _non_negative(getattr(results, field), counts, f"results.{field}", issues)) is not None:
+            changes[field] = kept
+    for field in ("baseline", "outcome_measures"):
+        measures, dropped = list(getattr(results, field)), False
+        for pos, measure in enumerate(measures):
+            found = {
+                name: kept
+                for name, counts in _MEASURE_COUNTS.items()
+                if (kept := _non_negative(getattr(measure, name), counts, f"results.{field}[{pos}].{name}", issues))
+                is not None
+            }
+            if found:
+                measures[pos], dropped = dataclasses.replace(measure, **found), True
+        if dropped:
+            changes[field] = tuple(measures)
+    return dataclasses.replace(results, **changes) if changes else None
+
+
+def _non_negative(items: tuple[Any, ...], counts: tuple[str, ...], where: str, issues: list[str]) -> tuple | None:
+    """``items`` with each negative count among ``counts`` set to None (one issue each), or None if none was."""
+    kept, dropped = list(items), False
+    for pos, item in enumerate(items):
+        negative = {name: getattr(item, name) for name in counts if (getattr(item, name) or 0) < 0}
+        if negative:
+            issues += [
+                f"{where}[{pos}].{name} {value} is negative; stored without it" for name, value in negative.items()
+            ]
+            kept[pos], dropped = dataclasses.replace(item, **dict.fromkeys(negative)), True
+    return tuple(kept) if dropped else None
 
 
 def _checked_disclosure(record: StudyRecord, issues: list[str]) -> dict[str, Any]:

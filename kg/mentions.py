@@ -243,8 +243,12 @@ class MentionWriter:
         return self._take() if self.rows else []
 
     def finish(self, report: LoadReport, quarantine: Quarantine) -> None:
-        """Nothing to prune: a node's old edges go when it is linked again, and a changed record's old facts
-        were deleted with their edges by the registry writer."""
+        """The texts left unlinked as another language go on the run's ``LoadRun`` ("fr: 12", most first), so the
+        graph keeps what a run skipped, not only its JSON. Nothing to prune: a node's old
+        edges go when it is linked again, and a changed record's old facts were deleted with their edges by the
+        registry writer."""
+        source: MentionSource = self.context.source  # type: ignore[assignment]
+        report.unlinked_languages = [f"{code}: {n}" for code, n in _by_count(source.not_english)]
 
     def _take(self) -> list[Work]:
         from trialgraph.models.linking.tfidf import SOURCE
@@ -262,6 +266,11 @@ class MentionWriter:
                 load_run=c.load_run,
             )
         ]  # fmt: skip
+
+
+def _by_count(counts: Counter[str]) -> list[tuple[str, int]]:
+    """Most first, ties by code: the same run gives the same order."""
+    return sorted(counts.items(), key=lambda item: (-item[1], item[0]))
 
 
 @dataclass(slots=True)
@@ -294,7 +303,7 @@ def link_mentions(
     report = load(
         driver, source, [], quarantine_dir=quarantine_dir, batch_size=batch_size, database=database, on_item=on_item
     )
-    by_language = dict(sorted(source.not_english.items(), key=lambda item: (-item[1], item[0])))
+    by_language = dict(_by_count(source.not_english))
     return MentionReport(**{f.name: getattr(report, f.name) for f in fields(report)}, not_english=by_language)
 
 

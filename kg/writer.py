@@ -72,6 +72,7 @@ class LoadReport:
     field_issues: int = 0  # values dropped from records that loaded (impossible dates...), also quarantined
     files_quarantined: int = 0  # input files that could not be read at all (each also one of ``rejected``)
     files_truncated: int = 0  # input files that ended early or broke off: their tail was never read (also rejected)
+    unlinked_languages: list[str] = field(default_factory=list)  # linking runs: texts left unlinked, "fr: 12"
     quarantine_file: str | None = None
     paths: list[Path] = field(default_factory=list, repr=False)
     started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))

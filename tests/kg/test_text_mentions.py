@@ -354,6 +354,8 @@ def test_non_english_text_gets_its_language_and_no_mentions_and_english_text_kee
     report = json.loads(result.output)["criteria"]
     items = rows(neo4j_driver, ITEMS, ids=ids)
     assert report["read"] == len(items) > 40 and report["not_english"] == {"fr": 21}
+    stored = "MATCH (r:LoadRun {run_id: $run}) RETURN r.unlinked_languages"
+    assert value(neo4j_driver, stored, run=report["run_id"]) == ["fr: 21"]  # on the run, not only in its JSON
 
     french = [i for i in items if i["language"] is not None]
     assert {i["language"] for i in french} == {"fr"} and {i["by"] for i in french} == {LANGUAGE_RULES}

@@ -30,6 +30,7 @@ from trialgraph.kg.retrieval.hits import Hit
 from trialgraph.kg.retrieval.publications import PublicationHit
 from trialgraph.kg.retrieval.publications import search_publications as rank_publications
 from trialgraph.kg.retrieval.retrievers import (
+    PATIENT_RETRIEVERS,
     RETRIEVERS,
     FullTextRetriever,
     HybridRetriever,
@@ -642,8 +643,9 @@ class TrialGraph:
                 {"stated_sources": list(STATED_SOURCES)},
                 database=database,
             )
+            text_rankers = {name: rank for name, rank in rankers.items() if name not in PATIENT_RETRIEVERS}
             for name, queries in paper_queries(rows).items():
-                figures.extend(evaluate_known_items("paper_to_trial", name, queries, rankers, trial_of.values()))
+                figures.extend(evaluate_known_items("paper_to_trial", name, queries, text_rankers, trial_of.values()))
         return figures
 
     def _evaluate_similarity(

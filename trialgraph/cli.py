@@ -542,13 +542,17 @@ def link_train_encoder_command(
 def embed_command(
     encoder: Annotated[str, typer.Option(help="A registered encoder (see trialgraph.models.encoders).")] = "minilm",
     target: Annotated[
-        str, typer.Option(help="What to encode: records (registry records) or publications (PubMed papers).")
+        str,
+        typer.Option(
+            help="What to encode: records (registry records), publications (PubMed papers) or criteria "
+            "(eligibility items)."
+        ),
     ] = "records",
     batch_size: Annotated[int, typer.Option(min=1, max=10_000, help="Items read and written per batch.")] = 256,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
-    """Encode registry records (or, with --target publications, PubMed papers) into a Neo4j vector index; only
-    those whose text changed since the last run."""
+    """Encode registry records (or, with --target publications, PubMed papers; with --target criteria, eligibility
+    items) into a Neo4j vector index; only those whose text changed since the last run."""
     try:
         embedding_target(target)  # an unknown target is one line, before any connection or progress display
         with (
@@ -602,7 +606,11 @@ def _print_hits(hits: list[Any], as_json: bool, title: str) -> None:
 def search_command(
     text: Annotated[str, typer.Argument(help="What to look for: a question, a condition, a patient description.")],
     retriever: Annotated[
-        str, typer.Option(help="fulltext (BM25), vector, hybrid (both, rank-fused), or match (hybrid + age/sex).")
+        str,
+        typer.Option(
+            help="fulltext (BM25), vector, hybrid (both, rank-fused), match (hybrid + age/sex), or criteria (best "
+            "inclusion item; after `trialgraph embed --target criteria`)."
+        ),
     ] = "hybrid",
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=1000)] = 10,
     encoder: Annotated[str, typer.Option(help="The encoder whose index to search.")] = "minilm",
@@ -973,7 +981,7 @@ def eval_retrieval(
         if d.get("task") == "paper_to_trial":
             row = {"queries": d["queries"], "retriever": d["retriever"]}
             row["usable"] = f"{d['usable_queries']} of {d['candidate_queries']}"
-            known.append(row | {m: interval(d[m]) for m in ("mrr", "r@1", "r@10")})
+            known.append(row | {m: interval(d[m]) if m in d else "-" for m in ("mrr", "r@1", "r@10")})
             continue
         if d.get("task") == "trial_similarity":
             row = {"retriever": d["retriever"], "usable lists": f"{d['usable_lists']} of {d['lists']}"}

@@ -1,7 +1,7 @@
 // $stated_sources: list of strings (the MENTIONS_TRIAL sources that count as stating a paper's trial).
 // Paper → trial known-item queries (models/retrieval/known_item.py): one row per paper and query set, with the
 // paper's text and the loaded trials it is tied to. `stated`: a source other than the registry's reference list
-// states the link (MEDLINE DataBank, a registry id in the title or abstract, a curated set); `registry_reference`:
+// states the link ($stated_sources: MEDLINE DataBank, a registry id in the title or abstract); `registry_reference`:
 // a registry record lists the paper as a results reference (its citation is the text when PubMed's record is not
 // loaded). Sorted, so the same graph gives the same queries.
 CALL () {

@@ -5,7 +5,10 @@ One interface, :class:`TrialRetriever`: ``hits(query, top_k)`` gives the best tr
 a read transaction. The vector search is neo4j-graphrag's ``VectorCypherRetriever`` over our index, with a
 Cypher tail that maps embeddings to trials; its ``HybridRetriever`` is not used, because it unions the vector and
 full-text hits by *node*, and here the two indexes cover different nodes (embeddings and registry records), so
-hybrid fuses at the trial level instead. Retrievers are chosen by name from :data:`RETRIEVERS`.
+hybrid fuses at the trial level instead. Retrievers are chosen by name from :data:`RETRIEVERS`, or from
+:data:`OPTIONAL_RETRIEVERS`: those need an index only an extra ``trialgraph embed --target`` run fills (``criteria``,
+trials ranked by their best-matching inclusion item), so an evaluation runs them only where the graph has it
+(:func:`evaluated_retrievers`), and a search with one before its index exists is a one-line error naming the command.
 """
 
 from __future__ import annotations
@@ -19,17 +22,20 @@ import neo4j
 
 from trialgraph.errors import ConfigError, UnknownNameError
 from trialgraph.kg import cypher
-from trialgraph.kg.embeddings import EmbeddingIndex, embedding_index, require_index
+from trialgraph.kg.embeddings import EmbeddingIndex, embedding_index, has_index, require_index
 from trialgraph.kg.graph import run_read
 from trialgraph.kg.retrieval.hits import Hit
 from trialgraph.models.encoders import ENCODERS, Encoder, load_encoder
 from trialgraph.models.retrieval.fusion import RRF_K, fuse_hits, reciprocal_rank_fusion
 from trialgraph.models.retrieval.patient import PatientFacts, admits, patient_facts
 from trialgraph.models.retrieval.query_text import checked_query, lucene_query
-from trialgraph.models.retrieval.rendering import RENDERING_VERSION
+from trialgraph.models.retrieval.rendering import CRITERION_RENDERING_VERSION, RENDERING_VERSION
 
 __all__ = [
+    "CRITERIA_PER_HIT",
     "HYBRID_WEIGHTS",
+    "OPTIONAL_RETRIEVERS",
+    "PATIENT_RETRIEVERS",
     "RETRIEVERS",
     "FullTextRetriever",
     "GraphExpandedRetriever",
@@ -39,11 +45,17 @@ __all__ = [
     "SimilarTrials",
     "TrialRetriever",
     "VectorRetriever",
+    "criterion_retriever",
+    "evaluated_retrievers",
+    "retriever_factory",
     "retriever_names",
 ]
 
 # Records fetched per wanted trial: a trial with several records (registries, versions) takes several slots.
 _CANDIDATES_PER_HIT = 3
+# Eligibility items fetched per wanted trial by the criteria retriever: a trial has many items (several near one
+# query) and exclusion items are dropped after the vector search. Chosen a priori, not tuned on any evaluation set.
+CRITERIA_PER_HIT = 10
 # Hybrid weights: equal. Chosen a priori, not tuned on any evaluation set.
 HYBRID_WEIGHTS: Mapping[str, float] = {"fulltext": 1.0, "vector": 1.0}
 
@@ -88,8 +100,10 @@ class FullTextRetriever:
 class VectorRetriever:
     """Cosine nearest neighbours of the query's embedding, through neo4j-graphrag's ``VectorCypherRetriever``.
 
-    ``rendering`` picks the index (records by default; papers use ``paper-text-1``) and ``retrieval`` names the
-    Cypher files, joined in order, that neo4j-graphrag appends after its vector index call.
+    ``rendering`` picks the index (records by default; papers use ``paper-text-1``, eligibility items
+    ``criterion-text-1``) and ``retrieval`` names the Cypher files, joined in order, that neo4j-graphrag appends
+    after its vector index call. ``candidates_per_hit`` is how many nearest embeddings are fetched per trial
+    wanted, before each trial's best row is kept.
     """
 
     driver: neo4j.Driver
@@ -98,6 +112,7 @@ class VectorRetriever:
     name: str = "vector"
     rendering: str = RENDERING_VERSION
     retrieval: tuple[str, ...] = ("retrieval/vector_hits",)
+    candidates_per_hit: int = _CANDIDATES_PER_HIT
     _inner: Any = field(default=None, init=False, repr=False)
 
     @property
@@ -156,7 +171,7 @@ class VectorRetriever:
 
     def search_vector(self, vector: list[float], *, top_k: int, exclude: frozenset[str] = frozenset()) -> list[Hit]:
         """The trials nearest to ``vector``, leaving out the trial ids in ``exclude``."""
-        found, statement, params = self.search_rows(vector, candidates=(top_k + len(exclude)) * _CANDIDATES_PER_HIT)
+        found, statement, params = self.search_rows(vector, candidates=(top_k + len(exclude)) * self.candidates_per_hit)
         rows = [r for r in found if r["trial_id"] not in exclude]
         return [
             Hit(r["trial_id"], r["record_id"], r["score"], self.name, {self.name: r["score"]}, (statement,), (params,))
@@ -325,6 +340,56 @@ RETRIEVERS: dict[str, Callable[[FullTextRetriever, VectorRetriever], TrialRetrie
     "graph": lambda fulltext, vector: GraphExpandedRetriever(HybridRetriever(fulltext, vector)),
     "match": lambda fulltext, vector: PatientRetriever(HybridRetriever(fulltext, vector)),
 }
+
+
+PATIENT_RETRIEVERS = frozenset({"match"})
+"""Retrievers that read a patient's age and sex from the query: on other text (a paper's "24 weeks") they would
+filter by a misread age, so the paper → trial evaluation leaves them out."""
+
+
+def criterion_retriever(vector: VectorRetriever) -> VectorRetriever:
+    """Trials ranked by their best-matching *inclusion* item: cosine nearest eligibility items to the query in the
+    ``criterion-text-1`` index of ``vector``'s encoder (``trialgraph embed --target criteria``); exclusion items are
+    embedded too but never make a hit (``retrieval/criterion_hits``). A hit's score is its best item's."""
+    return VectorRetriever(
+        vector.driver,
+        vector.encoder_name,
+        vector.database,
+        "criteria",
+        CRITERION_RENDERING_VERSION,
+        ("retrieval/criterion_hits",),
+        CRITERIA_PER_HIT,
+    )
+
+
+OPTIONAL_RETRIEVERS: dict[str, Callable[[FullTextRetriever, VectorRetriever], VectorRetriever]] = {
+    "criteria": lambda fulltext, vector: criterion_retriever(vector),
+}
+"""Retrievers over an index that only an extra ``trialgraph embed --target`` run fills: searchable by name like
+:data:`RETRIEVERS`, evaluated by default only where the graph holds their index (:func:`evaluated_retrievers`)."""
+
+
+def retriever_factory(name: str) -> Callable[[FullTextRetriever, VectorRetriever], TrialRetriever]:
+    """The retriever called ``name``, in :data:`RETRIEVERS` or :data:`OPTIONAL_RETRIEVERS`; a one-line error for
+    any other."""
+    known: dict[str, Callable[[FullTextRetriever, VectorRetriever], TrialRetriever]] = {
+        **RETRIEVERS,
+        **OPTIONAL_RETRIEVERS,
+    }
+    if name not in known:
+        raise UnknownNameError(f"unknown retriever {name!r}; known: {', '.join(known)}")
+    return known[name]
+
+
+def evaluated_retrievers(fulltext: FullTextRetriever, vector: VectorRetriever) -> list[str]:
+    """What an evaluation runs by default: every retriever in :data:`RETRIEVERS`, then each optional one whose
+    index the graph holds (a graph never embedded for it is no failure: the retriever is left out)."""
+    optional = [
+        name
+        for name, make in OPTIONAL_RETRIEVERS.items()
+        if has_index(vector.driver, (chosen := make(fulltext, vector)).index, chosen.database)
+    ]
+    return [*RETRIEVERS, *optional]
 
 
 def retriever_names() -> list[str]:

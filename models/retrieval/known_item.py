@@ -6,12 +6,14 @@ itself; its targets are the loaded trials the paper is tied to. Two query sets, 
 different evidence:
 
 - ``stated``: PubMed papers (title and abstract) whose link to a loaded trial a source states apart from the
-  registry's reference list: MEDLINE DataBank, or a registry id in the title or abstract (the issue's set);
+  registry's reference list: MEDLINE DataBank, or a registry id in the title or abstract (curated sets such as
+  IntoValue are left out: they are made from the registry's references and the papers, not from the text);
 - ``registry_reference``: the results papers a registry record lists (CT.gov "RESULT" references), asked with
   the paper's title and abstract when PubMed's record is loaded and with the registry's citation otherwise.
   The record's own text never holds its references, so nothing of the query is indexed with its target.
 
-A query counts when it has text left and at least one target in the graph. Per retriever: MRR (the first
+A query counts when it has words left to search for (``lucene_query`` finds some) and at least one target in the
+graph. Per retriever: MRR (the first
 target's reciprocal rank, 0 beyond ``KNOWN_ITEM_DEPTH``) and recall@1 and @10 (a target in the top k), with 95%
 bootstrap intervals over queries. Nothing is tuned on these queries.
 """
@@ -26,6 +28,7 @@ from typing import Any
 from trialgraph.model.publication_link import SOURCE_MEDLINE_DATABANK, SOURCE_PATTERN_ABSTRACT, SOURCE_PATTERN_TITLE
 from trialgraph.model.trial_ids import find_trial_ids
 from trialgraph.models.metrics import Mean, mean_over_items
+from trialgraph.models.retrieval.query_text import QueryTextError, lucene_query
 from trialgraph.models.retrieval.ranking import reciprocal_rank
 
 __all__ = [
@@ -98,6 +101,18 @@ def paper_queries(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[KnownItem
     return out
 
 
+def _searchable(query: KnownItemQuery, in_graph: set[str]) -> bool:
+    """A target in the graph, and words a full-text search can use: a citation that was only "(NCT01234567)" is
+    no query, and must not stop every other one with an error."""
+    if not query.targets & in_graph:
+        return False
+    try:
+        lucene_query(query.text)
+    except QueryTextError:
+        return False
+    return True
+
+
 def _found_within(ranked: Sequence[str], targets: frozenset[str], k: int) -> float:
     return 1.0 if targets.intersection(ranked[:k]) else 0.0
 
@@ -112,9 +127,7 @@ def evaluate_known_items(
     """Every ranker on the usable ``queries`` of one set (see the module docstring)."""
     in_graph = set(trials_in_graph)
     every = list(queries)
-    usable = [
-        KnownItemQuery(q.query_id, q.text, q.targets & in_graph) for q in every if q.text and q.targets & in_graph
-    ]
+    usable = [KnownItemQuery(q.query_id, q.text, q.targets & in_graph) for q in every if _searchable(q, in_graph)]
     out = []
     for ranker, rank in rankers.items():
         values: dict[str, list[float]] = {"mrr": [], "r@1": [], "r@10": []}
@@ -123,6 +136,6 @@ def evaluate_known_items(
             values["mrr"].append(reciprocal_rank(ranked, dict.fromkeys(query.targets, 1)))
             values["r@1"].append(_found_within(ranked, query.targets, 1))
             values["r@10"].append(_found_within(ranked, query.targets, 10))
-        figures = {metric: mean_over_items(v) for metric, v in values.items()}
+        figures = {metric: mean_over_items(v) for metric, v in values.items()} if usable else {}  # none: no figure
         out.append(KnownItemFigures(task, name, ranker, len(every), len(usable), figures))
     return out

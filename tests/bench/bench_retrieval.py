@@ -1,13 +1,14 @@
 """Benchmark (not a test): embedding throughput and retrieval latency on the graph the settings point at.
 
 Usage (the graph must be loaded and embedded; ``trialgraph embed`` first):
-    python -m tests.bench.bench_retrieval [--queries N] [--embed-sample N]
+    python -m tests.bench.bench_retrieval [--queries N] [--embed-sample N]   # 0: latency only
 
 - Embedding throughput: the encoder on ``--embed-sample`` records' renderings, in batches of 64, records/s
   (the encoder alone, no graph writes; the GPU when one is present).
 - Retrieval latency per retriever, p50 and p95 over the cohort queries of the shared TrialGPT sets (one warm-up
   query first). Query embedding is excluded: every query is encoded once up front, and the vector, hybrid and
-  similar figures use the stored vectors. Context building is measured on each query's top 10 full-text hits.
+  similar figures use the stored vectors; ``graph`` is the graph-expanded retriever over that hybrid. Context
+  building is measured on each query's top 10 full-text hits.
 """
 
 from __future__ import annotations
@@ -40,7 +41,12 @@ def main() -> None:
     from trialgraph.kg import cypher
     from trialgraph.kg.graph import run_read
     from trialgraph.kg.retrieval.context import build_context
-    from trialgraph.kg.retrieval.retrievers import FullTextRetriever, HybridRetriever, VectorRetriever
+    from trialgraph.kg.retrieval.retrievers import (
+        FullTextRetriever,
+        GraphExpandedRetriever,
+        HybridRetriever,
+        VectorRetriever,
+    )
     from trialgraph.models.encoders import load_encoder
     from trialgraph.models.retrieval.evaluate import read_cohort
     from trialgraph.models.retrieval.rendering import RecordText, render
@@ -52,21 +58,22 @@ def main() -> None:
     out: dict[str, object] = {"queries": len(texts)}
     with TrialGraph.connect() as tg:
         database = tg.settings.neo4j_database
-        page = run_read(
-            tg.driver,
-            cypher.load("read/records_to_embed"),
-            {"after": "", "limit": args.embed_sample, "index": "none"},
-            database=database,
-        )
-        renderings = [render(RecordText.from_row(row)) for row in page]
-        start = time.perf_counter()
-        encoder.encode(renderings, batch_size=64)
-        seconds = time.perf_counter() - start
-        out["embedding"] = {
-            "records": len(renderings),
-            "records_per_s": round(len(renderings) / seconds, 1),
-            "device": getattr(encoder, "device", "?"),
-        }
+        if args.embed_sample:  # 0: latency only (a generated graph has no records to render)
+            page = run_read(
+                tg.driver,
+                cypher.load("read/records_to_embed"),
+                {"after": "", "limit": args.embed_sample, "index": "none"},
+                database=database,
+            )
+            renderings = [render(RecordText.from_row(row)) for row in page]
+            start = time.perf_counter()
+            encoder.encode(renderings, batch_size=64)
+            seconds = time.perf_counter() - start
+            out["embedding"] = {
+                "records": len(renderings),
+                "records_per_s": round(len(renderings) / seconds, 1),
+                "device": getattr(encoder, "device", "?"),
+            }
         out["records_in_graph"] = run_read(tg.driver, "MATCH (r:RegistryRecord) RETURN count(r) AS n")[0]["n"]
 
         vectors = encoder.encode(texts)
@@ -80,10 +87,12 @@ def main() -> None:
                 return vector.search_vector(vectors[texts.index(query)], top_k=top_k)
 
         hybrid = HybridRetriever(fulltext, _Cached())  # type: ignore[arg-type]
+        graph = GraphExpandedRetriever(hybrid)
         runs = {
             "fulltext": lambda i: fulltext.hits(texts[i], top_k=10),
             "vector": lambda i: vector.search_vector(vectors[i], top_k=10),
             "hybrid": lambda i: hybrid.hits(texts[i], top_k=10),
+            "graph": lambda i: graph.hits(texts[i], top_k=10),
             "context_top10": lambda i: build_context(
                 tg.driver, [h.trial_id for h in fulltext.hits(texts[i], top_k=10)], database=database
             ),

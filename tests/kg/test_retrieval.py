@@ -321,7 +321,7 @@ def test_eval_retrieval_paper_to_trial_asks_with_registry_ids_cut_out(loaded: Tr
     figures = [f.as_dict() for f in loaded.evaluate_retrieval([], papers=True)]
     stated = {f["retriever"]: f for f in figures if f["queries"] == "stated"}
     cited = {f["retriever"]: f for f in figures if f["queries"] == "registry_reference"}
-    assert list(stated) == list(cited) == ["fulltext", "vector", "hybrid", "graph", "match"]
+    assert list(stated) == list(cited) == ["fulltext", "vector", "hybrid", "graph"]  # match reads patients only
     for f in stated.values():
         assert (f["task"], f["candidate_queries"], f["usable_queries"]) == ("paper_to_trial", 1, 1)
         assert f["r@10"]["mean"] == 1.0, f

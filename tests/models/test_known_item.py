@@ -49,6 +49,7 @@ def test_known_item_figures_read_the_first_target_in_each_ranking() -> None:
         KnownItemQuery("c", "gamma", frozenset({"T5"})),  # beyond the depth read: not found
         KnownItemQuery("d", "", frozenset({"T1"})),  # no text left: not usable
         KnownItemQuery("e", "delta", frozenset({"T9"})),  # no target in the graph: not usable
+        KnownItemQuery("f", "( ) of the", frozenset({"T1"})),  # no word to search for: not usable, no error
     ]
     rankings = {
         "alpha": ["T1", "T2"],
@@ -63,7 +64,7 @@ def test_known_item_figures_read_the_first_target_in_each_ranking() -> None:
 
     in_graph = {"T1", "T2", "T3", "T4", "T5"}
     (figures,) = evaluate_known_items("paper_to_trial", "stated", queries, {"bm25": rank}, in_graph)
-    assert (figures.candidates, figures.usable) == (5, 3)
+    assert (figures.candidates, figures.usable) == (6, 3)
     assert asked == [("alpha", KNOWN_ITEM_DEPTH), ("beta", KNOWN_ITEM_DEPTH), ("gamma", KNOWN_ITEM_DEPTH)]
     assert figures.figures["mrr"].mean == pytest.approx((1 + 1 / 4 + 0) / 3)
     assert figures.figures["r@1"].mean == pytest.approx(1 / 3)
@@ -71,4 +72,11 @@ def test_known_item_figures_read_the_first_target_in_each_ranking() -> None:
     assert figures.figures["mrr"].items == 3
     shown = figures.as_dict()
     assert (shown["task"], shown["queries"], shown["retriever"]) == ("paper_to_trial", "stated", "bm25")
-    assert (shown["candidate_queries"], shown["usable_queries"]) == (5, 3)
+    assert (shown["candidate_queries"], shown["usable_queries"]) == (6, 3)
+
+
+def test_a_set_without_usable_queries_has_no_figures_not_zeros() -> None:
+    queries = [KnownItemQuery("a", "alpha", frozenset({"T9"}))]
+    (figures,) = evaluate_known_items("paper_to_trial", "stated", queries, {"bm25": lambda text, depth: ["T9"]}, {"T1"})
+    assert (figures.candidates, figures.usable, figures.figures) == (1, 0, {})
+    assert "mrr" not in figures.as_dict()

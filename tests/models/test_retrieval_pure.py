@@ -65,23 +65,27 @@ def test_fuse_hits_keeps_each_components_score_rank_and_statement() -> None:
 
     parts = {
         "fulltext": [hit("T1", "r1-text", 9.0, "fulltext"), hit("T2", "r2", 7.0, "fulltext")],
-        "vector": [hit("T2", "r2", 0.9, "vector"), hit("T3", "r3", 0.8, "vector")],
+        "vector": [hit("T2", "r2-vector", 0.9, "cosine"), hit("T3", "r3", 0.8, "cosine")],
     }
     fused = fuse_hits(parts, lambda h: h.trial_id, name="hybrid", top_k=2)
     assert [h.trial_id for h in fused] == ["T2", "T1"]  # T2 is in both rankings
     both = fused[0]
-    assert both.retriever == "hybrid" and both.record_id == "r2"
+    assert both.retriever == "hybrid" and both.record_id == "r2"  # the first ranking's record for the trial
     assert both.score == pytest.approx(1 / 62 + 1 / 61)
     assert both.components == {"fulltext": 7.0, "vector": 0.9, "fulltext_rank": 2.0, "vector_rank": 1.0}
-    assert both.cypher == ("fulltext-cypher", "vector-cypher")
-    assert both.parameters == ({"q": "fulltext"}, {"q": "vector"})
+    assert both.cypher == ("fulltext-cypher", "cosine-cypher")
+    assert both.parameters == ({"q": "fulltext"}, {"q": "cosine"})
     assert fused[1].components == {"fulltext": 9.0, "fulltext_rank": 1.0} and fused[1].cypher == ("fulltext-cypher",)
     weighted = fuse_hits(parts, lambda h: h.trial_id, name="hybrid", top_k=3, weights={"vector": 3.0})
     assert [h.trial_id for h in weighted] == ["T2", "T3", "T1"]
 
 
 def test_lucene_query_keeps_words_and_drops_syntax() -> None:
-    assert lucene_query('HbA1c > 7% AND (on "metformin")') == "hba1c 7 on metformin"
+    assert lucene_query('HbA1c > 7% AND (on "metformin")') == "hba1c 7 metformin"  # "on": a stop word
+    assert lucene_query("The effect of aspirin in the elderly") == "effect aspirin elderly"
+    assert (
+        lucene_query("Inhaled NO in AS patients with vitamin A AND NOT zinc") == "inhaled no as patients vitamin zinc"
+    )
     assert lucene_query("title:asthma OR asthma~2 NOT [1 TO 5]") == "title asthma 2 1 5"
     assert len(lucene_query(" ".join(f"w{i}" for i in range(MAX_TERMS + 50))).split()) == MAX_TERMS
     with pytest.raises(QueryTextError, match="no words"):

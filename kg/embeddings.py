@@ -1,7 +1,9 @@
 """Writes embeddings into Neo4j: one vector index per (encoder, rendering), filled incrementally.
 
-What is embedded is a *target* (:data:`TARGETS`): registry records (rendering ``trial-text-1``) or PubMed papers
-(``paper-text-1``; CT.gov reference stubs, which hold only a citation, have no text and are skipped). A target is a
+What is embedded is a *target* (:data:`TARGETS`): registry records (rendering ``trial-text-1``), PubMed papers
+(``paper-text-1``; CT.gov reference stubs, which hold only a citation, have no text and are skipped) or
+eligibility items (``criterion-text-1``: one vector per ``Criterion`` node with text, inclusion and exclusion
+alike; the criteria retriever keeps inclusion items only). A target is a
 row of data, not a branch: the label it embeds, the statements that read and write it, its rendering and the
 command that fills it; the loop below is the same for all.
 
@@ -12,7 +14,8 @@ every load (``source = embed:<index>``): ``read`` items, ``written`` encoded, ``
 
 Names: the index of encoder key ``minilm_l6_v2`` under rendering ``trial-text-1`` is
 ``embedding_minilm_l6_v2_trial_text_1`` over nodes labelled ``Embedding_minilm_l6_v2_trial_text_1``; under
-``paper-text-1`` it is ``embedding_minilm_l6_v2_paper_text_1``.
+``paper-text-1`` it is ``embedding_minilm_l6_v2_paper_text_1``; under ``criterion-text-1``,
+``embedding_minilm_l6_v2_criterion_text_1``.
 """
 
 from __future__ import annotations
@@ -32,11 +35,13 @@ from trialgraph.kg.graph import run_read
 from trialgraph.kg.writer import GRAPH_WRITERS, BatchOutcome, LoadReport, Quarantine, Work, WriteContext
 from trialgraph.models.encoders import Encoder, EncoderSpec
 from trialgraph.models.retrieval.rendering import (
+    CRITERION_RENDERING_VERSION,
     PAPER_RENDERING_VERSION,
     RENDERING_VERSION,
     PaperText,
     RecordText,
     render,
+    render_criterion,
     render_paper,
     text_hash,
 )
@@ -51,6 +56,7 @@ __all__ = [
     "embed_records",
     "embedding_index",
     "embedding_target",
+    "has_index",
     "require_index",
 ]
 
@@ -96,12 +102,22 @@ TARGETS: dict[str, EmbeddingTarget] = {
         render=lambda row: render_paper(PaperText.from_row(row)),
         command="trialgraph embed --target publications",
     ),
+    "criteria": EmbeddingTarget(
+        name="criteria",
+        label="Criterion",
+        id_column="key",
+        rendering=CRITERION_RENDERING_VERSION,
+        read="read/criteria_to_embed",
+        write="write/merge_criterion_embeddings",
+        render=lambda row: render_criterion(row.get("text")),
+        command="trialgraph embed --target criteria",
+    ),
 }
 _BY_RENDERING = {t.rendering: t for t in TARGETS.values()}
 
 
 def embedding_target(name: str) -> EmbeddingTarget:
-    """The target called ``name`` (``records``, ``publications``); a one-line error for any other."""
+    """The target called ``name`` (``records``, ``publications``, ``criteria``); a one-line error for any other."""
     if name not in TARGETS:
         raise UnknownNameError(f"unknown embedding target {name!r}; known: {', '.join(TARGETS)}")
     return TARGETS[name]
@@ -121,7 +137,7 @@ class EmbeddingIndex:
 
     @property
     def target(self) -> EmbeddingTarget:
-        """What the rendering renders: records or papers."""
+        """What the rendering renders: records, papers or eligibility items."""
         return _BY_RENDERING[self.rendering]
 
 
@@ -133,6 +149,12 @@ def embedding_index(spec: EncoderSpec, rendering: str = RENDERING_VERSION) -> Em
     if not _IDENTIFIER.fullmatch(stem):
         raise ConfigError(f"encoder key {spec.key!r} and rendering {rendering!r} do not make an index name")
     return EmbeddingIndex(name=f"embedding_{stem}", label=f"Embedding_{stem}", spec=spec, rendering=rendering)
+
+
+def has_index(driver: neo4j.Driver, index: EmbeddingIndex, database: str) -> bool:
+    """Whether the graph holds embeddings for ``index`` (what :func:`require_index` asks, without failing)."""
+    known = {row["name"] for row in run_read(driver, cypher.load("read/embedding_indexes"), database=database)}
+    return index.name in known
 
 
 def require_index(driver: neo4j.Driver, index: EmbeddingIndex, database: str) -> None:
@@ -156,7 +178,7 @@ def _ensure_index(driver: neo4j.Driver, index: EmbeddingIndex, database: str) ->
 class RecordVector:
     """One node's embedding to write, or (``vector`` None) a node whose embedding is still current.
 
-    ``record_id`` is the node's id in its target's ``id_column`` (a record id, or a publication key).
+    ``record_id`` is the node's id in its target's ``id_column`` (a record id, a publication key, a criterion key).
     """
 
     record_id: str
@@ -264,8 +286,8 @@ def embed_records(
     database: str = "neo4j",
     on_batch: Callable[[LoadReport], None] | None = None,
 ) -> LoadReport:
-    """Encode every node of ``target`` (registry records, or publications) whose rendered text has no current
-    embedding in the encoder's index for that target's rendering.
+    """Encode every node of ``target`` (registry records, publications or eligibility items) whose rendered text
+    has no current embedding in the encoder's index for that target's rendering.
 
     It runs through the one load loop (``kg/load.py``): :class:`EmbeddingSource` reads and encodes,
     :class:`EmbeddingWriter` writes. ``on_batch`` is called as nodes are read (progress display).

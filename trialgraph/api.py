@@ -31,13 +31,14 @@ from trialgraph.kg.retrieval.publications import PublicationHit
 from trialgraph.kg.retrieval.publications import search_publications as rank_publications
 from trialgraph.kg.retrieval.retrievers import (
     PATIENT_RETRIEVERS,
-    RETRIEVERS,
     FullTextRetriever,
     HybridRetriever,
     PatientMatch,
     PatientRetriever,
     SimilarTrials,
     VectorRetriever,
+    evaluated_retrievers,
+    retriever_factory,
 )
 from trialgraph.kg.tasks import build_tasks
 from trialgraph.kg.writer import LoadReport, mark_interrupted_runs, require_paths
@@ -561,10 +562,9 @@ class TrialGraph:
 
     def search(self, query: str, *, retriever: str = "hybrid", top_k: int = 10, encoder: str = "minilm") -> list[Hit]:
         """The ``top_k`` trials best matching ``query``: ``fulltext`` (BM25), ``vector`` or ``hybrid`` (both, fused
-        by reciprocal rank). Each hit carries its component scores and the Cypher that found it."""
-        if retriever not in RETRIEVERS:
-            raise UnknownNameError(f"unknown retriever {retriever!r}; known: {', '.join(RETRIEVERS)}")
-        return RETRIEVERS[retriever](*self._retrievers(encoder)).hits(query, top_k=top_k)
+        by reciprocal rank), or ``criteria`` (each trial by its best-matching inclusion item, after
+        ``embed(target="criteria")``). Each hit carries its component scores and the Cypher that found it."""
+        return retriever_factory(retriever)(*self._retrievers(encoder)).hits(query, top_k=top_k)
 
     def similar(self, trial_id: str, *, top_k: int = 10, encoder: str = "minilm") -> list[Hit]:
         """The trials nearest to ``trial_id`` by their embeddings, the trial itself left out."""
@@ -611,16 +611,15 @@ class TrialGraph:
         trial on the graph's own linked papers (see :mod:`trialgraph.models.retrieval.known_item`). Benchmark trial
         ids are looked up among every id the graph knows a trial by (see
         :mod:`trialgraph.models.retrieval.evaluate`)."""
-        names = list(retrievers or RETRIEVERS)
-        unknown = [n for n in names if n not in RETRIEVERS]
-        if unknown:
-            raise UnknownNameError(f"unknown retriever {unknown[0]!r}; known: {', '.join(RETRIEVERS)}")
+        factories = {name: retriever_factory(name) for name in retrievers or ()}  # an unknown name: one line
         read = [read_cohort(Path(folder)) for folder in cohorts]  # every input checked before any search runs
         lists = read_trialsim(Path(trialsim)) if trialsim else []
         database = self.settings.neo4j_database
         known = run_read(self.driver, cypher.load("read/trial_ids_known"), database=database)
         trial_of = {row["id"]: row["trial"] for row in known}
-        built = {name: RETRIEVERS[name](*self._retrievers(encoder)) for name in names}
+        if not factories:  # the default: every retriever, and each optional one whose index the graph holds
+            factories = {name: retriever_factory(name) for name in evaluated_retrievers(*self._retrievers(encoder))}
+        built = {name: make(*self._retrievers(encoder)) for name, make in factories.items()}
         rankers = {
             name: (lambda text, depth, r=r: [h.trial_id for h in r.hits(text, top_k=depth)])
             for name, r in built.items()

@@ -15,6 +15,9 @@ MiniLM reads at most 256 word pieces, so the order puts what identifies a trial 
 
 Rendering ``paper-text-1`` (a PubMed paper): the title, then the abstract cut at 1,000 characters (see
 :func:`render_paper`).
+
+Rendering ``criterion-text-1`` (one eligibility item): the item's text, whitespace folded, cut at 1,000 characters
+(see :func:`render_criterion`).
 """
 
 from __future__ import annotations
@@ -25,11 +28,13 @@ from dataclasses import dataclass
 from typing import Any
 
 __all__ = [
+    "CRITERION_RENDERING_VERSION",
     "PAPER_RENDERING_VERSION",
     "RENDERING_VERSION",
     "PaperText",
     "RecordText",
     "render",
+    "render_criterion",
     "render_paper",
     "text_hash",
 ]
@@ -128,3 +133,20 @@ def render_paper(paper: PaperText) -> str:
         _cut(paper.abstract, _ABSTRACT_CHARS) if paper.abstract and paper.abstract.strip() else "",
     ]
     return "\n".join(p for p in parts if p)
+
+
+# ------------------------------------------------------------------ eligibility items
+CRITERION_RENDERING_VERSION = "criterion-text-1"
+_ITEM_CHARS = 1000
+
+
+def render_criterion(text: str | None) -> str:
+    """One eligibility item (a ``Criterion`` node's ``text``) under rendering ``criterion-text-1``: the text,
+    whitespace folded, cut at 1,000 characters ("" when it has none).
+
+    Why this and no more: an item is matched against a patient's description on its own, so its kind (inclusion
+    or exclusion) and its trial are left out of the text: the kind is a filter the retriever applies in Cypher,
+    and the trial's title would make every item of one trial alike. The cut is the paper abstract's, for the
+    same reason (MiniLM reads at most 256 word pieces): text the encoder never sees stays out of the text hash.
+    """
+    return _cut(text, _ITEM_CHARS) if text and text.strip() else ""

@@ -604,13 +604,13 @@ class TrialGraph:
         trialsim: Path | None = None,
         retrievers: Iterable[str] | None = None,
         encoder: str = "minilm",
-        papers: bool = True,
+        papers: bool = False,
     ) -> list[CohortFigures | SimilarityFigures | KnownItemFigures]:
         """Every retriever on the same tasks: patient → trial on each cohort folder (TrialGPT's layout), trial →
-        similar trials on ``trialsim`` (Trial2Vec's labels) when given, and, with ``papers``, paper → registered
-        trial on the graph's own linked papers (see :mod:`trialgraph.models.retrieval.known_item`). Benchmark trial
-        ids are looked up among every id the graph knows a trial by (see
-        :mod:`trialgraph.models.retrieval.evaluate`)."""
+        similar trials on ``trialsim`` (Trial2Vec's labels) when given, and paper → registered trial on the graph's
+        own linked papers when ``papers`` is asked for (the CLI asks by default; see
+        :mod:`trialgraph.models.retrieval.known_item`). Benchmark trial ids are looked up among every id the graph
+        knows a trial by (see :mod:`trialgraph.models.retrieval.evaluate`)."""
         factories = {name: retriever_factory(name) for name in retrievers or ()}  # an unknown name: one line
         read = [read_cohort(Path(folder)) for folder in cohorts]  # every input checked before any search runs
         lists = read_trialsim(Path(trialsim)) if trialsim else []

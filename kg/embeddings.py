@@ -151,15 +151,18 @@ def embedding_index(spec: EncoderSpec, rendering: str = RENDERING_VERSION) -> Em
     return EmbeddingIndex(name=f"embedding_{stem}", label=f"Embedding_{stem}", spec=spec, rendering=rendering)
 
 
+def _indexes_with_embeddings(driver: neo4j.Driver, database: str) -> set[str]:
+    return {row["name"] for row in run_read(driver, cypher.load("read/embedding_indexes"), database=database)}
+
+
 def has_index(driver: neo4j.Driver, index: EmbeddingIndex, database: str) -> bool:
     """Whether the graph holds embeddings for ``index`` (what :func:`require_index` asks, without failing)."""
-    known = {row["name"] for row in run_read(driver, cypher.load("read/embedding_indexes"), database=database)}
-    return index.name in known
+    return index.name in _indexes_with_embeddings(driver, database)
 
 
 def require_index(driver: neo4j.Driver, index: EmbeddingIndex, database: str) -> None:
     """A one-line error naming the command that fills ``index`` when the graph holds no embeddings for it."""
-    known = {row["name"] for row in run_read(driver, cypher.load("read/embedding_indexes"), database=database)}
+    known = _indexes_with_embeddings(driver, database)
     if index.name not in known:
         raise ConfigError(
             f"the graph has no embedding index {index.name!r}: run `{index.target.command}` first"

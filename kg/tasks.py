@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import neo4j
 
@@ -21,6 +22,7 @@ from trialgraph.kg.retrieval.context import build_context
 from trialgraph.kg.retrieval.retrievers import FullTextRetriever
 from trialgraph.models.tasks.builders import TASKS, TaskInputs, build_task, task_names, task_query
 from trialgraph.models.tasks.dataset import TaskDataset, write_task
+from trialgraph.models.tasks.diagnosis import DiagnosisInputs
 from trialgraph.models.tasks.evidence import EvidencePrompt
 from trialgraph.models.tasks.facts import TrialFacts
 from trialgraph.models.tasks.knowledge import KnowledgeInputs, vocabulary_summary
@@ -30,6 +32,8 @@ __all__ = [
     "CONTEXT_TRIALS",
     "TrialContext",
     "build_tasks",
+    "read_condition_names",
+    "read_trial_conditions",
     "read_trial_facts",
     "read_twin_pairs",
     "trial_contexts",
@@ -49,6 +53,23 @@ class TrialContext:
 def read_trial_facts(driver: neo4j.Driver, *, database: str = "neo4j") -> list[TrialFacts]:
     rows = run_read(driver, cypher.load("read/task_trial_facts"), database=database)
     return [TrialFacts.from_row(row) for row in rows]
+
+
+def read_condition_names(driver: neo4j.Driver, *, database: str = "neo4j") -> dict[str, tuple[str, ...]]:
+    """Every name the graph knows for the MeSH terms its records are indexed with (CURIE -> name and synonyms):
+    what a diagnosis item withholds from its note."""
+    rows = run_read(driver, cypher.load("read/synth_vocabulary"), database=database)
+    return {row["curie"]: (row["name"], *row["synonyms"]) for row in rows}
+
+
+def read_trial_conditions(
+    driver: neo4j.Driver, trial_ids: Sequence[str], *, database: str = "neo4j"
+) -> dict[str, frozenset[str]]:
+    """Each trial's MeSH condition terms, ancestors included (NLM's browse terms): what a diagnosis item's
+    distractors must avoid, since a parent or child of the answer would be right too."""
+    query = cypher.load("read/task_trial_conditions")
+    rows = run_read(driver, query, {"trial_ids": list(trial_ids)}, database=database)
+    return {row["trial_id"]: frozenset(row["curies"]) for row in rows}
 
 
 def read_twin_pairs(driver: neo4j.Driver, *, database: str = "neo4j") -> list[tuple[str, str]]:
@@ -93,13 +114,15 @@ def build_tasks(
     seed: int = 0,
     database: str = "neo4j",
     software_version: str = "unknown",
+    patients: Sequence[Mapping[str, Any]] | None = None,
 ) -> dict[str, TaskDataset]:
     """Read the graph once, split it, build each task and write it under ``out/<task>/``.
 
     A task the graph cannot give (no trial has the facts it needs) is still written, empty, with the reasons in
     its card: the other tasks are built all the same. The knowledge tasks read the loaded vocabularies: asked
     for by name they are always written; in a build of every task they are left out when the graph holds no
-    concept of any knowledge vocabulary (a trials-only graph gets the trial tasks only).
+    concept of any knowledge vocabulary (a trials-only graph gets the trial tasks only). The diagnosis task reads
+    ``patients`` (a ``synth patients`` notes file's rows): in a build of every task it is left out without them.
     """
     names = list(tasks or task_names())
     unknown = [n for n in names if n not in TASKS]
@@ -110,6 +133,16 @@ def build_tasks(
         knowledge = read_knowledge(driver, database=database)
         if not tasks and not knowledge.concepts:
             names = [n for n in names if TASKS[n].source != "ontologies"]
+    if not tasks and patients is None:
+        names = [n for n in names if TASKS[n].source != "patients"]
+    diagnosis: DiagnosisInputs | None = None
+    if patients is not None and any(TASKS[n].source == "patients" for n in names):
+        trial_ids = sorted({n["trial_id"] for n in patients if isinstance(n.get("trial_id"), str)})
+        diagnosis = DiagnosisInputs(
+            patients,
+            read_condition_names(driver, database=database),
+            read_trial_conditions(driver, trial_ids, database=database),
+        )
     facts = read_trial_facts(driver, database=database)
     split = split_by_date(facts, read_twin_pairs(driver, database=database))
     # contexts first: a multiple-choice item's distractors must not come from the trials its context shows
@@ -127,6 +160,7 @@ def build_tasks(
         evidence_skipped or {},
         {trial_id: context.trial_ids for trial_id, context in contexts.items()},
         knowledge,
+        diagnosis,
     )
     results = {name: build_task(name, inputs) for name in names}
     per_item = {

@@ -434,13 +434,22 @@ class TrialGraph:
         return self.settings.home / "tasks"
 
     def build_tasks(
-        self, out: Path | None = None, *, tasks: Iterable[str] | None = None, seed: int = 0
+        self,
+        out: Path | None = None,
+        *,
+        tasks: Iterable[str] | None = None,
+        seed: int = 0,
+        patients: Path | None = None,
     ) -> dict[str, TaskDataset]:
         """Build the clinical-research task datasets from this graph (see :mod:`trialgraph.models.tasks`).
 
         Termination types come from the shared data's stop-reason labels when ``TRIALGRAPH_SHARED_DATA`` is
         set; without them, terminated trials are still items, with no type (the card counts the labels used).
+        ``patients`` is a ``synth patients`` notes file: the diagnosis task is built from it (and left out of a
+        build of every task without it).
         """
+        from trialgraph.models.synth.matching import read_notes
+
         labels: dict[str, str] = {}
         evidence, evidence_skipped = None, None
         shared = self.settings.shared_data
@@ -458,6 +467,7 @@ class TrialGraph:
             seed=seed,
             database=self.settings.neo4j_database,
             software_version=__version__,
+            patients=read_notes(patients) if patients is not None else None,
         )
 
     def synth_trials(

@@ -50,11 +50,15 @@ def build_command(
     out: Annotated[Path | None, typer.Option(help="Output folder (default: ~/.trialgraph/tasks).")] = None,
     tasks: TasksOption = None,
     seed: Annotated[int, typer.Option(help="Seed for option order and distractor tie-breaks.")] = 0,
+    patients: Annotated[
+        Path | None,
+        typer.Option(help="Synthetic patient notes (`trialgraph synth patients`) for the diagnosis_from_note task."),
+    ] = None,
 ) -> None:
     """Build the task datasets from the graph: Parquet per split, a dataset card and a manifest per task."""
     try:
         with TrialGraph.connect() as tg, console.status("building tasks from the graph…"):
-            built = tg.build_tasks(out, tasks=tasks, seed=seed)
+            built = tg.build_tasks(out, tasks=tasks, seed=seed, patients=patients)
     except TrialGraphError as e:
         _fail(e)
     for name, dataset in built.items():

@@ -57,6 +57,7 @@ def _note_record(
     if patient.violated:
         first = patient.violated[0]
         violated = {"text": first.text, "kind": first.kind, "index": first.index}
+    studied = next((a for c in parsed.criteria if c.primary for a in c.atoms if a.fact == "concept"), None)
     return {
         "id": patient.id,
         "trial_id": patient.trial_id,
@@ -64,6 +65,8 @@ def _note_record(
         "kind": patient.kind,
         "violated_criterion": violated,
         "violated_criteria": [{"text": c.text, "kind": c.kind, "index": c.index} for c in patient.violated],
+        # the trial's studied condition (None for healthy volunteers): what a diagnosis item asks for
+        "condition_studied": {"curie": studied.key, "name": studied.name} if studied else None,
         "note": text,
         "facts": patient.facts.as_dict(),
         "criteria_checked": len(parsed.criteria),

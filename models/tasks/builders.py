@@ -16,6 +16,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from trialgraph.model.phases import PHASES, normalize_phase
+from trialgraph.models.tasks.diagnosis import TASK as DIAGNOSIS_TASK
+from trialgraph.models.tasks.diagnosis import DiagnosisInputs, build_diagnosis
 from trialgraph.models.tasks.evidence import EvidencePrompt, build_evidence_summary
 from trialgraph.models.tasks.facts import TrialFacts
 from trialgraph.models.tasks.items import BuildResult, TaskItem
@@ -47,6 +49,7 @@ class TaskInputs:
     evidence_skipped: Mapping[str, int] = field(default_factory=dict)
     context_trials: Mapping[str, Sequence[str]] = field(default_factory=dict)  # trial id -> its context's trials
     knowledge: KnowledgeInputs | None = None  # the loaded vocabularies' concepts (``None``: not read)
+    patients: DiagnosisInputs | None = None  # synthetic patient notes and their conditions' names (None: none given)
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +60,7 @@ class TaskSpec:
     kind: str
     description: str
     build: Callable[[TaskInputs], BuildResult]
-    source: str = "trials"  # what it is built from: trials (graph), evidence (a benchmark) or ontologies (graph)
+    source: str = "trials"  # built from: trials (graph), evidence (a benchmark), ontologies (graph), patients (a file)
 
 
 def _cut(text: str | None, limit: int = MAX_OPTION_CHARS) -> str:
@@ -447,6 +450,13 @@ TASKS: dict[str, TaskSpec] = {
         "what a reported comparison shows (Evidence Inference 2.0 prompts and evidence spans)",
         lambda inputs: build_evidence_summary(inputs.evidence, inputs.seed, Counter(inputs.evidence_skipped)),
         source="evidence",
+    ),
+    DIAGNOSIS_TASK: TaskSpec(
+        DIAGNOSIS_TASK,
+        "mcq",
+        "name the condition of a synthetic patient note whose diagnoses are withheld (diagnostic analysis)",
+        lambda inputs: build_diagnosis(inputs.patients, inputs.split, inputs.seed),
+        source="patients",
     ),
 }
 

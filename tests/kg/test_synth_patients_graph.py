@@ -58,6 +58,7 @@ def test_cli_writes_checked_notes_and_a_report(loaded: Settings, neo4j_driver: n
     # the trial's own NLM condition term is the studied condition every eligible patient has
     eligible = next(n for n in notes if n["kind"] == "eligible" and n["trial_id"] == "NCT05302050")
     assert "Diabetes Mellitus" in {c["name"] for c in eligible["facts"]["present"]}
+    assert eligible["condition_studied"] == {"curie": "MESH:D003920", "name": "Diabetes Mellitus"}
     assert _count(neo4j_driver) == before  # reads only
 
 

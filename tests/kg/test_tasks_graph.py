@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +17,7 @@ from tests.data import shared
 from tests.models.test_language_models import require_modules
 from trialgraph.api import TrialGraph
 from trialgraph.cli import app
-from trialgraph.kg.tasks import read_trial_facts, read_twin_pairs
+from trialgraph.kg.tasks import read_condition_names, read_trial_facts, read_twin_pairs
 from trialgraph.models.tasks.dataset import read_task
 from trialgraph.models.tasks.splits import split_by_date
 from trialgraph.settings import Settings
@@ -161,6 +162,42 @@ def test_baselines_evaluate_in_both_context_modes_and_the_report_lists_every_run
     assert report.output.count("| nearest | graph |") == len(TASKS)
 
 
+def test_diagnosis_items_ask_a_synthetic_notes_trial_condition_and_never_state_it(
+    built: Path, neo4j_driver: neo4j.Driver, tmp_path: Path
+) -> None:
+    notes = tmp_path / "patients.jsonl"
+    args = ["synth", "patients", "--sample", "120", "--per-kind", "1", "--out", str(notes)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    out = tmp_path / "tasks"
+    args = ["tasks", "build", "--out", str(out), "--tasks", "diagnosis_from_note", "--patients", str(notes)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    dataset = read_task(out / "diagnosis_from_note")
+    rows = [row for side in dataset.rows.values() for row in side]
+    written = [json.loads(line) for line in notes.read_text().splitlines()]
+    assert rows and len(rows) + sum(dataset.manifest["skipped"].values()) == len(written)  # every note accounted
+    names = read_condition_names(neo4j_driver)
+    split = split_by_date(read_trial_facts(neo4j_driver), read_twin_pairs(neo4j_driver))
+    studied = {
+        r["t"]: set(r["names"])
+        for r in _graph_value(
+            neo4j_driver,
+            "MATCH (t:Trial)<-[:RECORD_OF]-(:RegistryRecord)-[rel:HAS_CONDITION_MESH]->(m:MeshTerm) "
+            "WHERE NOT coalesce(rel.ancestor, false) RETURN t.trial_id AS t, collect(m.name) AS names",
+        )
+    }
+    for row in rows:
+        record = json.loads(row["record"])
+        assert record["options"][row["answer"]] in studied[row["trial_id"]]  # the trial's own NLM condition term
+        assert row["split"] == split.of(row["trial_id"])
+        note = next(n for n in written if n["id"] == record["metadata"]["note_id"])
+        for condition in (c for c in note["facts"]["present"] if c["kind"] == "condition"):
+            for name in names.get(condition["curie"], (condition["name"],)):
+                assert not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", record["question"], re.IGNORECASE)
+    assert "diagnosis_from_note" not in {p.name for p in built.iterdir()}  # a build without --patients leaves it out
+
+
 def test_bad_requests_are_one_line_errors(built: Path, tmp_path: Path) -> None:
     cases = [
         ["tasks", "eval", "--model", "no-such-model", "--data", str(built)],
@@ -170,6 +207,7 @@ def test_bad_requests_are_one_line_errors(built: Path, tmp_path: Path) -> None:
         ["tasks", "eval", "--model", "majority", "--data", str(tmp_path / "missing")],
         ["tasks", "eval", "--model", "majority", "--data", str(built), "--tasks", "no_such_task"],
         ["tasks", "report", "--runs", str(tmp_path)],
+        ["tasks", "build", "--out", str(tmp_path), "--tasks", "diagnosis_from_note", "--patients", str(tmp_path / "x")],
     ]
     for args in cases:
         result = runner.invoke(app, args)

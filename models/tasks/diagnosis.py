@@ -5,8 +5,8 @@ patient who has its trial's studied condition (eligible, or a near-miss whose br
 and the check step read that condition back from the note, so the answer is right by construction. The question
 is the note with every condition it states as present withheld (each by its name and every synonym the graph's
 vocabulary lists), so what is left to diagnose from is what a clinician would read: age, sex, medications, labs
-and scores, conditions denied. A note with no medication, lab or score left says nothing to diagnose from and is
-not asked.
+and scores, conditions denied. A note with no medication (other than a generic one such as "Pharmaceutical
+Preparations"), lab or score says nothing to diagnose from and is not asked.
 
 Distractors are the studied conditions of other trials' notes on the same side of the split that are not
 stated in this note (present or denied), share no content word with the answer's names (no "Diabetes Mellitus,
@@ -26,6 +26,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from trialgraph.models.linking.generic import generic_concepts
 from trialgraph.models.tasks.items import BuildResult, TaskItem
 from trialgraph.models.tasks.splits import Split
 
@@ -92,8 +93,10 @@ def _concepts(facts: Mapping[str, Any], field: str, kind: str | None = None) -> 
 
 
 def _clues(facts: Mapping[str, Any]) -> frozenset[str]:
-    """What a note offers to diagnose from: its medications and its labs and scores (by key)."""
-    medications = _concepts(facts, "present", "medication")
+    """What a note offers to diagnose from: its medications and its labs and scores (by key). A generic drug
+    concept ("Pharmaceutical Preparations", the linker's stop list) says a drug is taken, not which: no clue."""
+    generic = generic_concepts()
+    medications = {c for c in _concepts(facts, "present", "medication") if c not in generic}
     measures = {f"measure:{m['key']}" for m in facts.get("measures") or () if isinstance(m, Mapping) and m.get("key")}
     return frozenset(set(medications) | measures)
 

@@ -110,6 +110,19 @@ def test_a_parent_or_child_of_the_answer_in_nlms_terms_is_never_a_distractor() -
             _note("T1", measures={}, facts={"present": {"MESH:D003924": ("Diabetes Mellitus, Type 2", "condition")}}),
             "nothing to diagnose from",
         ),
+        (
+            _note(
+                "T1",
+                measures={},
+                facts={
+                    "present": {
+                        "MESH:D003924": ("Diabetes Mellitus, Type 2", "condition"),
+                        "MESH:D004364": ("Pharmaceutical Preparations", "medication"),
+                    }
+                },
+            ),
+            "nothing to diagnose from",
+        ),
         (_note("T1", trial_id="T9"), "trial not in the graph, or undated"),
         (_note("T1", note=""), "no id, trial or text"),
     ],

@@ -13,9 +13,9 @@ CALL (r) {
 }
 CALL (r) {
   OPTIONAL MATCH (r)-[m:HAS_CONDITION_MESH]->(h:MeshTerm)
-  WHERE NOT coalesce(m.ancestor, false)
-  WITH DISTINCT h ORDER BY h.name
-  RETURN collect(h.name) AS condition_mesh
+  WITH DISTINCT h, coalesce(m.ancestor, false) AS ancestor ORDER BY h.name
+  RETURN [x IN collect({name: h.name, ancestor: ancestor}) WHERE NOT x.ancestor | x.name] AS condition_mesh,
+         [x IN collect({name: h.name, ancestor: ancestor}) WHERE x.ancestor | x.name] AS condition_mesh_ancestors
 }
 CALL (r) {
   OPTIONAL MATCH (r)-[:HAS_ARM]->(a:ArmGroup)
@@ -49,6 +49,6 @@ RETURN t.trial_id AS trial_id, [x IN records | x.record_id] AS record_ids, r.nct
        r.observational_model AS observational_model, r.primary_purpose AS primary_purpose,
        r.time_perspective AS time_perspective, r.masking AS masking, r.number_of_arms AS number_of_arms,
        r.overall_status AS status, r.why_stopped AS why_stopped, r.enrollment AS enrollment,
-       r.enrollment_type AS enrollment_type, conditions, condition_mesh, arms, interventions, eligibility_text,
-       min_age, max_age, sex, healthy_volunteers, inclusion, exclusion, primary_endpoints
+       r.enrollment_type AS enrollment_type, conditions, condition_mesh, condition_mesh_ancestors, arms,
+       interventions, eligibility_text, min_age, max_age, sex, healthy_volunteers, inclusion, exclusion, primary_endpoints
 ORDER BY trial_id

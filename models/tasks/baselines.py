@@ -6,6 +6,10 @@
   option most like its own registered text;
 - ``overlap``: text only, the option sharing the most words with the question. It measures how far surface form
   gives the answer away; the distractors are built to keep it near chance.
+
+Screening decides each candidate: ``majority`` (and ``nearest``, which has no neighbour's decision to copy) gives
+every candidate the training split's most common decision; ``overlap`` includes a candidate whose text shares a
+word of four letters or more with the review's condition.
 """
 
 from __future__ import annotations
@@ -51,17 +55,33 @@ class _Fitted:
         self.train = list(train)
         self.by_trial = {row["trial_id"]: row for row in self.train}
         answers = [row["answer"] for row in self.train]
-        if self.kind == "sample_size":
+        if self.kind == "screening":  # per candidate: the most common decision
+            answers = [part.rsplit("=", 1)[-1] for a in answers for part in a.split(";")]
+            self.majority = Counter(answers).most_common(1)[0][0] if answers else "exclude"
+        elif self.kind == "sample_size":
             self.majority = str(round(statistics.median(int(a) for a in answers))) if answers else "100"
         else:
             self.majority = Counter(answers).most_common(1)[0][0] if answers else "A"
+
+    def _screen(self, row: dict[str, Any], include: Any = None) -> str:
+        """Each candidate of a screening row decided by ``include`` (a predicate on its text), else the majority."""
+        record = json.loads(row["record"])
+        decisions = []
+        for candidate in record["context"]:
+            text = f"{candidate['title']} {candidate['abstract']}"
+            decision = ("include" if include(text, record) else "exclude") if include else self.majority
+            decisions.append(f"{candidate['id']}={decision}")
+        return ";".join(decisions)
+
+    def _majority_answer(self, row: dict[str, Any]) -> str:
+        return self._screen(row) if self.kind == "screening" else self.majority
 
 
 class MajorityBaseline(_Fitted):
     name = "majority"
 
     def replies(self, rows: Sequence[dict[str, Any]]) -> list[str]:
-        return [canonical_reply(self.kind, self.majority) for _ in rows]
+        return [canonical_reply(self.kind, self._majority_answer(row)) for row in rows]
 
 
 class NearestTrialBaseline(_Fitted):
@@ -70,8 +90,8 @@ class NearestTrialBaseline(_Fitted):
 
     def _answer(self, row: dict[str, Any]) -> str:
         neighbour = next((self.by_trial[t] for t in row["context_trials"] if t in self.by_trial), None)
-        if neighbour is None:
-            return self.majority
+        if neighbour is None or self.kind == "screening":
+            return self._majority_answer(row)
         if self.kind != "mcq":
             return neighbour["answer"]
         theirs = json.loads(neighbour["record"])
@@ -87,6 +107,8 @@ class OverlapBaseline(_Fitted):
     name = "overlap"
 
     def _answer(self, row: dict[str, Any]) -> str:
+        if self.kind == "screening":
+            return self._screen(row, _mentions_review_condition)
         if self.kind != "mcq":
             return self.majority
         record = json.loads(row["record"])
@@ -96,6 +118,11 @@ class OverlapBaseline(_Fitted):
 
     def replies(self, rows: Sequence[dict[str, Any]]) -> list[str]:
         return [canonical_reply(self.kind, self._answer(row)) for row in rows]
+
+
+def _mentions_review_condition(text: str, record: dict[str, Any]) -> bool:
+    condition = {w for w in _words(record["metadata"]["review"]) if len(w) >= 4}
+    return bool(condition & _words(text))
 
 
 BASELINES: dict[str, type[_Fitted]] = {

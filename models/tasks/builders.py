@@ -22,6 +22,8 @@ from trialgraph.models.tasks.evidence import EvidencePrompt, build_evidence_summ
 from trialgraph.models.tasks.facts import TrialFacts
 from trialgraph.models.tasks.items import BuildResult, TaskItem
 from trialgraph.models.tasks.knowledge import KNOWLEDGE_BUILDERS, KnowledgeInputs
+from trialgraph.models.tasks.screening import TASK as SCREENING_TASK
+from trialgraph.models.tasks.screening import build_screening
 from trialgraph.models.tasks.splits import SIDES, Split
 
 __all__ = ["TASKS", "BuildResult", "TaskInputs", "TaskItem", "TaskSpec", "build_task", "task_names", "task_query"]
@@ -444,6 +446,12 @@ TASKS: dict[str, TaskSpec] = {
     ),
     "trial_completion": TaskSpec("trial_completion", "completion", "completed or terminated, and why", _completion),
     "trial_phase": TaskSpec("trial_phase", "mcq", "which phase a registered trial is (trial-fact QA)", _trial_phase),
+    SCREENING_TASK: TaskSpec(
+        SCREENING_TASK,
+        "screening",
+        "include or exclude each candidate trial against a review's selection criteria (reviews built from the graph)",
+        lambda inputs: build_screening(inputs.trials, inputs.split, inputs.seed),
+    ),
     "evidence_summary": TaskSpec(
         "evidence_summary",
         "mcq",

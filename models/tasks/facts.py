@@ -79,6 +79,7 @@ class TrialFacts:
     enrollment_type: str | None = None
     conditions: tuple[str, ...] = ()
     condition_mesh: tuple[str, ...] = ()
+    condition_mesh_ancestors: tuple[str, ...] = ()  # the MeSH ancestors NLM added to the record's condition terms
     arms: tuple[Arm, ...] = ()
     interventions: tuple[str, ...] = ()
     eligibility_text: str | None = None
@@ -117,6 +118,7 @@ class TrialFacts:
             enrollment_type=row.get("enrollment_type"),
             conditions=tuple(c for c in row.get("conditions") or () if c),
             condition_mesh=tuple(c for c in row.get("condition_mesh") or () if c),
+            condition_mesh_ancestors=tuple(c for c in row.get("condition_mesh_ancestors") or () if c),
             arms=tuple(
                 Arm(a["label"], a.get("type"), a.get("description")) for a in row.get("arms") or () if a and a["label"]
             ),

@@ -38,7 +38,7 @@ __all__ = [
     "write_run",
 ]
 
-MAX_NEW_TOKENS = {"mcq": 24, "sample_size": 24, "completion": 48}
+MAX_NEW_TOKENS = {"mcq": 24, "sample_size": 24, "completion": 48, "screening": 160}  # six candidates' decisions
 EXAMPLES_KEPT = 3
 
 

@@ -51,6 +51,16 @@ def _completion_question(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _screening_question(record: dict[str, Any]) -> str:
+    inputs = record["inputs"]
+    lines = [f"{key.capitalize()}: {value}" for key, value in inputs.items() if value]
+    lines.append("\nCandidate trials:")
+    for candidate in record["context"]:
+        abstract = candidate["abstract"].replace("\n", "\n  ")
+        lines.append(f"- id: {candidate['id']}\n  Title: {candidate['title']}\n  {abstract}")
+    return "\n".join(lines)
+
+
 def _mcq_fields(record: dict[str, Any]) -> dict[str, str]:
     options = "\n".join(f"{letter}. {text}" for letter, text in sorted(record["options"].items()))
     return {"question": record["question"], "options": options}
@@ -60,6 +70,7 @@ _QUESTION_FIELDS = {
     "mcq": _mcq_fields,
     "sample_size": lambda record: {"question": record["question"]},
     "completion": lambda record: {"question": _completion_question(record)},
+    "screening": lambda record: {"question": _screening_question(record)},
 }
 
 
@@ -139,7 +150,26 @@ def _completion(obj: dict[str, Any], _record: dict[str, Any]) -> str | None:
     return None
 
 
-_PARSERS = {"mcq": _mcq, "sample_size": _sample_size, "completion": _completion}
+def _screening(obj: dict[str, Any], record: dict[str, Any]) -> str | None:
+    """Every candidate decided, include or exclude, each once; an id not among the candidates is malformed."""
+    results = obj.get("results")
+    if not isinstance(results, list):
+        return None
+    ids = [c["id"] for c in record["context"]]
+    decided: dict[str, str] = {}
+    for entry in results:
+        if not isinstance(entry, dict):
+            return None
+        trial_id, decision = str(entry.get("id", "")).strip(), str(entry.get("decision", "")).strip().lower()
+        if trial_id not in ids or decision not in ("include", "exclude") or trial_id in decided:
+            return None
+        decided[trial_id] = decision
+    if set(decided) != set(ids):
+        return None
+    return ";".join(f"{trial_id}={decided[trial_id]}" for trial_id in ids)
+
+
+_PARSERS = {"mcq": _mcq, "sample_size": _sample_size, "completion": _completion, "screening": _screening}
 
 
 def parse_answer(kind: str, text: str, record: dict[str, Any]) -> Parsed:
@@ -179,7 +209,19 @@ def _completion_reply(answer: str) -> dict[str, Any]:
     raise ConfigError(f"completion gold must be 'complete' or 'terminate:<type>', got {answer!r}")
 
 
-_REPLIES = {"mcq": _mcq_reply, "sample_size": _sample_size_reply, "completion": _completion_reply}
+def _screening_reply(answer: str) -> dict[str, Any]:
+    pairs = [part.rsplit("=", 1) for part in answer.split(";") if part]
+    if not pairs or any(len(p) != 2 or p[1] not in ("include", "exclude") for p in pairs):
+        raise ConfigError(f"screening gold must be 'id=include;id=exclude…', got {answer!r}")
+    return {"results": [{"id": trial_id, "decision": decision} for trial_id, decision in pairs]}
+
+
+_REPLIES = {
+    "mcq": _mcq_reply,
+    "sample_size": _sample_size_reply,
+    "completion": _completion_reply,
+    "screening": _screening_reply,
+}
 
 
 def canonical_reply(kind: str, answer: str) -> str:

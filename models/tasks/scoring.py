@@ -4,7 +4,10 @@ GRPO trains on, which are the same graders: a model is rewarded for exactly what
 - multiple choice: accuracy;
 - sample size: the share of estimates within ±20% of the registered enrollment;
 - completion: outcome accuracy, and precision/recall/F1 with ``complete`` as the positive class; termination-type
-  accuracy over items both truly and predictedly terminated whose gold type is known.
+  accuracy over items both truly and predictedly terminated whose gold type is known;
+- screening: a review is correct when every candidate is decided right (TrialPanorama's macro accuracy); per
+  candidate, accuracy and precision/recall/F1 with ``include`` as the positive class (a malformed reply decides
+  nothing: every candidate counts as wrong, every include as missed).
 A malformed reply is wrong for every metric and counted apart.
 """
 
@@ -39,6 +42,7 @@ _CORRECT = {
     "mcq": lambda gold, predicted: predicted == gold,
     "sample_size": lambda gold, predicted: abs(int(predicted) - int(gold)) <= SAMPLE_SIZE_TOLERANCE * int(gold),
     "completion": lambda gold, predicted: predicted.split(":")[0] == gold.split(":")[0],  # the outcome; type apart
+    "screening": lambda gold, predicted: predicted == gold,  # every candidate decided right
 }
 
 
@@ -61,6 +65,25 @@ def reward(kind: str, reply: str, gold: str, record: dict[str, Any]) -> float:
     return value
 
 
+def _decisions(answer: str | None) -> dict[str, str]:
+    return dict(part.rsplit("=", 1) for part in (answer or "").split(";") if "=" in part)
+
+
+def _screening_metrics(graded: Sequence[Graded], seed: int) -> dict[str, Any]:
+    counts, per_study = [], []
+    for g in graded:
+        gold, predicted = _decisions(g.gold), _decisions(g.predicted)
+        right = [predicted.get(trial_id) == label for trial_id, label in gold.items()]
+        per_study.append(sum(right) / len(right) if right else 0.0)  # per review: the interval is over reviews
+        included = {t for t, label in gold.items() if label == "include"}
+        chosen = {t for t, label in predicted.items() if label == "include"}
+        counts.append(ItemCounts(tp=len(included & chosen), fp=len(chosen - included), fn=len(included - chosen)))
+    return {
+        "study_accuracy": mean_over_items(per_study, seed=seed).as_dict(),
+        "include_prf": score_items(counts, seed=seed).as_dict(),
+    }
+
+
 def summarize(kind: str, graded: Sequence[Graded], *, seed: int = 0) -> dict[str, Any]:
     """The task's metrics, each a dict with its value, 95% interval and the number of items it rests on."""
     correct = mean_over_items([float(g.correct) for g in graded], seed=seed).as_dict()
@@ -71,6 +94,8 @@ def summarize(kind: str, graded: Sequence[Graded], *, seed: int = 0) -> dict[str
     }
     if kind == "sample_size":
         metrics["within_20_percent"] = correct
+    if kind == "screening":
+        metrics |= _screening_metrics(graded, seed)
     if kind == "completion":
         counts = [
             ItemCounts(

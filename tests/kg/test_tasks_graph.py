@@ -54,7 +54,8 @@ GRAPH_TASKS = [
     "trial_completion",
     "trial_phase",
 ]
-TASKS = [*GRAPH_TASKS, "evidence_summary"]  # evidence summarisation is built from Evidence Inference, not the graph
+# evidence summarisation is built from Evidence Inference, not the graph; screening has one item per review
+TASKS = [*GRAPH_TASKS, "evidence_summary", "study_screening"]
 
 
 def test_every_task_is_built_with_both_splits_and_a_card(built: Path) -> None:
@@ -101,6 +102,7 @@ def test_test_trials_are_registered_after_every_training_trial(built: Path, neo4
 
 
 def test_gold_answers_are_what_the_registry_stated(built: Path, neo4j_driver: neo4j.Driver) -> None:
+    split = split_by_date(read_trial_facts(neo4j_driver), read_twin_pairs(neo4j_driver))
     facts = {
         r["t"]: r
         for r in _graph_value(
@@ -122,6 +124,23 @@ def test_gold_answers_are_what_the_registry_stated(built: Path, neo4j_driver: ne
     outcomes = {"COMPLETED": "complete", "TERMINATED": "terminate"}
     for row in completion.rows["train"] + completion.rows["test"]:
         assert row["answer"].split(":")[0] == outcomes[facts[row["trial_id"]]["status"]]
+    terms = {
+        r["t"]: r
+        for r in _graph_value(
+            neo4j_driver,
+            "MATCH (t:Trial)<-[:RECORD_OF]-(r:RegistryRecord) OPTIONAL MATCH (r)-[:HAS_CONDITION_MESH]->(m:MeshTerm) "
+            "RETURN t.trial_id AS t, collect(m.name) AS terms, r.allocation AS allocation, r.study_type AS type",
+        )
+    }
+    screening = read_task(built / "study_screening")
+    for row in screening.rows["train"] + screening.rows["test"]:
+        review = json.loads(row["record"])["metadata"]["review"]
+        for part in row["answer"].split(";"):
+            trial_id, label = part.rsplit("=", 1)
+            fact = terms[trial_id]
+            randomised = fact["allocation"] == "RANDOMIZED" and fact["type"] == "INTERVENTIONAL"
+            assert (label == "include") == (review in fact["terms"] and randomised), (review, trial_id)
+            assert split.of(trial_id) == row["split"]  # every candidate is on the review's side
 
 
 def test_a_rebuild_gives_the_same_rows_and_loads_as_a_hugging_face_dataset(built: Path, tmp_path: Path) -> None:

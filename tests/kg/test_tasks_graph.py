@@ -107,8 +107,9 @@ def test_gold_answers_are_what_the_registry_stated(built: Path, neo4j_driver: ne
         r["t"]: r
         for r in _graph_value(
             neo4j_driver,
-            "MATCH (t:Trial)<-[:RECORD_OF]-(r:RegistryRecord) "
-            "RETURN t.trial_id AS t, r.enrollment AS enrollment, r.overall_status AS status, r.phase AS phase",
+            "MATCH (t:Trial)<-[:RECORD_OF]-(r:RegistryRecord) OPTIONAL MATCH (r)-[:HAS_CONDITION_MESH]->(m:MeshTerm) "
+            "RETURN t.trial_id AS t, r.enrollment AS enrollment, r.overall_status AS status, r.phase AS phase, "
+            "collect(m.name) AS terms, r.allocation AS allocation, r.study_type AS type",
         )
     }
     sizes = read_task(built / "sample_size_estimation")
@@ -124,20 +125,12 @@ def test_gold_answers_are_what_the_registry_stated(built: Path, neo4j_driver: ne
     outcomes = {"COMPLETED": "complete", "TERMINATED": "terminate"}
     for row in completion.rows["train"] + completion.rows["test"]:
         assert row["answer"].split(":")[0] == outcomes[facts[row["trial_id"]]["status"]]
-    terms = {
-        r["t"]: r
-        for r in _graph_value(
-            neo4j_driver,
-            "MATCH (t:Trial)<-[:RECORD_OF]-(r:RegistryRecord) OPTIONAL MATCH (r)-[:HAS_CONDITION_MESH]->(m:MeshTerm) "
-            "RETURN t.trial_id AS t, collect(m.name) AS terms, r.allocation AS allocation, r.study_type AS type",
-        )
-    }
     screening = read_task(built / "study_screening")
     for row in screening.rows["train"] + screening.rows["test"]:
         review = json.loads(row["record"])["metadata"]["review"]
         for part in row["answer"].split(";"):
             trial_id, label = part.rsplit("=", 1)
-            fact = terms[trial_id]
+            fact = facts[trial_id]
             randomised = fact["allocation"] == "RANDOMIZED" and fact["type"] == "INTERVENTIONAL"
             assert (label == "include") == (review in fact["terms"] and randomised), (review, trial_id)
             assert split.of(trial_id) == row["split"]  # every candidate is on the review's side

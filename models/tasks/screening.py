@@ -95,7 +95,8 @@ def build_screening(trials: Sequence[TrialFacts], split: Split, seed: int = 0) -
                 result.skipped[item] += 1
             else:
                 result.items.append(item)
-        result.skipped["headings beyond the per-side sample"] += max(0, len(reviews) - MAX_REVIEWS_PER_SIDE)
+        if len(reviews) > MAX_REVIEWS_PER_SIDE:
+            result.skipped["headings beyond the per-side sample"] += len(reviews) - MAX_REVIEWS_PER_SIDE
     return result
 
 

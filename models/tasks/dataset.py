@@ -117,6 +117,7 @@ CONSTRUCTION["study_screening"] = (
 - 2 included and 4 excluded candidates per review, all from the review's side; excluded ones are hard first
   (trials of C that are not randomised, then trials sharing another heading with the included ones), then
   seeded. At most 400 reviews per side (seeded sample of headings). Candidate order is a seeded shuffle.
+  Interventional trials whose registry states no allocation are never candidates (their label would be a guess).
 - Labels count candidates (include / exclude). Metrics: a review is right when every candidate is; per
   candidate, accuracy and include precision / recall / F1, intervals over reviews."""
 )

@@ -12,7 +12,8 @@ terms, so deciding means reading the record against the question.
 Each review holds :data:`INCLUDED` included trials and :data:`EXCLUDED` excluded ones, hard negatives first: trials
 of C that are not randomised, then trials sharing an ancestor heading with C without being indexed with C, then
 any other trial (seeded). Every candidate is from the review's own side of the split; a review is one per heading
-with enough trials, on the side of its candidates.
+with enough trials, on the side of its candidates (a seeded sample of at most :data:`MAX_REVIEWS_PER_SIDE`).
+Interventional trials whose registry states no allocation are never candidates.
 """
 
 from __future__ import annotations
@@ -42,6 +43,12 @@ def _rank(seed: int, *parts: str) -> str:
 
 def _randomised_interventional(t: TrialFacts) -> bool:
     return (t.allocation or "").upper() == "RANDOMIZED" and (t.study_type or "").upper() == "INTERVENTIONAL"
+
+
+def _labelled(t: TrialFacts) -> bool:
+    """An interventional trial whose registry states no allocation is never a candidate: its label would be a
+    guess (older CT.gov records often leave the design out, while their titles say "randomized")."""
+    return not ((t.study_type or "").upper() == "INTERVENTIONAL" and not t.allocation)
 
 
 def _headings(t: TrialFacts) -> set[str]:
@@ -83,20 +90,23 @@ def build_screening(trials: Sequence[TrialFacts], split: Split, seed: int = 0) -
         if side is not None:
             by_side[side].append(t)
     for side in SIDES:
-        pool = sorted(by_side.get(side, ()), key=lambda t: t.trial_id)
+        pool = sorted((t for t in by_side.get(side, ()) if _labelled(t)), key=lambda t: t.trial_id)
         with_heading: dict[str, list[TrialFacts]] = defaultdict(list)
         for t in pool:
             for heading in _headings(t):
                 with_heading[heading].append(t)
         reviews = sorted({h for t in pool for h in t.condition_mesh}, key=lambda h: _rank(seed, TASK, side, h))
-        for heading in reviews[:MAX_REVIEWS_PER_SIDE]:
+        built = 0
+        for heading in reviews:
+            if built == MAX_REVIEWS_PER_SIDE:
+                result.skipped["reviews beyond the per-side sample"] += 1
+                continue
             item = _review(heading, pool, with_heading, side, seed)
             if isinstance(item, str):
                 result.skipped[item] += 1
             else:
                 result.items.append(item)
-        if len(reviews) > MAX_REVIEWS_PER_SIDE:
-            result.skipped["headings beyond the per-side sample"] += len(reviews) - MAX_REVIEWS_PER_SIDE
+                built += 1
     return result
 
 

@@ -134,6 +134,7 @@ def test_gold_answers_are_what_the_registry_stated(built: Path, neo4j_driver: ne
             randomised = fact["allocation"] == "RANDOMIZED" and fact["type"] == "INTERVENTIONAL"
             assert (label == "include") == (review in fact["terms"] and randomised), (review, trial_id)
             assert split.of(trial_id) == row["split"]  # every candidate is on the review's side
+            assert fact["allocation"] is not None or fact["type"] != "INTERVENTIONAL"  # never a guessed label
 
 
 def test_a_rebuild_gives_the_same_rows_and_loads_as_a_hugging_face_dataset(built: Path, tmp_path: Path) -> None:

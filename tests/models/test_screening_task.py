@@ -15,12 +15,14 @@ from trialgraph.models.tasks.screening import EXCLUDED, INCLUDED, decisions_of
 from trialgraph.models.tasks.splits import Split
 
 
-def _trial(i: int, mesh: tuple[str, ...], ancestors: tuple[str, ...] = (), *, randomized: bool = True) -> TrialFacts:
+def _trial(
+    i: int, mesh: tuple[str, ...], ancestors: tuple[str, ...] = (), *, randomized: bool = True, stated: bool = True
+) -> TrialFacts:
     return TrialFacts(
         trial_id=f"NCT{i:08d}",
         title=f"Trial {i}",
         study_type="INTERVENTIONAL",
-        allocation="RANDOMIZED" if randomized else "NA",
+        allocation=("RANDOMIZED" if randomized else "NA") if stated else None,
         conditions=(f"registry condition text {i}",),
         condition_mesh=mesh,
         condition_mesh_ancestors=ancestors,
@@ -39,6 +41,7 @@ TRIALS = [
     _trial(7, ("Hypertension",)),
     _trial(8, ("Obesity",)),
     _trial(9, (DM,)),
+    _trial(10, (T2D,), (DM,), stated=False),  # allocation not stated: never a candidate, its label would be a guess
 ]
 SPLIT = Split({t.trial_id: "test" for t in TRIALS}, "2020-01-01", (), "2019-01-01")
 BY_ID = {t.trial_id: t for t in TRIALS}
@@ -81,6 +84,7 @@ def test_candidates_show_the_registry_text_never_nlms_terms() -> None:
             for term in (*trial.condition_mesh, *trial.condition_mesh_ancestors):
                 assert term not in shown
         assert [c["id"] for c in item.record["context"]] == [t for t, _ in decisions_of(item.answer)]
+        assert "NCT00000010" not in shown
 
 
 def test_builds_are_deterministic_and_the_seed_moves_the_order() -> None:

@@ -35,6 +35,8 @@ EXCLUDED = 4
 MAX_REVIEWS_PER_SIDE = 400  # a seeded sample of headings keeps the build small and linear
 INCLUDE, EXCLUDE = "include", "exclude"
 MAX_TEXT = 300
+KIN_SCANNED = 200  # trials read per kin heading: a broad ancestor ("Neoplasms") does not make a review scan the side
+OTHERS_SAMPLED = 50  # trials sampled (seeded) for the last, easy exclusions
 
 
 def _rank(seed: int, *parts: str) -> str:
@@ -127,10 +129,14 @@ def _review(
     not_randomised = sorted((t for t in indexed if not _randomised_interventional(t)), key=order)
     kin_headings = {h for t in chosen for h in _headings(t)} - {heading}
     kin = sorted(
-        {t.trial_id: t for h in kin_headings for t in with_heading[h] if t.trial_id not in indexed_ids}.values(),
+        {
+            t.trial_id: t for h in kin_headings for t in with_heading[h][:KIN_SCANNED] if t.trial_id not in indexed_ids
+        }.values(),
         key=order,
     )
-    others = sorted((t for t in pool if t.trial_id not in indexed_ids), key=order)
+    # a seeded sample, not the whole side sorted: a review's cost stays bounded as the graph grows
+    sample = random.Random(_rank(seed, TASK, "others", heading)).sample(pool, min(len(pool), OTHERS_SAMPLED))
+    others = [t for t in sample if t.trial_id not in indexed_ids]
     excluded: list[TrialFacts] = []
     for t in [*not_randomised, *kin, *others]:
         if t.trial_id not in {x.trial_id for x in excluded}:

@@ -23,6 +23,7 @@ from typing import Any, Protocol
 
 from trialgraph.models.tasks.builders import TASKS
 from trialgraph.models.tasks.prompting import canonical_reply
+from trialgraph.models.tasks.screening import decisions_of
 
 __all__ = ["BASELINES", "Baseline", "baseline_names", "make_baseline"]
 
@@ -56,7 +57,7 @@ class _Fitted:
         self.by_trial = {row["trial_id"]: row for row in self.train}
         answers = [row["answer"] for row in self.train]
         if self.kind == "screening":  # per candidate: the most common decision
-            answers = [part.rsplit("=", 1)[-1] for a in answers for part in a.split(";")]
+            answers = [decision for a in answers for _, decision in decisions_of(a)]
             self.majority = Counter(answers).most_common(1)[0][0] if answers else "exclude"
         elif self.kind == "sample_size":
             self.majority = str(round(statistics.median(int(a) for a in answers))) if answers else "100"

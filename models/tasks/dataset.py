@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from trialgraph.models.tasks.builders import TASKS, BuildResult, TaskItem
+from trialgraph.models.tasks.screening import decisions_of
 
 __all__ = ["SPLITS", "TaskDataset", "item_rows", "read_task", "write_task"]
 
@@ -225,7 +226,7 @@ Licences: {licences}
 
 def _label_summary(task: str, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     if TASKS[task].kind == "screening":  # per candidate: an answer string is unique to its review
-        return dict(sorted(Counter(p.rsplit("=", 1)[-1] for r in rows for p in r["answer"].split(";")).items()))
+        return dict(sorted(Counter(decision for r in rows for _, decision in decisions_of(r["answer"])).items()))
     if TASKS[task].kind == "sample_size":
         values = sorted(int(r["answer"]) for r in rows)
         if not values:

@@ -15,6 +15,7 @@ from typing import Any
 from trialgraph.errors import ConfigError
 from trialgraph.models.prompt_files import PromptFile, load_prompt
 from trialgraph.models.tasks.labels import STOP_REASON_CLASSES
+from trialgraph.models.tasks.screening import answer_of, decisions_of
 
 __all__ = ["CONTEXT_MODES", "Parsed", "canonical_reply", "parse_answer", "prompt_messages", "prompt_versions"]
 
@@ -166,7 +167,7 @@ def _screening(obj: dict[str, Any], record: dict[str, Any]) -> str | None:
         decided[trial_id] = decision
     if set(decided) != set(ids):
         return None
-    return ";".join(f"{trial_id}={decided[trial_id]}" for trial_id in ids)
+    return answer_of([(trial_id, decided[trial_id]) for trial_id in ids])
 
 
 _PARSERS = {"mcq": _mcq, "sample_size": _sample_size, "completion": _completion, "screening": _screening}
@@ -210,7 +211,7 @@ def _completion_reply(answer: str) -> dict[str, Any]:
 
 
 def _screening_reply(answer: str) -> dict[str, Any]:
-    pairs = [part.rsplit("=", 1) for part in answer.split(";") if part]
+    pairs = decisions_of(answer)
     if not pairs or any(len(p) != 2 or p[1] not in ("include", "exclude") for p in pairs):
         raise ConfigError(f"screening gold must be 'id=include;id=exclude…', got {answer!r}")
     return {"results": [{"id": trial_id, "decision": decision} for trial_id, decision in pairs]}

@@ -19,6 +19,7 @@ from typing import Any
 
 from trialgraph.models.metrics import ItemCounts, mean_over_items, score_items
 from trialgraph.models.tasks.prompting import Parsed, parse_answer
+from trialgraph.models.tasks.screening import decisions_of
 
 __all__ = ["FORMAT_REWARD", "Graded", "grade", "reward", "summarize"]
 
@@ -66,7 +67,7 @@ def reward(kind: str, reply: str, gold: str, record: dict[str, Any]) -> float:
 
 
 def _decisions(answer: str | None) -> dict[str, str]:
-    return dict(part.rsplit("=", 1) for part in (answer or "").split(";") if "=" in part)
+    return dict(decisions_of(answer or ""))
 
 
 def _screening_metrics(graded: Sequence[Graded], seed: int) -> dict[str, Any]:

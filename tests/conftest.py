@@ -28,6 +28,10 @@ os.environ["TRIALGRAPH_BOLT_PORT"] = os.environ.get("TRIALGRAPH_TEST_BOLT_PORT",
 os.environ["TRIALGRAPH_HTTP_PORT"] = os.environ.get("TRIALGRAPH_TEST_HTTP_PORT", "17474")
 os.environ["TRIALGRAPH_HEAP_SIZE"] = "2g"
 os.environ["TRIALGRAPH_PAGECACHE_SIZE"] = "2g"
+# the code under test reads the shared data through its settings (TRIALGRAPH_SHARED_DATA): give it the folder the
+# tests themselves fall back to (../shared/data), so the README's test command needs no variable set
+if not os.environ.get("TRIALGRAPH_SHARED_DATA") and (REPO_ROOT.parent / "shared" / "data").is_dir():
+    os.environ["TRIALGRAPH_SHARED_DATA"] = str(REPO_ROOT.parent / "shared" / "data")
 if os.environ.get("TRIALGRAPH_TEST_NEO4J_URI"):
     os.environ["NEO4J_URI"] = os.environ["TRIALGRAPH_TEST_NEO4J_URI"]
     os.environ["NEO4J_PASSWORD"] = os.environ.get("TRIALGRAPH_TEST_NEO4J_PASSWORD", "")

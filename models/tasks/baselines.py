@@ -10,6 +10,10 @@
 Screening decides each candidate: ``majority`` (and ``nearest``, which has no neighbour's decision to copy) gives
 every candidate the training split's most common decision; ``overlap`` includes a candidate whose text shares a
 word of four letters or more with the review's condition.
+
+Search writes a query: ``overlap`` searches with the review's selection criteria as written (the question as the
+query); ``majority`` (and ``nearest``) with the words every training question shares, the template without its
+condition: the floor a query that ignores the question gets.
 """
 
 from __future__ import annotations
@@ -56,7 +60,10 @@ class _Fitted:
         self.train = list(train)
         self.by_trial = {row["trial_id"]: row for row in self.train}
         answers = [row["answer"] for row in self.train]
-        if self.kind == "screening":  # per candidate: the most common decision
+        if self.kind == "search":  # the words of every training question: what they ask in common
+            questions = [_words(json.loads(row["record"])["inputs"]["selection criteria"]) for row in self.train]
+            self.majority = " ".join(sorted(set.intersection(*questions))) if questions else "trial"
+        elif self.kind == "screening":  # per candidate: the most common decision
             answers = [decision for a in answers for _, decision in decisions_of(a)]
             self.majority = Counter(answers).most_common(1)[0][0] if answers else "exclude"
         elif self.kind == "sample_size":
@@ -91,7 +98,7 @@ class NearestTrialBaseline(_Fitted):
 
     def _answer(self, row: dict[str, Any]) -> str:
         neighbour = next((self.by_trial[t] for t in row["context_trials"] if t in self.by_trial), None)
-        if neighbour is None or self.kind == "screening":
+        if neighbour is None or self.kind in ("screening", "search"):
             return self._majority_answer(row)
         if self.kind != "mcq":
             return neighbour["answer"]
@@ -110,6 +117,8 @@ class OverlapBaseline(_Fitted):
     def _answer(self, row: dict[str, Any]) -> str:
         if self.kind == "screening":
             return self._screen(row, _mentions_review_condition)
+        if self.kind == "search":
+            return json.loads(row["record"])["inputs"]["selection criteria"]
         if self.kind != "mcq":
             return self.majority
         record = json.loads(row["record"])

@@ -24,6 +24,8 @@ from trialgraph.models.tasks.items import BuildResult, TaskItem
 from trialgraph.models.tasks.knowledge import KNOWLEDGE_BUILDERS, KnowledgeInputs
 from trialgraph.models.tasks.screening import TASK as SCREENING_TASK
 from trialgraph.models.tasks.screening import build_screening
+from trialgraph.models.tasks.search import TASK as SEARCH_TASK
+from trialgraph.models.tasks.search import build_search
 from trialgraph.models.tasks.splits import SIDES, Split
 
 __all__ = ["TASKS", "BuildResult", "TaskInputs", "TaskItem", "TaskSpec", "build_task", "task_names", "task_query"]
@@ -451,6 +453,12 @@ TASKS: dict[str, TaskSpec] = {
         "screening",
         "include or exclude each candidate trial against a review's selection criteria (reviews built from the graph)",
         lambda inputs: build_screening(inputs.trials, inputs.split, inputs.seed),
+    ),
+    SEARCH_TASK: TaskSpec(
+        SEARCH_TASK,
+        "search",
+        "write a query that finds the trials meeting a review's selection criteria (BM25 over the split's trials)",
+        lambda inputs: build_search(inputs.trials, inputs.split, inputs.seed),
     ),
     "evidence_summary": TaskSpec(
         "evidence_summary",

@@ -13,12 +13,13 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from trialgraph.models.tasks.builders import TASKS, BuildResult, TaskItem
 from trialgraph.models.tasks.screening import decisions_of
+from trialgraph.models.tasks.search import ids_of
 
 __all__ = ["SPLITS", "TaskDataset", "item_rows", "read_task", "write_task"]
 
@@ -35,6 +36,7 @@ class TaskDataset:
     folder: Path
     rows: dict[str, list[dict[str, Any]]]
     manifest: dict[str, Any]
+    corpus: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # split -> documents searched (search)
 
     def records(self, split: str) -> list[dict[str, Any]]:
         return [json.loads(row["record"]) for row in self.rows[split]]
@@ -122,6 +124,24 @@ CONSTRUCTION["study_screening"] = (
 - Labels count candidates (include / exclude). Metrics: a review is right when every candidate is; per
   candidate, accuracy and include precision / recall / F1, intervals over reviews."""
 )
+CONSTRUCTION["study_search"] = (
+    GRAPH_SPLIT.replace(
+        "One item per trial (its first record, CT.gov first)",
+        "One item per review; its corpus and gold are trials (each by its first record, CT.gov first)",
+    )
+    + """
+- Built from the graph, as study screening: a review is "randomised interventional trials in people with C" for
+  a MeSH condition heading C NLM indexed a trial of the side with; the gold is every trial of the side's corpus
+  NLM indexed with C or a descendant whose registry states randomised allocation of an interventional study
+  (reviews with fewer than 2 such trials are left out). At most 400 reviews per side (seeded sample of headings).
+- The model writes a keyword query (`{{"query": ...}}`); BM25 (Lucene's k1 1.2, b 0.75 and English stop words)
+  runs it over `corpus.parquet`: every trial of the item's side whose registry states its allocation (or that is
+  not interventional), as the registry wrote it (titles, condition text, interventions, study type, allocation),
+  never with NLM's terms. A test query searches test trials only.
+- Labels: relevant trials per review (quartiles). Metrics: precision, recall, F1 and nDCG at 10 and 50, averaged
+  over reviews (TrialPanorama reads 100-500 of PubMed; a side here holds hundreds to thousands of trials);
+  "accuracy" is the share of reviews whose first 10 results hold a relevant trial."""
+)
 CONSTRUCTION["diagnosis_from_note"] = """- Built from synthetic patient notes (`trialgraph synth patients`, given with
   `--patients FILE`), never from a registry's text: each note was made for a patient who has its trial's studied
   condition (eligible, or a near-miss that breaks another criterion) and was read back by the check step, so the
@@ -191,6 +211,11 @@ def _card(task: str, manifest: dict[str, Any]) -> str:
         f"the graph-RAG context of the {manifest['context_trials']} training trials the full-text\n"
         "  retriever ranks nearest (the item's own twin group excluded)."
     )
+    corpus_config = (
+        "- config_name: corpus\n  data_files:\n  - split: corpus\n    path: corpus.parquet\n"
+        if manifest.get("corpus")
+        else ""
+    )
     return f"""---
 configs:
 - config_name: default
@@ -201,7 +226,7 @@ configs:
     path: validation.parquet
   - split: test
     path: test.parquet
----
+{corpus_config}---
 # {task}
 
 Built by `trialgraph tasks build` (TrialGraph {manifest["software_version"]}) from the graph: {spec.description}.
@@ -227,8 +252,8 @@ Licences: {licences}
 def _label_summary(task: str, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     if TASKS[task].kind == "screening":  # per candidate: an answer string is unique to its review
         return dict(sorted(Counter(decision for r in rows for _, decision in decisions_of(r["answer"])).items()))
-    if TASKS[task].kind == "sample_size":
-        values = sorted(int(r["answer"]) for r in rows)
+    if TASKS[task].kind in ("sample_size", "search"):  # enrollment, or relevant trials per query: quartiles
+        values = sorted(len(ids_of(r["answer"])) if TASKS[task].kind == "search" else int(r["answer"]) for r in rows)
         if not values:
             return {}
         return {f"q{q}": values[min(len(values) - 1, len(values) * q // 4)] for q in (1, 2, 3)}
@@ -258,16 +283,24 @@ def write_task(folder: Path, result: BuildResult, contexts: Mapping[str, Any], *
             import pyarrow.parquet as pq
 
             pq.write_table(pa.Table.from_pylist([], schema=features.arrow_schema), path)
+    corpus = sorted(result.corpus, key=lambda doc: (doc["split"], doc["id"]))
+    if corpus:
+        corpus_features = Features({"id": text, "split": text, "text": text})
+        Dataset.from_list(corpus, features=corpus_features).to_parquet(str(folder / "corpus.parquet"))
+    else:
+        (folder / "corpus.parquet").unlink(missing_ok=True)  # an earlier build's corpus is not this build's
     manifest = {
         **meta,
         "counts": {s: len(by_split[s]) for s in SPLITS},
         "labels": {s: _label_summary(task, by_split[s]) for s in SPLITS},
         "skipped": dict(sorted(result.skipped.items())),
-        "rows_hash": _hash(rows),
+        "rows_hash": _hash([*rows, *corpus]),
     }
+    if corpus:
+        manifest["corpus"] = {s: sum(doc["split"] == s for doc in corpus) for s in SPLITS}
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
     (folder / "README.md").write_text(_card(task, manifest))
-    return TaskDataset(task, folder, by_split, manifest)
+    return TaskDataset(task, folder, by_split, manifest, _by_split(corpus))
 
 
 def read_task(folder: Path) -> TaskDataset:
@@ -281,4 +314,10 @@ def read_task(folder: Path) -> TaskDataset:
         raise ConfigError(f"no built task in {folder}: run `trialgraph tasks build`")
     manifest = json.loads(manifest_path.read_text())
     rows = {s: pq.read_table(folder / f"{s}.parquet").to_pylist() for s in SPLITS}
-    return TaskDataset(manifest["task"], folder, rows, manifest)
+    corpus_path = folder / "corpus.parquet"
+    corpus = pq.read_table(corpus_path).to_pylist() if corpus_path.is_file() else []
+    return TaskDataset(manifest["task"], folder, rows, manifest, _by_split(corpus))
+
+
+def _by_split(corpus: Sequence[dict[str, str]]) -> dict[str, list[dict[str, str]]]:
+    return {s: [doc for doc in corpus if doc["split"] == s] for s in SPLITS} if corpus else {}

@@ -12,7 +12,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -22,8 +22,15 @@ from trialgraph.errors import ConfigError
 from trialgraph.models.tasks.baselines import BASELINES, make_baseline
 from trialgraph.models.tasks.builders import TASKS
 from trialgraph.models.tasks.dataset import TaskDataset
-from trialgraph.models.tasks.prompting import CONTEXT_MODES, parse_answer, prompt_messages, prompt_versions
+from trialgraph.models.tasks.prompting import (
+    CONTEXT_MODES,
+    Parsed,
+    parse_answer,
+    prompt_messages,
+    prompt_versions,
+)
 from trialgraph.models.tasks.scoring import Graded, grade, summarize
+from trialgraph.models.tasks.search import Bm25Index, ranking_of
 
 __all__ = [
     "CONTEXT_MODES",
@@ -38,7 +45,8 @@ __all__ = [
     "write_run",
 ]
 
-MAX_NEW_TOKENS = {"mcq": 24, "sample_size": 24, "completion": 48, "screening": 160}  # six candidates' decisions
+MAX_NEW_TOKENS = {"mcq": 24, "sample_size": 24, "completion": 48, "screening": 160, "search": 48}
+HEADLINE = {"search": "ndcg@10"}  # the figure a table shows per task kind (accuracy where not named)
 EXAMPLES_KEPT = 3
 
 
@@ -89,6 +97,18 @@ def _replies(answerer: Any, dataset: TaskDataset, rows: list[dict[str, Any]], co
     return [g.text if g.error is None else "" for g in generations], sum(g.error is not None for g in generations)
 
 
+def _resolver(dataset: TaskDataset, split: str) -> Callable[[Parsed], Parsed]:
+    """What a parsed answer means to the graders: itself, or for a search task the ranking its query finds in the
+    split's corpus (built once per run: a side's corpus is hundreds to thousands of short documents)."""
+    if TASKS[dataset.task].kind != "search":
+        return lambda parsed: parsed
+    documents = dataset.corpus.get(split)
+    if not documents:
+        raise ConfigError(f"{dataset.folder} has no {split} corpus to search: rebuild it with `trialgraph tasks build`")
+    index = Bm25Index(documents)
+    return lambda parsed: parsed if parsed.malformed else Parsed(ranking_of(index, parsed.answer or ""))
+
+
 def evaluate(
     datasets: Sequence[TaskDataset],
     answerer: Any,
@@ -115,10 +135,11 @@ def evaluate(
         kind = TASKS[dataset.task].kind
         rows = sample_rows(dataset.rows[split], limit, seed)
         replies, failed = _replies(answerer, dataset, rows, context)
+        resolve = _resolver(dataset, split)
         graded: list[Graded] = []
         examples: list[dict[str, Any]] = []
         for row, reply in zip(rows, replies, strict=True):
-            parsed = parse_answer(kind, reply, json.loads(row["record"]))
+            parsed = resolve(parse_answer(kind, reply, json.loads(row["record"])))
             graded.append(grade(kind, row["answer"], parsed))
             if (parsed.malformed or not graded[-1].correct) and len(examples) < EXAMPLES_KEPT:
                 examples.append({"id": row["id"], "gold": row["answer"], "reply": reply[:300], "why": parsed.reason})
@@ -134,24 +155,26 @@ def evaluate(
     return run
 
 
-def _headline(metrics: dict[str, Any]) -> str:
-    accuracy = metrics["accuracy"]
-    low, high = accuracy["ci"]
-    return f"{accuracy['mean']:.3f} [{low:.3f}, {high:.3f}]"
+def _headline(metrics: dict[str, Any], kind: str | None) -> str:
+    name = HEADLINE.get(kind or "", "accuracy")
+    figure = metrics[name]
+    low, high = figure["ci"]
+    label = "" if name == "accuracy" else f"{name} "
+    return f"{label}{figure['mean']:.3f} [{low:.3f}, {high:.3f}]"
 
 
 def markdown_table(run: dict[str, Any]) -> str:
     lines = [
         f"# {run['model']} ({run['model_version']}), context {run['context']}, {run['split']} split",
         "",
-        "| task | items | accuracy [95% CI] | malformed | failed calls | rows hash |",
+        "| task | items | accuracy (or the named figure) [95% CI] | malformed | failed calls | rows hash |",
         "|---|---|---|---|---|---|",
     ]
     for task, result in run["tasks"].items():
         m = result["metrics"]
         lines.append(
-            f"| {task} | {m['items']} | {_headline(m)} | {m['malformed']} | {result['failed_calls']} | "
-            f"{result['rows_hash']} |"
+            f"| {task} | {m['items']} | {_headline(m, result.get('kind'))} | {m['malformed']} | "
+            f"{result['failed_calls']} | {result['rows_hash']} |"
         )
     return "\n".join(lines) + "\n"
 
@@ -189,7 +212,11 @@ def report_table(runs: Sequence[dict[str, Any]]) -> str:
     tasks = sorted({task for run in runs for task in run["tasks"]})
     out = ["# Task evaluation report", ""]
     for task in tasks:
-        out += [f"## {task}", "", "| model | context | items | accuracy [95% CI] | malformed | rows hash |"]
+        out += [
+            f"## {task}",
+            "",
+            "| model | context | items | accuracy (or the named figure) [95% CI] | malformed | rows hash |",
+        ]
         out.append("|---|---|---|---|---|---|")
         for run in sorted(runs, key=lambda r: (r["model"], r["context"], r["started"])):
             result = run["tasks"].get(task)
@@ -197,8 +224,8 @@ def report_table(runs: Sequence[dict[str, Any]]) -> str:
                 continue
             m = result["metrics"]
             out.append(
-                f"| {run['model']} | {run['context']} | {m['items']} | {_headline(m)} | {m['malformed']} | "
-                f"{result['rows_hash']} |"
+                f"| {run['model']} | {run['context']} | {m['items']} | {_headline(m, result.get('kind'))} | "
+                f"{m['malformed']} | {result['rows_hash']} |"
             )
         out.append("")
     return "\n".join(out)

@@ -32,3 +32,5 @@ class TaskItem:
 class BuildResult:
     items: list[TaskItem] = field(default_factory=list)
     skipped: Counter[str] = field(default_factory=Counter)  # reason -> trials left out
+    # documents a task searches at evaluation (study search): ``{"id", "split", "text"}``, one per trial and side
+    corpus: list[dict[str, str]] = field(default_factory=list)

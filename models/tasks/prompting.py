@@ -17,7 +17,15 @@ from trialgraph.models.prompt_files import PromptFile, load_prompt
 from trialgraph.models.tasks.labels import STOP_REASON_CLASSES
 from trialgraph.models.tasks.screening import answer_of, decisions_of
 
-__all__ = ["CONTEXT_MODES", "Parsed", "canonical_reply", "parse_answer", "prompt_messages", "prompt_versions"]
+__all__ = [
+    "CONTEXT_MODES",
+    "Parsed",
+    "canonical_reply",
+    "parse_answer",
+    "prompt_messages",
+    "prompt_versions",
+    "training_reply",
+]
 
 CONTEXT_MODES = ("none", "graph")  # prompts without context, or with the graph-RAG context of similar trials
 CONTEXT_HEADER = "Similar earlier trials, from the TrialGraph knowledge graph (for reference; not this trial):"
@@ -62,6 +70,10 @@ def _screening_question(record: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _review_question(record: dict[str, Any]) -> str:
+    return "\n".join(f"{key.capitalize()}: {value}" for key, value in record["inputs"].items() if value)
+
+
 def _mcq_fields(record: dict[str, Any]) -> dict[str, str]:
     options = "\n".join(f"{letter}. {text}" for letter, text in sorted(record["options"].items()))
     return {"question": record["question"], "options": options}
@@ -72,6 +84,7 @@ _QUESTION_FIELDS = {
     "sample_size": lambda record: {"question": record["question"]},
     "completion": lambda record: {"question": _completion_question(record)},
     "screening": lambda record: {"question": _screening_question(record)},
+    "search": lambda record: {"question": _review_question(record)},
 }
 
 
@@ -170,7 +183,25 @@ def _screening(obj: dict[str, Any], record: dict[str, Any]) -> str | None:
     return answer_of([(trial_id, decided[trial_id]) for trial_id in ids])
 
 
-_PARSERS = {"mcq": _mcq, "sample_size": _sample_size, "completion": _completion, "screening": _screening}
+MAX_SEARCH_QUERY_CHARS = 1000
+
+
+def _search(obj: dict[str, Any], _record: dict[str, Any]) -> str | None:
+    """A non-empty query text (spacing collapsed; the ';' that separates answer ids read as a space)."""
+    value = obj.get("query")
+    if not isinstance(value, str):
+        return None
+    query = " ".join(value.replace(";", " ").split())
+    return query if query and len(query) <= MAX_SEARCH_QUERY_CHARS else None
+
+
+_PARSERS = {
+    "mcq": _mcq,
+    "sample_size": _sample_size,
+    "completion": _completion,
+    "screening": _screening,
+    "search": _search,
+}
 
 
 def parse_answer(kind: str, text: str, record: dict[str, Any]) -> Parsed:
@@ -217,12 +248,29 @@ def _screening_reply(answer: str) -> dict[str, Any]:
     return {"results": [{"id": trial_id, "decision": decision} for trial_id, decision in pairs]}
 
 
+def _search_reply(answer: str) -> dict[str, Any]:
+    """A search reply is a query (a baseline's, or SFT's reference query: :func:`training_reply`)."""
+    if not answer.strip():
+        raise ConfigError("a search reply needs a query text")
+    return {"query": answer}
+
+
 _REPLIES = {
     "mcq": _mcq_reply,
+    "search": _search_reply,
     "sample_size": _sample_size_reply,
     "completion": _completion_reply,
     "screening": _screening_reply,
 }
+
+
+def training_reply(kind: str, answer: str, record: dict[str, Any]) -> str:
+    """What SFT teaches for an item: the canonical reply for its gold, except for search, whose gold is a set of
+    trials that no reply copies: there it is a *reference query*, the review's condition as its question names
+    it (nothing the question does not state; GRPO then rewards whatever query ranks the gold better)."""
+    if kind == "search":
+        return canonical_reply(kind, str(record["metadata"]["review"]).lower())
+    return canonical_reply(kind, answer)
 
 
 def canonical_reply(kind: str, answer: str) -> str:

@@ -7,19 +7,25 @@ GRPO trains on, which are the same graders: a model is rewarded for exactly what
   accuracy over items both truly and predictedly terminated whose gold type is known;
 - screening: a review is correct when every candidate is decided right (TrialPanorama's macro accuracy); per
   candidate, accuracy and precision/recall/F1 with ``include`` as the positive class (a malformed reply decides
-  nothing: every candidate counts as wrong, every include as missed).
-A malformed reply is wrong for every metric and counted apart.
+  nothing: every candidate counts as wrong, every include as missed);
+- search: the reply's query, run over the split's corpus (:mod:`~trialgraph.models.tasks.search`), graded as a
+  ranking: precision, recall, F1 and nDCG at each cutoff, averaged over queries; "accuracy" is the share of
+  queries whose first page (10) holds a relevant trial. A query with no searchable word finds nothing.
+A malformed reply is wrong for every metric and counted apart. GRPO's reward for a search reply is its nDCG@10.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from trialgraph.errors import ConfigError
 from trialgraph.models.metrics import ItemCounts, mean_over_items, score_items
+from trialgraph.models.retrieval.ranking import ndcg_at, precision_at, recall_at
 from trialgraph.models.tasks.prompting import Parsed, parse_answer
 from trialgraph.models.tasks.screening import decisions_of
+from trialgraph.models.tasks.search import CUTOFFS, HIT_AT, ids_of
 
 __all__ = ["FORMAT_REWARD", "Graded", "grade", "reward", "summarize"]
 
@@ -44,6 +50,7 @@ _CORRECT = {
     "sample_size": lambda gold, predicted: abs(int(predicted) - int(gold)) <= SAMPLE_SIZE_TOLERANCE * int(gold),
     "completion": lambda gold, predicted: predicted.split(":")[0] == gold.split(":")[0],  # the outcome; type apart
     "screening": lambda gold, predicted: predicted == gold,  # every candidate decided right
+    "search": lambda gold, predicted: bool(set(ids_of(gold)) & set(ids_of(predicted)[:HIT_AT])),
 }
 
 
@@ -55,11 +62,21 @@ def grade(kind: str, gold: str, parsed: Parsed) -> Graded:
     return Graded(gold, parsed.answer, _is_correct(kind, gold, parsed.answer), parsed.reason)
 
 
-def reward(kind: str, reply: str, gold: str, record: dict[str, Any]) -> float:
-    """1 for a correct answer (and, for a terminated trial, 0.5 more for the right reason), plus the format reward."""
+def reward(
+    kind: str, reply: str, gold: str, record: dict[str, Any], *, ranking: Callable[[str], str] | None = None
+) -> float:
+    """1 for a correct answer (and, for a terminated trial, 0.5 more for the right reason), plus the format reward.
+
+    A search reply's query is run by ``ranking`` (query → ``id;id;…`` over the item's corpus) and earns the
+    ranking's nDCG@10, the figure its tables headline: continuous, so that a better query always earns more.
+    """
+    if kind == "search" and ranking is None:
+        raise ConfigError("a search reply is graded by running its query over the corpus: no reward without it")
     parsed = parse_answer(kind, reply, record)
     if parsed.malformed:
         return 0.0
+    if kind == "search" and ranking is not None:
+        return FORMAT_REWARD + ndcg_at(ids_of(ranking(parsed.answer or "")), dict.fromkeys(ids_of(gold), 1), HIT_AT)
     value = FORMAT_REWARD + float(_is_correct(kind, gold, parsed.answer))
     if kind == "completion" and gold.startswith("terminate:") and gold != "terminate:" and parsed.answer == gold:
         value += 0.5
@@ -85,6 +102,19 @@ def _screening_metrics(graded: Sequence[Graded], seed: int) -> dict[str, Any]:
     }
 
 
+def _search_metrics(graded: Sequence[Graded], seed: int) -> dict[str, Any]:
+    per_query: dict[str, list[float]] = {}
+    for g in graded:
+        ranked, grades = ids_of(g.predicted), dict.fromkeys(ids_of(g.gold), 1)
+        for k in CUTOFFS:
+            precision, recall = precision_at(ranked, grades, k), recall_at(ranked, grades, k)
+            f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            for name, value in (("precision", precision), ("recall", recall), ("f1", f1)):
+                per_query.setdefault(f"{name}@{k}", []).append(value)
+            per_query.setdefault(f"ndcg@{k}", []).append(ndcg_at(ranked, grades, k))
+    return {name: mean_over_items(values, seed=seed).as_dict() for name, values in per_query.items()}
+
+
 def summarize(kind: str, graded: Sequence[Graded], *, seed: int = 0) -> dict[str, Any]:
     """The task's metrics, each a dict with its value, 95% interval and the number of items it rests on."""
     correct = mean_over_items([float(g.correct) for g in graded], seed=seed).as_dict()
@@ -97,6 +127,8 @@ def summarize(kind: str, graded: Sequence[Graded], *, seed: int = 0) -> dict[str
         metrics["within_20_percent"] = correct
     if kind == "screening":
         metrics |= _screening_metrics(graded, seed)
+    if kind == "search":
+        metrics |= _search_metrics(graded, seed)
     if kind == "completion":
         counts = [
             ItemCounts(

@@ -15,7 +15,7 @@ from trialgraph.models.training.common import (
     answer_json,
     load_training_data,
 )
-from trialgraph.models.training.grpo import answer_reward, format_reward, train_grpo
+from trialgraph.models.training.grpo import answer_reward, answer_reward_for, format_reward, train_grpo
 from trialgraph.models.training.sft import train_sft
 
 __all__ = [
@@ -26,6 +26,7 @@ __all__ = [
     "TrainingReport",
     "answer_json",
     "answer_reward",
+    "answer_reward_for",
     "format_reward",
     "load_training_data",
     "train_grpo",

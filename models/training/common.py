@@ -27,7 +27,7 @@ from trialgraph.errors import ConfigError, UnknownNameError
 from trialgraph.models.language_models import LOCAL_MODELS, LocalModelSpec, language_model_names
 from trialgraph.models.tasks.builders import TASKS
 from trialgraph.models.tasks.dataset import read_task
-from trialgraph.models.tasks.prompting import CONTEXT_MODES, canonical_reply, prompt_messages
+from trialgraph.models.tasks.prompting import CONTEXT_MODES, canonical_reply, prompt_messages, training_reply
 
 __all__ = [
     "CONTEXT_MODES",
@@ -67,8 +67,8 @@ class TrainingItem:
 
     ``answer`` is the dataset's canonical gold text (``B``, ``120``, ``terminate:Negative``) that
     :func:`~trialgraph.models.tasks.scoring.reward` grades against; ``target`` is the reply a perfect model gives
-    (:func:`answer_json`); ``record`` stays JSON text, since records of different tasks have shapes an Arrow column
-    cannot hold together.
+    (:func:`~trialgraph.models.tasks.prompting.training_reply`: for search, a reference query); ``record`` stays
+    JSON text, since records of different tasks have shapes an Arrow column cannot hold together.
     """
 
     id: str
@@ -88,6 +88,7 @@ class TrainingData:
     folders: dict[str, str]
     hashes: dict[str, str]
     counts: dict[str, int]
+    corpora: dict[str, list[dict[str, str]]] = field(default_factory=dict)  # search task -> train corpus (rewards)
 
 
 def answer_json(kind: str, answer: str) -> str:
@@ -111,8 +112,12 @@ def load_training_data(
         max_items_per_task: keep a seeded sample of at most this many rows per task (all rows when None).
         seed: the sample's seed.
 
+    A search task's target is its reference query (:func:`~trialgraph.models.tasks.prompting.training_reply`),
+    and its train corpus is kept in ``corpora`` for GRPO's reward, which runs each sampled query over it.
+
     Raises:
-        ConfigError: no folders, a folder given twice, a folder that is not a built task, or an empty train split.
+        ConfigError: no folders, a folder given twice, a folder that is not a built task, an empty train split, or
+            a search task built without its corpus.
         UnknownNameError: a folder's task is not registered.
     """
     if context not in CONTEXT_MODES:
@@ -125,6 +130,7 @@ def load_training_data(
     folders: dict[str, str] = {}
     hashes: dict[str, str] = {}
     counts: dict[str, int] = {}
+    corpora: dict[str, list[dict[str, str]]] = {}
     for folder in task_folders:
         folder = Path(folder)
         if not (folder / "train.parquet").is_file():
@@ -141,6 +147,10 @@ def load_training_data(
             # a seeded sample, not the first rows: builds write rows in trial-id order, i.e. by registry and age
             rows = random.Random(f"{seed}:{dataset.task}").sample(rows, max_items_per_task)
         kind = TASKS[dataset.task].kind
+        if kind == "search":
+            if not dataset.corpus.get("train"):
+                raise ConfigError(f"{folder} has no train corpus to search: rebuild it with `trialgraph tasks build`")
+            corpora[dataset.task] = dataset.corpus["train"]
         for row in rows:
             record = json.loads(row["record"])
             graph_context = (row.get("graph_context") or "") if context == "graph" else ""
@@ -153,14 +163,14 @@ def load_training_data(
                     # open it, and answers alike whether the harness prefills or not
                     prompt=prompt_messages(kind, record, graph_context, prefill=False),
                     answer=row["answer"],
-                    target=answer_json(kind, row["answer"]),
+                    target=training_reply(kind, row["answer"], record),
                     record=row["record"],
                 )
             )
         folders[dataset.task] = str(folder.resolve())
         hashes[dataset.task] = str(dataset.manifest.get("rows_hash", ""))
         counts[dataset.task] = len(rows)
-    return TrainingData(items, folders, hashes, counts)
+    return TrainingData(items, folders, hashes, counts, corpora)
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -462,6 +472,13 @@ def _write_card(
         for task in data.folders
     )
     hyper_rows = "\n".join(f"| {name} | `{value}` |" for name, value in hyper.items())
+    search = [task for task in data.folders if TASKS[task].kind == "search"]
+    search_note = (
+        f"\nSearch tasks ({', '.join(search)}): the SFT target is the reference query (the review's condition as its "
+        "question names it); GRPO rewards the nDCG@10 of each sampled query over the train corpus.\n"
+        if search
+        else ""
+    )
     reward_lines = (
         f"- mean reward: first logged {_fmt(report.first_reward)}, last logged {_fmt(report.last_reward)} (GRPO's "
         "loss stays near 0 when each step's replies are sampled from the current policy: their advantages average "
@@ -500,7 +517,7 @@ TransformersModel.from_folder(Path("{out}"), home=state_folder)  # or the model 
 | task | kind | folder | rows hash | items |
 |---|---|---|---|---|
 {data_rows}
-
+{search_note}
 Context mode: `{hyper["context"]}` (`graph`: each prompt carries the item's graph-RAG context; `none`: it does not).
 
 ## Hyper-parameters

@@ -3,10 +3,10 @@
 Each prompt is the chat the evaluation harness sends; the model samples ``num_generations`` replies and each is
 rewarded by :func:`~trialgraph.models.tasks.scoring.reward`, split into two reward functions so the log shows both
 curves: :func:`format_reward` (a parseable JSON answer earns ``FORMAT_REWARD``) and :func:`answer_reward` (1 for a
-correct answer, 0.5 more for the right termination type). Their sum is exactly ``scoring.reward``, so the model is
-rewarded for what the evaluation counts, nothing else. Starting from an SFT adapter (``init_adapter``) is the usual
-recipe: a small model rarely produces the JSON format by sampling alone, and GRPO learns nothing from a group of
-replies that all score 0.
+correct answer, 0.5 more for the right termination type; for a search query, its ranking's nDCG@10 over the train
+corpus). Their sum is exactly ``scoring.reward``, so the model is rewarded for what the evaluation counts, nothing
+else. Starting from an SFT adapter (``init_adapter``) is the usual recipe: a small model rarely produces the JSON
+format by sampling alone, and GRPO learns nothing from a group of replies that all score 0.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,6 +23,7 @@ from trialgraph.errors import ConfigError
 from trialgraph.models.language_models import converted_model_path
 from trialgraph.models.tasks.prompting import parse_answer
 from trialgraph.models.tasks.scoring import FORMAT_REWARD, reward
+from trialgraph.models.tasks.search import Bm25Index, ranking_of
 from trialgraph.models.training.common import (
     ContextMode,
     TrainingReport,
@@ -45,7 +46,7 @@ from trialgraph.models.training.common import (
     load_training_data,
 )
 
-__all__ = ["answer_reward", "format_reward", "train_grpo"]
+__all__ = ["answer_reward", "answer_reward_for", "format_reward", "train_grpo"]
 
 logger = logging.getLogger(__name__)
 
@@ -71,16 +72,32 @@ def format_reward(completions: Sequence[Any], kind: Sequence[str], record: Seque
     ]
 
 
-def answer_reward(
-    completions: Sequence[Any], kind: Sequence[str], answer: Sequence[str], record: Sequence[str], **_: Any
-) -> list[float]:
-    """The correctness part of ``scoring.reward``: its value less the format part, so the two add up to it."""
-    values = []
-    for c, k, a, r in zip(completions, kind, answer, record, strict=True):
-        text, parsed_record = _reply(c), json.loads(r)
-        total = reward(k, text, a, parsed_record)
-        values.append(total - (0.0 if parse_answer(k, text, parsed_record).malformed else FORMAT_REWARD))
-    return values
+def answer_reward_for(corpora: Mapping[str, Sequence[Mapping[str, str]]]) -> Callable[..., list[float]]:
+    """The correctness part of ``scoring.reward`` (its value less the format part, so the two add up to it), with
+    each search task's queries run by BM25 over its train ``corpora`` (indexed once, here)."""
+    rankers = {task: Bm25Index(documents) for task, documents in corpora.items()}
+
+    def answer_reward(
+        completions: Sequence[Any],
+        kind: Sequence[str],
+        answer: Sequence[str],
+        record: Sequence[str],
+        task: Sequence[str] | None = None,
+        **_: Any,
+    ) -> list[float]:
+        values = []
+        for n, (c, k, a, r) in enumerate(zip(completions, kind, answer, record, strict=True)):
+            text, parsed_record = _reply(c), json.loads(r)
+            index = rankers.get(task[n]) if task is not None else None
+            ranking = (lambda query, index=index: ranking_of(index, query)) if index is not None else None
+            total = reward(k, text, a, parsed_record, ranking=ranking)
+            values.append(total - (0.0 if parse_answer(k, text, parsed_record).malformed else FORMAT_REWARD))
+        return values
+
+    return answer_reward
+
+
+answer_reward = answer_reward_for({})  # the tasks without a corpus; trl logs it by this name
 
 
 def _digest(folder: Path) -> str:
@@ -233,7 +250,9 @@ def train_grpo(
     }
     checkpoint = _prepare_out(out, identity, resume=resume)
 
-    rows = [{"prompt": i.prompt, "kind": i.kind, "answer": i.answer, "record": i.record} for i in data.items]
+    rows = [
+        {"prompt": i.prompt, "kind": i.kind, "answer": i.answer, "record": i.record, "task": i.task} for i in data.items
+    ]
     args = GRPOConfig(
         **_trainer_args(
             out,
@@ -253,7 +272,7 @@ def train_grpo(
     with _quiet_progress():  # trl tokenizes the data set with datasets' progress bars
         trainer = GRPOTrainer(
             model=base,
-            reward_funcs=[format_reward, answer_reward],
+            reward_funcs=[format_reward, answer_reward_for(data.corpora)],
             args=args,
             train_dataset=Dataset.from_list(rows),
             processing_class=tokenizer,

@@ -54,8 +54,8 @@ GRAPH_TASKS = [
     "trial_completion",
     "trial_phase",
 ]
-# evidence summarisation is built from Evidence Inference, not the graph; screening has one item per review
-TASKS = [*GRAPH_TASKS, "evidence_summary", "study_screening"]
+# evidence summarisation is built from Evidence Inference, not the graph; screening and search: one item per review
+TASKS = [*GRAPH_TASKS, "evidence_summary", "study_screening", "study_search"]
 
 
 def test_every_task_is_built_with_both_splits_and_a_card(built: Path) -> None:
@@ -135,6 +135,19 @@ def test_gold_answers_are_what_the_registry_stated(built: Path, neo4j_driver: ne
             assert (label == "include") == (review in fact["terms"] and randomised), (review, trial_id)
             assert split.of(trial_id) == row["split"]  # every candidate is on the review's side
             assert fact["allocation"] is not None or fact["type"] != "INTERVENTIONAL"  # never a guessed label
+    search = read_task(built / "study_search")
+    for side, documents in search.corpus.items():
+        assert all(split.of(doc["id"]) == side for doc in documents)  # a side's queries search its trials only
+    for row in search.rows["train"] + search.rows["test"]:
+        review = json.loads(row["record"])["metadata"]["review"]
+        meeting = {
+            doc["id"]
+            for doc in search.corpus[row["split"]]
+            if review in facts[doc["id"]]["terms"]
+            and facts[doc["id"]]["allocation"] == "RANDOMIZED"
+            and facts[doc["id"]]["type"] == "INTERVENTIONAL"
+        }
+        assert set(row["answer"].split(";")) == meeting, review  # every trial of the corpus meeting it, no other
 
 
 def test_a_rebuild_gives_the_same_rows_and_loads_as_a_hugging_face_dataset(built: Path, tmp_path: Path) -> None:

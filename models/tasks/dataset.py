@@ -236,7 +236,7 @@ Rows hash `{manifest["rows_hash"]}`; seed {manifest["seed"]}.
 |---|---|
 {counts}
 {_vocabulary_table(manifest)}
-Gold labels per split (answer letter, outcome, or enrollment quartiles):
+Gold labels per split (answer letter, outcome, or quartiles of the enrollment or of the relevant trials per query):
 {labels}
 
 Construction:

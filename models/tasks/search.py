@@ -17,6 +17,7 @@ so a query means here what it means to ``trialgraph search``; Boolean operators 
 from __future__ import annotations
 
 import hashlib
+import heapq
 import math
 import re
 from collections import Counter, defaultdict
@@ -106,7 +107,7 @@ class Bm25Index:
             for position, tf in postings:
                 norm = K1 * (1 - B + B * self._lengths[position] / self._average)
                 scores[position] += idf * tf * (K1 + 1) / (tf + norm)
-        best = sorted(scores, key=lambda p: (-scores[p], self._ids[p]))[:k]
+        best = heapq.nsmallest(k, scores, key=lambda p: (-scores[p], self._ids[p]))  # not a sort of every hit
         return [self._ids[p] for p in best]
 
 

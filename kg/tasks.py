@@ -7,7 +7,8 @@ nor its answer can reach a prompt through retrieval (the leakage test checks thi
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import re
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -20,12 +21,13 @@ from trialgraph.kg.graph import run_read
 from trialgraph.kg.knowledge import read_knowledge
 from trialgraph.kg.retrieval.context import build_context
 from trialgraph.kg.retrieval.retrievers import FullTextRetriever
-from trialgraph.models.tasks.builders import TASKS, TaskInputs, build_task, task_names, task_query
+from trialgraph.models.tasks.builders import TASKS, BuildResult, TaskInputs, build_task, task_names, task_query
 from trialgraph.models.tasks.dataset import TaskDataset, write_task
 from trialgraph.models.tasks.diagnosis import DiagnosisInputs
 from trialgraph.models.tasks.evidence import EvidencePrompt
 from trialgraph.models.tasks.facts import TrialFacts
 from trialgraph.models.tasks.knowledge import KnowledgeInputs, vocabulary_summary
+from trialgraph.models.tasks.reviews import MAX_VOCABULARY_TERMS, vocabulary_block
 from trialgraph.models.tasks.splits import Split, split_by_date
 
 __all__ = [
@@ -33,6 +35,7 @@ __all__ = [
     "TrialContext",
     "build_tasks",
     "read_condition_names",
+    "read_review_vocabulary",
     "read_trial_conditions",
     "read_trial_facts",
     "read_twin_pairs",
@@ -72,6 +75,39 @@ def read_trial_conditions(
     return {row["trial_id"]: frozenset(row["curies"]) for row in rows}
 
 
+def _word_set(text: str) -> tuple[str, ...]:
+    return tuple(sorted(set(re.findall(r"[^\W_]+", text.casefold()))))
+
+
+def read_review_vocabulary(driver: neo4j.Driver, headings: Sequence[str], *, database: str = "neo4j") -> dict[str, str]:
+    """Each review heading's vocabulary block (MeSH entry terms and narrower headings), for the headings the loaded
+    MeSH vocabulary names; a name shared by several descriptors gets every one's terms, once each, and a term whose
+    words the heading or an earlier term already has (MeSH's permuted entry terms) is left out."""
+    rows = run_read(
+        driver,
+        cypher.load("read/task_review_vocabulary"),
+        {"names": sorted(set(headings)), "max_terms": MAX_VOCABULARY_TERMS},
+        database=database,
+    )
+    synonyms: dict[str, list[str]] = {}
+    narrower: dict[str, list[str]] = {}
+    seen: dict[str, set[tuple[str, ...]]] = {}
+    for row in rows:
+        name = row["name"]
+        words = seen.setdefault(name, {_word_set(name)})
+        for target, values in ((synonyms, row["synonyms"]), (narrower, row["narrower"])):
+            listed = target.setdefault(name, [])
+            for value in values:  # "Abuse, Alcohol" beside "Alcohol Abuse" adds no word: kept once
+                if _word_set(value) not in words:
+                    words.add(_word_set(value))
+                    listed.append(value)
+    blocks = {
+        name: vocabulary_block(name, synonyms[name][:MAX_VOCABULARY_TERMS], narrower[name][:MAX_VOCABULARY_TERMS])
+        for name in synonyms
+    }
+    return {name: block for name, block in blocks.items() if block}
+
+
 def read_twin_pairs(driver: neo4j.Driver, *, database: str = "neo4j") -> list[tuple[str, str]]:
     return [(row["a"], row["b"]) for row in run_read(driver, cypher.load("read/task_twin_pairs"), database=database)]
 
@@ -101,6 +137,33 @@ def trial_contexts(
         built = build_context(driver, chosen, max_tokens=max_tokens, database=database, with_publications=False)
         contexts[key] = TrialContext(tuple(built.included), built.text)
     return contexts
+
+
+def _with_review_vocabulary(
+    driver: neo4j.Driver,
+    results: Iterable[BuildResult],
+    contexts: Mapping[str, TrialContext],
+    *,
+    database: str,
+) -> dict[str, TrialContext]:
+    """A review item's context (screening, search) opens with its heading's MeSH vocabulary block, where MeSH is
+    loaded: the condition's other names and the narrower conditions the review covers."""
+    reviews = {
+        item.context_key: item.record["metadata"]["review"]
+        for result in results
+        for item in result.items
+        if isinstance(item.record.get("metadata"), dict) and "review" in item.record["metadata"]
+    }
+    if not reviews:
+        return {}
+    blocks = read_review_vocabulary(driver, list(reviews.values()), database=database)
+    updated = {}
+    for key, heading in reviews.items():
+        block, context = blocks.get(heading), contexts.get(key)
+        if block:
+            text = f"{block}\n\n{context.text}" if context and context.text else block
+            updated[key] = TrialContext(context.trial_ids if context else (), text)
+    return updated
 
 
 def build_tasks(
@@ -170,6 +233,7 @@ def build_tasks(
         if item.context_key not in contexts and item.query  # knowledge items have no trial: no context
     }
     contexts |= trial_contexts(driver, per_item, split, database=database)
+    contexts |= _with_review_vocabulary(driver, results.values(), contexts, database=database)
     built = {}
     for name, result in results.items():
         meta = {

@@ -12,8 +12,9 @@ every candidate the training split's most common decision; ``overlap`` includes 
 word of four letters or more with the review's condition.
 
 Search writes a query: ``overlap`` searches with the review's selection criteria as written (the question as the
-query); ``majority`` (and ``nearest``) with the words every training question shares, the template without its
-condition: the floor a query that ignores the question gets.
+query); ``majority`` with the words every training question shares, the template without its condition: the floor
+a query that ignores the question gets; ``nearest``, which reads the graph context, with the question and the
+MeSH entry terms and narrower headings its context opens with (none where MeSH is not loaded).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from typing import Any, Protocol
 
 from trialgraph.models.tasks.builders import TASKS
 from trialgraph.models.tasks.prompting import canonical_reply
+from trialgraph.models.tasks.reviews import vocabulary_terms
 from trialgraph.models.tasks.screening import decisions_of
 
 __all__ = ["BASELINES", "Baseline", "baseline_names", "make_baseline"]
@@ -98,7 +100,10 @@ class NearestTrialBaseline(_Fitted):
 
     def _answer(self, row: dict[str, Any]) -> str:
         neighbour = next((self.by_trial[t] for t in row["context_trials"] if t in self.by_trial), None)
-        if neighbour is None or self.kind in ("screening", "search"):
+        if self.kind == "search":
+            question = json.loads(row["record"])["inputs"]["selection criteria"]
+            return " ".join([question, *vocabulary_terms(row["graph_context"])])
+        if neighbour is None or self.kind == "screening":
             return self._majority_answer(row)
         if self.kind != "mcq":
             return neighbour["answer"]

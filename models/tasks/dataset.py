@@ -122,7 +122,9 @@ CONSTRUCTION["study_screening"] = (
   seeded. At most 400 reviews per side (seeded sample of headings). Candidate order is a seeded shuffle.
   Interventional trials whose registry states no allocation are never candidates (their label would be a guess).
 - Labels count candidates (include / exclude). Metrics: a review is right when every candidate is; per
-  candidate, accuracy and include precision / recall / F1, intervals over reviews."""
+  candidate, accuracy and include precision / recall / F1, intervals over reviews.
+- A review's graph context opens with its heading's MeSH entry terms and narrower headings (up to 30 each; where
+  the MeSH vocabulary is loaded), then the similar training trials."""
 )
 CONSTRUCTION["study_search"] = (
     GRAPH_SPLIT.replace(
@@ -140,7 +142,9 @@ CONSTRUCTION["study_search"] = (
   never with NLM's terms. A test query searches test trials only.
 - Labels: relevant trials per review (quartiles). Metrics: precision, recall, F1 and nDCG at 10 and 50, averaged
   over reviews (TrialPanorama reads 100-500 of PubMed; a side here holds hundreds to thousands of trials);
-  "accuracy" is the share of reviews whose first 10 results hold a relevant trial."""
+  "accuracy" is the share of reviews whose first 10 results hold a relevant trial.
+- A review's graph context opens with its heading's MeSH entry terms and narrower headings (up to 30 each; where
+  the MeSH vocabulary is loaded), then the similar training trials."""
 )
 CONSTRUCTION["diagnosis_from_note"] = """- Built from synthetic patient notes (`trialgraph synth patients`, given with
   `--patients FILE`), never from a registry's text: each note was made for a patient who has its trial's studied

@@ -11,11 +11,27 @@ with NLM's terms, which decide the label: meeting the review is a matter of read
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from trialgraph.models.tasks.facts import TrialFacts
 
-__all__ = ["MAX_TEXT", "headings_of", "is_labelled", "meets_review", "review_inputs", "screener_view"]
+__all__ = [
+    "MAX_TEXT",
+    "MAX_VOCABULARY_TERMS",
+    "headings_of",
+    "is_labelled",
+    "is_randomised_interventional",
+    "meets_review",
+    "review_inputs",
+    "screener_view",
+    "vocabulary_block",
+    "vocabulary_terms",
+]
 
 MAX_TEXT = 300
+MAX_VOCABULARY_TERMS = 30  # entry terms, and narrower headings, per review: a broad heading has hundreds
+_VOCABULARY_HEADER = "MeSH vocabulary for the review's condition"
+_ENTRY, _NARROWER = "Entry terms: ", "Narrower headings: "
 
 
 def is_randomised_interventional(t: TrialFacts) -> bool:
@@ -61,3 +77,26 @@ def screener_view(t: TrialFacts) -> dict[str, str]:
         f"Study type: {t.study_type or 'not stated'}; allocation: {t.allocation or 'not stated'}",
     ]
     return {"id": t.trial_id, "title": _cut(t.title or t.official_title), "abstract": "\n".join(x for x in lines if x)}
+
+
+def vocabulary_block(heading: str, synonyms: Sequence[str], narrower: Sequence[str]) -> str:
+    """A review item's vocabulary context: the heading's MeSH entry terms and narrower headings, the words other
+    registries use for the condition and the conditions the review also covers ("" when MeSH has neither)."""
+    lines = [
+        f"{_ENTRY}{'; '.join(synonyms)}" if synonyms else "",
+        f"{_NARROWER}{'; '.join(narrower)}" if narrower else "",
+    ]
+    lines = [line for line in lines if line]
+    return "\n".join([f"{_VOCABULARY_HEADER} ({heading}):", *lines]) if lines else ""
+
+
+def vocabulary_terms(context: str) -> list[str]:
+    """The terms a :func:`vocabulary_block` at the start of ``context`` lists (none when it has no such block)."""
+    if not context.startswith(_VOCABULARY_HEADER):
+        return []
+    terms: list[str] = []
+    for line in context.split("\n\n", 1)[0].splitlines()[1:]:
+        for prefix in (_ENTRY, _NARROWER):
+            if line.startswith(prefix):
+                terms.extend(term for term in line[len(prefix) :].split("; ") if term)
+    return terms

@@ -301,3 +301,45 @@ def test_fine_tuning_from_the_built_tasks_then_evaluating_the_adapter(built: Pat
     assert run["model"].startswith("hf:") and run["tasks"]["sample_size_estimation"]["metrics"]["items"] == 3
     # after SFT the adapter answers in the graded format
     assert run["tasks"]["sample_size_estimation"]["metrics"]["malformed"] == 0
+
+
+def _word_set(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"[^\W_]+", text.casefold()))
+
+
+def test_a_reviews_graph_context_opens_with_its_headings_mesh_vocabulary(
+    built: Path, neo4j_server: Settings, neo4j_driver: neo4j.Driver, tmp_path: Path
+) -> None:
+    """Last in this module: it adds the demo MeSH slice to the module's graph."""
+    from trialgraph.demo import sample_path
+
+    with TrialGraph.connect(neo4j_server) as client:
+        client.load("mesh", [sample_path("mesh-demo.nt.gz")])
+    args = ["tasks", "build", "--out", str(tmp_path), "--tasks", "study_search", "--tasks", "study_screening"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    with_block = 0
+    for task in ("study_search", "study_screening"):
+        for rows in read_task(tmp_path / task).rows.values():
+            for row in rows:
+                heading = json.loads(row["record"])["metadata"]["review"]
+                (vocabulary,) = _graph_value(
+                    neo4j_driver,
+                    "OPTIONAL MATCH (c:Concept {name: $name, vocabulary: 'MESH'}) "
+                    "OPTIONAL MATCH (k:Concept {vocabulary: 'MESH'})-[:BROADER]->(c) "
+                    "RETURN [s IN coalesce(c.synonyms, []) WHERE s <> $name] AS synonyms, "
+                    "collect(DISTINCT k.name) AS narrower",
+                    name=heading,
+                )
+                synonyms, narrower = vocabulary["synonyms"], sorted(vocabulary["narrower"])
+                opens = row["graph_context"].startswith(f"MeSH vocabulary for the review's condition ({heading}):")
+                assert opens == bool(synonyms or narrower), heading
+                if opens:
+                    with_block += 1
+                    block = row["graph_context"].split("\n\n", 1)[0]
+                    listed = [t for line in block.splitlines()[1:] for t in line.split(": ", 1)[1].split("; ")]
+                    assert set(listed) <= set(synonyms) | set(narrower), heading
+                    kept = {_word_set(t) for t in [heading, *listed]}
+                    # each of the first 30 is listed, or adds no word to the heading or a listed term (a permutation)
+                    assert all(t in listed or _word_set(t) in kept for t in synonyms[:30] + narrower[:30]), heading
+    assert with_block > 10

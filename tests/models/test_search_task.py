@@ -18,6 +18,7 @@ from trialgraph.models.tasks.dataset import read_task, write_task
 from trialgraph.models.tasks.facts import TrialFacts
 from trialgraph.models.tasks.harness import evaluate, markdown_table
 from trialgraph.models.tasks.prompting import parse_answer, prompt_messages
+from trialgraph.models.tasks.reviews import vocabulary_block, vocabulary_terms
 from trialgraph.models.tasks.scoring import Graded, grade, reward, summarize
 from trialgraph.models.tasks.search import Bm25Index, ids_of
 from trialgraph.models.tasks.splits import Split
@@ -145,7 +146,7 @@ def test_the_parser_reads_a_query_or_calls_the_reply_malformed() -> None:
     assert parse_answer("search", '{"query": "  type 2   diabetes "}', record).answer == "type 2 diabetes"
     assert parse_answer("search", 'Sure. {"query": "asthma"} done', record).answer == "asthma"
     assert parse_answer("search", '{"query": "a;b"}', record).answer == "a b"  # ';' separates ids in answers
-    for reply in ('{"query": ""}', '{"query": 3}', '{"terms": "asthma"}', "asthma", "", '{"query": "' + "x" * 1001):
+    for reply in ('{"query": ""}', '{"query": 3}', '{"terms": "asthma"}', "asthma", "", '{"query": "' + "x" * 4001):
         assert parse_answer("search", reply, record).malformed, reply
     prompt = prompt_messages("search", record)[1]["content"]
     assert "Selection criteria: Randomised interventional trials in people with" in prompt
@@ -269,3 +270,35 @@ def test_sft_teaches_the_reference_query_and_grpo_rewards_the_rankings_ndcg(tmp_
     assert format_reward(replies, kind=columns["kind"], record=columns["record"]) == [0.1, 0.1, 0.0]
     with pytest.raises(ConfigError):  # without the corpus there is nothing to run the query over
         answer_reward(replies, **columns)
+
+
+def test_the_vocabulary_block_reads_back_and_the_nearest_baseline_searches_with_it() -> None:
+    block = vocabulary_block(T2D, ["Type 2 Diabetes", "NIDDM"], ["Diabetes Mellitus, Lipoatrophic"])
+    assert block.splitlines() == [
+        f"MeSH vocabulary for the review's condition ({T2D}):",
+        "Entry terms: Type 2 Diabetes; NIDDM",
+        "Narrower headings: Diabetes Mellitus, Lipoatrophic",
+    ]
+    context = f"{block}\n\n## NCT00000011: a similar trial\nConditions: NIDDM in adults"
+    assert vocabulary_terms(context) == ["Type 2 Diabetes", "NIDDM", "Diabetes Mellitus, Lipoatrophic"]
+    assert vocabulary_terms("## NCT00000011: Entry terms: x") == [] and vocabulary_block(T2D, [], []) == ""
+    record = _built().items[0].record
+    rows = [
+        {
+            "trial_id": "NCT00000001",
+            "record": json.dumps(record),
+            "answer": "",
+            "context_trials": [],
+            "graph_context": context,
+        }
+    ]
+    (reply,) = make_baseline("nearest", "study_search", []).replies(rows)
+    query = json.loads(reply)["query"]
+    assert query.startswith(record["inputs"]["selection criteria"]) and query.endswith(
+        "NIDDM Diabetes Mellitus, Lipoatrophic"
+    )
+    rows[0]["graph_context"] = "## NCT00000011: a similar trial"  # no vocabulary: the question alone
+    assert (
+        json.loads(make_baseline("nearest", "study_search", []).replies(rows)[0])["query"]
+        == record["inputs"]["selection criteria"]
+    )

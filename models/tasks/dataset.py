@@ -12,7 +12,8 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -266,6 +267,24 @@ def _label_summary(task: str, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
 
 def write_task(folder: Path, result: BuildResult, contexts: Mapping[str, Any], *, meta: dict[str, Any]) -> TaskDataset:
     """Write ``result`` under ``folder`` (replacing an earlier build): Parquet per split, card, manifest."""
+    with _quiet_datasets():  # modules never print: datasets' "Creating parquet" bars are not ours to show
+        return _write_task(folder, result, contexts, meta=meta)
+
+
+@contextmanager
+def _quiet_datasets() -> Iterator[None]:
+    import datasets
+
+    enabled = datasets.is_progress_bar_enabled()
+    datasets.disable_progress_bars()
+    try:
+        yield
+    finally:
+        if enabled:
+            datasets.enable_progress_bars()
+
+
+def _write_task(folder: Path, result: BuildResult, contexts: Mapping[str, Any], *, meta: dict[str, Any]) -> TaskDataset:
     from datasets import Dataset, Features, Sequence, Value  # the [tasks] extra; only a build imports it
 
     text = Value("string")

@@ -15,12 +15,13 @@ import hashlib
 import json
 import logging
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from trialgraph.errors import ConfigError
 from trialgraph.models.language_models import converted_model_path
+from trialgraph.models.tasks.harness import MAX_NEW_TOKENS
 from trialgraph.models.tasks.prompting import parse_answer
 from trialgraph.models.tasks.scoring import FORMAT_REWARD, reward
 from trialgraph.models.tasks.search import Bm25Index, ranking_of
@@ -46,10 +47,11 @@ from trialgraph.models.training.common import (
     load_training_data,
 )
 
-__all__ = ["answer_reward", "answer_reward_for", "format_reward", "train_grpo"]
+__all__ = ["answer_reward", "answer_reward_for", "completion_budget", "format_reward", "train_grpo"]
 
 logger = logging.getLogger(__name__)
 
+PREFILL_TOKENS = 16  # the longest answer start a prompt file prefills, with room to spare
 _PROMPTS_PER_STEP = {"cuda": 4, "cpu": 1}
 """Prompts per step when no batch size is given: a step holds ``num_generations`` replies to each."""
 
@@ -100,6 +102,12 @@ def answer_reward_for(corpora: Mapping[str, Sequence[Mapping[str, str]]]) -> Cal
 answer_reward = answer_reward_for({})  # the tasks without a corpus; trl logs it by this name
 
 
+def completion_budget(kinds: Iterable[str]) -> int:
+    """Tokens a sampled reply may take: the harness's reply budget for the longest kind, plus what its prefill
+    writes for the model (training prompts leave the prefill out), and never under 64."""
+    return max([64, *(MAX_NEW_TOKENS[kind] + PREFILL_TOKENS for kind in kinds)])
+
+
 def _digest(folder: Path) -> str:
     """A short content digest of an adapter's weights, so the card names the exact adapter GRPO started from."""
     digest = hashlib.sha256()
@@ -144,7 +152,7 @@ def train_grpo(
     lora_r: int = 8,
     seed: int = 0,
     max_items_per_task: int | None = None,
-    max_completion_length: int = 64,
+    max_completion_length: int | None = None,
     temperature: float = 1.0,
     beta: float = 0.0,
     init_adapter: Path | None = None,
@@ -168,7 +176,9 @@ def train_grpo(
         lora_r: LoRA rank (alpha is 2r) for a new adapter; ignored with ``init_adapter``.
         seed: seeds LoRA's init, sampling, the data order and the ``max_items_per_task`` sample.
         max_items_per_task: train on a seeded sample of at most this many items per task.
-        max_completion_length: tokens sampled per reply (an answer is a short JSON object).
+        max_completion_length: tokens sampled per reply; default the longest reply budget the evaluation gives
+            the tasks' kinds plus the answer start it prefills (at least 64): a six-candidate screening reply
+            needs about 170, a letter far fewer.
         temperature: sampling temperature of the replies.
         beta: KL coefficient against the starting policy (0: no reference model, trl's default).
         init_adapter: an adapter folder (e.g. from :func:`~trialgraph.models.training.sft.train_sft`) to start
@@ -208,6 +218,8 @@ def train_grpo(
     if init_adapter is not None and not Path(init_adapter).is_dir():
         raise ConfigError(f"init_adapter folder not found: {init_adapter}")
     data = load_training_data(task_folders, context=context, max_items_per_task=max_items_per_task, seed=seed)
+    if max_completion_length is None:
+        max_completion_length = completion_budget({item.kind for item in data.items})
     _ml_modules()
     _offline()
     from datasets import Dataset

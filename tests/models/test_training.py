@@ -371,3 +371,20 @@ def test_grpo_from_the_sft_adapter_logs_rewards_and_writes_its_card(
     assert f"| init_adapter | `{sft_run.out.resolve()}` |" in card
     assert "| num_generations | `2` |" in card
     assert (out / "adapter_config.json").is_file() and (out / "checkpoint-4").is_dir()
+
+
+def test_grpos_default_reply_budget_holds_a_six_candidate_screening_reply(smol_home: Path) -> None:
+    """The old fixed 64 tokens cut a screening reply short, so every sampled reply was malformed."""
+    from transformers import AutoTokenizer
+
+    from trialgraph.models.tasks.prompting import canonical_reply
+    from trialgraph.models.tasks.screening import answer_of
+    from trialgraph.models.training.grpo import completion_budget
+
+    tokenizer = AutoTokenizer.from_pretrained(converted_model_path(SMOL, smol_home))
+    decisions = [(f"NCT0{n}123456{n}", "include" if n < 2 else "exclude") for n in range(6)]
+    reply = canonical_reply("screening", answer_of(decisions))
+    tokens = len(tokenizer(reply)["input_ids"])
+    assert 64 < tokens <= completion_budget({"screening", "mcq"})
+    mcq = len(tokenizer(canonical_reply("mcq", "B"))["input_ids"])
+    assert mcq <= completion_budget({"mcq"}) == 64

@@ -118,7 +118,15 @@ train_app = typer.Typer(
 
 
 def _task_folders(data: Path | None, tasks: list[str] | None) -> list[Path]:
-    return [dataset.folder for dataset in read_tasks(_tasks_folder(data), tasks)]
+    """The built tasks to train on: those named, or every built one with training items (an empty one, such as
+    `knowledge_atc_class` on a graph without ATC, is left out and named, not a failed run)."""
+    datasets = read_tasks(_tasks_folder(data), tasks)
+    if tasks:
+        return [dataset.folder for dataset in datasets]
+    empty = [d.task for d in datasets if not d.manifest.get("counts", {}).get("train")]
+    if empty:
+        err_console.print(f"left out (no training items): {', '.join(empty)}", highlight=False)
+    return [d.folder for d in datasets if d.task not in empty]
 
 
 def _print_training(report: Any) -> None:

@@ -175,6 +175,28 @@ def test_an_unknown_model_is_one_unknown_name_line(tasks: dict[str, Path], tmp_p
     assert "gpt-17" in message and "smollm2-135m" in message and "\n" not in message
 
 
+def test_training_every_built_task_leaves_the_empty_ones_out_and_names_them(
+    tasks: dict[str, Path], tmp_path: Path
+) -> None:
+    """Without --tasks, a build's empty task (ATC items on a graph without ATC) is named and skipped; named with
+    --tasks it is the one-line empty-split error. The unknown model stops each run right after the selection."""
+    from typer.testing import CliRunner
+
+    from trialgraph.cli import app
+
+    data = tmp_path / "tasks"
+    shutil.copytree(tasks["sample_size_estimation"], data / "sample_size_estimation")
+    meta = {"task": "knowledge_atc_class", "seed": 0, "cut_date": None, "context_trials": 0, "software_version": "t"}
+    write_task(data / "knowledge_atc_class", BuildResult(), {}, meta=meta)
+    runner = CliRunner()
+    result = runner.invoke(app, ["train", "sft", "--data", str(data), "--model", "gpt-17", "--max-steps", "1"])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "left out (no training items): knowledge_atc_class" in result.output and "gpt-17" in result.output
+    named = ["train", "sft", "--data", str(data), "--tasks", "knowledge_atc_class", "--model", "smollm2-135m"]
+    result = runner.invoke(app, named)
+    assert result.exit_code == 1 and "train split of 'knowledge_atc_class' is empty" in result.output
+
+
 @pytest.mark.parametrize(
     ("options", "match"),
     [

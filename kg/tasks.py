@@ -7,7 +7,6 @@ nor its answer can reach a prompt through retrieval (the leakage test checks thi
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,6 +20,7 @@ from trialgraph.kg.graph import run_read
 from trialgraph.kg.knowledge import read_knowledge
 from trialgraph.kg.retrieval.context import build_context
 from trialgraph.kg.retrieval.retrievers import FullTextRetriever
+from trialgraph.models.retrieval.query_text import word_tokens
 from trialgraph.models.tasks.builders import TASKS, BuildResult, TaskInputs, build_task, task_names, task_query
 from trialgraph.models.tasks.dataset import TaskDataset, write_task
 from trialgraph.models.tasks.diagnosis import DiagnosisInputs
@@ -76,7 +76,7 @@ def read_trial_conditions(
 
 
 def _word_set(text: str) -> tuple[str, ...]:
-    return tuple(sorted(set(re.findall(r"[^\W_]+", text.casefold()))))
+    return tuple(sorted(set(word_tokens(text.casefold()))))
 
 
 def read_review_vocabulary(driver: neo4j.Driver, headings: Sequence[str], *, database: str = "neo4j") -> dict[str, str]:

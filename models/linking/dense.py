@@ -14,15 +14,16 @@ as its encoder: the untuned MiniLM, the one ``train_encoder`` writes, or a real 
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import json
 import random
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
+
+from trialgraph.models.progress_bars import quiet_progress
 
 __all__ = ["CARD", "DenseReranker", "EncoderCard", "synonym_pairs", "train_encoder"]
 
@@ -103,7 +104,7 @@ def train_encoder(
     from transformers.trainer_callback import PrinterCallback
 
     started = time.perf_counter()
-    with _no_loading_bars():
+    with quiet_progress(transformers=True):
         model = SentenceTransformer(str(base))
     data = Dataset.from_dict({"anchor": [a for a, _ in pairs], "positive": [b for _, b in pairs]})
     losses_seen: list[float] = []
@@ -158,20 +159,6 @@ def train_encoder(
     return card
 
 
-@contextlib.contextmanager
-def _no_loading_bars() -> Iterator[None]:
-    """transformers draws a progress bar while it loads weights; a CLI's --json output must stay parseable."""
-    from transformers.utils import logging as hf_logging
-
-    enabled = hf_logging.is_progress_bar_enabled()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if enabled:
-            hf_logging.enable_progress_bar()
-
-
 class DenseReranker:
     """Reorders candidate concepts by the cosine between a mention and each concept's closest name."""
 
@@ -179,7 +166,7 @@ class DenseReranker:
         from sentence_transformers import SentenceTransformer
 
         self.folder = folder
-        with _no_loading_bars():
+        with quiet_progress(transformers=True):
             self.model = SentenceTransformer(str(folder))
         self.batch_size = batch_size
         self._cache: dict[str, Any] = {}

@@ -18,7 +18,15 @@ import re
 
 from trialgraph.errors import TrialGraphError
 
-__all__ = ["MAX_QUERY_CHARS", "MAX_TERMS", "STOP_WORDS", "QueryTextError", "checked_query", "lucene_query"]
+__all__ = [
+    "MAX_QUERY_CHARS",
+    "MAX_TERMS",
+    "STOP_WORDS",
+    "QueryTextError",
+    "checked_query",
+    "lucene_query",
+    "word_tokens",
+]
 
 MAX_QUERY_CHARS = 20_000
 MAX_TERMS = 512
@@ -36,6 +44,12 @@ class QueryTextError(TrialGraphError):
     """A query text no retriever can use (empty, or longer than ``MAX_QUERY_CHARS``)."""
 
 
+def word_tokens(text: str) -> list[str]:
+    """The words of ``text`` as written (letters and digits; ``_`` and punctuation split), in order: what the
+    full-text query is made of, and what an in-memory index over the same text should split on."""
+    return _WORD.findall(text)
+
+
 def checked_query(text: str) -> str:
     """``text`` with its spacing collapsed; a one-line error when it is empty or too long."""
     if not isinstance(text, str) or not text.strip():
@@ -48,7 +62,7 @@ def checked_query(text: str) -> str:
 def lucene_query(text: str) -> str:
     """The distinct word tokens of ``text`` as a Lucene OR query; operators are never passed through."""
     terms: dict[str, None] = {}
-    for written in _WORD.findall(checked_query(text)):
+    for written in word_tokens(checked_query(text)):
         word = written.lower()
         if word not in STOP_WORDS or (written.isupper() and len(written) > 1 and word not in _LUCENE_KEYWORDS):
             terms.setdefault(word, None)  # a stop word in capitals is an acronym: NO (nitric oxide), AS

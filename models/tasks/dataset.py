@@ -12,12 +12,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from trialgraph.models.progress_bars import quiet_progress
 from trialgraph.models.tasks.builders import TASKS, BuildResult, TaskItem
 from trialgraph.models.tasks.screening import decisions_of
 from trialgraph.models.tasks.search import ids_of
@@ -254,34 +254,25 @@ Licences: {licences}
 """
 
 
+def _quartiles(numbers: Iterable[int]) -> dict[str, int]:
+    values = sorted(numbers)
+    return {f"q{q}": values[min(len(values) - 1, len(values) * q // 4)] for q in (1, 2, 3)} if values else {}
+
+
 def _label_summary(task: str, rows: Sequence[dict[str, Any]]) -> dict[str, int]:
     if TASKS[task].kind == "screening":  # per candidate: an answer string is unique to its review
         return dict(sorted(Counter(decision for r in rows for _, decision in decisions_of(r["answer"])).items()))
-    if TASKS[task].kind in ("sample_size", "search"):  # enrollment, or relevant trials per query: quartiles
-        values = sorted(len(ids_of(r["answer"])) if TASKS[task].kind == "search" else int(r["answer"]) for r in rows)
-        if not values:
-            return {}
-        return {f"q{q}": values[min(len(values) - 1, len(values) * q // 4)] for q in (1, 2, 3)}
+    if TASKS[task].kind == "sample_size":
+        return _quartiles(int(r["answer"]) for r in rows)
+    if TASKS[task].kind == "search":  # relevant trials per query
+        return _quartiles(len(ids_of(r["answer"])) for r in rows)
     return dict(sorted(Counter(r["answer"] for r in rows).items()))
 
 
 def write_task(folder: Path, result: BuildResult, contexts: Mapping[str, Any], *, meta: dict[str, Any]) -> TaskDataset:
     """Write ``result`` under ``folder`` (replacing an earlier build): Parquet per split, card, manifest."""
-    with _quiet_datasets():  # modules never print: datasets' "Creating parquet" bars are not ours to show
+    with quiet_progress(datasets=True):  # modules never print: datasets' "Creating parquet" bars are not ours to show
         return _write_task(folder, result, contexts, meta=meta)
-
-
-@contextmanager
-def _quiet_datasets() -> Iterator[None]:
-    import datasets
-
-    enabled = datasets.is_progress_bar_enabled()
-    datasets.disable_progress_bars()
-    try:
-        yield
-    finally:
-        if enabled:
-            datasets.enable_progress_bars()
 
 
 def _write_task(folder: Path, result: BuildResult, contexts: Mapping[str, Any], *, meta: dict[str, Any]) -> TaskDataset:

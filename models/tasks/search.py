@@ -19,11 +19,10 @@ from __future__ import annotations
 import hashlib
 import heapq
 import math
-import re
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Mapping, Sequence
 
-from trialgraph.models.retrieval.query_text import QueryTextError, lucene_query
+from trialgraph.models.retrieval.query_text import QueryTextError, lucene_query, word_tokens
 from trialgraph.models.tasks.facts import TrialFacts
 from trialgraph.models.tasks.items import BuildResult, TaskItem
 from trialgraph.models.tasks.reviews import headings_of, is_labelled, meets_review, review_inputs, screener_view
@@ -48,7 +47,6 @@ CUTOFFS = (10, 50)  # TrialPanorama reads 100-500 of PubMed's millions; a side h
 HIT_AT = 10  # an item counts as "correct" when its first page holds a trial that meets the review
 RANKED_KEPT = 100  # trials kept of a ranking: enough for every cutoff
 K1, B = 1.2, 0.75
-_WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
 def _rank(seed: int, *parts: str) -> str:
@@ -79,7 +77,7 @@ class Bm25Index:
         self._ids: list[str] = []
         lengths: list[int] = []
         for doc in documents:
-            words = [w.lower() for w in _WORD.findall(doc["text"])]
+            words = [w.lower() for w in word_tokens(doc["text"])]
             position = len(self._ids)
             self._ids.append(doc["id"])
             lengths.append(len(words))

@@ -17,7 +17,8 @@ import random
 import re
 import shutil
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import asdict, dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -25,6 +26,7 @@ from typing import Any, Literal
 
 from trialgraph.errors import ConfigError, UnknownNameError
 from trialgraph.models.language_models import LOCAL_MODELS, LocalModelSpec, language_model_names
+from trialgraph.models.progress_bars import quiet_progress
 from trialgraph.models.tasks.builders import TASKS
 from trialgraph.models.tasks.dataset import read_task
 from trialgraph.models.tasks.prompting import CONTEXT_MODES, canonical_reply, prompt_messages, training_reply
@@ -374,23 +376,9 @@ def _prepare_out(out: Path, identity: Mapping[str, Any], *, resume: bool) -> Pat
     return checkpoint
 
 
-@contextlib.contextmanager
-def _quiet_progress() -> Iterator[None]:
-    """Turn off datasets' and transformers' progress bars while training (modules never print), then restore."""
-    import datasets
-    from transformers.utils import logging as hf_logging
-
-    datasets_bars = datasets.is_progress_bar_enabled()
-    transformers_bars = hf_logging.is_progress_bar_enabled()
-    datasets.disable_progress_bars()
-    hf_logging.disable_progress_bar()
-    try:
-        yield
-    finally:
-        if datasets_bars:
-            datasets.enable_progress_bars()
-        if transformers_bars:
-            hf_logging.enable_progress_bar()
+def _quiet_progress() -> AbstractContextManager[None]:
+    """Datasets' and transformers' progress bars off while training (modules never print), then restored."""
+    return quiet_progress(datasets=True, transformers=True)
 
 
 def _log_callback() -> Any:

@@ -8,7 +8,9 @@ one write batch or one page of records, never the file's worth: it does not grow
 
 The store knows nothing of MeSH: a fact is ``(subject, kind, value)`` and its kind says how repeats combine,
 as ``add`` (every value kept), ``first`` (the first statement wins) or ``last`` (the last one wins).
-The file lives in the system temporary folder and is deleted when the store is closed.
+The file lives in the system temporary folder and is deleted when the store is closed. A process killed
+mid-load never reaches that ``finally``, so each store also holds a lock beside its file while it is open, and
+opening a store removes the files whose lock nobody holds any more (their process has died).
 """
 
 from __future__ import annotations
@@ -20,13 +22,19 @@ import tempfile
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import Final
 
-__all__ = ["FactValue", "SpillStore", "spill_store"]
+from filelock import FileLock, Timeout
+
+__all__ = ["FactValue", "SpillStore", "spill_store", "sweep_stale_spills"]
 
 FactValue = str | int
 _BATCH: Final = 50_000  # facts buffered in Python before one executemany: bounds the reader's write memory
 _CACHE_KIB: Final = 16_384  # SQLite page cache and sort memory, whatever the file size (32 MiB: +33 MB peak, no faster)
+_PREFIX: Final = "trialgraph-mesh-"
+_SUFFIX: Final = ".sqlite"
+_LOCK: Final = ".lock"
 
 
 class SpillStore:
@@ -190,12 +198,61 @@ def _ints(kinds: Collection[int]) -> str:
 
 @contextmanager
 def spill_store(reverse_kinds: Iterable[int] = ()) -> Iterator[SpillStore]:
-    """A store in a fresh temporary file, removed afterwards whatever happens."""
-    handle, path = tempfile.mkstemp(prefix="trialgraph-mesh-", suffix=".sqlite")
+    """A store in a fresh temporary file, removed afterwards whatever happens (and by the next store if the
+    process is killed first).
+
+    The lock file is created and held before the database exists, so a sweep running beside this one never
+    mistakes a store being opened for a dead one.
+    """
+    sweep_stale_spills()
+    handle, lock_path = tempfile.mkstemp(prefix=_PREFIX, suffix=_SUFFIX + _LOCK)
     os.close(handle)
-    store = SpillStore(path, reverse_kinds)
+    lock = FileLock(lock_path)
+    lock.acquire()
+    path = lock_path.removesuffix(_LOCK)
     try:
-        yield store
+        store = SpillStore(path, reverse_kinds)
+        try:
+            yield store
+        finally:
+            store.close()
     finally:
-        store.close()
-        os.unlink(path)
+        _remove(Path(path))
+        lock.release()
+        _remove(Path(lock_path))
+
+
+def sweep_stale_spills(folder: str | Path | None = None) -> list[Path]:
+    """Remove the spill files of stores whose process has died; return what was removed.
+
+    A live store holds its lock (an OS lock, released by the OS when its process ends, however it ends), so
+    only the files of dead processes can be locked here. Files left by versions without a lock file are
+    unlocked too, and removed.
+    """
+    root = Path(folder if folder is not None else tempfile.gettempdir())
+    databases = {path.name.removesuffix(_LOCK) for path in root.glob(f"{_PREFIX}*{_SUFFIX}{_LOCK}")}
+    databases |= {path.name for path in root.glob(f"{_PREFIX}*{_SUFFIX}")}
+    removed: list[Path] = []
+    for name in sorted(databases):
+        database, lock_path = root / name, root / f"{name}{_LOCK}"
+        lock = FileLock(lock_path)
+        try:
+            lock.acquire(timeout=0)
+        except (Timeout, OSError):  # held by a live store, or a folder this user may not write in
+            continue
+        try:
+            if database.exists() and _remove(database):
+                removed.append(database)
+        finally:
+            lock.release()
+            _remove(lock_path)
+    return removed
+
+
+def _remove(path: Path) -> bool:
+    """Unlink, tolerating a file another sweep removed first (or one the OS will not let go of yet)."""
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        return False
+    return True

@@ -10,6 +10,10 @@ from __future__ import annotations
 import glob
 import gzip
 import itertools
+import os
+import signal
+import subprocess
+import sys
 import tempfile
 import tracemalloc
 from pathlib import Path
@@ -62,16 +66,67 @@ def test_repeated_facts_combine_as_their_kind_says_across_batches(monkeypatch: p
 
 
 def test_the_file_is_removed_even_when_reading_stops_early() -> None:
-    pattern = str(Path(tempfile.gettempdir()) / "trialgraph-mesh-*.sqlite")
+    pattern = str(Path(tempfile.gettempdir()) / "trialgraph-mesh-*")  # the database and its lock
     before = set(glob.glob(pattern))
     try:
         with spill_store() as store:
             store.add(Fact.CONCEPT, "D1", "M1")
-            assert len(set(glob.glob(pattern)) - before) == 1
+            assert len(set(glob.glob(pattern)) - before) == 2
             raise KeyboardInterrupt
     except KeyboardInterrupt:
         pass
     assert set(glob.glob(pattern)) == before
+
+
+_HOLD_A_STORE = """
+import sys, time
+from trialgraph.loaders.mesh.rdf_facts import Fact
+from trialgraph.loaders.mesh.spill import spill_store
+with spill_store() as store:
+    store.add(Fact.CONCEPT, "D1", "M1")
+    store.spill()
+    print(store._db.execute("PRAGMA database_list").fetchone()[2], flush=True)
+    time.sleep(600)
+"""
+
+
+def _store_in_another_process(folder: Path) -> tuple[subprocess.Popen[str], Path]:
+    child = subprocess.Popen(
+        [sys.executable, "-c", _HOLD_A_STORE],
+        env={**os.environ, "TMPDIR": str(folder)},
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert child.stdout is not None
+    return child, Path(child.stdout.readline().strip())
+
+
+def test_a_killed_load_s_file_is_removed_by_the_next_store_and_a_live_one_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SIGKILL skips every ``finally``: the leftover must go at the next load, and only the leftover."""
+    killed, killed_file = _store_in_another_process(tmp_path)
+    live, live_file = _store_in_another_process(tmp_path)
+    try:
+        assert killed_file.parent == tmp_path and killed_file.exists() and live_file.exists()
+        killed.send_signal(signal.SIGKILL)
+        killed.wait(timeout=30)
+        assert killed_file.exists()  # nothing cleaned up after a SIGKILL
+        monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+        with spill_store() as store:
+            store.add(Fact.CONCEPT, "D1", "M1")
+            assert not killed_file.exists()
+            assert not Path(f"{killed_file}.lock").exists()
+            assert live_file.exists()  # its process still holds the lock
+        assert live_file.exists()
+    finally:
+        for child in (killed, live):
+            child.kill()
+            child.wait(timeout=30)
+            assert child.stdout is not None
+            child.stdout.close()
+    assert spill.sweep_stale_spills(tmp_path) == [live_file]
+    assert list(tmp_path.iterdir()) == []
 
 
 def _core_slice(folder: Path, lines: int) -> Path:

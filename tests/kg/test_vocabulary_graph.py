@@ -518,6 +518,91 @@ def test_exact_linker_ties_condition_strings_to_concepts(
         _rows(driver, "MATCH ()-[l:IS_CONCEPT {source: 'trialgraph-exact'}]->() DELETE l")
 
 
+def test_condition_queries_reach_records_through_trusted_linker_links(
+    mesh_ctgov: Loaded, raw_mesh: RawMesh, studies: list[dict[str, Any]]
+) -> None:
+    """trials_for_condition, sites_for_condition and top_endpoints_for_condition read a registry's condition
+    strings through the linker's edges when trusted, narrower headings included (the MeSH hierarchy from the
+    raw file), and NLM's indexing only when "ctgov-derived" is trusted."""
+    tg, driver = mesh_ctgov.tg, mesh_ctgov.tg.driver
+    try:
+        tg.link()
+        linked = {
+            r["key"]: r["curie"].removeprefix("MESH:")
+            for r in _rows(
+                driver,
+                "MATCH (c:Condition)-[:IS_CONCEPT {source: 'trialgraph-exact'}]->(k:Concept) "
+                "RETURN c.key AS key, k.curie AS curie",
+            )
+        }
+        children: defaultdict[str, set[str]] = defaultdict(set)
+        for child, parent in raw_mesh.broader:
+            children[parent].add(child)
+
+        def below(ui: str) -> set[str]:
+            found, frontier = {ui}, [ui]
+            while frontier:
+                for child in children[frontier.pop()] - found:
+                    found.add(child)
+                    frontier.append(child)
+            return found
+
+        def studies_under(ui: str) -> list[dict[str, Any]]:
+            uis = below(ui)
+            return [
+                s
+                for s in studies
+                if any(
+                    linked.get(_key(c)) in uis
+                    for c in s["protocolSection"].get("conditionsModule", {}).get("conditions", [])
+                )
+            ]
+
+        # the heading reached through the most trials, among those where a narrower heading's link counts
+        linked_uis = set(linked.values())
+        candidates = [ui for ui in raw_mesh.descriptors if len(below(ui) & linked_uis) > 1]
+        heading = max(sorted(candidates), key=lambda ui: len(studies_under(ui)))
+        through_links = studies_under(heading)
+        assert len(through_links) > 5
+        assert any(
+            linked.get(_key(c)) != heading
+            for s in through_links
+            for c in s["protocolSection"]["conditionsModule"]["conditions"]
+        )
+
+        exact = ["trialgraph-exact"]
+        for condition in (heading, raw_mesh.labels[heading]):  # descriptor id or heading name
+            rows = tg.run_query("trials_for_condition", condition=condition, trusted=exact, limit=100_000)
+            assert [r["trial_id"] for r in rows] == sorted({_nct(s) for s in through_links})
+        default = {r["trial_id"] for r in tg.run_query("trials_for_condition", condition=heading, limit=100_000)}
+        both = tg.run_query("trials_for_condition", condition=heading, trusted=["ctgov-derived", *exact], limit=100_000)
+        assert {r["trial_id"] for r in both} == default | {_nct(s) for s in through_links}
+        assert tg.run_query("trials_for_condition", condition=heading, trusted=[], limit=100_000) == []
+
+        trials: defaultdict[str, set[str]] = defaultdict(set)
+        sites: Counter[str] = Counter()
+        for s in through_links:
+            for location in s["protocolSection"].get("contactsLocationsModule", {}).get("locations", []):
+                country = location.get("country") or "not given"
+                trials[country].add(_nct(s))
+                sites[country] += 1
+        rows = tg.run_query("sites_for_condition", condition=heading, trusted=exact)
+        assert trials
+        assert {r["country"]: (r["trials"], r["sites"]) for r in rows} == {
+            c: (len(t), sites[c]) for c, t in trials.items()
+        }
+
+        endpoints: Counter[str] = Counter()
+        for s in through_links:
+            outcomes = s["protocolSection"].get("outcomesModule", {}).get("primaryOutcomes", [])
+            endpoints.update({o["measure"].strip().lower() for o in outcomes if o.get("measure", "").strip()})
+        rows = tg.run_query("top_endpoints_for_condition", condition=heading, trusted=exact, limit=100_000)
+        assert endpoints
+        assert {r["endpoint"]: r["trials"] for r in rows} == dict(endpoints)
+    finally:
+        _rows(driver, "MATCH ()-[l:IS_CONCEPT {source: 'trialgraph-exact'}]->() DELETE l")
+
+
 def test_tfidf_linker_links_conditions_to_disease_concepts_from_its_own_index(
     mesh_ctgov: Loaded, studies: list[dict[str, Any]]
 ) -> None:

@@ -141,6 +141,16 @@ def provision(settings: Settings) -> Path:
     return lib
 
 
+SECURITY_SETTINGS: dict[str, str] = {
+    # Only the APOC namespaces TrialGraph's queries use; nothing that reads files or URLs.
+    "dbms.security.procedures.allowlist": "apoc.coll.*,apoc.convert.*,apoc.map.*,apoc.meta.*,apoc.text.*,"
+    "apoc.util.*,apoc.version",
+    "dbms.security.procedures.unrestricted": "apoc.meta.stats",  # reads the count store for `stats`
+    "dbms.security.allow_csv_import_from_file_urls": "false",
+}
+"""What the server may reach beyond its own store; ``docker-compose.yml`` states the same (a test compares)."""
+
+
 def _write_conf(settings: Settings) -> Path:
     paths = _paths(settings)
     for key in ("conf", "data", "logs", "run", "plugins"):
@@ -163,11 +173,7 @@ def _write_conf(settings: Settings) -> Path:
         "server.memory.heap.max_size": settings.heap_size,
         "server.memory.pagecache.size": settings.pagecache_size,
         "db.tx_log.rotation.retention_policy": "2 files",
-        # Only the APOC namespaces TrialGraph's queries use; nothing that reads files or URLs.
-        "dbms.security.procedures.allowlist": "apoc.coll.*,apoc.convert.*,apoc.map.*,apoc.meta.*,apoc.text.*,"
-        "apoc.util.*,apoc.version",
-        "dbms.security.procedures.unrestricted": "apoc.meta.stats",  # reads the count store for `stats`
-        "dbms.security.allow_csv_import_from_file_urls": "false",
+        **SECURITY_SETTINGS,
         "dbms.usage_report.enabled": "false",
         # Neo4j Browser: apply TrialGraph's style and open its guide on connect; both are served from
         # Browser's own origin (see trialgraph.kg.browser), which must be allow-listed by name.

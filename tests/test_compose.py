@@ -12,6 +12,7 @@ import pytest
 import yaml
 
 from tests.data import REPO_ROOT
+from trialgraph.kg.server import SECURITY_SETTINGS
 
 COMPOSE_FILE = REPO_ROOT / "docker-compose.yml"
 
@@ -45,6 +46,17 @@ def test_password_comes_from_the_environment_with_no_default(neo4j: dict[str, An
 
 def test_apoc_plugin_is_requested(neo4j: dict[str, Any]) -> None:
     assert yaml.safe_load(neo4j["environment"]["NEO4J_PLUGINS"]) == ["apoc"]
+
+
+def test_file_and_url_access_is_what_trialgraph_server_allows(neo4j: dict[str, Any]) -> None:
+    """The same APOC surface and no file URLs for LOAD CSV, in the image's naming (``.`` → ``_``, ``_`` → ``__``)."""
+    stated = {
+        key.removeprefix("NEO4J_"): value
+        for key, value in neo4j["environment"].items()
+        if key.startswith("NEO4J_dbms_security")
+    }
+    expected = {key.replace("_", "__").replace(".", "_"): value for key, value in SECURITY_SETTINGS.items()}
+    assert stated == expected
 
 
 def test_healthcheck_probes_the_server(neo4j: dict[str, Any]) -> None:

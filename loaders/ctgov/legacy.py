@@ -21,6 +21,7 @@ from trialgraph.loaders.ctgov import legacy_people
 from trialgraph.loaders.ctgov.normalize import iso_date
 from trialgraph.loaders.xmlstream import SAFE_PARSER_OPTIONS
 from trialgraph.model.criteria import LEGACY_WRAP_WIDTH, split_criteria
+from trialgraph.model.flagged import collecting_issues, report_issue, with_issues
 from trialgraph.model.results import (
     AnalyzedCount,
     DropWithdrawal,
@@ -161,12 +162,17 @@ def _block(text: str | None) -> str | None:
     return strip_text(textwrap.dedent(text.replace("\r\n", "\n").replace("\r", "\n")))
 
 
-def _int(value: str | None) -> int | None:
+def _int(value: str | None, field: str) -> int | None:
+    """A count as written; one that is no whole number ("abc", "12.5") is left out and named as a field issue
+    (never silently dropped). Sign and size are ``check_study``'s to judge."""
     if value is None:
         return None
+    text = value.strip()
     try:
-        return int(value.strip())
+        return int(text)
     except ValueError:
+        if text and text.upper() not in ("NA", "N/A"):
+            report_issue(f"{field} {text[:40]!r} is not a count; stored without it")
         return None
 
 
@@ -206,7 +212,9 @@ def parse_study(data: bytes, *, expected_id: str | None = None) -> StudyRecord:
     not a well-formed study, and for nothing else.
     """
     try:
-        return _parse(data, expected_id)
+        with collecting_issues() as issues:
+            record = _parse(data, expected_id)
+        return with_issues(record, issues)
     except ParseError:
         raise
     except Exception as exc:  # defensive: the contract is "StudyRecord or ParseError"
@@ -395,7 +403,7 @@ def _parse(data: bytes, expected_id: str | None) -> StudyRecord:
         first_posted_date=_date(text("study_first_posted") or text("firstreceived_date")),
         registration_date=_date(text("study_first_submitted") or text("firstreceived_date")),
         last_update_date=_date(text("last_update_posted") or text("lastchanged_date")),
-        enrollment=_int(enrollment),
+        enrollment=_int(enrollment, "enrollment"),
         enrollment_type=enrollment_type,
         brief_summary=_block(root.findtext("brief_summary/textblock")),
         detailed_description=_block(root.findtext("detailed_description/textblock")),
@@ -466,7 +474,7 @@ def _design(one: Callable[[str], etree._Element | None], text: Callable[[str], s
         masking=masking,
         masked_roles=roles,
         masking_description=strip_text(field("masking_description")),
-        number_of_arms=_int(arms),
+        number_of_arms=_int(arms, "number_of_arms"),
         target_duration=text("target_duration"),
         biospec_retention=_enum(text("biospec_retention"), _DESIGN_ENUMS),
         biospec_description=None if biospec is None else _block(biospec.findtext("textblock")),
@@ -622,7 +630,11 @@ def _analyzed(parent: etree._Element | None) -> tuple[AnalyzedCount, ...]:
     if parent is None:
         return ()
     return tuple(
-        AnalyzedCount((c.get("group_id") or "").strip(), _int(c.get("value")), _s(analyzed.findtext("units")))
+        AnalyzedCount(
+            (c.get("group_id") or "").strip(),
+            _int(c.get("value"), "analyzed_list/count@value"),
+            _s(analyzed.findtext("units")),
+        )
         for analyzed in parent.iterfind("analyzed_list/analyzed")
         for c in analyzed.iterfind("count_list/count")
     )
@@ -637,7 +649,7 @@ def _drop_withdrawals(pf: etree._Element | None) -> tuple[DropWithdrawal, ...]:
             period=_s(period.findtext("title")) or "",
             reason=_s(reason.findtext("title")) or "",
             group_id=(p.get("group_id") or "").strip(),
-            count=_int(p.get("count")),
+            count=_int(p.get("count"), "drop_withdraw_reason/participants@count"),
         )
         for period in pf.iterfind("period_list/period")
         for reason in period.iterfind("drop_withdraw_reason_list/drop_withdraw_reason")
@@ -668,7 +680,7 @@ def _flow(pf: etree._Element | None) -> tuple[FlowCount, ...]:
                         period=period_title,
                         milestone=milestone_title,
                         group_id=(p.get("group_id") or "").strip(),
-                        count=_int(p.get("count")),
+                        count=_int(p.get("count"), "milestone/participants@count"),
                     )
                 )
     return tuple(out)
@@ -816,7 +828,8 @@ def _events(re_el: etree._Element | None) -> tuple[tuple[AdverseEvent, ...], dic
                 total_fields = _TOTAL_EVENTS.get((kind, term)) if organ == _TOTAL_CATEGORY else None
                 for c in ev.iterchildren("counts"):
                     group_id = (c.get("group_id") or "").strip()
-                    affected, at_risk = _int(c.get("subjects_affected")), _int(c.get("subjects_at_risk"))
+                    affected = _int(c.get("subjects_affected"), "event/counts@subjects_affected")
+                    at_risk = _int(c.get("subjects_at_risk"), "event/counts@subjects_at_risk")
                     if total_fields is not None:
                         totals.setdefault(group_id, {}).update(zip(total_fields, (affected, at_risk), strict=True))
                     else:  # an unknown line under "Total" stays an event rather than vanish

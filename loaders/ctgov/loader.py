@@ -82,7 +82,8 @@ def _stage_item(item: RawStudy | Rejected, load_run: str, contact_details: bool 
         record = parse_raw(item)
     except ParseError as e:
         return Quarantined(origin=item.origin, reason=e.reason, record_id=e.record_id)
-    record, issues = check_study(record)
+    record, checked = check_study(record)
+    issues = tuple(getattr(record, "issues", ())) + checked  # what the parser left out, then what the checks did
     digest = rows.content_hash(record, contact_details=contact_details)
     return Staged(
         record_id=record_id(record.registry_id, rows.SOURCE),

@@ -20,6 +20,7 @@ from trialgraph.errors import ParseError
 from trialgraph.loaders.ctgov import v2_people
 from trialgraph.loaders.ctgov.normalize import iso_date, mesh_id
 from trialgraph.model.criteria import split_criteria
+from trialgraph.model.flagged import collecting_issues, report_issue, with_issues
 from trialgraph.model.results import (
     AnalyzedCount,
     DropWithdrawal,
@@ -48,12 +49,11 @@ from trialgraph.model.study import (
     StudyRecord,
 )
 from trialgraph.model.text import strip_text, undo_markdown_escapes
+from trialgraph.model.validate import MAX_GRAPH_INTEGER, MIN_GRAPH_INTEGER, count_problem
 
 __all__ = ["parse_study"]
 
 _EMPTY: dict[str, Any] = {}
-_MAX_GRAPH_INTEGER = 2**63 - 1  # Neo4j integers are 64-bit: a larger count is refused here, not by the driver
-_MIN_GRAPH_INTEGER = -(2**63)
 _NONE: tuple[()] = ()
 
 # v2 writes arm-group intervention names as "<type display label>: <name>".
@@ -186,7 +186,9 @@ def _bool(parent: dict, key: str, rid: str | None, field: str) -> bool | None:
 
 def _int(parent: dict, key: str, rid: str | None, field: str) -> int | None:
     """An integer count; v2 writes some counts as numeric strings ("78", "-5"), which are accepted as the number
-    would be. A value past Neo4j's 64-bit integers is refused here with the record, not by the driver mid-batch."""
+    would be. A string that is no count ("abc") or a count past Neo4j's 64-bit integers is left out and named as
+    a field issue: the record loads without it (not the driver failing mid-batch, nor the whole record lost). A
+    value of another JSON type (an object, a list) is no count of this schema: the record is refused."""
     value = parent.get(key)
     if value is None:
         return None
@@ -198,12 +200,22 @@ def _int(parent: dict, key: str, rid: str | None, field: str) -> int | None:
         elif not text or text.upper() in ("NA", "N/A"):
             return None
         else:
-            raise ParseError(f"{field}.{key}: not a count: {value[:40]!r}", record_id=rid, field=f"{field}.{key}")
+            report_issue(f"{field}.{key} {value[:40]!r} is not a count; stored without it")
+            return None
     elif kind is float and value.is_integer():
         value, kind = int(value), int
-    if kind is int and _MIN_GRAPH_INTEGER <= value <= _MAX_GRAPH_INTEGER:
-        return value
+    if kind is int:
+        return _graph_integer(value, f"{field}.{key}")
     raise _wrong(rid, f"{field}.{key}", "a 64-bit integer", value)
+
+
+def _graph_integer(value: int, field: str) -> int | None:
+    """``value`` when Neo4j can store it; else None, named as a field issue. (Negative counts pass here:
+    ``check_study`` drops them the same way, for every format.)"""
+    if MIN_GRAPH_INTEGER <= value <= MAX_GRAPH_INTEGER:
+        return value
+    report_issue(f"{field} {count_problem(value)}; stored without it")
+    return None
 
 
 def _date(parent: dict, key: str, rid: str | None, field: str) -> str | None:
@@ -687,7 +699,9 @@ def parse_study(raw: Mapping[str, Any], *, expected_id: str | None = None) -> St
     if type(ps) is not dict:
         raise _wrong(expected_id, "protocolSection", "an object", ps)
     ident, rid, aliases = _identification(ps, expected_id)
-    return _build(raw, ps, ident, rid, aliases)
+    with collecting_issues() as issues:
+        record = _build(raw, ps, ident, rid, aliases)
+    return with_issues(record, issues)
 
 
 def _design(ps: dict, design: dict, rid: str) -> Design | None:
@@ -804,11 +818,12 @@ def _build(raw: Mapping[str, Any], ps: dict, ident: dict, rid: str, aliases: tup
     enrollment = _obj(design, "enrollmentInfo", rid, "designModule")
     count = enrollment.get("count")
     # A negative count passes: ``check_study`` drops it as a field issue and the record still loads.
-    if count is not None and (type(count) is not int or not _MIN_GRAPH_INTEGER <= count <= _MAX_GRAPH_INTEGER):
-        if type(count) is float and count.is_integer() and _MIN_GRAPH_INTEGER <= count <= _MAX_GRAPH_INTEGER:
-            count = int(count)
-        else:
-            raise _wrong(rid, "designModule.enrollmentInfo.count", "a 64-bit integer", count)
+    if type(count) is float and count.is_integer():
+        count = int(count)
+    if type(count) is int:
+        count = _graph_integer(count, "designModule.enrollmentInfo.count")
+    elif count is not None:
+        raise _wrong(rid, "designModule.enrollmentInfo.count", "a 64-bit integer", count)
     description = _obj(ps, "descriptionModule", rid, "protocolSection")
     conditions = _obj(ps, "conditionsModule", rid, "protocolSection")
     interventions, arms = _arms(ps, rid)

@@ -24,6 +24,7 @@ The registry id tables live in :mod:`trialgraph.model.registry_ids`.
 from __future__ import annotations
 
 import csv
+import math
 import re
 from collections.abc import Iterator, Sequence
 from datetime import date, datetime
@@ -553,7 +554,7 @@ def sex(value: str | None) -> str | None:
 
 
 _THOUSANDS = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?(?:[eE][+]?\d+)?")  # "1e3" is 1000, not 1
 _GROUP_SIZE = re.compile(r":\s*(\d+(?:\.\d+)?)\s*(?:;|$)")
 # A minus sign before a number, not a hyphen inside a range or a name ("100-200", "Group-2": a word before it).
 _MINUS = re.compile(r"(?<![\w.])[-\u2212]\s*\d")
@@ -583,7 +584,10 @@ def target_size(value: str | None) -> int | None:
     m = _NUMBER.search(text)
     if m is None:
         raise ValueError(f"{_shown(text)} is not a number")
-    return int(float(m.group(0)))
+    number = float(m.group(0))
+    if not math.isfinite(number):
+        raise ValueError(f"{_shown(text)} is not a finite number")
+    return int(number)  # past 64 bits it is dropped by ``check_study``, as every loader's counts are
 
 
 def _shown(text: str, limit: int = 80) -> str:

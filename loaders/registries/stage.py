@@ -13,39 +13,17 @@ still loads. A dropped date is never the record's version: the version is the fi
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 
 from trialgraph.loaders.registries import normalize
 from trialgraph.model import rows
+from trialgraph.model.flagged import FlaggedRecord, with_issues
 from trialgraph.model.keys import record_id
 from trialgraph.model.staged import Quarantined, Staged
 from trialgraph.model.study import StudyRecord
 from trialgraph.model.validate import check_study, study_version
 
 __all__ = ["FieldIssues", "FlaggedRecord", "stage_records", "with_issues"]
-
-
-@dataclass(frozen=True, slots=True)
-class FlaggedRecord(StudyRecord):
-    """A record its parser had to leave values out of, with one line per value left out.
-
-    A subclass, not a ``StudyRecord`` field, so that records without issues serialise (and so hash) exactly
-    as before: a new field on every record would change every content hash and rewrite every record.
-    """
-
-    issues: tuple[str, ...] = ()
-
-
-def with_issues(record: StudyRecord, issues: Sequence[str | None]) -> StudyRecord:
-    """``record`` carrying the non-empty lines of ``issues``; the plain record when there are none."""
-    lines = tuple(line for line in issues if line)
-    if not lines:
-        return record
-    values = {f.name: getattr(record, f.name) for f in dataclasses.fields(record)}
-    values["issues"] = tuple(getattr(record, "issues", ())) + lines
-    return FlaggedRecord(**values)
 
 
 class FieldIssues:

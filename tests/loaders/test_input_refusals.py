@@ -59,15 +59,26 @@ def test_a_negative_v2_enrollment_is_a_field_issue_and_the_record_loads(tmp_path
     assert record["props"]["enrollment"] is None and record["props"]["enrollment_type"] == "ESTIMATED"
 
 
-@pytest.mark.parametrize("count", [10**30, -(10**30)])
-def test_a_v2_enrollment_beyond_64_bits_still_rejects_the_record(tmp_path: Path, count: int) -> None:
-    """No graph integer can hold it: the parser refuses the record in one line, the driver never sees it."""
+@pytest.mark.parametrize(
+    ("count", "problem"),
+    [
+        (10**30, "100000000000... (31 digits) is past the graph's 64-bit integers"),
+        (-(10**30), "-100000000000... (31 digits) is negative"),
+    ],
+)
+def test_a_v2_enrollment_beyond_64_bits_is_a_field_issue_and_the_record_loads(
+    tmp_path: Path, count: int, problem: str
+) -> None:
+    """No graph integer can hold it: the parser leaves it out and names it, the driver never sees it."""
     study = json.loads(shared("ctgov/v2/aact/NCT03475563.json").read_text(encoding="utf-8"))
     study["protocolSection"]["designModule"]["enrollmentInfo"]["count"] = count
     path = tmp_path / "NCT03475563.json"
     path.write_text(json.dumps(study), encoding="utf-8")
     [item] = discover().create("ctgov").read([path], load_run="test")
-    assert isinstance(item, Quarantined) and "designModule.enrollmentInfo.count" in item.reason, item
+    assert isinstance(item, Staged), item
+    assert item.issues == (f"designModule.enrollmentInfo.count {problem}; stored without it",)
+    [record] = item.rows["merge_records"]
+    assert record["props"]["enrollment"] is None and record["props"]["brief_title"]
 
 
 def _with_negative_result_counts() -> dict:
@@ -105,3 +116,28 @@ def test_negative_v2_result_counts_are_field_issues_and_the_record_loads(tmp_pat
     assert None in counts and not [count for count in counts if count is not None and count < 0]
     untouched = check_study(parse_study(json.loads(shared("ctgov/v2/aact/NCT02210780.json").read_text("utf-8"))))
     assert not [issue for issue in untouched[1] if "is negative" in issue]
+
+
+def test_legacy_counts_that_are_no_count_or_past_64_bits_are_field_issues(tmp_path: Path) -> None:
+    """Legacy XML read "abc" as no value without a word, and a 23-digit count ended the load with a traceback
+    (the content hash cannot serialise it). Both are now field issues; the record loads."""
+    xml = shared("ctgov/legacy/aact/NCT00023673.xml").read_text(encoding="utf-8")
+    xml = xml.replace('<participants group_id="P1" count="8"/>', '<participants group_id="P1" count="abc"/>', 1)
+    xml = xml.replace(
+        'subjects_affected="7" subjects_at_risk="8"', f'subjects_affected="{"9" * 23}" subjects_at_risk="8"', 1
+    )
+    path = tmp_path / "NCT00023673.xml"
+    path.write_text(xml, encoding="utf-8")
+    [item] = discover().create("ctgov").read([path], load_run="test")
+    assert isinstance(item, Staged), item
+    assert len(item.issues) == 2, item.issues
+    assert item.issues[0] == "milestone/participants@count 'abc' is not a count; stored without it"
+    assert re.fullmatch(
+        r"results\.\w+\[\d+\]\.\w+ 999999999999\.\.\. \(23 digits\) is past the graph's 64-bit integers; stored without it",
+        item.issues[1],
+    ), item.issues
+    clean = tmp_path / "clean" / "NCT00023673.xml"
+    clean.parent.mkdir()
+    clean.write_text(shared("ctgov/legacy/aact/NCT00023673.xml").read_text(encoding="utf-8"), encoding="utf-8")
+    [plain] = discover().create("ctgov").read([clean], load_run="test")
+    assert isinstance(plain, Staged) and plain.issues == ()

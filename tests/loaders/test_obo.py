@@ -206,14 +206,14 @@ def _excerpt_spans() -> tuple[_Span, ...]:
 
 
 def _excerpt_cuts() -> list[int]:
-    """10 seeded random offsets and hand-picked cuts, each commented."""
+    """20 seeded random offsets (the issue's sweep) and hand-picked cuts, each commented."""
     data, spans = _doid_excerpt(), _excerpt_spans()
     middle = spans[len(spans) // 2]
     two_parents = next(s for s in spans if len(re.findall(rb"^is_a: ", data[s.start : s.end], re.M)) >= 2)
     first_is_a = data.index(b"\nis_a: ", two_parents.start) + 1
     second_is_a = data.index(b"\nis_a: ", first_is_a) + 1
     return [
-        *random.Random(18).sample(range(spans[0].start, len(data)), 10),
+        *random.Random(18).sample(range(spans[0].start, len(data)), 20),
         middle.start,  # exactly at a stanza's end: nothing is cut
         middle.start - 1,  # the stanza's closing blank line is missing
         middle.start + 3,  # inside the next "[Term]" header line

@@ -332,6 +332,9 @@ def test_sex(raw: str | None, expected: str | None) -> None:
         ("Target condition:0;Difficult condition:0", 0),
         ("100-200", 100),
         ("Group-2:30;", 30),
+        ("1e3", 1000),  # not 1
+        ("2.5E+2", 250),
+        ("1e30", int(1e30)),  # read as written; ``check_study`` drops it as past 64 bits
     ],
 )
 def test_target_size(raw: str | None, expected: int | None) -> None:
@@ -349,6 +352,7 @@ def test_target_size(raw: str | None, expected: int | None) -> None:
         ("abc", "Target_size 'abc' is not a number; stored without it"),
         ("to be\ndecided", "Target_size 'to be decided' is not a number; stored without it"),
         ("x" * 200, f"Target_size {'x' * 77 + '...'!r} is not a number; stored without it"),
+        ("1e400", "Target_size '1e400' is not a finite number; stored without it"),
     ],
 )
 def test_a_negative_or_non_numeric_size_is_left_out_with_one_line(raw: str, reason: str) -> None:

@@ -6,7 +6,9 @@ import dataclasses
 
 import pytest
 
-from trialgraph.model.study import StudyDetails, StudyRecord
+from trialgraph.model.people import LargeDocument
+from trialgraph.model.rows import content_hash
+from trialgraph.model.study import Design, StudyDetails, StudyRecord
 from trialgraph.model.validate import check_study, is_calendar_date, study_version
 
 
@@ -50,3 +52,25 @@ def test_impossible_values_are_dropped_with_one_line_each_and_the_version_falls_
     clean = _record(last_update_date="2023-02-28", enrollment=0)
     assert check_study(clean) == (clean, ())
     assert study_version(clean) == "2023-02-28"
+
+
+def test_counts_no_graph_integer_can_hold_are_dropped_like_negative_ones() -> None:
+    """A 23-digit count used to reach the content hash (orjson refuses past 64 bits) and end the load."""
+    huge = 10**22
+    record = _record(
+        enrollment=huge,
+        design=Design(number_of_arms=2**63),
+        large_documents=(LargeDocument(size=-1), LargeDocument(size=2**63 - 1)),
+    )
+    checked, issues = check_study(record)
+    assert checked.enrollment is None and checked.design is not None and checked.design.number_of_arms is None
+    assert [d.size for d in checked.large_documents] == [None, 2**63 - 1]
+    assert issues == (
+        "enrollment 100000000000... (23 digits) is past the graph's 64-bit integers; stored without it",
+        "design.number_of_arms 9223372036854775808 is past the graph's 64-bit integers; stored without it",
+        "large_documents[0].size -1 is negative; stored without it",
+    )
+    content_hash(checked)  # serialises now
+    with pytest.raises(TypeError):
+        content_hash(record)
+    assert check_study(_record(enrollment=2**63 - 1, design=Design(number_of_arms=0)))[1] == ()

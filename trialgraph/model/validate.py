@@ -7,8 +7,10 @@ date field is checked first: a value that is not a calendar date in ISO form (``
 ``YYYY-MM-DD``) is removed from the record and reported as a field issue (the writer files it in the
 quarantine JSONL with the record id); the record itself still loads. Counts that cannot be negative
 (enrollment, and the participant counts of a results section: flow, drop-outs, analysed, adverse events) get
-the same treatment. Numbers of outcome analyses that were no number ("0,001") were left out
-by the parsers (``trialgraph.model.results.read_number``); they are reported here the same way.
+the same treatment, and so do counts past Neo4j's 64-bit integers: a 23-digit enrollment written by hand
+would otherwise fail the record's content hash (and the driver) with a traceback that ends the whole load.
+Numbers of outcome analyses that were no number ("0,001") were left out by the parsers
+(``trialgraph.model.results.read_number``); they are reported here the same way.
 """
 
 from __future__ import annotations
@@ -21,7 +23,18 @@ from typing import Any
 
 from trialgraph.model.study import Results, StudyRecord
 
-__all__ = ["check_study", "is_calendar_date", "study_version"]
+__all__ = [
+    "MAX_GRAPH_INTEGER",
+    "MIN_GRAPH_INTEGER",
+    "check_study",
+    "count_problem",
+    "is_calendar_date",
+    "study_version",
+]
+
+MAX_GRAPH_INTEGER = 2**63 - 1
+"""Neo4j stores signed 64-bit integers: a larger value is refused before it reaches the driver."""
+MIN_GRAPH_INTEGER = -(2**63)
 
 _ISO = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
 
@@ -76,9 +89,15 @@ def check_study(record: StudyRecord) -> tuple[StudyRecord, tuple[str, ...]]:
         ]
     if record.results is not None and (results := _checked_counts(record.results, issues)) is not None:
         changes["results"] = results
-    if record.enrollment is not None and record.enrollment < 0:
-        issues.append(f"enrollment {record.enrollment} is negative; stored without it")
+    if (problem := count_problem(record.enrollment)) is not None:
+        issues.append(f"enrollment {problem}; stored without it")
         changes["enrollment"] = None
+    design = record.design
+    if design is not None and (problem := count_problem(design.number_of_arms)) is not None:
+        issues.append(f"design.number_of_arms {problem}; stored without it")
+        changes["design"] = dataclasses.replace(design, number_of_arms=None)
+    if (documents := _non_negative(record.large_documents, ("size",), "large_documents", issues)) is not None:
+        changes["large_documents"] = documents
     return (dataclasses.replace(record, **changes) if changes else record), tuple(issues)
 
 
@@ -119,16 +138,25 @@ def _checked_counts(results: Results, issues: list[str]) -> Results | None:
     return dataclasses.replace(results, **changes) if changes else None
 
 
+def count_problem(value: int | None) -> str | None:
+    """Why ``value`` cannot be stored as a count ("-5 is negative"), or None when it can (or is absent)."""
+    if value is None or 0 <= value <= MAX_GRAPH_INTEGER:
+        return None
+    digits = str(abs(value))
+    # a count this long was often read through a float, so its trailing digits are noise: shown cut
+    shown = str(value) if len(digits) <= 20 else f"{'-' if value < 0 else ''}{digits[:12]}... ({len(digits)} digits)"
+    return f"{shown} is negative" if value < 0 else f"{shown} is past the graph's 64-bit integers"
+
+
 def _non_negative(items: tuple[Any, ...], counts: tuple[str, ...], where: str, issues: list[str]) -> tuple | None:
-    """``items`` with each negative count among ``counts`` set to None (one issue each), or None if none was."""
+    """``items`` with each count among ``counts`` that is negative or past 64 bits set to None (one issue each),
+    or None if none was."""
     kept, dropped = list(items), False
     for pos, item in enumerate(items):
-        negative = {name: getattr(item, name) for name in counts if (getattr(item, name) or 0) < 0}
-        if negative:
-            issues += [
-                f"{where}[{pos}].{name} {value} is negative; stored without it" for name, value in negative.items()
-            ]
-            kept[pos], dropped = dataclasses.replace(item, **dict.fromkeys(negative)), True
+        wrong = {name: problem for name in counts if (problem := count_problem(getattr(item, name))) is not None}
+        if wrong:
+            issues += [f"{where}[{pos}].{name} {problem}; stored without it" for name, problem in wrong.items()]
+            kept[pos], dropped = dataclasses.replace(item, **dict.fromkeys(wrong)), True
     return tuple(kept) if dropped else None
 
 

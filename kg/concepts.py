@@ -24,6 +24,7 @@ import logging
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
+from datetime import date
 from typing import Any
 
 import neo4j
@@ -41,6 +42,7 @@ from trialgraph.kg.writer import (
     write_isolating,
 )
 from trialgraph.model.concept import MAPPING_SET_WARNING, ConceptRecord, MappingRecord, Rejected, prefix_of
+from trialgraph.model.validate import is_calendar_date
 
 __all__ = [
     "MESH_TERM_METHOD_VERSION",
@@ -68,14 +70,23 @@ class VocabularyBatch:
 _RELEASE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}")
 
 
-def version_key(version: str) -> str:
-    """A release's sortable part: the first date (or year) in it, else the whole string.
+def version_key(version: str, *, today: date | None = None) -> str:
+    """A release's sortable part: the first date (or year) in it; "" (before every dated release) when it names
+    no real release date.
 
     Releases name themselves in several ways (``2022``, ``releases/2024-01-31/doid.obo``, an OWL version IRI
     ``http://purl.obolibrary.org/obo/doid/releases/2026-07-31/...``); only their dates compare across them.
+    Why "" for the rest: a version such as ``zzz``, ``2024-13-45`` or ``9999-01-01`` compared as written sorts
+    after every real release, so once loaded it would mark each later, real release ``superseded`` and keep it
+    out. Ordered first, such a file replaces nothing dated and blocks nothing; two undated releases are taken
+    in load order.
     """
     match = _RELEASE_DATE.search(version)
-    return match.group(0) if match else version
+    if match is None or not is_calendar_date(match.group(0)):
+        return ""
+    if int(match.group(0)[:4]) > (today or date.today()).year + 1:  # a release from the future: a typo
+        return ""
+    return match.group(0)
 
 
 CONCEPT_ROWS_VERSION = "concept-rows-1"

@@ -30,8 +30,8 @@ def _drop_schema(driver: neo4j.Driver) -> None:
             session.run(f"DROP INDEX `{row['name']}`").consume()
 
 
-def _start_load(paths: list[Path], batch_size: int) -> subprocess.Popen[str]:
-    command = [sys.executable, "-m", "trialgraph", "load", "ctgov", *map(str, paths),
+def _start_load(paths: list[Path], batch_size: int, source: str = "ctgov") -> subprocess.Popen[str]:
+    command = [sys.executable, "-m", "trialgraph", "load", source, *map(str, paths),
                "--batch-size", str(batch_size), "--json"]  # fmt: skip
     return subprocess.Popen(command, env=os.environ.copy(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
@@ -53,4 +53,28 @@ def test_two_loads_at_once_both_succeed_and_build_the_graph_of_one(graph: neo4j.
     wipe(graph)
     with TrialGraph.connect(neo4j_server) as tg:
         tg.load("ctgov", [studies])
+    assert fingerprint(graph) == together
+
+
+def test_two_vocabulary_loads_at_once_both_succeed_and_build_the_graph_of_one(
+    graph: neo4j.Driver, neo4j_server: Settings
+) -> None:
+    """The same for a vocabulary (HPO, 11,785 terms): concepts, their parent edges and the stubs of parents
+    defined later in the file are the keyed nodes both processes race to create."""
+    hpo = shared("ontologies/hpo/hp.obo.gz")
+    wipe(graph)
+    _drop_schema(graph)
+    processes = [_start_load([hpo], 500, "obo"), _start_load([hpo], 700, "obo")]
+    results = [process.communicate(timeout=1200) for process in processes]
+    for process, (_, err) in zip(processes, results, strict=True):
+        assert process.returncode == 0, err[-2000:]
+        assert "Traceback" not in err
+    reports = [json.loads(out) for out, _ in results]
+    assert reports[0]["read"] == reports[1]["read"] > 10_000
+    assert reports[0]["rejected"] == reports[1]["rejected"]
+    together = fingerprint(graph)
+
+    wipe(graph)
+    with TrialGraph.connect(neo4j_server) as tg:
+        tg.load("obo", [hpo])
     assert fingerprint(graph) == together

@@ -9,6 +9,7 @@ from __future__ import annotations
 import gzip
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import neo4j
@@ -16,6 +17,7 @@ import pytest
 
 from trialgraph.api import TrialGraph
 from trialgraph.demo import sample_path
+from trialgraph.kg.concepts import version_key
 from trialgraph.settings import Settings
 
 DANGLING_OBO = """format-version: 1.2
@@ -142,3 +144,49 @@ def test_a_stub_made_by_a_mapping_is_filled_by_its_own_record(tg: TrialGraph, tm
         "RETURN c.stub AS stub, c.version AS version, COUNT { (c)<-[:MAPS_TO]-() } AS mappings"
     )
     assert after == [{"stub": None, "version": "2022", "mappings": 1}]
+
+
+@pytest.mark.parametrize(
+    ("version", "key"),
+    [
+        ("2022", "2022"),
+        ("releases/2024-01-31/doid.obo", "2024-01-31"),
+        ("http://purl.obolibrary.org/obo/doid/releases/2026-07-31/doid.owl", "2026-07-31"),
+        ("2024-13-45", ""),  # no calendar date
+        ("releases/2023-02-30", ""),
+        ("9999-01-01", ""),  # a release from the future
+        ("zzz", ""),
+        ("test-1", ""),
+    ],
+)
+def test_a_version_naming_no_real_release_date_sorts_before_every_dated_one(version: str, key: str) -> None:
+    assert version_key(version, today=date(2026, 12, 6)) == key
+
+
+def test_a_release_with_an_impossible_version_neither_replaces_nor_blocks_a_dated_one(
+    tg: TrialGraph, tmp_path: Path
+) -> None:
+    """A 2024-13-45 release compared as written sorted after every real one: it replaced the graph's concepts and
+    then kept the next real release out as ``superseded``."""
+
+    def release(version: str, synonym: str) -> Path:
+        path = tmp_path / f"{len(list(tmp_path.iterdir()))}.obo"
+        path.write_text(
+            DANGLING_OBO.replace("data-version: test-1", f"data-version: {version}").replace(
+                '"little one"', f'"{synonym}"'
+            )
+        )
+        return path
+
+    def synonyms() -> list[str]:
+        return tg.run_cypher("MATCH (c:Concept {curie: 'TST:0000002'}) RETURN c.synonyms AS s")[0]["s"]
+
+    first = tg.load("obo", [release("releases/2024-01-31", "dated one")])
+    assert first.written == 2 and synonyms() == ["dated one"]
+    for bad in ("releases/2024-13-45", "9999-01-01", "zzz"):
+        report = tg.load("obo", [release(bad, f"from {bad}")])
+        assert (report.written, report.superseded) == (0, 2), bad  # both: a concept states its release
+        assert synonyms() == ["dated one"]
+    later = tg.load("obo", [release("releases/2024-06-30", "dated two")])
+    assert (later.written, later.superseded) == (2, 0)
+    assert synonyms() == ["dated two"]

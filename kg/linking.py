@@ -22,6 +22,7 @@ from trialgraph.kg import cypher
 from trialgraph.kg.graph import run_read
 from trialgraph.kg.writer import GRAPH_WRITERS, LoadReport, Quarantine, Work, WriteContext, rows_work
 from trialgraph.models.linking import dictionary
+from trialgraph.models.linking.current import current_concepts
 from trialgraph.models.linking.dictionary import ConceptNames, DictionaryLinker, Link
 from trialgraph.models.linking.generic import generic_concepts
 
@@ -52,10 +53,11 @@ class ConditionLinker(Protocol):
 
 
 def _concept_rows(driver: neo4j.Driver, database: str) -> list[dict[str, Any]]:
+    """The linkers' dictionary: current concepts only, a retired one's names given to its replacement."""
     rows = run_read(driver, cypher.load("read/concept_names"), database=database)
     if not rows:
         raise ConfigError("the graph holds no vocabulary concepts: load one first (trialgraph load mesh ...)")
-    return rows
+    return current_concepts(rows)
 
 
 @dataclass(frozen=True, slots=True)

@@ -738,6 +738,34 @@ def test_doid_obsolete_terms(obo_graph: Loaded) -> None:
     assert count == obsolete
 
 
+def test_the_linker_index_leaves_retired_terms_out_and_gives_their_names_to_the_replacement(
+    obo_graph: Loaded,
+) -> None:
+    """DOID's retired terms (``is_obsolete: true``) are never linked to; with a ``replaced_by`` whose term is
+    current, their name (without "obsolete ") is an alias of the replacement. Expected from the raw OBO text."""
+    terms = {**_obo_terms(shared(HPO)), **_obo_terms(shared(DOID_OBO))}
+
+    def tag(lines: list[str], name: str) -> list[str]:
+        return [line.split(": ", 1)[1].strip() for line in lines if line.startswith(f"{name}: ")]
+
+    retired = {curie for curie, lines in terms.items() if "true" in tag(lines, "is_obsolete")}
+    assert len(retired) > 2_000
+    obo_graph.tg.build_linker_index()
+    kb = [json.loads(line) for line in (obo_graph.tg.linker_index_folder / "kb.jsonl").read_text("utf-8").splitlines()]
+    by_curie = {entity["concept_id"]: entity for entity in kb}
+    assert set(by_curie) == set(terms) - retired
+    folded = 0
+    for curie in sorted(retired):
+        successors = [t for t in tag(terms[curie], "replaced_by") if t in terms and t not in retired]
+        if not successors:
+            continue
+        name = tag(terms[curie], "name")[0].removeprefix("obsolete ").strip().lower()
+        target = by_curie[successors[0]]
+        assert name in target["aliases"] or name == target["canonical_name"].lower(), (curie, name, target)
+        folded += 1
+    assert folded >= 5
+
+
 def test_newer_owl_release_replaces_older_obo_release(obo_graph: Loaded) -> None:
     """DO_cancer_slim.owl is DO release 2026-07-31; loaded after doid.obo (2024-01-31) its classes must win.
 

@@ -133,6 +133,22 @@ def _print_training(report: Any) -> None:
     console.print_json(data=report.as_dict())
 
 
+def _evaluate_after_training(
+    report: Any, folders: list[Path], *, model: str, home: Path, context: str, limit: int, seed: int
+) -> None:
+    """The card's evaluation (``models.training.evaluation``), printed as the harness prints a run."""
+    if limit == 0:
+        return
+    from trialgraph.models.training.evaluation import evaluate_after_training
+
+    with console.status(f"evaluating {model} and the adapter on {limit} validation items per task…"):
+        base, tuned = evaluate_after_training(
+            report.out, folders, base_model=model, home=home, context=context, limit=limit, seed=seed
+        )
+    for run in (base, tuned):
+        err_console.print(escape(markdown_table(run.as_dict())), highlight=False)
+
+
 @train_app.command("sft")
 def sft_command(
     model: Annotated[str, typer.Option(help="Base model: a local model key.")] = "smollm2-135m",
@@ -149,14 +165,23 @@ def sft_command(
     learning_rate: Annotated[float, typer.Option(help="Constant learning rate.")] = 2e-4,
     max_items_per_task: Annotated[int | None, typer.Option(help="Cap each task's training items.")] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    eval_limit: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Validation items per task that the base model and the adapter answer after training, for the "
+            "card (0: no evaluation).",
+        ),
+    ] = 20,
 ) -> None:
     """LoRA supervised fine-tuning on the train splits; resumes from the last checkpoint in --out."""
     from trialgraph.models.training import train_sft
 
     home = get_settings().home
     try:
+        folders = _task_folders(data, tasks)
         report = train_sft(
-            _task_folders(data, tasks),
+            folders,
             model=model,
             home=home,
             out=out or home / "adapters" / f"sft-{model}",
@@ -167,6 +192,7 @@ def sft_command(
             max_items_per_task=max_items_per_task,
             seed=seed,
         )
+        _evaluate_after_training(report, folders, model=model, home=home, context=context, limit=eval_limit, seed=seed)
     except TrialGraphError as e:
         _fail(e)
     _print_training(report)
@@ -188,14 +214,23 @@ def grpo_command(
     learning_rate: Annotated[float, typer.Option(help="Constant learning rate.")] = 1e-5,
     max_items_per_task: Annotated[int | None, typer.Option(help="Cap each task's training items.")] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
+    eval_limit: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="Validation items per task that the base model and the adapter answer after training, for the "
+            "card (0: no evaluation).",
+        ),
+    ] = 20,
 ) -> None:
     """GRPO with the task graders as verifiable rewards (answer + format); resumes from the last checkpoint."""
     from trialgraph.models.training import train_grpo
 
     home = get_settings().home
     try:
+        folders = _task_folders(data, tasks)
         report = train_grpo(
-            _task_folders(data, tasks),
+            folders,
             model=model,
             home=home,
             out=out or home / "adapters" / f"grpo-{model}",
@@ -208,6 +243,7 @@ def grpo_command(
             max_items_per_task=max_items_per_task,
             seed=seed,
         )
+        _evaluate_after_training(report, folders, model=model, home=home, context=context, limit=eval_limit, seed=seed)
     except TrialGraphError as e:
         _fail(e)
     _print_training(report)

@@ -155,7 +155,8 @@ def evaluate(
     return run
 
 
-def _headline(metrics: dict[str, Any], kind: str | None) -> str:
+def headline(metrics: dict[str, Any], kind: str | None) -> str:
+    """A task's headline figure with its interval, as the tables print it ("0.383 [0.27, 0.52]")."""
     name = HEADLINE.get(kind or "", "accuracy")
     figure = metrics[name]
     low, high = figure["ci"]
@@ -173,7 +174,7 @@ def markdown_table(run: dict[str, Any]) -> str:
     for task, result in run["tasks"].items():
         m = result["metrics"]
         lines.append(
-            f"| {task} | {m['items']} | {_headline(m, result.get('kind'))} | {m['malformed']} | "
+            f"| {task} | {m['items']} | {headline(m, result.get('kind'))} | {m['malformed']} | "
             f"{result['failed_calls']} | {result['rows_hash']} |"
         )
     return "\n".join(lines) + "\n"
@@ -224,7 +225,7 @@ def report_table(runs: Sequence[dict[str, Any]]) -> str:
                 continue
             m = result["metrics"]
             out.append(
-                f"| {run['model']} | {run['context']} | {m['items']} | {_headline(m, result.get('kind'))} | "
+                f"| {run['model']} | {run['context']} | {m['items']} | {headline(m, result.get('kind'))} | "
                 f"{m['malformed']} | {result['rows_hash']} |"
             )
         out.append("")

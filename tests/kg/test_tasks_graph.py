@@ -281,7 +281,8 @@ def test_fine_tuning_from_the_built_tasks_then_evaluating_the_adapter(built: Pat
     sft, grpo = tmp_path / "sft", tmp_path / "grpo"
     common = ["--data", str(built), "--tasks", "sample_size_estimation", "--max-items-per-task", "8"]
     try:
-        sft_args = ["--out", str(sft), "--max-steps", "6", "--batch-size", "2", "--learning-rate", "1e-3"]
+        sft_args = ["--out", str(sft), "--max-steps", "6", "--batch-size", "2", "--learning-rate", "1e-3",
+                    "--eval-limit", "3"]  # fmt: skip
         result = runner.invoke(app, ["train", "sft", *common, *sft_args, "--context", "none"])
         assert result.exit_code == 0, result.output
         report = json.loads((sft / "trialgraph-training.json").read_text())["report"]
@@ -290,9 +291,13 @@ def test_fine_tuning_from_the_built_tasks_then_evaluating_the_adapter(built: Pat
         assert read_task(built / "sample_size_estimation").manifest["rows_hash"] in card
         result = runner.invoke(app, ["train", "grpo", *common, "--out", str(grpo), "--init-adapter", str(sft),
                                      "--max-steps", "2", "--num-generations", "2", "--batch-size", "2",
-                                     "--context", "none"])  # fmt: skip
+                                     "--context", "none", "--eval-limit", "0"])  # fmt: skip
         assert result.exit_code == 0, result.output
-        eval_args = ["--tasks", "sample_size_estimation", "--limit", "3", "--out", str(tmp_path / "runs")]
+        assert (
+            not (grpo / "evaluation").exists() and "Evaluation after training" not in (grpo / "README.md").read_text()
+        )
+        eval_args = ["--tasks", "sample_size_estimation", "--limit", "3", "--split", "validation",
+                     "--out", str(tmp_path / "runs")]  # fmt: skip
         result = runner.invoke(app, ["tasks", "eval", "--model", f"hf:{sft}", "--data", str(built), *eval_args])
         assert result.exit_code == 0, result.output
     finally:
@@ -301,6 +306,21 @@ def test_fine_tuning_from_the_built_tasks_then_evaluating_the_adapter(built: Pat
     assert run["model"].startswith("hf:") and run["tasks"]["sample_size_estimation"]["metrics"]["items"] == 3
     # after SFT the adapter answers in the graded format
     assert run["tasks"]["sample_size_estimation"]["metrics"]["malformed"] == 0
+    # the card's evaluation after training: the base and the adapter on the same validation items, and the
+    # adapter's figures are those `tasks eval` measures on them
+    evaluation = json.loads((sft / "trialgraph-training.json").read_text())["evaluation"]
+    assert evaluation["split"] == "validation" and evaluation["base"]["model"] == "smollm2-135m"
+    assert (
+        evaluation["adapter"]["tasks"]["sample_size_estimation"]["metrics"]
+        == run["tasks"]["sample_size_estimation"]["metrics"]
+    )
+    assert evaluation["base"]["tasks"]["sample_size_estimation"]["metrics"]["items"] == 3
+    card = (sft / "README.md").read_text()
+    assert "## Evaluation after training" in card
+    assert re.search(
+        r"^\| sample_size_estimation \| 3 \| [0-9.]+ \[[0-9.]+, [0-9.]+\] \(\d+\) \| [0-9.]+ \[", card, re.M
+    )
+    assert len(list((sft / "evaluation").glob("*.json"))) == 2
 
 
 def _word_set(text: str) -> frozenset[str]:

@@ -985,7 +985,7 @@ def eval_retrieval(
             continue
         if d.get("task") == "trial_similarity":
             row = {"retriever": d["retriever"], "usable lists": f"{d['usable_lists']} of {d['lists']}"}
-            similar.append(row | {m: interval(d[m]) for m in ("p@1", "p@5")})
+            similar.append(row | {m: interval(d[m]) if m in d else "-" for m in ("p@1", "p@5")})
             continue
         row = {"cohort": d["cohort"], "retriever": d["retriever"], "queries": d["queries"]}
         row["judged in graph"] = d["judged_trials_in_graph"]

@@ -202,5 +202,7 @@ def evaluate_similarity(
             ranked = [t for t in rank(entry.target, DEPTH) if t in candidates and t != entry.target]
             values["p@1"].append(precision_at(ranked, candidates, 1))
             values["p@5"].append(precision_at(ranked, candidates, 5))
-        out.append(SimilarityFigures(name, len(lists), len(usable), {m: mean_over_items(v) for m, v in values.items()}))
+        # no usable list: no figure (a mean of nothing printed as 0.000 [0.00, 0.00] reads as a measured zero)
+        figures = {m: mean_over_items(v) for m, v in values.items()} if usable else {}
+        out.append(SimilarityFigures(name, len(lists), len(usable), figures))
     return out

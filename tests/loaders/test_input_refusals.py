@@ -133,7 +133,8 @@ def test_legacy_counts_that_are_no_count_or_past_64_bits_are_field_issues(tmp_pa
     assert len(item.issues) == 2, item.issues
     assert item.issues[0] == "milestone/participants@count 'abc' is not a count; stored without it"
     assert re.fullmatch(
-        r"results\.\w+\[\d+\]\.\w+ 999999999999\.\.\. \(23 digits\) is past the graph's 64-bit integers; stored without it",
+        r"results\.\w+\[\d+\]\.\w+ 999999999999\.\.\. \(23 digits\) "
+        r"is past the graph's 64-bit integers; stored without it",
         item.issues[1],
     ), item.issues
     clean = tmp_path / "clean" / "NCT00023673.xml"

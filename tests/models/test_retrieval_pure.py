@@ -9,6 +9,7 @@ import pytest
 
 from trialgraph.kg.retrieval.hits import Hit
 from trialgraph.models.metrics import mean_over_items
+from trialgraph.models.retrieval.evaluate import SimilarityList, evaluate_similarity
 from trialgraph.models.retrieval.fusion import fuse_hits, reciprocal_rank_fusion
 from trialgraph.models.retrieval.query_text import MAX_TERMS, QueryTextError, checked_query, lucene_query
 from trialgraph.models.retrieval.ranking import ndcg_at, precision_at, recall_at, reciprocal_rank
@@ -132,3 +133,14 @@ def test_patient_facts_read_the_forms_clinicians_write() -> None:
     assert admits(adult_woman, "18 Years", "30 Years", None) == "age 40 above the maximum 30 Years"
     assert admits(adult_woman, None, None, "MALE") == "sex female, trial enrols male only"
     assert admits(PatientFacts(None, None), "18 Years", "30 Years", "MALE") is None
+
+
+def test_similarity_without_a_usable_list_reports_no_figure() -> None:
+    """Not a mean of nothing (0.000 [0.00, 0.00] reads as a measured zero): the counts, and no precision."""
+    lists = [SimilarityList("1", "NCT00000001", {"NCT00000002": 1})]  # target not in the graph
+    (figures,) = evaluate_similarity(lists, {"fulltext": lambda target, depth: []}, trials_in_graph=["NCT00000002"])
+    assert figures.as_dict() == {"task": "trial_similarity", "retriever": "fulltext", "lists": 1, "usable_lists": 0}
+    (usable,) = evaluate_similarity(
+        lists, {"fulltext": lambda target, depth: ["NCT00000002"]}, trials_in_graph=["NCT00000001", "NCT00000002"]
+    )
+    assert usable.as_dict()["p@1"]["mean"] == 1.0 and usable.usable == 1

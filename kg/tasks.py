@@ -27,6 +27,8 @@ from trialgraph.models.tasks.diagnosis import DiagnosisInputs
 from trialgraph.models.tasks.evidence import EvidencePrompt
 from trialgraph.models.tasks.facts import TrialFacts
 from trialgraph.models.tasks.knowledge import KnowledgeInputs, vocabulary_summary
+from trialgraph.models.tasks.results_evidence import TASK as RESULTS_TASK
+from trialgraph.models.tasks.results_evidence import GroupShown, ResultComparison
 from trialgraph.models.tasks.reviews import MAX_VOCABULARY_TERMS, vocabulary_block
 from trialgraph.models.tasks.splits import Split, split_by_date
 
@@ -35,6 +37,7 @@ __all__ = [
     "TrialContext",
     "build_tasks",
     "read_condition_names",
+    "read_result_comparisons",
     "read_review_vocabulary",
     "read_trial_conditions",
     "read_trial_facts",
@@ -51,6 +54,25 @@ CANDIDATES = 30  # full-text hits fetched to find CONTEXT_TRIALS training trials
 class TrialContext:
     trial_ids: tuple[str, ...]
     text: str
+
+
+_COMPARISON_COLUMNS = (
+    "trial_id", "key", "trial_title", "outcome_kind", "outcome_description", "time_frame", "param_type", "units",
+    "categories", "p_value", "p_modifier", "non_inferiority_type", "outcome_position", "analysis_position",
+)  # fmt: skip
+
+
+def read_result_comparisons(driver: neo4j.Driver, *, database: str = "neo4j") -> dict[str, list[ResultComparison]]:
+    """Every statistical analysis of the CT.gov records' posted results, by trial (``results_evidence``)."""
+    found: dict[str, list[ResultComparison]] = {}
+    for row in run_read(driver, cypher.load("read/task_result_comparisons"), database=database):
+        groups = tuple(GroupShown(g["title"], g["description"], g["value"]) for g in row["groups"])
+        fields = {name: row[name] for name in _COMPARISON_COLUMNS}
+        comparison = ResultComparison(
+            **fields, conditions=tuple(row["conditions"]), outcome_title=row["outcome_title"] or "", groups=groups
+        )
+        found.setdefault(row["trial_id"], []).append(comparison)
+    return found
 
 
 def read_trial_facts(driver: neo4j.Driver, *, database: str = "neo4j") -> list[TrialFacts]:
@@ -206,6 +228,9 @@ def build_tasks(
             read_condition_names(driver, database=database),
             read_trial_conditions(driver, trial_ids, database=database),
         )
+    comparisons = (
+        read_result_comparisons(driver, database=database) if RESULTS_TASK in names else None
+    )  # read only when asked: every analysis of every record
     facts = read_trial_facts(driver, database=database)
     split = split_by_date(facts, read_twin_pairs(driver, database=database))
     # contexts first: a multiple-choice item's distractors must not come from the trials its context shows
@@ -224,6 +249,7 @@ def build_tasks(
         {trial_id: context.trial_ids for trial_id, context in contexts.items()},
         knowledge,
         diagnosis,
+        comparisons,
     )
     results = {name: build_task(name, inputs) for name in names}
     per_item = {

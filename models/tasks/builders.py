@@ -22,6 +22,8 @@ from trialgraph.models.tasks.evidence import EvidencePrompt, build_evidence_summ
 from trialgraph.models.tasks.facts import TrialFacts
 from trialgraph.models.tasks.items import BuildResult, TaskItem
 from trialgraph.models.tasks.knowledge import KNOWLEDGE_BUILDERS, KnowledgeInputs
+from trialgraph.models.tasks.results_evidence import TASK as RESULTS_TASK
+from trialgraph.models.tasks.results_evidence import ResultComparison, build_results_evidence
 from trialgraph.models.tasks.screening import TASK as SCREENING_TASK
 from trialgraph.models.tasks.screening import build_screening
 from trialgraph.models.tasks.search import TASK as SEARCH_TASK
@@ -54,6 +56,7 @@ class TaskInputs:
     context_trials: Mapping[str, Sequence[str]] = field(default_factory=dict)  # trial id -> its context's trials
     knowledge: KnowledgeInputs | None = None  # the loaded vocabularies' concepts (``None``: not read)
     patients: DiagnosisInputs | None = None  # synthetic patient notes and their conditions' names (None: none given)
+    comparisons: Mapping[str, Sequence[ResultComparison]] | None = None  # posted results' analyses (None: not read)
 
 
 @dataclass(frozen=True, slots=True)
@@ -466,6 +469,12 @@ TASKS: dict[str, TaskSpec] = {
         "what a reported comparison shows (Evidence Inference 2.0 prompts and evidence spans)",
         lambda inputs: build_evidence_summary(inputs.evidence, inputs.seed, Counter(inputs.evidence_skipped)),
         source="evidence",
+    ),
+    RESULTS_TASK: TaskSpec(
+        RESULTS_TASK,
+        "mcq",
+        "what a posted CT.gov statistical analysis shows for one group against another (evidence summarisation)",
+        lambda inputs: build_results_evidence(inputs.comparisons or {}, inputs.split, inputs.seed),
     ),
     DIAGNOSIS_TASK: TaskSpec(
         DIAGNOSIS_TASK,

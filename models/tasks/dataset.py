@@ -147,6 +147,22 @@ CONSTRUCTION["study_search"] = (
 - A review's graph context opens with its heading's MeSH entry terms and narrower headings (up to 30 each; where
   the MeSH vocabulary is loaded), then the similar training trials."""
 )
+CONSTRUCTION["results_evidence"] = (
+    """- One item per statistical analysis posted with a CT.gov record's results. Split by trial, twin groups
+  together, by a hash of the group in the trial tasks' shares (20% test, 10% validation), not by registration
+  date: trials post results years after registering, so a date cut leaves no trial with results on the test side.
+  Graph context: the date split's training trials (registered before {validation_date}), never their results or
+  result publications, so no prompt shows a trial's results."""
+    + """
+- The question shows the trial's title and conditions, the outcome (title, description, time frame, measure and
+  units) and the two groups the analysis compares (title, description), never a value or p-value; it asks what
+  the analysis found for the first group relative to the second, with Evidence Inference's three labels.
+- Gold, by a fixed rule on what the registry states: significant when the p-value is below 0.05 (or stated as
+  below a bound of at most 0.05), not when 0.05 or more; direction from the two groups' posted values for that
+  outcome (first minus second). Left out, counted: non-inferiority and equivalence tests, analyses of other than
+  two groups, measures with several categories or classes, values that are no number, p-value bounds that do
+  not decide, equal values with a significant p-value. Three options in a seeded order."""
+)
 CONSTRUCTION["diagnosis_from_note"] = """- Built from synthetic patient notes (`trialgraph synth patients`, given with
   `--patients FILE`), never from a registry's text: each note was made for a patient who has its trial's studied
   condition (eligible, or a near-miss that breaks another criterion) and was read back by the check step, so the

@@ -3,8 +3,10 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,6 +21,7 @@ from trialgraph.api import TrialGraph
 from trialgraph.cli import app
 from trialgraph.kg.tasks import read_condition_names, read_trial_facts, read_twin_pairs
 from trialgraph.models.tasks.dataset import read_task
+from trialgraph.models.tasks.results_evidence import results_side
 from trialgraph.models.tasks.splits import split_by_date
 from trialgraph.settings import Settings
 
@@ -54,8 +57,9 @@ GRAPH_TASKS = [
     "trial_completion",
     "trial_phase",
 ]
-# evidence summarisation is built from Evidence Inference, not the graph; screening and search: one item per review
-TASKS = [*GRAPH_TASKS, "evidence_summary", "study_screening", "study_search"]
+# evidence summarisation is built from Evidence Inference, not the graph; screening and search: one item per review;
+# results evidence: one item per posted analysis
+TASKS = [*GRAPH_TASKS, "evidence_summary", "study_screening", "study_search", "results_evidence"]
 
 
 def test_every_task_is_built_with_both_splits_and_a_card(built: Path) -> None:
@@ -148,6 +152,72 @@ def test_gold_answers_are_what_the_registry_stated(built: Path, neo4j_driver: ne
             and facts[doc["id"]]["type"] == "INTERVENTIONAL"
         }
         assert set(row["answer"].split(";")) == meeting, review  # every trial of the corpus meeting it, no other
+
+
+_P_VALUE = re.compile(r"^\s*(<=|>=|<|>|=)?\s*(\d+(?:\.\d+)?)\s*$")
+
+
+def _posted_label(measure: dict, analysis: dict) -> str | None:
+    """The documented rule, written again over the raw v2 JSON: significance at 0.05 from the stated p-value,
+    direction from the two groups' posted values; None for an analysis the rule leaves out."""
+    kind = analysis.get("nonInferiorityType") or ""
+    groups = analysis.get("groupIds", [])
+    classes = measure.get("classes", [])
+    p = _P_VALUE.match(analysis.get("pValue") or "")
+    if "NON_INFERIORITY" in kind or "EQUIVALENCE" in kind or len(groups) != 2 or p is None:
+        return None
+    if len(classes) != 1 or len(classes[0].get("categories", [])) != 1:
+        return None
+    values = {m["groupId"]: m.get("value") for m in classes[0]["categories"][0].get("measurements", [])}
+    try:
+        first, second = (float(values[g].replace(",", "")) for g in groups)
+    except (KeyError, ValueError, AttributeError):
+        return None
+    modifier, number = p.group(1) or "=", float(p.group(2))
+    if modifier == "=":
+        significant = number < 0.05
+    elif modifier.startswith("<"):
+        significant = True if number <= 0.05 else None
+    else:
+        significant = False if number >= 0.05 else None
+    if significant is None or (significant and first == second):
+        return None
+    if not significant:
+        return "no significant difference"
+    return "significantly increased" if first > second else "significantly decreased"
+
+
+def test_results_evidence_items_are_the_posted_analyses_labelled_by_the_rule(
+    built: Path, neo4j_driver: neo4j.Driver
+) -> None:
+    split = split_by_date(read_trial_facts(neo4j_driver), read_twin_pairs(neo4j_driver))
+    expected = {}
+    with gzip.open(shared("ctgov/v2/studies.jsonl.gz"), "rb") as fh:
+        for line in fh:
+            study = json.loads(line)
+            nct = study["protocolSection"]["identificationModule"]["nctId"]
+            measures = study.get("resultsSection", {}).get("outcomeMeasuresModule", {}).get("outcomeMeasures", [])
+            for m_pos, measure in enumerate(measures):
+                for a_pos, analysis in enumerate(measure.get("analyses", [])):
+                    label = _posted_label(measure, analysis)
+                    if label is not None and split.of(nct) is not None:  # undated trials are in no task
+                        expected[(nct, m_pos, a_pos)] = (label, results_side(split.group_of(nct)))
+    dataset = read_task(built / "results_evidence")
+    found = {}
+    for side, rows in dataset.rows.items():
+        for row in rows:
+            record = json.loads(row["record"])
+            meta = record["metadata"]
+            found[(row["trial_id"], meta["outcome_position"], meta["analysis_position"])] = (
+                record["options"][row["answer"]],
+                side,
+            )
+    assert len(expected) > 200
+    assert found == expected
+    labels = Counter(label for label, _ in found.values())
+    assert len(labels) == 3, labels
+    counts = dataset.manifest["counts"]
+    assert counts["test"] > 5 and counts["train"] > 50, counts
 
 
 def test_a_rebuild_gives_the_same_rows_and_loads_as_a_hugging_face_dataset(built: Path, tmp_path: Path) -> None:

@@ -34,6 +34,7 @@ __all__ = [
     "ConditionLinks",
     "build_linker_index",
     "checked_tfidf",
+    "condition_links_by_vocabulary",
     "link_conditions",
     "linker_concepts",
 ]
@@ -253,6 +254,11 @@ class ConditionLinkWriter:
             "load_run": c.load_run,
         }
         return [rows_work(c, "write/merge_condition_concepts", rows, linked, **provenance)]
+
+
+def condition_links_by_vocabulary(driver: neo4j.Driver, database: str = "neo4j") -> list[dict[str, Any]]:
+    """Condition strings linked per linker source and vocabulary (the CLI's summary after `trialgraph link`)."""
+    return run_read(driver, cypher.load("read/condition_links_by_vocabulary"), database=database)
 
 
 def link_conditions(

@@ -22,7 +22,7 @@ from trialgraph.kg.feed import FeedPlan, FeedReport, plan_update, run_update
 from trialgraph.kg.graph import apply_schema, connect, refuse_outside_access, run_read
 from trialgraph.kg.identity import IdentityReport, resolve_identities
 from trialgraph.kg.linking import LINKERS as LINK_METHODS
-from trialgraph.kg.linking import build_linker_index, link_conditions
+from trialgraph.kg.linking import build_linker_index, condition_links_by_vocabulary, link_conditions
 from trialgraph.kg.load import load
 from trialgraph.kg.mentions import TEXT_FIELDS, graph_linker, link_mentions, mentions_by_vocabulary
 from trialgraph.kg.retrieval.context import Context, build_context
@@ -400,6 +400,10 @@ class TrialGraph:
             database=database,
             on_item=on_item,
         )
+
+    def condition_links_by_vocabulary(self) -> list[dict[str, Any]]:
+        """Condition strings each of TrialGraph's linkers tied to a concept, per vocabulary."""
+        return condition_links_by_vocabulary(self.driver, self.settings.neo4j_database)
 
     def mentions_by_vocabulary(self) -> list[dict[str, Any]]:
         """The free-text linker's mentions per field and vocabulary, with how many are negated."""

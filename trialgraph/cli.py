@@ -453,12 +453,18 @@ def link_command(
 def _link_conditions(tg: TrialGraph, linker: str, reranker: str, quiet: bool) -> dict[str, Any]:
     with console.status(f"linking condition strings ({linker})…"):
         report = tg.link(linker, reranker=reranker)
+    by_vocabulary = tg.condition_links_by_vocabulary()
     if not quiet:
+        unlinked = 100 * report.unchanged / (report.read or 1)
         console.print(
-            f"{report.written} of {report.read} condition strings linked to a concept; "
-            f"{report.unchanged} without a decision ({report.seconds:.1f} s)"
+            f"{report.written:,} of {report.read:,} condition strings linked to a concept; "
+            f"{report.unchanged:,} without a decision ({unlinked:.1f}% unlinked; {report.seconds:.1f} s)"
         )
-    return report.as_dict()
+        _print_rows(by_vocabulary, "condition strings linked, per linker and vocabulary")
+    return report.as_dict() | {
+        "unlinked_rate": round(report.unchanged / (report.read or 1), 4),
+        "by_vocabulary": by_vocabulary,
+    }
 
 
 def _link_text(field: str) -> Callable[[TrialGraph, str, str, bool], dict[str, Any]]:

@@ -24,6 +24,7 @@ import neo4j
 import pytest
 import rdflib
 from rdflib.namespace import OWL, RDF, RDFS
+from typer.testing import CliRunner
 
 from tests.conftest import wipe
 from tests.data import shared
@@ -31,6 +32,7 @@ from tests.graphcheck import rows as _rows
 from tests.graphcheck import shape as _shape
 from tests.graphcheck import value as _value
 from trialgraph.api import TrialGraph
+from trialgraph.cli import app
 from trialgraph.demo import sample_path
 from trialgraph.errors import ConfigError, UnknownNameError
 from trialgraph.kg.writer import LoadReport
@@ -526,7 +528,9 @@ def test_condition_queries_reach_records_through_trusted_linker_links(
     raw file), and NLM's indexing only when "ctgov-derived" is trusted."""
     tg, driver = mesh_ctgov.tg, mesh_ctgov.tg.driver
     try:
-        tg.link()
+        result = CliRunner().invoke(app, ["link", "--json"])  # the exact linker, as a user runs it
+        assert result.exit_code == 0, result.output
+        summary = json.loads(result.output)
         linked = {
             r["key"]: r["curie"].removeprefix("MESH:")
             for r in _rows(
@@ -535,6 +539,12 @@ def test_condition_queries_reach_records_through_trusted_linker_links(
                 "RETURN c.key AS key, k.curie AS curie",
             )
         }
+        # the summary: strings linked per vocabulary, and the unlinked share, as the graph holds them
+        assert summary["by_vocabulary"] == [
+            {"source": "trialgraph-exact", "vocabulary": "MESH", "conditions": len(linked)}
+        ]
+        assert summary["written"] == len(linked)
+        assert summary["unlinked_rate"] == round(summary["unchanged"] / summary["read"], 4) > 0
         children: defaultdict[str, set[str]] = defaultdict(set)
         for child, parent in raw_mesh.broader:
             children[parent].add(child)

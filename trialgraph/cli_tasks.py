@@ -117,6 +117,16 @@ train_app = typer.Typer(
 )
 
 
+EvalLimitOption = Annotated[
+    int,
+    typer.Option(
+        min=0,
+        help="Validation items per task that the base model and the adapter answer after training, for the card "
+        "(0: no evaluation).",
+    ),
+]
+
+
 def _task_folders(data: Path | None, tasks: list[str] | None) -> list[Path]:
     """The built tasks to train on: those named, or every built one with training items (an empty one, such as
     `knowledge_atc_class` on a graph without ATC, is left out and named, not a failed run)."""
@@ -165,14 +175,7 @@ def sft_command(
     learning_rate: Annotated[float, typer.Option(help="Constant learning rate.")] = 2e-4,
     max_items_per_task: Annotated[int | None, typer.Option(help="Cap each task's training items.")] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
-    eval_limit: Annotated[
-        int,
-        typer.Option(
-            min=0,
-            help="Validation items per task that the base model and the adapter answer after training, for the "
-            "card (0: no evaluation).",
-        ),
-    ] = 20,
+    eval_limit: EvalLimitOption = 20,
 ) -> None:
     """LoRA supervised fine-tuning on the train splits; resumes from the last checkpoint in --out."""
     from trialgraph.models.training import train_sft
@@ -214,14 +217,7 @@ def grpo_command(
     learning_rate: Annotated[float, typer.Option(help="Constant learning rate.")] = 1e-5,
     max_items_per_task: Annotated[int | None, typer.Option(help="Cap each task's training items.")] = None,
     seed: Annotated[int, typer.Option(help="Seed.")] = 0,
-    eval_limit: Annotated[
-        int,
-        typer.Option(
-            min=0,
-            help="Validation items per task that the base model and the adapter answer after training, for the "
-            "card (0: no evaluation).",
-        ),
-    ] = 20,
+    eval_limit: EvalLimitOption = 20,
 ) -> None:
     """GRPO with the task graders as verifiable rewards (answer + format); resumes from the last checkpoint."""
     from trialgraph.models.training import train_grpo

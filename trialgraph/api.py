@@ -52,6 +52,7 @@ from trialgraph.models.linking.benchmarks import (
     read_ncbi_disease,
     read_pubtator,
 )
+from trialgraph.models.linking.end_to_end import EndToEndResult, evaluate_end_to_end, read_documents
 from trialgraph.models.linking.evaluate import FIELDS as LINKING_FIELDS
 from trialgraph.models.linking.evaluate import (
     LINKERS,
@@ -126,9 +127,14 @@ class LinkingEvaluation:
 
     nlm: tuple[NlmComparison, ...]
     normalisation: tuple[NormalisationResult, ...]
+    end_to_end: tuple[EndToEndResult, ...] = ()
 
     def as_dict(self) -> dict[str, Any]:
-        return {"nlm": [r.as_dict() for r in self.nlm], "normalisation": [r.as_dict() for r in self.normalisation]}
+        return {
+            "nlm": [r.as_dict() for r in self.nlm],
+            "normalisation": [r.as_dict() for r in self.normalisation],
+            "end_to_end": [r.as_dict() for r in self.end_to_end],
+        }
 
 
 def evaluate_linking(
@@ -181,6 +187,15 @@ def evaluate_linking(
         for model in dense.values():
             for name, mentions in corpora:
                 normalisation.extend(evaluate_normalisation(name, mentions, shared, reranker=model))
+        # end to end: the free-text linker finds the mentions itself in each title and abstract
+        finder = Linker.around(shared)
+        texts = {p.name: read_documents(p) for p in [*bc5cdr, *ncbi]}
+        end_to_end = [
+            result
+            for name, mentions in corpora
+            for result in evaluate_end_to_end(name, texts[name], mentions, finder.link_many)
+        ]
+        return LinkingEvaluation(tuple(nlm), tuple(normalisation), tuple(end_to_end))
     return LinkingEvaluation(tuple(nlm), tuple(normalisation))
 
 

@@ -1038,8 +1038,8 @@ def eval_linking(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
-    """Linkers against NLM's MeSH indexing of CT.gov conditions and interventions, and normalisation accuracy
-    on BC5CDR and NCBI Disease (gold spans given)."""
+    """Linkers against NLM's MeSH indexing of CT.gov conditions and interventions, and on BC5CDR and NCBI Disease
+    normalisation accuracy (gold spans given) and end-to-end concepts per document (mentions found by the linker)."""
     settings = _settings()
     root = settings.shared_data
     if (not mesh or not studies or (benchmarks and not (bc5cdr or ncbi))) and root is None:
@@ -1084,6 +1084,12 @@ def eval_linking(
     ]
     if rows:
         _print_rows(rows, "TF-IDF linker normalisation, gold spans")
+    keep = ("corpus", "type", "items", "tp", "fp", "fn", "precision", "recall", "f1", "f1_ci", "unreachable")
+    if figures["end_to_end"]:
+        _print_rows(
+            [{k: f[k] for k in keep} for f in figures["end_to_end"]],
+            "end to end (gazetteer + TF-IDF, no gold spans): concepts per document",
+        )
 
 
 @app.command("demo")

@@ -302,6 +302,9 @@ def test_train_encoder_and_eval_linking_with_rerankers_from_the_cli(
     )  # fmt: skip
     assert result.exit_code == 0, result.output
     figures = json.loads(result.output)["normalisation"]
+    # end to end, the linker finding the mentions in the corpus's one document: one result per annotated type
+    end_to_end = json.loads(result.output)["end_to_end"]
+    assert [(f["type"], f["items"], f["tp"] + f["fn"]) for f in end_to_end] == [("Chemical", 1, 1), ("Disease", 1, 3)]
     by_reranker: dict[str, list[int]] = {}
     for f in figures:
         by_reranker.setdefault(f["reranker"].split("+")[0], []).append(f["accuracy@1"]["mentions"])

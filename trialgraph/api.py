@@ -595,6 +595,16 @@ class TrialGraph:
         ``embed(target="criteria")``). Each hit carries its component scores and the Cypher that found it."""
         return retriever_factory(retriever)(*self._retrievers(encoder)).hits(query, top_k=top_k)
 
+    def graphrag_retriever(self, retriever: str = "hybrid", *, encoder: str = "minilm", max_tokens: int = 600) -> Any:
+        """One of ``search``'s retrievers as a neo4j-graphrag ``Retriever`` (for its ``GraphRAG`` pipeline, or any
+        code written against that interface): ``.search(query_text=..., top_k=...)`` gives the trials as items
+        whose content is their description and whose metadata is the hit (see
+        :mod:`trialgraph.kg.retrieval.graphrag_adapter`)."""
+        from trialgraph.kg.retrieval.graphrag_adapter import TrialGraphRetriever
+
+        chosen = retriever_factory(retriever)(*self._retrievers(encoder))
+        return TrialGraphRetriever(chosen, self.driver, database=self.settings.neo4j_database, max_tokens=max_tokens)
+
     def similar(self, trial_id: str, *, top_k: int = 10, encoder: str = "minilm") -> list[Hit]:
         """The trials nearest to ``trial_id`` by their embeddings, the trial itself left out."""
         return SimilarTrials(self._retrievers(encoder)[1]).hits(trial_id, top_k=top_k)

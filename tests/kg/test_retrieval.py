@@ -113,6 +113,28 @@ def test_each_retriever_finds_a_trial_by_its_own_title_and_hits_rerun_in_cypher(
         assert trial_ids[0] in [r["trial_id"] for r in again]
 
 
+def test_a_retriever_behind_neo4j_graphrag_s_interface_returns_the_same_trials_described(loaded: TrialGraph) -> None:
+    """neo4j-graphrag's ``Retriever.search``: the same trials as ``search``, each item's content the context
+    builder's description of its trial and its metadata the hit (scores and the Cypher that found it)."""
+    from neo4j_graphrag.retrievers.base import Retriever
+    from neo4j_graphrag.types import RetrieverResult
+
+    loaded.embed()
+    trial_id = value(loaded.driver, "MATCH (t:Trial) RETURN t.trial_id ORDER BY t.trial_id LIMIT 1")
+    title = _title_of(loaded.driver, trial_id)
+    for name in ("fulltext", "hybrid"):
+        retriever = loaded.graphrag_retriever(name)
+        assert isinstance(retriever, Retriever)
+        result = retriever.search(query_text=title, top_k=3)
+        assert isinstance(result, RetrieverResult) and result.metadata["trialgraph_retriever"] == name
+        hits = loaded.search(title, retriever=name, top_k=3)
+        assert [item.metadata["trial_id"] for item in result.items] == [h.trial_id for h in hits]
+        assert [item.metadata["score"] for item in result.items] == [round(h.score, 6) for h in hits]
+        first = result.items[0]
+        assert first.content == loaded.context([trial_id], max_tokens=600).text and title in first.content
+        assert first.metadata["cypher"] == list(hits[0].cypher)
+
+
 def test_similar_leaves_the_trial_out_and_ranks_by_cosine(loaded: TrialGraph) -> None:
     driver = loaded.driver
     loaded.embed()

@@ -25,6 +25,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import PurePath
 from typing import Any
 
 import neo4j
@@ -349,10 +350,13 @@ class ConceptWriter:
         self.batch = VocabularyBatch({}, [])
         self.vocabularies: set[str] = set()
         self.sets: dict[str, _MappingSet] = {}
+        self.named_versions: dict[str, str] = {}  # file → the version its name gave (the file states none)
 
     def add(self, item: ConceptRecord | MappingRecord, report: LoadReport) -> list[Work]:
         if isinstance(item, ConceptRecord):
             self.vocabularies.add(item.vocabulary)
+            if item.version_from_file_name and item.version:
+                self.named_versions.setdefault(_file_of(item.origin), item.version)
             if item.curie in self.batch.concepts:
                 report.unchanged += 1  # stated twice in the input: the later statement wins
             self.batch.concepts[item.curie] = item
@@ -371,6 +375,11 @@ class ConceptWriter:
             reason = f"dangling parent: {row['curie']} is named as parent of {row['references']} concept(s) "
             reason += f"({', '.join(row['children'])}) but no record defines it"
             quarantine.add(Rejected(origin=c.source.name, reason=reason, record_id=row["curie"]), report.run_id)
+        for file, version in sorted(self.named_versions.items()):
+            report.field_issues += 1
+            warning = f"version {version} read from the file name: the file states none (rename it and it changes)"
+            record = f"{c.source.name}:{PurePath(file).name}"
+            quarantine.add_field_issues(_SetIssue(file, record, (warning,)), report.run_id)
         for name, seen in sorted(self.sets.items()):
             if seen.warning:
                 report.field_issues += 1

@@ -177,6 +177,7 @@ def parse_atc(path: Path, combinations: Combinations | None = None) -> Iterator[
             curie=curie("ATC", code),
             vocabulary="ATC",
             version=version,
+            version_from_file_name=version is not None,  # the export has no version column
             name=entry.name,
             kind=f"ATC level {atc_level(code)}",
             broader=(curie("ATC", parent),) if parent else (),

@@ -75,7 +75,9 @@ def build_records(
                 yield Rejected(f"{origin}:{line}", f"record subject {ui!r} is not a MeSH D/C/Q identifier", ui)
                 continue
             record = _record(facts, ui, f"{origin}:{line}")
-            yield stats.count(record if record.version else replace(record, version=file_year))
+            if not record.version and file_year:  # unversioned URIs: the year of NLM's file name, warned
+                record = replace(record, version=file_year, version_from_file_name=True)
+            yield stats.count(record)
 
 
 def _gather(store: FactStore, uis: list[str]) -> _Page:

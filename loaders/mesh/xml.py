@@ -160,6 +160,7 @@ def _record(element: etree._Element, shape: _Shape, ui: str | None, version: str
         curie=mesh_curie(ui),
         vocabulary="MESH",
         version=version,
+        version_from_file_name=version is not None,  # MeSH XML states no year
         name=name,
         kind=shape.kind(element),
         synonyms=tuple(sorted(synonyms)),

@@ -190,3 +190,35 @@ def test_a_release_with_an_impossible_version_neither_replaces_nor_blocks_a_date
     later = tg.load("obo", [release("releases/2024-06-30", "dated two")])
     assert (later.written, later.superseded) == (2, 0)
     assert synonyms() == ["dated two"]
+
+
+@pytest.mark.parametrize(
+    ("source", "relative", "version", "warned"),
+    [
+        ("mesh", "ontologies/mesh/samples-2014/desc2014-head.nt", "2014", True),  # unversioned URIs
+        ("mesh", "ontologies/mesh/xml/desc2014-head.xml", "2014", True),  # MeSH XML states no year
+        ("atc", "ontologies/atc/WHO_ATC-DDD_2026-04-25.csv", "2026-04-25", True),  # WHO's export has no version
+        ("mesh", None, "2022", False),  # the demo slice: versioned URIs (mesh/2022/...) state it
+    ],
+)
+def test_a_version_read_from_the_file_name_is_warned_once(
+    tg: TrialGraph, source: str, relative: str | None, version: str, warned: bool
+) -> None:
+    """A version that only the file's name gives changes when the file is renamed: the report says so, once."""
+    from tests.data import shared
+
+    path = shared(relative) if relative else sample_path("mesh-demo.nt.gz")
+    report = tg.load(source, [path])
+    assert report.written > 0
+    stored = tg.run_cypher("MATCH (c:Concept) WHERE c.stub IS NULL RETURN DISTINCT c.version AS v")
+    assert stored == [{"v": version}]
+    entries = (
+        [json.loads(line) for line in Path(report.quarantine_file or "").read_text().splitlines()]
+        if (report.quarantine_file and Path(report.quarantine_file).exists())
+        else []
+    )
+    warnings = [e for e in entries if e.get("kind") == "field" and "read from the file name" in e["reason"]]
+    assert report.field_issues == len(warnings) == (1 if warned else 0)
+    if warned:
+        assert warnings[0]["reason"].startswith(f"version {version} read from the file name")
+        assert warnings[0]["record"] == f"{source}:{path.name}"

@@ -76,6 +76,7 @@ class ConceptRecord:
     relations: tuple[Relation, ...] = ()
     properties: tuple[tuple[str, str], ...] = ()  # extra scalar facts kept as written, e.g. ("ddd", "1.5 g O")
     origin: str = ""  # file (and line or element) the record came from
+    version_from_file_name: bool = False  # the file states no version: it was read from the file's name (warned)
 
 
 @dataclass(frozen=True, slots=True)

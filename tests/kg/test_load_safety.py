@@ -168,3 +168,29 @@ def test_euctr_loads_the_good_file_beside_a_utf16_one(graph: neo4j.Driver, tmp_p
     assert "utf-8" in files[0]["reason"].lower() and "\n" not in files[0]["reason"]
     assert all(e["file"].startswith(str(good)) for e in entries if e not in files)  # its own duplicate notes
     assert count(graph, "MATCH (r:RegistryRecord) RETURN count(r)") == before
+
+
+def test_a_curated_pair_neo4j_refuses_costs_that_pair_only(graph: neo4j.Driver) -> None:
+    """The pairs writer bisects like the others: a 10 kB trial id (an indexed key) is refused with Neo4j's message,
+    and the other pairs of its batch land. (The readers never make such an id; the writer must not rely on it.)"""
+    from trialgraph.kg.crossreg import PairWriter
+    from trialgraph.kg.writer import LoadReport, WriteContext
+    from trialgraph.loaders.base import discover
+    from trialgraph.model.curated_pair import CuratedPair
+
+    context = WriteContext(graph, discover().create("crossreg"), "run-1", 200, "neo4j")
+    writer = PairWriter(context)
+    report = LoadReport(run_id="run-1", source="crossreg", files=[], batch_size=200)
+    pairs = [
+        CuratedPair("NCT00000410", "EUCTR2004-000001-11", "test-source", ("column",), origin="pairs.csv:2"),
+        CuratedPair("NCT00000411", "X" * 10_000, "test-source", ("column",), origin="pairs.csv:3"),
+        CuratedPair("NCT00000412", "EUCTR2004-000002-22", "test-source", ("column",), origin="pairs.csv:4"),
+    ]
+    works = [work for pair in pairs for work in writer.add(pair, report)] + writer.close()
+    outcomes = [work() for work in works]
+    assert sum(o.written for o in outcomes) == 2
+    (refused,) = [r for o in outcomes for r in o.refused]
+    assert refused.origin == "pairs.csv:3" and refused.record_id.startswith("NCT00000411 = XXXX")
+    assert refused.reason.startswith("Neo4j refused the record: ") and "\n" not in refused.reason
+    stored = count(graph, "MATCH (:TrialId)-[s:SAME_TRIAL_AS {source: 'test-source'}]->(:TrialId) RETURN count(s)")
+    assert stored == 2

@@ -365,3 +365,32 @@ def test_an_evidence_file_of_another_shape_is_a_one_line_error(tmp_path: Path) -
     (tmp_path / "annotations_v2_train_validation.csv").write_text("PromptID,Label\n1,x\n")
     with pytest.raises(SourceError, match="missing columns: Outcome, Intervention, Comparator, split"):
         read_evidence_inference(tmp_path)
+
+
+def test_an_endpoint_that_fails_every_call_is_counted_not_a_crash(tmp_path: Path) -> None:
+    """A refused connection (nothing listens on the port) is a failed call, graded as a malformed reply: the run
+    finishes and says how many calls failed."""
+    import socket
+
+    from trialgraph.models.language_models import OpenAIChatModel
+    from trialgraph.models.tasks.dataset import read_task, write_task
+    from trialgraph.models.tasks.harness import evaluate
+
+    trials = _trials()
+    split = split_by_date(trials)
+    result = build_task("trial_phase", TaskInputs(trials, split))
+    meta = {"task": "trial_phase", "seed": 0, "cut_date": split.cut_date, "validation_date": split.validation_date,
+            "context_trials": 3, "software_version": "test"}  # fmt: skip
+    write_task(tmp_path / "trial_phase", result, {}, meta=meta)
+    dataset = read_task(tmp_path / "trial_phase")
+    with socket.socket() as probe:  # a port nothing listens on: bound, then released
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    model = OpenAIChatModel(f"http://127.0.0.1:{port}/v1", "none", max_attempts=1, retry_wait=0, timeout=5)
+    with model:
+        run = evaluate([dataset], model, split="test")
+    outcome = run.tasks["trial_phase"]
+    items = len(dataset.rows["test"])
+    assert items > 0 and outcome["failed_calls"] == items
+    assert outcome["metrics"]["items"] == items and outcome["metrics"]["malformed"] == items
+    assert outcome["metrics"]["accuracy"]["mean"] == 0.0

@@ -60,9 +60,9 @@ def _add_to_card(adapter: Path, base: dict[str, Any], tuned: dict[str, Any], lef
     section = f"""
 {CARD_SECTION}
 
-The base model and this adapter on the same {tuned["limit"]} seeded validation items per task (seed {tuned["seed"]}),
-context `{tuned["context"]}`; headline figure with its 95% bootstrap interval, malformed replies in brackets. Test
-figures: `trialgraph tasks eval --model hf:{adapter}` (validation is where settings are chosen).
+The base model and this adapter on the same validation items: up to {tuned["limit"]} per task, a seeded sample
+(seed {tuned["seed"]}), context `{tuned["context"]}`; headline figure with its 95% bootstrap interval, malformed replies
+in brackets. Test figures: `trialgraph tasks eval --model hf:{adapter}` (validation is where settings are chosen).
 
 | task | items | base `{base["model"]}` | this adapter |
 |---|---|---|---|

@@ -294,17 +294,24 @@ def _convert_gguf(spec: LocalModelSpec, out: Path) -> None:
 # ---------------------------------------------------------------------------------------------------------------
 
 
+NOT_THE_MODEL = frozenset({"README.md", "trialgraph-training.json"})
+"""Files beside a model that describe it (the card, the training record): rewritten after training with its
+evaluation, so they must not change the model's version."""
+
+
 def _folder_version(folder: Path) -> str:
-    """A converted folder's package version; else a digest of the folder's files.
+    """A converted folder's package version; else a digest of the model's files: those at the folder's top level
+    but the card and the training record (checkpoints and evaluation runs live in sub-folders).
 
     A digest of the content (not of names or dates) gives the same weights the same version wherever they are
-    copied, and a retrained model a new one. Hashing reads the weights once (about a second per GB).
+    copied, and a retrained model a new one; evaluating a model, which writes beside it, leaves it unchanged.
+    Hashing reads the weights once (about a second per GB).
     """
     marker = folder / MARKER
     if marker.is_file():
         return str(json.loads(marker.read_text(encoding="utf-8"))["version"])
     digest = hashlib.sha256()
-    for path in sorted(p for p in folder.rglob("*") if p.is_file()):
+    for path in sorted(p for p in folder.iterdir() if p.is_file() and p.name not in NOT_THE_MODEL):
         digest.update(path.relative_to(folder).as_posix().encode() + b"\0")
         with path.open("rb") as handle:
             digest.update(hashlib.file_digest(handle, "sha256").digest())

@@ -390,6 +390,12 @@ def test_a_lora_adapter_folder_loads_over_its_base(smol_home: Path, smol: Langua
     model = load_language_model(f"hf:{adapter}", smol_home)
     assert model.name == f"hf:{adapter}"
     assert model.version.startswith("sha256:") and model.version.endswith("+base:0.1.2")
+    # what is written beside the model (its card, its training record, evaluation runs) leaves its version alone
+    (adapter / "README.md").write_text("card, rewritten with an evaluation", encoding="utf-8")
+    (adapter / "trialgraph-training.json").write_text("{}", encoding="utf-8")
+    (adapter / "evaluation").mkdir()
+    (adapter / "evaluation" / "run.json").write_text("{}", encoding="utf-8")
+    assert load_language_model(f"hf:{adapter}", smol_home).version == model.version
     # LoRA starts with B = 0: merged, the untrained adapter must answer exactly as its base does
     assert model.generate(CONVERSATIONS[:1], max_new_tokens=8) == smol.generate(CONVERSATIONS[:1], max_new_tokens=8)
 

@@ -19,6 +19,7 @@ import json
 import os
 import sqlite3
 import tempfile
+import time
 from collections import defaultdict
 from collections.abc import Collection, Iterable, Iterator
 from contextlib import contextmanager
@@ -201,8 +202,8 @@ def spill_store(reverse_kinds: Iterable[int] = ()) -> Iterator[SpillStore]:
     """A store in a fresh temporary file, removed afterwards whatever happens (and by the next store if the
     process is killed first).
 
-    The lock file is created and held before the database exists, so a sweep running beside this one never
-    mistakes a store being opened for a dead one.
+    The lock file is created and held before the database exists, and a sweep only ever looks at stores whose
+    database exists (or at lock files left alone for an hour), so a store being opened is never swept.
     """
     sweep_stale_spills()
     handle, lock_path = tempfile.mkstemp(prefix=_PREFIX, suffix=_SUFFIX + _LOCK)
@@ -218,35 +219,52 @@ def spill_store(reverse_kinds: Iterable[int] = ()) -> Iterator[SpillStore]:
             store.close()
     finally:
         _remove(Path(path))
+        _remove(Path(lock_path))  # while held, as the sweep does
         lock.release()
-        _remove(Path(lock_path))
+
+
+ORPHAN_LOCK_SECONDS: Final = 3600.0
+"""A lock file without its database is left alone this long: a store may be between making the one and the other."""
 
 
 def sweep_stale_spills(folder: str | Path | None = None) -> list[Path]:
-    """Remove the spill files of stores whose process has died; return what was removed.
+    """Remove the spill files of stores whose process has died; return the databases removed.
 
     A live store holds its lock (an OS lock, released by the OS when its process ends, however it ends), so
-    only the files of dead processes can be locked here. Files left by versions without a lock file are
-    unlocked too, and removed.
+    only a dead process's database can be locked here. Its lock file is removed while the lock is held, so no
+    store can be waiting on it. Databases left by versions without a lock file are unlocked too, and removed.
     """
     root = Path(folder if folder is not None else tempfile.gettempdir())
-    databases = {path.name.removesuffix(_LOCK) for path in root.glob(f"{_PREFIX}*{_SUFFIX}{_LOCK}")}
-    databases |= {path.name for path in root.glob(f"{_PREFIX}*{_SUFFIX}")}
     removed: list[Path] = []
-    for name in sorted(databases):
-        database, lock_path = root / name, root / f"{name}{_LOCK}"
-        lock = FileLock(lock_path)
+    for database in sorted(root.glob(f"{_PREFIX}*{_SUFFIX}")):
+        if _remove_unlocked(database.with_name(database.name + _LOCK), database):
+            removed.append(database)
+    now = time.time()
+    for lock_path in sorted(root.glob(f"{_PREFIX}*{_SUFFIX}{_LOCK}")):
+        database = lock_path.with_name(lock_path.name.removesuffix(_LOCK))
         try:
-            lock.acquire(timeout=0)
-        except (Timeout, OSError):  # held by a live store, or a folder this user may not write in
+            old = now - lock_path.stat().st_mtime > ORPHAN_LOCK_SECONDS
+        except OSError:
             continue
-        try:
-            if database.exists() and _remove(database):
-                removed.append(database)
-        finally:
-            lock.release()
-            _remove(lock_path)
+        if old and not database.exists():  # a process killed between making its lock and its database
+            _remove_unlocked(lock_path, None)
     return removed
+
+
+def _remove_unlocked(lock_path: Path, database: Path | None) -> bool:
+    """Remove ``database`` and ``lock_path`` while holding the lock, if nobody holds it; say whether the database
+    went."""
+    lock = FileLock(lock_path)
+    try:
+        lock.acquire(timeout=0)
+    except (Timeout, OSError):  # held by a live store, or a folder this user may not write in
+        return False
+    try:
+        gone = database is not None and _remove(database)
+        _remove(lock_path)
+    finally:
+        lock.release()
+    return gone
 
 
 def _remove(path: Path) -> bool:

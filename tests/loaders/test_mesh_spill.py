@@ -65,8 +65,9 @@ def test_repeated_facts_combine_as_their_kind_says_across_batches(monkeypatch: p
             store.holders(Fact.CONCEPT, ["M1"])
 
 
-def test_the_file_is_removed_even_when_reading_stops_early() -> None:
-    pattern = str(Path(tempfile.gettempdir()) / "trialgraph-mesh-*")  # the database and its lock
+def test_the_file_is_removed_even_when_reading_stops_early(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # its own folder: other runs' stores come and go in /tmp
+    pattern = str(tmp_path / "trialgraph-mesh-*")  # the database and its lock
     before = set(glob.glob(pattern))
     try:
         with spill_store() as store:

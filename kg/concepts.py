@@ -68,26 +68,35 @@ class VocabularyBatch:
         return len(self.concepts) + len(self.mappings)
 
 
-_RELEASE_DATE = re.compile(r"\d{4}-\d{2}-\d{2}|\d{4}")
+_RELEASE_DATE = re.compile(r"(?<!\d)(\d{4}-\d{2}-\d{2}|\d{8}|\d{4})(?!\d)")
+_RELEASE_NUMBER = re.compile(r"(?<!\d)(\d+(?:\.\d+)*)(?!\d)")
 
 
 def version_key(version: str, *, today: date | None = None) -> str:
-    """A release's sortable part: the first date (or year) in it; "" (before every dated release) when it names
-    no real release date.
+    """A release's sortable part: its first date (or year), else its release number; "" (before every other
+    release) when it names neither a real date nor a number.
 
     Releases name themselves in several ways (``2022``, ``releases/2024-01-31/doid.obo``, an OWL version IRI
-    ``http://purl.obolibrary.org/obo/doid/releases/2026-07-31/...``); only their dates compare across them.
-    Why "" for the rest: a version such as ``zzz``, ``2024-13-45`` or ``9999-01-01`` compared as written sorts
-    after every real release, so once loaded it would mark each later, real release ``superseded`` and keep it
-    out. Ordered first, such a file replaces nothing dated and blocks nothing; two undated releases are taken
-    in load order.
+    ``http://purl.obolibrary.org/obo/doid/releases/2026-07-31/...``, SNOMED's ``.../version/20240301``, ChEBI's
+    ``245``, EFO's ``v3.62.0``); dates compare as dates and numbers part by part ("3.62.0" after "3.9.0"); a
+    vocabulary keeps one scheme, so a date and a number are never weighed against each other in practice (a
+    dated release sorts after a numbered one). Why "" for the rest: a version such as ``zzz``, ``2024-13-45`` or
+    ``9999-01-01`` compared as written sorts after every real release, so once loaded it would mark each later,
+    real release ``superseded`` and keep it out. Ordered first, such a file replaces nothing and blocks nothing;
+    two of them are taken in load order. A year after next counts as a typo (so the key of such a version can
+    change as years pass; no real release is dated that far ahead).
     """
     match = _RELEASE_DATE.search(version)
-    if match is None or not is_calendar_date(match.group(0)):
+    if match is not None:
+        found = match.group(1)
+        day = f"{found[:4]}-{found[4:6]}-{found[6:]}" if len(found) == 8 else found
+        if not is_calendar_date(day) or int(day[:4]) > (today or date.today()).year + 1:
+            return ""
+        return f"2:{day}"
+    number = _RELEASE_NUMBER.search(version)
+    if number is None:
         return ""
-    if int(match.group(0)[:4]) > (today or date.today()).year + 1:  # a release from the future: a typo
-        return ""
-    return match.group(0)
+    return "1:" + ".".join(f"{int(part):09d}" for part in number.group(1).split("."))
 
 
 CONCEPT_ROWS_VERSION = "concept-rows-1"

@@ -58,7 +58,8 @@ class TrialContext:
 
 _COMPARISON_COLUMNS = (
     "trial_id", "key", "trial_title", "outcome_kind", "outcome_description", "time_frame", "param_type", "units",
-    "categories", "p_value", "p_modifier", "non_inferiority_type", "outcome_position", "analysis_position",
+    "categories", "p_value", "p_modifier", "non_inferiority_type", "tested_non_inferiority", "outcome_position",
+    "analysis_position",
 )  # fmt: skip
 
 

@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import neo4j
 from neo4j.exceptions import DriverError, Neo4jError
@@ -86,6 +86,9 @@ from trialgraph.models.tasks.dataset import TaskDataset
 from trialgraph.models.tasks.evidence import EVIDENCE_INFERENCE_DIR, read_evidence_inference
 from trialgraph.models.tasks.labels import STOP_REASONS_FILE, read_stop_reasons
 from trialgraph.settings import Settings, get_settings
+
+if TYPE_CHECKING:
+    from trialgraph.kg.retrieval.graphrag_adapter import TrialGraphRetriever
 
 __all__ = [
     "DumpDifference",
@@ -189,11 +192,11 @@ def evaluate_linking(
                 normalisation.extend(evaluate_normalisation(name, mentions, shared, reranker=model))
         # end to end: the free-text linker finds the mentions itself in each title and abstract
         finder = Linker.around(shared)
-        texts = {p.name: read_documents(p) for p in [*bc5cdr, *ncbi]}
+        texts = [read_documents(p) for p in [*bc5cdr, *ncbi]]  # in the corpora's order (names may repeat)
         end_to_end = [
             result
-            for name, mentions in corpora
-            for result in evaluate_end_to_end(name, texts[name], mentions, finder.link_many)
+            for (name, mentions), documents in zip(corpora, texts, strict=True)
+            for result in evaluate_end_to_end(name, documents, mentions, finder.link_many)
         ]
         return LinkingEvaluation(tuple(nlm), tuple(normalisation), tuple(end_to_end))
     return LinkingEvaluation(tuple(nlm), tuple(normalisation))
@@ -595,7 +598,9 @@ class TrialGraph:
         ``embed(target="criteria")``). Each hit carries its component scores and the Cypher that found it."""
         return retriever_factory(retriever)(*self._retrievers(encoder)).hits(query, top_k=top_k)
 
-    def graphrag_retriever(self, retriever: str = "hybrid", *, encoder: str = "minilm", max_tokens: int = 600) -> Any:
+    def graphrag_retriever(
+        self, retriever: str = "hybrid", *, encoder: str = "minilm", max_tokens: int = 600
+    ) -> TrialGraphRetriever:
         """One of ``search``'s retrievers as a neo4j-graphrag ``Retriever`` (for its ``GraphRAG`` pipeline, or any
         code written against that interface): ``.search(query_text=..., top_k=...)`` gives the trials as items
         whose content is their description and whose metadata is the hit (see

@@ -27,5 +27,6 @@ RETURN t.trial_id AS trial_id, a.key AS key, r.brief_title AS trial_title, condi
        m.title AS outcome_title, m.description AS outcome_description, m.time_frame AS time_frame,
        m.param_type AS param_type, m.units AS units, groups, coalesce(categories, 0) AS categories,
        a.p_value AS p_value, a.p_value_modifier AS p_modifier, a.non_inferiority_type AS non_inferiority_type,
+       a.tested_non_inferiority AS tested_non_inferiority,
        m.position AS outcome_position, a.position AS analysis_position
 ORDER BY trial_id, m.position, a.position

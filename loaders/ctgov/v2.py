@@ -12,6 +12,7 @@ content cannot make a study fail.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import Any
@@ -202,7 +203,10 @@ def _int(parent: dict, key: str, rid: str | None, field: str) -> int | None:
         else:
             report_issue(f"{field}.{key} {value[:40]!r} is not a count; stored without it")
             return None
-    elif kind is float and value.is_integer():
+    elif kind is float:
+        if not (math.isfinite(value) and value.is_integer()):  # 12.5 participants: no count, but no reason to lose
+            report_issue(f"{field}.{key} {value!r} is not a whole count; stored without it")  # the record
+            return None
         value, kind = int(value), int
     if kind is int:
         return _graph_integer(value, f"{field}.{key}")

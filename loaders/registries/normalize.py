@@ -580,13 +580,15 @@ def target_size(value: str | None) -> int | None:
         raise ValueError(f"{_shown(text)} is negative")
     groups = _GROUP_SIZE.findall(text)
     if groups:
-        return int(sum(float(n) for n in groups))
-    m = _NUMBER.search(text)
-    if m is None:
+        number = sum(float(n) for n in groups)
+    elif (m := _NUMBER.search(text)) is not None:
+        number = float(m.group(0))
+    else:
         raise ValueError(f"{_shown(text)} is not a number")
-    number = float(m.group(0))
     if not math.isfinite(number):
         raise ValueError(f"{_shown(text)} is not a finite number")
+    if not number.is_integer():
+        raise ValueError(f"{_shown(text)} is not a whole number")  # "12.5" is not 12 participants
     return int(number)  # past 64 bits it is dropped by ``check_study``, as every loader's counts are
 
 

@@ -157,11 +157,12 @@ CONSTRUCTION["results_evidence"] = (
 - The question shows the trial's title and conditions, the outcome (title, description, time frame, measure and
   units) and the two groups the analysis compares (title, description), never a value or p-value; it asks what
   the analysis found for the first group relative to the second, with Evidence Inference's three labels.
-- Gold, by a fixed rule on what the registry states: significant when the p-value is below 0.05 (or stated as
-  below a bound of at most 0.05), not when 0.05 or more; direction from the two groups' posted values for that
-  outcome (first minus second). Left out, counted: non-inferiority and equivalence tests, analyses of other than
-  two groups, measures with several categories or classes, values that are no number, p-value bounds that do
-  not decide, equal values with a significant p-value. Three options in a seeded order."""
+- Gold, by a fixed rule on what the registry states: significant when the p-value is below 0.05 (exactly, or a
+  stated bound that implies it), not when 0.05 or more; direction from the two groups' posted values for that
+  outcome (first minus second). Left out, counted: non-inferiority and equivalence tests (by type, or legacy
+  XML's bare flag), analyses of other than two groups, measures with several categories or classes, values that
+  are no number, p-value bounds that do not decide, equal values with a significant p-value. Three options in a
+  seeded order."""
 )
 CONSTRUCTION["diagnosis_from_note"] = """- Built from synthetic patient notes (`trialgraph synth patients`, given with
   `--patients FILE`), never from a registry's text: each note was made for a patient who has its trial's studied

@@ -6,13 +6,15 @@ two groups and the measure (never the values or the p-value), and asks what the 
 group relative to the second, with Evidence Inference's three labels. The gold follows from what the registry
 states, by a fixed rule:
 
-- significant when the stated p-value is below 0.05 (``p = 0.03``, ``p < 0.001``); not significant when it is
-  0.05 or more (``p = 0.4``, ``p > 0.05``); a bound that does not decide it (``p < 0.1``) leaves the analysis out;
+- significant when the stated p-value is below 0.05 (``p = 0.03``, ``p < 0.001``, ``p < 0.05``); not significant
+  when it is 0.05 or more (``p = 0.05``, ``p = 0.4``, ``p > 0.05``); a bound that does not decide it (``p < 0.1``,
+  ``p <= 0.05``) leaves the analysis out;
 - the direction is the sign of the two groups' measured values (first group minus second), as posted for the
   outcome; equal values with a significant p-value are left out (the comparison is of something else);
-- left out, with a counted reason: non-inferiority and equivalence tests (a p-value there tests another
-  hypothesis), analyses of more or fewer than two groups, measures with several categories or classes (which
-  value is compared is not stated), values that are no number, no p-value.
+- left out, with a counted reason: non-inferiority and equivalence tests, by type or by legacy XML's bare
+  ``<non_inferiority>Yes</non_inferiority>`` (a p-value there tests another hypothesis), analyses of more or
+  fewer than two groups, measures with several categories or classes (which value is compared is not stated),
+  values that are no number ("NaN", "0,5"), no p-value.
 
 One item per qualifying analysis. The split is by trial (twin groups kept together) but by a hash of the group,
 not by registration date as the other trial tasks: trials post results years after they register, so every
@@ -26,21 +28,21 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from trialgraph.models.tasks.evidence import LABELS  # Evidence Inference's three labels
 from trialgraph.models.tasks.items import BuildResult, TaskItem
 from trialgraph.models.tasks.splits import TEST_SHARE, VALIDATION_SHARE, Split
 
 __all__ = ["TASK", "GroupShown", "ResultComparison", "build_results_evidence", "comparison_label", "results_side"]
 
 TASK = "results_evidence"
-LABELS = ("significantly increased", "significantly decreased", "no significant difference")
 ALPHA = 0.05
 MAX_TEXT = 400
 _OTHER_HYPOTHESES = ("NON_INFERIORITY", "EQUIVALENCE")  # in CT.gov's enum names (…_OR_EQUIVALENCE, …_LEGACY)
-_BELOW = ("<", "<=", "≤")
-_ABOVE = (">", ">=", "≥")
+_WHOLE_OR_DECIMAL = re.compile(r"^[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?$")  # "1,200.5" yes; "0,5", "NaN" no
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,13 +73,14 @@ class ResultComparison:
     p_value: float | None
     p_modifier: str | None
     non_inferiority_type: str | None
+    tested_non_inferiority: bool | None = None  # legacy XML's <non_inferiority>Yes</non_inferiority>, with no type
     outcome_position: int | None = None  # the measure's place in the record's results, and the analysis's in it
     analysis_position: int | None = None
 
 
 def comparison_label(c: ResultComparison) -> tuple[str | None, str | None]:
     """(label, None), or (None, why the analysis is left out)."""
-    if any(kind in (c.non_inferiority_type or "").upper() for kind in _OTHER_HYPOTHESES):
+    if c.tested_non_inferiority or any(kind in (c.non_inferiority_type or "").upper() for kind in _OTHER_HYPOTHESES):
         return None, "a non-inferiority or equivalence test"
     if len(c.groups) != 2:
         return None, "an analysis of other than two groups"
@@ -85,33 +88,36 @@ def comparison_label(c: ResultComparison) -> tuple[str | None, str | None]:
         return None, "a measure with several categories or classes"
     if c.p_value is None:
         return None, "no p-value"
-    values = [_number(g.value) for g in c.groups]
-    if None in values:
+    first, second = (_number(g.value) for g in c.groups)
+    if first is None or second is None:
         return None, "a group's value is no number"
     significant = _significant(c.p_value, (c.p_modifier or "").strip())
     if significant is None:
         return None, "a p-value bound that does not decide significance at 0.05"
     if not significant:
         return "no significant difference", None
-    first, second = values
     if first == second:
         return None, "equal values with a significant p-value"
-    return ("significantly increased" if first > second else "significantly decreased"), None  # type: ignore[operator]
+    return ("significantly increased" if first > second else "significantly decreased"), None
 
 
 def _number(text: str | None) -> float | None:
-    try:
-        return float((text or "").replace(",", "").strip())
-    except ValueError:
-        return None
+    """A posted value as a number: digits, thousands commas and a decimal point only ("NaN", "0,5" are not)."""
+    written = (text or "").strip()
+    return float(written.replace(",", "")) if _WHOLE_OR_DECIMAL.match(written) else None
 
 
 def _significant(p: float, modifier: str) -> bool | None:
+    """Whether p < 0.05 as the registry states p: exactly, or as a bound (None where the bound does not say)."""
     if modifier in ("", "="):
         return p < ALPHA
-    if modifier in _BELOW:
+    if modifier == "<":  # p < bound: below 0.05 when the bound is at most 0.05
         return True if p <= ALPHA else None
-    if modifier in _ABOVE:
+    if modifier == "<=":
+        return True if p < ALPHA else None
+    if modifier == ">=":  # p >= bound: not below 0.05 when the bound is at least 0.05
+        return False if p >= ALPHA else None
+    if modifier == ">":
         return False if p >= ALPHA else None
     return None
 

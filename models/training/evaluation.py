@@ -37,10 +37,14 @@ def evaluate_after_training(
     """Evaluate ``base_model`` and the adapter in ``adapter`` on ``limit`` seeded validation items per task; add
     the figures to its card (``README.md``) and run record; return (base run, adapter run)."""
     datasets = [dataset for dataset in map(read_task, task_folders) if dataset.rows[SPLIT]]
+    folder = adapter / "evaluation"
+    for stale in folder.glob("*") if folder.is_dir() else ():  # a resumed run's earlier figures: replaced, not mixed
+        if stale.is_file():
+            stale.unlink()
     runs: list[EvalRun] = []
     for spec in (base_model, f"hf:{adapter}"):
         run = evaluate(datasets, resolve_answerer(spec, home), context=context, split=SPLIT, limit=limit, seed=seed)
-        write_run(run, adapter / "evaluation")
+        write_run(run, folder)
         runs.append(run)
     base, tuned = runs
     _add_to_card(

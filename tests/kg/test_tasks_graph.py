@@ -169,17 +169,16 @@ def _posted_label(measure: dict, analysis: dict) -> str | None:
     if len(classes) != 1 or len(classes[0].get("categories", [])) != 1:
         return None
     values = {m["groupId"]: m.get("value") for m in classes[0]["categories"][0].get("measurements", [])}
-    try:
-        first, second = (float(values[g].replace(",", "")) for g in groups)
-    except (KeyError, ValueError, AttributeError):
+    written = [values.get(g) or "" for g in groups]
+    if not all(re.fullmatch(r"-?(\d{1,3}(,\d{3})+|\d+)(\.\d+)?", v.strip()) for v in written):
         return None
+    first, second = (float(v.replace(",", "")) for v in written)
     modifier, number = p.group(1) or "=", float(p.group(2))
-    if modifier == "=":
-        significant = number < 0.05
-    elif modifier.startswith("<"):
-        significant = True if number <= 0.05 else None
-    else:
-        significant = False if number >= 0.05 else None
+    significant = {
+        "=": number < 0.05,
+        "<": True if number <= 0.05 else None,  # p below a bound of at most 0.05
+        "<=": True if number < 0.05 else None,
+    }.get(modifier, False if number >= 0.05 else None)  # > and >=: p at or above a bound of at least 0.05
     if significant is None or (significant and first == second):
         return None
     if not significant:

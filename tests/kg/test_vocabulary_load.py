@@ -146,21 +146,26 @@ def test_a_stub_made_by_a_mapping_is_filled_by_its_own_record(tg: TrialGraph, tm
     assert after == [{"stub": None, "version": "2022", "mappings": 1}]
 
 
-@pytest.mark.parametrize(
-    ("version", "key"),
-    [
-        ("2022", "2022"),
-        ("releases/2024-01-31/doid.obo", "2024-01-31"),
-        ("http://purl.obolibrary.org/obo/doid/releases/2026-07-31/doid.owl", "2026-07-31"),
-        ("2024-13-45", ""),  # no calendar date
-        ("releases/2023-02-30", ""),
-        ("9999-01-01", ""),  # a release from the future
-        ("zzz", ""),
-        ("test-1", ""),
-    ],
-)
-def test_a_version_naming_no_real_release_date_sorts_before_every_dated_one(version: str, key: str) -> None:
-    assert version_key(version, today=date(2026, 12, 6)) == key
+def test_release_versions_order_by_their_date_or_number_and_nonsense_comes_first() -> None:
+    today = date(2026, 12, 6)
+    schemes = [  # each vocabulary's releases in the order they came out
+        ["test-1", "test-2"],
+        ["244", "245"],  # ChEBI
+        ["releases/v3.9.0/efo.owl", "releases/v3.62.0/efo.owl"],  # EFO: part by part, not as text
+        [
+            "2022",  # MeSH: a year
+            "2024-01-31",
+            "http://snomed.info/sct/900000000000207008/version/20240301",  # compact, not the 9000 inside the id
+            "releases/2026-07-31/doid.owl",
+            "2027-01-01",  # next year: still a date
+        ],
+    ]
+    for ascending in schemes:
+        keys = [version_key(v, today=today) for v in ascending]
+        assert "" not in keys and keys == sorted(keys) and len(set(keys)) == len(keys), keys
+    assert version_key("2024-01-31", today=today) == version_key("releases/2024-01-31/doid.obo", today=today)
+    for nonsense in ("zzz", "2024-13-45", "releases/2023-02-30", "9999-01-01", "2028-01-01", "20241345"):
+        assert version_key(nonsense, today=today) == "", nonsense  # before every release above
 
 
 def test_a_release_with_an_impossible_version_neither_replaces_nor_blocks_a_dated_one(

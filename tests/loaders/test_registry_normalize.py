@@ -353,6 +353,11 @@ def test_target_size(raw: str | None, expected: int | None) -> None:
         ("to be\ndecided", "Target_size 'to be decided' is not a number; stored without it"),
         ("x" * 200, f"Target_size {'x' * 77 + '...'!r} is not a number; stored without it"),
         ("1e400", "Target_size '1e400' is not a finite number; stored without it"),
+        ("12.5", "Target_size '12.5' is not a whole number; stored without it"),
+        (
+            "Case:" + "9" * 320 + ";Control:1;",
+            f"Target_size {('Case:' + '9' * 320)[:77] + '...'!r} is not a finite number; stored without it",
+        ),
     ],
 )
 def test_a_negative_or_non_numeric_size_is_left_out_with_one_line(raw: str, reason: str) -> None:

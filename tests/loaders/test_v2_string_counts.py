@@ -73,6 +73,14 @@ def test_a_string_that_is_no_count_is_left_out_and_named(with_flow: dict[str, An
     assert line.endswith(f"numSubjects {value!r} is not a count; stored without it")
 
 
+@pytest.mark.parametrize("value", [12.5, float("nan")])
+def test_a_number_that_is_no_whole_count_is_left_out_and_named(with_flow: dict[str, Any], value: float) -> None:
+    record = parse_study(_with_first_count(with_flow, value))
+    assert record.results is not None and record.results.flow[0].count is None
+    (line,) = getattr(record, "issues", ())
+    assert line.endswith(f"numSubjects {value!r} is not a whole count; stored without it")
+
+
 def test_a_count_of_another_json_type_refuses_the_record(with_flow: dict[str, Any]) -> None:
     with pytest.raises(ParseError, match=r"numSubjects: expected a 64-bit integer"):
         parse_study(_with_first_count(with_flow, {"value": 5}))

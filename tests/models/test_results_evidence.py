@@ -54,6 +54,9 @@ def _comparison(first: str | None = "12.5", second: str | None = "8.0", **change
         ({"non_inferiority_type": None}, "significantly increased"),  # legacy records often state none
         ({"non_inferiority_type": "SUPERIORITY_OR_OTHER"}, "significantly increased"),  # CT.gov's usual value
         ({"non_inferiority_type": "SUPERIORITY_OR_OTHER_LEGACY"}, "significantly increased"),
+        ({"p_value": 0.049, "p_modifier": "<="}, "significantly increased"),
+        ({"p_value": 0.05, "p_modifier": ">="}, "no significant difference"),
+        ({"p_value": 0.05, "p_modifier": "="}, "no significant difference"),
     ],
 )
 def test_the_label_follows_the_p_value_and_the_posted_values(changes: dict[str, object], label: str) -> None:
@@ -66,6 +69,12 @@ def test_the_label_follows_the_p_value_and_the_posted_values(changes: dict[str, 
         ({"non_inferiority_type": "NON_INFERIORITY"}, "a non-inferiority or equivalence test"),
         ({"non_inferiority_type": "EQUIVALENCE"}, "a non-inferiority or equivalence test"),
         ({"non_inferiority_type": "NON_INFERIORITY_OR_EQUIVALENCE_LEGACY"}, "a non-inferiority or equivalence test"),
+        ({"non_inferiority_type": None, "tested_non_inferiority": True}, "a non-inferiority or equivalence test"),
+        ({"p_value": 0.05, "p_modifier": "<="}, "a p-value bound that does not decide significance at 0.05"),
+        ({"p_value": 0.04, "p_modifier": ">"}, "a p-value bound that does not decide significance at 0.05"),
+        ({"groups": (GroupShown("A", None, "NaN"), GroupShown("B", None, "2"))}, "a group's value is no number"),
+        ({"groups": (GroupShown("A", None, "0,5"), GroupShown("B", None, "2"))}, "a group's value is no number"),
+        ({"groups": (GroupShown("A", None, "inf"), GroupShown("B", None, "2"))}, "a group's value is no number"),
         ({"groups": (GroupShown("A", None, "1"),)}, "an analysis of other than two groups"),
         ({"categories": 3}, "a measure with several categories or classes"),
         ({"p_value": None}, "no p-value"),

@@ -96,7 +96,7 @@ def check_study(record: StudyRecord) -> tuple[StudyRecord, tuple[str, ...]]:
     if design is not None and (problem := count_problem(design.number_of_arms)) is not None:
         issues.append(f"design.number_of_arms {problem}; stored without it")
         changes["design"] = dataclasses.replace(design, number_of_arms=None)
-    if (documents := _non_negative(record.large_documents, ("size",), "large_documents", issues)) is not None:
+    if (documents := _valid_counts(record.large_documents, ("size",), "large_documents", issues)) is not None:
         changes["large_documents"] = documents
     return (dataclasses.replace(record, **changes) if changes else record), tuple(issues)
 
@@ -120,7 +120,7 @@ def _checked_counts(results: Results, issues: list[str]) -> Results | None:
     """The results without negative counts (each one reported, as a negative enrollment is), or None if none."""
     changes: dict[str, Any] = {}
     for field, counts in _RESULT_COUNTS.items():
-        if (kept := _non_negative(getattr(results, field), counts, f"results.{field}", issues)) is not None:
+        if (kept := _valid_counts(getattr(results, field), counts, f"results.{field}", issues)) is not None:
             changes[field] = kept
     for field in ("baseline", "outcome_measures"):
         measures, dropped = list(getattr(results, field)), False
@@ -128,7 +128,7 @@ def _checked_counts(results: Results, issues: list[str]) -> Results | None:
             found = {
                 name: kept
                 for name, counts in _MEASURE_COUNTS.items()
-                if (kept := _non_negative(getattr(measure, name), counts, f"results.{field}[{pos}].{name}", issues))
+                if (kept := _valid_counts(getattr(measure, name), counts, f"results.{field}[{pos}].{name}", issues))
                 is not None
             }
             if found:
@@ -148,7 +148,7 @@ def count_problem(value: int | None) -> str | None:
     return f"{shown} is negative" if value < 0 else f"{shown} is past the graph's 64-bit integers"
 
 
-def _non_negative(items: tuple[Any, ...], counts: tuple[str, ...], where: str, issues: list[str]) -> tuple | None:
+def _valid_counts(items: tuple[Any, ...], counts: tuple[str, ...], where: str, issues: list[str]) -> tuple | None:
     """``items`` with each count among ``counts`` that is negative or past 64 bits set to None (one issue each),
     or None if none was."""
     kept, dropped = list(items), False

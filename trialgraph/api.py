@@ -88,7 +88,7 @@ from trialgraph.models.tasks.labels import STOP_REASONS_FILE, read_stop_reasons
 from trialgraph.settings import Settings, get_settings
 
 if TYPE_CHECKING:
-    from trialgraph.kg.retrieval.graphrag_adapter import TrialGraphRetriever
+    from neo4j_graphrag.retrievers.base import Retriever
 
 __all__ = [
     "DumpDifference",
@@ -600,15 +600,15 @@ class TrialGraph:
 
     def graphrag_retriever(
         self, retriever: str = "hybrid", *, encoder: str = "minilm", max_tokens: int = 600
-    ) -> TrialGraphRetriever:
+    ) -> Retriever:
         """One of ``search``'s retrievers as a neo4j-graphrag ``Retriever`` (for its ``GraphRAG`` pipeline, or any
         code written against that interface): ``.search(query_text=..., top_k=...)`` gives the trials as items
         whose content is their description and whose metadata is the hit (see
         :mod:`trialgraph.kg.retrieval.graphrag_adapter`)."""
-        from trialgraph.kg.retrieval.graphrag_adapter import TrialGraphRetriever
+        from trialgraph.kg.retrieval.graphrag_adapter import graphrag_retriever
 
         chosen = retriever_factory(retriever)(*self._retrievers(encoder))
-        return TrialGraphRetriever(chosen, self.driver, database=self.settings.neo4j_database, max_tokens=max_tokens)
+        return graphrag_retriever(chosen, self.driver, database=self.settings.neo4j_database, max_tokens=max_tokens)
 
     def similar(self, trial_id: str, *, top_k: int = 10, encoder: str = "minilm") -> list[Hit]:
         """The trials nearest to ``trial_id`` by their embeddings, the trial itself left out."""

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import neo4j
 
@@ -31,6 +31,9 @@ from trialgraph.models.tasks.results_evidence import TASK as RESULTS_TASK
 from trialgraph.models.tasks.results_evidence import GroupShown, ResultComparison
 from trialgraph.models.tasks.reviews import MAX_VOCABULARY_TERMS, vocabulary_block
 from trialgraph.models.tasks.splits import Split, split_by_date
+
+if TYPE_CHECKING:
+    from trialgraph.models.retrieval.evaluate import Cohort
 
 __all__ = [
     "CONTEXT_TRIALS",
@@ -201,6 +204,7 @@ def build_tasks(
     database: str = "neo4j",
     software_version: str = "unknown",
     patients: Sequence[Mapping[str, Any]] | None = None,
+    cohorts: Sequence[Cohort] | None = None,
 ) -> dict[str, TaskDataset]:
     """Read the graph once, split it, build each task and write it under ``out/<task>/``.
 
@@ -208,7 +212,8 @@ def build_tasks(
     its card: the other tasks are built all the same. The knowledge tasks read the loaded vocabularies: asked
     for by name they are always written; in a build of every task they are left out when the graph holds no
     concept of any knowledge vocabulary (a trials-only graph gets the trial tasks only). The diagnosis task reads
-    ``patients`` (a ``synth patients`` notes file's rows): in a build of every task it is left out without them.
+    ``patients`` (a ``synth patients`` notes file's rows): in a build of every task it is left out without them;
+    so is the TREC CT eligibility task without ``cohorts`` (TrialGPT's patients and judgements).
     """
     names = list(tasks or task_names())
     unknown = [n for n in names if n not in TASKS]
@@ -221,6 +226,8 @@ def build_tasks(
             names = [n for n in names if TASKS[n].source != "ontologies"]
     if not tasks and patients is None:
         names = [n for n in names if TASKS[n].source != "patients"]
+    if not tasks and cohorts is None:
+        names = [n for n in names if TASKS[n].source != "cohorts"]
     diagnosis: DiagnosisInputs | None = None
     if patients is not None and any(TASKS[n].source == "patients" for n in names):
         trial_ids = sorted({n["trial_id"] for n in patients if isinstance(n.get("trial_id"), str)})
@@ -251,6 +258,7 @@ def build_tasks(
         knowledge,
         diagnosis,
         comparisons,
+        cohorts,
     )
     results = {name: build_task(name, inputs) for name in names}
     per_item = {
@@ -280,5 +288,7 @@ def build_tasks(
         if TASKS[name].source == "ontologies":
             meta["vocabularies"] = vocabulary_summary(result, knowledge.concepts if knowledge else ())
             meta["graph_context"] = "none: the items ask about concepts, not trials (--context graph adds nothing)"
+        if TASKS[name].graph_context:
+            meta["graph_context"] = TASKS[name].graph_context
         built[name] = write_task(out / name, result, contexts, meta=meta)
     return built

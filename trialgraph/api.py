@@ -467,9 +467,11 @@ class TrialGraph:
 
         Termination types come from the shared data's stop-reason labels when ``TRIALGRAPH_SHARED_DATA`` is
         set; without them, terminated trials are still items, with no type (the card counts the labels used).
-        ``patients`` is a ``synth patients`` notes file: the diagnosis task is built from it (and left out of a
-        build of every task without it).
+        ``patients`` is a ``synth patients`` notes file: the diagnosis and patient-eligibility tasks are built
+        from it (and left out of a build of every task without it). The TREC CT eligibility task reads TrialGPT's
+        cohorts from the shared data (left out of a build of every task when they are not there).
         """
+        from trialgraph.models.retrieval.evaluate import read_cohort, shared_cohort_folders
         from trialgraph.models.synth.matching import read_notes
 
         labels: dict[str, str] = {}
@@ -479,6 +481,8 @@ class TrialGraph:
             labels = read_stop_reasons(shared / STOP_REASONS_FILE)
         if shared is not None and (shared / EVIDENCE_INFERENCE_DIR).is_dir():
             evidence, evidence_skipped = read_evidence_inference(shared / EVIDENCE_INFERENCE_DIR)
+        folders = shared_cohort_folders(shared) if shared is not None else []
+        cohorts = [read_cohort(f) for f in folders] if folders and all(f.is_dir() for f in folders) else None
         return build_tasks(
             self.driver,
             out or self.tasks_folder(),
@@ -490,6 +494,7 @@ class TrialGraph:
             database=self.settings.neo4j_database,
             software_version=__version__,
             patients=read_notes(patients) if patients is not None else None,
+            cohorts=cohorts,
         )
 
     def synth_trials(

@@ -964,7 +964,9 @@ def eval_retrieval(
     if not cohort:
         if root is None:
             _fail(TrialGraphError("give --cohort DIR, or set TRIALGRAPH_SHARED_DATA to the shared data folder"))
-        cohort = [root / "trialgpt-trec-ct-qrels" / name for name in ("sigir", "trec_2021", "trec_2022")]  # type: ignore[operator]
+        from trialgraph.models.retrieval.evaluate import shared_cohort_folders
+
+        cohort = shared_cohort_folders(settings.shared_data)  # type: ignore[arg-type]
     if trialsim is None and root is not None:  # the similarity task is optional without shared data
         trialsim = root / "trial2vec-trialsim" / "trialsim_shared.tsv"
     try:

@@ -40,9 +40,12 @@ __all__ = [
     "evaluate_similarity",
     "read_cohort",
     "read_trialsim",
+    "shared_cohort_folders",
 ]
 
 DEPTH = 1000
+TREC_CT_DIR = Path("benchmarks/trials/trialgpt-trec-ct-qrels")  # under the shared data folder
+TREC_CT_COHORTS = ("sigir", "trec_2021", "trec_2022")
 Ranker = Callable[[str, int], list[str]]  # (query text, depth) → trial ids, best first
 
 
@@ -56,6 +59,11 @@ class Cohort:
 
     def judged_trials(self) -> set[str]:
         return {trial for grades in self.qrels.values() for trial in grades}
+
+
+def shared_cohort_folders(shared: Path) -> list[Path]:
+    """TrialGPT's three cohort folders in the shared data (whether or not they exist: reading says)."""
+    return [shared / TREC_CT_DIR / name for name in TREC_CT_COHORTS]
 
 
 def read_cohort(folder: Path) -> Cohort:

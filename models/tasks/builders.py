@@ -14,10 +14,13 @@ import re
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from trialgraph.model.phases import PHASES, normalize_phase
 from trialgraph.models.tasks.diagnosis import TASK as DIAGNOSIS_TASK
 from trialgraph.models.tasks.diagnosis import DiagnosisInputs, build_diagnosis
+from trialgraph.models.tasks.eligibility import SYNTHETIC_TASK as ELIGIBILITY_TASK
+from trialgraph.models.tasks.eligibility import TREC_TASK, build_patient_eligibility, build_trec_eligibility
 from trialgraph.models.tasks.evidence import EvidencePrompt, build_evidence_summary
 from trialgraph.models.tasks.facts import TrialFacts
 from trialgraph.models.tasks.items import BuildResult, TaskItem
@@ -30,10 +33,14 @@ from trialgraph.models.tasks.search import TASK as SEARCH_TASK
 from trialgraph.models.tasks.search import build_search
 from trialgraph.models.tasks.splits import SIDES, Split
 
+if TYPE_CHECKING:
+    from trialgraph.models.retrieval.evaluate import Cohort
+
 __all__ = ["TASKS", "BuildResult", "TaskInputs", "TaskItem", "TaskSpec", "build_task", "task_names", "task_query"]
 
 LETTERS = "ABCD"
 OPTIONS = 4
+NO_TRIAL_CONTEXT = "none: the item shows its trial's criteria itself (--context graph adds nothing)"
 MAX_OPTION_CHARS = 400
 CRITERIA_PER_OPTION = 3
 CANDIDATES_SCANNED = 500  # per condition heading: a very common heading does not make each item scan the pool
@@ -57,6 +64,7 @@ class TaskInputs:
     knowledge: KnowledgeInputs | None = None  # the loaded vocabularies' concepts (``None``: not read)
     patients: DiagnosisInputs | None = None  # synthetic patient notes and their conditions' names (None: none given)
     comparisons: Mapping[str, Sequence[ResultComparison]] | None = None  # posted results' analyses (None: not read)
+    cohorts: Sequence[Cohort] | None = None  # TREC CT patients and judgements (None: not found)
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,7 +75,9 @@ class TaskSpec:
     kind: str
     description: str
     build: Callable[[TaskInputs], BuildResult]
-    source: str = "trials"  # built from: trials (graph), evidence (a benchmark), ontologies (graph), patients (a file)
+    source: str = "trials"  # built from: trials (graph), evidence (a benchmark), ontologies (graph), patients (a file),
+    # cohorts (TREC CT patients, a benchmark)
+    graph_context: str | None = None  # why ``--context graph`` adds nothing, for items that get no trial context
 
 
 def _cut(text: str | None, limit: int = MAX_OPTION_CHARS) -> str:
@@ -482,6 +492,24 @@ TASKS: dict[str, TaskSpec] = {
         "name the condition of a synthetic patient note whose diagnoses are withheld (diagnostic analysis)",
         lambda inputs: build_diagnosis(inputs.patients, inputs.split, inputs.seed),
         source="patients",
+    ),
+    ELIGIBILITY_TASK: TaskSpec(
+        ELIGIBILITY_TASK,
+        "mcq",
+        "whether a synthetic patient may enter a trial, from its note and the trial's criteria (by construction)",
+        lambda inputs: build_patient_eligibility(
+            inputs.patients.notes if inputs.patients else None, inputs.trials, inputs.split, inputs.seed
+        ),
+        source="patients",
+        graph_context=NO_TRIAL_CONTEXT,
+    ),
+    TREC_TASK: TaskSpec(
+        TREC_TASK,
+        "mcq",
+        "whether a TREC CT patient may enter a judged trial, from the patient's summary and the trial's criteria",
+        lambda inputs: build_trec_eligibility(inputs.cohorts, inputs.trials, inputs.split, inputs.seed),
+        source="cohorts",
+        graph_context=NO_TRIAL_CONTEXT,
     ),
 }
 

@@ -252,18 +252,26 @@ def test_baselines_evaluate_in_both_context_modes_and_the_report_lists_every_run
     assert completion["rows_hash"] == read_task(built / "trial_completion").manifest["rows_hash"]
     report = runner.invoke(app, ["tasks", "report", "--runs", str(runs)])
     assert report.exit_code == 0 and "notes.json" in report.output
-    for task in TASKS:
+    built_tasks = [*TASKS, "trec_eligibility"]  # TREC CT eligibility: read from the shared cohorts in every build
+    for task in built_tasks:
         assert f"## {task}" in report.output
-    assert report.output.count("| nearest | graph |") == len(TASKS)
+    assert report.output.count("| nearest | graph |") == len(built_tasks)
 
 
-def test_diagnosis_items_ask_a_synthetic_notes_trial_condition_and_never_state_it(
-    built: Path, neo4j_driver: neo4j.Driver, tmp_path: Path
-) -> None:
-    notes = tmp_path / "patients.jsonl"
+@pytest.fixture(scope="module")
+def patient_notes(built: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Template notes for 120 of the graph's trials, one per kind, through the CLI."""
+    notes = tmp_path_factory.mktemp("patients") / "patients.jsonl"
     args = ["synth", "patients", "--sample", "120", "--per-kind", "1", "--out", str(notes)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
+    return notes
+
+
+def test_diagnosis_items_ask_a_synthetic_notes_trial_condition_and_never_state_it(
+    built: Path, neo4j_driver: neo4j.Driver, patient_notes: Path, tmp_path: Path
+) -> None:
+    notes = patient_notes
     out = tmp_path / "tasks"
     args = ["tasks", "build", "--out", str(out), "--tasks", "diagnosis_from_note", "--patients", str(notes)]
     result = runner.invoke(app, args)
@@ -291,6 +299,53 @@ def test_diagnosis_items_ask_a_synthetic_notes_trial_condition_and_never_state_i
             for name in names.get(condition["curie"], (condition["name"],)):
                 assert not re.search(rf"(?<!\w){re.escape(name)}(?!\w)", record["question"], re.IGNORECASE)
     assert "diagnosis_from_note" not in {p.name for p in built.iterdir()}  # a build without --patients leaves it out
+
+
+def test_eligibility_items_are_synthetic_notes_and_trec_judgements_beside_their_trials_criteria(
+    built: Path, neo4j_driver: neo4j.Driver, patient_notes: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "tasks"
+    args = ["tasks", "build", "--out", str(out), "--patients", str(patient_notes)]
+    args += ["--tasks", "patient_eligibility", "--tasks", "trec_eligibility"]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    facts = {f.trial_id: f for f in read_trial_facts(neo4j_driver)}
+    split = split_by_date(list(facts.values()), read_twin_pairs(neo4j_driver))
+    written = {n["id"]: n for n in map(json.loads, patient_notes.read_text().splitlines())}
+    synthetic = read_task(out / "patient_eligibility")
+    rows = [row for side in synthetic.rows.values() for row in side]
+    assert rows and len(rows) + sum(synthetic.manifest["skipped"].values()) == len(written)
+    assert {json.loads(r["record"])["metadata"]["note_kind"] for r in rows} == {"eligible", "near_miss", "ineligible"}
+    judged: dict[tuple[str, str, str], int] = {}
+    for cohort in ("sigir", "trec_2021", "trec_2022"):
+        for line in shared(f"benchmarks/trials/trialgpt-trec-ct-qrels/{cohort}/qrels.tsv").read_text().splitlines()[1:]:
+            query, nct, grade = line.split("\t")
+            judged[(cohort, query, nct)] = int(grade)
+    real = read_task(out / "trec_eligibility")
+    real_rows = [row for side in real.rows.values() for row in side]
+    assert real_rows
+    for row in rows + real_rows:
+        record = json.loads(row["record"])
+        meta, trial = record["metadata"], facts[row["trial_id"]]
+        assert row["split"] == split.of(row["trial_id"])
+        for criterion in (*trial.inclusion, *trial.exclusion):  # the graph's criteria, whole
+            assert " ".join(criterion.split()) in record["question"]
+        if meta["synthetic"]:
+            note = written[meta["note_id"]]
+            assert note["note"].strip() in record["question"] and note["trial_id"] == row["trial_id"]
+            assert row["answer"] == ("A" if note["kind"] == "eligible" else "B")
+        else:
+            grade = judged[(meta["cohort"], meta["query_id"], meta["nct_id"])]
+            assert trial.nct_id == meta["nct_id"] and row["answer"] == {2: "A", 1: "B"}[grade]
+    # every judged pair of a trial the graph holds is an item or a counted reason
+    in_graph = {f.nct_id for f in facts.values()}
+    eligibility_pairs = [key for key, grade in judged.items() if grade in (1, 2) and key[2] in in_graph]
+    left_out = real.manifest["skipped"]
+    assert len(real_rows) + sum(
+        n for reason, n in left_out.items() if "not in the graph" not in reason and "grade 0" not in reason
+    ) == len(eligibility_pairs)
+    assert "trec_eligibility" in {p.name for p in built.iterdir()}  # the shared cohorts are read in every build
+    assert "patient_eligibility" not in {p.name for p in built.iterdir()}  # without --patients: left out
 
 
 def test_bad_requests_are_one_line_errors(built: Path, tmp_path: Path) -> None:

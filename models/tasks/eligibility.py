@@ -1,0 +1,231 @@
+"""Patient → trial eligibility (TrialGPT's task), on synthetic notes and on real TREC CT patients, one item form.
+
+An item shows a patient's description and a trial's eligibility criteria as the graph holds them, and asks whether
+the patient may enter: A (eligible) or B (not eligible). Two tasks share that form, so a model trained on one is
+read on the other (issue 23's use (b): does training on synthetic patients help on real ones?):
+
+* ``patient_eligibility``: the notes ``trialgraph synth patients`` writes, labelled by construction (an eligible
+  note meets every checked criterion; a near-miss breaks exactly one, named in the item's metadata: the
+  criterion-level label; a clearly ineligible note breaks several). A near-miss whose broken criterion is not
+  among the criteria shown is left out: its answer could not be read from the item.
+* ``trec_eligibility``: the TREC Clinical Trials 2021 and 2022 and SIGIR patient summaries (TrialGPT's cohorts,
+  the shared half) with the assessors' judgement of a trial the graph holds: 2 (eligible) → A, 1 (excluded) → B.
+  A 0 means "not relevant", not an eligibility judgement, and is left out.
+
+Criteria are shown whole, never cut: an item whose criteria pass :data:`MAX_CRITERIA_CHARS` is left out and counted
+(a cut could drop the one line that decides). Options are in a fixed order (A eligible, B not), so the majority
+letter is the majority class. The side is the trial's in the graph's date split, the same for both tasks, so a
+model trained on one task's training items never saw a test trial of the other.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from trialgraph.models.tasks.items import BuildResult, TaskItem
+
+if TYPE_CHECKING:
+    from trialgraph.models.retrieval.evaluate import Cohort
+    from trialgraph.models.tasks.facts import TrialFacts
+    from trialgraph.models.tasks.splits import Split
+
+__all__ = [
+    "GENERATOR",
+    "GENERATOR_VERSION",
+    "MAX_CRITERIA_CHARS",
+    "OPTIONS",
+    "SYNTHETIC_TASK",
+    "TREC_TASK",
+    "build_patient_eligibility",
+    "build_trec_eligibility",
+    "criteria_block",
+]
+
+SYNTHETIC_TASK = "patient_eligibility"
+TREC_TASK = "trec_eligibility"
+GENERATOR = "trialgraph-eligibility"
+GENERATOR_VERSION = "1"
+MAX_CRITERIA_CHARS = 4000
+QUESTION = "Can this patient enter this trial?"
+OPTIONS = {
+    "A": "eligible: meets every inclusion criterion and no exclusion criterion",
+    "B": "not eligible: fails an inclusion criterion or meets an exclusion criterion",
+}
+ELIGIBLE, NOT_ELIGIBLE = "A", "B"
+NOTE_ANSWER = {"eligible": ELIGIBLE, "near_miss": NOT_ELIGIBLE, "ineligible": NOT_ELIGIBLE}
+TREC_ANSWER = {2: ELIGIBLE, 1: NOT_ELIGIBLE}  # TREC CT grades: 0 not relevant, 1 excluded, 2 eligible
+
+
+def _normalized(text: str) -> str:
+    return " ".join(text.casefold().split())
+
+
+def criteria_block(trial: TrialFacts) -> str | None:
+    """The trial's title, its stated age and sex limits and its criteria, whole; ``None`` when there are no
+    criteria. The limits are shown because registries state them apart from the criteria text."""
+    if not trial.inclusion and not trial.exclusion:
+        return None
+    limits = [
+        f"{name}: {value}"
+        for name, value in (("minimum age", trial.min_age), ("maximum age", trial.max_age), ("sex", trial.sex))
+        if value
+    ]
+    lines = [f"Trial: {' '.join((trial.official_title or trial.title or trial.trial_id).split())}"]
+    if limits:
+        lines.append("Limits: " + "; ".join(limits))
+    for heading, criteria in (("Inclusion criteria", trial.inclusion), ("Exclusion criteria", trial.exclusion)):
+        if criteria:
+            lines.append(f"{heading}:")
+            lines.extend(f"- {' '.join(c.split())}" for c in criteria)
+    return "\n".join(lines)
+
+
+def _question(patient: str, block: str) -> str:
+    return f"Patient:\n{patient.strip()}\n\n{block}\n\n{QUESTION}"
+
+
+@dataclass(frozen=True, slots=True)
+class _Shown:
+    trial: TrialFacts
+    side: str
+    block: str
+
+
+def _shown(trial: TrialFacts | None, split: Split) -> _Shown | str:
+    """The trial's criteria as an item shows them, or why it cannot be asked about (a counter key)."""
+    if trial is None:
+        return "trial not in the graph"
+    side = split.of(trial.trial_id)
+    if side is None:
+        return "trial undated (no side in the date split)"
+    block = criteria_block(trial)
+    if block is None:
+        return "trial has no criteria in the graph"
+    if len(block) > MAX_CRITERIA_CHARS:
+        return f"criteria longer than {MAX_CRITERIA_CHARS} characters (never cut)"
+    return _Shown(trial, side, block)
+
+
+def _record(item_id: str, question: str, answer: str, metadata: dict[str, object]) -> dict[str, object]:
+    return {
+        "id": item_id,
+        "question": question,
+        "options": dict(OPTIONS),
+        "answer": answer,
+        "metadata": metadata | {"generator": GENERATOR, "generator_version": GENERATOR_VERSION},
+    }
+
+
+def build_patient_eligibility(
+    notes: Sequence[Mapping[str, object]] | None, trials: Sequence[TrialFacts], split: Split, seed: int = 0
+) -> BuildResult:
+    """One item per synthetic note; every note left out is counted with its reason."""
+    result = BuildResult()
+    if notes is None:
+        result.skipped["no synthetic patient notes given (trialgraph synth patients, then --patients FILE)"] += 1
+        return result
+    by_id = {t.trial_id: t for t in trials}
+    seen: set[str] = set()
+    for note in notes:
+        if not all(isinstance(note.get(k), str) and str(note[k]).strip() for k in ("id", "trial_id", "note")):
+            result.skipped["no id, trial or text"] += 1
+            continue
+        note_id, kind = str(note["id"]), note.get("kind")
+        if kind not in NOTE_ANSWER:
+            result.skipped["unknown kind"] += 1
+            continue
+        if note_id in seen:
+            result.skipped["duplicate note id"] += 1
+            continue
+        seen.add(note_id)
+        shown = _shown(by_id.get(str(note["trial_id"])), split)
+        if isinstance(shown, str):
+            result.skipped[shown] += 1
+            continue
+        violated = note.get("violated_criterion")
+        violated_text = violated.get("text") if isinstance(violated, Mapping) else None
+        if kind == "near_miss" and not (
+            isinstance(violated_text, str) and _normalized(violated_text) in _normalized(shown.block)
+        ):
+            result.skipped["near-miss whose broken criterion is not among the criteria shown"] += 1
+            continue
+        provenance = note.get("provenance") if isinstance(note.get("provenance"), Mapping) else {}
+        item_id = f"{SYNTHETIC_TASK}:{note_id}"
+        record = _record(
+            item_id,
+            _question(str(note["note"]), shown.block),
+            NOTE_ANSWER[kind],
+            {
+                "trial_id": shown.trial.trial_id,
+                "note_id": note_id,
+                "note_kind": kind,
+                # criterion-level label: the one criterion a near-miss breaks (None for the other kinds)
+                "violated_criterion": dict(violated) if kind == "near_miss" and isinstance(violated, Mapping) else None,
+                "note_generator": provenance.get("generator"),
+                "note_generator_version": provenance.get("generator_version"),
+                "seed": seed,
+                "synthetic": True,
+            },
+        )
+        result.items.append(
+            TaskItem(item_id, SYNTHETIC_TASK, shown.trial.trial_id, shown.side, record, NOTE_ANSWER[kind], "", item_id)
+        )
+    return result
+
+
+def _query_key(cohort: str, query_id: str) -> str:
+    return hashlib.sha256(f"{cohort}\x1f{query_id}".encode()).hexdigest()[:12]
+
+
+def build_trec_eligibility(
+    cohorts: Sequence[Cohort] | None, trials: Sequence[TrialFacts], split: Split, seed: int = 0
+) -> BuildResult:
+    """One item per judged (patient, trial) pair graded eligible or excluded whose trial the graph holds."""
+    result = BuildResult()
+    if cohorts is None:
+        result.skipped["TREC CT cohorts not found (set TRIALGRAPH_SHARED_DATA)"] += 1
+        return result
+    by_nct: dict[str, TrialFacts] = {}
+    for trial in trials:
+        for key in (trial.nct_id, trial.trial_id, *trial.record_ids):
+            if key:
+                by_nct.setdefault(key, trial)
+    for cohort in cohorts:
+        for query_id, grades in sorted(cohort.qrels.items()):
+            patient = cohort.queries.get(query_id)
+            for nct_id, grade in sorted(grades.items()):
+                if grade not in TREC_ANSWER:
+                    result.skipped["judged not relevant (grade 0: no eligibility judgement)"] += 1
+                    continue
+                if not patient or not patient.strip():
+                    result.skipped["judged query has no patient text"] += 1
+                    continue
+                shown = _shown(by_nct.get(nct_id), split)
+                if isinstance(shown, str):
+                    result.skipped[shown] += 1
+                    continue
+                item_id = f"{TREC_TASK}:{cohort.name}:{query_id}:{nct_id}"
+                record = _record(
+                    item_id,
+                    _question(patient, shown.block),
+                    TREC_ANSWER[grade],
+                    {
+                        "trial_id": shown.trial.trial_id,
+                        "nct_id": nct_id,
+                        "cohort": cohort.name,
+                        "query_id": query_id,
+                        "patient": _query_key(cohort.name, query_id),  # items of one patient are not independent
+                        "grade": grade,
+                        "seed": seed,
+                        "synthetic": False,
+                    },
+                )
+                result.items.append(
+                    TaskItem(
+                        item_id, TREC_TASK, shown.trial.trial_id, shown.side, record, TREC_ANSWER[grade], "", item_id
+                    )
+                )
+    return result

@@ -22,7 +22,7 @@ from typing import Any
 
 from trialgraph.models.synth.criteria import MentionFinder, ParsedTrial, TrialInput, parse_trial
 from trialgraph.models.synth.io import Journal, digest, fill_journal, journal_path_for, write_rows_and_report
-from trialgraph.models.synth.patients import KINDS, PatientKind, SyntheticPatient, build_patient
+from trialgraph.models.synth.patients import KINDS, PatientKind, SyntheticPatient, build_patient, criterion_status
 from trialgraph.models.synth.render import Renderer
 from trialgraph.models.synth.verify import verify_note
 
@@ -70,6 +70,12 @@ def _note_record(
         "note": text,
         "facts": patient.facts.as_dict(),
         "criteria_checked": len(parsed.criteria),
+        # criterion-level labels: the checked criteria the patient's facts meet (the rest are violated or unknown)
+        "criteria_met": [
+            {"text": c.text, "kind": c.kind, "index": c.index}
+            for c in parsed.criteria
+            if criterion_status(c, patient.facts) == "met"
+        ],
         "criteria_free_text": len(parsed.free_text),
         "synthetic": True,
         "provenance": {

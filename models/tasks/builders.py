@@ -19,8 +19,14 @@ from typing import TYPE_CHECKING
 from trialgraph.model.phases import PHASES, normalize_phase
 from trialgraph.models.tasks.diagnosis import TASK as DIAGNOSIS_TASK
 from trialgraph.models.tasks.diagnosis import DiagnosisInputs, build_diagnosis
+from trialgraph.models.tasks.eligibility import (
+    CRITERION_TASK,
+    TREC_TASK,
+    build_criterion_violated,
+    build_patient_eligibility,
+    build_trec_eligibility,
+)
 from trialgraph.models.tasks.eligibility import SYNTHETIC_TASK as ELIGIBILITY_TASK
-from trialgraph.models.tasks.eligibility import TREC_TASK, build_patient_eligibility, build_trec_eligibility
 from trialgraph.models.tasks.evidence import EvidencePrompt, build_evidence_summary
 from trialgraph.models.tasks.facts import TrialFacts
 from trialgraph.models.tasks.items import BuildResult, TaskItem
@@ -498,6 +504,16 @@ TASKS: dict[str, TaskSpec] = {
         "mcq",
         "whether a synthetic patient may enter a trial, from its note and the trial's criteria (by construction)",
         lambda inputs: build_patient_eligibility(
+            inputs.patients.notes if inputs.patients else None, inputs.trials, inputs.split, inputs.seed
+        ),
+        source="patients",
+        graph_context=NO_TRIAL_CONTEXT,
+    ),
+    CRITERION_TASK: TaskSpec(
+        CRITERION_TASK,
+        "mcq",
+        "which of four criteria rules a synthetic near-miss patient out (criterion-level eligibility)",
+        lambda inputs: build_criterion_violated(
             inputs.patients.notes if inputs.patients else None, inputs.trials, inputs.split, inputs.seed
         ),
         source="patients",

@@ -12,6 +12,10 @@ read on the other (issue 23's use (b): does training on synthetic patients help 
   the shared half) with the assessors' judgement of a trial the graph holds: 2 (eligible) → A, 1 (excluded) → B.
   A 0 means "not relevant", not an eligibility judgement, and is left out.
 
+Criterion level (TrialGPT reads each criterion): ``criterion_violated`` asks, for a synthetic near-miss, which of
+four of its trial's criteria rules the patient out; the other three are criteria the patient's facts meet, as the
+note records them (``criteria_met``), so exactly one option is right by construction.
+
 Criteria are shown whole, never cut: an item whose criteria pass :data:`MAX_CRITERIA_CHARS` is left out and counted
 (a cut could drop the one line that decides). Options are in a fixed order (A eligible, B not), so the majority
 letter is the majority class. The side is the trial's in the graph's date split, the same for both tasks, so a
@@ -21,6 +25,7 @@ model trained on one task's training items never saw a test trial of the other.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -33,12 +38,14 @@ if TYPE_CHECKING:
     from trialgraph.models.tasks.splits import Split
 
 __all__ = [
+    "CRITERION_TASK",
     "GENERATOR",
     "GENERATOR_VERSION",
     "MAX_CRITERIA_CHARS",
     "OPTIONS",
     "SYNTHETIC_TASK",
     "TREC_TASK",
+    "build_criterion_violated",
     "build_patient_eligibility",
     "build_trec_eligibility",
     "criteria_block",
@@ -50,6 +57,7 @@ GENERATOR = "trialgraph-eligibility"
 GENERATOR_VERSION = "1"
 MAX_CRITERIA_CHARS = 4000
 QUESTION = "Can this patient enter this trial?"
+LIMITS = "Limits: "
 OPTIONS = {
     "A": "eligible: meets every inclusion criterion and no exclusion criterion",
     "B": "not eligible: fails an inclusion criterion or meets an exclusion criterion",
@@ -65,8 +73,11 @@ def _normalized(text: str) -> str:
 
 def criteria_block(trial: TrialFacts) -> str | None:
     """The trial's title, its stated age and sex limits and its criteria, whole; ``None`` when there are no
-    criteria. The limits are shown because registries state them apart from the criteria text."""
-    if not trial.inclusion and not trial.exclusion:
+    criteria. The limits are shown because registries state them apart from the criteria text. Criteria the graph
+    holds only as the registry's text (no inclusion or exclusion items split from it) are shown as that text."""
+    text_lines = [" ".join(line.split()) for line in (trial.eligibility_text or "").splitlines()]
+    text_lines = [line for line in text_lines if line]
+    if not trial.inclusion and not trial.exclusion and not text_lines:
         return None
     limits = [
         f"{name}: {value}"
@@ -75,11 +86,13 @@ def criteria_block(trial: TrialFacts) -> str | None:
     ]
     lines = [f"Trial: {' '.join((trial.official_title or trial.title or trial.trial_id).split())}"]
     if limits:
-        lines.append("Limits: " + "; ".join(limits))
+        lines.append(LIMITS + "; ".join(limits))
     for heading, criteria in (("Inclusion criteria", trial.inclusion), ("Exclusion criteria", trial.exclusion)):
         if criteria:
             lines.append(f"{heading}:")
             lines.extend(f"- {' '.join(c.split())}" for c in criteria)
+    if not trial.inclusion and not trial.exclusion:
+        lines += ["Eligibility criteria, as registered:", *text_lines]
     return "\n".join(lines)
 
 
@@ -107,6 +120,23 @@ def _shown(trial: TrialFacts | None, split: Split) -> _Shown | str:
     if len(block) > MAX_CRITERIA_CHARS:
         return f"criteria longer than {MAX_CRITERIA_CHARS} characters (never cut)"
     return _Shown(trial, side, block)
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.casefold())
+
+
+def _is_shown(criterion: object, block: str) -> bool:
+    """Whether a near-miss's broken criterion can be read from the item: a criterion line is in the block (spacing
+    and case aside); a registry field (``sex FEMALE``, ``minimum age 8 Years / maximum age 18 Years``, as ``synth
+    patients`` names them) has every word on the block's limits line."""
+    if not isinstance(criterion, Mapping) or not isinstance(criterion.get("text"), str) or not criterion["text"]:
+        return False
+    text = criterion["text"]
+    if criterion.get("kind") == "field":
+        limits = next((line for line in block.splitlines() if line.startswith(LIMITS)), "")
+        return set(_words(text)) <= set(_words(limits))
+    return _normalized(text) in _normalized(block)
 
 
 def _record(item_id: str, question: str, answer: str, metadata: dict[str, object]) -> dict[str, object]:
@@ -146,10 +176,7 @@ def build_patient_eligibility(
             result.skipped[shown] += 1
             continue
         violated = note.get("violated_criterion")
-        violated_text = violated.get("text") if isinstance(violated, Mapping) else None
-        if kind == "near_miss" and not (
-            isinstance(violated_text, str) and _normalized(violated_text) in _normalized(shown.block)
-        ):
+        if kind == "near_miss" and not _is_shown(violated, shown.block):
             result.skipped["near-miss whose broken criterion is not among the criteria shown"] += 1
             continue
         provenance = note.get("provenance") if isinstance(note.get("provenance"), Mapping) else {}
@@ -228,4 +255,100 @@ def build_trec_eligibility(
                         item_id, TREC_TASK, shown.trial.trial_id, shown.side, record, TREC_ANSWER[grade], "", item_id
                     )
                 )
+    return result
+
+
+# --- criterion level: which criterion rules a near-miss out --------------------------------------------------------
+
+CRITERION_TASK = "criterion_violated"
+CRITERION_QUESTION = (
+    "Which one of these criteria of the trial rules this patient out (an inclusion criterion or registry limit the "
+    "patient does not meet, or an exclusion criterion the patient meets)?"
+)
+CRITERION_LETTERS = "ABCD"
+CRITERION_KIND_NAMES = {"inclusion": "Inclusion", "exclusion": "Exclusion", "field": "Registry limit"}
+
+
+def _criterion_option(criterion: Mapping[str, object]) -> str:
+    kind = CRITERION_KIND_NAMES.get(str(criterion.get("kind")), "Criterion")
+    return f"{kind}: {' '.join(str(criterion['text']).split())}"
+
+
+def _rank(seed: int, *parts: str) -> str:
+    return hashlib.sha256("\x1f".join([str(seed), *parts]).encode()).hexdigest()
+
+
+def build_criterion_violated(
+    notes: Sequence[Mapping[str, object]] | None, trials: Sequence[TrialFacts], split: Split, seed: int = 0
+) -> BuildResult:
+    """One item per near-miss note: its broken criterion among three the patient meets (the note's
+    ``criteria_met``, checked against its facts when it was made), in a seeded order. Right by construction: a
+    near-miss meets every checked criterion but the one it breaks."""
+    result = BuildResult()
+    if notes is None:
+        result.skipped["no synthetic patient notes given (trialgraph synth patients, then --patients FILE)"] += 1
+        return result
+    by_id = {t.trial_id: t for t in trials}
+    seen: set[str] = set()
+    for note in notes:
+        if not all(isinstance(note.get(k), str) and str(note[k]).strip() for k in ("id", "trial_id", "note")):
+            result.skipped["no id, trial or text"] += 1
+            continue
+        note_id = str(note["id"])
+        if note.get("kind") != "near_miss":
+            result.skipped["not a near-miss (breaks no criterion, or several)"] += 1
+            continue
+        if note_id in seen:
+            result.skipped["duplicate note id"] += 1
+            continue
+        seen.add(note_id)
+        trial = by_id.get(str(note["trial_id"]))
+        side = split.of(trial.trial_id) if trial is not None else None
+        if side is None:
+            result.skipped["trial not in the graph, or undated"] += 1
+            continue
+        violated, met = note.get("violated_criterion"), note.get("criteria_met")
+        if not isinstance(violated, Mapping) or not isinstance(violated.get("text"), str):
+            result.skipped["no broken criterion named"] += 1
+            continue
+        if not isinstance(met, list):
+            result.skipped["note has no criterion-level statuses (written before they were recorded)"] += 1
+            continue
+        answer = _criterion_option(violated)
+        candidates = sorted(
+            {
+                _criterion_option(c)
+                for c in met
+                if isinstance(c, Mapping) and isinstance(c.get("text"), str) and c["text"].strip()
+            }
+            - {answer},
+            key=lambda option: _rank(seed, CRITERION_TASK, note_id, option),
+        )
+        if len(candidates) < len(CRITERION_LETTERS) - 1:
+            result.skipped["fewer than three other criteria the patient meets"] += 1
+            continue
+        texts = [answer, *candidates[: len(CRITERION_LETTERS) - 1]]
+        order = sorted(range(len(texts)), key=lambda i: _rank(seed, CRITERION_TASK, "order", note_id, str(i)))
+        letter = CRITERION_LETTERS[order.index(0)]
+        title = " ".join((trial.official_title or trial.title or trial.trial_id).split())
+        item_id = f"{CRITERION_TASK}:{note_id}"
+        provenance = note.get("provenance") if isinstance(note.get("provenance"), Mapping) else {}
+        record = {
+            "id": item_id,
+            "question": f"Patient:\n{str(note['note']).strip()}\n\nTrial: {title}\n\n{CRITERION_QUESTION}",
+            "options": {CRITERION_LETTERS[i]: texts[j] for i, j in enumerate(order)},
+            "answer": letter,
+            "metadata": {
+                "trial_id": trial.trial_id,
+                "note_id": note_id,
+                "violated_criterion": dict(violated),
+                "note_generator": provenance.get("generator"),
+                "note_generator_version": provenance.get("generator_version"),
+                "generator": GENERATOR,
+                "generator_version": GENERATOR_VERSION,
+                "seed": seed,
+                "synthetic": True,
+            },
+        }
+        result.items.append(TaskItem(item_id, CRITERION_TASK, trial.trial_id, side, record, letter, "", item_id))
     return result

@@ -306,7 +306,7 @@ def test_eligibility_items_are_synthetic_notes_and_trec_judgements_beside_their_
 ) -> None:
     out = tmp_path / "tasks"
     args = ["tasks", "build", "--out", str(out), "--patients", str(patient_notes)]
-    args += ["--tasks", "patient_eligibility", "--tasks", "trec_eligibility"]
+    args += ["--tasks", "patient_eligibility", "--tasks", "trec_eligibility", "--tasks", "criterion_violated"]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     facts = {f.trial_id: f for f in read_trial_facts(neo4j_driver)}
@@ -328,7 +328,9 @@ def test_eligibility_items_are_synthetic_notes_and_trec_judgements_beside_their_
         record = json.loads(row["record"])
         meta, trial = record["metadata"], facts[row["trial_id"]]
         assert row["split"] == split.of(row["trial_id"])
-        for criterion in (*trial.inclusion, *trial.exclusion):  # the graph's criteria, whole
+        shown = (*trial.inclusion, *trial.exclusion) or (trial.eligibility_text or "").splitlines()
+        assert shown
+        for criterion in shown:  # the graph's criteria (or, unsplit, the registry's text), whole
             assert " ".join(criterion.split()) in record["question"]
         if meta["synthetic"]:
             note = written[meta["note_id"]]
@@ -344,6 +346,20 @@ def test_eligibility_items_are_synthetic_notes_and_trec_judgements_beside_their_
     assert len(real_rows) + sum(
         n for reason, n in left_out.items() if "not in the graph" not in reason and "grade 0" not in reason
     ) == len(eligibility_pairs)
+    criterion = read_task(out / "criterion_violated")
+    criterion_rows = [row for side in criterion.rows.values() for row in side]
+    near_misses = [n for n in written.values() if n["kind"] == "near_miss"]
+    assert criterion_rows and len(criterion_rows) + sum(
+        n for reason, n in criterion.manifest["skipped"].items() if not reason.startswith("not a near-miss")
+    ) == len(near_misses)
+    for row in criterion_rows:
+        record = json.loads(row["record"])
+        note = written[record["metadata"]["note_id"]]
+        options = {text.split(": ", 1)[1]: letter for letter, text in record["options"].items()}
+        assert options[note["violated_criterion"]["text"]] == row["answer"]
+        met = {c["text"] for c in note["criteria_met"]}
+        assert {text for text, letter in options.items() if letter != row["answer"]} <= met
+        assert row["split"] == split.of(row["trial_id"])
     assert "trec_eligibility" in {p.name for p in built.iterdir()}  # the shared cohorts are read in every build
     assert "patient_eligibility" not in {p.name for p in built.iterdir()}  # without --patients: left out
 

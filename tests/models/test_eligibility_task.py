@@ -13,6 +13,7 @@ from trialgraph.models.tasks.eligibility import (
     OPTIONS,
     SYNTHETIC_TASK,
     TREC_TASK,
+    build_criterion_violated,
     build_patient_eligibility,
     build_trec_eligibility,
     criteria_block,
@@ -84,9 +85,13 @@ def test_a_near_miss_carries_its_broken_criterion_and_is_left_out_when_that_crit
     assert kept.items[0].record["metadata"]["violated_criterion"]["text"] == "eGFR below 30 mL/min"
     elsewhere = _note("T1", "near_miss", violated_criterion={"text": "Prior insulin use", "kind": "exclusion"})
     missing = _note("T1", "near_miss", 1, violated_criterion=None)
-    result = build_patient_eligibility([elsewhere, missing], TRIALS, SPLIT)
+    no_limit = _note("T1", "near_miss", 2, violated_criterion={"text": "maximum age 65 Years", "kind": "field"})
+    result = build_patient_eligibility([elsewhere, missing, no_limit], TRIALS, SPLIT)
     assert not result.items
-    assert result.skipped["near-miss whose broken criterion is not among the criteria shown"] == 2
+    assert result.skipped["near-miss whose broken criterion is not among the criteria shown"] == 3
+    # a registry field the patient breaks is read from the limits line
+    too_young = _note("T1", "near_miss", 3, violated_criterion={"text": "minimum age 18 Years", "kind": "field"})
+    assert len(build_patient_eligibility([too_young], TRIALS, SPLIT).items) == 1
 
 
 def test_every_note_left_out_is_counted_with_its_reason() -> None:
@@ -164,7 +169,64 @@ def test_both_tasks_are_registered_with_the_same_item_form_and_say_why_without_t
 
 def test_criteria_block_is_none_without_criteria_and_lists_inclusion_before_exclusion() -> None:
     assert criteria_block(TRIALS[2]) is None
+    as_text = TrialFacts("T6", eligibility_text="Inclusion Criteria:\n\n  * adults   with asthma\n")
+    assert criteria_block(as_text) == (
+        "Trial: T6\nEligibility criteria, as registered:\nInclusion Criteria:\n* adults with asthma"
+    )
     block = criteria_block(TRIALS[0])
     assert block is not None
     assert block.index("Inclusion criteria:") < block.index("- Type 2 diabetes") < block.index("Exclusion criteria:")
     assert block.index("Exclusion criteria:") < block.index("- Pregnancy")
+
+
+MET = [
+    {"text": "Type 2 diabetes mellitus", "kind": "inclusion", "index": 0},
+    {"text": "HbA1c between 7% and 10%", "kind": "inclusion", "index": 1},
+    {"text": "Pregnancy", "kind": "exclusion", "index": 0},
+    {"text": "minimum age 18 Years", "kind": "field", "index": None},
+]
+
+
+def test_a_near_miss_asks_which_criterion_rules_it_out_among_three_it_meets() -> None:
+    notes = [_note("T1", "near_miss", i, criteria_met=MET) for i in range(6)]
+    result = build_criterion_violated(notes, TRIALS, SPLIT)
+    assert len(result.items) == 6
+    letters = set()
+    for item in result.items:
+        options = item.record["options"]
+        assert options[item.answer] == "Exclusion: eGFR below 30 mL/min" == options[item.record["answer"]]
+        others = {text for letter, text in options.items() if letter != item.answer}
+        assert len(others) == 3 and others <= {
+            "Inclusion: Type 2 diabetes mellitus",
+            "Inclusion: HbA1c between 7% and 10%",
+            "Exclusion: Pregnancy",
+            "Registry limit: minimum age 18 Years",
+        }
+        assert "A near_miss patient note for T1." in item.record["question"] and item.split == "test"
+        letters.add(item.answer)
+    assert len(letters) > 1  # the answer's letter is a seeded shuffle, not always the first
+    again = build_criterion_violated(notes, TRIALS, SPLIT)
+    assert [i.record for i in again.items] == [i.record for i in result.items]
+    assert [i.record for i in build_criterion_violated(notes, TRIALS, SPLIT, seed=1).items] != [
+        i.record for i in result.items
+    ]
+
+
+def test_criterion_items_left_out_are_counted_with_their_reason() -> None:
+    broken_too = {"text": "eGFR below 30 mL/min", "kind": "exclusion", "index": 1}  # listed as met: never an option
+    notes = [
+        _note("T1", "eligible", criteria_met=MET),
+        _note("T1", "near_miss", 1),  # written before criterion statuses were recorded
+        _note("T1", "near_miss", 2, criteria_met=[MET[0], MET[1], broken_too]),
+        _note("T1", "near_miss", 3, criteria_met=MET, violated_criterion=None),
+        _note("T4", "near_miss", 4, criteria_met=MET),
+    ]
+    result = build_criterion_violated(notes, TRIALS, SPLIT)
+    assert not result.items
+    assert dict(result.skipped) == {
+        "not a near-miss (breaks no criterion, or several)": 1,
+        "note has no criterion-level statuses (written before they were recorded)": 1,
+        "fewer than three other criteria the patient meets": 1,
+        "no broken criterion named": 1,
+        "trial not in the graph, or undated": 1,
+    }

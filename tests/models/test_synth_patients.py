@@ -188,3 +188,9 @@ def test_a_template_batch_accounts_for_every_note(linker: Linker) -> None:
     assert near["provenance"]["generator"] == "template" and near["synthetic"] is True
     again = synthesize_patients(list(_trials().values()), linker, TemplateRenderer(), per_kind=2, seed=3)
     assert [n["note"] for n in again.notes] == [n["note"] for n in batch.notes]  # seeded
+    for note in batch.notes:  # criterion-level labels: an eligible note meets all, a near-miss all but one
+        met = {(c["kind"], c["index"], c["text"]) for c in note["criteria_met"]}
+        broken = {(c["kind"], c["index"], c["text"]) for c in note["violated_criteria"]}
+        assert not met & broken
+        if note["kind"] != "ineligible":
+            assert len(met) + len(broken) == note["criteria_checked"], note

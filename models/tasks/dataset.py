@@ -174,6 +174,39 @@ CONSTRUCTION["diagnosis_from_note"] = """- Built from synthetic patient notes (`
   content word with the answer's names, and whose notes share no medication, lab or score with this note.
 - One item per trial (its note with the most clues); the split is the trial's (by registration date, as the
   trial tasks). Option order is a seeded shuffle. Each record's metadata names the note's generator."""
+ELIGIBILITY_COMMON = """\
+- Question: the patient, then the trial's title, its stated age and sex limits and its criteria as the graph
+  holds them (inclusion and exclusion items, or the registry's text when the record has no split items), whole:
+  an item whose criteria pass 4,000 characters is left out, never cut. Options in a fixed order: A eligible, B
+  not eligible (so the majority letter is the majority class). The split is the trial's (by registration date,
+  as the trial tasks), the same for `patient_eligibility` and `trec_eligibility`: a model trained on one task's
+  training items saw no validation or test trial of the other."""
+CONSTRUCTION["patient_eligibility"] = (
+    ELIGIBILITY_COMMON
+    + """
+- Built from synthetic patient notes (`trialgraph synth patients`, given with `--patients FILE`), labelled by
+  construction and read back by the check step: eligible → A; near-miss (breaks exactly one criterion, named in
+  the metadata as the criterion-level label) and clearly ineligible → B. A near-miss whose broken criterion is not
+  on the item is left out. Each record's metadata names the note's generator."""
+)
+CONSTRUCTION["trec_eligibility"] = (
+    ELIGIBILITY_COMMON
+    + """
+- Real patients: TrialGPT's SIGIR, TREC CT 2021 and 2022 cohorts (the shared half of their queries) with the
+  assessors' judgement of a trial the graph holds: 2 (eligible) → A, 1 (excluded) → B; 0 (not relevant) is no
+  eligibility judgement and is left out. Items of one patient are not independent (metadata `patient`)."""
+)
+CONSTRUCTION["criterion_violated"] = """\
+- Built from the near-miss notes of `trialgraph synth patients`: a patient who breaks exactly one of the trial's
+  checked criteria. Question: the note and the trial's title; options: that criterion and three the patient's
+  facts meet (the note's `criteria_met`, checked when it was made), each prefixed Inclusion, Exclusion or
+  Registry limit, in a seeded order: exactly one rules the patient out. Notes written before criterion statuses
+  were recorded, or with fewer than three met criteria, are left out and counted. The split is the trial's (by
+  registration date)."""
+LICENCE_OF_ELIGIBILITY = {
+    "trec_eligibility": "TrialGPT cohorts (NCBI/NLM, US-Government work); SIGIR 2016 (Koopman & Zuccon) and TREC "
+    "Clinical Trials 2021/2022 topics and judgements (NIST). Registry records: ClinicalTrials.gov (NLM terms)."
+}
 CONSTRUCTION |= {
     "knowledge_hierarchy": KNOWLEDGE_COMMON
     + """
@@ -225,7 +258,7 @@ def _card(task: str, manifest: dict[str, Any]) -> str:
     construction = (CONSTRUCTION[task] if task in CONSTRUCTION else CONSTRUCTION[spec.kind]).format(
         cut_date=manifest["cut_date"] or "(no dated trial)", validation_date=manifest.get("validation_date") or "-"
     )
-    licences = LICENCE_OF.get(task, LICENCES)
+    licences = (LICENCE_OF | LICENCE_OF_ELIGIBILITY).get(task, LICENCES)
     counts = "\n".join(f"| {s} | {manifest['counts'][s]} |" for s in SPLITS)
     labels = "\n".join(f"- {s}: " + ", ".join(f"{k} {v}" for k, v in manifest["labels"][s].items()) for s in SPLITS)
     skipped = "\n".join(f"- {reason}: {n}" for reason, n in manifest["skipped"].items()) or "- none"

@@ -360,6 +360,9 @@ def test_eligibility_items_are_synthetic_notes_and_trec_judgements_beside_their_
         met = {c["text"] for c in note["criteria_met"]}
         assert {text for text, letter in options.items() if letter != row["answer"]} <= met
         assert row["split"] == split.of(row["trial_id"])
+    cards = {task: (out / task / "README.md").read_text() for task in ("patient_eligibility", "trec_eligibility")}
+    assert "labelled by construction" in cards["patient_eligibility"] and "TREC CT 2021" in cards["trec_eligibility"]
+    assert "similar trials" not in cards["trec_eligibility"]  # not the trial tasks' multiple-choice construction
     assert "trec_eligibility" in {p.name for p in built.iterdir()}  # the shared cohorts are read in every build
     assert "patient_eligibility" not in {p.name for p in built.iterdir()}  # without --patients: left out
 

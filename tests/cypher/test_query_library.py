@@ -65,10 +65,16 @@ def test_every_example_answers_on_the_demo_data(graph: neo4j.Driver, neo4j_serve
     with TrialGraph.connect(neo4j_server) as tg:
         demo.load_demo(tg)  # the shipped samples: CT.gov studies, their MeSH slice, MONDO↔MeSH matches
         for name in cypher.named_queries():
+            if name in NOT_IN_THE_DEMO:
+                continue
             doc = cypher.describe(name)
             params = {k: cypher.parse_value(v) for k, v in doc.example_parameters().items()}
             rows = tg.run_query(name, **params)
             assert rows, f"{name}: its example ({doc.example}) returns no rows on the demo data"
+
+
+# the demo ships registry data only; these answer from loaded synthetic batches (tests/kg/test_synthetic_load_graph)
+NOT_IN_THE_DEMO = {"synthetic_trials"}
 
 
 # ------------------------------------------------------------------ shared data: answers equal the source

@@ -100,3 +100,38 @@ def test_a_synthetic_batch_loads_apart_from_real_trials_grounded_in_them(
             "RETURN count(n) AS n"
         ).single()["n"]
     assert mixed == 0
+
+
+def test_the_synthetic_trials_query_asks_for_them_on_purpose(graph: neo4j.Driver, neo4j_server: Settings) -> None:
+    with TrialGraph.connect(neo4j_server) as tg:
+        tg.load("ctgov", [DEMO])
+        assert tg.run_query("synthetic_trials") == []
+        tg.load("synthetic", [BATCH])
+        everything = tg.run_query("synthetic_trials", limit=100)
+        with graph.session() as session:
+            edges = session.run(
+                "MATCH (s:SyntheticTrial)-[g:GROUNDED_IN]->(t:Trial) "
+                "RETURN s.key AS key, collect({trial_id: t.trial_id, role: g.role}) AS grounded"
+            ).data()
+        rows = {row["id"]: row for row in _rows()}
+        assert [r["key"] for r in everything] == sorted(rows)
+        grounded = {e["key"]: sorted(e["grounded"], key=lambda g: g["trial_id"]) for e in edges}
+        for row in everything:
+            source = rows[row["key"]]
+            assert (row["title"], row["label"], row["model"]) == (
+                source["title"],
+                source["label"],
+                "smollm2-135m-instruct",
+            )
+            assert row["grounded_in"] == grounded.get(row["key"], [])
+        first = everything[0]
+        condition = first["conditions"][0]
+        by_condition = tg.run_query("synthetic_trials", condition=condition.upper(), limit=100)
+        assert first["key"] in {r["key"] for r in by_condition}
+        assert all(any(condition.lower() in c.lower() for c in r["conditions"]) for r in by_condition)
+        trial = first["grounded_in"][0]["trial_id"]
+        by_trial = tg.run_query("synthetic_trials", trial=trial, limit=100)
+        assert [r["key"] for r in by_trial] == sorted(
+            k for k, g in grounded.items() if trial in {x["trial_id"] for x in g}
+        )
+        assert tg.run_query("synthetic_trials", condition="no such condition anywhere") == []

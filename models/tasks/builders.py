@@ -451,6 +451,24 @@ def _completion(inputs: TaskInputs) -> BuildResult:
     return result
 
 
+def _from_notes(
+    name: str,
+    description: str,
+    build: Callable[[Sequence[Mapping[str, object]] | None, Sequence[TrialFacts], Split, int], BuildResult],
+) -> TaskSpec:
+    """A multiple-choice task built from synthetic patient notes and their trials' facts."""
+    return TaskSpec(
+        name,
+        "mcq",
+        description,
+        lambda inputs: build(
+            inputs.patients.notes if inputs.patients else None, inputs.trials, inputs.split, inputs.seed
+        ),
+        source="patients",
+        graph_context=NO_TRIAL_CONTEXT,
+    )
+
+
 TASKS: dict[str, TaskSpec] = {
     "endpoint_design": TaskSpec(
         "endpoint_design", "mcq", "pick the registered primary endpoint", _multiple_choice("endpoint_design")
@@ -499,25 +517,15 @@ TASKS: dict[str, TaskSpec] = {
         lambda inputs: build_diagnosis(inputs.patients, inputs.split, inputs.seed),
         source="patients",
     ),
-    ELIGIBILITY_TASK: TaskSpec(
+    ELIGIBILITY_TASK: _from_notes(
         ELIGIBILITY_TASK,
-        "mcq",
         "whether a synthetic patient may enter a trial, from its note and the trial's criteria (by construction)",
-        lambda inputs: build_patient_eligibility(
-            inputs.patients.notes if inputs.patients else None, inputs.trials, inputs.split, inputs.seed
-        ),
-        source="patients",
-        graph_context=NO_TRIAL_CONTEXT,
+        build_patient_eligibility,
     ),
-    CRITERION_TASK: TaskSpec(
+    CRITERION_TASK: _from_notes(
         CRITERION_TASK,
-        "mcq",
         "which of four criteria rules a synthetic near-miss patient out (criterion-level eligibility)",
-        lambda inputs: build_criterion_violated(
-            inputs.patients.notes if inputs.patients else None, inputs.trials, inputs.split, inputs.seed
-        ),
-        source="patients",
-        graph_context=NO_TRIAL_CONTEXT,
+        build_criterion_violated,
     ),
     TREC_TASK: TaskSpec(
         TREC_TASK,

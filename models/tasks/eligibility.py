@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -149,28 +149,53 @@ def _record(item_id: str, question: str, answer: str, metadata: dict[str, object
     }
 
 
+NO_NOTES = "no synthetic patient notes given (trialgraph synth patients, then --patients FILE)"
+
+
+def _usable_notes(
+    notes: Sequence[Mapping[str, object]], kinds: Mapping[str, str], result: BuildResult
+) -> Iterator[tuple[str, Mapping[str, object]]]:
+    """The notes with an id, a trial and text, of one of ``kinds`` (kind → the reason others are left out), each id
+    once; every other note is counted in ``result`` with its reason."""
+    seen: set[str] = set()
+    for note in notes:
+        if not all(isinstance(note.get(k), str) and str(note[k]).strip() for k in ("id", "trial_id", "note")):
+            result.skipped["no id, trial or text"] += 1
+            continue
+        note_id = str(note["id"])
+        if note.get("kind") not in kinds:
+            result.skipped[next(iter(kinds.values()))] += 1
+            continue
+        if note_id in seen:
+            result.skipped["duplicate note id"] += 1
+            continue
+        seen.add(note_id)
+        yield note_id, note
+
+
+def _note_metadata(note_id: str, note: Mapping[str, object], seed: int) -> dict[str, object]:
+    """What every item made from a note records: the note, who wrote it, and that it is synthetic."""
+    provenance = note.get("provenance") if isinstance(note.get("provenance"), Mapping) else {}
+    return {
+        "note_id": note_id,
+        "note_generator": provenance.get("generator"),  # type: ignore[union-attr]
+        "note_generator_version": provenance.get("generator_version"),  # type: ignore[union-attr]
+        "seed": seed,
+        "synthetic": True,
+    }
+
+
 def build_patient_eligibility(
     notes: Sequence[Mapping[str, object]] | None, trials: Sequence[TrialFacts], split: Split, seed: int = 0
 ) -> BuildResult:
     """One item per synthetic note; every note left out is counted with its reason."""
     result = BuildResult()
     if notes is None:
-        result.skipped["no synthetic patient notes given (trialgraph synth patients, then --patients FILE)"] += 1
+        result.skipped[NO_NOTES] += 1
         return result
     by_id = {t.trial_id: t for t in trials}
-    seen: set[str] = set()
-    for note in notes:
-        if not all(isinstance(note.get(k), str) and str(note[k]).strip() for k in ("id", "trial_id", "note")):
-            result.skipped["no id, trial or text"] += 1
-            continue
-        note_id, kind = str(note["id"]), note.get("kind")
-        if kind not in NOTE_ANSWER:
-            result.skipped["unknown kind"] += 1
-            continue
-        if note_id in seen:
-            result.skipped["duplicate note id"] += 1
-            continue
-        seen.add(note_id)
+    for note_id, note in _usable_notes(notes, dict.fromkeys(NOTE_ANSWER, "unknown kind"), result):
+        kind = str(note["kind"])
         shown = _shown(by_id.get(str(note["trial_id"])), split)
         if isinstance(shown, str):
             result.skipped[shown] += 1
@@ -179,7 +204,6 @@ def build_patient_eligibility(
         if kind == "near_miss" and not _is_shown(violated, shown.block):
             result.skipped["near-miss whose broken criterion is not among the criteria shown"] += 1
             continue
-        provenance = note.get("provenance") if isinstance(note.get("provenance"), Mapping) else {}
         item_id = f"{SYNTHETIC_TASK}:{note_id}"
         record = _record(
             item_id,
@@ -187,15 +211,11 @@ def build_patient_eligibility(
             NOTE_ANSWER[kind],
             {
                 "trial_id": shown.trial.trial_id,
-                "note_id": note_id,
                 "note_kind": kind,
                 # criterion-level label: the one criterion a near-miss breaks (None for the other kinds)
                 "violated_criterion": dict(violated) if kind == "near_miss" and isinstance(violated, Mapping) else None,
-                "note_generator": provenance.get("generator"),
-                "note_generator_version": provenance.get("generator_version"),
-                "seed": seed,
-                "synthetic": True,
-            },
+            }
+            | _note_metadata(note_id, note, seed),
         )
         result.items.append(
             TaskItem(item_id, SYNTHETIC_TASK, shown.trial.trial_id, shown.side, record, NOTE_ANSWER[kind], "", item_id)
@@ -286,22 +306,11 @@ def build_criterion_violated(
     near-miss meets every checked criterion but the one it breaks."""
     result = BuildResult()
     if notes is None:
-        result.skipped["no synthetic patient notes given (trialgraph synth patients, then --patients FILE)"] += 1
+        result.skipped[NO_NOTES] += 1
         return result
     by_id = {t.trial_id: t for t in trials}
-    seen: set[str] = set()
-    for note in notes:
-        if not all(isinstance(note.get(k), str) and str(note[k]).strip() for k in ("id", "trial_id", "note")):
-            result.skipped["no id, trial or text"] += 1
-            continue
-        note_id = str(note["id"])
-        if note.get("kind") != "near_miss":
-            result.skipped["not a near-miss (breaks no criterion, or several)"] += 1
-            continue
-        if note_id in seen:
-            result.skipped["duplicate note id"] += 1
-            continue
-        seen.add(note_id)
+    near_misses = {"near_miss": "not a near-miss (breaks no criterion, or several)"}
+    for note_id, note in _usable_notes(notes, near_misses, result):
         trial = by_id.get(str(note["trial_id"]))
         side = split.of(trial.trial_id) if trial is not None else None
         if side is None:
@@ -332,23 +341,14 @@ def build_criterion_violated(
         letter = CRITERION_LETTERS[order.index(0)]
         title = " ".join((trial.official_title or trial.title or trial.trial_id).split())
         item_id = f"{CRITERION_TASK}:{note_id}"
-        provenance = note.get("provenance") if isinstance(note.get("provenance"), Mapping) else {}
         record = {
             "id": item_id,
             "question": f"Patient:\n{str(note['note']).strip()}\n\nTrial: {title}\n\n{CRITERION_QUESTION}",
             "options": {CRITERION_LETTERS[i]: texts[j] for i, j in enumerate(order)},
             "answer": letter,
-            "metadata": {
-                "trial_id": trial.trial_id,
-                "note_id": note_id,
-                "violated_criterion": dict(violated),
-                "note_generator": provenance.get("generator"),
-                "note_generator_version": provenance.get("generator_version"),
-                "generator": GENERATOR,
-                "generator_version": GENERATOR_VERSION,
-                "seed": seed,
-                "synthetic": True,
-            },
+            "metadata": {"trial_id": trial.trial_id, "violated_criterion": dict(violated)}
+            | _note_metadata(note_id, note, seed)
+            | {"generator": GENERATOR, "generator_version": GENERATOR_VERSION},
         }
         result.items.append(TaskItem(item_id, CRITERION_TASK, trial.trial_id, side, record, letter, "", item_id))
     return result

@@ -110,6 +110,8 @@ TEXT_FIELDS: dict[str, TextField] = {
     "adverse_events": TextField(
         "read/adverse_events_to_link", "write/merge_adverse_event_mentions", "adverse event", ADVERSE_EVENT_TYPES, True
     ),
+    # a registry's keywords name one thing each (a condition, a drug, a procedure): the criteria's concept kinds
+    "keywords": TextField("read/keywords_to_link", "write/merge_keyword_mentions", "keyword", CRITERION_TYPES, True),
 }
 
 

@@ -395,8 +395,8 @@ class TrialGraph:
         on_item: Callable[[LoadReport], None] | None = None,
         reranker: str = "none",
     ) -> LoadReport:
-        """Find the concepts a kind of graph text names (``criteria``, ``outcomes``, ``summaries``,
-        ``abstracts``, ``interventions``, ``adverse_events``: the keys of ``TEXT_FIELDS``) and write them as
+        """Find the concepts a kind of graph text names (``criteria``, ``outcomes``, ``summaries``, ``abstracts``,
+        ``interventions``, ``adverse_events``, ``keywords``: the keys of ``TEXT_FIELDS``) and write them as
         ``MENTIONS`` edges (field, span, score, negation and history cues; source ``trialgraph-tfidf``), with the
         gazetteer and TF-IDF linker over the index ``build_linker_index`` made. Incremental: only text this index
         and these rules have not linked, or whose record changed, is read, so a re-run changes nothing.

@@ -97,6 +97,7 @@ class TextField:
     types: frozenset[str] = CRITERION_TYPES
     structured: bool = False  # names one thing: generic concepts (models/linking/generic.py) are not linked,
     # and its language is not checked (prose is: models/linking/language.py)
+    reading: str | None = None  # a version of what the read returns: a change relinks the nodes linked before it
 
 
 TEXT_FIELDS: dict[str, TextField] = {
@@ -105,7 +106,12 @@ TEXT_FIELDS: dict[str, TextField] = {
     "summaries": TextField("read/summaries_to_link", "write/merge_summary_mentions", "record summary"),
     "abstracts": TextField("read/abstracts_to_link", "write/merge_publication_mentions", "publication"),
     "interventions": TextField(
-        "read/interventions_to_link", "write/merge_intervention_mentions", "intervention", INTERVENTION_TYPES, True
+        "read/interventions_to_link",
+        "write/merge_intervention_mentions",
+        "intervention",
+        INTERVENTION_TYPES,
+        True,
+        reading="other-names-1",  # other names are read too
     ),
     "adverse_events": TextField(
         "read/adverse_events_to_link", "write/merge_adverse_event_mentions", "adverse event", ADVERSE_EVENT_TYPES, True
@@ -155,6 +161,8 @@ class MentionSource:
             rules.append(self._generic.version)
         if self.checks_language and not linker.languages:  # a linker that checks them has them in its version
             rules.append(LANGUAGE_RULES)
+        if self.field.reading:
+            rules.append(self.field.reading)
         self.method_version = "+".join(rules)
 
     def _pages(self) -> Iterator[list[dict[str, Any]]]:

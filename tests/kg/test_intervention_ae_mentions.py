@@ -29,7 +29,7 @@ IMITATION = re.compile(r"\b(placebos?|sham)\b", re.IGNORECASE)
 TEXTS = {
     "interventions": "MATCH (n:Intervention) RETURN n.key AS key, n.record_id AS record, n.name AS name, "
     "[t IN [['intervention_name', n.name], ['intervention_description', n.description]] WHERE t[1] IS NOT NULL] "
-    "AS texts",
+    "+ [o IN coalesce(n.other_names, []) | ['intervention_other_name', o]] AS texts",
     "adverse_events": "MATCH (n:AdverseEvent) RETURN n.key AS key, n.record_id AS record, n.term AS name, "
     "[t IN [['adverse_event_term', n.term]] WHERE t[1] IS NOT NULL] AS texts",
 }
@@ -186,3 +186,15 @@ def test_each_field_links_only_its_own_kind_of_concept(
     finally:
         with neo4j_driver.session() as session:
             session.run("MATCH (n:RecordFact) WHERE n.key STARTS WITH 'test-' DETACH DELETE n").consume()
+
+
+def test_an_interventions_other_names_are_read_and_linked(
+    linked: dict[str, LoadReport], neo4j_driver: neo4j.Driver
+) -> None:
+    other = [e for e in _stored(neo4j_driver, "interventions") if e[1] == "intervention_other_name"]
+    assert other  # the demo lists brand names and codes ("Viagra") that name concepts
+    names = {
+        str(r["key"]): set(r["names"])  # type: ignore[call-overload]
+        for r in rows(neo4j_driver, "MATCH (n:Intervention) RETURN n.key AS key, coalesce(n.other_names, []) AS names")
+    }
+    assert all(any(str(e[5]) in name for name in names[str(e[0])]) for e in other)

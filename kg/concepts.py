@@ -43,6 +43,7 @@ from trialgraph.kg.writer import (
     write_isolating,
 )
 from trialgraph.model.concept import MAPPING_SET_WARNING, ConceptRecord, MappingRecord, Rejected, prefix_of
+from trialgraph.model.keys import bounded_key
 from trialgraph.model.validate import is_calendar_date
 
 __all__ = [
@@ -123,10 +124,15 @@ def concept_content_hash(record: ConceptRecord, source: str) -> str:
 
 
 def _concept_props(record: ConceptRecord, load_run: str) -> dict[str, Any]:
-    return {
+    """The node's properties. ``name`` is indexed: an over-long one (a 10 MB label) is cut to a bounded key, as a
+    registry's keywords are, and kept whole in ``full_name`` (present only then, so other concepts' content hashes
+    do not change)."""
+    name = bounded_key(record.name) if record.name else record.name
+    whole = {"full_name": record.name} if name != record.name else {}
+    return whole | {
         "vocabulary": record.vocabulary,
         "version": record.version,
-        "name": record.name,
+        "name": name,
         "kind": record.kind,
         "synonyms": list(record.synonyms) or None,
         "definition": record.definition,

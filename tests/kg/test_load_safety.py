@@ -21,7 +21,7 @@ from tests.data import shared
 from tests.graphcheck import count
 from tests.kg.test_load_semantics import _load, _record_facts
 from trialgraph.cli import PARTIAL_LOAD, app
-from trialgraph.model.keys import MAX_KEY_BYTES, normalise_key
+from trialgraph.model.keys import MAX_KEY_BYTES, bounded_key, normalise_key
 
 runner = CliRunner()
 
@@ -194,3 +194,38 @@ def test_a_curated_pair_neo4j_refuses_costs_that_pair_only(graph: neo4j.Driver) 
     assert refused.reason.startswith("Neo4j refused the record: ") and "\n" not in refused.reason
     stored = count(graph, "MATCH (:TrialId)-[s:SAME_TRIAL_AS {source: 'test-source'}]->(:TrialId) RETURN count(s)")
     assert stored == 2
+
+
+def test_a_vocabulary_term_with_a_10_mb_label_loads_beside_its_siblings(graph: neo4j.Driver, tmp_path: Path) -> None:
+    """A vocabulary's label or synonym is indexed (concept names, the linker's index reads them): a 10 MB one must
+    neither fail the batch nor cost the terms around it."""
+    label = "huge " + "h" * 10_000_000  # 10 MB
+    synonym = "syn " + "s" * 10_000  # 10 kB
+    obo = tmp_path / "tiny.obo"
+    obo.write_text(
+        "format-version: 1.2\ndata-version: tiny/2024-01-01\nontology: doid\n\n"
+        "[Term]\nid: DOID:0000001\nname: first good disease\n\n"
+        f'[Term]\nid: DOID:0000002\nname: {label}\nsynonym: "{synonym}" EXACT []\nis_a: DOID:0000001\n\n'
+        "[Term]\nid: DOID:0000003\nname: second good disease\nis_a: DOID:0000001\n\n",
+        encoding="utf-8",
+    )
+    code, report, output = _cli_load("obo", str(obo))
+    assert code == 0, output
+    assert "Traceback" not in output and report["rejected"] == 0
+    names = {
+        r["curie"]: (r["name"], r["full_name"])
+        for r in graph.execute_query("MATCH (c:Concept) WHERE c.curie STARTS WITH 'DOID:' RETURN c.curie AS curie, "
+                                     "c.name AS name, c.full_name AS full_name").records
+    }  # fmt: skip
+    # the indexed name is the bounded key registries use; the whole label stays beside it; other names are as written
+    assert names == {
+        "DOID:0000001": ("first good disease", None),
+        "DOID:0000002": (bounded_key(label), label),
+        "DOID:0000003": ("second good disease", None),
+    }
+    assert len(bounded_key(label).encode()) <= MAX_KEY_BYTES
+    broader = count(graph, "MATCH (:Concept {curie: 'DOID:0000002'})-[:BROADER]->(:Concept {curie: 'DOID:0000001'}) "
+                    "RETURN count(*)")  # fmt: skip
+    assert broader == 1
+    again, second, _ = _cli_load("obo", str(obo))  # a reload changes nothing
+    assert again == 0 and (second["written"], second["rejected"]) == (0, 0)

@@ -23,6 +23,7 @@ from trialgraph.kg.retrieval.retrievers import FullTextRetriever
 from trialgraph.models.retrieval.query_text import word_tokens
 from trialgraph.models.tasks.builders import TASKS, BuildResult, TaskInputs, build_task, task_names, task_query
 from trialgraph.models.tasks.dataset import TaskDataset, write_task
+from trialgraph.models.tasks.diagnosis import TASK as DIAGNOSIS_TASK
 from trialgraph.models.tasks.diagnosis import DiagnosisInputs
 from trialgraph.models.tasks.evidence import EvidencePrompt
 from trialgraph.models.tasks.facts import TrialFacts
@@ -231,10 +232,11 @@ def build_tasks(
     diagnosis: DiagnosisInputs | None = None
     if patients is not None and any(TASKS[n].source == "patients" for n in names):
         trial_ids = sorted({n["trial_id"] for n in patients if isinstance(n.get("trial_id"), str)})
+        asks_diagnosis = DIAGNOSIS_TASK in names  # the other note tasks need the notes alone
         diagnosis = DiagnosisInputs(
             patients,
-            read_condition_names(driver, database=database),
-            read_trial_conditions(driver, trial_ids, database=database),
+            read_condition_names(driver, database=database) if asks_diagnosis else {},
+            read_trial_conditions(driver, trial_ids, database=database) if asks_diagnosis else {},
         )
     comparisons = (
         read_result_comparisons(driver, database=database) if RESULTS_TASK in names else None

@@ -473,6 +473,7 @@ class TrialGraph:
         """
         from trialgraph.models.retrieval.evaluate import read_cohort, shared_cohort_folders
         from trialgraph.models.synth.matching import read_notes
+        from trialgraph.models.tasks.builders import TASKS, task_names
 
         labels: dict[str, str] = {}
         evidence, evidence_skipped = None, None
@@ -481,8 +482,10 @@ class TrialGraph:
             labels = read_stop_reasons(shared / STOP_REASONS_FILE)
         if shared is not None and (shared / EVIDENCE_INFERENCE_DIR).is_dir():
             evidence, evidence_skipped = read_evidence_inference(shared / EVIDENCE_INFERENCE_DIR)
-        folders = shared_cohort_folders(shared) if shared is not None else []
-        cohorts = [read_cohort(f) for f in folders] if folders and all(f.is_dir() for f in folders) else None
+        wanted = list(tasks) if tasks else task_names()
+        cohorts = None  # read only for a task built from them, so a bad qrels file fails nothing else
+        if shared is not None and any(TASKS[name].source == "cohorts" for name in wanted if name in TASKS):
+            cohorts = [read_cohort(f) for f in shared_cohort_folders(shared) if f.is_dir()] or None
         return build_tasks(
             self.driver,
             out or self.tasks_folder(),

@@ -408,7 +408,7 @@ def link_command(
             help="conditions (each distinct condition string), criteria (eligibility items), outcomes, summaries "
             "(records' brief summaries), abstracts (PubMed titles and abstracts), interventions (names and "
             "descriptions; a placebo or sham is read without text), adverse_events (reported terms), keywords "
-            "(each distinct keyword, once for every record listing it); free text is linked by the "
+            "(each distinct keyword, linked once and shared by every record listing it); free text is linked by the "
             "gazetteer + TF-IDF with negation and history cues (needs build-index; --linker does not apply).",
         ),
     ] = None,

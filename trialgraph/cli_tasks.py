@@ -52,7 +52,10 @@ def build_command(
     seed: Annotated[int, typer.Option(help="Seed for option order and distractor tie-breaks.")] = 0,
     patients: Annotated[
         Path | None,
-        typer.Option(help="Synthetic patient notes (`trialgraph synth patients`) for the diagnosis_from_note task."),
+        typer.Option(
+            help="Synthetic patient notes (`trialgraph synth patients`) for diagnosis_from_note, patient_eligibility "
+            "and criterion_violated."
+        ),
     ] = None,
 ) -> None:
     """Build the task datasets from the graph: Parquet per split, a dataset card and a manifest per task."""

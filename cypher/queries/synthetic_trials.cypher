@@ -12,7 +12,7 @@ WHERE ($condition = "" OR any(c IN coalesce(s.conditions, []) WHERE toLower(c) C
   AND ($trial = "" OR EXISTS { (s)-[:GROUNDED_IN]->(:Trial {trial_id: $trial}) })
 OPTIONAL MATCH (s)-[g:GROUNDED_IN]->(t:Trial)
 WITH s, g, t
-ORDER BY t.trial_id
+ORDER BY t.trial_id, g.role
 WITH s, collect(CASE WHEN t IS NULL THEN NULL ELSE {trial_id: t.trial_id, role: g.role} END) AS grounded_in
 RETURN s.key AS key, s.title AS title, s.phase AS phase, s.label AS label, s.conditions AS conditions,
        s.model AS model, s.model_version AS model_version, s.prompt_version AS prompt_version,

@@ -76,7 +76,7 @@ def read_notes(path: Path) -> list[dict[str, Any]]:
 
 
 def _skip_reason(note: Mapping[str, Any], seen: set[str]) -> str | None:
-    if note.get("kind") not in GRADES:
+    if not isinstance(note.get("kind"), str) or note["kind"] not in GRADES:
         return "unknown kind"
     if not all(isinstance(note.get(k), str) and note[k].strip() for k in ("id", "trial_id", "note")):
         return "no id, trial or text"

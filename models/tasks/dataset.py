@@ -192,9 +192,11 @@ CONSTRUCTION["patient_eligibility"] = (
 CONSTRUCTION["trec_eligibility"] = (
     ELIGIBILITY_COMMON
     + """
-- Real patients: TrialGPT's SIGIR, TREC CT 2021 and 2022 cohorts (the shared half of their queries) with the
+- Real patients: TrialGPT's TREC CT 2021 and 2022 cohorts (the shared half of their queries) with the
   assessors' judgement of a trial the graph holds: 2 (eligible) → A, 1 (excluded) → B; 0 (not relevant) is no
-  eligibility judgement and is left out. Items of one patient are not independent (metadata `patient`)."""
+  eligibility judgement and is left out, and so is SIGIR 2016 (its grades are referral likelihood, not exclusion).
+- An evaluation set: split by trial, so one patient's summary can sit on several sides, and items of one patient
+  are not independent (metadata `patient`). A model trained on `patient_eligibility` saw none of these patients."""
 )
 CONSTRUCTION["criterion_violated"] = """\
 - Built from the near-miss notes of `trialgraph synth patients`: a patient who breaks exactly one of the trial's
@@ -203,10 +205,6 @@ CONSTRUCTION["criterion_violated"] = """\
   Registry limit, in a seeded order: exactly one rules the patient out. Notes written before criterion statuses
   were recorded, or with fewer than three met criteria, are left out and counted. The split is the trial's (by
   registration date)."""
-LICENCE_OF_ELIGIBILITY = {
-    "trec_eligibility": "TrialGPT cohorts (NCBI/NLM, US-Government work); SIGIR 2016 (Koopman & Zuccon) and TREC "
-    "Clinical Trials 2021/2022 topics and judgements (NIST). Registry records: ClinicalTrials.gov (NLM terms)."
-}
 CONSTRUCTION |= {
     "knowledge_hierarchy": KNOWLEDGE_COMMON
     + """
@@ -238,6 +236,15 @@ LICENCE_OF = {
         "for Drug Statistics Methodology (no commercial use).",
     ),
 }
+LICENCE_OF |= {
+    "trec_eligibility": "TrialGPT cohorts (NCBI/NLM, US-Government work); TREC Clinical Trials 2021/2022 topics "
+    "and judgements (NIST). Registry records: ClinicalTrials.gov (NLM terms).",
+    **dict.fromkeys(
+        ("patient_eligibility", "criterion_violated", "diagnosis_from_note"),
+        "Synthetic notes written by TrialGraph (`synth patients`; the generator is named in each record) from "
+        "registry criteria: ClinicalTrials.gov (public domain, NLM terms of use) and other registries as loaded.",
+    ),
+}
 
 
 def _vocabulary_table(manifest: dict[str, Any]) -> str:
@@ -258,7 +265,7 @@ def _card(task: str, manifest: dict[str, Any]) -> str:
     construction = (CONSTRUCTION[task] if task in CONSTRUCTION else CONSTRUCTION[spec.kind]).format(
         cut_date=manifest["cut_date"] or "(no dated trial)", validation_date=manifest.get("validation_date") or "-"
     )
-    licences = (LICENCE_OF | LICENCE_OF_ELIGIBILITY).get(task, LICENCES)
+    licences = LICENCE_OF.get(task, LICENCES)
     counts = "\n".join(f"| {s} | {manifest['counts'][s]} |" for s in SPLITS)
     labels = "\n".join(f"- {s}: " + ", ".join(f"{k} {v}" for k, v in manifest["labels"][s].items()) for s in SPLITS)
     skipped = "\n".join(f"- {reason}: {n}" for reason, n in manifest["skipped"].items()) or "- none"

@@ -8,24 +8,28 @@ read on the other (issue 23's use (b): does training on synthetic patients help 
   note meets every checked criterion; a near-miss breaks exactly one, named in the item's metadata: the
   criterion-level label; a clearly ineligible note breaks several). A near-miss whose broken criterion is not
   among the criteria shown is left out: its answer could not be read from the item.
-* ``trec_eligibility``: the TREC Clinical Trials 2021 and 2022 and SIGIR patient summaries (TrialGPT's cohorts,
-  the shared half) with the assessors' judgement of a trial the graph holds: 2 (eligible) → A, 1 (excluded) → B.
-  A 0 means "not relevant", not an eligibility judgement, and is left out.
+* ``trec_eligibility``: the TREC Clinical Trials 2021 and 2022 patient summaries (TrialGPT's cohorts, the shared
+  half) with the assessors' judgement of a trial the graph holds: 2 (eligible) → A, 1 (excluded) → B. A 0 means
+  "not relevant", not an eligibility judgement, and is left out; so is SIGIR 2016, whose grades say how likely a
+  clinician would refer the patient, not whether the patient is excluded. An evaluation set: the split is by
+  trial, so one patient's summary can sit on several sides (metadata ``patient`` groups them).
+  "Eligible" here is the assessors' judgement; in ``patient_eligibility`` it means every criterion ``synth
+  patients`` could check is met (criteria it could not parse stay unchecked: ``criteria_free_text`` in the note).
 
 Criterion level (TrialGPT reads each criterion): ``criterion_violated`` asks, for a synthetic near-miss, which of
 four of its trial's criteria rules the patient out; the other three are criteria the patient's facts meet, as the
 note records them (``criteria_met``), so exactly one option is right by construction.
 
-Criteria are shown whole, never cut: an item whose criteria pass :data:`MAX_CRITERIA_CHARS` is left out and counted
-(a cut could drop the one line that decides). Options are in a fixed order (A eligible, B not), so the majority
-letter is the majority class. The side is the trial's in the graph's date split, the same for both tasks, so a
-model trained on one task's training items never saw a test trial of the other.
+Criteria are shown whole, never cut: an item whose trial block (title, conditions, limits and criteria) passes
+:data:`MAX_CRITERIA_CHARS` is left out and counted (a cut could drop the one line that decides). Options are in a
+fixed order (A eligible, B not), so the majority letter is the majority class. The side is the trial's in the
+graph's date split, the same for both tasks, so a model trained on one task's training items never saw a test trial
+of the other.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -65,26 +69,35 @@ OPTIONS = {
 ELIGIBLE, NOT_ELIGIBLE = "A", "B"
 NOTE_ANSWER = {"eligible": ELIGIBLE, "near_miss": NOT_ELIGIBLE, "ineligible": NOT_ELIGIBLE}
 TREC_ANSWER = {2: ELIGIBLE, 1: NOT_ELIGIBLE}  # TREC CT grades: 0 not relevant, 1 excluded, 2 eligible
+# The cohorts whose grades are eligibility judgements. SIGIR 2016's are not: 1 is "would consider referring upon
+# further investigation", 2 "highly likely to refer" (Koopman & Zuccon), so its 1 is no exclusion.
+ELIGIBILITY_GRADED = frozenset({"trec_2021", "trec_2022"})
 
 
 def _normalized(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+def _limits(trial: TrialFacts) -> list[str]:
+    return [
+        f"{name}: {value}"
+        for name, value in (("minimum age", trial.min_age), ("maximum age", trial.max_age), ("sex", trial.sex))
+        if value
+    ]
+
+
 def criteria_block(trial: TrialFacts) -> str | None:
-    """The trial's title, its stated age and sex limits and its criteria, whole; ``None`` when there are no
+    """The trial's title, conditions, stated age and sex limits and its criteria, whole; ``None`` when there are no
     criteria. The limits are shown because registries state them apart from the criteria text. Criteria the graph
     holds only as the registry's text (no inclusion or exclusion items split from it) are shown as that text."""
     text_lines = [" ".join(line.split()) for line in (trial.eligibility_text or "").splitlines()]
     text_lines = [line for line in text_lines if line]
     if not trial.inclusion and not trial.exclusion and not text_lines:
         return None
-    limits = [
-        f"{name}: {value}"
-        for name, value in (("minimum age", trial.min_age), ("maximum age", trial.max_age), ("sex", trial.sex))
-        if value
-    ]
+    limits = _limits(trial)
     lines = [f"Trial: {' '.join((trial.official_title or trial.title or trial.trial_id).split())}"]
+    if trial.conditions:  # what the trial studies: an ineligible patient may lack it
+        lines.append("Conditions: " + "; ".join(" ".join(c.split()) for c in trial.conditions))
     if limits:
         lines.append(LIMITS + "; ".join(limits))
     for heading, criteria in (("Inclusion criteria", trial.inclusion), ("Exclusion criteria", trial.exclusion)):
@@ -118,25 +131,33 @@ def _shown(trial: TrialFacts | None, split: Split) -> _Shown | str:
     if block is None:
         return "trial has no criteria in the graph"
     if len(block) > MAX_CRITERIA_CHARS:
-        return f"criteria longer than {MAX_CRITERIA_CHARS} characters (never cut)"
+        return f"trial's criteria block longer than {MAX_CRITERIA_CHARS} characters (never cut)"
     return _Shown(trial, side, block)
 
 
-def _words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9]+", text.casefold())
+FIELD_NAMES = ("minimum age", "maximum age", "sex")
 
 
-def _is_shown(criterion: object, block: str) -> bool:
-    """Whether a near-miss's broken criterion can be read from the item: a criterion line is in the block (spacing
-    and case aside); a registry field (``sex FEMALE``, ``minimum age 8 Years / maximum age 18 Years``, as ``synth
-    patients`` names them) has every word on the block's limits line."""
-    if not isinstance(criterion, Mapping) or not isinstance(criterion.get("text"), str) or not criterion["text"]:
+def _is_shown(criterion: object, trial: TrialFacts) -> bool:
+    """Whether a near-miss's broken criterion can be read from the item, compared whole (spacing and case aside):
+    a split criterion is one of the trial's items; with the registry's text only, it is a passage of that text; a
+    registry field as ``synth patients`` names it (``sex FEMALE``, ``minimum age 8 Years / maximum age 18 Years``)
+    is, part by part, one of the limits shown."""
+    if not isinstance(criterion, Mapping) or not isinstance(criterion.get("text"), str):
         return False
-    text = criterion["text"]
+    text = _normalized(criterion["text"])
+    if not text:
+        return False
     if criterion.get("kind") == "field":
-        limits = next((line for line in block.splitlines() if line.startswith(LIMITS)), "")
-        return set(_words(text)) <= set(_words(limits))
-    return _normalized(text) in _normalized(block)
+        shown = {_normalized(limit) for limit in _limits(trial)}
+        parts = [p.strip() for p in text.split(" / ")]
+        return all(
+            any(p.startswith(f"{name} ") and f"{name}: {p[len(name) + 1 :]}" in shown for name in FIELD_NAMES)
+            for p in parts
+        )
+    if trial.inclusion or trial.exclusion:
+        return text in {_normalized(c) for c in (*trial.inclusion, *trial.exclusion)}
+    return text in _normalized(trial.eligibility_text or "")
 
 
 def _record(item_id: str, question: str, answer: str, metadata: dict[str, object]) -> dict[str, object]:
@@ -162,8 +183,8 @@ def _usable_notes(
         if not all(isinstance(note.get(k), str) and str(note[k]).strip() for k in ("id", "trial_id", "note")):
             result.skipped["no id, trial or text"] += 1
             continue
-        note_id = str(note["id"])
-        if note.get("kind") not in kinds:
+        note_id, kind = str(note["id"]), note.get("kind")
+        if not isinstance(kind, str) or kind not in kinds:
             result.skipped[next(iter(kinds.values()))] += 1
             continue
         if note_id in seen:
@@ -175,11 +196,12 @@ def _usable_notes(
 
 def _note_metadata(note_id: str, note: Mapping[str, object], seed: int) -> dict[str, object]:
     """What every item made from a note records: the note, who wrote it, and that it is synthetic."""
-    provenance = note.get("provenance") if isinstance(note.get("provenance"), Mapping) else {}
+    given = note.get("provenance")
+    provenance: Mapping[str, object] = given if isinstance(given, Mapping) else {}
     return {
         "note_id": note_id,
-        "note_generator": provenance.get("generator"),  # type: ignore[union-attr]
-        "note_generator_version": provenance.get("generator_version"),  # type: ignore[union-attr]
+        "note_generator": provenance.get("generator"),
+        "note_generator_version": provenance.get("generator_version"),
         "seed": seed,
         "synthetic": True,
     }
@@ -201,7 +223,7 @@ def build_patient_eligibility(
             result.skipped[shown] += 1
             continue
         violated = note.get("violated_criterion")
-        if kind == "near_miss" and not _is_shown(violated, shown.block):
+        if kind == "near_miss" and not _is_shown(violated, shown.trial):
             result.skipped["near-miss whose broken criterion is not among the criteria shown"] += 1
             continue
         item_id = f"{SYNTHETIC_TASK}:{note_id}"
@@ -241,6 +263,10 @@ def build_trec_eligibility(
             if key:
                 by_nct.setdefault(key, trial)
     for cohort in cohorts:
+        if cohort.name not in ELIGIBILITY_GRADED:
+            pairs = sum(len(grades) for grades in cohort.qrels.values())
+            result.skipped[f"{cohort.name}: its grades are not eligibility judgements"] += pairs
+            continue
         for query_id, grades in sorted(cohort.qrels.items()):
             patient = cohort.queries.get(query_id)
             for nct_id, grade in sorted(grades.items()):
@@ -289,9 +315,19 @@ CRITERION_LETTERS = "ABCD"
 CRITERION_KIND_NAMES = {"inclusion": "Inclusion", "exclusion": "Exclusion", "field": "Registry limit"}
 
 
+def _is_option(criterion: object) -> bool:
+    """A registered criterion with text: the studied condition ``synth patients`` also checks (kind ``condition``)
+    is no registered criterion, and a near-miss never breaks it, so as a distractor it would always be wrong."""
+    return (
+        isinstance(criterion, Mapping)
+        and criterion.get("kind") in CRITERION_KIND_NAMES
+        and isinstance(criterion.get("text"), str)
+        and bool(criterion["text"].strip())
+    )
+
+
 def _criterion_option(criterion: Mapping[str, object]) -> str:
-    kind = CRITERION_KIND_NAMES.get(str(criterion.get("kind")), "Criterion")
-    return f"{kind}: {' '.join(str(criterion['text']).split())}"
+    return f"{CRITERION_KIND_NAMES[str(criterion['kind'])]}: {' '.join(str(criterion['text']).split())}"
 
 
 def _rank(seed: int, *parts: str) -> str:
@@ -317,7 +353,7 @@ def build_criterion_violated(
             result.skipped["trial not in the graph, or undated"] += 1
             continue
         violated, met = note.get("violated_criterion"), note.get("criteria_met")
-        if not isinstance(violated, Mapping) or not isinstance(violated.get("text"), str):
+        if not _is_option(violated):
             result.skipped["no broken criterion named"] += 1
             continue
         if not isinstance(met, list):
@@ -325,12 +361,7 @@ def build_criterion_violated(
             continue
         answer = _criterion_option(violated)
         candidates = sorted(
-            {
-                _criterion_option(c)
-                for c in met
-                if isinstance(c, Mapping) and isinstance(c.get("text"), str) and c["text"].strip()
-            }
-            - {answer},
+            {_criterion_option(c) for c in met if _is_option(c)} - {answer},
             key=lambda option: _rank(seed, CRITERION_TASK, note_id, option),
         )
         if len(candidates) < len(CRITERION_LETTERS) - 1:

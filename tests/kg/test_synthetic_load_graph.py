@@ -115,7 +115,7 @@ def test_the_synthetic_trials_query_asks_for_them_on_purpose(graph: neo4j.Driver
             ).data()
         rows = {row["id"]: row for row in _rows()}
         assert [r["key"] for r in everything] == sorted(rows)
-        grounded = {e["key"]: sorted(e["grounded"], key=lambda g: g["trial_id"]) for e in edges}
+        grounded = {e["key"]: sorted(e["grounded"], key=lambda g: (g["trial_id"], g["role"])) for e in edges}
         for row in everything:
             source = rows[row["key"]]
             assert (row["title"], row["label"], row["model"]) == (

@@ -26,6 +26,7 @@ TRIALS = (
         "T1",
         nct_id="NCT00000001",
         title="Metformin in adults with type 2 diabetes",
+        conditions=("Diabetes Mellitus, Type 2",),
         min_age="18 Years",
         sex="ALL",
         inclusion=("Type 2 diabetes mellitus", "HbA1c between 7% and 10%"),
@@ -73,6 +74,7 @@ def test_a_notes_kind_is_its_answer_and_the_question_shows_the_trials_criteria_w
         *TRIALS[0].inclusion,
         *TRIALS[0].exclusion,
         "minimum age: 18 Years",
+        "Conditions: Diabetes Mellitus, Type 2",  # an ineligible patient may lack what the trial studies
     ):
         assert line in record["question"]
     assert item.split == "test" and item.trial_id == "T1"
@@ -83,12 +85,19 @@ def test_a_notes_kind_is_its_answer_and_the_question_shows_the_trials_criteria_w
 def test_a_near_miss_carries_its_broken_criterion_and_is_left_out_when_that_criterion_is_not_shown() -> None:
     kept = build_patient_eligibility([_note("T1", "near_miss")], TRIALS, SPLIT)
     assert kept.items[0].record["metadata"]["violated_criterion"]["text"] == "eGFR below 30 mL/min"
-    elsewhere = _note("T1", "near_miss", violated_criterion={"text": "Prior insulin use", "kind": "exclusion"})
-    missing = _note("T1", "near_miss", 1, violated_criterion=None)
-    no_limit = _note("T1", "near_miss", 2, violated_criterion={"text": "maximum age 65 Years", "kind": "field"})
-    result = build_patient_eligibility([elsewhere, missing, no_limit], TRIALS, SPLIT)
+    broken = [
+        {"text": "Prior insulin use", "kind": "exclusion"},  # not the trial's
+        None,
+        {"text": "", "kind": "exclusion"},
+        {"text": "maximum age 65 Years", "kind": "field"},  # the trial states no maximum age
+        {"text": "maximum age 18 Years", "kind": "field"},  # 18 is its minimum, not its maximum
+        {"text": "metformin", "kind": "exclusion"},  # in the title, not a criterion
+        {"text": "Pregnancy or breastfeeding", "kind": "exclusion"},  # more than the criterion says
+    ]
+    notes = [_note("T1", "near_miss", i, violated_criterion=b) for i, b in enumerate(broken)]
+    result = build_patient_eligibility(notes, TRIALS, SPLIT)
     assert not result.items
-    assert result.skipped["near-miss whose broken criterion is not among the criteria shown"] == 3
+    assert result.skipped["near-miss whose broken criterion is not among the criteria shown"] == len(broken)
     # a registry field the patient breaks is read from the limits line
     too_young = _note("T1", "near_miss", 3, violated_criterion={"text": "minimum age 18 Years", "kind": "field"})
     assert len(build_patient_eligibility([too_young], TRIALS, SPLIT).items) == 1
@@ -99,6 +108,7 @@ def test_every_note_left_out_is_counted_with_its_reason() -> None:
         _note("T1", "eligible"),
         _note("T1", "eligible"),  # the same id again
         _note("T1", "maybe", 1),
+        _note("T1", ["eligible"], 3),  # not a kind at all: counted, never a crash
         _note("T1", "eligible", 2, note="  "),
         _note("T9", "eligible"),
         _note("T3", "eligible"),
@@ -109,12 +119,12 @@ def test_every_note_left_out_is_counted_with_its_reason() -> None:
     assert len(result.items) == 1
     assert dict(result.skipped) == {
         "duplicate note id": 1,
-        "unknown kind": 1,
+        "unknown kind": 2,
         "no id, trial or text": 1,
         "trial not in the graph": 1,
         "trial has no criteria in the graph": 1,
         "trial undated (no side in the date split)": 1,
-        f"criteria longer than {MAX_CRITERIA_CHARS} characters (never cut)": 1,
+        f"trial's criteria block longer than {MAX_CRITERIA_CHARS} characters (never cut)": 1,
     }
     assert sum(result.skipped.values()) + len(result.items) == len(notes)
 
@@ -141,6 +151,10 @@ def test_trec_grades_two_and_one_are_eligible_and_excluded_and_zero_is_no_judgem
         "trial has no criteria in the graph": 1,
         "judged query has no patient text": 1,
     }
+    sigir = Cohort("sigir", {"q1": "A woman of 45."}, {"q1": {"NCT00000001": 1, "NCT00000002": 2}})
+    with_sigir = build_trec_eligibility([cohort, sigir], TRIALS, SPLIT)
+    assert _answers(with_sigir) == _answers(result)  # SIGIR's grades are referral likelihood, not eligibility
+    assert with_sigir.skipped["sigir: its grades are not eligibility judgements"] == 2
     by_id = {item.id: item for item in result.items}
     item = by_id["trec_eligibility:trec_2021:q2:NCT00000002"]
     assert item.split == "train" and "A boy of 8 with asthma." in item.record["question"]
@@ -160,7 +174,7 @@ def test_both_tasks_are_registered_with_the_same_item_form_and_say_why_without_t
         assert TASKS[name].kind == "mcq" and TASKS[name].graph_context
         empty = build_task(name, inputs)
         assert not empty.items and empty.skipped[reason] == 1
-    cohort = Cohort("sigir", {"q": "A boy of 8 with asthma."}, {"q": {"NCT00000002": 2}})
+    cohort = Cohort("trec_2022", {"q": "A boy of 8 with asthma."}, {"q": {"NCT00000002": 2}})
     inputs = TaskInputs(TRIALS, SPLIT, patients=DiagnosisInputs([_note("T2", "eligible")]), cohorts=[cohort])
     synthetic, real = build_task(SYNTHETIC_TASK, inputs).items[0], build_task(TREC_TASK, inputs).items[0]
     assert synthetic.record["options"] == real.record["options"]
@@ -207,9 +221,20 @@ def test_a_near_miss_asks_which_criterion_rules_it_out_among_three_it_meets() ->
     assert len(letters) > 1  # the answer's letter is a seeded shuffle, not always the first
     again = build_criterion_violated(notes, TRIALS, SPLIT)
     assert [i.record for i in again.items] == [i.record for i in result.items]
-    assert [i.record for i in build_criterion_violated(notes, TRIALS, SPLIT, seed=1).items] != [
-        i.record for i in result.items
+    reseeded = build_criterion_violated(notes, TRIALS, SPLIT, seed=1).items
+    assert [(i.record["options"], i.answer) for i in reseeded] != [
+        (i.record["options"], i.answer) for i in result.items
     ]
+
+
+def test_the_studied_condition_a_near_miss_never_breaks_is_never_an_option() -> None:
+    studied = {"text": "condition studied: Diabetes Mellitus, Type 2", "kind": "condition", "index": None}
+    notes = [_note("T1", "near_miss", i, criteria_met=[*MET[:2], studied]) for i in range(4)]
+    result = build_criterion_violated(notes, TRIALS, SPLIT)
+    assert not result.items  # three registered criteria met are needed; the studied condition does not count
+    assert result.skipped["fewer than three other criteria the patient meets"] == 4
+    result = build_criterion_violated([_note("T1", "near_miss", criteria_met=[*MET, studied])], TRIALS, SPLIT)
+    assert all("condition studied" not in text for text in result.items[0].record["options"].values())
 
 
 def test_criterion_items_left_out_are_counted_with_their_reason() -> None:

@@ -18,7 +18,6 @@ trial (its note with the most clues), so items are independent trials; the split
 
 from __future__ import annotations
 
-import hashlib
 import random
 import re
 from collections import defaultdict
@@ -27,7 +26,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from trialgraph.models.linking.generic import generic_concepts
-from trialgraph.models.tasks.items import BuildResult, TaskItem
+from trialgraph.models.tasks.items import BuildResult, TaskItem, seeded_key
 from trialgraph.models.tasks.splits import Split
 
 __all__ = ["GENERATOR", "GENERATOR_VERSION", "TASK", "WITHHELD", "DiagnosisInputs", "build_diagnosis", "withhold"]
@@ -125,10 +124,6 @@ def _usable(note: Mapping[str, Any], split: Split, names: Mapping[str, Sequence[
     return _Usable(note, side, curie, present[curie], withhold(note["note"], withheld), clues)
 
 
-def _rank(seed: int, *parts: str) -> str:
-    return hashlib.sha256("\x1f".join([str(seed), *parts]).encode()).hexdigest()
-
-
 def build_diagnosis(inputs: DiagnosisInputs | None, split: Split, seed: int = 0) -> BuildResult:
     """One multiple-choice item per trial with a diagnosable note; every note left out is counted by reason."""
     result = BuildResult()
@@ -173,7 +168,7 @@ def build_diagnosis(inputs: DiagnosisInputs | None, split: Split, seed: int = 0)
                 continue
             if answer_words & _words_of_names(name, names.get(curie, ())):
                 continue
-            candidates.append((_rank(seed, TASK, usable.note["id"], curie), curie, name))
+            candidates.append((seeded_key(seed, TASK, usable.note["id"], curie), curie, name))
         candidates.sort()
         chosen: list[tuple[str, str]] = []
         for _rank_key, curie, name in candidates:
@@ -186,7 +181,7 @@ def build_diagnosis(inputs: DiagnosisInputs | None, split: Split, seed: int = 0)
             continue
         texts = [usable.answer_name] + [name for _, name in chosen]
         order = list(range(OPTIONS))
-        random.Random(_rank(seed, TASK, "order", usable.note["id"])).shuffle(order)
+        random.Random(seeded_key(seed, TASK, "order", usable.note["id"])).shuffle(order)
         letter = LETTERS[order.index(0)]
         note = usable.note
         provenance = note.get("provenance") if isinstance(note.get("provenance"), Mapping) else {}

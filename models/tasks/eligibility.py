@@ -30,11 +30,11 @@ of the other.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from trialgraph.models.tasks.items import BuildResult, TaskItem
+from trialgraph.models.tasks.items import BuildResult, TaskItem, seeded_key
 
 if TYPE_CHECKING:
     from trialgraph.models.retrieval.evaluate import Cohort
@@ -78,12 +78,16 @@ def _normalized(text: str) -> str:
     return " ".join(text.casefold().split())
 
 
+FIELD_NAMES = ("minimum age", "maximum age", "sex")  # the registry fields an item shows as limits
+
+
 def _limits(trial: TrialFacts) -> list[str]:
-    return [
-        f"{name}: {value}"
-        for name, value in (("minimum age", trial.min_age), ("maximum age", trial.max_age), ("sex", trial.sex))
-        if value
-    ]
+    values = (trial.min_age, trial.max_age, trial.sex)
+    return [f"{name}: {value}" for name, value in zip(FIELD_NAMES, values, strict=True) if value]
+
+
+def _title(trial: TrialFacts) -> str:
+    return " ".join((trial.official_title or trial.title or trial.trial_id).split())
 
 
 def criteria_block(trial: TrialFacts) -> str | None:
@@ -95,7 +99,7 @@ def criteria_block(trial: TrialFacts) -> str | None:
     if not trial.inclusion and not trial.exclusion and not text_lines:
         return None
     limits = _limits(trial)
-    lines = [f"Trial: {' '.join((trial.official_title or trial.title or trial.trial_id).split())}"]
+    lines = [f"Trial: {_title(trial)}"]
     if trial.conditions:  # what the trial studies: an ineligible patient may lack it
         lines.append("Conditions: " + "; ".join(" ".join(c.split()) for c in trial.conditions))
     if limits:
@@ -135,9 +139,6 @@ def _shown(trial: TrialFacts | None, split: Split) -> _Shown | str:
     return _Shown(trial, side, block)
 
 
-FIELD_NAMES = ("minimum age", "maximum age", "sex")
-
-
 def _is_shown(criterion: object, trial: TrialFacts) -> bool:
     """Whether a near-miss's broken criterion can be read from the item, compared whole (spacing and case aside):
     a split criterion is one of the trial's items; with the registry's text only, it is a passage of that text; a
@@ -174,10 +175,10 @@ NO_NOTES = "no synthetic patient notes given (trialgraph synth patients, then --
 
 
 def _usable_notes(
-    notes: Sequence[Mapping[str, object]], kinds: Mapping[str, str], result: BuildResult
+    notes: Sequence[Mapping[str, object]], kinds: Collection[str], other_kind: str, result: BuildResult
 ) -> Iterator[tuple[str, Mapping[str, object]]]:
-    """The notes with an id, a trial and text, of one of ``kinds`` (kind → the reason others are left out), each id
-    once; every other note is counted in ``result`` with its reason."""
+    """The notes with an id, a trial and text, of one of ``kinds``, each id once; every other note is counted in
+    ``result`` with its reason (``other_kind`` for a note of another kind)."""
     seen: set[str] = set()
     for note in notes:
         if not all(isinstance(note.get(k), str) and str(note[k]).strip() for k in ("id", "trial_id", "note")):
@@ -185,7 +186,7 @@ def _usable_notes(
             continue
         note_id, kind = str(note["id"]), note.get("kind")
         if not isinstance(kind, str) or kind not in kinds:
-            result.skipped[next(iter(kinds.values()))] += 1
+            result.skipped[other_kind] += 1
             continue
         if note_id in seen:
             result.skipped["duplicate note id"] += 1
@@ -216,7 +217,7 @@ def build_patient_eligibility(
         result.skipped[NO_NOTES] += 1
         return result
     by_id = {t.trial_id: t for t in trials}
-    for note_id, note in _usable_notes(notes, dict.fromkeys(NOTE_ANSWER, "unknown kind"), result):
+    for note_id, note in _usable_notes(notes, NOTE_ANSWER, "unknown kind", result):
         kind = str(note["kind"])
         shown = _shown(by_id.get(str(note["trial_id"])), split)
         if isinstance(shown, str):
@@ -330,10 +331,6 @@ def _criterion_option(criterion: Mapping[str, object]) -> str:
     return f"{CRITERION_KIND_NAMES[str(criterion['kind'])]}: {' '.join(str(criterion['text']).split())}"
 
 
-def _rank(seed: int, *parts: str) -> str:
-    return hashlib.sha256("\x1f".join([str(seed), *parts]).encode()).hexdigest()
-
-
 def build_criterion_violated(
     notes: Sequence[Mapping[str, object]] | None, trials: Sequence[TrialFacts], split: Split, seed: int = 0
 ) -> BuildResult:
@@ -345,8 +342,8 @@ def build_criterion_violated(
         result.skipped[NO_NOTES] += 1
         return result
     by_id = {t.trial_id: t for t in trials}
-    near_misses = {"near_miss": "not a near-miss (breaks no criterion, or several)"}
-    for note_id, note in _usable_notes(notes, near_misses, result):
+    other = "not a near-miss (breaks no criterion, or several)"
+    for note_id, note in _usable_notes(notes, ("near_miss",), other, result):
         trial = by_id.get(str(note["trial_id"]))
         side = split.of(trial.trial_id) if trial is not None else None
         if side is None:
@@ -362,19 +359,18 @@ def build_criterion_violated(
         answer = _criterion_option(violated)
         candidates = sorted(
             {_criterion_option(c) for c in met if _is_option(c)} - {answer},
-            key=lambda option: _rank(seed, CRITERION_TASK, note_id, option),
+            key=lambda option: seeded_key(seed, CRITERION_TASK, note_id, option),
         )
         if len(candidates) < len(CRITERION_LETTERS) - 1:
             result.skipped["fewer than three other criteria the patient meets"] += 1
             continue
         texts = [answer, *candidates[: len(CRITERION_LETTERS) - 1]]
-        order = sorted(range(len(texts)), key=lambda i: _rank(seed, CRITERION_TASK, "order", note_id, str(i)))
+        order = sorted(range(len(texts)), key=lambda i: seeded_key(seed, CRITERION_TASK, "order", note_id, str(i)))
         letter = CRITERION_LETTERS[order.index(0)]
-        title = " ".join((trial.official_title or trial.title or trial.trial_id).split())
         item_id = f"{CRITERION_TASK}:{note_id}"
         record = {
             "id": item_id,
-            "question": f"Patient:\n{str(note['note']).strip()}\n\nTrial: {title}\n\n{CRITERION_QUESTION}",
+            "question": f"Patient:\n{str(note['note']).strip()}\n\nTrial: {_title(trial)}\n\n{CRITERION_QUESTION}",
             "options": {CRITERION_LETTERS[i]: texts[j] for i, j in enumerate(order)},
             "answer": letter,
             "metadata": {"trial_id": trial.trial_id, "violated_criterion": dict(violated)}

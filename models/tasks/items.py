@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["BuildResult", "TaskItem"]
+__all__ = ["BuildResult", "TaskItem", "seeded_key"]
+
+
+def seeded_key(seed: int, *parts: str) -> str:
+    """A sort key fixed by the seed and the parts: builders order distractors and options by it, so the same
+    inputs give the same bytes on every machine."""
+    return hashlib.sha256("\x1f".join([str(seed), *parts]).encode()).hexdigest()
 
 
 @dataclass(frozen=True, slots=True)

@@ -189,9 +189,12 @@ class ConditionLinkSource:
     graph_writer = "condition-links"
     detection = None
 
-    def __init__(self, driver: neo4j.Driver, linker: ConditionLinker, database: str) -> None:
+    def __init__(
+        self, driver: neo4j.Driver, linker: ConditionLinker, database: str, sources: list[str] | None = None
+    ) -> None:
         self.name = f"link:{linker.source}"
         self.linker = linker
+        self.sources = sources  # registry sources whose records' conditions are read (kg/link_scope.py); None: all
         self._driver = driver
         self._database = database
         self._generic = generic_concepts()
@@ -199,7 +202,9 @@ class ConditionLinkSource:
         self.method_version = f"{linker.method_version}+{self._generic.version}"
 
     def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[ConditionLinks]:
-        conditions = run_read(self._driver, cypher.load("read/condition_texts"), database=self._database)
+        conditions = run_read(
+            self._driver, cypher.load("read/condition_texts"), {"sources": self.sources}, database=self._database
+        )
         generic = self._generic
         for chunk in _batches(conditions, 1000):
             texts = [c["name"] or c["key"] for c in chunk]
@@ -236,10 +241,14 @@ class ConditionLinkWriter:
     def finish(self, report: LoadReport, quarantine: Quarantine) -> None:
         c = self.context
         linker = c.source.linker  # type: ignore[attr-defined]
+        sources = c.source.sources  # type: ignore[attr-defined]
         with c.driver.session(database=c.database) as session:
             session.execute_write(
                 lambda tx: tx.run(
-                    cypher.load("write/delete_stale_condition_concepts"), source=linker.source, load_run=c.load_run
+                    cypher.load("write/delete_stale_condition_concepts"),
+                    source=linker.source,
+                    load_run=c.load_run,
+                    sources=sources,
                 ).consume()
             )
 
@@ -268,8 +277,12 @@ def link_conditions(
     quarantine_dir: Path,
     batch_size: int = 5000,
     database: str = "neo4j",
+    sources: list[str] | None = None,
 ) -> LoadReport:
     """Link every ``Condition`` with ``linker``, merge its edges and remove the ones it no longer makes.
+
+    ``sources`` (checked by :func:`trialgraph.kg.link_scope.checked_scope`) reads only the strings some record of
+    those registries studies, and judges only their edges stale.
 
     ``read`` counts the distinct conditions, ``written`` those linked to at least one concept,
     ``unchanged`` those with no decision (``read == written + unchanged``). Re-running gives the same
@@ -278,5 +291,5 @@ def link_conditions(
     """
     from trialgraph.kg.load import load  # kg.load imports the writers of files; this one registers itself here
 
-    source = ConditionLinkSource(driver, linker, database)
+    source = ConditionLinkSource(driver, linker, database, sources)
     return load(driver, source, [], quarantine_dir=quarantine_dir, batch_size=batch_size, database=database)

@@ -144,7 +144,9 @@ class MentionSource:
     graph_writer = "text-mentions"
     detection = None
 
-    def __init__(self, driver: neo4j.Driver, linker: Linker, field: str, database: str) -> None:
+    def __init__(
+        self, driver: neo4j.Driver, linker: Linker, field: str, database: str, sources: list[str] | None = None
+    ) -> None:
         if field not in TEXT_FIELDS:
             raise UnknownNameError(f"unknown text field {field!r}; known: {', '.join(TEXT_FIELDS)}")
         self.name = f"link:{field}"
@@ -152,6 +154,7 @@ class MentionSource:
         self.linker = linker
         self._driver = driver
         self._database = database
+        self._sources = sources  # registry sources (and "pubmed") whose text is read: kg/link_scope.py; None: all
         self._generic = generic_concepts() if self.field.structured else None
         self.checks_language = not self.field.structured
         self.not_english: Counter[str] = Counter()  # texts left unlinked, by language
@@ -169,7 +172,7 @@ class MentionSource:
         after = ""
         query = cypher.load(self.field.read)
         while True:
-            params = {"after": after, "method_version": self.method_version, "limit": _PAGE}
+            params = {"after": after, "method_version": self.method_version, "limit": _PAGE, "sources": self._sources}
             page = run_read(self._driver, query, params, database=self._database)
             if not page:
                 return
@@ -300,8 +303,11 @@ def link_mentions(
     batch_size: int = 500,
     database: str = "neo4j",
     on_item: Callable[[LoadReport], None] | None = None,
+    sources: list[str] | None = None,
 ) -> LoadReport:
-    """Link every text of ``field`` (a :data:`TEXT_FIELDS` name) not yet linked by ``linker``'s method version.
+    """Link every text of ``field`` (a :data:`TEXT_FIELDS` name) not yet linked by ``linker``'s method version;
+    with ``sources`` (checked by :func:`trialgraph.kg.link_scope.checked_scope`), only the text of those
+    registries' records (``pubmed``: the publications).
 
     ``read`` counts the nodes read, ``written`` those with at least one mention, ``unchanged`` those with none
     (a node whose only text is in another language among them), ``rejected`` those skipped with a reason
@@ -309,7 +315,7 @@ def link_mentions(
     """
     from trialgraph.kg.load import load
 
-    source = MentionSource(driver, linker, field, database)
+    source = MentionSource(driver, linker, field, database, sources)
     report = load(
         driver, source, [], quarantine_dir=quarantine_dir, batch_size=batch_size, database=database, on_item=on_item
     )

@@ -21,21 +21,23 @@ from trialgraph.kg.embeddings import embed_records, embedding_target
 from trialgraph.kg.feed import FeedPlan, FeedReport, plan_update, run_update
 from trialgraph.kg.graph import apply_schema, connect, refuse_outside_access, run_read
 from trialgraph.kg.identity import IdentityReport, resolve_identities
+from trialgraph.kg.link_scope import checked_scope
 from trialgraph.kg.linking import LINKERS as LINK_METHODS
 from trialgraph.kg.linking import build_linker_index, condition_links_by_vocabulary, link_conditions
 from trialgraph.kg.load import load
 from trialgraph.kg.mentions import TEXT_FIELDS, graph_linker, link_mentions, mentions_by_vocabulary
 from trialgraph.kg.retrieval.context import Context, build_context
 from trialgraph.kg.retrieval.hits import Hit
+from trialgraph.kg.retrieval.patient_concepts import PatientConcepts, patient_concepts
 from trialgraph.kg.retrieval.publications import PublicationHit
 from trialgraph.kg.retrieval.publications import search_publications as rank_publications
 from trialgraph.kg.retrieval.retrievers import (
     PATIENT_RETRIEVERS,
     FullTextRetriever,
-    HybridRetriever,
     PatientMatch,
     PatientRetriever,
     SimilarTrials,
+    TrialRetriever,
     VectorRetriever,
     evaluated_retrievers,
     retriever_factory,
@@ -264,6 +266,8 @@ class TrialGraph:
     def __init__(self, driver: neo4j.Driver, settings: Settings) -> None:
         self.driver = driver
         self.settings = settings
+        # the patient concept stage, loaded once per index build (its gazetteer takes seconds to build)
+        self._patient_concepts: tuple[int, PatientConcepts | None, str | None] | None = None
 
     @classmethod
     def connect(cls, settings: Settings | None = None) -> TrialGraph:
@@ -362,7 +366,14 @@ class TrialGraph:
         """Build the TF-IDF linker's index from every concept in the graph; returns its manifest."""
         return build_linker_index(self.driver, self.linker_index_folder, database=self.settings.neo4j_database)
 
-    def link(self, linker: str = "exact", *, batch_size: int | None = None, reranker: str = "none") -> LoadReport:
+    def link(
+        self,
+        linker: str = "exact",
+        *,
+        batch_size: int | None = None,
+        reranker: str = "none",
+        sources: Iterable[str] | None = None,
+    ) -> LoadReport:
         """Link every distinct condition string to concepts, with the linker named ``linker``.
 
         ``exact`` (source ``trialgraph-exact``): the string is a concept's name or synonym, ignoring case,
@@ -372,10 +383,13 @@ class TrialGraph:
         short form of the abbreviation dictionary ``build_linker_index`` mined linked through its long form.
         Idempotent; queries use these links only when asked to trust their source. ``reranker`` (``none``,
         ``minilm`` or an encoder folder, as in ``evaluate_linking``) chooses among the TF-IDF linkers'
-        candidates above the threshold; it is part of the edges' method version.
+        candidates above the threshold; it is part of the edges' method version. ``sources`` (registry source
+        names: ``ictrp``, ``euctr``...) links only the strings those registries' records study (see
+        :mod:`trialgraph.kg.link_scope`).
         """
         if linker not in LINK_METHODS:
             raise UnknownNameError(f"unknown linker {linker!r}; known: {', '.join(LINK_METHODS)}")
+        scope = checked_scope(sources)
         self.ensure_schema()
         database = self.settings.neo4j_database
         made = LINK_METHODS[linker](self.driver, self.linker_index_folder, database, load_reranker(reranker))
@@ -385,6 +399,7 @@ class TrialGraph:
             quarantine_dir=self.settings.quarantine_dir,
             batch_size=batch_size or self.settings.batch_size,
             database=database,
+            sources=scope,
         )
 
     def link_mentions(
@@ -394,6 +409,7 @@ class TrialGraph:
         batch_size: int = 500,
         on_item: Callable[[LoadReport], None] | None = None,
         reranker: str = "none",
+        sources: Iterable[str] | None = None,
     ) -> LoadReport:
         """Find the concepts a kind of graph text names (``criteria``, ``outcomes``, ``summaries``, ``abstracts``,
         ``interventions``, ``adverse_events``, ``keywords``: the keys of ``TEXT_FIELDS``) and write them as
@@ -401,9 +417,11 @@ class TrialGraph:
         gazetteer and TF-IDF linker over the index ``build_linker_index`` made. Incremental: only text this index
         and these rules have not linked, or whose record changed, is read, so a re-run changes nothing.
         ``reranker`` chooses among each mention's candidates, as in :meth:`link`; it is part of the method version,
-        so a run with another re-ranker re-links."""
+        so a run with another re-ranker re-links. ``sources`` reads only those registries' records (``pubmed``: the
+        publications; see :mod:`trialgraph.kg.link_scope`); the rest stay as they are for a later run."""
         if field not in TEXT_FIELDS:
             raise UnknownNameError(f"unknown text field {field!r}; known: {', '.join(TEXT_FIELDS)}")
+        scope = checked_scope(sources)
         self.ensure_schema()
         database = self.settings.neo4j_database
         linker = graph_linker(self.driver, self.linker_index_folder, database)
@@ -417,6 +435,7 @@ class TrialGraph:
             batch_size=batch_size,
             database=database,
             on_item=on_item,
+            sources=scope,
         )
 
     def condition_links_by_vocabulary(self) -> list[dict[str, Any]]:
@@ -600,11 +619,29 @@ class TrialGraph:
         database = self.settings.neo4j_database
         return FullTextRetriever(self.driver, database), VectorRetriever(self.driver, encoder, database)
 
+    def _retriever(self, name: str, encoder: str) -> TrialRetriever:
+        """The retriever called ``name``; the patient retriever with the concept stage where the linker index
+        allows it (see :meth:`patient_concepts`)."""
+        made = retriever_factory(name)(*self._retrievers(encoder))
+        if isinstance(made, PatientRetriever):
+            made.concepts, made.concepts_skipped = self.patient_concepts()
+        return made
+
+    def patient_concepts(self) -> tuple[PatientConcepts | None, str | None]:
+        """`match`'s concept stage over the linker index, or None and why it is skipped (no index, or one built
+        from other concepts than the graph holds): checked and loaded once per index build."""
+        manifest = self.linker_index_folder / "manifest.json"
+        built = manifest.stat().st_mtime_ns if manifest.is_file() else 0
+        if self._patient_concepts is None or self._patient_concepts[0] != built:
+            stage, skipped = patient_concepts(self.driver, self.linker_index_folder, self.settings.neo4j_database)
+            self._patient_concepts = (built, stage, skipped)
+        return self._patient_concepts[1], self._patient_concepts[2]
+
     def search(self, query: str, *, retriever: str = "hybrid", top_k: int = 10, encoder: str = "minilm") -> list[Hit]:
         """The ``top_k`` trials best matching ``query``: ``fulltext`` (BM25), ``vector`` or ``hybrid`` (both, fused
         by reciprocal rank), or ``criteria`` (each trial by its best-matching inclusion item, after
         ``embed(target="criteria")``). Each hit carries its component scores and the Cypher that found it."""
-        return retriever_factory(retriever)(*self._retrievers(encoder)).hits(query, top_k=top_k)
+        return self._retriever(retriever, encoder).hits(query, top_k=top_k)
 
     def graphrag_retriever(
         self, retriever: str = "hybrid", *, encoder: str = "minilm", max_tokens: int = 600
@@ -615,7 +652,7 @@ class TrialGraph:
         :mod:`trialgraph.kg.retrieval.graphrag_adapter`)."""
         from trialgraph.kg.retrieval.graphrag_adapter import graphrag_retriever
 
-        chosen = retriever_factory(retriever)(*self._retrievers(encoder))
+        chosen = self._retriever(retriever, encoder)
         return graphrag_retriever(chosen, self.driver, database=self.settings.neo4j_database, max_tokens=max_tokens)
 
     def similar(self, trial_id: str, *, top_k: int = 10, encoder: str = "minilm") -> list[Hit]:
@@ -623,9 +660,13 @@ class TrialGraph:
         return SimilarTrials(self._retrievers(encoder)[1]).hits(trial_id, top_k=top_k)
 
     def match_patient(self, description: str, *, top_k: int = 10, encoder: str = "minilm") -> PatientMatch:
-        """Trials a patient might enter: hybrid search on ``description``, then the trials whose age or sex
-        limits exclude the age and sex it states left out (with the reason, in ``excluded``)."""
-        return PatientRetriever(HybridRetriever(*self._retrievers(encoder))).match(description, top_k=top_k)
+        """Trials a patient might enter: hybrid search on ``description`` fused with the trials whose conditions
+        are the condition concepts the linker finds in it (where ``link build-index`` made an index that matches
+        the graph; the result says when not), then the trials whose age or sex limits exclude the age and sex it
+        states left out (with the reason, in ``excluded``)."""
+        retriever = self._retriever("match", encoder)
+        assert isinstance(retriever, PatientRetriever)
+        return retriever.match(description, top_k=top_k)
 
     def search_publications(
         self, query: str, *, limit: int = 10, retriever: str = "fulltext", encoder: str = "minilm"
@@ -671,7 +712,7 @@ class TrialGraph:
         trial_of = {row["id"]: row["trial"] for row in known}
         if not factories:  # the default: every retriever, and each optional one whose index the graph holds
             factories = {name: retriever_factory(name) for name in evaluated_retrievers(*self._retrievers(encoder))}
-        built = {name: make(*self._retrievers(encoder)) for name, make in factories.items()}
+        built = {name: self._retriever(name, encoder) for name in factories}
         rankers = {
             name: (lambda text, depth, r=r: [h.trial_id for h in r.hits(text, top_k=depth)])
             for name, r in built.items()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,6 +33,7 @@ from trialgraph.cli_tasks import tasks_app, train_app
 from trialgraph.errors import TrialGraphError, UnknownNameError
 from trialgraph.kg import browser, cypher, server
 from trialgraph.kg.embeddings import embedding_target
+from trialgraph.kg.link_scope import checked_scope
 from trialgraph.kg.mentions import TEXT_FIELDS
 from trialgraph.kg.writer import LoadReport
 from trialgraph.settings import Settings, get_settings
@@ -420,6 +422,15 @@ def link_command(
             "the links' method version, so another choice re-links.",
         ),
     ] = "none",
+    sources: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--sources",
+            help="Only these registries' records (ctgov, ictrp, euctr, ctis, isrctn, anzctr; pubmed for abstracts), "
+            "repeatable; others are left for a later run. A shared condition string or keyword is read when any "
+            "record of a chosen registry holds it.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Link text in the graph to vocabulary concepts: condition strings (IS_CONCEPT edges keyed by linker) and
@@ -432,10 +443,11 @@ def link_command(
         _fail(UnknownNameError(f"unknown field {unknown[0]!r}; known: {', '.join(_LINK_FIELDS)}"))
     reports: dict[str, Any] = {}
     try:
+        scope = checked_scope(sources)
         with TrialGraph.connect() as tg:
             for name in _LINK_FIELDS:
                 if name in chosen:
-                    reports[name] = _LINK_FIELDS[name](tg, linker, reranker, as_json)
+                    reports[name] = _LINK_FIELDS[name](tg, LinkRun(linker, reranker, scope, as_json))
     except TrialGraphError as e:
         _fail(e)
     if as_json:
@@ -450,11 +462,21 @@ def link_command(
             _print_rows(tg.mentions_by_vocabulary(), "free-text mentions in the graph, by field and vocabulary")
 
 
-def _link_conditions(tg: TrialGraph, linker: str, reranker: str, quiet: bool) -> dict[str, Any]:
-    with console.status(f"linking condition strings ({linker})…"):
-        report = tg.link(linker, reranker=reranker)
+@dataclass(frozen=True, slots=True)
+class LinkRun:
+    """The options of one `trialgraph link` run that every field's linking takes."""
+
+    linker: str
+    reranker: str
+    sources: list[str] | None
+    quiet: bool
+
+
+def _link_conditions(tg: TrialGraph, run: LinkRun) -> dict[str, Any]:
+    with console.status(f"linking condition strings ({run.linker})…"):
+        report = tg.link(run.linker, reranker=run.reranker, sources=run.sources)
     by_vocabulary = tg.condition_links_by_vocabulary()
-    if not quiet:
+    if not run.quiet:
         unlinked = 100 * report.unchanged / (report.read or 1)
         console.print(
             f"{report.written:,} of {report.read:,} condition strings linked to a concept; "
@@ -467,20 +489,20 @@ def _link_conditions(tg: TrialGraph, linker: str, reranker: str, quiet: bool) ->
     }
 
 
-def _link_text(field: str) -> Callable[[TrialGraph, str, str, bool], dict[str, Any]]:
+def _link_text(field: str) -> Callable[[TrialGraph, LinkRun], dict[str, Any]]:
     """How `trialgraph link --fields FIELD` links one kind of free text (eligibility items, outcomes...)."""
 
-    def link(tg: TrialGraph, linker: str, reranker: str, quiet: bool) -> dict[str, Any]:
+    def link(tg: TrialGraph, run: LinkRun) -> dict[str, Any]:
         columns = (SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn())
-        with Progress(*columns, console=console, transient=True, disable=quiet) as progress:
+        with Progress(*columns, console=console, transient=True, disable=run.quiet) as progress:
             task = progress.add_task(f"linking {field}…")
 
             def on_item(report: LoadReport) -> None:
                 if report.read % 500 == 0:
                     progress.update(task, description=f"linking {field}… {report.read:,} read")
 
-            report = tg.link_mentions(field, on_item=on_item, reranker=reranker)
-        if not quiet:
+            report = tg.link_mentions(field, on_item=on_item, reranker=run.reranker, sources=run.sources)
+        if not run.quiet:
             read = report.read or 1
             console.print(
                 f"{field}: {report.written:,} of {report.read:,} read name a concept "
@@ -493,7 +515,7 @@ def _link_text(field: str) -> Callable[[TrialGraph, str, str, bool], dict[str, A
 
 
 # field name → how `trialgraph link --fields NAME` links it (in this order)
-_LINK_FIELDS: dict[str, Callable[[TrialGraph, str, str, bool], dict[str, Any]]] = {
+_LINK_FIELDS: dict[str, Callable[[TrialGraph, LinkRun], dict[str, Any]]] = {
     "conditions": _link_conditions,
     **{field: _link_text(field) for field in TEXT_FIELDS},
 }
@@ -638,7 +660,8 @@ def match_command(
     encoder: Annotated[str, typer.Option(help="The encoder whose index to search.")] = "minilm",
     as_json: Annotated[bool, typer.Option("--json", help="Hits, the patient facts read, and the exclusions.")] = False,
 ) -> None:
-    """Trials a patient might enter: hybrid search, then trials whose age or sex limits exclude the patient removed."""
+    """Trials a patient might enter: hybrid search fused with the trials whose conditions are the patient's linked
+    condition concepts (after `link build-index`), then trials whose age or sex limits exclude the patient removed."""
     try:
         with TrialGraph.connect() as tg:
             found = tg.match_patient(description, top_k=top_k, encoder=encoder)
@@ -649,6 +672,11 @@ def match_command(
         return
     patient = found.patient
     console.print(f"patient: age {patient.age_years or 'not stated'}, sex {patient.sex or 'not stated'}")
+    if found.concepts is None:
+        console.print(f"conditions as concepts: not used ({found.concepts_skipped})", markup=False, highlight=False)
+    else:
+        named = "; ".join(f"{text} ({curie})" for curie, text in found.concepts.items()) or "none found"
+        console.print(f"conditions as concepts: {named}", markup=False, highlight=False)
     _print_hits(found.hits, False, "trials the patient might enter")
     if found.excluded:
         first_id, first_reason = found.excluded[0]

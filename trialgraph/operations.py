@@ -25,7 +25,8 @@ def similar(tg: TrialGraph, trial_id: str, top_k: int = 10) -> list[dict[str, An
 
 
 def match_patient(tg: TrialGraph, description: str, top_k: int = 10) -> dict[str, Any]:
-    """Trials a patient might enter, the age and sex read from the description, and the trials left out."""
+    """Trials a patient might enter, the age and sex read from the description, the condition concepts linked in it
+    (null, with the reason, when the graph has no current linker index), and the trials left out."""
     return tg.match_patient(description, top_k=top_k).as_dict()
 
 

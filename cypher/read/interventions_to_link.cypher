@@ -1,3 +1,4 @@
+// $sources: the registry sources whose records are read (and 'pubmed' for publications), or null for all.
 // One page of interventions the free-text linker has not linked with $method_version, by key after $after: the
 // name, its description and its other names (brand names, codes; one text joined by "; ", so a span's offsets
 // say which) are texts of one node (a changed record's interventions are new nodes).
@@ -6,6 +7,7 @@
 // linked without mentions rather than linked to the drug or procedure it mimics.
 MATCH (i:RecordFact)  // paged along the fact key's unique index, so each page costs the same
 WHERE i.key > $after AND i:Intervention AND (i.mentions_linked IS NULL OR i.mentions_linked <> $method_version)
+  AND ($sources IS NULL OR EXISTS { MATCH (r:RegistryRecord {record_id: i.record_id}) WHERE r.source IN $sources })
 WITH i, toLower(coalesce(i.name, '')) =~ '(?s).*\\b(placebos?|sham)\\b.*' AS imitation
 RETURN i.key AS key, null AS version,
        CASE WHEN imitation THEN []

@@ -25,6 +25,7 @@ from trialgraph.kg import cypher
 from trialgraph.kg.embeddings import EmbeddingIndex, embedding_index, has_index, require_index
 from trialgraph.kg.graph import run_read
 from trialgraph.kg.retrieval.hits import Hit
+from trialgraph.kg.retrieval.patient_concepts import PatientConcepts
 from trialgraph.models.encoders import ENCODERS, Encoder, load_encoder
 from trialgraph.models.retrieval.fusion import RRF_K, fuse_hits, reciprocal_rank_fusion
 from trialgraph.models.retrieval.patient import PatientFacts, admits, patient_facts
@@ -224,6 +225,36 @@ class SimilarTrials:
         return [replace(h, retriever=self.name) for h in hits]
 
 
+def fuse_with_graph_rows(
+    found: list[Hit], rows: list[dict[str, Any]], component: str, name: str, statement: str, params: dict[str, Any]
+) -> list[Hit]:
+    """``found`` (a text ranking) and ``rows`` (a graph query's ranking: ``trial_id``, ``record_id``, ``score``)
+    fused by reciprocal rank (k = 60, equal weights), so a trial the text found stays found. Each hit keeps its
+    text components, adds the graph score as ``component`` and both ranks, and carries both rankings' Cypher."""
+    by_trial = {h.trial_id: h for h in found}
+    by_row = {row["trial_id"]: row for row in rows}
+    fused = reciprocal_rank_fusion({"hybrid": [h.trial_id for h in found], component: list(by_row)}, k=RRF_K)
+    out = []
+    for item in fused:
+        base, row = by_trial.get(item.item), by_row.get(item.item)
+        components = dict(base.components) if base else {}
+        if row is not None:
+            components[component] = row["score"]
+        components.update({f"{part}_rank": float(rank) for part, rank in item.ranks.items()})
+        out.append(
+            Hit(
+                item.item,
+                base.record_id if base else row["record_id"],  # type: ignore[index]
+                item.score,
+                name,
+                components,
+                (*(base.cypher if base else ()), statement),
+                (*(base.parameters if base else ()), params),
+            )
+        )
+    return out
+
+
 # Graph expansion: chosen before any evaluation, not tuned. Seeds are the hybrid ranking's top 10, weighted 1/rank;
 # a heading or concept reached by more than 5% of the records is too general to count.
 GRAPH_SEEDS = 10
@@ -256,44 +287,27 @@ class GraphExpandedRetriever:
             "limit": depth,
         }
         expanded = run_read(driver, statement, params, database=database) if params["seeds"] else []
-        graph_rows = {row["trial_id"]: row for row in expanded}
-        by_trial = {h.trial_id: h for h in found}
-        fused = reciprocal_rank_fusion(
-            {"hybrid": [h.trial_id for h in found], "graph": [row["trial_id"] for row in expanded]}, k=RRF_K
-        )
-        out = []
-        for item in fused[:top_k]:
-            base = by_trial.get(item.item)
-            components = dict(base.components) if base else {}
-            if item.item in graph_rows:
-                components["graph"] = graph_rows[item.item]["score"]
-            components.update({f"{name}_rank": float(rank) for name, rank in item.ranks.items()})
-            out.append(
-                Hit(
-                    item.item,
-                    base.record_id if base else graph_rows[item.item]["record_id"],
-                    item.score,
-                    self.name,
-                    components,
-                    (*(base.cypher if base else ()), statement),
-                    (*(base.parameters if base else ()), params),
-                )
-            )
-        return out
+        return fuse_with_graph_rows(found, expanded, "graph", self.name, statement, params)[:top_k]
 
 
 @dataclass(frozen=True, slots=True)
 class PatientMatch:
-    """Trials a patient might enter: ``hits`` admit the stated age and sex; ``excluded`` says why others do not."""
+    """Trials a patient might enter: ``hits`` admit the stated age and sex; ``excluded`` says why others do not.
+    ``concepts`` are the condition concepts the linker found in the description (None: the concept stage did not
+    run, and ``concepts_skipped`` says why)."""
 
     patient: PatientFacts
     hits: list[Hit]
     excluded: list[tuple[str, str]]
+    concepts: dict[str, str] | None = None
+    concepts_skipped: str | None = None
 
     def as_dict(self) -> dict[str, Any]:
         """The JSON shape the CLI, HTTP and MCP all return."""
         return {
             "patient": {"age_years": self.patient.age_years, "sex": self.patient.sex},
+            "concepts": self.concepts,
+            "concepts_skipped": self.concepts_skipped,
             "hits": [h.as_dict() for h in self.hits],
             "excluded": [{"trial_id": t, "reason": r} for t, r in self.excluded],
         }
@@ -301,15 +315,28 @@ class PatientMatch:
 
 @dataclass
 class PatientRetriever:
-    """Hybrid search on the patient description, then the trials whose age or sex limits exclude the patient
+    """Hybrid search on the patient description, fused (reciprocal rank, k = 60, equal weights) with the trials
+    whose conditions are the patient's condition concepts when the linker has an index
+    (:mod:`trialgraph.kg.retrieval.patient_concepts`); then the trials whose age or sex limits exclude the patient
     removed (a trial is kept when any of its records admits the patient, or when its limits cannot be read)."""
 
     hybrid: HybridRetriever
     name: str = "match"
+    concepts: PatientConcepts | None = None
+    concepts_skipped: str | None = None  # why there is no concept stage, said in every result
+
+    def _ranked(self, description: str, depth: int) -> tuple[list[Hit], dict[str, str] | None]:
+        """The hybrid ranking, fused with the concept ranking where there is one; and the patient's concepts."""
+        found = self.hybrid.hits(description, top_k=depth)
+        if self.concepts is None:
+            return found, None
+        ranking = self.concepts.rank(description, depth=depth)
+        hits = fuse_with_graph_rows(found, ranking.rows, "concepts", self.name, ranking.cypher, ranking.parameters)
+        return hits[:depth], ranking.concepts
 
     def match(self, description: str, *, top_k: int = 10) -> PatientMatch:
         patient = patient_facts(checked_query(description))
-        fetched = self.hybrid.hits(description, top_k=max(top_k * 5, self.hybrid.depth))
+        fetched, concepts = self._ranked(description, max(top_k * 5, self.hybrid.depth))
         driver, database = self.hybrid.fulltext.driver, self.hybrid.fulltext.database
         limits = run_read(
             driver,
@@ -327,7 +354,7 @@ class PatientRetriever:
                 kept.append(replace(hit, retriever=self.name))
             else:
                 excluded.append((hit.trial_id, str(why[0])))
-        return PatientMatch(patient, kept[:top_k], excluded)
+        return PatientMatch(patient, kept[:top_k], excluded, concepts, self.concepts_skipped)
 
     def hits(self, query: str, *, top_k: int = 10) -> list[Hit]:
         return self.match(query, top_k=top_k).hits

@@ -66,6 +66,10 @@ THRESHOLD: Final = 0.7  # scispaCy EntityLinker's default; fixed, not tuned on a
 DECISION_RULES: Final = "exact-elsewhere-1"
 EXACT: Final = 1.0 - 1e-4  # the cosine of a text with its own alias, less float32 rounding
 _FILES = ("tfidf_vectorizer.joblib", "tfidf_vectors_sparse.npz", "concept_aliases.json", "kb.jsonl")
+# American forms of the names whose spelling the rules change, with their concepts: written by build_index so a
+# load need not run the spelling rules over every name again (about half of a five-vocabulary index's load time).
+# An index built before it existed has none, and its load respells the names itself: same map, slower.
+RESPELLED = "respelled_aliases.json"
 
 # MeSH supplementary concept record classes → the tree branch their descriptors live in
 _SCR_BRANCH = {"SCR_Disease": "C", "SCR_Chemical": "D", "SCR_Protocol": "E", "SCR_Organism": "B"}
@@ -120,9 +124,14 @@ def build_index(
     from sklearn.feature_extraction.text import TfidfVectorizer
 
     alias_to_curies: dict[str, set[str]] = {}
+    respelled: dict[str, set[str]] = {}  # the American forms that differ from a name as written (see RESPELLED)
     for concept in concepts:
         for alias in {concept.name, *concept.synonyms} - {None, ""}:
-            alias_to_curies.setdefault(american(alias.lower()), set()).add(concept.curie)  # type: ignore[union-attr]
+            lower = alias.lower()  # type: ignore[union-attr]
+            spelled = american(lower)
+            alias_to_curies.setdefault(spelled, set()).add(concept.curie)
+            if spelled != lower:
+                respelled.setdefault(spelled, set()).add(concept.curie)
     if not alias_to_curies:
         raise ConfigError("no concepts to index: load a vocabulary first (trialgraph load mesh ...)")
     aliases = sorted(alias_to_curies)
@@ -137,6 +146,8 @@ def build_index(
     joblib.dump(vectorizer, folder / "tfidf_vectorizer.joblib")
     scipy.sparse.save_npz(folder / "tfidf_vectors_sparse.npz", vectors)
     (folder / "concept_aliases.json").write_text(json.dumps(aliases), encoding="utf-8")
+    respelled_rows = {spelled: sorted(curies) for spelled, curies in sorted(respelled.items())}
+    (folder / RESPELLED).write_text(json.dumps(respelled_rows), encoding="utf-8")
     with (folder / "kb.jsonl").open("w", encoding="utf-8") as out:
         for concept in concepts:
             entity = {
@@ -187,10 +198,21 @@ class SparseCandidateGenerator:
         for curie, entity in self.kb.cui_to_entity.items():
             self.kb.alias_to_cuis.setdefault(entity.canonical_name.lower(), set()).add(curie)
         # The index's aliases are respelled (build_index): each respelled form answers for every alias it came from.
-        for alias, curies in list(self.kb.alias_to_cuis.items()):
+        for spelled, curies in self._respelled(folder).items():
+            self.kb.alias_to_cuis.setdefault(spelled, set()).update(curies)
+
+    def _respelled(self, folder: Path) -> dict[str, set[str]]:
+        """Each American form that differs from a name as written → the concepts of those names: as build_index
+        stored it, or (an older index) by respelling every name of the knowledge base here."""
+        stored = folder / RESPELLED
+        if stored.is_file():
+            return {spelled: set(curies) for spelled, curies in json.loads(stored.read_text(encoding="utf-8")).items()}
+        respelled: dict[str, set[str]] = {}
+        for alias, curies in self.kb.alias_to_cuis.items():
             spelled = american(alias)
             if spelled != alias:
-                self.kb.alias_to_cuis.setdefault(spelled, set()).update(curies)
+                respelled.setdefault(spelled, set()).update(curies)
+        return respelled
 
     def __call__(self, mention_texts: list[str], k: int) -> list[list[Any]]:
         """Up to ``k`` nearest aliases per mention, grouped by concept, as scispaCy ``MentionCandidate``\\ s."""

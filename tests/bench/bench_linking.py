@@ -3,6 +3,7 @@
 Usage:
     python -m tests.bench.bench_linking                 # MeSH 2022 core, shared CT.gov v2 + legacy studies
     python -m tests.bench.bench_linking --mesh F --studies A B
+    python -m tests.bench.bench_linking --load-only ~/.trialgraph/linker/tfidf --gazetteer   # an index as built
 
 Phases, each timed on its own: parse MeSH into the knowledge base (the project's reader); build the index
 (TF-IDF fit and write); load it in a fresh process (``--load-only``, so the figure includes imports and
@@ -30,22 +31,33 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def _load_only(folder: Path) -> None:
+def _load_only(folder: Path, gazetteer: bool) -> None:
     start = time.perf_counter()
     from trialgraph.models.linking.tfidf import TfidfLinker
 
     TfidfLinker(folder)
-    print(json.dumps({"load_s": round(time.perf_counter() - start, 2), "load_peak_rss_mb": round(_rss_mb())}))
+    figures = {"load_s": round(time.perf_counter() - start, 2), "load_peak_rss_mb": round(_rss_mb())}
+    if gazetteer:  # the free-text linker: the index plus its PhraseMatcher over every name, built on first text
+        from trialgraph.link import Linker
+
+        start = time.perf_counter()
+        Linker(folder)("type 2 diabetes")
+        figures |= {
+            "gazetteer_load_s": round(time.perf_counter() - start, 2),
+            "gazetteer_peak_rss_mb": round(_rss_mb()),
+        }
+    print(json.dumps(figures))
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--mesh", type=Path, nargs="*")
     parser.add_argument("--studies", type=Path, nargs="*")
-    parser.add_argument("--load-only", type=Path)
+    parser.add_argument("--load-only", type=Path, help="time loading this index folder (any build, e.g. the graph's)")
+    parser.add_argument("--gazetteer", action="store_true", help="with --load-only: also the free-text linker")
     args = parser.parse_args()
     if args.load_only:
-        _load_only(args.load_only)
+        _load_only(args.load_only, args.gazetteer)
         return
     from trialgraph.models.linking.evaluate import FIELD_TYPES, FIELDS, mesh_dictionary, read_studies
     from trialgraph.models.linking.tfidf import TfidfLinker, build_index

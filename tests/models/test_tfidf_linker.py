@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -121,3 +122,33 @@ def test_an_exact_name_of_a_disallowed_concept_is_not_linked_to_an_allowed_look_
     tissue, plan = linker.link_many(["Blood", "Program"])
     assert (tissue and tissue.curie, plan and plan.curie) == ("MESH:D001769", "MESH:D011358")
     assert f"+{tfidf.DECISION_RULES}+" in linker.method_version
+
+
+def test_the_stored_respellings_give_the_map_an_older_index_computes_at_load(tmp_path: Path) -> None:
+    british = [
+        LinkerConcept("MESH:D004941", "Esophagitis", ("Oesophagitis",), ("C",)),
+        LinkerConcept("MESH:D000740", "Anemia", ("Anaemia", "Anaemias"), ("C",)),
+        LinkerConcept("MESH:D006470", "Hemorrhage", ("Haemorrhage", "Bleeding"), ("C",)),
+        *CONCEPTS,
+    ]
+    built = tmp_path / "built"
+    build_index(british, built, vocabulary_versions={"MESH": "test"})
+    respelled = json.loads((built / tfidf.RESPELLED).read_text(encoding="utf-8"))
+    assert respelled == {
+        "anemia": ["MESH:D000740"],
+        "anemias": ["MESH:D000740"],
+        "esophagitis": ["MESH:D004941"],
+        "hemorrhage": ["MESH:D006470"],
+    }
+    stored = SparseCandidateGenerator(built)
+    older = tmp_path / "older"  # the same index as one built before the respellings were stored
+    older.mkdir()
+    for path in built.iterdir():
+        if path.name != tfidf.RESPELLED:
+            (older / path.name).write_bytes(path.read_bytes())
+    computed = SparseCandidateGenerator(older)
+    assert stored.kb.alias_to_cuis == computed.kb.alias_to_cuis
+    assert stored.kb.alias_to_cuis["anemias"] == {"MESH:D000740"}  # only "Anaemias" is written so
+    assert "anaemias" in stored.kb.alias_to_cuis  # the name as written stays findable
+    (candidates,) = stored(["Oesophagitis"], k=3)
+    assert max(candidates, key=lambda c: max(c.similarities)).concept_id == "MESH:D004941"

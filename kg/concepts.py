@@ -15,6 +15,9 @@ every batch has landed, the set's ``MAPS_TO`` edges this load did not write are 
 partial (a file quarantined whole or cut short: what it did not reach may still be stated) or superseded
 concepts (an older release). Older graphs named OBO and OWL sets by file name (``doid.obo.gz``); those edges are
 removed the same way when the file is reloaded whole, so a stored xref is not left twice under two names.
+A concept's vocabulary-specific properties (ATC's DDDs, OBO's subsets...) are named by their key, so writing them
+only adds; the node lists the keys it was written with (``extra_keys``) and a rewrite clears each listed key the
+new release no longer states, so the node holds exactly the extra properties of the release that wrote it last.
 """
 
 from __future__ import annotations
@@ -126,10 +129,19 @@ def concept_content_hash(record: ConceptRecord, source: str) -> str:
 def _concept_props(record: ConceptRecord, load_run: str) -> dict[str, Any]:
     """The node's properties. ``name`` is indexed: an over-long one (a 10 MB label) is cut to a bounded key, as a
     registry's keywords are, and kept whole in ``full_name`` (present only then, so other concepts' content hashes
-    do not change)."""
+    do not change).
+
+    ``extra_keys`` lists the names of the record's extra properties (:func:`_extra_props`), sorted, present only
+    when it has some: the next release to rewrite the concept reads it back to clear the keys it no longer states
+    (see :func:`_extra_row`). Being in the hash, it changes the hash of concepts with extra properties only, so a
+    reload of the same release rewrites just those once (a graph written before they were listed gains the list)
+    and leaves every other concept ``unchanged``.
+    """
     name = bounded_key(record.name) if record.name else record.name
-    whole = {"full_name": record.name} if name != record.name else {}
-    return whole | {
+    optional: dict[str, Any] = {"full_name": record.name} if name != record.name else {}
+    if extra_keys := sorted({key for key, _ in record.properties}):
+        optional["extra_keys"] = extra_keys
+    return optional | {
         "vocabulary": record.vocabulary,
         "version": record.version,
         "name": name,
@@ -150,6 +162,20 @@ def _extra_props(record: ConceptRecord) -> dict[str, list[str]]:
     for key, value in record.properties:
         extra[key].append(value)
     return dict(extra)
+
+
+def _extra_row(record: ConceptRecord, props: dict[str, Any], stored_keys: list[str] | None) -> dict[str, Any]:
+    """The extra properties to set on a rewritten concept: the record's own, and None (which removes the property)
+    for each key the stored node lists in ``extra_keys`` that this record no longer states.
+
+    Why: ``SET c += extra`` only adds or overwrites, and these keys are arbitrary names, so without this a fact an
+    older release stated (an ATC DDD note) would stay on the node forever. A key that is a core property of the
+    node (``props``, or its ``curie``) is never cleared here: ``props`` already sets those. A node written before
+    ``extra_keys`` was stored lists none, and its leftovers (if any) cannot be told apart from other properties.
+    """
+    extra = _extra_props(record)
+    gone = {key: None for key in stored_keys or () if key not in extra and key not in props and key != "curie"}
+    return gone | extra
 
 
 def _mapping_row(mapping: MappingRecord, load_run: str) -> dict[str, Any]:
@@ -189,6 +215,10 @@ def write_vocabulary_batch(
     """Write one batch in one transaction. Returns (written, unchanged, superseded)."""
     hashes = {curie: concept_content_hash(record, source) for curie, record in batch.concepts.items()}
 
+    def concept_row(c: ConceptRecord, stored: dict[str, Any] | None) -> dict[str, Any]:
+        props = _concept_props(c, load_run) | {"content_hash": hashes[c.curie]}
+        return {"curie": c.curie, "props": props, "extra": _extra_row(c, props, (stored or {}).get("extra_keys"))}
+
     def work(tx: neo4j.ManagedTransaction) -> tuple[int, int, int]:
         stored = {
             row["curie"]: row
@@ -211,14 +241,7 @@ def write_vocabulary_batch(
         statements: list[tuple[str, list[dict[str, Any]]]] = [
             (
                 "merge_concepts",
-                [
-                    {
-                        "curie": c.curie,
-                        "props": _concept_props(c, load_run) | {"content_hash": hashes[c.curie]},
-                        "extra": _extra_props(c),
-                    }
-                    for c in current
-                ],
+                [concept_row(c, stored.get(c.curie)) for c in current],
             ),
             (
                 "merge_concept_broader",

@@ -1,5 +1,6 @@
-// $curies: list<string>. The stored version and content hash of each concept that is loaded (not a stub) already.
+// $curies: list<string>. The stored version and content hash of each concept that is loaded (not a stub) already,
+// and the names of the extra properties it was written with (null when none): a rewrite clears those it no longer has.
 UNWIND $curies AS curie
 MATCH (c:Concept {curie: curie})
 WHERE c.stub IS NULL
-RETURN c.curie AS curie, c.version AS version, c.content_hash AS content_hash
+RETURN c.curie AS curie, c.version AS version, c.content_hash AS content_hash, c.extra_keys AS extra_keys

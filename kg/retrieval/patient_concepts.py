@@ -9,6 +9,11 @@ diseases, signs, mental disorders; the same disease types the condition linker u
 cue reaches ("no history of stroke" is not the patient's stroke) count; a history cue does not remove a span (a
 past condition is still the patient's).
 
+One span is one condition, linked to one concept; but the graph's conditions may be indexed in another vocabulary
+than the one the linker chose ("type 2 diabetes" is a DOID, MONDO and MeSH name alike, and NLM indexes by MeSH),
+so the condition stands for every concept of a condition type whose name or synonym is the span's text, and each
+condition counts once however many of its concepts a record reaches.
+
 Used where the linker has landed: when ``trialgraph link build-index`` made an index that matches the graph. With
 no index, or an index built from other concepts than the graph now holds, `match` ranks by text alone and says
 why in its result (``concepts_skipped``): a patient search never fails for want of an index.
@@ -26,6 +31,7 @@ from trialgraph.errors import ConfigError
 from trialgraph.kg import cypher
 from trialgraph.kg.graph import run_read
 from trialgraph.kg.linking import CONDITION_TYPES
+from trialgraph.models.linking.spelling import american
 
 __all__ = ["CONCEPT_MAX_DF_SHARE", "PatientConcepts", "patient_concepts"]
 
@@ -52,25 +58,33 @@ class PatientConcepts:
     linker: Any  # trialgraph.link.Linker
     database: str = "neo4j"
 
-    def concepts(self, description: str) -> dict[str, str]:
-        """Each condition concept the description names, no negation cue reaching it, with the first text naming it."""
-        found: dict[str, str] = {}
+    def conditions(self, description: str) -> dict[str, list[str]]:
+        """Each condition the description names (its text as written, the first time), no negation cue reaching
+        it, with the linked concept first and then every other condition-type concept sharing that name."""
+        generator = self.linker.tfidf.generator
+        found: dict[str, list[str]] = {}
         for span in self.linker(description, CONDITION_TYPES):
-            if not span.negated:
-                found.setdefault(span.curie, span.text)
+            if span.negated:
+                continue
+            same_name = generator.kb.alias_to_cuis.get(american(span.text.lower()), set())
+            curies = found.setdefault(span.text, [span.curie])
+            for curie in sorted(same_name - set(curies)):
+                if set(generator.kb.cui_to_entity[curie].types) & CONDITION_TYPES:
+                    curies.append(curie)
         return found
 
     def rank(self, description: str, *, depth: int) -> ConceptRanking:
-        concepts = self.concepts(description)
+        conditions = self.conditions(description)
         statement = cypher.load("retrieval/patient_concepts")
         records = run_read(self.driver, cypher.load("read/count_records"), database=self.database)[0]["records"]
         params = {
-            "concepts": sorted(concepts),
+            "conditions": [{"text": text, "curies": curies} for text, curies in conditions.items()],
             "records": records,
             "max_df": max(1, int(records * CONCEPT_MAX_DF_SHARE)),
             "limit": depth,
         }
-        rows = run_read(self.driver, statement, params, database=self.database) if concepts else []
+        rows = run_read(self.driver, statement, params, database=self.database) if conditions else []
+        concepts = {curie: text for text, curies in conditions.items() for curie in curies}
         return ConceptRanking(concepts, rows, statement, params)
 
 

@@ -26,12 +26,15 @@ def scope_names() -> list[str]:
 
 
 def checked_scope(sources: Iterable[str] | None) -> list[str] | None:
-    """``sources`` as the read queries' ``$sources`` parameter (null: every record), or a one-line error naming
-    what is known; an empty list is no scope (everything), as an option given no value reads."""
-    chosen = list(dict.fromkeys(sources or ()))
-    if not chosen:
+    """``sources`` as the read queries' ``$sources`` parameter (None: every record), or a one-line error naming
+    what is known. An empty list is an error, not "everything": a caller's filter that left nothing must not turn
+    into a run over every registry (the CLI passes None when the option is not given)."""
+    if sources is None:
         return None
+    chosen = list(dict.fromkeys(sources))
     known = scope_names()
+    if not chosen:
+        raise UnknownNameError(f"no source given to link; known: {', '.join(known)}")
     unknown = [name for name in chosen if name not in known]
     if unknown:
         raise UnknownNameError(f"unknown source {unknown[0]!r} for linking; known: {', '.join(known)}")

@@ -195,6 +195,7 @@ class ConditionLinkSource:
         self.name = f"link:{linker.source}"
         self.linker = linker
         self.sources = sources  # registry sources whose records' conditions are read (kg/link_scope.py); None: all
+        self.read_keys: list[str] | None = None  # with sources: the strings read, the only ones judged stale
         self._driver = driver
         self._database = database
         self._generic = generic_concepts()
@@ -205,6 +206,8 @@ class ConditionLinkSource:
         conditions = run_read(
             self._driver, cypher.load("read/condition_texts"), {"sources": self.sources}, database=self._database
         )
+        if self.sources is not None:
+            self.read_keys = [c["key"] for c in conditions]
         generic = self._generic
         for chunk in _batches(conditions, 1000):
             texts = [c["name"] or c["key"] for c in chunk]
@@ -241,15 +244,15 @@ class ConditionLinkWriter:
     def finish(self, report: LoadReport, quarantine: Quarantine) -> None:
         c = self.context
         linker = c.source.linker  # type: ignore[attr-defined]
-        sources = c.source.sources  # type: ignore[attr-defined]
+        keys = c.source.read_keys  # type: ignore[attr-defined]  # a scoped run judges only what it read
+        statement, scope = (
+            ("write/delete_stale_condition_concepts", {})
+            if keys is None
+            else ("write/delete_stale_condition_concepts_of", {"keys": keys})
+        )
         with c.driver.session(database=c.database) as session:
             session.execute_write(
-                lambda tx: tx.run(
-                    cypher.load("write/delete_stale_condition_concepts"),
-                    source=linker.source,
-                    load_run=c.load_run,
-                    sources=sources,
-                ).consume()
+                lambda tx: tx.run(cypher.load(statement), source=linker.source, load_run=c.load_run, **scope).consume()
             )
 
     def _take(self) -> list[Work]:

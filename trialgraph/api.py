@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -34,6 +35,7 @@ from trialgraph.kg.retrieval.publications import search_publications as rank_pub
 from trialgraph.kg.retrieval.retrievers import (
     PATIENT_RETRIEVERS,
     FullTextRetriever,
+    HybridRetriever,
     PatientMatch,
     PatientRetriever,
     SimilarTrials,
@@ -266,8 +268,9 @@ class TrialGraph:
     def __init__(self, driver: neo4j.Driver, settings: Settings) -> None:
         self.driver = driver
         self.settings = settings
-        # the patient concept stage, loaded once per index build (its gazetteer takes seconds to build)
-        self._patient_concepts: tuple[int, PatientConcepts | None, str | None] | None = None
+        # the patient concept stage, loaded once per index build and graph state (its gazetteer takes seconds)
+        self._patient_concepts: tuple[tuple[Any, ...], PatientConcepts | None, str | None] | None = None
+        self._patient_concepts_lock = threading.Lock()  # a server's first requests build it once, not each
 
     @classmethod
     def connect(cls, settings: Settings | None = None) -> TrialGraph:
@@ -628,14 +631,18 @@ class TrialGraph:
         return made
 
     def patient_concepts(self) -> tuple[PatientConcepts | None, str | None]:
-        """`match`'s concept stage over the linker index, or None and why it is skipped (no index, or one built
-        from other concepts than the graph holds): checked and loaded once per index build."""
+        """`match`'s concept stage over the linker index, or None and why it is skipped (no index, one built from
+        other concepts than the graph holds, or one that cannot be read). Checked and loaded once, and again when
+        the index is rebuilt or anything is loaded into the graph since (a long-running server sees both)."""
         manifest = self.linker_index_folder / "manifest.json"
-        built = manifest.stat().st_mtime_ns if manifest.is_file() else 0
-        if self._patient_concepts is None or self._patient_concepts[0] != built:
-            stage, skipped = patient_concepts(self.driver, self.linker_index_folder, self.settings.neo4j_database)
-            self._patient_concepts = (built, stage, skipped)
-        return self._patient_concepts[1], self._patient_concepts[2]
+        database = self.settings.neo4j_database
+        graph = run_read(self.driver, cypher.load("read/graph_load_fingerprint"), database=database)[0]
+        key = (manifest.stat().st_mtime_ns if manifest.is_file() else 0, graph["concepts"], graph["runs"])
+        with self._patient_concepts_lock:
+            if self._patient_concepts is None or self._patient_concepts[0] != key:
+                stage, skipped = patient_concepts(self.driver, self.linker_index_folder, database)
+                self._patient_concepts = (key, stage, skipped)
+            return self._patient_concepts[1], self._patient_concepts[2]
 
     def search(self, query: str, *, retriever: str = "hybrid", top_k: int = 10, encoder: str = "minilm") -> list[Hit]:
         """The ``top_k`` trials best matching ``query``: ``fulltext`` (BM25), ``vector`` or ``hybrid`` (both, fused
@@ -659,13 +666,19 @@ class TrialGraph:
         """The trials nearest to ``trial_id`` by their embeddings, the trial itself left out."""
         return SimilarTrials(self._retrievers(encoder)[1]).hits(trial_id, top_k=top_k)
 
-    def match_patient(self, description: str, *, top_k: int = 10, encoder: str = "minilm") -> PatientMatch:
+    def match_patient(
+        self, description: str, *, top_k: int = 10, encoder: str = "minilm", concepts: bool = True
+    ) -> PatientMatch:
         """Trials a patient might enter: hybrid search on ``description`` fused with the trials whose conditions
         are the condition concepts the linker finds in it (where ``link build-index`` made an index that matches
         the graph; the result says when not), then the trials whose age or sex limits exclude the age and sex it
-        states left out (with the reason, in ``excluded``)."""
-        retriever = self._retriever("match", encoder)
-        assert isinstance(retriever, PatientRetriever)
+        states left out (with the reason, in ``excluded``). ``concepts=False`` ranks by text alone: the linker's
+        first load in a process takes its gazetteer's time and memory (README: 22 s, 3.2 GB on five vocabularies)."""
+        retriever = PatientRetriever(HybridRetriever(*self._retrievers(encoder)))
+        if concepts:
+            retriever.concepts, retriever.concepts_skipped = self.patient_concepts()
+        else:
+            retriever.concepts_skipped = "not asked for"
         return retriever.match(description, top_k=top_k)
 
     def search_publications(

@@ -443,7 +443,7 @@ def link_command(
         _fail(UnknownNameError(f"unknown field {unknown[0]!r}; known: {', '.join(_LINK_FIELDS)}"))
     reports: dict[str, Any] = {}
     try:
-        scope = checked_scope(sources)
+        scope = checked_scope(sources or None)  # the option not given: every registry
         with TrialGraph.connect() as tg:
             for name in _LINK_FIELDS:
                 if name in chosen:
@@ -658,13 +658,20 @@ def match_command(
     description: Annotated[str, typer.Argument(help="The patient, in words: age, sex, conditions, history.")],
     top_k: Annotated[int, typer.Option("--top-k", "-k", min=1, max=1000)] = 10,
     encoder: Annotated[str, typer.Option(help="The encoder whose index to search.")] = "minilm",
+    concepts: Annotated[
+        bool,
+        typer.Option(
+            help="Also rank by the patient's linked condition concepts (needs `link build-index`; the linker's "
+            "first load takes seconds and, on five vocabularies, about 3 GB)."
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Hits, the patient facts read, and the exclusions.")] = False,
 ) -> None:
     """Trials a patient might enter: hybrid search fused with the trials whose conditions are the patient's linked
     condition concepts (after `link build-index`), then trials whose age or sex limits exclude the patient removed."""
     try:
         with TrialGraph.connect() as tg:
-            found = tg.match_patient(description, top_k=top_k, encoder=encoder)
+            found = tg.match_patient(description, top_k=top_k, encoder=encoder, concepts=concepts)
     except TrialGraphError as e:
         _fail(e)
     if as_json:

@@ -33,7 +33,7 @@ from trialgraph.kg.graph import run_read
 from trialgraph.kg.linking import CONDITION_TYPES
 from trialgraph.models.linking.spelling import american
 
-__all__ = ["CONCEPT_MAX_DF_SHARE", "PatientConcepts", "patient_concepts"]
+__all__ = ["CONCEPT_MAX_DF_SHARE", "STAGE_FAILURES", "PatientConcepts", "patient_concepts"]
 
 # A concept reached by more than 5% of the records is too general to rank by. Chosen a priori (as the graph
 # expansion's), not tuned on any evaluation set.
@@ -59,33 +59,58 @@ class PatientConcepts:
     database: str = "neo4j"
 
     def conditions(self, description: str) -> dict[str, list[str]]:
-        """Each condition the description names (its text as written, the first time), no negation cue reaching
-        it, with the linked concept first and then every other condition-type concept sharing that name."""
-        generator = self.linker.tfidf.generator
-        found: dict[str, list[str]] = {}
+        """Each condition the description names, no negation cue reaching it: its first text as written → the
+        linked concept, then every other condition-type concept sharing that name. Spans whose concepts overlap
+        are one condition ("Asthma … asthma", "type 2 diabetes mellitus (T2DM)", "NIDDM and type 2 diabetes"), so
+        a condition named twice, or by a synonym or short form, counts once."""
+        groups: list[tuple[str, list[str]]] = []
         for span in self.linker(description, CONDITION_TYPES):
             if span.negated:
                 continue
-            same_name = generator.kb.alias_to_cuis.get(american(span.text.lower()), set())
-            curies = found.setdefault(span.text, [span.curie])
-            for curie in sorted(same_name - set(curies)):
-                if set(generator.kb.cui_to_entity[curie].types) & CONDITION_TYPES:
-                    curies.append(curie)
-        return found
+            curies = [span.curie, *self._same_name(span.text, span.curie)]
+            overlapping = [g for g in groups if set(g[1]) & set(curies)]
+            if not overlapping:
+                groups.append((span.text, curies))
+                continue
+            first = overlapping[0]
+            for group in overlapping[1:]:  # this span joins groups that were apart: one condition
+                first[1].extend(c for c in group[1] if c not in first[1])
+                groups.remove(group)
+            first[1].extend(c for c in curies if c not in first[1])
+        return dict(groups)
+
+    def _same_name(self, text: str, linked: str) -> list[str]:
+        """The other condition-type concepts whose name or synonym ``text`` is (sorted)."""
+        kb = self.linker.tfidf.generator.kb
+        same_name = kb.alias_to_cuis.get(american(text.lower()), set()) - {linked}
+        return sorted(
+            curie
+            for curie in same_name
+            if (entity := kb.cui_to_entity.get(curie)) is not None and set(entity.types) & CONDITION_TYPES
+        )
 
     def rank(self, description: str, *, depth: int) -> ConceptRanking:
+        """The trials reaching the description's conditions, best first, with the statement and parameters that
+        ranked them (a hit carries them, to rerun in the Browser)."""
         conditions = self.conditions(description)
         statement = cypher.load("retrieval/patient_concepts")
-        records = run_read(self.driver, cypher.load("read/count_records"), database=self.database)[0]["records"]
-        params = {
+        params: dict[str, Any] = {
             "conditions": [{"text": text, "curies": curies} for text, curies in conditions.items()],
-            "records": records,
-            "max_df": max(1, int(records * CONCEPT_MAX_DF_SHARE)),
             "limit": depth,
         }
-        rows = run_read(self.driver, statement, params, database=self.database) if conditions else []
+        rows: list[dict[str, Any]] = []
+        if conditions:
+            records = run_read(self.driver, cypher.load("read/count_records"), database=self.database)[0]["records"]
+            params |= {"records": records, "max_df": max(1, int(records * CONCEPT_MAX_DF_SHARE))}
+            rows = run_read(self.driver, statement, params, database=self.database)
         concepts = {curie: text for text, curies in conditions.items() for curie in curies}
         return ConceptRanking(concepts, rows, statement, params)
+
+
+# What loading or running the concept stage can raise besides our own errors: an index folder written by another
+# version or cut short (unknown manifest keys, bad JSON, a missing file), or the linker's optional parts not
+# installed. `match` then ranks by text and says why, as with no index at all.
+STAGE_FAILURES = (ConfigError, ImportError, OSError, ValueError, TypeError, KeyError)
 
 
 def patient_concepts(
@@ -99,6 +124,6 @@ def patient_concepts(
         return None, "no linker index: run `trialgraph link build-index` to match on the patient's concepts too"
     try:
         tfidf = checked_tfidf(driver, index_folder, database)
-    except ConfigError as e:
-        return None, str(e)
+    except STAGE_FAILURES as e:
+        return None, f"linker index not used: {e}"
     return PatientConcepts(driver, Linker.around(tfidf), database), None

@@ -25,7 +25,7 @@ from trialgraph.kg import cypher
 from trialgraph.kg.embeddings import EmbeddingIndex, embedding_index, has_index, require_index
 from trialgraph.kg.graph import run_read
 from trialgraph.kg.retrieval.hits import Hit
-from trialgraph.kg.retrieval.patient_concepts import PatientConcepts
+from trialgraph.kg.retrieval.patient_concepts import STAGE_FAILURES, PatientConcepts
 from trialgraph.models.encoders import ENCODERS, Encoder, load_encoder
 from trialgraph.models.retrieval.fusion import RRF_K, fuse_hits, reciprocal_rank_fusion
 from trialgraph.models.retrieval.patient import PatientFacts, admits, patient_facts
@@ -330,7 +330,11 @@ class PatientRetriever:
         found = self.hybrid.hits(description, top_k=depth)
         if self.concepts is None:
             return found, None
-        ranking = self.concepts.rank(description, depth=depth)
+        try:
+            ranking = self.concepts.rank(description, depth=depth)
+        except STAGE_FAILURES as e:  # the linker's parts load on first use: a broken index shows only here
+            self.concepts, self.concepts_skipped = None, f"linker not used: {e}"
+            return found, None
         hits = fuse_with_graph_rows(found, ranking.rows, "concepts", self.name, ranking.cypher, ranking.parameters)
         return hits[:depth], ranking.concepts
 

@@ -168,7 +168,13 @@ def read_manifest(folder: Path) -> IndexManifest:
     missing = [name for name in (*_FILES, "manifest.json") if not (folder / name).is_file()]
     if missing:
         raise ConfigError(f"no linker index at {folder} (missing {missing[0]}); run `trialgraph link build-index`")
-    manifest = IndexManifest(**json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
+    try:
+        manifest = IndexManifest(**json.loads((folder / "manifest.json").read_text(encoding="utf-8")))
+    except (ValueError, TypeError) as e:  # cut short, or written by another version of TrialGraph
+        raise ConfigError(
+            f"the linker index manifest at {folder} cannot be read ({type(e).__name__}); rebuild it with "
+            "`trialgraph link build-index`"
+        ) from None
     if manifest.method_version != METHOD_VERSION:
         raise ConfigError(
             f"the linker index at {folder} was built by another linker method ({manifest.method_version}, this one "

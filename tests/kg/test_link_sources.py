@@ -79,6 +79,34 @@ def test_publications_are_their_own_scope(graph: neo4j.Driver) -> None:
     assert _invoke("--fields", "criteria", "--sources", "pubmed")["criteria"]["read"] == 0  # type: ignore[index]
 
 
+# Each record-held field, counted by walking the record's own edge to the fact (keywords: shared nodes any chosen
+# record lists), against what a run scoped to that registry reads; then an unscoped run reads the rest.
+FIELD_WALKS = {
+    "outcomes": "MATCH (r:RegistryRecord {source: $source})-[:HAS_OUTCOME]->(n:Outcome) RETURN count(DISTINCT n)",
+    "interventions": "MATCH (r:RegistryRecord {source: $source})-[:HAS_INTERVENTION]->(n:Intervention) "
+    "RETURN count(DISTINCT n)",
+    "adverse_events": "MATCH (r:RegistryRecord {source: $source})-[:HAS_ADVERSE_EVENT]->(n:AdverseEvent) "
+    "RETURN count(DISTINCT n)",
+    "keywords": "MATCH (r:RegistryRecord {source: $source})-[:HAS_KEYWORD]->(n:Keyword) RETURN count(DISTINCT n)",
+}
+TOTALS = {
+    "outcomes": "MATCH (n:Outcome) RETURN count(n)",
+    "interventions": "MATCH (n:Intervention) RETURN count(n)",
+    "adverse_events": "MATCH (n:AdverseEvent) RETURN count(n)",
+    "keywords": "MATCH (n:Keyword) RETURN count(n)",
+}
+
+
+@pytest.mark.parametrize("field", list(FIELD_WALKS))
+def test_every_record_field_reads_only_the_chosen_registrys_facts(graph: neo4j.Driver, field: str) -> None:
+    in_scope = value(graph, FIELD_WALKS[field], source="ictrp")
+    total = value(graph, TOTALS[field])
+    assert total > 0
+    scoped = _invoke("--fields", field, "--sources", "ictrp")[field]["read"]  # type: ignore[index]
+    assert scoped == in_scope
+    assert _invoke("--fields", field)[field]["read"] == total - in_scope  # type: ignore[index]
+
+
 def test_a_scoped_condition_run_links_its_strings_and_leaves_other_links_standing(graph: neo4j.Driver) -> None:
     conditions = rows(graph, CONDITIONS_OF)
     only_ctgov = {c["key"] for c in conditions if c["sources"] == ["ctgov"]}
@@ -89,10 +117,25 @@ def test_a_scoped_condition_run_links_its_strings_and_leaves_other_links_standin
     linked = {c["key"] for c in rows(graph, CONDITIONS_OF) if c["linked"]}
     assert everything["read"] == len(conditions) and linked & only_ctgov and linked & of_ictrp
 
+    # an edge an older run of this linker left on a string of each kind: the scoped run judges only the one it reads
+    stale = "MATCH (c:Condition {key: $key}) MATCH (k:Concept) WITH c, k ORDER BY k.curie LIMIT 1 " + (
+        "MERGE (c)-[:IS_CONCEPT {source: 'trialgraph-exact', load_run: 'an-older-run', matched_on: 'name'}]->(k)"
+    )
+    ictrp_key, ctgov_key = sorted(of_ictrp)[0], sorted(only_ctgov)[0]
+    with graph.session() as session:
+        for key in (ictrp_key, ctgov_key):
+            session.run(stale, key=key).consume()
+    old_edges = "MATCH (:Condition {key: $key})-[l:IS_CONCEPT {load_run: 'an-older-run'}]->() RETURN count(l)"
+    assert [value(graph, old_edges, key=key) for key in (ictrp_key, ctgov_key)] == [1, 1]
+
     scoped = _invoke("--linker", "exact", "--sources", "ictrp")
     assert scoped["read"] == len(of_ictrp)
+    assert value(graph, old_edges, key=ictrp_key) == 0  # read, not asserted again: removed
+    assert value(graph, old_edges, key=ctgov_key) == 1  # not read: not judged
     # the scoped run asserted only its strings' links again: the CT.gov-only strings' links are not stale
-    assert {c["key"] for c in rows(graph, CONDITIONS_OF) if c["linked"]} == linked
+    assert {c["key"] for c in rows(graph, CONDITIONS_OF) if c["linked"]} >= linked
+    _invoke("--linker", "exact")  # an unscoped run judges every string
+    assert value(graph, old_edges, key=ctgov_key) == 0
 
 
 def test_an_unknown_source_is_one_line_naming_the_known_ones(graph: neo4j.Driver) -> None:

@@ -78,7 +78,7 @@ def test_the_patients_condition_concept_brings_the_trials_that_study_it(graph: T
     assert found.excluded == []
     for trial_id in chosen["trials"]:
         hit = by_trial[trial_id]
-        assert hit.components["concepts"] >= expected - 1e-9 and hit.components["concepts_rank"] >= 1
+        assert hit.components["concepts"] == pytest.approx(expected) and hit.components["concepts_rank"] >= 1
         rerun = graph.run_cypher(hit.cypher[-1], **hit.parameters[-1])
         assert {r["trial_id"]: r["score"] for r in rerun}[trial_id] == pytest.approx(hit.components["concepts"])
         # against the same search by text alone, no trial the concepts did not reach overtakes it
@@ -99,14 +99,36 @@ def test_a_negated_condition_is_not_the_patients(graph: TrialGraph) -> None:
     assert chosen["curie"] in data["concepts"] and data["concepts_skipped"] is None
 
 
-def test_a_stale_index_is_skipped_with_the_rebuild_command(graph: TrialGraph, neo4j_server: Settings) -> None:
+def test_a_graph_changed_under_a_cached_stage_is_checked_again_and_skipped(graph: TrialGraph) -> None:
+    assert graph.match_patient("A 40-year-old woman with asthma.", top_k=5).concepts is not None  # cached, current
     with graph.driver.session() as session:
         session.run("CREATE (:Concept {curie: 'MESH:D999999', name: 'Test condition', vocabulary: 'MESH'})").consume()
     try:
-        with TrialGraph.connect(neo4j_server) as fresh:
-            found = fresh.match_patient("A 40-year-old woman with asthma.", top_k=5)
+        found = graph.match_patient("A 40-year-old woman with asthma.", top_k=5)  # the same, long-lived client
         assert found.concepts is None and "rebuild it with `trialgraph link build-index`" in str(found.concepts_skipped)
         assert found.hits
     finally:
         with graph.driver.session() as session:
             session.run("MATCH (c:Concept {curie: 'MESH:D999999'}) DETACH DELETE c").consume()
+    assert graph.match_patient("A 40-year-old woman with asthma.", top_k=5).concepts is not None
+
+
+@pytest.mark.parametrize(
+    ("written", "why"),
+    [('{"method_version": "a newer one", "unknown": 1}', "linker index not used"), ("{", "not used")],
+)
+def test_an_index_that_cannot_be_read_leaves_match_to_text_and_says_why(
+    graph: TrialGraph, neo4j_server: Settings, written: str, why: str
+) -> None:
+    manifest = neo4j_server.home / "linker" / "tfidf" / "manifest.json"
+    kept = manifest.read_text(encoding="utf-8")
+    manifest.write_text(written, encoding="utf-8")
+    try:
+        result = runner.invoke(app, ["match", "A 40-year-old woman with asthma.", "--json"])
+        assert result.exit_code == 0, result.output
+        data = json.loads(result.output)
+        assert data["concepts"] is None and why in data["concepts_skipped"] and data["hits"]
+        text_only = runner.invoke(app, ["match", "A 40-year-old woman with asthma.", "--json", "--no-concepts"])
+        assert json.loads(text_only.output)["concepts_skipped"] == "not asked for"
+    finally:
+        manifest.write_text(kept, encoding="utf-8")

@@ -32,3 +32,12 @@ def test_a_condition_stands_for_every_condition_concept_of_its_name_and_negated_
     assert {linked, *same_name} == {"MESH:D003924", "DOID:9352", "HP:0005978"}
     assert same_name == sorted(same_name) and len(same_name) == 2
     assert stage.conditions("History of heart disease.") == {"heart disease": ["MESH:D006331"]}  # history stays
+
+
+def test_a_condition_named_twice_or_by_a_synonym_is_one_condition(tmp_path: Path) -> None:
+    build_index(CONCEPTS, tmp_path, vocabulary_versions={"MESH": "test", "DOID": "test", "HP": "test"})
+    stage = PatientConcepts(driver=None, linker=Linker(tmp_path))  # type: ignore[arg-type]
+    assert list(stage.conditions("Asthma since childhood; asthma poorly controlled.")) == ["Asthma"]
+    (label, curies), *others = stage.conditions("NIDDM, that is type 2 diabetes, with asthma.").items()
+    assert label == "NIDDM" and set(curies) == {"MESH:D003924", "DOID:9352", "HP:0005978"}
+    assert [text for text, _ in others] == ["asthma"]

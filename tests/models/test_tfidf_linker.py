@@ -152,3 +152,16 @@ def test_the_stored_respellings_give_the_map_an_older_index_computes_at_load(tmp
     assert "anaemias" in stored.kb.alias_to_cuis  # the name as written stays findable
     (candidates,) = stored(["Oesophagitis"], k=3)
     assert max(candidates, key=lambda c: max(c.similarities)).concept_id == "MESH:D004941"
+
+
+@pytest.mark.parametrize("written", ["{", '{"method_version": "x", "from_a_newer_version": 1}', "[]"])
+def test_a_manifest_cut_short_or_from_another_version_is_one_line_naming_the_rebuild(
+    index: Path, tmp_path: Path, written: str
+) -> None:
+    copy = tmp_path / "index"
+    copy.mkdir()
+    for path in index.iterdir():
+        (copy / path.name).write_bytes(path.read_bytes())
+    (copy / "manifest.json").write_text(written, encoding="utf-8")
+    with pytest.raises(ConfigError, match=r"cannot be read .*trialgraph link build-index"):
+        SparseCandidateGenerator(copy)

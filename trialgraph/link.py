@@ -133,6 +133,10 @@ class Linker:
         """The index ``trialgraph link build-index`` wrote under the state folder (a one-line error if none)."""
         return cls((settings or get_settings()).home / "linker" / "tfidf", languages=languages)
 
+    # Aliases tokenised and added to the matcher per chunk: the matcher keeps only each pattern's token keys,
+    # so holding every pattern ``Doc`` at once (315,856 for the five vocabularies) only raised the peak.
+    GAZETTEER_CHUNK = 5000
+
     def _gazetteer(self) -> tuple[Any, Any]:
         """Built on first use: one pattern per distinct lower-cased alias (tens of seconds for all of MeSH)."""
         if self._matcher is None:
@@ -143,7 +147,9 @@ class Linker:
             self._nlp = detector()
             self._matcher = PhraseMatcher(self._nlp.vocab, attr="LOWER")
             aliases = sorted(self._linker.generator.kb.alias_to_cuis)
-            self._matcher.add("CONCEPT", list(self._nlp.tokenizer.pipe(aliases, batch_size=2000)))
+            for start in range(0, len(aliases), self.GAZETTEER_CHUNK):
+                chunk = aliases[start : start + self.GAZETTEER_CHUNK]
+                self._matcher.add("CONCEPT", list(self._nlp.tokenizer.pipe(chunk, batch_size=1000)))
             from trialgraph.models.linking.cues import CueDetector
 
             self._cues = CueDetector(self._nlp)

@@ -4,11 +4,17 @@ Usage:
     python -m tests.bench.bench_linking                 # MeSH 2022 core, shared CT.gov v2 + legacy studies
     python -m tests.bench.bench_linking --mesh F --studies A B
     python -m tests.bench.bench_linking --load-only ~/.trialgraph/linker/tfidf --gazetteer   # an index as built
+    python -m tests.bench.bench_linking --load-only FOLDER --gazetteer --without-torch   # as the `link` extra alone
 
 Phases, each timed on its own: parse MeSH into the knowledge base (the project's reader); build the index
 (TF-IDF fit and write); load it in a fresh process (``--load-only``, so the figure includes imports and
 no warm cache of this process); link every condition and intervention string of the studies, per study
 as the graph writer does. Peak RSS is the process's high-water mark after each phase.
+
+Why ``--without-torch``: importing spaCy imports thinc, which imports torch whenever it is installed (about
+500 MB resident and a second or two), though the linker never uses it. The ``link`` extra does not install torch;
+the test and ``rag``/``ml`` installs do. The flag makes torch unimportable in the bench process, which is what
+thinc sees in an install of the ``link`` extra alone, so both figures can be read on one machine.
 """
 
 from __future__ import annotations
@@ -25,6 +31,15 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from tests.data import shared_data_dir
+
+
+class _NoTorch:
+    """An import finder for which torch is not installed: ``import torch`` raises ModuleNotFoundError, as thinc
+    and scipy expect of an install without it (a ``None`` in ``sys.modules`` breaks scipy's torch checks)."""
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "torch" or name.startswith("torch."):
+            raise ModuleNotFoundError(f"No module named {name!r}", name=name)
 
 
 def _rss_mb() -> float:
@@ -55,7 +70,10 @@ def main() -> None:
     parser.add_argument("--studies", type=Path, nargs="*")
     parser.add_argument("--load-only", type=Path, help="time loading this index folder (any build, e.g. the graph's)")
     parser.add_argument("--gazetteer", action="store_true", help="with --load-only: also the free-text linker")
+    parser.add_argument("--without-torch", action="store_true", help="torch unimportable, as in the link extra alone")
     args = parser.parse_args()
+    if args.without_torch:
+        sys.meta_path.insert(0, _NoTorch())
     if args.load_only:
         _load_only(args.load_only, args.gazetteer)
         return

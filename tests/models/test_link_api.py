@@ -44,3 +44,15 @@ def test_loading_without_an_index_is_a_one_line_error(tmp_path: Path) -> None:
     settings = Settings(home=tmp_path)
     with pytest.raises(ConfigError, match="run `trialgraph link build-index`"):
         Linker.load(settings)
+
+
+def test_gazetteer_built_in_chunks_matches_every_name(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The gazetteer adds its names a chunk at a time (to keep the peak down): every chunk's names must match, so
+    a chunk of one name finds the same mentions as a single chunk of all of them."""
+    build_index(CONCEPTS, tmp_path)
+    text = "NIDDM or diabetes treated with metformin; asthma and bronchial asthma."
+    whole = Linker(tmp_path)(text)
+    monkeypatch.setattr(Linker, "GAZETTEER_CHUNK", 1)
+    chunked = Linker(tmp_path)
+    assert chunked(text) == whole
+    assert [s.curie for s in whole] == ["MESH:D003924", "MESH:D003920", "MESH:D008687", "MESH:D001249", "MESH:D001249"]

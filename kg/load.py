@@ -55,6 +55,8 @@ def load(
     """
     make_writer = GRAPH_WRITERS.factory(source.graph_writer)
     with tracked_run(driver, source.name, paths, batch_size, quarantine_dir, database) as (report, quarantine):
+        # a linking run scoped to some registries says so on its LoadRun: a later reader can tell what it covered
+        report.scope = getattr(source, "sources", None)
         writer = make_writer(WriteContext(driver, source, report.run_id, batch_size, database))
         pending: Future[BatchOutcome] | None = None
 

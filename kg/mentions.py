@@ -154,7 +154,7 @@ class MentionSource:
         self.linker = linker
         self._driver = driver
         self._database = database
-        self._sources = sources  # registry sources (and "pubmed") whose text is read: kg/link_scope.py; None: all
+        self.sources = sources  # registry sources (and "pubmed") whose text is read: kg/link_scope.py; None: all
         self._generic = generic_concepts() if self.field.structured else None
         self.checks_language = not self.field.structured
         self.not_english: Counter[str] = Counter()  # texts left unlinked, by language
@@ -172,7 +172,7 @@ class MentionSource:
         after = ""
         query = cypher.load(self.field.read)
         while True:
-            params = {"after": after, "method_version": self.method_version, "limit": _PAGE, "sources": self._sources}
+            params = {"after": after, "method_version": self.method_version, "limit": _PAGE, "sources": self.sources}
             page = run_read(self._driver, query, params, database=self._database)
             if not page:
                 return

@@ -73,6 +73,7 @@ class LoadReport:
     files_quarantined: int = 0  # input files that could not be read at all (each also one of ``rejected``)
     files_truncated: int = 0  # input files that ended early or broke off: their tail was never read (also rejected)
     unlinked_languages: list[str] = field(default_factory=list)  # linking runs: texts left unlinked, "fr: 12"
+    scope: list[str] | None = None  # linking runs with --sources: the registries whose text was read; None: all
     quarantine_file: str | None = None
     paths: list[Path] = field(default_factory=list, repr=False)
     started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))

@@ -71,6 +71,12 @@ def test_a_scoped_run_reads_only_that_registrys_items_and_a_later_run_reads_the_
 
     rest = _invoke("--fields", "criteria")  # no scope: what the scoped run left, and nothing it linked
     assert rest["criteria"]["read"] == before["ctgov"]["items"]  # type: ignore[index]
+    # each run's LoadRun says which registries it read (none: all of them)
+    run_scope = "MATCH (l:LoadRun {run_id: $run_id}) RETURN l.scope AS scope, l.source AS source"
+    for report, scope in ((scoped["criteria"], ["ictrp"]), (scoped["summaries"], ["ictrp"]), (rest["criteria"], None)):
+        assert report["scope"] == scope  # type: ignore[index]
+        stored = rows(graph, run_scope, run_id=report["run_id"])  # type: ignore[index]
+        assert stored == [{"scope": scope, "source": report["source"]}]  # type: ignore[index]
     assert all(c["marked"] == c["items"] for c in _criteria(graph).values())
     assert _invoke("--fields", "criteria", "--sources", "ictrp")["criteria"]["read"] == 0  # type: ignore[index]
 
@@ -130,6 +136,7 @@ def test_a_scoped_condition_run_links_its_strings_and_leaves_other_links_standin
 
     scoped = _invoke("--linker", "exact", "--sources", "ictrp")
     assert scoped["read"] == len(of_ictrp)
+    assert value(graph, "MATCH (l:LoadRun {run_id: $id}) RETURN l.scope", id=scoped["run_id"]) == ["ictrp"]
     assert value(graph, old_edges, key=ictrp_key) == 0  # read, not asserted again: removed
     assert value(graph, old_edges, key=ctgov_key) == 1  # not read: not judged
     # the scoped run asserted only its strings' links again: the CT.gov-only strings' links are not stale

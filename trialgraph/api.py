@@ -673,7 +673,8 @@ class TrialGraph:
         are the condition concepts the linker finds in it (where ``link build-index`` made an index that matches
         the graph; the result says when not), then the trials whose age or sex limits exclude the age and sex it
         states left out (with the reason, in ``excluded``). ``concepts=False`` ranks by text alone: the linker's
-        first load in a process takes its gazetteer's time and memory (README: 22 s, 3.2 GB on five vocabularies)."""
+        first load in a process takes its gazetteer's time and memory (README: 22–26 s and 1.46 GB peak RSS on
+        five vocabularies)."""
         retriever = PatientRetriever(HybridRetriever(*self._retrievers(encoder)))
         if concepts:
             retriever.concepts, retriever.concepts_skipped = self.patient_concepts()

@@ -1,36 +1,87 @@
-// $seeds: list<{trial_id: string, weight: float}>, $records: integer, $max_df: integer, $limit: integer.
-// Trials that share meaning with the seed trials: NLM's direct condition and intervention MeSH headings, the
-// concepts their conditions are linked to (any linker), and their lead sponsor. A shared node m counts
-// seed.weight * ln(records / df(m)), df being the records that reach m; nodes reached by more than $max_df records
-// are too general to say anything (phase and design, always shared by far more, are left out for that reason).
+// $seeds: list<{trial_id: string, weight: float}>, $records: integer, $max_df: integer, $hierarchy_weight: float,
+// $limit: integer.
+// Trials that share meaning with the seed trials. Direct meaning: NLM's direct condition and intervention MeSH
+// headings, the concepts their conditions are linked to and their interventions mention (any linker; a negated
+// mention is not the intervention's), and their lead sponsor. One step up the hierarchy: the parents (BROADER, as
+// the vocabulary states it) of the seed's concepts, which a trial shares when one of its own concepts is that
+// parent or one of its children: "Glioblastoma" reaches "Astrocytoma" through "Glioma", an ATC substance its
+// class's other substances. A shared node m counts seed.weight * factor * ln(records / df(m)), factor 1 for direct
+// meaning and $hierarchy_weight for a parent; df is the records that reach m. Nodes reached by more than $max_df
+// records are too general to say anything (phase and design, always shared by far more, are left out for that
+// reason); each node's records are read only up to $max_df + 1, so a general parent costs no more than that.
 UNWIND $seeds AS seed
 CALL (seed) {
   MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(:RegistryRecord)-[:HAS_CONDITION_MESH|HAS_INTERVENTION_MESH {ancestor: false}]->(m:MeshTerm)
-  RETURN DISTINCT m AS meaning
+  RETURN DISTINCT m AS meaning, 1.0 AS factor
   UNION
   MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(:RegistryRecord)-[:STUDIES_CONDITION]->(:Condition)-[:IS_CONCEPT]->(k:Concept)
-  RETURN DISTINCT k AS meaning
+  RETURN DISTINCT k AS meaning, 1.0 AS factor
+  UNION
+  MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(:RegistryRecord)-[:HAS_INTERVENTION]->(:Intervention)-[mention:MENTIONS]->(k:Concept)
+  WHERE NOT coalesce(mention.negated, false)
+  RETURN DISTINCT k AS meaning, 1.0 AS factor
   UNION
   MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(:RegistryRecord)-[:SPONSORED_BY {role: 'LEAD'}]->(s:Organization)
-  RETURN DISTINCT s AS meaning
-}
-CALL (meaning) {
-  MATCH (meaning:MeshTerm)<-[:HAS_CONDITION_MESH|HAS_INTERVENTION_MESH {ancestor: false}]-(o:RegistryRecord)
-  RETURN o
+  RETURN DISTINCT s AS meaning, 1.0 AS factor
   UNION
-  MATCH (meaning:Concept)<-[:IS_CONCEPT]-(:Condition)<-[:STUDIES_CONDITION]-(o:RegistryRecord)
-  RETURN o
-  UNION
-  MATCH (meaning:Organization)<-[:SPONSORED_BY {role: 'LEAD'}]-(o:RegistryRecord)
-  RETURN o
+  MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(r:RegistryRecord)
+  CALL (r) {
+    MATCH (r)-[:HAS_CONDITION_MESH|HAS_INTERVENTION_MESH {ancestor: false}]->(:MeshTerm)-[:IS_CONCEPT]->(k:Concept)
+    RETURN k
+    UNION
+    MATCH (r)-[:STUDIES_CONDITION]->(:Condition)-[:IS_CONCEPT]->(k:Concept)
+    RETURN k
+    UNION
+    MATCH (r)-[:HAS_INTERVENTION]->(:Intervention)-[mention:MENTIONS]->(k:Concept)
+    WHERE NOT coalesce(mention.negated, false)
+    RETURN k
+  }
+  MATCH (k)-[:BROADER]->(p:Concept)
+  RETURN DISTINCT p AS meaning, $hierarchy_weight AS factor
 }
-WITH seed, meaning, collect(DISTINCT o) AS others
-WITH seed, meaning, others, size(others) AS df
+// a concept that is a seed's own and also a parent of another of its concepts counts once, as its own
+WITH seed, meaning, max(factor) AS factor
+CALL (meaning, factor) {
+  CALL (meaning, factor) {
+    MATCH (meaning:MeshTerm)<-[:HAS_CONDITION_MESH|HAS_INTERVENTION_MESH {ancestor: false}]-(o:RegistryRecord)
+    RETURN o
+    UNION
+    MATCH (meaning:Organization)<-[:SPONSORED_BY {role: 'LEAD'}]-(o:RegistryRecord)
+    RETURN o
+    UNION
+    // a concept: itself, and for a parent also its children
+    CALL (meaning, factor) {
+      WITH meaning AS k
+      WHERE k:Concept
+      RETURN k
+      UNION
+      MATCH (k:Concept)-[:BROADER]->(meaning)
+      WHERE factor < 1.0
+      RETURN k
+    }
+    CALL (k) {
+      MATCH (k)<-[:IS_CONCEPT]-(:MeshTerm)<-[:HAS_CONDITION_MESH|HAS_INTERVENTION_MESH {ancestor: false}]-(o:RegistryRecord)
+      RETURN o
+      UNION
+      MATCH (k)<-[:IS_CONCEPT]-(:Condition)<-[:STUDIES_CONDITION]-(o:RegistryRecord)
+      RETURN o
+      UNION
+      MATCH (k)<-[mention:MENTIONS]-(:Intervention)<-[:HAS_INTERVENTION]-(o:RegistryRecord)
+      WHERE NOT coalesce(mention.negated, false)
+      RETURN o
+    }
+    RETURN o
+  }
+  WITH DISTINCT o
+  LIMIT $max_df + 1
+  RETURN collect(o) AS others
+}
+WITH seed, meaning, factor, others, size(others) AS df
 WHERE df <= $max_df
 UNWIND others AS o
 MATCH (o)-[:RECORD_OF]->(t:Trial)
-WITH seed, meaning, df, t, min(o.record_id) AS record_id
-WITH t, sum(seed.weight * log(toFloat($records) / df)) AS score, min(record_id) AS record_id
+WITH seed, meaning, factor, df, t, min(o.record_id) AS record_id
+WITH t, sum(seed.weight * factor * log(toFloat($records) / df)) AS score, min(record_id) AS record_id
 RETURN t.trial_id AS trial_id, record_id, score
 ORDER BY score DESC, trial_id
 LIMIT $limit

@@ -259,15 +259,20 @@ def fuse_with_graph_rows(
 # a heading or concept reached by more than 5% of the records is too general to count.
 GRAPH_SEEDS = 10
 GRAPH_MAX_DF_SHARE = 0.05
+# A parent concept shared through the hierarchy counts half a direct one: a sibling is less alike than a twin.
+# Fixed before any evaluation (the scoring is documented in cypher/retrieval/graph_expansion.cypher).
+GRAPH_HIERARCHY_WEIGHT = 0.5
 
 
 @dataclass
 class GraphExpandedRetriever:
     """Hybrid search, then the trials that share meaning with its best hits, fused with it by reciprocal rank.
 
-    Meaning is what the graph adds over text: NLM's direct condition headings and the concepts the linkers tied
-    the conditions to. Candidate trial t scores sum over seeds s (weight 1/rank of s) and over the headings or
-    concepts m that s and t share, of ln(records / df(m)): rare shared meaning counts most. The expansion ranking
+    Meaning is what the graph adds over text: NLM's direct condition and intervention headings, the concepts the
+    linkers tied the conditions and interventions to, the lead sponsor, and one step up the vocabularies'
+    hierarchy (a parent of a seed's concept, shared by a trial with that parent or a child of it, at
+    ``GRAPH_HIERARCHY_WEIGHT``). Candidate trial t scores sum over seeds s (weight 1/rank of s) and over the
+    meaning m that s and t share, of ln(records / df(m)): rare shared meaning counts most. The expansion ranking
     and the hybrid ranking are fused with RRF (k = 60, equal weights), so a trial the text found stays found.
     """
 
@@ -284,6 +289,7 @@ class GraphExpandedRetriever:
             "seeds": [{"trial_id": h.trial_id, "weight": 1.0 / rank} for rank, h in enumerate(found[:GRAPH_SEEDS], 1)],
             "records": records,
             "max_df": max(1, int(records * GRAPH_MAX_DF_SHARE)),
+            "hierarchy_weight": GRAPH_HIERARCHY_WEIGHT,
             "limit": depth,
         }
         expanded = run_read(driver, statement, params, database=database) if params["seeds"] else []

@@ -195,6 +195,7 @@ class ConditionLinkSource:
         self.name = f"link:{linker.source}"
         self.linker = linker
         self.sources = sources  # registry sources whose records' conditions are read (kg/link_scope.py); None: all
+        self.scope = sources  # what the run's LoadRun records as its scope (kg/load.py)
         self.read_keys: list[str] | None = None  # with sources: the strings read, the only ones judged stale
         self._driver = driver
         self._database = database

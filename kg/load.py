@@ -54,9 +54,9 @@ def load(
             committed); an item Neo4j refuses for its values is quarantined instead (:func:`write_isolating`).
     """
     make_writer = GRAPH_WRITERS.factory(source.graph_writer)
-    with tracked_run(driver, source.name, paths, batch_size, quarantine_dir, database) as (report, quarantine):
-        # a linking run scoped to some registries says so on its LoadRun: a later reader can tell what it covered
-        report.scope = getattr(source, "sources", None)
+    # a linking run scoped to some registries says so on its LoadRun (``scope``; registry sources have none)
+    scope = getattr(source, "scope", None)
+    with tracked_run(driver, source.name, paths, batch_size, quarantine_dir, database, scope) as (report, quarantine):
         writer = make_writer(WriteContext(driver, source, report.run_id, batch_size, database))
         pending: Future[BatchOutcome] | None = None
 

@@ -155,6 +155,7 @@ class MentionSource:
         self._driver = driver
         self._database = database
         self.sources = sources  # registry sources (and "pubmed") whose text is read: kg/link_scope.py; None: all
+        self.scope = sources  # what the run's LoadRun records as its scope (kg/load.py)
         self._generic = generic_concepts() if self.field.structured else None
         self.checks_language = not self.field.structured
         self.not_english: Counter[str] = Counter()  # texts left unlinked, by language

@@ -363,16 +363,24 @@ class RecordWriter:
 
 @contextmanager
 def tracked_run(
-    driver: neo4j.Driver, source: str, paths: Iterable[Path], batch_size: int, quarantine_dir: Path, database: str
+    driver: neo4j.Driver,
+    source: str,
+    paths: Iterable[Path],
+    batch_size: int,
+    quarantine_dir: Path,
+    database: str,
+    scope: list[str] | None = None,
 ) -> Iterator[tuple[LoadReport, Quarantine]]:
     """The frame every load runs in: inputs checked, a ``LoadRun`` node kept up to date, quarantine closed.
 
     Every writer (registries, vocabularies, publications) loads inside it, so they all report, fail and
     quarantine the same way: a database error ends the load as ``failed`` with a one-line ``GraphError``. A
     load that ends normally is stored as ``completed``, or ``partial`` when some input was not read
-    (:attr:`LoadReport.partial`): ``trialgraph runs`` then tells a cut download from a whole one.
+    (:attr:`LoadReport.partial`): ``trialgraph runs`` then tells a cut download from a whole one. ``scope``: the
+    registries a linking run reads (``--sources``), on the ``LoadRun`` from its first write, so that a run killed
+    midway still says what it covered.
     """
-    report = LoadReport(run_id=uuid.uuid4().hex, source=source, files=[], batch_size=batch_size)
+    report = LoadReport(run_id=uuid.uuid4().hex, source=source, files=[], batch_size=batch_size, scope=scope)
     report.paths = [Path(p) for p in paths]
     require_paths(report.paths)
     mark_interrupted_runs(driver, database)

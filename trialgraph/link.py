@@ -42,7 +42,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
-from typing import Any
+from typing import Any, ClassVar
 
 from trialgraph.models.linking.language import LANGUAGE_RULES, Language, detect
 from trialgraph.settings import Settings, get_settings
@@ -135,7 +135,7 @@ class Linker:
 
     # Aliases tokenised and added to the matcher per chunk: the matcher keeps only each pattern's token keys,
     # so holding every pattern ``Doc`` at once (315,856 for the five vocabularies) only raised the peak.
-    GAZETTEER_CHUNK = 5000
+    GAZETTEER_CHUNK: ClassVar[int] = 5000
 
     def _gazetteer(self) -> tuple[Any, Any]:
         """Built on first use: one pattern per distinct lower-cased alias (tens of seconds for all of MeSH)."""

@@ -8,21 +8,21 @@
 // class's other substances. A shared node m counts seed.weight * factor * ln(records / df(m)), factor 1 for direct
 // meaning and $hierarchy_weight for a parent; df is the records that reach m. Nodes reached by more than $max_df
 // records are too general to say anything (phase and design, always shared by far more, are left out for that
-// reason); each node's records are read only up to $max_df + 1, so a general parent costs no more than that.
+// reason); the distinct records read per node stop at $max_df + 1 (its children are still walked).
 UNWIND $seeds AS seed
 CALL (seed) {
   MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(:RegistryRecord)-[:HAS_CONDITION_MESH|HAS_INTERVENTION_MESH {ancestor: false}]->(m:MeshTerm)
-  RETURN DISTINCT m AS meaning, 1.0 AS factor
+  RETURN DISTINCT m AS meaning, false AS parent
   UNION
   MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(:RegistryRecord)-[:STUDIES_CONDITION]->(:Condition)-[:IS_CONCEPT]->(k:Concept)
-  RETURN DISTINCT k AS meaning, 1.0 AS factor
+  RETURN DISTINCT k AS meaning, false AS parent
   UNION
   MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(:RegistryRecord)-[:HAS_INTERVENTION]->(:Intervention)-[mention:MENTIONS]->(k:Concept)
   WHERE NOT coalesce(mention.negated, false)
-  RETURN DISTINCT k AS meaning, 1.0 AS factor
+  RETURN DISTINCT k AS meaning, false AS parent
   UNION
   MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(:RegistryRecord)-[:SPONSORED_BY {role: 'LEAD'}]->(s:Organization)
-  RETURN DISTINCT s AS meaning, 1.0 AS factor
+  RETURN DISTINCT s AS meaning, false AS parent
   UNION
   MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(r:RegistryRecord)
   CALL (r) {
@@ -37,12 +37,14 @@ CALL (seed) {
     RETURN k
   }
   MATCH (k)-[:BROADER]->(p:Concept)
-  RETURN DISTINCT p AS meaning, $hierarchy_weight AS factor
+  RETURN DISTINCT p AS meaning, true AS parent
 }
-// a concept that is a seed's own and also a parent of another of its concepts counts once, as its own
-WITH seed, meaning, max(factor) AS factor
-CALL (meaning, factor) {
-  CALL (meaning, factor) {
+// a concept that is a seed's own and also a parent of another of its concepts counts once, as its own; then each
+// distinct meaning (in each role) is walked once, its seeds' weights summed: seeds often share their meaning
+WITH seed, meaning, NOT false IN collect(parent) AS parent
+WITH meaning, parent, sum(seed.weight) AS weight
+CALL (meaning, parent) {
+  CALL (meaning, parent) {
     MATCH (meaning:MeshTerm)<-[:HAS_CONDITION_MESH|HAS_INTERVENTION_MESH {ancestor: false}]-(o:RegistryRecord)
     RETURN o
     UNION
@@ -50,13 +52,13 @@ CALL (meaning, factor) {
     RETURN o
     UNION
     // a concept: itself, and for a parent also its children
-    CALL (meaning, factor) {
+    CALL (meaning, parent) {
       WITH meaning AS k
       WHERE k:Concept
       RETURN k
       UNION
       MATCH (k:Concept)-[:BROADER]->(meaning)
-      WHERE factor < 1.0
+      WHERE parent
       RETURN k
     }
     CALL (k) {
@@ -76,12 +78,13 @@ CALL (meaning, factor) {
   LIMIT $max_df + 1
   RETURN collect(o) AS others
 }
-WITH seed, meaning, factor, others, size(others) AS df
+WITH meaning, parent, weight, others, size(others) AS df
 WHERE df <= $max_df
 UNWIND others AS o
 MATCH (o)-[:RECORD_OF]->(t:Trial)
-WITH seed, meaning, factor, df, t, min(o.record_id) AS record_id
-WITH t, sum(seed.weight * factor * log(toFloat($records) / df)) AS score, min(record_id) AS record_id
+WITH meaning, parent, weight, df, t, min(o.record_id) AS record_id
+WITH t, record_id, weight * CASE WHEN parent THEN $hierarchy_weight ELSE 1.0 END * log(toFloat($records) / df) AS share
+WITH t, sum(share) AS score, min(record_id) AS record_id
 RETURN t.trial_id AS trial_id, record_id, score
 ORDER BY score DESC, trial_id
 LIMIT $limit

@@ -80,55 +80,88 @@ class Oracle:
             if key in curies or (as_parent and any(key in self.parents[c] for c in curies))
         }
 
-    def scores(self, seed: str, max_df: int, hierarchy_weight: float) -> dict[str, float]:
+    def roles(self, seed: str) -> dict[Meaning, bool]:
+        """The seed's meaning, each marked parent (True) or its own (False): its own wins when it is both."""
         records = [r for r, t in self.trial_of.items() if t == seed]
-        factor: dict[Meaning, float] = {}
-        for r in records:
-            for curie in self.concepts[r]:
-                for parent in self.parents[curie]:
-                    factor[("concept", parent)] = hierarchy_weight
-        for r in records:
-            factor.update(dict.fromkeys(self.direct[r], 1.0))  # its own meaning counts as its own
+        parent = {("concept", p): True for r in records for c in self.concepts[r] for p in self.parents[c]}
+        return parent | {meaning: False for r in records for meaning in self.direct[r]}
+
+    def scores(self, seeds: dict[str, float], max_df: int, hierarchy_weight: float) -> dict[str, tuple[float, str]]:
+        """Each trial's score over ``seeds`` (trial id → weight) and the smallest id of its records reached."""
         total = len(self.trial_of)
         scores: dict[str, float] = defaultdict(float)
-        for meaning, weight in factor.items():
-            reached = self.reach(meaning, weight < 1.0)
-            if 0 < len(reached) <= max_df:
+        first: dict[str, str] = {}
+        for seed, seed_weight in seeds.items():
+            for meaning, parent in self.roles(seed).items():
+                reached = self.reach(meaning, parent)
+                if not 0 < len(reached) <= max_df:
+                    continue
+                for record in reached:
+                    trial = self.trial_of[record]
+                    first[trial] = min(first.get(trial, record), record)
                 for trial in {self.trial_of[r] for r in reached}:
-                    scores[trial] += weight * math.log(total / len(reached))
-        return dict(scores)
+                    scores[trial] += (
+                        seed_weight * (hierarchy_weight if parent else 1.0) * math.log(total / len(reached))
+                    )
+        return {trial: (score, first[trial]) for trial, score in scores.items()}
 
 
-def _expansion(graph: TrialGraph, seed: str, max_df: int) -> dict[str, float]:
+def _expansion(graph: TrialGraph, seeds: dict[str, float], max_df: int) -> dict[str, tuple[float, str]]:
     params = {
-        "seeds": [{"trial_id": seed, "weight": 1.0}],
+        "seeds": [{"trial_id": seed, "weight": weight} for seed, weight in seeds.items()],
         "records": _count(graph),
         "max_df": max_df,
         "hierarchy_weight": GRAPH_HIERARCHY_WEIGHT,
         "limit": 10_000,
     }
-    return {r["trial_id"]: r["score"] for r in graph.run_cypher(cypher.load("retrieval/graph_expansion"), **params)}
+    found = graph.run_cypher(cypher.load("retrieval/graph_expansion"), **params)
+    return {r["trial_id"]: (r["score"], r["record_id"]) for r in found}
 
 
 def _count(graph: TrialGraph) -> int:
     return graph.run_cypher("MATCH (r:RegistryRecord) RETURN count(r) AS n")[0]["n"]
 
 
+def _same(found: dict[str, tuple[float, str]], expected: dict[str, tuple[float, str]]) -> bool:
+    return found.keys() == expected.keys() and all(
+        found[t][0] == pytest.approx(expected[t][0]) and found[t][1] == expected[t][1] for t in expected
+    )
+
+
 def test_expansion_scores_equal_the_oracle_and_the_hierarchy_reaches_siblings(graph: TrialGraph) -> None:
     oracle = Oracle(graph.driver)
     total = len(oracle.trial_of)
-    assert total == _count(graph) and oracle.parents and any(oracle.concepts.values())
-    assert any(kind == "concept" for found in oracle.direct.values() for kind, _ in found)  # conditions linked
+    assert total == _count(graph) and oracle.parents
+    # every kind of meaning is in the data: linked conditions and interventions, headings, sponsors, and a seed
+    # concept that is also the parent of another of its concepts (its own role wins)
+    kinds = {kind for found in oracle.direct.values() for kind, _ in found}
+    assert kinds == {"mesh", "concept", "org"}
+    mentioned = graph.run_cypher("MATCH (:Intervention)-[m:MENTIONS]->() RETURN count(m) AS n")[0]["n"]
+    assert mentioned > 0
     seeds = sorted(set(oracle.trial_of.values()))
-    # the seeds for which the hierarchy alone brings in a trial: the feature is exercised, not just harmless
+    roles = {seed: oracle.roles(seed) for seed in seeds}
+    records = {seed: [r for r, t in oracle.trial_of.items() if t == seed] for seed in seeds}
+    assert any(
+        ("concept", p) in oracle.direct[r]
+        for seed in seeds
+        for r in records[seed]
+        for c in oracle.concepts[r]
+        for p in oracle.parents[c]
+    )
+    # the max_df cut of 3 drops some meaning the uncut run counts
+    assert any(len(oracle.reach(m, parent)) > 3 for seed in seeds for m, parent in roles[seed].items())
     sibling_only = 0
     for seed in seeds:
         for max_df in (total, max(1, int(total * 0.05)), 3):
-            expected = oracle.scores(seed, max_df, GRAPH_HIERARCHY_WEIGHT)
-            found = _expansion(graph, seed, max_df)
-            assert found.keys() == expected.keys(), (seed, max_df)
-            assert all(found[t] == pytest.approx(expected[t]) for t in expected), (seed, max_df)
-        flat = oracle.scores(seed, total, 0.0)
-        with_parents = oracle.scores(seed, total, GRAPH_HIERARCHY_WEIGHT)
-        sibling_only += sum(1 for t, score in with_parents.items() if score > 1e-9 and flat.get(t, 0.0) < 1e-9)
-    assert sibling_only > 0
+            expected = oracle.scores({seed: 1.0}, max_df, GRAPH_HIERARCHY_WEIGHT)
+            assert _same(_expansion(graph, {seed: 1.0}, max_df), expected), (seed, max_df)
+        flat = oracle.scores({seed: 1.0}, total, 0.0)
+        with_parents = oracle.scores({seed: 1.0}, total, GRAPH_HIERARCHY_WEIGHT)
+        sibling_only += sum(1 for t, (score, _) in with_parents.items() if score > 1e-9 and flat[t][0] < 1e-9)
+    assert sibling_only > 0  # the hierarchy alone brings in trials: the feature is exercised, not just harmless
+    # several seeds at once, weighted by rank as the retriever sends them: their meaning shared, the sums the same
+    for start in range(0, len(seeds), 7):
+        ranked = {seed: 1.0 / rank for rank, seed in enumerate(seeds[start : start + 7], 1)}
+        for max_df in (total, max(1, int(total * 0.05))):
+            expected = oracle.scores(ranked, max_df, GRAPH_HIERARCHY_WEIGHT)
+            assert _same(_expansion(graph, ranked, max_df), expected), (ranked, max_df)

@@ -158,11 +158,40 @@ def _tfidf_abbreviations(
     return _Tfidf(linker, plain.source, linker.method_version)
 
 
+@dataclass(frozen=True, slots=True)
+class _Nested:
+    linker: Any  # NestedHeadingLinker
+    source: str
+    method_version: str
+
+    def link_texts(self, texts: Sequence[str]) -> list[list[Link]]:
+        return self.linker.link_all(texts, CONDITION_TYPES)
+
+
+def _nested(make_whole: Callable[[neo4j.Driver, Path, str, Any], ConditionLinker]) -> Callable[..., ConditionLinker]:
+    """``make_whole``'s linker for the whole string, plus the headings that shorter runs of its words name exactly
+    (:mod:`trialgraph.models.linking.nested`); same source, its own method version, so its edges replace the
+    whole-string linker's."""
+
+    def make(driver: neo4j.Driver, index_folder: Path, database: str, reranker: Any = None) -> ConditionLinker:
+        from trialgraph.models.linking.nested import NestedHeadingLinker
+
+        whole = make_whole(driver, index_folder, database, reranker)
+        linker = whole.linker  # type: ignore[attr-defined]
+        kb = getattr(linker, "tfidf", linker).generator.kb  # the abbreviation step wraps the TF-IDF linker
+        nested = NestedHeadingLinker(linker, kb)
+        return _Nested(nested, whole.source, nested.method_version)
+
+    return make
+
+
 # name → how to make the linker from the graph (and the index folder and a re-ranker, for linkers that use them)
 LINKERS: dict[str, Callable[[neo4j.Driver, Path, str, Any], ConditionLinker]] = {
     "exact": _exact,
     "tfidf": _tfidf,
     "tfidf+abbrev": _tfidf_abbreviations,
+    "tfidf+nested": _nested(_tfidf),
+    "tfidf+abbrev+nested": _nested(_tfidf_abbreviations),
 }
 
 

@@ -384,6 +384,8 @@ class TrialGraph:
         candidates over the index ``build_linker_index`` made, best disease-type concept at similarity
         ≥ 0.7. ``tfidf+abbrev`` (same source, its own method version): TF-IDF, with a string that is exactly a
         short form of the abbreviation dictionary ``build_linker_index`` mined linked through its long form.
+        ``tfidf+nested`` and ``tfidf+abbrev+nested`` (same source, their own method versions) add the concepts
+        whose preferred name is a shorter run of the string's words (:mod:`trialgraph.models.linking.nested`).
         Idempotent; queries use these links only when asked to trust their source. ``reranker`` (``none``,
         ``minilm`` or an encoder folder, as in ``evaluate_linking``) chooses among the TF-IDF linkers'
         candidates above the threshold; it is part of the edges' method version. ``sources`` (registry source

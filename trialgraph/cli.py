@@ -401,7 +401,11 @@ def link_command(
     ctx: typer.Context,
     linker: Annotated[
         str,
-        typer.Option(help="exact (names, synonyms), tfidf or tfidf+abbrev (mined short forms; both need build-index)."),
+        typer.Option(
+            help="exact (names, synonyms), tfidf, tfidf+abbrev (mined short forms), tfidf+nested or "
+            "tfidf+abbrev+nested (also the headings that shorter runs of the string's words name exactly, as NLM "
+            "indexes); all but exact need build-index."
+        ),
     ] = "exact",
     fields: Annotated[
         list[str] | None,
@@ -1053,7 +1057,8 @@ def eval_linking(
     ] = None,
     field: Annotated[list[str] | None, typer.Option(help="conditions and/or interventions (default: both).")] = None,
     linker: Annotated[
-        list[str] | None, typer.Option(help="exact, tfidf and/or tfidf+abbrev (default: all three).")
+        list[str] | None,
+        typer.Option(help="exact, tfidf, tfidf+abbrev, tfidf+nested, tfidf+abbrev+nested (default: the first three)."),
     ] = None,
     bc5cdr: Annotated[
         list[Path] | None, typer.Option(help="BC5CDR PubTator files (default: the shared train and dev sets).")

@@ -32,6 +32,7 @@ from trialgraph.model.study import MeshTerm, StudyRecord
 from trialgraph.models.linking.abbreviations import AbbreviationLinker, mine
 from trialgraph.models.linking.dictionary import ConceptNames, DictionaryLinker
 from trialgraph.models.linking.generic import generic_concepts
+from trialgraph.models.linking.nested import NestedHeadingLinker
 from trialgraph.models.linking.tfidf import LinkerConcept, TfidfLinker, build_index, mesh_types
 from trialgraph.models.metrics import ItemCounts, Scores, score_items
 
@@ -143,11 +144,36 @@ def _tfidf(mesh: MeshDictionary, studies: Sequence[StudyRecord] = ()) -> StringL
     return _string_linker(tfidf_linker(mesh))
 
 
-def _tfidf_abbreviations(mesh: MeshDictionary, studies: Sequence[StudyRecord] = ()) -> StringLinker:
+def _abbreviation_linker(tfidf: TfidfLinker, studies: Sequence[StudyRecord]) -> AbbreviationLinker:
     """TF-IDF plus short forms mined from the studies' own prose (titles, summaries, descriptions, conditions)."""
     texts = (study_text(study) for study in studies)
     abbreviations = mine(texts, sources=("ctgov studies under evaluation: titles, summaries, conditions",))
-    return _string_linker(AbbreviationLinker(tfidf_linker(mesh), abbreviations))
+    return AbbreviationLinker(tfidf, abbreviations)
+
+
+def _tfidf_abbreviations(mesh: MeshDictionary, studies: Sequence[StudyRecord] = ()) -> StringLinker:
+    return _string_linker(_abbreviation_linker(tfidf_linker(mesh), studies))
+
+
+def _nested_string_linker(linker: NestedHeadingLinker) -> StringLinker:
+    generic = generic_concepts()
+
+    def link(strings: Sequence[str], field: str) -> set[str]:
+        hits = [hit for links in linker.link_all(strings, FIELD_TYPES[field]) for hit in links]
+        return {hit.curie for hit in generic.specific(hits)}
+
+    return link
+
+
+def _tfidf_nested(mesh: MeshDictionary, studies: Sequence[StudyRecord] = ()) -> StringLinker:
+    """TF-IDF for the whole string, plus the headings whose preferred names are shorter runs of its words."""
+    tfidf = tfidf_linker(mesh)
+    return _nested_string_linker(NestedHeadingLinker(tfidf, tfidf.generator.kb))
+
+
+def _tfidf_abbreviations_nested(mesh: MeshDictionary, studies: Sequence[StudyRecord] = ()) -> StringLinker:
+    tfidf = tfidf_linker(mesh)
+    return _nested_string_linker(NestedHeadingLinker(_abbreviation_linker(tfidf, studies), tfidf.generator.kb))
 
 
 # name → how to make the linker from the MeSH dictionary (and the studies' prose, for linkers that mine it)
@@ -155,6 +181,8 @@ LINKERS: dict[str, Callable[[MeshDictionary, Sequence[StudyRecord]], StringLinke
     "exact": _exact,
     "tfidf": _tfidf,
     "tfidf+abbrev": _tfidf_abbreviations,
+    "tfidf+nested": _tfidf_nested,
+    "tfidf+abbrev+nested": _tfidf_abbreviations_nested,
 }
 
 

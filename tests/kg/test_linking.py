@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import neo4j
@@ -13,6 +14,8 @@ from trialgraph.cli import app
 from trialgraph.demo import sample_path
 from trialgraph.models.encoders import ENCODERS
 from trialgraph.models.linking.dense import DenseReranker
+from trialgraph.models.linking.generic import generic_concepts
+from trialgraph.models.linking.spelling import american
 from trialgraph.settings import Settings
 
 runner = CliRunner()
@@ -122,3 +125,41 @@ def test_link_needs_concepts_and_an_index_then_links_the_demo_conditions(
     assert result.exit_code == 1 and "no candidates to re-rank" in result.output and "Traceback" not in result.output
     result = runner.invoke(app, ["link", "--linker", "tfidf", "--reranker", "no-such-encoder"])
     assert result.exit_code == 1 and "no encoder 'no-such-encoder'" in result.output
+
+    # nested headings: the whole string's links stay as plain TF-IDF made them, and the added edges are exactly the
+    # C/F concepts (not on the generic stop list) whose preferred name is a shorter run of the condition's words,
+    # reckoned here from the graph's own names with a regular expression
+    edge_query = (
+        "MATCH (c:Condition)-[l:IS_CONCEPT {source: 'trialgraph-tfidf'}]->(k) "
+        "RETURN coalesce(c.name, c.key) AS c, k.curie AS k, l.matched_on AS how, l.method_version AS v"
+    )
+    assert runner.invoke(app, ["link", "--linker", "tfidf"]).exit_code == 0
+    whole = {(r["c"], r["k"]) for r in rows(graph, edge_query)}
+    result = runner.invoke(app, ["link", "--linker", "tfidf+nested", "--json"])
+    assert result.exit_code == 0, result.output
+    edges = rows(graph, edge_query)
+    assert {(r["c"], r["k"]) for r in edges if r["how"] != "nested"} == whole
+    generic = generic_concepts()
+    plain_version = versions[0]["v"].split("+abbrev-sh-1+")[0]
+    assert {r["v"] for r in edges} == {f"{plain_version}+nested-heading-1+{generic.version}"}
+    concepts = rows(
+        graph,
+        "MATCH (k:Concept) WHERE any(t IN coalesce(k.tree_numbers, []) WHERE t =~ '[CF].*') "
+        "OR (size(coalesce(k.tree_numbers, [])) = 0 AND k.kind = 'SCR_Disease') RETURN k.curie AS k, k.name AS name",
+    )
+    assert value(graph, "MATCH (k:Concept) WHERE k.vocabulary <> 'MESH' RETURN count(k)") == 0
+    expected = set()
+    for condition in (r["c"] for r in rows(graph, "MATCH (c:Condition) RETURN coalesce(c.name, c.key) AS c")):
+        said = american(" ".join(condition.lower().split()))
+        for concept in concepts:
+            name = american(concept["name"].lower())
+            word = rf"(?<![\w'’-]){re.escape(name)}(?![\w'’-])"  # a run of whole words, as the rule reads them
+            if name != said and concept["k"] not in generic and re.search(word, said):
+                expected.add((condition, concept["k"]))
+    nested = {(r["c"], r["k"]) for r in edges if r["how"] == "nested"}
+    assert nested == expected - whole and len(nested) >= 3
+    again = runner.invoke(app, ["link", "--linker", "tfidf+nested", "--json"])
+    assert again.exit_code == 0 and json.loads(again.output)["written"] == json.loads(result.output)["written"]
+    assert sorted(map(str, rows(graph, edge_query))) == sorted(map(str, edges))
+    assert runner.invoke(app, ["link", "--linker", "tfidf"]).exit_code == 0  # the plain linker's edges replace them
+    assert {(r["c"], r["k"]) for r in rows(graph, edge_query)} == whole

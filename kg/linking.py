@@ -73,7 +73,7 @@ class _Exact:
 
 def _exact(driver: neo4j.Driver, index_folder: Path, database: str, reranker: Any = None) -> ConditionLinker:
     if reranker is not None:
-        raise ConfigError("the exact linker has no candidates to re-rank: use --linker tfidf or tfidf+abbrev")
+        raise ConfigError("the exact linker has no candidates to re-rank: use --linker tfidf or another tfidf linker")
     rows = _concept_rows(driver, database)
     names = (ConceptNames(r["curie"], r["vocabulary"], r["name"], tuple(r["synonyms"])) for r in rows)
     return _Exact(DictionaryLinker(names))
@@ -179,7 +179,7 @@ def _nested(make_whole: Callable[[neo4j.Driver, Path, str, Any], ConditionLinker
         whole = make_whole(driver, index_folder, database, reranker)
         linker = whole.linker  # type: ignore[attr-defined]
         kb = getattr(linker, "tfidf", linker).generator.kb  # the abbreviation step wraps the TF-IDF linker
-        nested = NestedHeadingLinker(linker, kb)
+        nested = NestedHeadingLinker(linker, kb, excluded=generic_concepts().curies)
         return _Nested(nested, whole.source, nested.method_version)
 
     return make
@@ -224,13 +224,17 @@ class ConditionLinkSource:
         self.name = f"link:{linker.source}"
         self.linker = linker
         self.sources = sources  # registry sources whose records' conditions are read (kg/link_scope.py); None: all
-        self.scope = sources  # what the run's LoadRun records as its scope (kg/load.py)
         self.read_keys: list[str] | None = None  # with sources: the strings read, the only ones judged stale
         self._driver = driver
         self._database = database
         self._generic = generic_concepts()
         # the edges' method version: the linker's rules and the stop list it is filtered by (a new list re-links)
         self.method_version = f"{linker.method_version}+{self._generic.version}"
+
+    @property
+    def scope(self) -> list[str] | None:
+        """What the run's ``LoadRun`` records as its scope (kg/load.py): the registries read, or None for all."""
+        return self.sources
 
     def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[ConditionLinks]:
         conditions = run_read(

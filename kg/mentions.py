@@ -155,7 +155,6 @@ class MentionSource:
         self._driver = driver
         self._database = database
         self.sources = sources  # registry sources (and "pubmed") whose text is read: kg/link_scope.py; None: all
-        self.scope = sources  # what the run's LoadRun records as its scope (kg/load.py)
         self._generic = generic_concepts() if self.field.structured else None
         self.checks_language = not self.field.structured
         self.not_english: Counter[str] = Counter()  # texts left unlinked, by language
@@ -191,6 +190,11 @@ class MentionSource:
         """Each text's spans, less the generic concepts where this field is a short structured one."""
         generic = self._generic
         return found if generic is None else [generic.specific(spans) for spans in found]
+
+    @property
+    def scope(self) -> list[str] | None:
+        """What the run's ``LoadRun`` records as its scope (kg/load.py): the registries read, or None for all."""
+        return self.sources
 
     def read(self, paths: Iterable[Path], *, load_run: str = "") -> Iterator[TextMentions | Quarantined]:
         for page in self._pages():

@@ -168,12 +168,14 @@ def _nested_string_linker(linker: NestedHeadingLinker) -> StringLinker:
 def _tfidf_nested(mesh: MeshDictionary, studies: Sequence[StudyRecord] = ()) -> StringLinker:
     """TF-IDF for the whole string, plus the headings whose preferred names are shorter runs of its words."""
     tfidf = tfidf_linker(mesh)
-    return _nested_string_linker(NestedHeadingLinker(tfidf, tfidf.generator.kb))
+    return _nested_string_linker(NestedHeadingLinker(tfidf, tfidf.generator.kb, excluded=generic_concepts().curies))
 
 
 def _tfidf_abbreviations_nested(mesh: MeshDictionary, studies: Sequence[StudyRecord] = ()) -> StringLinker:
+    """Both: mined short forms for the whole string, and the headings its shorter runs name."""
     tfidf = tfidf_linker(mesh)
-    return _nested_string_linker(NestedHeadingLinker(_abbreviation_linker(tfidf, studies), tfidf.generator.kb))
+    whole = _abbreviation_linker(tfidf, studies)
+    return _nested_string_linker(NestedHeadingLinker(whole, tfidf.generator.kb, excluded=generic_concepts().curies))
 
 
 # name → how to make the linker from the MeSH dictionary (and the studies' prose, for linkers that mine it)

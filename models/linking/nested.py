@@ -13,13 +13,15 @@ data (3,240 studies, the development split) among four variants: every exact ali
 Neoplasms and "infection" an Infections link in hundreds of studies where NLM gives neither), preferred names only,
 only concepts that are not ancestors of the whole string's, and both; the API v2 records (1,164 studies) were held
 out and scored once. Where several allowed concepts share a preferred name, the first by id is taken, the TF-IDF
-linker's own tie-break. The whole string's decision keeps its place and score; a run's link says
+linker's own tie-break (so in an index of several vocabularies a name that DOID and MeSH share goes to DOID; the
+figures against NLM are over MeSH alone). The whole string's decision keeps its place and score; a run's link says
 ``matched_on="nested"`` and keeps the run's text.
 """
 
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
@@ -29,20 +31,23 @@ from trialgraph.models.linking.spelling import american
 __all__ = ["MAX_RUN_WORDS", "METHOD_VERSION", "NestedHeadingLinker", "word_runs"]
 
 METHOD_VERSION: Final = "nested-heading-1"
-# A run longer than this is never a heading's name (MeSH's longest preferred names have about 12 words); the bound
-# keeps the runs of a text linear in its length (a pasted paragraph in a condition field costs no more than a list).
+# Runs are at most this many words: the bound keeps a text's runs linear in its length (a paragraph pasted into a
+# condition field costs no more than a list). Disease and phenomenon names are far shorter; a longer name (MeSH has
+# drug-combination records of 19 words) is never read from a run, only from the whole string.
 MAX_RUN_WORDS: Final = 12
 _WORD = re.compile(r"[^\W_]+(?:['’-][^\W_]+)*")
 _SPACES = re.compile(r"\s+")
 
 
 def _key(text: str) -> str:
-    return american(_SPACES.sub(" ", text.strip().lower()))
+    """A name as the index compares it (lower case, American spelling), spaces collapsed and apostrophes one kind."""
+    return american(_SPACES.sub(" ", text.strip().lower()).replace("’", "'"))
 
 
 def word_runs(text: str, max_words: int = MAX_RUN_WORDS) -> Iterator[str]:
     """Each contiguous run of ``text``'s words shorter than the whole text (and at most ``max_words`` long), as
     written between its first and last word (so "Lymphoma, Non-Hodgkin" keeps its comma), left to right."""
+    text = unicodedata.normalize("NFC", text)  # a decomposed accent would otherwise split its word in two
     words = [m.span() for m in _WORD.finditer(text)]
     for first in range(len(words)):
         for last in range(first, min(first + max_words, len(words))):
@@ -54,9 +59,12 @@ class NestedHeadingLinker:
     """The whole string's decision by ``whole`` (TF-IDF, with abbreviations or a re-ranker), plus the concepts
     whose preferred name is a shorter run of the string's words (see the module docstring)."""
 
-    def __init__(self, whole: Any, kb: Any) -> None:
+    def __init__(self, whole: Any, kb: Any, *, excluded: frozenset[str] = frozenset()) -> None:
         self.whole = whole  # a linker with link_many(texts, allowed_types) -> one Link | None per text
         self._kb = kb  # scispaCy KnowledgeBase of the index: canonical names and types
+        # concepts a run never links (the generic stop list): left out before a tie is broken, so a stop-listed
+        # concept cannot take a name from an allowed one that shares it
+        self._excluded = excluded
         self._by_name: dict[str, list[str]] | None = None
 
     @property
@@ -67,7 +75,7 @@ class NestedHeadingLinker:
         """Preferred name key → its concepts by id (built on first use: one pass over the knowledge base)."""
         if self._by_name is None:
             by_name: dict[str, list[str]] = {}
-            for curie in sorted(self._kb.cui_to_entity):
+            for curie in sorted(set(self._kb.cui_to_entity) - self._excluded):
                 by_name.setdefault(_key(self._kb.cui_to_entity[curie].canonical_name), []).append(curie)
             self._by_name = by_name
         return self._by_name

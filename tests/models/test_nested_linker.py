@@ -3,6 +3,8 @@ names are shorter runs of its words (rule nested-heading-1), over a real index b
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from trialgraph.models.linking.abbreviations import AbbreviationDictionary, AbbreviationLinker
@@ -24,14 +26,24 @@ CONCEPTS = [
     # two concepts share a preferred name: the first by id is taken, as TF-IDF breaks its ties
     LinkerConcept("MESH:D012140", "Anemia", (), ("C",)),
     LinkerConcept("MESH:D999999", "Anemia", (), ("C",)),
+    LinkerConcept("MESH:D008193", "Lyme Disease", ("Lyme Borreliosis",), ("C",)),
+    LinkerConcept("MESH:D004194", "Disease", ("Illness",), ("C",)),  # on the generic stop list
+    LinkerConcept("MESH:A000001", "Sjögren Syndrome", (), ("C",)),
+    LinkerConcept("MESH:D000000", "Stopped Name", (), ("C",)),  # stop-listed below, shares a name...
+    LinkerConcept("MESH:D000001", "Stopped Name", (), ("C",)),  # ...with an allowed concept later by id
 ]
 
 
 @pytest.fixture(scope="module")
-def tfidf(tmp_path_factory: pytest.TempPathFactory) -> TfidfLinker:
+def index(tmp_path_factory: pytest.TempPathFactory) -> Path:
     folder = tmp_path_factory.mktemp("index")
     build_index(CONCEPTS, folder, vocabulary_versions={"MESH": "test"})
-    return TfidfLinker(folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def tfidf(index: Path) -> TfidfLinker:
+    return TfidfLinker(index)
 
 
 def _curies(links: list[Link]) -> list[tuple[str, str]]:
@@ -73,7 +85,7 @@ def test_the_whole_decision_comes_first_then_each_heading_a_shorter_run_names(tf
             "Non-Hodgkin's Lymphoma",
             "Diabetic Macular Edema",
             "Breast Cancer",
-            "Aspirin-exacerbated Asthma",
+            "Asthma and Aspirin",
             "Asthma",
             "Asthma with Edema",
             "Anemia of Asthma",
@@ -87,15 +99,41 @@ def test_the_whole_decision_comes_first_then_each_heading_a_shorter_run_names(tf
     # "Cancer" is only an entry term of Neoplasms: entry terms are not used for the runs
     assert _curies(breast) == [("MESH:D001943", "tfidf")]
     # Aspirin is a preferred name, but a drug is not an allowed type for a condition
-    assert ("MESH:D001241", "nested") not in _curies(mixed) and ("MESH:D001249", "nested") in _curies(mixed)
+    assert "MESH:D001241" not in {link.curie for link in mixed} and "MESH:D001249" in {link.curie for link in mixed}
     assert _curies(plain) == [("MESH:D001249", "tfidf")]  # one word: no shorter run
     # two headings in one string: the whole string's decision is one of them, its run adds the other, once each
     assert sorted(c for c, _ in _curies(two)) == ["MESH:D001249", "MESH:D004487"]
     assert [how for _, how in _curies(two)] == ["tfidf", "nested"]
     assert sorted(c for c, _ in _curies(tie)) == ["MESH:D001249", "MESH:D012140"]  # never the second Anemia
     # with every type allowed, the drug is found too
-    (anything,) = linker.link_all(["Aspirin-exacerbated Asthma"])
+    (anything,) = linker.link_all(["Asthma and Aspirin"])
     assert {"MESH:D001241", "MESH:D001249"} <= {link.curie for link in anything}
+
+
+def test_types_spelling_spacing_unicode_and_the_stop_list_decide_what_a_run_links(index: Path) -> None:
+    # the real TF-IDF linker with a threshold no similarity reaches: no whole-string decision, only the runs' links
+    nothing_whole = TfidfLinker(index, threshold=1.01)
+    stop = frozenset({"MESH:D004194", "MESH:D000000"})
+    linker = NestedHeadingLinker(nothing_whole, nothing_whole.generator.kb, excluded=stop)
+    drug, british, spaced, lyme, decomposed, tie = linker.link_all(
+        [
+            "Asthma and Aspirin",
+            "Diabetic Macular Oedema",
+            "Severe Macular   Edema of the left eye",
+            "Chronic Lyme Disease",
+            "Secondary Sjo\u0308gren Syndrome",  # "ö" as o + a combining diaeresis
+            "Stopped Name, Relapsed",
+        ],
+        CONDITIONS,
+    )
+    assert _curies(drug) == [("MESH:D001249", "nested")]  # Aspirin: a drug is not a condition's type
+    assert _curies(british) == [("MESH:D008269", "nested"), ("MESH:D004487", "nested")]  # Oedema is Edema
+    assert _curies(spaced) == [("MESH:D008269", "nested"), ("MESH:D004487", "nested")]  # spaces collapsed
+    assert _curies(lyme) == [("MESH:D008193", "nested")]  # never Disease: it is on the stop list
+    assert _curies(decomposed) == [("MESH:A000001", "nested")]  # read after Unicode NFC
+    assert _curies(tie) == [("MESH:D000001", "nested")]  # the stop-listed twin is left out before the tie-break
+    runs = list(word_runs("Secondary Sjo\u0308gren Syndrome"))
+    assert runs == ["Secondary", "Secondary Sjögren", "Sjögren", "Sjögren Syndrome", "Syndrome"]
 
 
 def test_the_method_version_names_the_rule_and_the_abbreviation_step_composes(tfidf: TfidfLinker) -> None:

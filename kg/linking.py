@@ -159,10 +159,8 @@ def _tfidf_abbreviations(
 
 
 @dataclass(frozen=True, slots=True)
-class _Nested:
-    linker: Any  # NestedHeadingLinker
-    source: str
-    method_version: str
+class _Nested(_Tfidf):
+    """A TF-IDF linker's whole-string decision and the headings shorter runs name: several links per text."""
 
     def link_texts(self, texts: Sequence[str]) -> list[list[Link]]:
         return self.linker.link_all(texts, CONDITION_TYPES)

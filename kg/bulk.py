@@ -539,7 +539,7 @@ def bulk_import(
             report.unchanged += unchanged
             report.superseded += superseded
         report.seconds = time.monotonic() - clock
-        report.finished = datetime.now(UTC).isoformat(timespec="seconds")
+        report.finished = datetime.now(UTC).isoformat(timespec="milliseconds")
         record_run(driver, report, "completed (bulk import)", settings.neo4j_database)
     return report
 

@@ -11,7 +11,8 @@ changes the hash and rewrites the concept without a version bump. Mapping edges 
 mapping set, the set being named by the file's content (SSSOM ``mapping_set_id``, OBO ``ontology:``, OWL
 ontology IRI), so a copy under another name is the same set, and an edge it states with the same evidence keeps
 its provenance (only its load run moves; counted ``unchanged``). A reload of a set replaces what it stated: once
-every batch has landed, the set's ``MAPS_TO`` edges this load did not write are removed, unless the load was
+every batch has landed, the set's ``MAPS_TO`` edges this load did not write are removed from every concept the
+load restated (a mapping's subject, or a term of the set's ontology file), unless the load was
 partial (a file quarantined whole or cut short: what it did not reach may still be stated) or superseded
 concepts (an older release). Older graphs named OBO and OWL sets by file name (``doid.obo.gz``); those edges are
 removed the same way when the file is reloaded whole, so a stored xref is not left twice under two names.
@@ -372,6 +373,27 @@ def _delete_stale_mappings(driver: neo4j.Driver, sets: dict[str, _MappingSet], *
         )
 
 
+UNSTATED_CHUNK = 5_000  # concepts per transaction when removing mappings a release no longer states
+
+
+def _delete_unstated_mappings(
+    driver: neo4j.Driver, mapping_set: str, subjects: list[str], *, load_run: str, database: str
+) -> int:
+    """Remove the set's ``MAPS_TO`` edges from ``subjects`` (concepts the set's files state) that ``load_run``
+    did not write: the mappings a release dropped from a term it still states, xrefs and all."""
+    query = cypher.load("write/delete_unstated_mappings")
+    removed = 0
+    with driver.session(database=database) as session:
+        for start in range(0, len(subjects), UNSTATED_CHUNK):
+            chunk = subjects[start : start + UNSTATED_CHUNK]
+            removed += session.execute_write(
+                lambda tx, chunk=chunk: tx.run(
+                    query, mapping_set=mapping_set, subjects=chunk, load_run=load_run
+                ).single(strict=True)["removed"]
+            )
+    return removed
+
+
 @GRAPH_WRITERS.register("concepts")
 class ConceptWriter:
     """Vocabularies: concepts keyed by CURIE (the later statement wins within a batch) and mappings.
@@ -389,10 +411,12 @@ class ConceptWriter:
         self.vocabularies: set[str] = set()
         self.sets: dict[str, _MappingSet] = {}
         self.named_versions: dict[str, str] = {}  # file → the version its name gave (the file states none)
+        self.stated: defaultdict[str, set[str]] = defaultdict(set)  # file → the concepts it states
 
     def add(self, item: ConceptRecord | MappingRecord, report: LoadReport) -> list[Work]:
         if isinstance(item, ConceptRecord):
             self.vocabularies.add(item.vocabulary)
+            self.stated[_file_of(item.origin)].add(item.curie)
             if item.version_from_file_name and item.version:
                 self.named_versions.setdefault(_file_of(item.origin), item.version)
             if item.curie in self.batch.concepts:
@@ -435,6 +459,11 @@ class ConceptWriter:
     def _replace_sets(self, report: LoadReport) -> None:
         """Remove what the loaded sets no longer state, when this load read every one of their files whole.
 
+        Two passes: edges of the subjects this load restated in the set (any source of mappings, SSSOM too), and
+        edges of the concepts the set's files state as terms (ontologies), so a term that lost every xref loses
+        them in the graph too. A concept a release no longer states at all keeps its old mappings, as it keeps its
+        node: a subset file names its ontology's set too, and no file says that it is the whole release.
+
         Why not after a partial load: a cut file's unread tail still states its mappings. Why not when concepts
         were superseded: an older release reloaded must not strip the mappings of the newer one stored.
         """
@@ -446,6 +475,9 @@ class ConceptWriter:
             return
         c = self.context
         removed = _delete_stale_mappings(c.driver, self.sets, load_run=c.load_run, database=c.database)
+        for name, seen in sorted(self.sets.items()):
+            subjects = sorted(set().union(*(self.stated.get(file, set()) for file in seen.files)))
+            removed += _delete_unstated_mappings(c.driver, name, subjects, load_run=c.load_run, database=c.database)
         log.info("removed %d mapping(s) that sets %s no longer state", removed, sorted(self.sets))
 
     def _take(self) -> list[Work]:

@@ -76,7 +76,9 @@ class LoadReport:
     scope: list[str] | None = None  # linking runs with --sources: the registries whose text was read; None: all
     quarantine_file: str | None = None
     paths: list[Path] = field(default_factory=list, repr=False)
-    started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="seconds"))
+    # milliseconds: a vocabulary load tells the runs that finished before it started (their mappings may be stale)
+    # from those that overlapped it, and two short loads often share a second
+    started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
     finished: str | None = None
     seconds: float = 0.0
     identity: IdentityReport | None = field(default=None, repr=False)  # the regrouping the load caused, if any
@@ -398,7 +400,7 @@ def tracked_run(
         raise
     finally:
         report.quarantine_file = quarantine.close()
-    report.finished = datetime.now(UTC).isoformat(timespec="seconds")
+    report.finished = datetime.now(UTC).isoformat(timespec="milliseconds")
     report.seconds = (datetime.now(UTC) - clock).total_seconds()
     record_run(driver, report, "partial" if report.partial else "completed", database)
 

@@ -153,3 +153,47 @@ def test_a_subset_file_of_the_same_set_removes_nothing_of_the_rest(tg: TrialGrap
     report = tg.load("obo", [_write(tmp_path / "subset", "doid-subset.obo", subset)])
     assert report.rejected == 0 and not report.partial
     assert {key: _stable(p) for key, p in _edges(tg).items()} == {key: _stable(p) for key, p in whole.items()}
+
+
+MAPPING_LINE = re.compile(r"^(?:xref: |property_value: (?:skos:)?\w+Match ).*\n", re.MULTILINE)
+
+
+def _term_spans(text: str) -> list[tuple[int, int, str]]:
+    """Each ``[Term]`` stanza of ``text``: its start, end (after its blank line) and id."""
+    spans = []
+    for match in re.finditer(r"^\[Term\]\nid: (\S+)\n(?:.+\n)*\n?", text, re.MULTILINE):
+        spans.append((match.start(), match.end(), match.group(1)))
+    return spans
+
+
+def test_a_term_a_release_keeps_without_its_xrefs_loses_them_and_a_term_it_drops_keeps_them(
+    tg: TrialGraph, tmp_path: Path
+) -> None:
+    """A new release that keeps a term but states none of its mappings (DOID's obsoleted terms lose their xrefs)
+    must remove them: the term was restated. A term the release leaves out entirely keeps its mappings, as its
+    node keeps its old version: a subset file names the set too, so absence is not a statement."""
+    text = _slice()
+    tg.load("obo", [_write(tmp_path / "release", "doid.obo", text)])
+    loaded = _edges(tg)
+    with_mappings = [span for span in _term_spans(text) if MAPPING_LINE.search(text, span[0], span[1])]
+    assert len(with_mappings) > DROPPED + 1  # premise
+    stripped = {span[2] for span in with_mappings[:DROPPED]}
+    drop_start, _, dropped_term = with_mappings[DROPPED]
+    parts, cursor = [], 0
+    for start, end, term in _term_spans(text):
+        parts.append(text[cursor:start])
+        stanza = text[start:end]
+        if term in stripped:
+            stanza = MAPPING_LINE.sub("", stanza)
+        if start != drop_start:
+            parts.append(stanza)
+        cursor = end
+    parts.append(text[cursor:])
+    nxt = tg.load("obo", [_write(tmp_path / "next", "doid.obo", "".join(parts))])
+    assert nxt.rejected == 0 and not nxt.partial and nxt.superseded == 0
+    after = _edges(tg)
+    gone = {key for key in loaded if key[0] in stripped}
+    kept = {key for key in loaded if key[0] == dropped_term}
+    assert len(gone) >= DROPPED and kept  # premise: each stripped term had mappings, the dropped one too
+    assert set(after) == set(loaded) - gone
+    assert all(after[key]["load_run"] != nxt.run_id for key in kept)  # the dropped term's: the old release's

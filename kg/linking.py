@@ -172,12 +172,10 @@ def _nested(make_whole: Callable[[neo4j.Driver, Path, str, Any], ConditionLinker
     whole-string linker's."""
 
     def make(driver: neo4j.Driver, index_folder: Path, database: str, reranker: Any = None) -> ConditionLinker:
-        from trialgraph.models.linking.nested import NestedHeadingLinker
+        from trialgraph.models.linking.nested import with_nested_headings
 
         whole = make_whole(driver, index_folder, database, reranker)
-        linker = whole.linker  # type: ignore[attr-defined]
-        kb = getattr(linker, "tfidf", linker).generator.kb  # the abbreviation step wraps the TF-IDF linker
-        nested = NestedHeadingLinker(linker, kb, excluded=generic_concepts().curies)
+        nested = with_nested_headings(whole.linker)  # type: ignore[attr-defined]
         return _Nested(nested, whole.source, nested.method_version)
 
     return make

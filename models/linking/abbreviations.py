@@ -199,6 +199,11 @@ class AbbreviationLinker:
         self.abbreviations = abbreviations
 
     @property
+    def kb(self) -> Any:
+        """The knowledge base of the TF-IDF linker it wraps: the concepts its decisions name."""
+        return self.tfidf.kb
+
+    @property
     def method_version(self) -> str:
         return f"{self.tfidf.method_version}+{METHOD_VERSION}+{self.abbreviations.content_hash[:12]}"
 

@@ -30,9 +30,9 @@ from trialgraph.loaders.ctgov.read import RawStudy, iter_raw
 from trialgraph.model.concept import ConceptRecord
 from trialgraph.model.study import MeshTerm, StudyRecord
 from trialgraph.models.linking.abbreviations import AbbreviationLinker, mine
-from trialgraph.models.linking.dictionary import ConceptNames, DictionaryLinker
+from trialgraph.models.linking.dictionary import ConceptNames, DictionaryLinker, Link
 from trialgraph.models.linking.generic import generic_concepts
-from trialgraph.models.linking.nested import NestedHeadingLinker
+from trialgraph.models.linking.nested import with_nested_headings
 from trialgraph.models.linking.tfidf import LinkerConcept, TfidfLinker, build_index, mesh_types
 from trialgraph.models.metrics import ItemCounts, Scores, score_items
 
@@ -124,14 +124,25 @@ def tfidf_linker(mesh: MeshDictionary) -> TfidfLinker:
         return TfidfLinker(Path(folder))
 
 
-def _string_linker(linker: Any) -> StringLinker:
+def _scored(hits: Callable[[Sequence[str], frozenset[str]], list[Link]]) -> StringLinker:
+    """A linker's links for a field's strings as the set of concepts scored, generic concepts left out."""
     generic = generic_concepts()
 
     def link(strings: Sequence[str], field: str) -> set[str]:
-        hits = [hit for hit in linker.link_many(strings, FIELD_TYPES[field]) if hit is not None]
-        return {hit.curie for hit in generic.specific(hits)}
+        return {hit.curie for hit in generic.specific(hits(strings, FIELD_TYPES[field]))}
 
     return link
+
+
+def _string_linker(linker: Any) -> StringLinker:
+    """A linker with ``link_many`` (one decision per string), scored."""
+    return _scored(lambda strings, types: [hit for hit in linker.link_many(strings, types) if hit is not None])
+
+
+def _nested_string_linker(whole: Any) -> StringLinker:
+    """``whole`` plus the headings that shorter runs of each string name (several links per string), scored."""
+    linker = with_nested_headings(whole)
+    return _scored(lambda strings, types: [hit for links in linker.link_all(strings, types) for hit in links])
 
 
 def reranked_string_linker(linker: TfidfLinker, reranker: Any) -> StringLinker:
@@ -155,27 +166,14 @@ def _tfidf_abbreviations(mesh: MeshDictionary, studies: Sequence[StudyRecord] = 
     return _string_linker(_abbreviation_linker(tfidf_linker(mesh), studies))
 
 
-def _nested_string_linker(linker: NestedHeadingLinker) -> StringLinker:
-    generic = generic_concepts()
-
-    def link(strings: Sequence[str], field: str) -> set[str]:
-        hits = [hit for links in linker.link_all(strings, FIELD_TYPES[field]) for hit in links]
-        return {hit.curie for hit in generic.specific(hits)}
-
-    return link
-
-
 def _tfidf_nested(mesh: MeshDictionary, studies: Sequence[StudyRecord] = ()) -> StringLinker:
     """TF-IDF for the whole string, plus the headings whose preferred names are shorter runs of its words."""
-    tfidf = tfidf_linker(mesh)
-    return _nested_string_linker(NestedHeadingLinker(tfidf, tfidf.generator.kb, excluded=generic_concepts().curies))
+    return _nested_string_linker(tfidf_linker(mesh))
 
 
 def _tfidf_abbreviations_nested(mesh: MeshDictionary, studies: Sequence[StudyRecord] = ()) -> StringLinker:
     """Both: mined short forms for the whole string, and the headings its shorter runs name."""
-    tfidf = tfidf_linker(mesh)
-    whole = _abbreviation_linker(tfidf, studies)
-    return _nested_string_linker(NestedHeadingLinker(whole, tfidf.generator.kb, excluded=generic_concepts().curies))
+    return _nested_string_linker(_abbreviation_linker(tfidf_linker(mesh), studies))
 
 
 # name → how to make the linker from the MeSH dictionary (and the studies' prose, for linkers that mine it)

@@ -26,9 +26,10 @@ from collections.abc import Iterator, Sequence
 from typing import Any, Final
 
 from trialgraph.models.linking.dictionary import Link
+from trialgraph.models.linking.generic import generic_concepts
 from trialgraph.models.linking.spelling import american
 
-__all__ = ["MAX_RUN_WORDS", "METHOD_VERSION", "NestedHeadingLinker", "word_runs"]
+__all__ = ["MAX_RUN_WORDS", "METHOD_VERSION", "NestedHeadingLinker", "with_nested_headings", "word_runs"]
 
 METHOD_VERSION: Final = "nested-heading-1"
 # Runs are at most this many words: the bound keeps a text's runs linear in its length (a paragraph pasted into a
@@ -59,9 +60,10 @@ class NestedHeadingLinker:
     """The whole string's decision by ``whole`` (TF-IDF, with abbreviations or a re-ranker), plus the concepts
     whose preferred name is a shorter run of the string's words (see the module docstring)."""
 
-    def __init__(self, whole: Any, kb: Any, *, excluded: frozenset[str] = frozenset()) -> None:
-        self.whole = whole  # a linker with link_many(texts, allowed_types) -> one Link | None per text
-        self._kb = kb  # scispaCy KnowledgeBase of the index: canonical names and types
+    def __init__(self, whole: Any, *, excluded: frozenset[str] = frozenset()) -> None:
+        # a linker with link_many(texts, allowed_types) -> one Link | None per text, and the kb its links name
+        self.whole = whole
+        self._kb = whole.kb  # scispaCy KnowledgeBase of the index: canonical names and types
         # concepts a run never links (the generic stop list): left out before a tie is broken, so a stop-listed
         # concept cannot take a name from an allowed one that shares it
         self._excluded = excluded
@@ -97,3 +99,8 @@ class NestedHeadingLinker:
                     links.append(Link(run.lower(), named[0], "nested", 1.0))
             out.append(links)
         return out
+
+
+def with_nested_headings(whole: Any) -> NestedHeadingLinker:
+    """``whole`` plus the headings shorter runs name, less the generic stop list (as every caller wants it)."""
+    return NestedHeadingLinker(whole, excluded=generic_concepts().curies)

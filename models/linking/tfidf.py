@@ -290,6 +290,11 @@ class TfidfLinker:
         return linker
 
     @property
+    def kb(self) -> Any:
+        """The scispaCy ``KnowledgeBase`` whose concepts this linker's decisions name."""
+        return self.generator.kb
+
+    @property
     def method_version(self) -> str:
         rerank = f"+rerank:{self.reranker.name}" if self.reranker is not None else ""
         return f"{METHOD_VERSION}+{DECISION_RULES}+{self.generator.manifest.content_hash[:12]}{rerank}"

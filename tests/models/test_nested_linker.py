@@ -79,7 +79,7 @@ def test_word_runs_are_every_shorter_contiguous_run_as_written() -> None:
 
 
 def test_the_whole_decision_comes_first_then_each_heading_a_shorter_run_names(tfidf: TfidfLinker) -> None:
-    linker = NestedHeadingLinker(tfidf, tfidf.generator.kb)
+    linker = NestedHeadingLinker(tfidf)
     nhl, dme, breast, mixed, plain, two, tie = linker.link_all(
         [
             "Non-Hodgkin's Lymphoma",
@@ -114,7 +114,7 @@ def test_types_spelling_spacing_unicode_and_the_stop_list_decide_what_a_run_link
     # the real TF-IDF linker with a threshold no similarity reaches: no whole-string decision, only the runs' links
     nothing_whole = TfidfLinker(index, threshold=1.01)
     stop = frozenset({"MESH:D004194", "MESH:D000000"})
-    linker = NestedHeadingLinker(nothing_whole, nothing_whole.generator.kb, excluded=stop)
+    linker = NestedHeadingLinker(nothing_whole, excluded=stop)
     drug, british, spaced, lyme, decomposed, tie = linker.link_all(
         [
             "Asthma and Aspirin",
@@ -137,10 +137,10 @@ def test_types_spelling_spacing_unicode_and_the_stop_list_decide_what_a_run_link
 
 
 def test_the_method_version_names_the_rule_and_the_abbreviation_step_composes(tfidf: TfidfLinker) -> None:
-    plain = NestedHeadingLinker(tfidf, tfidf.generator.kb)
+    plain = NestedHeadingLinker(tfidf)
     assert plain.method_version == f"{tfidf.method_version}+nested-heading-1"
     abbreviations = AbbreviationDictionary({"ME": "Macular Edema"}, content_hash="0123456789abcdef")
-    composed = NestedHeadingLinker(AbbreviationLinker(tfidf, abbreviations), tfidf.generator.kb)
+    composed = NestedHeadingLinker(AbbreviationLinker(tfidf, abbreviations))
     assert composed.method_version == f"{tfidf.method_version}+abbrev-sh-1+0123456789ab+nested-heading-1"
     short, spelled = composed.link_all(["ME", "Hodgkin's lymphomas, relapsed"], CONDITIONS)
     assert _curies(short) == [("MESH:D008269", "abbreviation")]  # through its long form; one word, no runs

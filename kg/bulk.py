@@ -119,6 +119,7 @@ class SharedMerge:
     on_create: dict[str, Any]  # set when the node is first seen (None values skipped)
     always: dict[str, Any] = field(default_factory=dict)  # set every time (None values skipped)
     if_absent: dict[str, Any] = field(default_factory=dict)  # set when the node has no value yet
+    least: dict[str, Any] = field(default_factory=dict)  # the smallest value stated (a name: order-independent)
 
 
 @dataclass(frozen=True, slots=True)
@@ -253,6 +254,9 @@ class _Tables:
                     props[key] = value
         if merge.always:
             props.update((k, v) for k, v in merge.always.items() if v is not None)
+        for key, value in merge.least.items():
+            if value is not None and (props.get(key) is None or value < props[key]):
+                props[key] = value
 
     def finish(self) -> tuple[list[str], list[str]]:
         """Write the shared nodes (all columns any of them has), close every file; return importer arguments."""
@@ -311,7 +315,7 @@ def _emit_records(sink: _RecordSink, row: dict[str, Any]) -> None:
 
 def _emit_sponsor(sink: _RecordSink, row: dict[str, Any]) -> None:
     sink.merge_shared(
-        "Organization", row["org_key"], {"name": row["name"]}, always={"agency_class": row["agency_class"]}
+        "Organization", row["org_key"], {}, least={"name": row["name"]}, always={"agency_class": row["agency_class"]}
     )
     identity = ("SPONSORED_BY", "RegistryRecord", row["record_id"], "Organization", row["org_key"], row["role"])
     sink.merge_rel(identity, {"role": row["role"], "position": row["position"]})
@@ -319,7 +323,7 @@ def _emit_sponsor(sink: _RecordSink, row: dict[str, Any]) -> None:
 
 def _text_node(family: str, rel_type: str, extra: Callable[[dict[str, Any]], dict[str, Any]]):
     def emit(sink: _RecordSink, row: dict[str, Any]) -> None:
-        sink.merge_shared(family, row["key"], {"name": row["name"]})
+        sink.merge_shared(family, row["key"], {}, least={"name": row["name"]})
         identity = (rel_type, "RegistryRecord", row["record_id"], family, row["key"])
         sink.merge_rel(identity, extra(row))
 

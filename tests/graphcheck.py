@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Sequence
 
 import neo4j
 
@@ -31,11 +32,13 @@ RETURN apoc.util.md5([type(r), {_props("r")}, ha, hb]) AS h
 """
 
 
-def fingerprint(driver: neo4j.Driver) -> dict[str, object]:
-    """Counts plus an order-independent hash of every node and relationship (labels, type, properties)."""
+def fingerprint(driver: neo4j.Driver, ignore: Sequence[str] = ()) -> dict[str, object]:
+    """Counts plus an order-independent hash of every node and relationship (labels, type, properties), less
+    the volatile properties and those named in ``ignore``."""
+    volatile = [*_VOLATILE, *ignore]
     with driver.session() as session:
-        nodes = sorted(r["h"] for r in session.run(_NODE_HASHES, volatile=_VOLATILE))
-        rels = sorted(r["h"] for r in session.run(_REL_HASHES, volatile=_VOLATILE))
+        nodes = sorted(r["h"] for r in session.run(_NODE_HASHES, volatile=volatile))
+        rels = sorted(r["h"] for r in session.run(_REL_HASHES, volatile=volatile))
     return {
         "nodes": len(nodes),
         "relationships": len(rels),

@@ -56,6 +56,37 @@ def test_two_loads_at_once_both_succeed_and_build_the_graph_of_one(graph: neo4j.
     assert fingerprint(graph) == together
 
 
+def test_two_loads_of_overlapping_inputs_at_once_both_succeed_and_build_the_graph_of_one_load_of_both(
+    graph: neo4j.Driver, neo4j_server: Settings
+) -> None:
+    """Different inputs that share records: the same studies from a JSON-lines file and from single-study files
+    and an export (identical content), and legacy-free API files that both loads name (the middle of the list).
+    Both race for the shared records and for the nodes different records share (sponsors, conditions, terms)."""
+    jsonl = shared("ctgov/v2/studies.jsonl.gz")  # holds every study of studies/ and of the NSCLC export
+    singles = sorted(shared("ctgov/v2/studies").glob("*.json"))
+    export = shared("ctgov/v2/ctg-studies_NSCLC-export.json")
+    aact = sorted(shared("ctgov/v2/aact").glob("*.json"))
+    first, second = [jsonl, *aact[:10]], [*singles, export, *aact[4:]]  # aact[4:10] named by both
+    wipe(graph)
+    _drop_schema(graph)
+    processes = [_start_load(first, 100), _start_load(second, 40)]
+    results = [process.communicate(timeout=1200) for process in processes]
+    for process, (_, err) in zip(processes, results, strict=True):
+        assert process.returncode == 0, err[-2000:]
+        assert "Traceback" not in err
+    reports = [json.loads(out) for out, _ in results]
+    assert reports[0]["read"] == 1283 + 10 and reports[1]["read"] == len(singles) + 100 + len(aact) - 4
+    assert all(r["written"] + r["unchanged"] + r["superseded"] == r["read"] - r["rejected"] for r in reports)
+    # a record's source_file names the file its stored version was first read from: a later identical copy
+    # from another file is unchanged and keeps it, so only that property depends on which load came first
+    together = fingerprint(graph, ignore=["source_file"])
+
+    wipe(graph)
+    with TrialGraph.connect(neo4j_server) as tg:
+        tg.load("ctgov", [*first, *second])
+    assert fingerprint(graph, ignore=["source_file"]) == together
+
+
 def test_two_vocabulary_loads_at_once_both_succeed_and_build_the_graph_of_one(
     graph: neo4j.Driver, neo4j_server: Settings
 ) -> None:

@@ -197,3 +197,39 @@ def test_a_term_a_release_keeps_without_its_xrefs_loses_them_and_a_term_it_drops
     assert len(gone) >= DROPPED and kept  # premise: each stripped term had mappings, the dropped one too
     assert set(after) == set(loaded) - gone
     assert all(after[key]["load_run"] != nxt.run_id for key in kept)  # the dropped term's: the old release's
+
+
+SSSOM = "ontologies/mondo/sssom/mondo_exactmatch_icd10cm.sssom.tsv"
+
+
+def test_an_sssom_release_without_some_rows_removes_them_from_subjects_it_restates(
+    tg: TrialGraph, tmp_path: Path
+) -> None:
+    """SSSOM states no terms, only rows: a row the next release drops goes when its subject keeps another row
+    (the subject was restated); a subject the release drops entirely keeps its row, as the README says (a subset
+    file names its set too)."""
+    text = shared(SSSOM).read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    body = [number for number, line in enumerate(lines) if not line.startswith("#")][1:]  # after the header
+    by_subject: dict[str, list[int]] = {}
+    for number in body:
+        by_subject.setdefault(lines[number].split("\t", 1)[0], []).append(number)
+    several = [numbers for numbers in by_subject.values() if len(numbers) >= 2][:3]
+    single = next(numbers for numbers in by_subject.values() if len(numbers) == 1)
+    assert len(several) == 3  # premise
+    dropped = {numbers[0] for numbers in several} | set(single)
+    tg.load("sssom", [_write(tmp_path / "release", Path(SSSOM).name, text)])
+    loaded = _edges(tg)
+    assert len(loaded) == len(body)  # premise: one edge per row
+
+    def row_key(number: int) -> tuple[str, str, str]:
+        subject, _, predicate, obj = lines[number].split("\t")[:4]
+        return subject, predicate, obj
+
+    gone = {key for key in loaded if key[:3] in {row_key(n) for n in dropped if n not in single}}
+    kept = {key for key in loaded if key[:3] == row_key(single[0])}
+    assert len(gone) == 3 and len(kept) == 1  # premise: the keys read the rows as the loader does
+    reduced = "".join(line for number, line in enumerate(lines) if number not in dropped)
+    report = tg.load("sssom", [_write(tmp_path / "next", Path(SSSOM).name, reduced)])
+    assert report.rejected == 0 and not report.partial
+    assert set(_edges(tg)) == set(loaded) - gone

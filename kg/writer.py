@@ -393,9 +393,11 @@ def tracked_run(
     try:
         yield report, quarantine
     except (Neo4jError, DriverError) as e:
+        report.finished = datetime.now(UTC).isoformat(timespec="milliseconds")  # its writes ended here
         _record_run_quietly(driver, report, "failed", database)
         raise GraphError(f"Neo4j refused a batch: {getattr(e, 'message', None) or e}") from e
     except BaseException:
+        report.finished = datetime.now(UTC).isoformat(timespec="milliseconds")
         _record_run_quietly(driver, report, "failed", database)
         raise
     finally:
@@ -428,7 +430,11 @@ def mark_interrupted_runs(driver: neo4j.Driver, database: str = "neo4j") -> list
             ended = [row["run_id"] for row in running if not _process_alive(int(row["pid"]))]
             if ended:
                 session.execute_write(
-                    lambda tx: tx.run(cypher.load("write/mark_interrupted_runs"), run_ids=ended).consume()
+                    lambda tx: tx.run(
+                        cypher.load("write/mark_interrupted_runs"),
+                        run_ids=ended,
+                        now=datetime.now(UTC).isoformat(timespec="milliseconds"),
+                    ).consume()
                 )
     except (Neo4jError, DriverError) as e:
         raise GraphError(f"could not check earlier load runs: {getattr(e, 'message', None) or e}") from e

@@ -5,17 +5,17 @@ whole string: "Non-Hodgkin's Lymphoma" gets Lymphoma, Non-Hodgkin *and* Lymphoma
 Macular Edema and Edema; "Cytomegalovirus Retinitis" gets Retinitis. A linker that gives one concept per string
 misses those, and they were the largest class of its misses against NLM (recall 0.62 on the legacy XML subset).
 
-Rule ``nested-heading-1``: besides the whole string's decision (any linker with ``link_many``), each contiguous run
-of the string's words, shorter than the whole, that is exactly a concept's **preferred name** (compared as the
-index compares names: lower case, American spelling, spaces collapsed) links that concept too, if its type is
-allowed. Entry terms are not used for the runs. The rule was chosen on the legacy XML subset of the shared CT.gov
-data (3,240 studies, the development split) among four variants: every exact alias (entry terms made "cancer" a
-Neoplasms and "infection" an Infections link in hundreds of studies where NLM gives neither), preferred names only,
-only concepts that are not ancestors of the whole string's, and both; the API v2 records (1,164 studies) were held
-out and scored once. Where several allowed concepts share a preferred name, the first by id is taken, the TF-IDF
-linker's own tie-break (so in an index of several vocabularies a name that DOID and MeSH share goes to DOID; the
-figures against NLM are over MeSH alone). The whole string's decision keeps its place and score; a run's link says
-``matched_on="nested"`` and keeps the run's text.
+Rule ``nested-heading-1``: besides the whole string's decision (any linker with ``link_many`` and the ``kb`` its
+links name), each contiguous run of the string's words, shorter than the whole, that is exactly a concept's
+**preferred name** (compared as the index compares names: lower case, American spelling, spaces collapsed) links
+that concept too, if its type is allowed. Entry terms are not used for the runs. The rule was chosen on the legacy
+XML subset of the shared CT.gov data (3,240 studies, the development split) among four variants: every exact alias
+(entry terms made "cancer" a Neoplasms and "infection" an Infections link in hundreds of studies where NLM gives
+neither), preferred names only, only concepts that are not ancestors of the whole string's, and both; the API v2
+records (1,164 studies) were held out and scored once. Where several allowed concepts share a preferred name, the
+first by id is taken, the TF-IDF linker's own tie-break (so in an index of several vocabularies a name that DOID and
+MeSH share goes to DOID; the figures against NLM are over MeSH alone). The whole string's decision keeps its place
+and score; a run's link says ``matched_on="nested"`` and keeps the run's text.
 """
 
 from __future__ import annotations

@@ -46,8 +46,16 @@ from trialgraph.kg.writer import (
     WriteContext,
     write_isolating,
 )
-from trialgraph.model.concept import MAPPING_SET_WARNING, ConceptRecord, MappingRecord, Rejected, prefix_of
+from trialgraph.model.concept import (
+    MAPPING_ROWS_UNGROUPED,
+    MAPPING_SET_WARNING,
+    ConceptRecord,
+    MappingRecord,
+    Rejected,
+    prefix_of,
+)
 from trialgraph.model.keys import bounded_key
+from trialgraph.model.staged import Quarantined
 from trialgraph.model.validate import is_calendar_date
 
 __all__ = [
@@ -116,6 +124,7 @@ def concept_content_hash(record: ConceptRecord, source: str) -> str:
     """
     props = _concept_props(record, load_run="")
     del props["load_run"], props["source_file"]
+    props.pop("end_unproven", None)  # where the copy came from, not what it states: the same content is unchanged
     payload = [
         CONCEPT_ROWS_VERSION,
         source,
@@ -142,6 +151,8 @@ def _concept_props(record: ConceptRecord, load_run: str) -> dict[str, Any]:
     optional: dict[str, Any] = {"full_name": record.name} if name != record.name else {}
     if extra_keys := sorted({key for key, _ in record.properties}):
         optional["extra_keys"] = extra_keys
+    if record.end_unproven:  # present only then: a copy from a file that proves it whole drops it
+        optional["end_unproven"] = True
     return optional | {
         "vocabulary": record.vocabulary,
         "version": record.version,
@@ -211,9 +222,23 @@ def _merge_mappings(tx: neo4j.ManagedTransaction, rows: list[dict[str, Any]]) ->
 
 
 def write_vocabulary_batch(
-    driver: neo4j.Driver, source: str, batch: VocabularyBatch, *, load_run: str, database: str
+    driver: neo4j.Driver,
+    source: str,
+    batch: VocabularyBatch,
+    *,
+    load_run: str,
+    database: str,
+    held: list[ConceptRecord] | None = None,
 ) -> tuple[int, int, int]:
-    """Write one batch in one transaction. Returns (written, unchanged, superseded)."""
+    """Write one batch in one transaction. Returns (written, unchanged, superseded).
+
+    A record whose wholeness rests on where a plain file ends (``end_unproven``) is written only where the graph
+    holds no copy of it (the node then says ``end_unproven``, until a file that proves the record whole rewrites
+    it); one that would replace a different stored copy is left out and appended to ``held`` (once the
+    transaction committed), for the caller to quarantine. Why: a plain N-Triples or CSV file cut exactly at a line
+    end reads as complete, and its last record would overwrite the complete copy. Not even over a stored copy
+    that came from such an end: of two copies neither of which is proven, the one stored is not known to be worse.
+    """
     hashes = {curie: concept_content_hash(record, source) for curie, record in batch.concepts.items()}
 
     def concept_row(c: ConceptRecord, stored: dict[str, Any] | None) -> dict[str, Any]:
@@ -225,8 +250,13 @@ def write_vocabulary_batch(
             row["curie"]: row
             for row in tx.run(cypher.load("write/find_concept_versions"), curies=list(batch.concepts)).data()
         }
-        unchanged = {curie for curie, row in stored.items() if row["content_hash"] == hashes[curie]}
-        current = [
+        unchanged = {
+            curie
+            for curie, row in stored.items()
+            if row["content_hash"] == hashes[curie]
+            and not (row["end_unproven"] and not batch.concepts[curie].end_unproven)  # a whole file confirms it
+        }
+        newer = [
             c
             for c in batch.concepts.values()
             if c.curie not in unchanged
@@ -236,6 +266,8 @@ def write_vocabulary_batch(
                 or version_key(c.version) >= version_key(stored[c.curie]["version"])
             )
         ]
+        kept_back[:] = [c for c in newer if c.end_unproven and c.curie in stored]
+        current = [c for c in newer if not (c.end_unproven and c.curie in stored)]
         curies = [c.curie for c in current]
         if curies:
             tx.run(cypher.load("write/delete_concept_edges"), curies=curies, source=source).consume()
@@ -271,11 +303,15 @@ def write_vocabulary_batch(
             if rows:
                 tx.run(cypher.load(f"write/{statement}"), rows=rows).consume()
         same = _merge_mappings(tx, [_mapping_row(m, load_run) for m in batch.mappings])
-        superseded = len(batch.concepts) - len(current) - len(unchanged)
+        superseded = len(batch.concepts) - len(newer) - len(unchanged)
         return len(current) + len(batch.mappings) - same, len(unchanged) + same, superseded
 
+    kept_back: list[ConceptRecord] = []  # refilled by each attempt of ``work``: only the committed one counts
     with driver.session(database=database) as session:
-        return session.execute_write(work)
+        counts = session.execute_write(work)
+    if held is not None:
+        held.extend(kept_back)
+    return counts
 
 
 def _write_isolating(
@@ -288,16 +324,27 @@ def _write_isolating(
     items: dict[str, ConceptRecord | MappingRecord] = {f"concept:{c}": r for c, r in batch.concepts.items()}
     items.update({f"mapping:{i}": m for i, m in enumerate(batch.mappings)})
 
+    held: list[ConceptRecord] = []
+
     def write(part: dict[str, ConceptRecord | MappingRecord]) -> tuple[int, int, int]:
         concepts = {r.curie: r for r in part.values() if isinstance(r, ConceptRecord)}
         mappings = [m for m in part.values() if isinstance(m, MappingRecord)]
         sub = VocabularyBatch(concepts, mappings)
-        return write_vocabulary_batch(driver, source, sub, load_run=load_run, database=database)
+        return write_vocabulary_batch(driver, source, sub, load_run=load_run, database=database, held=held)
 
     def describe(_key: str, item: ConceptRecord | MappingRecord) -> tuple[str, str | None]:
         return item.origin, item.curie if isinstance(item, ConceptRecord) else item.subject
 
-    return write_isolating(write, items, describe)
+    outcome = write_isolating(write, items, describe)
+    outcome.refused.extend(Quarantined(r.origin, HELD_AT_UNPROVEN_END, r.curie) for r in held)
+    return outcome
+
+
+HELD_AT_UNPROVEN_END = (
+    "not written over the stored copy: this record ends where the plain file ends, and a file cut exactly at a "
+    "line end reads as complete (gzip a file known to be whole, and load that)"
+)
+"""Quarantine reason for an ``end_unproven`` record that would have replaced a different stored copy."""
 
 
 def _dangling_parents(
@@ -331,7 +378,11 @@ class _MappingSet:
 
     files: set[str] = field(default_factory=set)
     vocabularies: set[str] = field(default_factory=set)
-    warning: str | None = None  # why the set is named by its file name (no identity in the file's content)
+    # One-line warnings filed once per set: named by its file name (no identity in the file's content), rows of a
+    # plain file not grouped by subject.
+    warnings: dict[str, None] = field(default_factory=dict)
+    unproven_subjects: set[str] = field(default_factory=set)  # their rows may go on past a plain file's end
+    ungrouped: bool = False  # a plain file stated some subject's rows apart: any subject's rows may have been cut
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +408,7 @@ def _stale_rows(sets: dict[str, _MappingSet]) -> list[dict[str, Any]]:
             "mapping_set": name,
             "legacy": sorted(seen.files - {name}),
             "vocabularies": sorted(seen.vocabularies),
+            "kept": sorted(seen.unproven_subjects),
         }
         for name, seen in sorted(sets.items())
     ]
@@ -443,10 +495,10 @@ class ConceptWriter:
             record = f"{c.source.name}:{PurePath(file).name}"
             quarantine.add_field_issues(_SetIssue(file, record, (warning,)), report.run_id)
         for name, seen in sorted(self.sets.items()):
-            if seen.warning:
+            if seen.warnings:
                 report.field_issues += 1
                 quarantine.add_field_issues(
-                    _SetIssue(", ".join(sorted(seen.files)), name, (seen.warning,)), report.run_id
+                    _SetIssue(", ".join(sorted(seen.files)), name, tuple(seen.warnings)), report.run_id
                 )
         self._replace_sets(report)
 
@@ -454,7 +506,12 @@ class ConceptWriter:
         seen = self.sets.setdefault(mapping.mapping_set or mapping.origin, _MappingSet())
         seen.files.add(_file_of(mapping.origin))
         seen.vocabularies.add(prefix_of(mapping.subject))
-        seen.warning = seen.warning or mapping.extra.get(MAPPING_SET_WARNING)
+        for key in (MAPPING_SET_WARNING, MAPPING_ROWS_UNGROUPED):
+            if warning := mapping.extra.get(key):
+                seen.warnings[warning] = None
+        if mapping.end_unproven:
+            seen.unproven_subjects.add(mapping.subject)
+        seen.ungrouped = seen.ungrouped or MAPPING_ROWS_UNGROUPED in mapping.extra
 
     def _replace_sets(self, report: LoadReport) -> None:
         """Remove what the loaded sets no longer state, when this load read every one of their files whole.
@@ -474,8 +531,11 @@ class ConceptWriter:
             log.warning("mapping sets %s kept whole (%s): stale mappings not removed", sorted(self.sets), why)
             return
         c = self.context
-        removed = _delete_stale_mappings(c.driver, self.sets, load_run=c.load_run, database=c.database)
-        for name, seen in sorted(self.sets.items()):
+        sets = {name: seen for name, seen in self.sets.items() if not seen.ungrouped}
+        if ungrouped := sorted(set(self.sets) - set(sets)):
+            log.warning("mapping sets %s kept whole (a plain file's rows not grouped by subject)", ungrouped)
+        removed = _delete_stale_mappings(c.driver, sets, load_run=c.load_run, database=c.database)
+        for name, seen in sorted(sets.items()):
             subjects = sorted(set().union(*(self.stated.get(file, set()) for file in seen.files)))
             removed += _delete_unstated_mappings(c.driver, name, subjects, load_run=c.load_run, database=c.database)
         log.info("removed %d mapping(s) that sets %s no longer state", removed, sorted(self.sets))

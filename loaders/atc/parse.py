@@ -8,6 +8,8 @@ hundred kB: it is grouped in memory, since parents can only be checked once all 
 
 A last row without its line end was cut by the end of the file (a download that stopped mid-row): it is
 rejected, and so is the code it belongs to when earlier rows began that code, since one of its DDDs is lost.
+A file cut exactly at a line end cannot be told from a whole one, so the code of the last whole row (whose
+later DDD rows may be what was lost) is ``end_unproven``: the writer never puts it over a stored, different copy.
 """
 
 from __future__ import annotations
@@ -154,6 +156,7 @@ def parse_atc(path: Path, combinations: Combinations | None = None) -> Iterator[
     """
     name = path.name
     codes: dict[str, _Code] = {}
+    last_code: str | None = None  # the code of the file's last whole row: no later row closed it
     try:
         for item in _rows(path, DDD_COLUMNS):
             if isinstance(item, Rejected):
@@ -161,7 +164,10 @@ def parse_atc(path: Path, combinations: Combinations | None = None) -> Iterator[
                 continue
             if isinstance(item, _CutRow):
                 yield from _drop_cut_code(codes, item, name)
+                if item.code is not None and item.code != last_code:
+                    last_code = None  # a row of another code began: the last whole row's code was whole
                 continue
+            last_code = (item[1].get("atc_code") or "").strip()
             yield from _add_row(codes, *item, name)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         yield Rejected(name, f"unreadable file: {one_line(exc)}")
@@ -183,6 +189,7 @@ def parse_atc(path: Path, combinations: Combinations | None = None) -> Iterator[
             broader=(curie("ATC", parent),) if parent else (),
             properties=tuple(dict.fromkeys([*entry.properties, *extra])),
             origin=origin,
+            end_unproven=code == last_code,
         )
     for code in sorted(set(combinations or {}) - set(codes)):
         yield Rejected(name, f"combination DDDs for ATC code {code}, which is not in the file", curie("ATC", code))

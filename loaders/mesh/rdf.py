@@ -29,10 +29,10 @@ from rdflib import BNode, Literal
 from rdflib.plugins.parsers.ntriples import ParseError as NTriplesError
 from rdflib.plugins.parsers.ntriples import W3CNTriplesParser
 
-from trialgraph.loaders.files import one_line, open_binary
+from trialgraph.loaders.files import is_gzip, one_line, open_binary
 from trialgraph.loaders.mesh.common import SCR_CLASS, MeshStats, descriptor_of, year_from_name
 from trialgraph.loaders.mesh.rdf_facts import REVERSE_KINDS, SPILL_EVERY, Fact, FactStore, FactStoreFactory
-from trialgraph.loaders.mesh.rdf_records import build_records
+from trialgraph.loaders.mesh.rdf_records import UnprovenEnd, build_records
 from trialgraph.loaders.mesh.spill import spill_store
 from trialgraph.model.concept import ConceptRecord, Rejected
 
@@ -75,6 +75,9 @@ class _Facts:
     store: FactStore
     lineno: int = 0
     cut: bool = False  # the file ended early (a gzip stream broke off, a last line without its line end)
+    # A plain file's last subject (its block may have lost lines to a cut at a line end); None for a gzip stream,
+    # whose end-of-stream check proves the file whole.
+    unproven_end: UnprovenEnd | None = None
 
 
 _Handler = Callable[[_Facts, str, str, "str | None"], None]
@@ -289,7 +292,10 @@ def parse_ntriples(
     ``truncated`` entry and no records: a record's subjects (descriptor, concepts, terms) sit anywhere in the
     file, so which records the lost tail held facts of cannot be told, and a record built without them would
     replace its complete copy in the graph with a partial one. The load is ``partial``; the graph keeps the
-    complete copies. (A plain file cut exactly at a line end reads as a complete file: nothing can tell.)
+    complete copies. A plain file cut exactly at a line end reads as a complete one, so there the records that
+    could have lost facts to such a cut (the one holding the file's last subject block, and those reaching a
+    concept, term or mapping node the file never describes) are ``end_unproven``: written only where the graph
+    holds no different copy (see :class:`~trialgraph.loaders.mesh.rdf_records.UnprovenEnd`).
     """
     stats = stats if stats is not None else MeshStats()
     stats.files += 1
@@ -297,7 +303,9 @@ def parse_ntriples(
         facts = _Facts(store=facts_store)
         yield from _read(path, facts, stats)
         if not facts.cut:
-            yield from build_records(facts_store, str(path), year_from_name(path), stats)
+            yield from build_records(
+                facts_store, str(path), year_from_name(path), stats, unproven_end=facts.unproven_end
+            )
 
 
 def _read(path: Path, facts: _Facts, stats: MeshStats) -> Iterator[Rejected]:
@@ -312,6 +320,8 @@ def _read(path: Path, facts: _Facts, stats: MeshStats) -> Iterator[Rejected]:
     spill_every = SPILL_EVERY
     last_subject_iri = ""
     subject = ""
+    final_subject = ""  # the subject of the last triple read, handled or not
+    plain = not is_gzip(path)  # a plain file cannot prove its end: note where each subject's triples run
     triples = 0
     lineno = 0
     try:
@@ -351,6 +361,10 @@ def _read(path: Path, facts: _Facts, stats: MeshStats) -> Iterator[Rejected]:
                     s_term, predicate, obj, lang = parsed
                     object_iri = False
                 triples += 1
+                if plain and s_term != final_subject:
+                    store.first(Fact.FIRST_BLOCK, s_term, lineno)
+                    store.add(Fact.BLOCK, s_term, lineno)
+                final_subject = s_term
                 handler = handlers.get(predicate)
                 if handler is None:
                     (skipped_counts if predicate in skipped else unknown)[predicate] += 1
@@ -368,8 +382,23 @@ def _read(path: Path, facts: _Facts, stats: MeshStats) -> Iterator[Rejected]:
         reason = one_line(exc)[:200]
         reason = f"file unreadable after line {lineno}: {reason}; no record built from this file"
         yield Rejected(origin, reason, truncated=True)
+    if plain and not facts.cut:
+        final = _local(final_subject)[0] if final_subject else None
+        facts.unproven_end = UnprovenEnd(final, grouped=not _scattered(store))
     stats.lines += lineno
     stats.triples += triples
+
+
+def _scattered(store: FactStore) -> bool:
+    """Whether some subject's triples come in more than one run: the file does not group triples by subject.
+
+    Then any record may have had triples after a cut at a line end, and none is proven whole.
+    """
+    return any(
+        len(runs) > 1
+        for page in store.subjects((Fact.FIRST_BLOCK,), 10_000)
+        for runs in store.multi(page, (Fact.BLOCK,)).values()
+    )
 
 
 class _Fallback:

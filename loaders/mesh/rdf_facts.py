@@ -39,6 +39,7 @@ class Fact:
     ALLOWABLE_QUALIFIER: Final = 8
     PREFERRED_MAPPED_TO: Final = 9
     MAPPED_TO: Final = 10
+    BLOCK: Final = 11  # plain files only: subject → first line of each run of its triples (one run: grouped)
     # the first statement wins (first)
     LABEL: Final = 20  # English or untagged rdfs:label
     FOREIGN_LABEL: Final = 21  # any other language: stands in only where no English label exists
@@ -49,6 +50,7 @@ class Fact:
     MAPPED_LINE: Final = 26  # line of a subject's first SCR mapping: an untyped subject with one is a record too
     PREFERRED_FLAG: Final = 27  # 2014: concept with isPreferredConcept "Y"
     STARRED: Final = 28  # 2014: mappedData node with isDescriptorStarred "Y"
+    FIRST_BLOCK: Final = 29  # plain files only: line of a subject's first triple (lists every subject)
     # the last statement wins (last)
     GENERIC_KIND: Final = 40  # 2014 mesh:Descriptor / SupplementaryConceptRecord: the kind unless a specific one
     CLASS_CODE: Final = 41  # 2014 descriptorClass / SCRClass code

@@ -27,7 +27,7 @@ from trialgraph.loaders.mesh.spill import FactValue
 from trialgraph.model.concept import ConceptRecord, Rejected
 from trialgraph.model.text import collapse_whitespace
 
-__all__ = ["PAGE", "build_records"]
+__all__ = ["PAGE", "UnprovenEnd", "build_records"]
 
 PAGE: Final = 1_000  # records built per round of lookups
 _RECORD_SINGLES: Final = (
@@ -44,6 +44,24 @@ _RECORD_SINGLES: Final = (
 _LABELS: Final = (Fact.LABEL, Fact.FOREIGN_LABEL)
 
 
+@dataclass(frozen=True, slots=True)
+class UnprovenEnd:
+    """A plain file's end, which cannot prove the file whole: a cut exactly at a line end reads as its end.
+
+    In a file that groups each subject's triples in one run (NLM's dumps do; ``grouped``), such a cut can leave
+    the last run short of lines (``final_subject``, the subject of the file's last triple) and drop whole
+    subjects that earlier runs name. So a record is ``end_unproven`` when it holds the final subject (as itself,
+    a concept, a term or a 2014 mapping node), or reaches a concept with no term, a term with no string or a
+    mapping node with no target. A whole file marks only its last subject's record (and, in a subset file,
+    records naming subjects the subset left out). In a file that does not group them, any record may have lost
+    triples, so every record is ``end_unproven``. The writer still writes each where the graph holds no copy, or
+    the same one. (That a file grouped so far was grouped in its lost tail too is the one assumption here.)
+    """
+
+    final_subject: str | None
+    grouped: bool = True
+
+
 @dataclass(slots=True)
 class _Page:
     """The facts of one page of records and of the subjects they reach."""
@@ -57,14 +75,22 @@ class _Page:
     hop: Mapping[tuple[str, int], FactValue]  # single facts of reached subjects: labels, flags, notes, targets
     strings: Mapping[tuple[str, int], list[FactValue]]  # term → strings (and TermData nodes)
     owners: dict[tuple[str, str], str]  # (family, tree number) → typed record, for derived parents
+    concept_terms: Mapping[tuple[str, int], list[FactValue]]  # concept → its terms
 
 
 def build_records(
-    store: FactStore, origin: str, file_year: str | None, stats: MeshStats, page: int | None = None
+    store: FactStore,
+    origin: str,
+    file_year: str | None,
+    stats: MeshStats,
+    page: int | None = None,
+    *,
+    unproven_end: UnprovenEnd | None = None,
 ) -> Iterator[ConceptRecord | Rejected]:
     """Every record of the file, sorted by UI, so two runs over one file agree line for line.
 
     ``page`` records (default ``PAGE``) are built per round of lookups: it bounds what is held at once.
+    ``unproven_end`` (a plain file's) marks the records a cut at a line end could have left short.
     """
     for uis in store.subjects((Fact.KIND_LINE, Fact.MAPPED_LINE), page or PAGE):
         facts = _gather(store, uis)
@@ -77,6 +103,8 @@ def build_records(
             record = _record(facts, ui, f"{origin}:{line}")
             if not record.version and file_year:  # unversioned URIs: the year of NLM's file name, warned
                 record = replace(record, version=file_year, version_from_file_name=True)
+            if unproven_end is not None and _could_be_short(facts, ui, unproven_end):
+                record = replace(record, end_unproven=True)
             yield stats.count(record)
 
 
@@ -115,6 +143,29 @@ def _gather(store: FactStore, uis: list[str]) -> _Page:
         hop=hop,
         strings=strings,
         owners=_tree_owners(store, uis, single, multi),
+        concept_terms=concept_terms,
+    )
+
+
+def _could_be_short(page: _Page, ui: str, end: UnprovenEnd) -> bool:
+    """Whether a cut at a line end could have taken facts of ``ui``'s record (see :class:`UnprovenEnd`)."""
+    if not end.grouped:
+        return True
+    final_subject = end.final_subject
+    concepts = page.concepts[ui]
+    terms = page.terms[ui]
+    nodes = [str(n) for n in page.multi.get((ui, Fact.MAPPED_DATA), ())]
+    if final_subject is not None and final_subject in {ui, *concepts, *terms, *nodes}:
+        return True
+    return (
+        any((concept, Fact.TERM) not in page.concept_terms for concept in concepts)
+        or any(
+            (term, Fact.TERM_STRING) not in page.strings
+            and (term, Fact.TERM) not in page.strings
+            and _label(page.hop, term) is None
+            for term in terms
+        )
+        or any((node, Fact.MAPPED_TARGET) not in page.hop for node in nodes)
     )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 import csv
 import zlib
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -25,8 +25,8 @@ import yaml
 
 from trialgraph.loaders.concepts.curies import as_curie
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.files import EMPTY_FILE, TrackedLines, header_only_entry, one_line, open_text
-from trialgraph.model.concept import MappingRecord, Rejected, mapping_set_fallback
+from trialgraph.loaders.files import EMPTY_FILE, TrackedLines, header_only_entry, is_gzip, one_line, open_text
+from trialgraph.model.concept import MAPPING_ROWS_UNGROUPED, MappingRecord, Rejected, mapping_set_fallback
 
 __all__ = ["REQUIRED_COLUMNS", "SSSOMMetadata", "parse_metadata", "parse_sssom", "read_metadata"]
 
@@ -109,13 +109,60 @@ def parse_sssom(path: Path) -> Iterator[VocabularyItem]:
                 yield Rejected(f"{name}:{line_no}", f"header lacks required column(s) {', '.join(missing)}")
                 return
             rows = 0
-            for rows, item in enumerate(_rows(lines, header, metadata, name, line_no), start=1):  # noqa: B007
+            items = _rows(lines, header, metadata, name, line_no)
+            if not is_gzip(path):
+                items = mark_unproven_end(items)
+            for rows, item in enumerate(items, start=1):  # noqa: B007
                 yield item
             if not rows:
                 yield header_only_entry(path)
     except (OSError, EOFError, zlib.error, UnicodeDecodeError, csv.Error) as exc:
         where = f"{name}:{line_no}" if line_no else name
         yield Rejected(where, f"unreadable file: {one_line(exc)}", truncated=True)  # its tail was never read
+
+
+_UNGROUPED_WARNING = (
+    "rows of one subject stated apart in a plain file: a cut at a line end could not be seen, so this load "
+    "removes none of the set's old mappings (gzip a file known to be whole, and load that)"
+)
+
+
+def mark_unproven_end(items: Iterator[VocabularyItem]) -> Iterator[VocabularyItem]:
+    """The mappings of a plain file, those whose subject's rows may go on past its end marked ``end_unproven``.
+
+    A plain file cut exactly at a line end reads as whole. If it states each subject's rows in one run, only the
+    last subject's rows can have been cut short: its last mapping is marked, and the set's reload leaves that
+    subject's other edges alone. From the first subject stated again after another's run on, every mapping is
+    marked and carries :data:`MAPPING_ROWS_UNGROUPED`: the reload then removes nothing. One mapping is held back
+    until the next is read, to know which is last.
+    """
+    closed: set[str] = set()
+    current: str | None = None
+    ungrouped = False
+    held: MappingRecord | None = None
+    try:
+        for item in items:
+            if not isinstance(item, MappingRecord):
+                yield item
+                continue
+            if item.subject != current:
+                if current is not None:
+                    closed.add(current)
+                ungrouped = ungrouped or item.subject in closed
+                current = item.subject
+            if ungrouped:
+                item = replace(
+                    item, end_unproven=True, extra={**item.extra, MAPPING_ROWS_UNGROUPED: _UNGROUPED_WARNING}
+                )
+            if held is not None:
+                yield held
+            held = item
+    except Exception:
+        if held is not None:  # a whole row read before the file broke off: still loaded, its subject kept whole
+            yield replace(held, end_unproven=True)
+        raise
+    if held is not None:
+        yield replace(held, end_unproven=True)
 
 
 def _rows(

@@ -233,3 +233,24 @@ def test_an_sssom_release_without_some_rows_removes_them_from_subjects_it_restat
     report = tg.load("sssom", [_write(tmp_path / "next", Path(SSSOM).name, reduced)])
     assert report.rejected == 0 and not report.partial
     assert set(_edges(tg)) == set(loaded) - gone
+
+
+def test_a_plain_sssom_file_cut_between_two_rows_of_a_subject_removes_none_of_its_edges(
+    tg: TrialGraph, tmp_path: Path
+) -> None:
+    """A plain file cut exactly at a line end reads as whole. Cut after the first row of a subject with two rows,
+    it restates that subject with one row: without the mark on the file's last row, the reload would remove the
+    other row's edge. Every edge stays."""
+    text = shared(SSSOM).read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    body = [number for number, line in enumerate(lines) if not line.startswith("#")][1:]
+    subjects = [lines[number].split("\t", 1)[0] for number in body]
+    at = next(i for i in range(len(body) - 1) if subjects[i] == subjects[i + 1] and i > 0)
+    tg.load("sssom", [_write(tmp_path / "release", Path(SSSOM).name, text)])
+    loaded = _edges(tg)
+
+    cut = "".join(lines[: body[at] + 1])
+    report = tg.load("sssom", [_write(tmp_path / "cut", Path(SSSOM).name, cut)])
+
+    assert report.rejected == 0 and not report.partial
+    assert set(_edges(tg)) == set(loaded)

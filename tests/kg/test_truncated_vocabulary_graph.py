@@ -1,4 +1,5 @@
-"""A cut OBO file loaded over the complete one leaves the graph as it was (issue 18: a cut term lost its parents).
+"""A cut vocabulary file loaded over the complete one leaves the graph as it was (issue 18: a cut term lost its
+parents; a plain file cut exactly at a line end reads as whole).
 
 The input is the start of the real DOID release, cut inside a term's second ``is_a`` line as a failed download
 would cut it; expectations are read from the raw text with regexes.
@@ -12,12 +13,14 @@ import re
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
+from typing import Any
 
 import neo4j
 import pytest
 
 from tests.data import shared
 from trialgraph.api import TrialGraph
+from trialgraph.kg.concepts import HELD_AT_UNPROVEN_END
 from trialgraph.kg.dump import compare_dumps, write_dump
 from trialgraph.settings import Settings
 
@@ -78,6 +81,112 @@ def test_a_term_cut_inside_its_second_parent_keeps_both_parents_and_the_graph_is
     [entry] = [e for e in entries if not e["reason"].startswith("dangling parent")]  # the slice's outer parents
     assert entry["record"] == term_id and f"term {term_id} of doid.obo not loaded" in entry["reason"]
     assert _parents(tg, term_id) == parents
+    after = tmp_path / "after.jsonl.gz"
+    write_dump(tg.driver, after)
+    difference = compare_dumps(before, after)
+    assert difference.identical, difference.examples
+
+
+# --- plain files cut exactly at a line end: nothing can see the cut ------------------------------------------------
+
+ATC = "ontologies/atc/WHO_ATC-DDD_2026-04-25.csv"
+MESH_2020 = "ontologies/mesh/samples-2020/mesh2020-subset.nt"
+
+
+def _atc_release_and_cut() -> tuple[str, str, str]:
+    """(the ATC export up to two rows after its first code with two DDD rows, that text cut after the code's first
+    row, the code): the cut file ends on a whole row, so the code reads as having one DDD."""
+    lines = shared(ATC).read_text(encoding="utf-8").splitlines(keepends=True)
+    codes = [line.split(",", 1)[0] for line in lines]
+    at = next(i for i in range(1, len(lines) - 1) if codes[i] == codes[i + 1])
+    return "".join(lines[: at + 4]), "".join(lines[: at + 1]), codes[at]
+
+
+def _quarantined(report: Any) -> list[dict[str, Any]]:
+    return [json.loads(line) for line in Path(report.quarantine_file or "").read_text().splitlines()]
+
+
+def _ddds(tg: TrialGraph, curie: str) -> tuple[list[str], bool | None]:
+    rows = tg.run_cypher("MATCH (c:Concept {curie: $c}) RETURN c.ddd AS ddd, c.end_unproven AS unproven", c=curie)
+    return sorted(rows[0]["ddd"] or []), rows[0]["unproven"]
+
+
+def _write(folder: Path, name: str, text: str) -> Path:
+    folder.mkdir()
+    path = folder / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_a_plain_atc_file_cut_between_two_rows_of_a_code_does_not_replace_the_stored_code(
+    tg: TrialGraph, tmp_path: Path
+) -> None:
+    text, cut_text, code = _atc_release_and_cut()
+    name = shared(ATC).name
+    complete, cut = _write(tmp_path / "complete", name, text), _write(tmp_path / "cut", name, cut_text)
+    assert tg.load("atc", [complete]).rejected == 0
+    curie = f"ATC:{code}"
+    stored_ddds, unproven = _ddds(tg, curie)
+    assert len(stored_ddds) == 2 and unproven is None
+    before = tmp_path / "before.jsonl.gz"
+    write_dump(tg.driver, before)
+
+    report = tg.load("atc", [cut])
+
+    held = [e for e in _quarantined(report) if e["reason"] == HELD_AT_UNPROVEN_END]
+    assert [e["record"] for e in held] == [curie]
+    assert report.rejected == 1 and not report.partial
+    after = tmp_path / "after.jsonl.gz"
+    write_dump(tg.driver, after)
+    difference = compare_dumps(before, after)
+    assert difference.identical, difference.examples
+
+
+def test_a_code_first_written_from_a_plain_file_end_is_completed_by_the_whole_file(
+    tg: TrialGraph, tmp_path: Path
+) -> None:
+    """Into an empty graph the cut file's last code is written (nothing stored to spoil), marked; the whole file,
+    whose last code is another one, then replaces it and clears the mark."""
+    text, cut_text, code = _atc_release_and_cut()
+    name = shared(ATC).name
+    complete, cut = _write(tmp_path / "complete", name, text), _write(tmp_path / "cut", name, cut_text)
+    assert tg.load("atc", [cut]).rejected == 0
+    first_ddds, unproven = _ddds(tg, f"ATC:{code}")
+    assert len(first_ddds) == 1 and unproven is True
+
+    report = tg.load("atc", [complete])
+
+    assert report.rejected == 0
+    ddds, unproven = _ddds(tg, f"ATC:{code}")
+    assert len(ddds) == 2 and set(first_ddds) < set(ddds) and unproven is None
+
+
+def test_a_plain_mesh_file_cut_inside_its_last_subject_does_not_replace_the_stored_record(
+    tg: TrialGraph, tmp_path: Path
+) -> None:
+    """The 2020 subset, gzipped (its end proves it whole), is loaded; then the plain triples with one record's run
+    moved last (still grouped by subject, its label line last) and cut before that line: the record reads whole,
+    without its name. The graph keeps the complete copy and the load says why."""
+    path = shared(MESH_2020)
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    curie = "MESH:D003316"  # Corneal Diseases: a typed descriptor with a label, a tree number, parents, qualifiers
+    own = [x for x in lines if x.split(" ", 1)[0].endswith(f"/{curie.removeprefix('MESH:')}>")]
+    label = [x for x in own if "rdf-schema#label>" in x]
+    assert len(label) == 1 and len(own) >= 3
+    moved = [x for x in own if x not in label] + label  # the run, last in the file, its label line last
+    cut = _write(tmp_path / "cut", path.name, "".join([x for x in lines if x not in own] + moved[:-1]))
+    whole = tmp_path / "whole" / f"{path.name}.gz"
+    whole.parent.mkdir()
+    whole.write_bytes(gzip.compress(path.read_bytes(), mtime=0))
+    tg.load("mesh", [whole])
+    before = tmp_path / "before.jsonl.gz"
+    write_dump(tg.driver, before)
+
+    report = tg.load("mesh", [cut])
+
+    held = [e for e in _quarantined(report) if e["reason"] == HELD_AT_UNPROVEN_END]
+    assert [e["record"] for e in held] == [curie]
+    assert not report.partial
     after = tmp_path / "after.jsonl.gz"
     write_dump(tg.driver, after)
     difference = compare_dumps(before, after)

@@ -214,12 +214,47 @@ def test_2020_subset_duplicated_lines_do_not_duplicate_anything(tmp_path: Path) 
     assert len(lines) - len(set(lines)) == 10  # PROVENANCE: 10 duplicated lines
     doubled = tmp_path / "mesh2020-doubled.nt"
     doubled.write_text("".join(lines + lines), encoding="utf-8")
-    once = {c: replace(r, origin="") for c, r in _records(parse_ntriples(path)).items()}
-    twice = {c: replace(r, origin="") for c, r in _records(parse_ntriples(doubled)).items()}
+    once = {c: _content(r) for c, r in _records(parse_ntriples(path)).items()}
+    twice = {c: _content(r) for c, r in _records(parse_ntriples(doubled)).items()}
     assert once == twice
     for record in once.values():
         for values in (record.relations, record.tree_numbers, record.synonyms, record.broader):
             assert len(values) == len(set(values)), record.curie
+
+
+def _content(record: ConceptRecord) -> ConceptRecord:
+    """What a record states: where it came from and whether its file's end proves it whole set aside."""
+    return replace(record, origin="", end_unproven=False)
+
+
+def test_a_plain_file_marks_the_records_a_cut_at_a_line_end_could_shorten(tmp_path: Path) -> None:
+    """Plain N-Triples cannot prove their end (see ``UnprovenEnd``). In the 2020 subset, whose triples are grouped
+    by subject, the record holding the last subject and those naming a concept or term the subset leaves out are
+    marked; the same file gzipped proves its end and marks none; the file twice over repeats every subject's run
+    of triples (not grouped), so every record is marked."""
+    path = shared(f"{MESH}/samples-2020/mesh2020-subset.nt")
+    text = path.read_text(encoding="utf-8")
+    plain = _records(parse_ntriples(path))
+    marked = {c for c, r in plain.items() if r.end_unproven}
+    assert 0 < len(marked) < len(plain)
+    terms = set(re.findall(r"/(T\d+)> <[^>]+#(?:prefLabel|altLabel)>", text))
+    named_terms = set(re.findall(r"#(?:term|preferredTerm)> <[^>]+/(T\d+)>", text))
+    assert named_terms - terms, "the subset names terms it leaves out"
+    # An unmarked record's run of triples moved to the end (still grouped): it alone joins the marked.
+    moved = min(set(plain) - marked)
+    subject = f"/{moved.removeprefix('MESH:')}>"
+    lines = text.splitlines(keepends=True)
+    runs = [[x for x in lines if x.split(" ", 1)[0].endswith(subject) == last] for last in (False, True)]
+    reordered = tmp_path / "mesh2020-reordered.nt"
+    reordered.write_text("".join(runs[0] + runs[1]), "utf-8")
+    again = _records(parse_ntriples(reordered))
+    assert {c for c, r in again.items() if r.end_unproven} == marked | {moved}
+    gzipped = tmp_path / "mesh2020-subset.nt.gz"
+    gzipped.write_bytes(gzip.compress(path.read_bytes(), mtime=0))
+    assert not [c for c, r in _records(parse_ntriples(gzipped)).items() if r.end_unproven]
+    doubled = tmp_path / "mesh2020-doubled.nt"
+    doubled.write_text(text + text, encoding="utf-8")
+    assert all(r.end_unproven for r in _records(parse_ntriples(doubled)).values())
 
 
 # --- 2014 vocabulary and XML --------------------------------------------------------------------------
@@ -250,10 +285,8 @@ def test_2014_scr_mappings_follow_the_mapped_data_nodes() -> None:
 @pytest.mark.parametrize("stem", ["desc2014-head", "supp2014-head", "qual2014"])
 def test_2014_xml_and_rdf_give_equal_records(stem: str) -> None:
     """The same NLM records in two formats must become the same records (origin aside)."""
-    from_rdf = {
-        c: replace(r, origin="") for c, r in _records(parse_ntriples(shared(f"{MESH}/samples-2014/{stem}.nt"))).items()
-    }
-    from_xml = {c: replace(r, origin="") for c, r in _records(parse_xml(shared(f"{MESH}/xml/{stem}.xml"))).items()}
+    from_rdf = {c: _content(r) for c, r in _records(parse_ntriples(shared(f"{MESH}/samples-2014/{stem}.nt"))).items()}
+    from_xml = {c: _content(r) for c, r in _records(parse_xml(shared(f"{MESH}/xml/{stem}.xml"))).items()}
     assert from_rdf.keys() == from_xml.keys()
     differing = sorted(c for c in from_rdf if from_rdf[c] != from_xml[c])
     assert differing == []

@@ -17,7 +17,7 @@ from trialgraph.loaders.base import SOURCES
 from trialgraph.loaders.concepts.source import VocabularyItem
 from trialgraph.loaders.sssom.loader import SssomSource
 from trialgraph.loaders.sssom.parse import parse_sssom, read_metadata
-from trialgraph.model.concept import MAPPING_SET_WARNING, MappingRecord, Rejected, curie
+from trialgraph.model.concept import MAPPING_ROWS_UNGROUPED, MAPPING_SET_WARNING, MappingRecord, Rejected, curie
 
 FIXTURES = REPO_ROOT / "tests" / "fixtures" / "ontology"
 SSSOM = "ontologies/mondo/sssom"
@@ -211,6 +211,45 @@ def test_the_complete_file_loads_every_row(tmp_path: Path, packed: bool) -> None
     mappings, rejected = _got(_write(tmp_path, text, packed))
     assert mappings == _expected(text) and len(mappings) == PROVENANCE_COUNTS[CUT_SOURCE]
     assert rejected == {}
+
+
+@pytest.mark.parametrize("packed", [False, True], ids=["plain", "gzip"])
+def test_only_a_plain_file_marks_its_last_row_as_one_whose_subject_may_go_on(tmp_path: Path, packed: bool) -> None:
+    """A plain file cut exactly at a line end reads as whole, so its last row's subject may have had more rows; a
+    gzip stream's end is checked. The mark keeps that subject's other edges on a reload (graph test:
+    ``tests/kg/test_mapping_sets_graph.py``)."""
+    source = "mondo_exactmatch_efo.sssom.tsv"
+    mappings = [m for m in parse_sssom(_named(tmp_path, source, packed)) if isinstance(m, MappingRecord)]
+    marked = [m for m in mappings if m.end_unproven]
+    assert len(mappings) == PROVENANCE_COUNTS[source]
+    assert marked == ([] if packed else [mappings[-1]])
+    assert not any(MAPPING_ROWS_UNGROUPED in m.extra for m in mappings)
+
+
+def test_a_plain_file_that_states_a_subject_apart_marks_every_row_from_there(tmp_path: Path) -> None:
+    """When a subject's rows come in two runs, any subject's rows may go on past a cut: from the row that shows it
+    on, every mapping is marked and says so, and the set's reload removes nothing."""
+    source = "mondo_exactmatch_icd10cm.sssom.tsv"  # 19 subjects with two rows or more
+    lines = shared(f"{SSSOM}/{source}").read_text("utf-8").splitlines(keepends=True)
+    body = [number for number, line in enumerate(lines) if not line.startswith("#")][1:]
+    subject = [lines[number].split("\t", 1)[0] for number in body]
+    first = next(body[i] for i in range(len(body) - 1) if subject[i] == subject[i + 1])  # a subject of 2+ rows
+    moved = [line for number, line in enumerate(lines) if number != first]
+    moved.insert(body[len(body) // 2], lines[first])  # its first row stated again mid-file, after other runs
+    path = tmp_path / source
+    path.write_text("".join(moved), encoding="utf-8")
+    mappings = [m for m in parse_sssom(path) if isinstance(m, MappingRecord)]
+    apart = [n for n, m in enumerate(mappings) if MAPPING_ROWS_UNGROUPED in m.extra]
+    assert apart and all(m.end_unproven for m in mappings[apart[0] :])
+    assert apart == list(range(apart[0], len(mappings)))
+    assert not any(m.end_unproven for m in mappings[: apart[0]])
+
+
+def _named(tmp_path: Path, source: str, packed: bool) -> Path:
+    data = shared(f"{SSSOM}/{source}").read_bytes()
+    path = tmp_path / (source + (".gz" if packed else ""))
+    path.write_bytes(gzip.compress(data, mtime=0) if packed else data)
+    return path
 
 
 # ------------------------------------------------------------------ the set is named by the file's content (issue 18)

@@ -14,6 +14,7 @@ from trialgraph.model.staged import Quarantined
 
 __all__ = [
     "CURIE",
+    "MAPPING_ROWS_UNGROUPED",
     "MAPPING_SET_WARNING",
     "ConceptRecord",
     "MappingRecord",
@@ -77,6 +78,10 @@ class ConceptRecord:
     properties: tuple[tuple[str, str], ...] = ()  # extra scalar facts kept as written, e.g. ("ddd", "1.5 g O")
     origin: str = ""  # file (and line or element) the record came from
     version_from_file_name: bool = False  # the file states no version: it was read from the file's name (warned)
+    # Whether the record is whole rests only on where a plain file ends (its last MeSH subject block, its last ATC
+    # code): a file cut exactly at a line end reads as complete. The writer writes it only where the graph holds
+    # no copy of it, or the same one; it never replaces a stored copy (the load quarantines it, saying why).
+    end_unproven: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,12 +98,20 @@ class MappingRecord:
     object_label: str | None = None
     extra: dict[str, str] = field(default_factory=dict, compare=False, hash=False)
     origin: str = ""
+    # The last row of a plain file (a cut exactly at a line end reads as whole), or a row of a plain file whose
+    # subjects' rows are not grouped: more rows of this subject may have been lost, so a reload of the set does
+    # not remove this subject's other edges (every subject's, when ungrouped: ``MAPPING_ROWS_UNGROUPED``).
+    end_unproven: bool = False
 
 
 Rejected = Quarantined
 """An input element that did not become a record, and why (file and line or id in ``origin``): the same
 quarantine entry every loader yields, so every writer files it the same way."""
 
+
+MAPPING_ROWS_UNGROUPED = "mapping_rows_ungrouped"
+"""Key in ``MappingRecord.extra``: the row's plain file states a subject's rows apart (not one run per subject), so
+any subject's rows may go on past a cut at a line end; the set's reload then removes no edge (the value says why)."""
 
 MAPPING_SET_WARNING = "mapping_set_warning"
 """Key in ``MappingRecord.extra`` of the one-line warning a file-named mapping set carries (filed once per set)."""

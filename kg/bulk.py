@@ -23,7 +23,6 @@ import time
 import uuid
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -31,7 +30,7 @@ from trialgraph.errors import ConfigError, ServerError
 from trialgraph.kg import cypher, server
 from trialgraph.kg.graph import apply_schema, connect, run_read
 from trialgraph.kg.graph_description import bulk_column_type, graph_description
-from trialgraph.kg.writer import LoadReport, Quarantine, record_run, require_paths, write_batch
+from trialgraph.kg.writer import LoadReport, Quarantine, record_run, require_paths, run_time, write_batch
 from trialgraph.loaders.base import RecordSource
 from trialgraph.loaders.parallel import as_unit_loader, map_units
 from trialgraph.model.staged import Quarantined, Staged
@@ -543,7 +542,7 @@ def bulk_import(
             report.unchanged += unchanged
             report.superseded += superseded
         report.seconds = time.monotonic() - clock
-        report.finished = datetime.now(UTC).isoformat(timespec="milliseconds")
+        report.finished = run_time()
         record_run(driver, report, "completed (bulk import)", settings.neo4j_database)
     return report
 

@@ -468,11 +468,15 @@ class ConceptWriter:
     def add(self, item: ConceptRecord | MappingRecord, report: LoadReport) -> list[Work]:
         if isinstance(item, ConceptRecord):
             self.vocabularies.add(item.vocabulary)
-            self.stated[_file_of(item.origin)].add(item.curie)
+            file = _file_of(item.origin)
+            self.stated[file].add(item.curie)
             if item.version_from_file_name and item.version:
-                self.named_versions.setdefault(_file_of(item.origin), item.version)
-            if item.curie in self.batch.concepts:
-                report.unchanged += 1  # stated twice in the input: the later statement wins
+                self.named_versions.setdefault(file, item.version)
+            earlier = self.batch.concepts.get(item.curie)
+            if earlier is not None:
+                report.unchanged += 1  # stated twice in the input: the later statement wins, unless only it
+                if item.end_unproven and not earlier.end_unproven:  # could have been cut short
+                    return []
             self.batch.concepts[item.curie] = item
         else:
             self.batch.mappings.append(item)
@@ -496,7 +500,7 @@ class ConceptWriter:
             quarantine.add_field_issues(_SetIssue(file, record, (warning,)), report.run_id)
         for name, seen in sorted(self.sets.items()):
             if seen.warnings:
-                report.field_issues += 1
+                report.field_issues += len(seen.warnings)
                 quarantine.add_field_issues(
                     _SetIssue(", ".join(sorted(seen.files)), name, tuple(seen.warnings)), report.run_id
                 )

@@ -46,6 +46,7 @@ __all__ = [
     "record_run",
     "require_paths",
     "rows_work",
+    "run_time",
     "tracked_run",
     "write_batch",
     "write_batch_isolating",
@@ -53,6 +54,16 @@ __all__ = [
 ]
 
 log = logging.getLogger(__name__)
+
+
+def run_time() -> str:
+    """Now, as a load run records its start, end or interruption: UTC ISO 8601 to the millisecond.
+
+    Milliseconds: a vocabulary load tells the runs that finished before it started (their mappings may be stale)
+    from those that overlapped it, and two short loads often share a second. One spelling everywhere, so that the
+    strings compare in time order.
+    """
+    return datetime.now(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass(slots=True)
@@ -76,9 +87,7 @@ class LoadReport:
     scope: list[str] | None = None  # linking runs with --sources: the registries whose text was read; None: all
     quarantine_file: str | None = None
     paths: list[Path] = field(default_factory=list, repr=False)
-    # milliseconds: a vocabulary load tells the runs that finished before it started (their mappings may be stale)
-    # from those that overlapped it, and two short loads often share a second
-    started: str = field(default_factory=lambda: datetime.now(UTC).isoformat(timespec="milliseconds"))
+    started: str = field(default_factory=run_time)
     finished: str | None = None
     seconds: float = 0.0
     identity: IdentityReport | None = field(default=None, repr=False)  # the regrouping the load caused, if any
@@ -393,16 +402,16 @@ def tracked_run(
     try:
         yield report, quarantine
     except (Neo4jError, DriverError) as e:
-        report.finished = datetime.now(UTC).isoformat(timespec="milliseconds")  # its writes ended here
+        report.finished = run_time()  # its writes ended here
         _record_run_quietly(driver, report, "failed", database)
         raise GraphError(f"Neo4j refused a batch: {getattr(e, 'message', None) or e}") from e
     except BaseException:
-        report.finished = datetime.now(UTC).isoformat(timespec="milliseconds")
+        report.finished = run_time()
         _record_run_quietly(driver, report, "failed", database)
         raise
     finally:
         report.quarantine_file = quarantine.close()
-    report.finished = datetime.now(UTC).isoformat(timespec="milliseconds")
+    report.finished = run_time()
     report.seconds = (datetime.now(UTC) - clock).total_seconds()
     record_run(driver, report, "partial" if report.partial else "completed", database)
 
@@ -433,7 +442,7 @@ def mark_interrupted_runs(driver: neo4j.Driver, database: str = "neo4j") -> list
                     lambda tx: tx.run(
                         cypher.load("write/mark_interrupted_runs"),
                         run_ids=ended,
-                        now=datetime.now(UTC).isoformat(timespec="milliseconds"),
+                        now=run_time(),
                     ).consume()
                 )
     except (Neo4jError, DriverError) as e:

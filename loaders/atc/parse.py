@@ -8,8 +8,10 @@ hundred kB: it is grouped in memory, since parents can only be checked once all 
 
 A last row without its line end was cut by the end of the file (a download that stopped mid-row): it is
 rejected, and so is the code it belongs to when earlier rows began that code, since one of its DDDs is lost.
-A file cut exactly at a line end cannot be told from a whole one, so the code of the last whole row (whose
-later DDD rows may be what was lost) is ``end_unproven``: the writer never puts it over a stored, different copy.
+A plain file cut exactly at a line end cannot be told from a whole one, so a chemical substance whose rows may
+go on past the end (the last whole row's code; any, if codes are not grouped; those at or after a plain
+combinations table's last code) is ``end_unproven``: the writer never puts it over a stored, different copy. A
+gzipped export (``.csv.gz``) has its end checked, and marks none.
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.files import TrackedLines, header_only_entry, one_line
+from trialgraph.loaders.files import GZIP_ERRORS, TrackedLines, header_only_entry, is_gzip, one_line, open_text
 from trialgraph.model.concept import ConceptRecord, Rejected, curie
 
 __all__ = [
@@ -99,7 +101,7 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
     A header with no data row after it is refused as a whole (empty) file: a load of it is ``partial``.
     """
     name = path.name
-    with path.open(newline="", encoding="utf-8-sig") as handle:
+    with open_text(path, encoding="utf-8-sig") as handle:
         lines = TrackedLines(handle)
         reader = csv.reader(lines)
         header = [column.strip() for column in next(reader, [])]
@@ -124,39 +126,63 @@ def _rows(path: Path, columns: tuple[str, ...]) -> Iterator[tuple[int, dict[str,
             yield header_only_entry(path)
 
 
-def read_combinations(path: Path) -> tuple[Combinations, list[Rejected]]:
+@dataclass(slots=True)
+class CombinationTable:
+    """What a combinations export gave: DDDs per code, its rejects, and where a cut could have taken rows.
+
+    ``unproven_from``: codes at or after it (the table is sorted by code) may have had rows past the end of a plain
+    file cut exactly at a line end: "" when every code may (the file is not sorted by code), None when none may
+    (a gzip stream, whose end is checked, or a file with no rows).
+    """
+
+    found: Combinations = field(default_factory=dict)
+    rejected: list[Rejected] = field(default_factory=list)
+    unproven_from: str | None = None
+
+
+def read_combinations(path: Path) -> CombinationTable:
     """DDDs of combination products (unit doses) per ATC code, to be attached to that code's concept."""
-    found: Combinations = {}
-    rejected: list[Rejected] = []
+    table = CombinationTable()
+    codes: list[str] = []
     try:
         for item in _rows(path, COMBINATION_COLUMNS):
             if isinstance(item, Rejected):
-                rejected.append(item)
+                table.rejected.append(item)
                 continue
             if isinstance(item, _CutRow):
-                rejected.append(Rejected(f"{path.name}:{item.line}", item.reason, _code_id(item.code), truncated=True))
+                reason = item.reason
+                table.rejected.append(Rejected(f"{path.name}:{item.line}", reason, _code_id(item.code), truncated=True))
                 continue
             line, row = item
             code = (row.get("atc_code") or "").strip()
+            codes.append(code)
             if atc_level(code) is None:
-                rejected.append(Rejected(f"{path.name}:{line}", f"malformed ATC code {code!r}"))
+                table.rejected.append(Rejected(f"{path.name}:{line}", f"malformed ATC code {code!r}"))
                 continue
             text = " | ".join(_value(row, column) or "" for column in COMBINATION_COLUMNS[1:])
-            found.setdefault(code, []).append(("ddd_combination", text))
+            table.found.setdefault(code, []).append(("ddd_combination", text))
+    except GZIP_ERRORS as exc:  # a cut or damaged gzip stream: its tail was never read
+        table.rejected.append(Rejected(path.name, f"unreadable file: {one_line(exc)}", truncated=True))
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
-        rejected.append(Rejected(path.name, f"unreadable file: {one_line(exc)}"))
-    return found, rejected
+        table.rejected.append(Rejected(path.name, f"unreadable file: {one_line(exc)}"))
+    if codes and not is_gzip(path):
+        table.unproven_from = codes[-1] if codes == sorted(codes) else ""
+    return table
 
 
-def parse_atc(path: Path, combinations: Combinations | None = None) -> Iterator[VocabularyItem]:
+def parse_atc(
+    path: Path, combinations: Combinations | None = None, *, combinations_unproven_from: str | None = None
+) -> Iterator[VocabularyItem]:
     """Yield a ConceptRecord per distinct code, in file order, then rejections for dangling links.
 
     A code whose parent is missing from the file still loads (without ``broader``) and the missing
     parent is reported; combination DDDs for codes that are not in the file are reported too.
+    ``combinations_unproven_from`` (:class:`CombinationTable`) marks the codes whose combination rows a cut
+    plain combinations file could have lost.
     """
     name = path.name
     codes: dict[str, _Code] = {}
-    last_code: str | None = None  # the code of the file's last whole row: no later row closed it
+    runs = _Runs()
     try:
         for item in _rows(path, DDD_COLUMNS):
             if isinstance(item, Rejected):
@@ -164,14 +190,16 @@ def parse_atc(path: Path, combinations: Combinations | None = None) -> Iterator[
                 continue
             if isinstance(item, _CutRow):
                 yield from _drop_cut_code(codes, item, name)
-                if item.code is not None and item.code != last_code:
-                    last_code = None  # a row of another code began: the last whole row's code was whole
+                runs.cut(item.code)
                 continue
-            last_code = (item[1].get("atc_code") or "").strip()
+            runs.row((item[1].get("atc_code") or "").strip())
             yield from _add_row(codes, *item, name)
+    except GZIP_ERRORS as exc:  # a cut or damaged gzip stream: its tail was never read
+        yield Rejected(name, f"unreadable file: {one_line(exc)}", truncated=True)
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         yield Rejected(name, f"unreadable file: {one_line(exc)}")
     version = version_from_name(path)
+    plain = not is_gzip(path)
     for code, entry in codes.items():
         origin = f"{name}:{entry.line}"
         parent = parent_code(code)
@@ -189,10 +217,47 @@ def parse_atc(path: Path, combinations: Combinations | None = None) -> Iterator[
             broader=(curie("ATC", parent),) if parent else (),
             properties=tuple(dict.fromkeys([*entry.properties, *extra])),
             origin=origin,
-            end_unproven=code == last_code,
+            end_unproven=_may_have_lost_rows(code, plain, runs, combinations_unproven_from),
         )
     for code in sorted(set(combinations or {}) - set(codes)):
         yield Rejected(name, f"combination DDDs for ATC code {code}, which is not in the file", curie("ATC", code))
+
+
+@dataclass(slots=True)
+class _Runs:
+    """Where each code's rows run in a DDD export: the last whole row's code, and whether some code's rows come
+    apart (the export is grouped by code; a file that is not cannot say which codes a cut shortened)."""
+
+    last: str | None = None
+    closed: set[str] = field(default_factory=set)
+    grouped: bool = True
+
+    def row(self, code: str) -> None:
+        if code != self.last:
+            if self.last is not None:
+                self.closed.add(self.last)
+            self.grouped = self.grouped and code not in self.closed
+            self.last = code
+
+    def cut(self, code: str | None) -> None:
+        """A row cut by the end of the file: when it begins another code, the last whole row's code was whole."""
+        if code is not None and code != self.last:
+            self.last = None
+
+
+def _may_have_lost_rows(code: str, plain: bool, runs: _Runs, combinations_from: str | None) -> bool:
+    """Whether a cut exactly at a line end could have taken rows of ``code`` (see ``end_unproven``).
+
+    Only a chemical substance (level 5) has DDD and combination rows, so only one can lose some: a group has one
+    row, whole or cut. Its DDD rows may go on past a plain export's end when it is the last whole row's code (any
+    code, when the export's codes are not grouped); its combination rows, when a plain combinations table may
+    have been cut at or before it.
+    """
+    if atc_level(code) != 5:
+        return False
+    if plain and (code == runs.last or not runs.grouped):
+        return True
+    return combinations_from is not None and code >= combinations_from
 
 
 def _code_id(code: str | None) -> str | None:

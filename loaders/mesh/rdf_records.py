@@ -52,10 +52,11 @@ class UnprovenEnd:
     the last run short of lines (``final_subject``, the subject of the file's last triple) and drop whole
     subjects that earlier runs name. So a record is ``end_unproven`` when it holds the final subject (as itself,
     a concept, a term or a 2014 mapping node), or reaches a concept with no term, a term with no string or a
-    mapping node with no target. A whole file marks only its last subject's record (and, in a subset file,
-    records naming subjects the subset left out). In a file that does not group them, any record may have lost
-    triples, so every record is ``end_unproven``. The writer still writes each where the graph holds no copy, or
-    the same one. (That a file grouped so far was grouped in its lost tail too is the one assumption here.)
+    mapping node with no target, or (2014 files, whose parents come from tree numbers) a parent tree number no
+    record read owns. A whole file marks only its last subject's record (and, in a subset file, records naming
+    subjects the subset left out). In a file that does not group them, any record may have lost triples, so every
+    record is ``end_unproven``. The writer writes such a record only where the graph holds no copy of it. (That a
+    file grouped so far was grouped in its lost tail too is the one assumption here.)
     """
 
     final_subject: str | None
@@ -166,7 +167,17 @@ def _could_be_short(page: _Page, ui: str, end: UnprovenEnd) -> bool:
             for term in terms
         )
         or any((node, Fact.MAPPED_TARGET) not in page.hop for node in nodes)
+        or _parent_unowned(page, ui)
     )
+
+
+def _parent_unowned(page: _Page, ui: str) -> bool:
+    """Whether a record whose parents come from tree numbers (2014 files) has one no record read owns: its owner's
+    triples may be what the cut took, and the record would lose that parent."""
+    if page.multi.get((ui, Fact.BROADER)):
+        return False
+    parents = (parent_tree_number(str(tree)) for tree in page.multi.get((ui, Fact.TREE), ()))
+    return any(parent and (_family(ui), parent) not in page.owners for parent in parents)
 
 
 def _label(facts: Mapping[tuple[str, int], FactValue], subject: str) -> str | None:

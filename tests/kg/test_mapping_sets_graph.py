@@ -254,3 +254,28 @@ def test_a_plain_sssom_file_cut_between_two_rows_of_a_subject_removes_none_of_it
 
     assert report.rejected == 0 and not report.partial
     assert set(_edges(tg)) == set(loaded)
+
+
+def test_a_plain_sssom_file_whose_subjects_are_not_grouped_removes_nothing_and_says_why(
+    tg: TrialGraph, tmp_path: Path
+) -> None:
+    """When a plain file states a subject's rows apart, any subject's rows may go on past a cut at a line end: a
+    release without some rows then removes none of the set's edges, and one field line says why."""
+    text = shared(SSSOM).read_text(encoding="utf-8")
+    lines = text.splitlines(keepends=True)
+    body = [number for number, line in enumerate(lines) if not line.startswith("#")][1:]
+    subjects = [lines[number].split("\t", 1)[0] for number in body]
+    several = [body[i] for i in range(len(body) - 1) if subjects[i] == subjects[i + 1]]  # subjects of 2+ rows
+    first, dropped = several[0], several[1]  # one stated apart, one losing a row (it keeps another: restated)
+    assert subjects[body.index(first)] != subjects[body.index(dropped)] and dropped < body[len(body) // 2]
+    tg.load("sssom", [_write(tmp_path / "release", Path(SSSOM).name, text)])
+    loaded = _edges(tg)
+    kept = [line for number, line in enumerate(lines) if number not in (first, dropped)]
+    kept.insert(body[len(body) // 2], lines[first])  # stated again mid-file, after other subjects' rows
+    apart = "".join(kept)
+
+    report = tg.load("sssom", [_write(tmp_path / "apart", Path(SSSOM).name, apart)])
+
+    assert set(_edges(tg)) == set(loaded)
+    entries = [json.loads(line) for line in Path(report.quarantine_file or "").read_text().splitlines()]
+    assert [e for e in entries if "rows of one subject stated apart" in json.dumps(e)]

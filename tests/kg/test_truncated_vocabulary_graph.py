@@ -191,3 +191,23 @@ def test_a_plain_mesh_file_cut_inside_its_last_subject_does_not_replace_the_stor
     write_dump(tg.driver, after)
     difference = compare_dumps(before, after)
     assert difference.identical, difference.examples
+
+
+def test_a_whole_file_stating_the_same_code_clears_the_mark(tg: TrialGraph, tmp_path: Path) -> None:
+    """A code written from a plain file's end is marked; a file that proves the same content whole (the code is
+    no longer its last) rewrites it only to clear the mark: equal content alone would count it unchanged."""
+    lines = shared(ATC).read_text(encoding="utf-8").splitlines(keepends=True)
+    codes = [line.split(",", 1)[0] for line in lines]
+    at = next(i for i in range(1, len(lines) - 1) if len(codes[i]) == 7 and codes[i + 1] != codes[i])
+    name = shared(ATC).name
+    cut = _write(tmp_path / "cut", name, "".join(lines[: at + 1]))
+    whole = _write(tmp_path / "whole", name, "".join(lines[: at + 2]))
+    tg.load("atc", [cut])
+    curie = f"ATC:{codes[at]}"
+    ddds, unproven = _ddds(tg, curie)
+    assert unproven is True
+
+    report = tg.load("atc", [whole])
+
+    assert report.rejected == 0
+    assert _ddds(tg, curie) == (ddds, None)

@@ -318,9 +318,9 @@ def _offsets(case: Case, data: bytes) -> list[int]:
 
 def _as_complete(item: Any, complete: list[Any]) -> bool:
     """Whether writing ``item`` changes nothing the complete file wrote: it is the complete file's item; or a concept
-    marked ``end_unproven`` (never written over a stored copy); or a mapping equal but for that mark (its subject's
-    other edges are then kept by a reload)."""
-    if item in complete or (isinstance(item, ConceptRecord) and item.end_unproven):
+    the complete file states too, marked ``end_unproven`` (never written over a stored copy); or a mapping equal but
+    for that mark (its subject's other edges are then kept by a reload)."""
+    if item in complete or (isinstance(item, ConceptRecord) and item.end_unproven and complete):
         return True
     return isinstance(item, MappingRecord) and item.end_unproven and replace(item, end_unproven=False) in complete
 

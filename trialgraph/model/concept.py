@@ -78,9 +78,11 @@ class ConceptRecord:
     properties: tuple[tuple[str, str], ...] = ()  # extra scalar facts kept as written, e.g. ("ddd", "1.5 g O")
     origin: str = ""  # file (and line or element) the record came from
     version_from_file_name: bool = False  # the file states no version: it was read from the file's name (warned)
-    # Whether the record is whole rests only on where a plain file ends (its last MeSH subject block, its last ATC
-    # code): a file cut exactly at a line end reads as complete. The writer writes it only where the graph holds
-    # no copy of it, or the same one; it never replaces a stored copy (the load quarantines it, saying why).
+    # Whether the record is whole rests only on where a plain file ends: a file cut exactly at a line end reads as
+    # complete, and this record's lines may go on past it (MeSH: the last subject's record, one naming subjects
+    # the file never describes, any when subjects are not grouped; ATC: a substance whose rows may go on). The
+    # writer writes it only where the graph holds no copy of it; it never replaces a stored copy (the load
+    # quarantines it, saying why).
     end_unproven: bool = False
 
 

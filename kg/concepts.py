@@ -72,6 +72,13 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 
+HELD_AT_UNPROVEN_END = (
+    "not written over the stored copy: this record ends where the plain file ends, and a file cut exactly at a "
+    "line end reads as complete (gzip a file known to be whole, and load that)"
+)
+"""Quarantine reason for an ``end_unproven`` record that would have replaced a different stored copy."""
+
+
 @dataclass(slots=True)
 class VocabularyBatch:
     concepts: dict[str, ConceptRecord]
@@ -240,12 +247,16 @@ def write_vocabulary_batch(
     that came from such an end: of two copies neither of which is proven, the one stored is not known to be worse.
     """
     hashes = {curie: concept_content_hash(record, source) for curie, record in batch.concepts.items()}
+    kept_back: list[ConceptRecord] = []  # refilled by each attempt of ``work``: only the committed one counts
 
     def concept_row(c: ConceptRecord, stored: dict[str, Any] | None) -> dict[str, Any]:
         props = _concept_props(c, load_run) | {"content_hash": hashes[c.curie]}
         return {"curie": c.curie, "props": props, "extra": _extra_row(c, props, (stored or {}).get("extra_keys"))}
 
     def work(tx: neo4j.ManagedTransaction) -> tuple[int, int, int]:
+        unproven = [{"curie": c.curie, "vocabulary": c.vocabulary} for c in batch.concepts.values() if c.end_unproven]
+        if unproven:
+            tx.run(cypher.load("write/lock_unproven_concepts"), rows=unproven).consume()
         stored = {
             row["curie"]: row
             for row in tx.run(cypher.load("write/find_concept_versions"), curies=list(batch.concepts)).data()
@@ -306,7 +317,6 @@ def write_vocabulary_batch(
         superseded = len(batch.concepts) - len(newer) - len(unchanged)
         return len(current) + len(batch.mappings) - same, len(unchanged) + same, superseded
 
-    kept_back: list[ConceptRecord] = []  # refilled by each attempt of ``work``: only the committed one counts
     with driver.session(database=database) as session:
         counts = session.execute_write(work)
     if held is not None:
@@ -338,13 +348,6 @@ def _write_isolating(
     outcome = write_isolating(write, items, describe)
     outcome.refused.extend(Quarantined(r.origin, HELD_AT_UNPROVEN_END, r.curie) for r in held)
     return outcome
-
-
-HELD_AT_UNPROVEN_END = (
-    "not written over the stored copy: this record ends where the plain file ends, and a file cut exactly at a "
-    "line end reads as complete (gzip a file known to be whole, and load that)"
-)
-"""Quarantine reason for an ``end_unproven`` record that would have replaced a different stored copy."""
 
 
 def _dangling_parents(

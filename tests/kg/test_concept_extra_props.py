@@ -7,6 +7,7 @@ loaded, then a later release that drops one such property.
 
 from __future__ import annotations
 
+import gzip
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -91,8 +92,10 @@ def test_an_atc_ddd_note_a_later_export_drops_is_removed_from_the_code(tg: Trial
     code = _node(tg, "ATC:A02BA02")
     assert (code["ddd"], code["ddd_note"]) == (["0.3 g O"], ["Refers to ranitidine base"])
 
-    later = tmp_path / "WHO_ATC-DDD_2021-01-01.csv"  # the later export states the DDD without its note
-    later.write_text(ATC_HEADER + ATC_ROWS.format(note="NA"), encoding="utf-8")
+    # The later export states the DDD without its note. Gzipped: its last row is a substance (A02BA02), which a
+    # plain file cut exactly at a line end could have shortened, so a plain copy's would not replace the stored one.
+    later = tmp_path / "WHO_ATC-DDD_2021-01-01.csv.gz"
+    later.write_bytes(gzip.compress((ATC_HEADER + ATC_ROWS.format(note="NA")).encode("utf-8"), mtime=0))
     report = tg.load("atc", [later])
     assert (report.written, report.rejected, report.superseded) == (5, 0, 0)
     code = _node(tg, "ATC:A02BA02")

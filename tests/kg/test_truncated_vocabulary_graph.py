@@ -10,6 +10,8 @@ from __future__ import annotations
 import gzip
 import json
 import re
+import threading
+import time
 from collections.abc import Iterator
 from itertools import pairwise
 from pathlib import Path
@@ -211,3 +213,32 @@ def test_a_whole_file_stating_the_same_code_clears_the_mark(tg: TrialGraph, tmp_
 
     assert report.rejected == 0
     assert _ddds(tg, curie) == (ddds, None)
+
+
+def test_a_marked_code_waits_for_a_load_creating_it_at_the_same_time_and_then_leaves_it_alone(
+    tg: TrialGraph, tmp_path: Path
+) -> None:
+    """Another writer creates the code (whole) and has not committed when the cut file's load writes: the load
+    waits on the code's key before it reads what is stored, so it sees the other copy and holds its own back.
+    (Reading first, it would have found nothing stored and overwritten the other copy once it committed.)"""
+    _, cut_text, code = _atc_release_and_cut()
+    cut = _write(tmp_path / "cut", shared(ATC).name, cut_text)
+    curie = f"ATC:{code}"
+    outcome: dict[str, Any] = {}
+    with tg.driver.session() as session:
+        other = session.begin_transaction()
+        other.run(
+            "MERGE (c:Concept {curie: $curie}) SET c.name = 'the other copy', c.vocabulary = 'ATC', "
+            "c.content_hash = 'other'",
+            curie=curie,
+        ).consume()
+        load = threading.Thread(target=lambda: outcome.update(report=tg.load("atc", [cut])))
+        load.start()
+        time.sleep(3)  # the load reaches its write transaction, which waits on the code's key
+        assert load.is_alive(), "the load should be waiting for the other writer"
+        other.commit()
+    load.join(timeout=120)
+    held = [e for e in _quarantined(outcome["report"]) if e["reason"] == HELD_AT_UNPROVEN_END]
+    assert [e["record"] for e in held] == [curie]
+    rows = tg.run_cypher("MATCH (c:Concept {curie: $c}) RETURN c.name AS name, c.ddd AS ddd", c=curie)
+    assert rows == [{"name": "the other copy", "ddd": None}]

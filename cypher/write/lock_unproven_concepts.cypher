@@ -3,6 +3,10 @@
 // stub where no node is, so a concurrent load cannot create the concept between this load's read and its write
 // (its MERGE waits for this transaction; one that created it first is waited for here, and then read as stored).
 // The stub is filled by this batch's record, which nothing then stops (no copy is stored).
+// An existing node (a stub another load may be filling) is write-locked too (SET then REMOVE a marker), so that
+// load is waited for and its copy is then read as stored.
 UNWIND $rows AS row
 MERGE (c:Concept {curie: row.curie})
 ON CREATE SET c.stub = true, c.vocabulary = row.vocabulary
+SET c._lock = true
+REMOVE c._lock

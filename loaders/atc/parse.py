@@ -144,6 +144,7 @@ def read_combinations(path: Path) -> CombinationTable:
     """DDDs of combination products (unit doses) per ATC code, to be attached to that code's concept."""
     table = CombinationTable()
     codes: list[str] = []
+    end_checked = is_gzip(path)  # until the stream breaks: then the rows read last may have lost their followers
     try:
         for item in _rows(path, COMBINATION_COLUMNS):
             if isinstance(item, Rejected):
@@ -163,9 +164,10 @@ def read_combinations(path: Path) -> CombinationTable:
             table.found.setdefault(code, []).append(("ddd_combination", text))
     except GZIP_ERRORS as exc:  # a cut or damaged gzip stream: its tail was never read
         table.rejected.append(Rejected(path.name, f"unreadable file: {one_line(exc)}", truncated=True))
+        end_checked = False
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         table.rejected.append(Rejected(path.name, f"unreadable file: {one_line(exc)}"))
-    if codes and not is_gzip(path):
+    if codes and not end_checked:
         table.unproven_from = codes[-1] if codes == sorted(codes) else ""
     return table
 
@@ -183,6 +185,7 @@ def parse_atc(
     name = path.name
     codes: dict[str, _Code] = {}
     runs = _Runs()
+    end_checked = is_gzip(path)  # until the stream breaks: then the last code read may have lost rows
     try:
         for item in _rows(path, DDD_COLUMNS):
             if isinstance(item, Rejected):
@@ -196,10 +199,11 @@ def parse_atc(
             yield from _add_row(codes, *item, name)
     except GZIP_ERRORS as exc:  # a cut or damaged gzip stream: its tail was never read
         yield Rejected(name, f"unreadable file: {one_line(exc)}", truncated=True)
+        end_checked = False
     except (OSError, UnicodeDecodeError, csv.Error) as exc:
         yield Rejected(name, f"unreadable file: {one_line(exc)}")
     version = version_from_name(path)
-    plain = not is_gzip(path)
+    end_unchecked = not end_checked  # a plain file, or a gzip stream that broke off
     for code, entry in codes.items():
         origin = f"{name}:{entry.line}"
         parent = parent_code(code)
@@ -217,7 +221,7 @@ def parse_atc(
             broader=(curie("ATC", parent),) if parent else (),
             properties=tuple(dict.fromkeys([*entry.properties, *extra])),
             origin=origin,
-            end_unproven=_may_have_lost_rows(code, plain, runs, combinations_unproven_from),
+            end_unproven=_may_have_lost_rows(code, end_unchecked, runs, combinations_unproven_from),
         )
     for code in sorted(set(combinations or {}) - set(codes)):
         yield Rejected(name, f"combination DDDs for ATC code {code}, which is not in the file", curie("ATC", code))
@@ -245,7 +249,7 @@ class _Runs:
             self.last = None
 
 
-def _may_have_lost_rows(code: str, plain: bool, runs: _Runs, combinations_from: str | None) -> bool:
+def _may_have_lost_rows(code: str, end_unchecked: bool, runs: _Runs, combinations_from: str | None) -> bool:
     """Whether a cut exactly at a line end could have taken rows of ``code`` (see ``end_unproven``).
 
     Only a chemical substance (level 5) has DDD and combination rows, so only one can lose some: a group has one
@@ -255,7 +259,7 @@ def _may_have_lost_rows(code: str, plain: bool, runs: _Runs, combinations_from: 
     """
     if atc_level(code) != 5:
         return False
-    if plain and (code == runs.last or not runs.grouped):
+    if end_unchecked and (code == runs.last or not runs.grouped):
         return True
     return combinations_from is not None and code >= combinations_from
 

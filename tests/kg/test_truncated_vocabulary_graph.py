@@ -215,21 +215,25 @@ def test_a_whole_file_stating_the_same_code_clears_the_mark(tg: TrialGraph, tmp_
     assert _ddds(tg, curie) == (ddds, None)
 
 
-def test_a_marked_code_waits_for_a_load_creating_it_at_the_same_time_and_then_leaves_it_alone(
-    tg: TrialGraph, tmp_path: Path
+@pytest.mark.parametrize("stub_first", [False, True], ids=["new-node", "filling-a-stub"])
+def test_a_marked_code_waits_for_a_load_writing_it_at_the_same_time_and_then_leaves_it_alone(
+    tg: TrialGraph, tmp_path: Path, stub_first: bool
 ) -> None:
-    """Another writer creates the code (whole) and has not committed when the cut file's load writes: the load
-    waits on the code's key before it reads what is stored, so it sees the other copy and holds its own back.
-    (Reading first, it would have found nothing stored and overwritten the other copy once it committed.)"""
+    """Another writer creates the code (whole), or fills the stub an edge made of it, and has not committed when
+    the cut file's load writes: the load locks the code's key before it reads what is stored, so it waits, sees
+    the other copy and holds its own back. (Reading first, it would have found nothing stored, or a stub, and
+    overwritten the other copy once it committed.)"""
     _, cut_text, code = _atc_release_and_cut()
     cut = _write(tmp_path / "cut", shared(ATC).name, cut_text)
     curie = f"ATC:{code}"
+    if stub_first:
+        tg.driver.execute_query("CREATE (:Concept {curie: $curie, stub: true, vocabulary: 'ATC'})", curie=curie)
     outcome: dict[str, Any] = {}
     with tg.driver.session() as session:
         other = session.begin_transaction()
         other.run(
             "MERGE (c:Concept {curie: $curie}) SET c.name = 'the other copy', c.vocabulary = 'ATC', "
-            "c.content_hash = 'other'",
+            "c.content_hash = 'other' REMOVE c.stub",
             curie=curie,
         ).consume()
         load = threading.Thread(target=lambda: outcome.update(report=tg.load("atc", [cut])))

@@ -73,6 +73,23 @@ def _count_problem(cells: list[str], header: list[str]) -> str | None:
     return f"row has {len(cells)} fields, the header has {len(header)}"
 
 
+def _restatement(first_stated: dict[tuple[str, str, str], CuratedPair], pair: CuratedPair) -> str | None:
+    """``None`` for a pair's first row in the file (now remembered); for a later row stating it again, ``""`` when
+    it says the same, or why it is not loaded when it says something else.
+
+    The first row defines the pair, line number and all, so the edge a file writes does not depend on how much of
+    the file was read: a copy cut after the first row writes the same edge, where last-row-wins moved its
+    ``source_file`` to whichever row came last (IntoValue's tables state 25 and 18 pairs twice, always alike).
+    Memory grows with the pairs of one file (a key and a reference each)."""
+    key = (pair.id_a, pair.id_b, pair.source)
+    earlier = first_stated.setdefault(key, pair)
+    if earlier is pair:
+        return None
+    if (earlier.evidence, earlier.candidate, earlier.score) == (pair.evidence, pair.candidate, pair.score):
+        return ""
+    return f"{pair.id_a} = {pair.id_b} stated again with other evidence: the first row ({earlier.origin}) is kept"
+
+
 def parse_pairs(path: Path) -> Iterator[CuratedPair | Quarantined]:
     """Stream one table; rows whose ids no registry pattern recognises are quarantined with their line, and a
     file that cannot be read (not UTF-8, broken gzip, malformed CSV) ends as one quarantine entry."""
@@ -92,6 +109,7 @@ def _parse_pairs(path: Path) -> Iterator[CuratedPair | Quarantined]:
             yield Quarantined(origin=str(path), reason=f"not a known cross-registration table: {header}")
             return
         rows = 0
+        first_stated: dict[tuple[str, str, str], CuratedPair] = {}
         for cells in reader:
             if not cells:  # a blank line
                 continue
@@ -112,6 +130,11 @@ def _parse_pairs(path: Path) -> Iterator[CuratedPair | Quarantined]:
             if match_a.trial_id == match_b.trial_id:
                 yield Quarantined(origin=origin, reason=f"both sides are the same trial id {match_a.trial_id}")
                 continue
-            yield CuratedPair(match_a.trial_id, match_b.trial_id, source, evidence, candidate, score, origin)
+            pair = CuratedPair(match_a.trial_id, match_b.trial_id, source, evidence, candidate, score, origin)
+            if (restated := _restatement(first_stated, pair)) is not None:
+                if restated:
+                    yield Quarantined(origin=origin, reason=restated)
+                continue
+            yield pair
         if not rows:
             yield header_only_entry(path)

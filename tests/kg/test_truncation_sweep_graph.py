@@ -10,6 +10,13 @@ each cut at 20 seeded offsets: 5 line ends, 5 line ends between two lines of one
 record a cut file holds whole is rewritten unchanged, so the graph must be identical after every cut load
 (``kg.dump`` leaves out only which run wrote what). (MeSH cuts inside a record's run mostly cut off its type or
 label, so that no record is built: ``tests/kg/test_truncated_vocabulary_graph.py`` cuts one that reads whole.)
+
+Every other source and input format of the parser-level sweep (registries, links, PubMed, MeSH XML, OWL, the
+compressed variants) and EU CTR's full text are loaded for real too, each at the parser sweep's 20 seeded cuts
+that a reader can see plus its cuts inside the last record: there the parser sweep's argument (a cut file yields
+only the complete file's items) is checked where it matters, in the graph, writer and all. These cuts are written
+over the complete file's path, as the parser sweep reads them: a link restated unchanged from another file takes
+that file as its ``source_file`` (the one property a restatement moves).
 """
 
 from __future__ import annotations
@@ -25,6 +32,7 @@ import neo4j
 import pytest
 
 from tests.data import shared
+from tests.loaders import test_truncation_sweep as parser_sweep
 from trialgraph.api import TrialGraph
 from trialgraph.kg.dump import compare_dumps, write_dump
 from trialgraph.settings import Settings
@@ -96,6 +104,17 @@ CASES = [
 ]
 
 
+# The parser sweep's plain SSSOM, ATC and MeSH N-Triples cases are the formats swept above, with line-end cuts.
+FORMATS = [case for case in parser_sweep.CASES if case.id not in {"sssom-tsv", "atc-csv", "mesh-nt"}] + [
+    parser_sweep.Case(
+        "euctr-text",
+        "euctr",
+        "euctr_fulltext.txt",
+        lambda: shared("registries/euctr/euctr_fulltext_2021-002179-21_2022-002568-62.txt").read_bytes(),
+    ),
+]
+
+
 @pytest.fixture()
 def tg(graph: neo4j.Driver, neo4j_server: Settings) -> Iterator[TrialGraph]:
     client = TrialGraph.connect(neo4j_server)
@@ -115,27 +134,50 @@ def _offsets(case: Case, data: bytes) -> list[int]:
     return sorted(set(chosen + rng.sample(inside, CUTS_PER_KIND)))
 
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
-def test_a_cut_file_loaded_over_the_complete_graph_leaves_it_unchanged(
-    case: Case, tg: TrialGraph, tmp_path: Path
-) -> None:
-    data = case.build()
-    (tmp_path / "complete").mkdir()
-    (tmp_path / "cut").mkdir()
-    complete, cut = tmp_path / "complete" / case.name, tmp_path / "cut" / case.name
+def _changes(
+    tg: TrialGraph, source: str, name: str, data: bytes, offsets: list[int], folder: Path, *, same_path: bool = False
+) -> list[str]:
+    """Load the complete file, then each cut over its graph: what each cut changed (nothing, when loads are right).
+
+    ``same_path``: the cut is written where the complete file was, as a download repeated into the same folder;
+    otherwise it lies in another folder, so a record the cut rewrites would show the other path in its origin."""
+    (folder / "complete").mkdir()
+    (folder / "cut").mkdir()
+    complete = folder / "complete" / name
+    cut = complete if same_path else folder / "cut" / name
     complete.write_bytes(data)
-    first = tg.load(case.source, [complete])
+    first = tg.load(source, [complete])
     assert first.written > 0 and not first.partial
-    before = tmp_path / "before.jsonl.gz"
+    before = folder / "before.jsonl.gz"
     write_dump(tg.driver, before)
     problems = []
-    for offset in _offsets(case, data):
+    for offset in offsets:
         cut.write_bytes(data[:offset])
-        tg.load(case.source, [cut])
-        after = tmp_path / "after.jsonl.gz"
+        tg.load(source, [cut])
+        after = folder / "after.jsonl.gz"
         write_dump(tg.driver, after)
         difference = compare_dumps(before, after)
         if not difference.identical:
             at_line_end = data[offset - 1 : offset] == b"\n"
             problems.append(f"cut at {offset} (at a line end: {at_line_end}): {difference.examples}")
+    return problems
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.id for c in CASES])
+def test_a_cut_file_loaded_over_the_complete_graph_leaves_it_unchanged(
+    case: Case, tg: TrialGraph, tmp_path: Path
+) -> None:
+    data = case.build()
+    problems = _changes(tg, case.source, case.name, data, _offsets(case, data), tmp_path)
+    assert not problems, "\n".join(problems)
+
+
+@pytest.mark.parametrize("case", FORMATS, ids=[c.id for c in FORMATS])
+def test_every_format_cut_and_loaded_over_the_complete_graph_leaves_it_unchanged(
+    case: parser_sweep.Case, tg: TrialGraph, tmp_path: Path
+) -> None:
+    data = case.build()
+    offsets = parser_sweep._offsets(case, data)
+    assert len(offsets) >= 20
+    problems = _changes(tg, case.source, case.name, data, offsets, tmp_path, same_path=True)
     assert not problems, "\n".join(problems)

@@ -150,3 +150,29 @@ def test_rows_with_too_few_or_too_many_fields_are_quarantined_alone(tmp_path: Pa
         (f"{path}:11", f"row has {width - 3} fields, the header has {width}"),
         (f"{path}:21", f"row has {width + 1} fields, the header has {width}"),
     ]
+
+
+def test_a_pair_stated_again_keeps_its_first_row_and_a_different_restatement_is_quarantined(
+    tmp_path: Path, whole: list[CuratedPair]
+) -> None:
+    """The first row defines a pair, so a copy of the file cut after that row writes the same edge (the graph-level
+    sweep: ``tests/kg/test_truncation_sweep_graph.py``); a later row saying something else is not silently lost."""
+    lines = _text().splitlines(keepends=True)
+    header = next(csv.reader(lines[:1]))
+    same = lines[5]  # data row 5 (line 6) again, word for word
+    cells = next(csv.reader([lines[8]]))
+    flag = next(i for i in range(2, 13) if cells[i] in {"TRUE", "FALSE"})
+    cells[flag] = "FALSE" if cells[flag] == "TRUE" else "TRUE"  # data row 8 again with one flag flipped
+    other = io.StringIO()
+    csv.writer(other, lineterminator="\n").writerow(cells)
+    path = _write(tmp_path, "".join([*lines, same, other.getvalue()]))
+    pairs, quarantined = _parse(path)
+    assert _same_pairs(pairs, whole)
+    assert pairs[4].origin == f"{path}:6"
+    assert len(header) == len(cells)
+    assert [(q.origin, q.reason) for q in quarantined] == [
+        (
+            f"{path}:{KEEP + 3}",
+            f"{whole[7].id_a} = {whole[7].id_b} stated again with other evidence: the first row ({path}:9) is kept",
+        )
+    ]

@@ -24,13 +24,22 @@ def _row(pair: CuratedPair, load_run: str) -> dict[str, Any]:
 
 @GRAPH_WRITERS.register("pairs")
 class PairWriter:
-    """Curated pairs: batches of rows, one transaction each."""
+    """Curated pairs: batches of rows, one transaction each. A pair a file states on several rows is written once,
+    from its first row (``loaders/crossreg/parse.py`` quarantines a later row that says otherwise); the others
+    count ``unchanged``. Memory: a key per pair of the load."""
 
     def __init__(self, context: WriteContext) -> None:
         self.context = context
         self.rows: list[dict[str, Any]] = []
+        self.stated: set[tuple[str, str, str, str]] = set()  # pairs written, with the file that stated them
 
     def add(self, item: CuratedPair, report: LoadReport) -> list[Work]:
+        file = item.origin.rpartition(":")[0] or item.origin
+        key = (item.id_a, item.id_b, item.source, file)
+        if key in self.stated:  # an earlier row of this file stated it alike: that row defines it (its line)
+            report.unchanged += 1
+            return []
+        self.stated.add(key)
         self.rows.append(_row(item, self.context.load_run))
         return self._take() if len(self.rows) >= self.context.batch_size else []
 

@@ -35,6 +35,7 @@ import orjson
 from trialgraph import __version__
 from trialgraph.errors import SourceError
 from trialgraph.kg import cypher
+from trialgraph.kg.runclock import RunClock
 from trialgraph.kg.writer import LoadReport
 from trialgraph.loaders.ctgov.api import DEFAULT_BASE_URL, CtgovApiClient
 
@@ -188,7 +189,7 @@ def _record(driver: neo4j.Driver, report: FeedReport, next_token: str | None, da
         "rejected": done.rejected + report.rejected,
         "page_runs": [*done.page_runs, *report.page_runs],
         "software_version": __version__,
-        "updated": datetime.now(UTC).isoformat(timespec="seconds"),
+        "updated": RunClock.of_server(driver, database).now(),  # the spelling and clock of every run's times
     }
     if not plan.resumed and report.pages == 0:
         props["started"] = props["updated"]

@@ -29,6 +29,7 @@ from trialgraph.errors import GraphError
 from trialgraph.kg import cypher
 from trialgraph.kg.contention import retry_races
 from trialgraph.kg.identity import IdentityReport
+from trialgraph.kg.runclock import RunClock
 from trialgraph.loaders.base import RecordSource, Registry, Source
 from trialgraph.loaders.files import check_input
 from trialgraph.model.staged import Quarantined, Staged
@@ -57,13 +58,9 @@ log = logging.getLogger(__name__)
 
 
 def run_time() -> str:
-    """Now, as a load run records its start, end or interruption: UTC ISO 8601 to the millisecond.
-
-    Milliseconds: a vocabulary load tells the runs that finished before it started (their mappings may be stale)
-    from those that overlapped it, and two short loads often share a second. One spelling everywhere, so that the
-    strings compare in time order.
-    """
-    return datetime.now(UTC).isoformat(timespec="milliseconds")
+    """Now on this host's clock, in the spelling of load-run times (``RunClock``): for a bulk import, which runs
+    against the local server only, so this host's clock is the server's."""
+    return RunClock.of_host().now()
 
 
 @dataclass(slots=True)
@@ -394,7 +391,9 @@ def tracked_run(
     report = LoadReport(run_id=uuid.uuid4().hex, source=source, files=[], batch_size=batch_size, scope=scope)
     report.paths = [Path(p) for p in paths]
     require_paths(report.paths)
-    mark_interrupted_runs(driver, database)
+    run_clock = RunClock.of_server(driver, database)
+    report.started = run_clock.now()
+    mark_interrupted_runs(driver, database, run_clock)
     report.files = [str(p) for p in report.paths]
     quarantine = Quarantine(quarantine_dir, source, report.run_id)
     record_run(driver, report, "running", database)
@@ -402,16 +401,16 @@ def tracked_run(
     try:
         yield report, quarantine
     except (Neo4jError, DriverError) as e:
-        report.finished = run_time()  # its writes ended here
+        report.finished = run_clock.now()  # its writes ended here
         _record_run_quietly(driver, report, "failed", database)
         raise GraphError(f"Neo4j refused a batch: {getattr(e, 'message', None) or e}") from e
     except BaseException:
-        report.finished = run_time()
+        report.finished = run_clock.now()
         _record_run_quietly(driver, report, "failed", database)
         raise
     finally:
         report.quarantine_file = quarantine.close()
-    report.finished = run_time()
+    report.finished = run_clock.now()
     report.seconds = (datetime.now(UTC) - clock).total_seconds()
     record_run(driver, report, "partial" if report.partial else "completed", database)
 
@@ -426,8 +425,9 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
-def mark_interrupted_runs(driver: neo4j.Driver, database: str = "neo4j") -> list[str]:
-    """Runs recorded as running by a process of this machine that no longer exists become ``interrupted``.
+def mark_interrupted_runs(driver: neo4j.Driver, database: str = "neo4j", clock: RunClock | None = None) -> list[str]:
+    """Runs recorded as running by a process of this machine that no longer exists become ``interrupted``, seen so
+    at ``clock``'s now (the server's clock, read here when not given).
 
     Runs of other machines are left alone: whether their process lives cannot be seen from here.
     """
@@ -442,7 +442,7 @@ def mark_interrupted_runs(driver: neo4j.Driver, database: str = "neo4j") -> list
                     lambda tx: tx.run(
                         cypher.load("write/mark_interrupted_runs"),
                         run_ids=ended,
-                        now=run_time(),
+                        now=(clock or RunClock.of_server(driver, database)).now(),
                     ).consume()
                 )
     except (Neo4jError, DriverError) as e:

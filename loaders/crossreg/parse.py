@@ -73,20 +73,19 @@ def _count_problem(cells: list[str], header: list[str]) -> str | None:
     return f"row has {len(cells)} fields, the header has {len(header)}"
 
 
-def _restatement(first_stated: dict[tuple[str, str, str], CuratedPair], pair: CuratedPair) -> str | None:
-    """``None`` for a pair's first row in the file (now remembered); for a later row stating it again, ``""`` when
-    it says the same, or why it is not loaded when it says something else.
+def _different_restatement(first_stated: dict[tuple[str, str, str], CuratedPair], pair: CuratedPair) -> str | None:
+    """Why ``pair`` is not loaded when an earlier row of the file stated it with other evidence; else ``None`` (a
+    first row is remembered).
 
-    The first row defines the pair, line number and all, so the edge a file writes does not depend on how much of
-    the file was read: a copy cut after the first row writes the same edge, where last-row-wins moved its
-    ``source_file`` to whichever row came last (IntoValue's tables state 25 and 18 pairs twice, always alike).
-    Memory grows with the pairs of one file (a key and a reference each)."""
+    The first row defines a pair, line number and all (``kg/crossreg.py`` writes a file's pair once, from its
+    first row), so the edge a file writes does not depend on how much of the file was read: a copy cut after the
+    first row writes the same edge, where last-row-wins moved its ``source_file`` to whichever row came last.
+    IntoValue's tables state 25 and 18 pairs twice, always alike. Memory grows with the pairs of one file."""
     key = (pair.id_a, pair.id_b, pair.source)
     earlier = first_stated.setdefault(key, pair)
-    if earlier is pair:
+    alike = (earlier.evidence, earlier.candidate, earlier.score) == (pair.evidence, pair.candidate, pair.score)
+    if earlier is pair or alike:
         return None
-    if (earlier.evidence, earlier.candidate, earlier.score) == (pair.evidence, pair.candidate, pair.score):
-        return ""
     return f"{pair.id_a} = {pair.id_b} stated again with other evidence: the first row ({earlier.origin}) is kept"
 
 
@@ -131,10 +130,9 @@ def _parse_pairs(path: Path) -> Iterator[CuratedPair | Quarantined]:
                 yield Quarantined(origin=origin, reason=f"both sides are the same trial id {match_a.trial_id}")
                 continue
             pair = CuratedPair(match_a.trial_id, match_b.trial_id, source, evidence, candidate, score, origin)
-            if (restated := _restatement(first_stated, pair)) is not None:
-                if restated:
-                    yield Quarantined(origin=origin, reason=restated)
+            if different := _different_restatement(first_stated, pair):
+                yield Quarantined(origin=origin, reason=different)
                 continue
-            yield pair
+            yield pair  # a restatement alike is yielded too: the pair writer counts it unchanged
         if not rows:
             yield header_only_entry(path)

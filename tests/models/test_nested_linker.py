@@ -10,7 +10,8 @@ import pytest
 from trialgraph.models.linking.abbreviations import AbbreviationDictionary, AbbreviationLinker
 from trialgraph.models.linking.dictionary import DictionaryLinker, Link
 from trialgraph.models.linking.evaluate import LINKERS, MeshDictionary
-from trialgraph.models.linking.nested import MAX_RUN_WORDS, NestedHeadingLinker, word_runs
+from trialgraph.models.linking.generic import generic_concepts
+from trialgraph.models.linking.nested import MAX_RUN_WORDS, NestedHeadingLinker, with_nested_headings, word_runs
 from trialgraph.models.linking.tfidf import LinkerConcept, TfidfLinker, build_index
 
 CONDITIONS = frozenset({"C", "F"})
@@ -155,3 +156,14 @@ def test_the_evaluation_registry_scores_the_nested_linkers_like_the_others() -> 
     assert nested(strings, "conditions") == {"MESH:D008228", "MESH:D008223", "MESH:D008269", "MESH:D004487"}
     both = LINKERS["tfidf+abbrev+nested"](mesh, [])
     assert both(strings, "conditions") == nested(strings, "conditions")
+
+
+def test_the_linker_every_caller_builds_leaves_out_the_shipped_stop_list(index: Path) -> None:
+    """``with_nested_headings`` is what ``trialgraph link``, the API and the evaluation build: it must apply the
+    shipped generic stop list (Disease, MESH:D004194, is on it), which a bare ``NestedHeadingLinker`` does not."""
+    nothing_whole = TfidfLinker(index, threshold=1.01)
+    assert "MESH:D004194" in generic_concepts().curies
+    (bare,) = NestedHeadingLinker(nothing_whole).link_all(["Chronic Lyme Disease"], CONDITIONS)
+    (shipped,) = with_nested_headings(nothing_whole).link_all(["Chronic Lyme Disease"], CONDITIONS)
+    assert _curies(bare) == [("MESH:D008193", "nested"), ("MESH:D004194", "nested")]
+    assert _curies(shipped) == [("MESH:D008193", "nested")]

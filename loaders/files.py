@@ -17,7 +17,7 @@ import stat
 import zipfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO, Literal, TextIO, TypeVar, cast
 
@@ -37,6 +37,7 @@ __all__ = [
     "UNREADABLE_FILE_ERRORS",
     "DecompressionBomb",
     "DecompressionCaps",
+    "KeyRuns",
     "TrackedLines",
     "check_input",
     "empty_file_entry",
@@ -488,3 +489,25 @@ def json_ends_early(data: bytes, exc: Exception) -> bool:
     except UnicodeDecodeError as bad:
         return bad.reason == "unexpected end of data" and bad.end == len(data)
     return False
+
+
+@dataclass(slots=True)
+class KeyRuns:
+    """Where each key's rows run in a file read in order (an ATC code's DDD rows, an SSSOM subject's mappings).
+
+    Why: a plain file cut exactly at a line end reads as whole. In a file that states each key's rows in one run
+    (``grouped``), only the last run (``last``) can have lost rows to such a cut; once some key comes back after
+    another's rows, any key may have.
+    """
+
+    last: str | None = None
+    closed: set[str] = field(default_factory=set)
+    grouped: bool = True
+
+    def see(self, key: str) -> None:
+        """The next row's key."""
+        if key != self.last:
+            if self.last is not None:
+                self.closed.add(self.last)
+            self.grouped = self.grouped and key not in self.closed
+            self.last = key

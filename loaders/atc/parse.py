@@ -23,7 +23,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.files import GZIP_ERRORS, TrackedLines, header_only_entry, is_gzip, one_line, open_text
+from trialgraph.loaders.files import (
+    GZIP_ERRORS,
+    KeyRuns,
+    TrackedLines,
+    header_only_entry,
+    is_gzip,
+    one_line,
+    open_text,
+)
 from trialgraph.model.concept import ConceptRecord, Rejected, curie
 
 __all__ = [
@@ -151,8 +159,8 @@ def read_combinations(path: Path) -> CombinationTable:
                 table.rejected.append(item)
                 continue
             if isinstance(item, _CutRow):
-                reason = item.reason
-                table.rejected.append(Rejected(f"{path.name}:{item.line}", reason, _code_id(item.code), truncated=True))
+                cut = Rejected(f"{path.name}:{item.line}", item.reason, _code_id(item.code), truncated=True)
+                table.rejected.append(cut)
                 continue
             line, row = item
             code = (row.get("atc_code") or "").strip()
@@ -195,7 +203,7 @@ def parse_atc(
                 yield from _drop_cut_code(codes, item, name)
                 runs.cut(item.code)
                 continue
-            runs.row((item[1].get("atc_code") or "").strip())
+            runs.see((item[1].get("atc_code") or "").strip())
             yield from _add_row(codes, *item, name)
     except GZIP_ERRORS as exc:  # a cut or damaged gzip stream: its tail was never read
         yield Rejected(name, f"unreadable file: {one_line(exc)}", truncated=True)
@@ -228,20 +236,9 @@ def parse_atc(
 
 
 @dataclass(slots=True)
-class _Runs:
-    """Where each code's rows run in a DDD export: the last whole row's code, and whether some code's rows come
-    apart (the export is grouped by code; a file that is not cannot say which codes a cut shortened)."""
-
-    last: str | None = None
-    closed: set[str] = field(default_factory=set)
-    grouped: bool = True
-
-    def row(self, code: str) -> None:
-        if code != self.last:
-            if self.last is not None:
-                self.closed.add(self.last)
-            self.grouped = self.grouped and code not in self.closed
-            self.last = code
+class _Runs(KeyRuns):
+    """Where each code's rows run in a DDD export (the export is grouped by code; a file that is not cannot say
+    which codes a cut shortened), and a row the end of the file cut."""
 
     def cut(self, code: str | None) -> None:
         """A row cut by the end of the file: when it begins another code, the last whole row's code was whole."""

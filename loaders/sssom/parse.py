@@ -25,7 +25,15 @@ import yaml
 
 from trialgraph.loaders.concepts.curies import as_curie
 from trialgraph.loaders.concepts.source import VocabularyItem
-from trialgraph.loaders.files import EMPTY_FILE, TrackedLines, header_only_entry, is_gzip, one_line, open_text
+from trialgraph.loaders.files import (
+    EMPTY_FILE,
+    KeyRuns,
+    TrackedLines,
+    header_only_entry,
+    is_gzip,
+    one_line,
+    open_text,
+)
 from trialgraph.model.concept import MAPPING_ROWS_UNGROUPED, MappingRecord, Rejected, mapping_set_fallback
 
 __all__ = ["REQUIRED_COLUMNS", "SSSOMMetadata", "parse_metadata", "parse_sssom", "read_metadata"]
@@ -136,21 +144,15 @@ def mark_unproven_end(items: Iterator[VocabularyItem]) -> Iterator[VocabularyIte
     marked and carries :data:`MAPPING_ROWS_UNGROUPED`: the reload then removes nothing. One mapping is held back
     until the next is read, to know which is last.
     """
-    closed: set[str] = set()
-    current: str | None = None
-    ungrouped = False
+    runs = KeyRuns()
     held: MappingRecord | None = None
     try:
         for item in items:
             if not isinstance(item, MappingRecord):
                 yield item
                 continue
-            if item.subject != current:
-                if current is not None:
-                    closed.add(current)
-                ungrouped = ungrouped or item.subject in closed
-                current = item.subject
-            if ungrouped:
+            runs.see(item.subject)
+            if not runs.grouped:
                 item = replace(
                     item, end_unproven=True, extra={**item.extra, MAPPING_ROWS_UNGROUPED: _UNGROUPED_WARNING}
                 )

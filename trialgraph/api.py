@@ -153,13 +153,16 @@ def evaluate_linking(
     bc5cdr: Iterable[Path] = (),
     ncbi: Iterable[Path] = (),
     rerankers: Iterable[str] = ("none",),
+    candidates: Iterable[str] = ("gazetteer",),
 ) -> LinkingEvaluation:
     """Linkers against NLM's direct MeSH browse terms of CT.gov records, and the TF-IDF linker's
     accuracy@1/@5 on BC5CDR (PubTator files) and NCBI Disease (corpus files) gold spans. No graph needed.
 
     ``mesh``: MeSH files (RDF or XML); ``studies``: CT.gov files of either format. ``rerankers``: the corpora
     are scored once per entry: ``none`` (TF-IDF alone), ``minilm`` (the untuned encoder re-ranking its
-    candidates) or the folder of a sentence-transformers encoder (``link train-encoder``'s, or SapBERT). See
+    candidates) or the folder of a sentence-transformers encoder (``link train-encoder``'s, or SapBERT).
+    ``candidates``: the end-to-end figures are scored once per mention-candidate spec (``gazetteer`` alone, or
+    e.g. ``noun-chunks``: :mod:`trialgraph.models.linking.candidates`). See
     :mod:`trialgraph.models.linking.evaluate` and :mod:`trialgraph.models.linking.benchmarks` for the rules.
     """
     mesh, studies, fields, linkers = list(mesh), list(studies), list(fields), list(linkers)
@@ -195,12 +198,13 @@ def evaluate_linking(
             for name, mentions in corpora:
                 normalisation.extend(evaluate_normalisation(name, mentions, shared, reranker=model))
         # end to end: the free-text linker finds the mentions itself in each title and abstract
-        finder = Linker.around(shared)
+        finders = {spec: Linker.around(shared, candidates=spec) for spec in candidates}  # bad specs fail here
         texts = [read_documents(p) for p in [*bc5cdr, *ncbi]]  # in the corpora's order (names may repeat)
         end_to_end = [
             result
+            for spec, finder in finders.items()
             for (name, mentions), documents in zip(corpora, texts, strict=True)
-            for result in evaluate_end_to_end(name, documents, mentions, finder.link_many)
+            for result in evaluate_end_to_end(name, documents, mentions, finder.link_many, spec)
         ]
         return LinkingEvaluation(tuple(nlm), tuple(normalisation), tuple(end_to_end))
     return LinkingEvaluation(tuple(nlm), tuple(normalisation))
@@ -415,6 +419,7 @@ class TrialGraph:
         on_item: Callable[[LoadReport], None] | None = None,
         reranker: str = "none",
         sources: Iterable[str] | None = None,
+        candidates: str | None = None,
     ) -> LoadReport:
         """Find the concepts a kind of graph text names (``criteria``, ``outcomes``, ``summaries``, ``abstracts``,
         ``interventions``, ``adverse_events``, ``keywords``: the keys of ``TEXT_FIELDS``) and write them as
@@ -423,7 +428,10 @@ class TrialGraph:
         and these rules have not linked, or whose record changed, is read, so a re-run changes nothing.
         ``reranker`` chooses among each mention's candidates, as in :meth:`link`; it is part of the method version,
         so a run with another re-ranker re-links. ``sources`` reads only those registries' records (``pubmed``: the
-        publications; see :mod:`trialgraph.kg.link_scope`); the rest stay as they are for a later run."""
+        publications; see :mod:`trialgraph.kg.link_scope`); the rest stay as they are for a later run.
+        ``candidates`` (default: the settings' ``link_candidates``) adds mention candidates beyond the gazetteer to
+        prose fields (noun chunks, a trained NER model: :mod:`trialgraph.models.linking.candidates`); structured
+        fields are each one name and take none. They are part of the method version, so another set re-links."""
         if field not in TEXT_FIELDS:
             raise UnknownNameError(f"unknown text field {field!r}; known: {', '.join(TEXT_FIELDS)}")
         scope = checked_scope(sources)
@@ -432,6 +440,8 @@ class TrialGraph:
         linker = graph_linker(self.driver, self.linker_index_folder, database)
         if reranker != "none":
             linker = Linker.around(linker.tfidf.reranked(load_reranker(reranker)))
+        if not TEXT_FIELDS[field].structured:
+            linker = linker.with_candidates(self.settings.link_candidates if candidates is None else candidates)
         return link_mentions(
             self.driver,
             linker,

@@ -435,6 +435,14 @@ def link_command(
             "record of a chosen registry holds it.",
         ),
     ] = None,
+    candidates: Annotated[
+        str | None,
+        typer.Option(
+            help="Mention candidates for prose fields beyond the gazetteer, comma-separated: noun-chunks[:PIPELINE] "
+            "(a parser's noun chunks), ner:PIPELINE[#LABEL|LABEL] (a trained spaCy NER model's entities); each is "
+            "kept only where the TF-IDF linker accepts it. Default: TRIALGRAPH_LINK_CANDIDATES, else none.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Machine-readable output.")] = False,
 ) -> None:
     """Link text in the graph to vocabulary concepts: condition strings (IS_CONCEPT edges keyed by linker) and
@@ -451,7 +459,7 @@ def link_command(
         with TrialGraph.connect() as tg:
             for name in _LINK_FIELDS:
                 if name in chosen:
-                    reports[name] = _LINK_FIELDS[name](tg, LinkRun(linker, reranker, scope, as_json))
+                    reports[name] = _LINK_FIELDS[name](tg, LinkRun(linker, reranker, scope, as_json, candidates))
     except TrialGraphError as e:
         _fail(e)
     if as_json:
@@ -474,6 +482,7 @@ class LinkRun:
     reranker: str
     sources: list[str] | None
     quiet: bool
+    candidates: str | None = None  # None: the settings' link_candidates
 
 
 def _link_conditions(tg: TrialGraph, run: LinkRun) -> dict[str, Any]:
@@ -505,7 +514,9 @@ def _link_text(field: str) -> Callable[[TrialGraph, LinkRun], dict[str, Any]]:
                 if report.read % 500 == 0:
                     progress.update(task, description=f"linking {field}… {report.read:,} read")
 
-            report = tg.link_mentions(field, on_item=on_item, reranker=run.reranker, sources=run.sources)
+            report = tg.link_mentions(
+                field, on_item=on_item, reranker=run.reranker, sources=run.sources, candidates=run.candidates
+            )
         if not run.quiet:
             read = report.read or 1
             console.print(
@@ -1078,6 +1089,14 @@ def eval_linking(
             "Default: none."
         ),
     ] = None,
+    candidates: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Score end to end once per mention-candidate spec: gazetteer (alone), or the gazetteer plus "
+            "noun-chunks[:PIPELINE] and/or ner:PIPELINE[#LABELS], comma-separated (as `link --candidates`). "
+            "Default: gazetteer.",
+        ),
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Linkers against NLM's MeSH indexing of CT.gov conditions and interventions, and on BC5CDR and NCBI Disease
@@ -1101,6 +1120,7 @@ def eval_linking(
             bc5cdr=(bc5cdr or []) if benchmarks else [],
             ncbi=(ncbi or []) if benchmarks else [],
             rerankers=reranker or ("none",),
+            candidates=candidates or ("gazetteer",),
         )
     except TrialGraphError as e:
         _fail(e)
@@ -1126,11 +1146,11 @@ def eval_linking(
     ]
     if rows:
         _print_rows(rows, "TF-IDF linker normalisation, gold spans")
-    keep = ("corpus", "type", "items", "tp", "fp", "fn", "precision", "recall", "f1", "f1_ci", "unreachable")
+    keep = ("corpus", "type", "candidates", "items", "tp", "fp", "fn", "precision", "recall", "f1", "f1_ci")
     if figures["end_to_end"]:
         _print_rows(
-            [{k: f[k] for k in keep} for f in figures["end_to_end"]],
-            "end to end (gazetteer + TF-IDF, no gold spans): concepts per document",
+            [{k: f[k] for k in (*keep, "unreachable")} for f in figures["end_to_end"]],
+            "end to end (mention candidates + TF-IDF, no gold spans): concepts per document",
         )
 
 

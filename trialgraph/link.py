@@ -44,10 +44,14 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, ClassVar
 
+from trialgraph.models.linking.candidates import CandidateSource
 from trialgraph.models.linking.language import LANGUAGE_RULES, Language, detect
 from trialgraph.settings import Settings, get_settings
 
 __all__ = ["Linker", "Mentions", "Span"]
+
+Candidates = str | Sequence[CandidateSource]
+"""Mention candidate sources beyond the gazetteer: a spec (``"noun-chunks"``) or the sources themselves."""
 
 # Control and zero-width characters become spaces before tokenising: same length, so offsets still index the
 # caller's text, and "\x1bneoplasms" still names neoplasms.
@@ -68,7 +72,9 @@ class Span:
     name: str
     score: float
     types: tuple[str, ...]
-    matched_on: str = "gazetteer"  # or "abbreviation": a short form the text defines, linked via its long form
+    # "gazetteer", "abbreviation" (a short form the text defines, linked via its long form), or the candidate
+    # source that proposed the span ("noun-chunk", "ner"): trialgraph.models.linking.candidates
+    matched_on: str = "gazetteer"
     long_form: str | None = None  # the long form, for an abbreviation
     negated: bool = False  # a negation cue reaches it ("no", "without", "free of"...): NegEx, clinical termset
     history: bool = False  # a history cue reaches it ("history of", "prior", "previously"...)
@@ -89,21 +95,24 @@ class Linker:
     """Gazetteer mention detection + the TF-IDF linker, over one index folder; with ``languages=True``, a text
     reliably in another language than English is left unlinked (see the module docstring)."""
 
-    def __init__(self, folder: Path, *, languages: bool = False) -> None:
+    def __init__(self, folder: Path, *, languages: bool = False, candidates: Candidates = ()) -> None:
         from trialgraph.models.linking.tfidf import TfidfLinker
 
-        self._setup(TfidfLinker(folder), languages)
+        self._setup(TfidfLinker(folder), languages, candidates)
 
     @classmethod
-    def around(cls, tfidf: Any, *, languages: bool = False) -> Linker:
+    def around(cls, tfidf: Any, *, languages: bool = False, candidates: Candidates = ()) -> Linker:
         """A linker over an already opened TF-IDF linker (the graph side checks it against the graph first)."""
         linker = cls.__new__(cls)
-        linker._setup(tfidf, languages)
+        linker._setup(tfidf, languages, candidates)
         return linker
 
-    def _setup(self, tfidf: Any, languages: bool) -> None:
+    def _setup(self, tfidf: Any, languages: bool, candidates: Candidates) -> None:
+        from trialgraph.models.linking.candidates import parse_candidate_sources
+
         self._linker = tfidf
         self._languages = languages
+        self._candidates = parse_candidate_sources(candidates) if isinstance(candidates, str) else tuple(candidates)
         self._nlp: Any = None
         self._matcher: Any = None
         self._cues: Any = None
@@ -125,13 +134,27 @@ class Linker:
     def method_version(self) -> str:
         """The index's method version (with its content hash) and the mention rules: what mentions record (and the
         language rules, when they decide what is linked)."""
-        version = f"{self._linker.method_version}+{self.MENTION_RULES}"
+        version = "+".join([self._linker.method_version, self.MENTION_RULES, *(c.version for c in self._candidates)])
         return f"{version}+{LANGUAGE_RULES}" if self._languages else version
 
+    @property
+    def candidates(self) -> tuple[CandidateSource, ...]:
+        """The mention candidate sources beyond the gazetteer (:mod:`trialgraph.models.linking.candidates`)."""
+        return self._candidates
+
+    def with_candidates(self, candidates: Candidates) -> Linker:
+        """The same index and language rule, with these candidate sources (a spec string or sources)."""
+        return type(self).around(self._linker, languages=self._languages, candidates=candidates)
+
     @classmethod
-    def load(cls, settings: Settings | None = None, *, languages: bool = False) -> Linker:
-        """The index ``trialgraph link build-index`` wrote under the state folder (a one-line error if none)."""
-        return cls((settings or get_settings()).home / "linker" / "tfidf", languages=languages)
+    def load(
+        cls, settings: Settings | None = None, *, languages: bool = False, candidates: Candidates | None = None
+    ) -> Linker:
+        """The index ``trialgraph link build-index`` wrote under the state folder (a one-line error if none); the
+        candidate sources default to the settings' ``link_candidates`` (``TRIALGRAPH_LINK_CANDIDATES``)."""
+        settings = settings or get_settings()
+        chosen = settings.link_candidates if candidates is None else candidates
+        return cls(settings.home / "linker" / "tfidf", languages=languages, candidates=chosen)
 
     # Aliases tokenised and added to the matcher per chunk: the matcher keeps only each pattern's token keys,
     # so holding every pattern ``Doc`` at once (315,856 for the five vocabularies) only raised the peak.
@@ -174,17 +197,25 @@ class Linker:
         ]
         with quiet():
             docs = list(nlp.pipe([visible[i] for i in todo], batch_size=256))
-        found = [self._mentions(doc) for doc in docs]
-        queries = [q for mentions, defined in found for q in [m.text for m in mentions] + [d.long for d in defined]]
+        proposed = [source.spans([visible[i] for i in todo]) for source in self._candidates]
+        names = [source.name for source in self._candidates]
+        found = [
+            self._mentions(doc, [(name, spans[n]) for name, spans in zip(names, proposed, strict=True)])
+            for n, doc in enumerate(docs)
+        ]
+        queries = [q for mentions, defined in found for q in [m.text for m, _ in mentions] + [d.long for d in defined]]
         decisions = iter(self._linker.link_many(queries, frozenset(types) if types is not None else None))
         out = [Mentions(language=language) for language in languages]
         for i, doc, (mentions, defined) in zip(todo, docs, found, strict=True):
             out[i].extend(self._spans(doc, mentions, defined, decisions))
         return out
 
-    def _mentions(self, doc: Any) -> tuple[list[Any], list[Any]]:
-        """The gazetteer's mentions (longest first, no overlaps) and the abbreviations the text defines; a use of
-        a defined short form is the author's, so the gazetteer does not also claim those characters."""
+    def _mentions(
+        self, doc: Any, proposed: Sequence[tuple[str, Sequence[tuple[int, int]]]] = ()
+    ) -> tuple[list[tuple[Any, str]], list[Any]]:
+        """The gazetteer's mentions (longest first, no overlaps), then each candidate source's spans that overlap
+        none of the characters already claimed, each with what found it; and the abbreviations the text defines.
+        A use of a defined short form is the author's, so neither the gazetteer nor a candidate claims it."""
         from spacy.util import filter_spans
 
         from trialgraph.models.linking.abbreviations import definitions
@@ -192,23 +223,33 @@ class Linker:
         defined = definitions(doc)
         taken = {offset for found in defined for start, end in found.uses for offset in range(start, end)}
         mentions = [
-            m
+            (m, "gazetteer")
             for m in filter_spans([doc[start:end] for _, start, end in self._matcher(doc)])
             if not taken & set(range(m.start_char, m.end_char))
         ]
+        taken |= {offset for m, _ in mentions for offset in range(m.start_char, m.end_char)}
+        for name, spans in proposed:
+            for start, end in spans:
+                span = doc.char_span(start, end, alignment_mode="contract")
+                if span is None or not span.text.strip() or taken & set(range(span.start_char, span.end_char)):
+                    continue
+                mentions.append((span, name))
+                taken |= set(range(span.start_char, span.end_char))
         return mentions, defined
 
-    def _spans(self, doc: Any, mentions: list[Any], defined: list[Any], decisions: Iterator[Any]) -> list[Span]:
+    def _spans(
+        self, doc: Any, mentions: list[tuple[Any, str]], defined: list[Any], decisions: Iterator[Any]
+    ) -> list[Span]:
         """One text's linked spans, in text order, each with its cues; takes this text's decisions from the stream."""
         entities = self._linker.generator.kb.cui_to_entity
         spans = []
-        for mention in mentions:
+        for mention, matched_on in mentions:
             link = next(decisions)
             if link is not None:
                 entity = entities[link.curie]
                 spans.append(
                     Span(mention.start_char, mention.end_char, mention.text, link.curie, entity.canonical_name,
-                         link.score, tuple(entity.types))
+                         link.score, tuple(entity.types), matched_on)
                 )  # fmt: skip
         for found in defined:
             link = next(decisions)

@@ -76,6 +76,14 @@ class Settings(BaseSettings):
     )
     api_port: int = Field(default=8765, description="TRIALGRAPH_API_PORT: the HTTP API's port on 127.0.0.1")
 
+    # --- entity linking
+    link_candidates: str = Field(
+        default="",
+        description="TRIALGRAPH_LINK_CANDIDATES: mention candidates for free text beyond the gazetteer, "
+        "comma-separated: noun-chunks[:PIPELINE], ner:PIPELINE[#LABEL|LABEL] (a trained spaCy NER model); "
+        "each is scored by the TF-IDF linker (trialgraph.models.linking.candidates)",
+    )
+
     # --- privacy
     store_contact_details: bool = Field(
         default=False,

@@ -69,11 +69,13 @@ class EndToEndResult:
     scores: Scores
     unreachable: int  # gold concepts only in vocabularies we do not load (OMIM)
     examples: tuple[dict[str, Any], ...]
+    candidates: str = "gazetteer"  # the mention candidates: the gazetteer, plus any sources named (noun-chunks…)
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "corpus": self.corpus,
             "type": self.entity_type,
+            "candidates": self.candidates,
             **self.scores.as_dict(),
             "unreachable": self.unreachable,
             "examples": list(self.examples),
@@ -86,7 +88,11 @@ def _batches(items: Sequence[str]) -> Iterator[Sequence[str]]:
 
 
 def evaluate_end_to_end(
-    corpus: str, documents: Mapping[str, str], mentions: Sequence[GoldMention], find: MentionFinder
+    corpus: str,
+    documents: Mapping[str, str],
+    mentions: Sequence[GoldMention],
+    find: MentionFinder,
+    candidates: str = "gazetteer",
 ) -> list[EndToEndResult]:
     """One result per entity type the corpus annotates, over every document that has a text."""
     order = sorted(documents)
@@ -109,5 +115,6 @@ def evaluate_end_to_end(
             if len(examples) < 5 and (false or len(found) < len(concepts)):
                 missed = sorted("|".join(sorted(c)) for c in concepts - found)
                 examples.append({"document": document, "missed": missed[:5], "false": sorted(false)[:5]})
-        results.append(EndToEndResult(corpus, entity_type, score_items(items), unreachable, tuple(examples)))
+        scores = score_items(items)
+        results.append(EndToEndResult(corpus, entity_type, scores, unreachable, tuple(examples), candidates))
     return results

@@ -120,6 +120,37 @@ def test_a_new_linker_version_replaces_exactly_the_old_edges(
     assert {e["method_version"] for e in _edges(neo4j_driver)} == {e["method_version"] for e in before}
 
 
+def test_noun_chunk_candidates_add_edges_that_say_what_found_them_and_leave_with_them(
+    linked: dict[str, object], neo4j_driver: neo4j.Driver, neo4j_server: Settings
+) -> None:
+    before = _edges(neo4j_driver)
+    result = runner.invoke(app, ["link", "--fields", "criteria", "--candidates", "noun-chunks", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.output)["criteria"]["read"] == linked["read"]  # a new method version reads every item
+    items = rows(neo4j_driver, "MATCH (c:Criterion) RETURN c.key AS key, c.text AS text")
+    linker = Linker.load(neo4j_server, candidates="noun-chunks")
+    found = linker.link_many([i["text"] for i in items], CRITERION_TYPES)
+    expected = [
+        (i["key"], s.curie, s.start, s.end, s.matched_on) for i, spans in zip(items, found, strict=True) for s in spans
+    ]
+    stored = rows(
+        neo4j_driver,
+        "MATCH (c:Criterion)-[m:MENTIONS]->(k:Concept) "
+        "RETURN c.key AS key, k.curie AS curie, m.start AS start, m.end AS end, m.matched_on AS matched_on, "
+        "m.method_version AS method_version",
+    )
+    assert sorted((e["key"], e["curie"], e["start"], e["end"], e["matched_on"]) for e in stored) == sorted(expected)
+    assert {e["method_version"] for e in stored} == {f"{linker.method_version}+{LANGUAGE_RULES}"}
+    added = [e for e in stored if e["matched_on"] == "noun-chunk"]
+    assert len(added) > 10  # the demo's criteria hold inflected and modified names the gazetteer misses
+    gazetteer = sorted((e["key"], e["curie"], e["start"], e["end"]) for e in stored if e["matched_on"] != "noun-chunk")
+    assert gazetteer == sorted((e["key"], e["curie"], e["start"], e["end"]) for e in before)
+    # linking without them replaces exactly their edges: the graph is as before
+    assert runner.invoke(app, ["link", "--fields", "criteria"]).exit_code == 0
+    same = ("key", "curie", "start", "end", "text", "negated", "history", "method_version")
+    assert [{k: e[k] for k in same} for e in _edges(neo4j_driver)] == [{k: e[k] for k in same} for e in before]
+
+
 def test_trials_excluding_a_concept_equal_the_edges_read_by_hand(
     linked: dict[str, object], neo4j_driver: neo4j.Driver, neo4j_server: Settings
 ) -> None:

@@ -194,12 +194,14 @@ def evaluate_linking(
         corpora = [(p.name, list(read_pubtator(p))) for p in bc5cdr] + [
             (p.name, list(read_ncbi_disease(p))) for p in ncbi
         ]
+        texts = [read_documents(p) for p in [*bc5cdr, *ncbi]]  # in the corpora's order (names may repeat)
         for model in dense.values():
-            for name, mentions in corpora:
-                normalisation.extend(evaluate_normalisation(name, mentions, shared, reranker=model))
+            for (name, mentions), documents in zip(corpora, texts, strict=True):
+                normalisation.extend(
+                    evaluate_normalisation(name, mentions, shared, reranker=model, documents=documents)
+                )
         # end to end: the free-text linker finds the mentions itself in each title and abstract
         finders = {spec: Linker.around(shared, candidates=spec) for spec in candidates}  # bad specs fail here
-        texts = [read_documents(p) for p in [*bc5cdr, *ncbi]]  # in the corpora's order (names may repeat)
         end_to_end = [
             result
             for spec, finder in finders.items()

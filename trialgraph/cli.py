@@ -1135,6 +1135,8 @@ def eval_linking(
             "corpus": f["corpus"],
             "type": f["type"],
             "reranker": f["reranker"],
+            "short forms": f["short_forms"],
+            "rewritten": f["rewritten"],
             "mentions": f["accuracy@1"]["mentions"],
             "acc@1": f["accuracy@1"]["accuracy"],
             "acc@1 95% CI": f["accuracy@1"]["ci"],
@@ -1145,7 +1147,11 @@ def eval_linking(
         for f in figures["normalisation"]
     ]
     if rows:
-        _print_rows(rows, "TF-IDF linker normalisation, gold spans")
+        _print_rows(
+            rows,
+            "TF-IDF linker normalisation, gold spans (short forms as written, or by the long form "
+            "their document defines: BioSyn/SapBERT's abbreviation step)",
+        )
     keep = ("corpus", "type", "candidates", "items", "tp", "fp", "fn", "precision", "recall", "f1", "f1_ci")
     if figures["end_to_end"]:
         _print_rows(

@@ -11,11 +11,18 @@ accuracy@k is the share of mentions whose gold concept is among the first k. Cou
 * mentions without an id (BC5CDR ``-1``) have no gold and are left out;
 * OMIM-only mentions (NCBI) stay in: our vocabularies hold no OMIM, so they are counted as misses and
   also counted on their own (``unreachable``), so the figure is not flattered.
+
+Short forms: SapBERT's figures rest on BioSyn's preprocessing, which resolves abbreviations with Ab3P before
+linking: a mention that is a short form its own document defines ("VPA" after "valproic acid (VPA)") is looked up
+by its long form. Given the documents' texts, :func:`evaluate_normalisation` does the same with scispaCy's
+Schwartz–Hearst detector (the one the free-text linker uses) and reports both: ``short_forms="as written"`` and
+``short_forms="long form"``, with how many mentions the second rewrote. A short form the document does not define
+stays as written in both.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -92,6 +99,21 @@ def read_ncbi_disease(path: Path) -> Iterator[GoldMention]:
         yield GoldMention(fields[0], fields[3], "Disease", gold, composite=composite)
 
 
+AS_WRITTEN = "as written"
+LONG_FORM = "long form"
+
+
+def long_forms(documents: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """Per document, each short form it defines → its long form (scispaCy's detector over title and abstract)."""
+    from trialgraph.models.linking.abbreviations import definitions, detector, quiet
+
+    nlp = detector()
+    order = sorted(documents)
+    with quiet():
+        docs = nlp.pipe([documents[d] for d in order], batch_size=64)
+        return {d: {found.short: found.long for found in definitions(doc)} for d, doc in zip(order, docs, strict=True)}
+
+
 @dataclass(frozen=True, slots=True)
 class NormalisationResult:
     corpus: str
@@ -102,12 +124,16 @@ class NormalisationResult:
     unreachable: int  # gold only in vocabularies we do not load (OMIM)
     examples: tuple[dict[str, Any], ...]
     reranker: str = "none"  # the dense re-ranker over the TF-IDF candidates, if any
+    short_forms: str = AS_WRITTEN  # or LONG_FORM: defined short forms looked up by their long form
+    rewritten: int = 0  # mentions looked up by their document's long form
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "corpus": self.corpus,
             "type": self.entity_type,
             "reranker": self.reranker,
+            "short_forms": self.short_forms,
+            "rewritten": self.rewritten,
             "accuracy@1": self.at_1.as_dict(),
             "accuracy@5": self.at_5.as_dict(),
             "composite_left_out": self.composite_left_out,
@@ -144,13 +170,33 @@ def evaluate_normalisation(
     *,
     examples: int = 10,
     reranker: DenseReranker | None = None,
+    documents: Mapping[str, str] | None = None,
 ) -> list[NormalisationResult]:
-    """Accuracy@1 and @5 per entity type, the interval resampling documents."""
+    """Accuracy@1 and @5 per entity type, the interval resampling documents; with the ``documents``' texts, once
+    with mentions as written and once with defined short forms looked up by their long form (module docstring)."""
+    results = _normalisation(corpus, mentions, linker, examples, reranker, None)
+    if documents is not None:
+        results += _normalisation(corpus, mentions, linker, examples, reranker, long_forms(documents))
+    return results
+
+
+def _normalisation(
+    corpus: str,
+    mentions: list[GoldMention],
+    linker: TfidfLinker,
+    examples: int,
+    reranker: DenseReranker | None,
+    defined: Mapping[str, Mapping[str, str]] | None,
+) -> list[NormalisationResult]:
     results = []
     for kind in sorted({m.entity_type for m in mentions}):
         chosen = [m for m in mentions if m.entity_type == kind and not m.composite]
         composites = sum(1 for m in mentions if m.entity_type == kind and m.composite)
-        ranked = _ranked(linker, [m.text for m in chosen], ENTITY_TYPES[kind], 5, reranker)
+        texts = [m.text for m in chosen]
+        if defined is not None:
+            texts = [defined.get(m.document, {}).get(m.text, m.text) for m in chosen]
+        rewritten = sum(1 for m, text in zip(chosen, texts, strict=True) if text != m.text)
+        ranked = _ranked(linker, texts, ENTITY_TYPES[kind], 5, reranker)
         per_document: dict[str, list[int]] = {}
         shown: list[dict[str, Any]] = []
         unreachable = 0
@@ -165,5 +211,10 @@ def evaluate_normalisation(
         at_1 = accuracy_over_items([(c[0], c[2]) for c in per_document.values()])
         at_5 = accuracy_over_items([(c[1], c[2]) for c in per_document.values()])
         name = reranker.name if reranker is not None else "none"
-        results.append(NormalisationResult(corpus, kind, at_1, at_5, composites, unreachable, tuple(shown), name))
+        short_forms = AS_WRITTEN if defined is None else LONG_FORM
+        results.append(
+            NormalisationResult(
+                corpus, kind, at_1, at_5, composites, unreachable, tuple(shown), name, short_forms, rewritten
+            )
+        )
     return results

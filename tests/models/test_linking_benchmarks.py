@@ -89,3 +89,38 @@ def test_accuracy_counts_types_alternatives_composites_and_unreachable_gold(tmp_
     assert (disease.at_1.correct, disease.at_1.mentions, disease.at_5.correct) == (2, 4, 2)
     assert disease.at_1.accuracy == pytest.approx(0.5) and disease.at_1.items == 2
     assert (disease.composite_left_out, disease.unreachable) == (1, 1)
+
+
+def test_short_forms_a_document_defines_are_looked_up_by_their_long_form_and_both_are_reported(
+    tmp_path: Path,
+) -> None:
+    """BioSyn/SapBERT's abbreviation step: "VPA" is linked as "valproic acid" where its document defines it."""
+    concepts = [
+        LinkerConcept("MESH:D014635", "Valproic Acid", ("Valproate",), ("D",)),
+        LinkerConcept("MESH:D014662", "Vasoactive Intestinal Peptide", ("VIP",), ("D",)),
+        LinkerConcept("MESH:D009207", "Myoclonus", (), ("C",)),
+    ]
+    build_index(concepts, tmp_path)
+    linker = TfidfLinker(tmp_path)
+    documents = {
+        "1": "Valproic acid (VPA) and juvenile myoclonic jerks (MJ). VPA stopped the MJ in ten patients.",
+        "2": "VPA was given; no definition here.",
+    }
+    mentions = [
+        GoldMention("1", "VPA", "Chemical", frozenset({"MESH:D014635"})),
+        GoldMention("1", "MJ", "Disease", frozenset({"MESH:D009207"})),
+        GoldMention("2", "VPA", "Chemical", frozenset({"MESH:D014635"})),
+    ]
+    results = evaluate_normalisation("toy", mentions, linker, documents=documents)
+    by = {(r.short_forms, r.entity_type): r for r in results}
+    assert sorted(by) == [("as written", "Chemical"), ("as written", "Disease"), ("long form", "Chemical"),
+                          ("long form", "Disease")]  # fmt: skip
+    # as written, "VPA" is nearest to no valproate name; by its document's long form it is Valproic Acid
+    assert by[("as written", "Chemical")].at_1.correct == 0
+    assert (by[("long form", "Chemical")].at_1.correct, by[("long form", "Chemical")].rewritten) == (1, 1)
+    # document 2 defines nothing, so its "VPA" stays as written and stays wrong
+    assert by[("long form", "Chemical")].at_1.mentions == 2
+    assert by[("as written", "Disease")].at_1.correct == 0
+    assert (by[("long form", "Disease")].at_1.correct, by[("long form", "Disease")].rewritten) == (1, 1)
+    # without the documents, only the figures as written
+    assert {r.short_forms for r in evaluate_normalisation("toy", mentions, linker)} == {"as written"}

@@ -33,7 +33,7 @@ import json
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Final, Protocol
+from typing import Any, Final, NamedTuple, Protocol
 
 from trialgraph.errors import ConfigError
 from trialgraph.models.linking.dictionary import Link
@@ -62,8 +62,25 @@ METHOD_VERSION: Final = f"tfidf-char3-2+{RULES_VERSION}"
 THRESHOLD: Final = 0.7  # scispaCy EntityLinker's default; fixed, not tuned on any evaluation split
 # How a decision is taken from the candidates, apart from the index: part of every link's method version (so a
 # change re-links), not of the index's (so it needs no rebuild). "exact-elsewhere-1": an exact name of a concept of
-# a type the field does not allow refuses the look-alikes of the allowed types.
-DECISION_RULES: Final = "exact-elsewhere-1"
+# a type the field does not allow refuses the look-alikes of the allowed types. "organism-infection-1": when that
+# concept is an organism (MeSH B) and the field allows diseases, the infection heading named after it is linked
+# instead ("Coronavirus" → Coronavirus Infections, "SARS-CoV-2" → COVID-19 by its entry term "SARS-CoV-2
+# Infection"): a registry's condition field that names a pathogen means the infection, as NLM indexes it.
+DECISION_RULES: Final = "exact-elsewhere-1+organism-infection-1"
+ORGANISM_TYPE: Final = "B"
+INFECTION_NAMES: Final = ("{} infection", "{} infections")
+INFECTION_OF_ORGANISM: Final = "organism-infection"  # a link's matched_on when that rule chose it
+
+
+class _Infection(NamedTuple):
+    """A candidate the organism-infection rule proposes: scispaCy's ``MentionCandidate`` fields, its own type so a
+    decision can say which rule made it."""
+
+    concept_id: str
+    aliases: list[str]
+    similarities: list[float]
+
+
 EXACT: Final = 1.0 - 1e-4  # the cosine of a text with its own alias, less float32 rounding
 _FILES = ("tfidf_vectorizer.joblib", "tfidf_vectors_sparse.npz", "concept_aliases.json", "kb.jsonl")
 # American forms of the names whose spelling the rules change, with their concepts: written by build_index so a
@@ -301,22 +318,41 @@ class TfidfLinker:
 
     def _eligible(self, candidates: Sequence[Any], allowed_types: frozenset[str] | None) -> list[tuple[float, Any]]:
         """The allowed candidates at the threshold or above, best first (ties: by id); none when the text is
-        exactly a name of a concept of a disallowed type and of no allowed one (a look-alike would be wrong)."""
+        exactly a name of a concept of a disallowed type and of no allowed one (a look-alike would be wrong),
+        unless that concept is an organism whose infection heading the types allow (:data:`DECISION_RULES`)."""
         kb = self.generator.kb.cui_to_entity
         eligible: list[tuple[float, Any]] = []
-        named_elsewhere = False
+        named_elsewhere: list[Any] = []
         for candidate in candidates:  # sorted by id
             score = max(candidate.similarities)
             if score < self.threshold:
                 continue
             if allowed_types is not None and not set(kb[candidate.concept_id].types) & allowed_types:
-                named_elsewhere = named_elsewhere or score >= EXACT
+                if score >= EXACT:
+                    named_elsewhere.append(candidate)
                 continue
             eligible.append((score, candidate))
         eligible.sort(key=lambda pair: -pair[0])  # stable: equal scores keep the id order
-        if eligible and named_elsewhere and eligible[0][0] < EXACT:
-            return []
+        if named_elsewhere and not (eligible and eligible[0][0] >= EXACT):
+            return self._infections(named_elsewhere, allowed_types)
         return eligible
+
+    def _infections(self, named: Sequence[Any], allowed_types: frozenset[str] | None) -> list[tuple[float, Any]]:
+        """The allowed concepts named "<organism> infection(s)" for any name of the organisms among ``named``,
+        as exact candidates (first by id); none when ``named`` holds no organism or no such heading exists."""
+        kb = self.generator.kb
+        found: dict[str, list[str]] = {}
+        for candidate in named:
+            entity = kb.cui_to_entity[candidate.concept_id]
+            if ORGANISM_TYPE not in entity.types:
+                continue
+            for name in (entity.canonical_name, *entity.aliases):
+                for form in INFECTION_NAMES:
+                    alias = american(form.format(name).lower())
+                    for curie in kb.alias_to_cuis.get(alias, ()):
+                        if allowed_types is None or set(kb.cui_to_entity[curie].types) & allowed_types:
+                            found.setdefault(curie, []).append(alias)
+        return [(1.0, _Infection(curie, sorted(set(aliases)), [1.0])) for curie, aliases in sorted(found.items())]
 
     def link_many(self, texts: Sequence[str], allowed_types: frozenset[str] | None = None) -> list[Link | None]:
         """One decision per text: the allowed concept with the most similar alias, if at least the threshold
@@ -325,17 +361,18 @@ class TfidfLinker:
         No decision when the text is exactly a name of a concept of a disallowed type and no allowed concept has
         that name too: the text means that concept, and an allowed look-alike would be a wrong link.
         """
-        pools = []
+        pools, how = [], []
         for candidates in self.generator(list(texts), self.k):
             eligible = self._eligible(candidates, allowed_types)
             exact = [pair for pair in eligible if pair[0] >= EXACT]
             pools.append(exact or eligible)
+            how.append(INFECTION_OF_ORGANISM if eligible and isinstance(eligible[0][1], _Infection) else "tfidf")
         chosen = [pool[0] if pool else None for pool in pools]
         if self.reranker is not None:
             chosen = self._rerank(texts, pools, chosen)
         return [
-            Link(text.lower(), pick[1].concept_id, "tfidf", round(pick[0], 4)) if pick else None
-            for text, pick in zip(texts, chosen, strict=True)
+            Link(text.lower(), pick[1].concept_id, matched_on, round(pick[0], 4)) if pick else None
+            for text, pick, matched_on in zip(texts, chosen, how, strict=True)
         ]
 
     def _rerank(

@@ -124,6 +124,42 @@ def test_an_exact_name_of_a_disallowed_concept_is_not_linked_to_an_allowed_look_
     assert f"+{tfidf.DECISION_RULES}+" in linker.method_version
 
 
+ORGANISMS = [
+    LinkerConcept("MESH:D017934", "Coronavirus", ("Coronaviruses",), ("B",)),
+    LinkerConcept("MESH:D018352", "Coronavirus Infections", (), ("C",)),
+    LinkerConcept("MESH:D000086402", "SARS-CoV-2", ("2019-nCoV", "COVID-19 Virus"), ("B",)),
+    LinkerConcept("MESH:D000086382", "COVID-19", ("SARS-CoV-2 Infection", "2019-nCoV Infection"), ("C",)),
+    LinkerConcept("MESH:D010963", "Plasmodium falciparum", (), ("B",)),  # no heading named after it
+    LinkerConcept("MESH:D016778", "Malaria, Falciparum", (), ("C",)),
+    LinkerConcept("MESH:D001769", "Blood", (), ("A",)),  # not an organism: the look-alike rule as before
+    LinkerConcept("MESH:D006402", "Hematologic Diseases", ("Blood Diseases",), ("C",)),
+]
+
+
+def test_a_condition_that_names_an_organism_is_linked_to_the_infection_named_after_it(tmp_path: Path) -> None:
+    build_index(ORGANISMS, tmp_path)
+    linker = TfidfLinker(tmp_path, threshold=LOW)
+    texts = ["Coronavirus", "coronaviruses", "2019-nCoV", "SARS-CoV-2", "Plasmodium falciparum", "Blood"]
+    decided = linker.link_many(texts, frozenset({"C", "F"}))
+    assert [(d.curie, d.matched_on, d.score) if d else None for d in decided] == [
+        ("MESH:D018352", "organism-infection", 1.0),  # "<name> Infections"
+        (
+            "MESH:D018352",
+            "organism-infection",
+            1.0,
+        ),  # an entry term of the organism: its preferred name names the heading
+        ("MESH:D000086382", "organism-infection", 1.0),  # an entry term of the organism, "2019-nCoV Infection"
+        ("MESH:D000086382", "organism-infection", 1.0),  # COVID-19's entry term "SARS-CoV-2 Infection"
+        None,  # no heading is named after it: refused, as any exact name of another type
+        None,  # not an organism: no look-alike
+    ]
+    # where organisms are allowed, the name is the organism's, as before; a disease text keeps its own link
+    organism, disease = linker.link_many(["Coronavirus", "Coronavirus Infections"], frozenset({"B", "C"}))
+    assert (organism and (organism.curie, organism.matched_on)) == ("MESH:D017934", "tfidf")
+    assert (disease and (disease.curie, disease.matched_on)) == ("MESH:D018352", "tfidf")
+    assert "+organism-infection-1" in linker.method_version
+
+
 def test_the_stored_respellings_give_the_map_an_older_index_computes_at_load(tmp_path: Path) -> None:
     british = [
         LinkerConcept("MESH:D004941", "Esophagitis", ("Oesophagitis",), ("C",)),

@@ -25,6 +25,8 @@ from trialgraph.models.linking import dictionary
 from trialgraph.models.linking.current import current_concepts
 from trialgraph.models.linking.dictionary import ConceptNames, DictionaryLinker, Link
 from trialgraph.models.linking.generic import generic_concepts
+from trialgraph.models.linking.registry_labels import RULES as LABEL_RULES
+from trialgraph.models.linking.registry_labels import condition_text
 
 __all__ = [
     "LINKERS",
@@ -224,8 +226,9 @@ class ConditionLinkSource:
         self._driver = driver
         self._database = database
         self._generic = generic_concepts()
-        # the edges' method version: the linker's rules and the stop list it is filtered by (a new list re-links)
-        self.method_version = f"{linker.method_version}+{self._generic.version}"
+        # the edges' method version: the linker's rules, the stop list it is filtered by (a new list re-links) and
+        # the registry-label rules that say what text of a condition string is looked up
+        self.method_version = f"{linker.method_version}+{self._generic.version}+{LABEL_RULES}"
 
     @property
     def scope(self) -> list[str] | None:
@@ -240,7 +243,7 @@ class ConditionLinkSource:
             self.read_keys = [c["key"] for c in conditions]
         generic = self._generic
         for chunk in _batches(conditions, 1000):
-            texts = [c["name"] or c["key"] for c in chunk]
+            texts = [condition_text(c["name"] or c["key"]) for c in chunk]  # a registry's form label read off
             for condition, links in zip(chunk, self.linker.link_texts(texts), strict=True):
                 yield ConditionLinks(condition["key"], tuple(generic.specific(links)))
 

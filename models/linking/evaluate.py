@@ -33,6 +33,7 @@ from trialgraph.models.linking.abbreviations import AbbreviationLinker, mine
 from trialgraph.models.linking.dictionary import ConceptNames, DictionaryLinker, Link
 from trialgraph.models.linking.generic import generic_concepts
 from trialgraph.models.linking.nested import with_nested_headings
+from trialgraph.models.linking.registry_labels import condition_text
 from trialgraph.models.linking.tfidf import LinkerConcept, TfidfLinker, build_index, mesh_types
 from trialgraph.models.metrics import ItemCounts, Scores, score_items
 
@@ -51,7 +52,8 @@ __all__ = [
 
 
 def _condition_strings(record: StudyRecord) -> list[str]:
-    return list(record.conditions)
+    """As the graph's condition linking reads them: a registry form's label read off (registry_labels)."""
+    return [condition_text(condition) for condition in record.conditions]
 
 
 def _intervention_strings(record: StudyRecord) -> list[str]:

@@ -15,6 +15,7 @@ from trialgraph.demo import sample_path
 from trialgraph.models.encoders import ENCODERS
 from trialgraph.models.linking.dense import DenseReranker
 from trialgraph.models.linking.generic import generic_concepts
+from trialgraph.models.linking.registry_labels import RULES as LABEL_RULES
 from trialgraph.models.linking.spelling import american
 from trialgraph.settings import Settings
 
@@ -141,7 +142,7 @@ def test_link_needs_concepts_and_an_index_then_links_the_demo_conditions(
     assert {(r["c"], r["k"]) for r in edges if r["how"] != "nested"} == whole
     generic = generic_concepts()
     plain_version = versions[0]["v"].split("+abbrev-sh-1+")[0]
-    assert {r["v"] for r in edges} == {f"{plain_version}+nested-heading-1+{generic.version}"}
+    assert {r["v"] for r in edges} == {f"{plain_version}+nested-heading-1+{generic.version}+{LABEL_RULES}"}
     concepts = rows(
         graph,
         "MATCH (k:Concept) WHERE any(t IN coalesce(k.tree_numbers, []) WHERE t =~ '[CF].*') "

@@ -39,6 +39,7 @@ from trialgraph.kg.writer import LoadReport
 from trialgraph.loaders.ctgov.normalize import mesh_id
 from trialgraph.models.linking import dictionary, tfidf
 from trialgraph.models.linking.generic import generic_concepts
+from trialgraph.models.linking.registry_labels import RULES as LABEL_RULES
 from trialgraph.models.linking.spelling import american
 
 MESH = "ontologies/mesh/mesh2022-core.nt.gz"
@@ -630,7 +631,7 @@ def test_tfidf_linker_links_conditions_to_disease_concepts_from_its_own_index(
         links = _rows(driver, links_query)
         assert report.read == report.written + report.unchanged and report.written == len(links) > 500
         rules = f"{tfidf.METHOD_VERSION}+{tfidf.DECISION_RULES}+{manifest.content_hash[:12]}"
-        assert {r["version"] for r in links} == {f"{rules}+{generic_concepts().version}"}
+        assert {r["version"] for r in links} == {f"{rules}+{generic_concepts().version}+{LABEL_RULES}"}
         assert min(r["score"] for r in links) >= 0.7
         # only disease-type concepts: a MeSH C or F tree, or a disease SCR
         for r in links:

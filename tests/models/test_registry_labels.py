@@ -1,0 +1,32 @@
+"""Registry form labels read off condition strings (real strings of the shared ICTRP export)."""
+
+from __future__ import annotations
+
+import pytest
+
+from trialgraph.models.linking.registry_labels import condition_text
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Health Condition 1: G470- Insomnia", "Insomnia"),
+        ("Health Condition 1: C509- Malignant neoplasm of breast of unspecified site",
+         "Malignant neoplasm of breast of unspecified site"),
+        ("Health Condition 1: J96-J99- Other diseases of the respiratory system",
+         "Other diseases of the respiratory system"),
+        ("Health Condition 1: Q214- Aortopulmonary septal defectHealth Condition 2: Q211- Atrial septal defect",
+         "Aortopulmonary septal defect"),
+        ("Therapeutic area: Diseases [C] - Cancer [C04]", "Cancer"),
+        ("Term: Chemoprophylaxis NOS", "Chemoprophylaxis"),
+        ("Term: Non-small cell lung cancerSystem Organ Class: 10029104 - Neoplasms benign, malignant and unspecified",
+         "Non-small cell lung cancer"),
+        # no label, or a label that introduces no name: as written
+        ("Therapeutic area: Not possible to specify", "Therapeutic area: Not possible to specify"),
+        ("Classification code 10008434", "Classification code 10008434"),
+        ("Long-term care: Health Condition of residents", "Long-term care: Health Condition of residents"),
+        ("COVID-19", "COVID-19"),
+    ],
+)  # fmt: skip
+def test_condition_text_reads_off_the_label(text: str, name: str) -> None:
+    assert condition_text(text) == name

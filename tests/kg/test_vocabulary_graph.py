@@ -471,7 +471,8 @@ def test_exact_linker_ties_condition_strings_to_concepts(
         assert report.read == report.written + report.unchanged
         assert report.written == len({r["key"] for r in links})
         stop_list = generic_concepts().version  # the condition links are filtered by it: part of the version
-        assert {(r["version"], r["score"]) for r in links} == {(f"{dictionary.METHOD_VERSION}+{stop_list}", 1.0)}
+        version = f"{dictionary.METHOD_VERSION}+{stop_list}+{LABEL_RULES}"  # and the registry-label rules
+        assert {(r["version"], r["score"]) for r in links} == {(version, 1.0)}
 
         # name links: exactly the condition strings that are the label of one MeSH record the graph holds, both
         # compared in American spelling ("leukaemia" is the label Leukemia)

@@ -53,6 +53,7 @@ from trialgraph.models.encoders import ENCODERS, load_encoder
 from trialgraph.models.linking.benchmarks import (
     NormalisationResult,
     evaluate_normalisation,
+    long_forms,
     read_ncbi_disease,
     read_pubtator,
 )
@@ -195,13 +196,19 @@ def evaluate_linking(
             (p.name, list(read_ncbi_disease(p))) for p in ncbi
         ]
         texts = [read_documents(p) for p in [*bc5cdr, *ncbi]]  # in the corpora's order (names may repeat)
+        defined = [long_forms(documents) for documents in texts]  # each corpus's short forms, read once
         for model in dense.values():
-            for (name, mentions), documents in zip(corpora, texts, strict=True):
+            for (name, mentions), short_forms in zip(corpora, defined, strict=True):
                 normalisation.extend(
-                    evaluate_normalisation(name, mentions, shared, reranker=model, documents=documents)
+                    evaluate_normalisation(name, mentions, shared, reranker=model, defined=short_forms)
                 )
-        # end to end: the free-text linker finds the mentions itself in each title and abstract
-        finders = {spec: Linker.around(shared, candidates=spec) for spec in candidates}  # bad specs fail here
+        # end to end: the free-text linker finds the mentions itself in each title and abstract; one gazetteer for
+        # every candidate spec, and each spec's pipelines loaded (a bad one fails) before any corpus is read
+        gazetteer = Linker.around(shared)
+        gazetteer.link_many([])  # builds the gazetteer, shared by every spec's linker
+        finders = {spec: gazetteer.with_candidates(spec) for spec in candidates}
+        for finder in finders.values():
+            _ = finder.method_version
         end_to_end = [
             result
             for spec, finder in finders.items()

@@ -50,7 +50,7 @@ from trialgraph.settings import Settings, get_settings
 
 __all__ = ["Linker", "Mentions", "Span"]
 
-Candidates = str | Sequence[CandidateSource]
+Candidates = str | Sequence[CandidateSource | str]
 """Mention candidate sources beyond the gazetteer: a spec (``"noun-chunks"``) or the sources themselves."""
 
 # Control and zero-width characters become spaces before tokenising: same length, so offsets still index the
@@ -73,11 +73,18 @@ class Span:
     score: float
     types: tuple[str, ...]
     # "gazetteer", "abbreviation" (a short form the text defines, linked via its long form), or the candidate
-    # source that proposed the span ("noun-chunk", "ner"): trialgraph.models.linking.candidates
+    # source that proposed the span ("noun-chunk", "ner": trialgraph.models.linking.candidates); with
+    # "+organism-infection" when that decision rule chose the concept (trialgraph.models.linking.tfidf)
     matched_on: str = "gazetteer"
     long_form: str | None = None  # the long form, for an abbreviation
     negated: bool = False  # a negation cue reaches it ("no", "without", "free of"...): NegEx, clinical termset
     history: bool = False  # a history cue reaches it ("history of", "prior", "previously"...)
+
+
+def _matched_on(found_by: str, link: Any) -> str:
+    """What found the span, and the decision rule that chose its concept when it is not plain TF-IDF similarity
+    ("gazetteer+organism-infection": trialgraph.models.linking.tfidf.DECISION_RULES)."""
+    return found_by if link.matched_on == "tfidf" else f"{found_by}+{link.matched_on}"
 
 
 class Mentions(list[Span]):
@@ -112,7 +119,9 @@ class Linker:
 
         self._linker = tfidf
         self._languages = languages
-        self._candidates = parse_candidate_sources(candidates) if isinstance(candidates, str) else tuple(candidates)
+        given = [candidates] if isinstance(candidates, str) else list(candidates)
+        specs = [c for c in given if isinstance(c, str)]
+        self._candidates = parse_candidate_sources(specs) + tuple(c for c in given if not isinstance(c, str))
         self._nlp: Any = None
         self._matcher: Any = None
         self._cues: Any = None
@@ -143,8 +152,10 @@ class Linker:
         return self._candidates
 
     def with_candidates(self, candidates: Candidates) -> Linker:
-        """The same index and language rule, with these candidate sources (a spec string or sources)."""
-        return type(self).around(self._linker, languages=self._languages, candidates=candidates)
+        """The same index, language rule and built gazetteer, with these candidate sources (specs or sources)."""
+        linker = type(self).around(self._linker, languages=self._languages, candidates=candidates)
+        linker._nlp, linker._matcher, linker._cues = self._nlp, self._matcher, self._cues
+        return linker
 
     @classmethod
     def load(
@@ -214,8 +225,10 @@ class Linker:
         self, doc: Any, proposed: Sequence[tuple[str, Sequence[tuple[int, int]]]] = ()
     ) -> tuple[list[tuple[Any, str]], list[Any]]:
         """The gazetteer's mentions (longest first, no overlaps), then each candidate source's spans that overlap
-        none of the characters already claimed, each with what found it; and the abbreviations the text defines.
-        A use of a defined short form is the author's, so neither the gazetteer nor a candidate claims it."""
+        no gazetteer mention, each with what found it; and the abbreviations the text defines. A use of a defined
+        short form is the author's, so neither the gazetteer nor a candidate claims it. Candidates may overlap
+        each other here: of those the linker accepts, the first in source order keeps the characters (_spans), so
+        a span the linker refuses never hides another source's."""
         from spacy.util import filter_spans
 
         from trialgraph.models.linking.abbreviations import definitions
@@ -228,13 +241,12 @@ class Linker:
             if not taken & set(range(m.start_char, m.end_char))
         ]
         taken |= {offset for m, _ in mentions for offset in range(m.start_char, m.end_char)}
-        for name, spans in proposed:
+        for name, spans in proposed:  # overlaps among candidates are settled once the linker has decided (_spans)
             for start, end in spans:
                 span = doc.char_span(start, end, alignment_mode="contract")
                 if span is None or not span.text.strip() or taken & set(range(span.start_char, span.end_char)):
                     continue
                 mentions.append((span, name))
-                taken |= set(range(span.start_char, span.end_char))
         return mentions, defined
 
     def _spans(
@@ -243,14 +255,21 @@ class Linker:
         """One text's linked spans, in text order, each with its cues; takes this text's decisions from the stream."""
         entities = self._linker.generator.kb.cui_to_entity
         spans = []
-        for mention, matched_on in mentions:
+        claimed: set[int] = set()  # characters of candidate spans the linker accepted
+        for mention, found_by in mentions:
             link = next(decisions)
-            if link is not None:
-                entity = entities[link.curie]
-                spans.append(
-                    Span(mention.start_char, mention.end_char, mention.text, link.curie, entity.canonical_name,
-                         link.score, tuple(entity.types), matched_on)
-                )  # fmt: skip
+            if link is None:
+                continue
+            offsets = set(range(mention.start_char, mention.end_char))
+            if found_by != "gazetteer":  # a candidate: the first accepted one holds its characters
+                if claimed & offsets:
+                    continue
+                claimed |= offsets
+            entity = entities[link.curie]
+            spans.append(
+                Span(mention.start_char, mention.end_char, mention.text, link.curie, entity.canonical_name,
+                     link.score, tuple(entity.types), _matched_on(found_by, link))
+            )  # fmt: skip
         for found in defined:
             link = next(decisions)
             if link is None:
@@ -259,7 +278,8 @@ class Linker:
             name, types_ = entity.canonical_name, tuple(entity.types)
             for start, end in found.uses:
                 spans.append(
-                    Span(start, end, doc.text[start:end], link.curie, name, link.score, types_, "abbreviation",
+                    Span(start, end, doc.text[start:end], link.curie, name, link.score, types_,
+                         _matched_on("abbreviation", link),
                          found.long)
                 )  # fmt: skip
         spans.sort(key=lambda span: (span.start, span.end))

@@ -14,7 +14,8 @@ accuracy@k is the share of mentions whose gold concept is among the first k. Cou
 
 Short forms: SapBERT's figures rest on BioSyn's preprocessing, which resolves abbreviations with Ab3P before
 linking: a mention that is a short form its own document defines ("VPA" after "valproic acid (VPA)") is looked up
-by its long form. Given the documents' texts, :func:`evaluate_normalisation` does the same with scispaCy's
+by its long form. Given each document's definitions (:func:`long_forms`), :func:`evaluate_normalisation` does the
+same with scispaCy's
 Schwartz–Hearst detector (the one the free-text linker uses) and reports both: ``short_forms="as written"`` and
 ``short_forms="long form"``, with how many mentions the second rewrote. A short form the document does not define
 stays as written in both.
@@ -34,7 +35,7 @@ if TYPE_CHECKING:
     from trialgraph.models.linking.dense import DenseReranker
 from trialgraph.models.metrics import Accuracy, accuracy_over_items
 
-__all__ = ["GoldMention", "evaluate_normalisation", "read_ncbi_disease", "read_pubtator"]
+__all__ = ["GoldMention", "evaluate_normalisation", "long_forms", "read_ncbi_disease", "read_pubtator"]
 
 # mention type → the MeSH tree branches a concept of that type lives in
 ENTITY_TYPES: dict[str, frozenset[str]] = {
@@ -170,13 +171,14 @@ def evaluate_normalisation(
     *,
     examples: int = 10,
     reranker: DenseReranker | None = None,
-    documents: Mapping[str, str] | None = None,
+    defined: Mapping[str, Mapping[str, str]] | None = None,
 ) -> list[NormalisationResult]:
-    """Accuracy@1 and @5 per entity type, the interval resampling documents; with the ``documents``' texts, once
-    with mentions as written and once with defined short forms looked up by their long form (module docstring)."""
+    """Accuracy@1 and @5 per entity type, the interval resampling documents; given the short forms each document
+    ``defined`` (:func:`long_forms` of the corpus's texts), once with mentions as written and once with those
+    short forms looked up by their long form (module docstring)."""
     results = _normalisation(corpus, mentions, linker, examples, reranker, None)
-    if documents is not None:
-        results += _normalisation(corpus, mentions, linker, examples, reranker, long_forms(documents))
+    if defined is not None:
+        results += _normalisation(corpus, mentions, linker, examples, reranker, defined)
     return results
 
 

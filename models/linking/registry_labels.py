@@ -24,21 +24,25 @@ __all__ = ["RULES", "condition_text"]
 
 RULES: Final = "registry-labels-1"
 
-_ICD10_CODE = r"[A-Z]\d{2,3}(?:\.\d+)?(?:-[A-Z]\d{2,3}(?:\.\d+)?)?"
+_ICD10_CODE = r"[A-Z]\d{0,4}(?:\.\d+)?(?:-[A-Z]?\d{0,4}(?:\.\d+)?)?"
 _LABELS: Final = (
     # CTRI: "Health Condition 1: C509- Malignant neoplasm …" up to the next condition, if any
-    re.compile(rf"^\s*Health Condition \d+:\s*(?:{_ICD10_CODE}-\s*)?(?P<name>.+?)\s*(?=Health Condition \d+:|$)"),
-    # EU CTR: "Therapeutic area: Diseases [C] - Cancer [C04]": the last level's name
-    re.compile(r"^\s*Therapeutic area:.*?-\s*(?P<name>[^\[\]-]+?)\s*\[[A-Z]\d*\]\s*$"),
+    re.compile(rf"Health Condition \d+: (?:{_ICD10_CODE}- )?(?P<name>.+?)(?= ?Health Condition \d+:|$)"),
+    # EU CTR: "Therapeutic area: Diseases [C] - Chemically-Induced Disorders [C25]": the first area's last level
+    re.compile(r"Therapeutic area: [^\[\]]*\[[A-Z]\] - (?P<name>[^\[\]]+?) \[[A-Z]\d*\]"),
     # EU CTR: "Term: Chemoprophylaxis NOS", up to the MedDRA codes that may follow on the same line
-    re.compile(r"^\s*Term:\s*(?P<name>.+?)(?:\s+NOS)?\s*(?=System Organ Class|Classification code|Level:|$)"),
+    re.compile(r"Term: (?P<name>.+?)(?: NOS)?(?= ?System Organ Class| ?Classification code| ?Level:|$)"),
 )
+# Labels are read from the start of a string only, and at most this far: a label introduces a name near the start,
+# and the bound keeps the lazy patterns' cost small on a pathological 100 kB string.
+_READ_CHARACTERS: Final = 2000
 
 
 def condition_text(text: str) -> str:
     """The condition name a registry label in ``text`` introduces, or ``text`` itself when it has none."""
+    head = " ".join(text[:_READ_CHARACTERS].split())  # whitespace runs and line breaks as one space
     for label in _LABELS:
-        match = label.match(text)
+        match = label.match(head)
         if match and match["name"].strip():
             return match["name"].strip()
     return text

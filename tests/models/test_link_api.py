@@ -56,3 +56,19 @@ def test_gazetteer_built_in_chunks_matches_every_name(tmp_path: Path, monkeypatc
     chunked = Linker(tmp_path)
     assert chunked(text) == whole
     assert [s.curie for s in whole] == ["MESH:D003924", "MESH:D003920", "MESH:D008687", "MESH:D001249", "MESH:D001249"]
+
+
+def test_a_span_names_the_decision_rule_that_chose_its_concept(tmp_path: Path) -> None:
+    """The organism rule (trialgraph.models.linking.tfidf) on free text: "HIV" in a criterion means the infection,
+    and the span says so beside what found it."""
+    build_index(
+        [
+            LinkerConcept("MESH:D006678", "HIV", ("Human Immunodeficiency Virus",), ("B",)),
+            LinkerConcept("MESH:D015658", "HIV Infections", (), ("C",)),
+        ],
+        tmp_path,
+    )
+    (span,) = Linker(tmp_path)("Adults living with HIV for a year", types=["C"])
+    assert (span.text, span.curie, span.matched_on) == ("HIV", "MESH:D015658", "gazetteer+organism-infection")
+    (organism,) = Linker(tmp_path)("Adults living with HIV for a year", types=["B"])
+    assert (organism.curie, organism.matched_on) == ("MESH:D006678", "gazetteer")

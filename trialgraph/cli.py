@@ -1005,10 +1005,19 @@ def eval_retrieval(
             help="Also paper → registered trial: the graph's linked papers, registry ids cut out, as queries.",
         ),
     ] = True,
+    twins: Annotated[
+        bool,
+        typer.Option(
+            "--twins/--no-twins",
+            help="Also registry record → its twin in another registry: each record that states a loaded record's "
+            "id registered elsewhere, ids cut out, its own registration's records left out of the search.",
+        ),
+    ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the figures as JSON.")] = False,
 ) -> None:
     """Every retriever side by side, BM25 as the baseline: patient → trial (nDCG@10, P@10, R@100), trial →
-    similar trials (precision@1, @5) and paper → trial (MRR, recall@1, @10), with 95% bootstrap intervals."""
+    similar trials (precision@1, @5), paper → trial and record → its twin in another registry (MRR, recall@1,
+    @10), with 95% bootstrap intervals."""
     settings = _settings()
     root = settings.shared_data / "benchmarks" / "trials" if settings.shared_data else None
     if not cohort:
@@ -1022,7 +1031,7 @@ def eval_retrieval(
     try:
         with TrialGraph.connect(settings) as tg, console.status("ranking every task's queries…"):
             figures = tg.evaluate_retrieval(
-                cohort, trialsim=trialsim, retrievers=retriever, encoder=encoder, papers=papers
+                cohort, trialsim=trialsim, retrievers=retriever, encoder=encoder, papers=papers, twins=twins
             )
     except TrialGraphError as e:
         _fail(e)
@@ -1034,12 +1043,13 @@ def eval_retrieval(
     def interval(mean: dict[str, Any]) -> str:
         return f"{mean['mean']:.3f} [{mean['ci'][0]:.2f}, {mean['ci'][1]:.2f}]"
 
-    patient, similar, known = [], [], []
+    patient, similar = [], []
+    known: dict[str, list[dict[str, Any]]] = {"paper_to_trial": [], "record_to_twin": []}
     for d in data:
-        if d.get("task") == "paper_to_trial":
+        if d.get("task") in known:
             row = {"queries": d["queries"], "retriever": d["retriever"]}
             row["usable"] = f"{d['usable_queries']} of {d['candidate_queries']}"
-            known.append(row | {m: interval(d[m]) if m in d else "-" for m in ("mrr", "r@1", "r@10")})
+            known[d["task"]].append(row | {m: interval(d[m]) if m in d else "-" for m in ("mrr", "r@1", "r@10")})
             continue
         if d.get("task") == "trial_similarity":
             row = {"retriever": d["retriever"], "usable lists": f"{d['usable_lists']} of {d['lists']}"}
@@ -1053,8 +1063,12 @@ def eval_retrieval(
     _print_rows(patient, "patient → trial (95% bootstrap intervals over queries)")
     if similar:
         _print_rows(similar, "trial → similar trials, Trial2Vec labels (95% bootstrap intervals over lists)")
-    if known:
-        _print_rows(known, "paper → registered trial, registry ids cut out (95% bootstrap intervals over queries)")
+    if known["paper_to_trial"]:
+        title = "paper → registered trial, registry ids cut out (95% bootstrap intervals over queries)"
+        _print_rows(known["paper_to_trial"], title)
+    if known["record_to_twin"]:
+        title = "registry record → its twin in another registry, ids cut out (95% bootstrap intervals over queries)"
+        _print_rows(known["record_to_twin"], title)
 
 
 @eval_app.command("linking")

@@ -1,5 +1,5 @@
 // $seeds: list<{trial_id: string, weight: float}>, $records: integer, $max_df: integer, $hierarchy_weight: float,
-// $limit: integer.
+// $exclude_records: list<string>, $limit: integer.
 // Trials that share meaning with the seed trials. Direct meaning: NLM's direct condition and intervention MeSH
 // headings, the concepts their conditions are linked to and their interventions mention (any linker; a negated
 // mention is not the intervention's), and their lead sponsor. One step up the hierarchy: the parents (BROADER, as
@@ -8,7 +8,9 @@
 // class's other substances. A shared node m counts seed.weight * factor * ln(records / df(m)), factor 1 for direct
 // meaning and $hierarchy_weight for a parent; df is the records that reach m. Nodes reached by more than $max_df
 // records are too general to say anything (phase and design, always shared by far more, are left out for that
-// reason); the distinct records read per node stop at $max_df + 1 (its children are still walked).
+// reason); the distinct records read per node stop at $max_df + 1 (its children are still walked). A record in
+// $exclude_records reaches nothing (a seed's own meaning still counts): the registry-twin evaluation asks with that
+// record's text, so it must not find its own trial.
 UNWIND $seeds AS seed
 CALL (seed) {
   MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(:RegistryRecord)-[:HAS_CONDITION_MESH|HAS_INTERVENTION_MESH {ancestor: false}]->(m:MeshTerm)
@@ -75,6 +77,7 @@ CALL (meaning, parent) {
     RETURN o
   }
   WITH DISTINCT o
+  WHERE NOT o.record_id IN $exclude_records
   LIMIT $max_df + 1
   RETURN collect(o) AS others
 }

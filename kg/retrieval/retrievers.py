@@ -62,11 +62,15 @@ HYBRID_WEIGHTS: Mapping[str, float] = {"fulltext": 1.0, "vector": 1.0}
 
 
 class TrialRetriever(Protocol):
-    """What every retriever offers: the best ``top_k`` trials for a text, best first."""
+    """What every retriever offers: the best ``top_k`` trials for a text, best first.
+
+    ``exclude_records``: registry records the ranking must not use (their trial can still be found through its
+    other records). The registry-twin evaluation asks with one record's own text, so that record must not find
+    its own trial; a search that reads a patient (``match``) refuses it."""
 
     name: str
 
-    def hits(self, query: str, *, top_k: int = 10) -> list[Hit]: ...
+    def hits(self, query: str, *, top_k: int = 10, exclude_records: frozenset[str] = frozenset()) -> list[Hit]: ...
 
 
 def _best_per_trial(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -87,9 +91,14 @@ class FullTextRetriever:
     database: str = "neo4j"
     name: str = "fulltext"
 
-    def hits(self, query: str, *, top_k: int = 10) -> list[Hit]:
+    def hits(self, query: str, *, top_k: int = 10, exclude_records: frozenset[str] = frozenset()) -> list[Hit]:
         statement = cypher.load("retrieval/fulltext")
-        params = {"query": lucene_query(query), "candidates": top_k * _CANDIDATES_PER_HIT, "top_k": top_k}
+        params = {
+            "query": lucene_query(query),
+            "candidates": top_k * _CANDIDATES_PER_HIT + len(exclude_records),
+            "top_k": top_k,
+            "exclude_records": sorted(exclude_records),
+        }
         rows = run_read(self.driver, statement, params, database=self.database)
         return [
             Hit(r["trial_id"], r["record_id"], r["score"], self.name, {self.name: r["score"]}, (statement,), (params,))
@@ -170,17 +179,26 @@ class VectorRetriever:
         }
         return [dict(record) for record in raw.records], statement, params
 
-    def search_vector(self, vector: list[float], *, top_k: int, exclude: frozenset[str] = frozenset()) -> list[Hit]:
-        """The trials nearest to ``vector``, leaving out the trial ids in ``exclude``."""
-        found, statement, params = self.search_rows(vector, candidates=(top_k + len(exclude)) * self.candidates_per_hit)
-        rows = [r for r in found if r["trial_id"] not in exclude]
+    def search_vector(
+        self,
+        vector: list[float],
+        *,
+        top_k: int,
+        exclude: frozenset[str] = frozenset(),
+        exclude_records: frozenset[str] = frozenset(),
+    ) -> list[Hit]:
+        """The trials nearest to ``vector``, leaving out the trial ids in ``exclude`` and never reached through the
+        records in ``exclude_records`` (each such record's embeddings take their slots from the candidates)."""
+        candidates = (top_k + len(exclude)) * self.candidates_per_hit + len(exclude_records) * self.candidates_per_hit
+        found, statement, params = self.search_rows(vector, candidates=candidates)
+        rows = [r for r in found if r["trial_id"] not in exclude and r["record_id"] not in exclude_records]
         return [
             Hit(r["trial_id"], r["record_id"], r["score"], self.name, {self.name: r["score"]}, (statement,), (params,))
             for r in _best_per_trial(rows)[:top_k]
         ]
 
-    def hits(self, query: str, *, top_k: int = 10) -> list[Hit]:
-        return self.search_vector(self.query_vector(query), top_k=top_k)
+    def hits(self, query: str, *, top_k: int = 10, exclude_records: frozenset[str] = frozenset()) -> list[Hit]:
+        return self.search_vector(self.query_vector(query), top_k=top_k, exclude_records=exclude_records)
 
 
 @dataclass
@@ -193,9 +211,11 @@ class HybridRetriever:
     depth: int = 100  # how deep each component ranking goes before fusion
     name: str = "hybrid"
 
-    def hits(self, query: str, *, top_k: int = 10) -> list[Hit]:
+    def hits(self, query: str, *, top_k: int = 10, exclude_records: frozenset[str] = frozenset()) -> list[Hit]:
         depth = max(self.depth, top_k)
-        parts = {r.name: r.hits(query, top_k=depth) for r in (self.fulltext, self.vector)}
+        parts = {
+            r.name: r.hits(query, top_k=depth, exclude_records=exclude_records) for r in (self.fulltext, self.vector)
+        }
         return fuse_hits(parts, lambda hit: hit.trial_id, name=self.name, top_k=top_k, weights=self.weights)
 
 
@@ -274,14 +294,15 @@ class GraphExpandedRetriever:
     ``GRAPH_HIERARCHY_WEIGHT``). Candidate trial t scores sum over seeds s (weight 1/rank of s) and over the
     meaning m that s and t share, of ln(records / df(m)): rare shared meaning counts most. The expansion ranking
     and the hybrid ranking are fused with RRF (k = 60, equal weights), so a trial the text found stays found.
+    A record in ``exclude_records`` finds nothing in either stage.
     """
 
     hybrid: HybridRetriever
     name: str = "graph"
 
-    def hits(self, query: str, *, top_k: int = 10) -> list[Hit]:
+    def hits(self, query: str, *, top_k: int = 10, exclude_records: frozenset[str] = frozenset()) -> list[Hit]:
         depth = max(self.hybrid.depth, top_k)
-        found = self.hybrid.hits(query, top_k=depth)
+        found = self.hybrid.hits(query, top_k=depth, exclude_records=exclude_records)
         driver, database = self.hybrid.fulltext.driver, self.hybrid.fulltext.database
         records = run_read(driver, cypher.load("read/count_records"), database=database)[0]["records"]
         statement = cypher.load("retrieval/graph_expansion")
@@ -290,6 +311,7 @@ class GraphExpandedRetriever:
             "records": records,
             "max_df": max(1, int(records * GRAPH_MAX_DF_SHARE)),
             "hierarchy_weight": GRAPH_HIERARCHY_WEIGHT,
+            "exclude_records": sorted(exclude_records),
             "limit": depth,
         }
         expanded = run_read(driver, statement, params, database=database) if params["seeds"] else []
@@ -366,7 +388,9 @@ class PatientRetriever:
                 excluded.append((hit.trial_id, str(why[0])))
         return PatientMatch(patient, kept[:top_k], excluded, concepts, self.concepts_skipped)
 
-    def hits(self, query: str, *, top_k: int = 10) -> list[Hit]:
+    def hits(self, query: str, *, top_k: int = 10, exclude_records: frozenset[str] = frozenset()) -> list[Hit]:
+        if exclude_records:  # its concept stage ranks trials, not records: it cannot keep a record out
+            raise ConfigError(f"{self.name} reads a patient's description and cannot leave registry records out")
         return self.match(query, top_k=top_k).hits
 
 

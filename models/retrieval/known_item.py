@@ -12,6 +12,13 @@ different evidence:
   the paper's title and abstract when PubMed's record is loaded and with the registry's citation otherwise.
   The record's own text never holds its references, so nothing of the query is indexed with its target.
 
+Registry record → its twin in another registry (:func:`twin_queries`, query set ``stated_twin``): a record that
+states the id of a loaded record registered elsewhere (an ICTRP or EU CTR record naming its CT.gov twin, a CT.gov
+record naming its EudraCT number), asked with its own rendering (``trial-text-1``, the text its embedding was
+made from) with every registry id cut out. Identity resolution has already put both records under one trial, so
+the search must not use the query record, nor other copies of its own registration (a EudraCT trial's other
+member-state records): those are the query's ``exclude`` and only the twin can find the trial.
+
 A query counts when it has words left to search for (``lucene_query`` finds some) and at least one target in the
 graph. Per retriever: MRR (the first
 target's reciprocal rank, 0 beyond ``KNOWN_ITEM_DEPTH``) and recall@1 and @10 (a target in the top k), with 95%
@@ -22,7 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from trialgraph.model.publication_link import SOURCE_MEDLINE_DATABANK, SOURCE_PATTERN_ABSTRACT, SOURCE_PATTERN_TITLE
@@ -30,15 +37,18 @@ from trialgraph.model.trial_ids import find_trial_ids
 from trialgraph.models.metrics import Mean, mean_over_items
 from trialgraph.models.retrieval.query_text import QueryTextError, lucene_query
 from trialgraph.models.retrieval.ranking import reciprocal_rank
+from trialgraph.models.retrieval.rendering import RecordText, render
 
 __all__ = [
     "KNOWN_ITEM_DEPTH",
     "PAPER_QUERY_SETS",
     "STATED_SOURCES",
+    "TWIN_QUERY_SET",
     "KnownItemFigures",
     "KnownItemQuery",
     "evaluate_known_items",
     "paper_queries",
+    "twin_queries",
     "without_trial_ids",
 ]
 
@@ -46,7 +56,9 @@ KNOWN_ITEM_DEPTH = 100  # how deep each ranking is read: a paper's trial found b
 STATED_SOURCES = (SOURCE_MEDLINE_DATABANK, SOURCE_PATTERN_TITLE, SOURCE_PATTERN_ABSTRACT)
 PAPER_QUERY_SETS = ("stated", "registry_reference")
 _SPACE = re.compile(r"\s+")
-Ranker = Callable[[str, int], list[str]]  # (query text, depth) → trial ids, best first
+# (query text, depth, records the search must not use) → trial ids, best first
+Ranker = Callable[[str, int, frozenset[str]], list[str]]
+TWIN_QUERY_SET = "stated_twin"
 
 
 def without_trial_ids(text: str) -> str:
@@ -61,11 +73,13 @@ def without_trial_ids(text: str) -> str:
 
 @dataclass(frozen=True, slots=True)
 class KnownItemQuery:
-    """One query of a known-item task: its id, its text (registry ids already cut out) and its target trials."""
+    """One query of a known-item task: its id, its text (registry ids already cut out), its target trials and the
+    registry records the search must not use (the query's own record, in the twin task)."""
 
     query_id: str
     text: str
     targets: frozenset[str]
+    exclude: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,6 +115,21 @@ def paper_queries(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[KnownItem
     return out
 
 
+def twin_queries(rows: Iterable[Mapping[str, Any]]) -> dict[str, list[KnownItemQuery]]:
+    """The ``stated_twin`` queries from ``read/known_item_twins`` rows: each record's rendering with registry ids
+    cut out, its trial as the target, the trial's records other than the twins excluded."""
+    queries = [
+        KnownItemQuery(
+            row["record_id"],
+            without_trial_ids(render(RecordText.from_row(row))),
+            frozenset({row["trial"]}),
+            frozenset(row["excluded"]),
+        )
+        for row in rows
+    ]
+    return {TWIN_QUERY_SET: queries}
+
+
 def _searchable(query: KnownItemQuery, in_graph: set[str]) -> bool:
     """A target in the graph, and words a full-text search can use: a citation that was only "(NCT01234567)" is
     no query, and must not stop every other one with an error."""
@@ -127,12 +156,12 @@ def evaluate_known_items(
     """Every ranker on the usable ``queries`` of one set (see the module docstring)."""
     in_graph = set(trials_in_graph)
     every = list(queries)
-    usable = [KnownItemQuery(q.query_id, q.text, q.targets & in_graph) for q in every if _searchable(q, in_graph)]
+    usable = [replace(q, targets=q.targets & in_graph) for q in every if _searchable(q, in_graph)]
     out = []
     for ranker, rank in rankers.items():
         values: dict[str, list[float]] = {"mrr": [], "r@1": [], "r@10": []}
         for query in usable:
-            ranked = rank(query.text, KNOWN_ITEM_DEPTH)[:KNOWN_ITEM_DEPTH]
+            ranked = rank(query.text, KNOWN_ITEM_DEPTH, query.exclude)[:KNOWN_ITEM_DEPTH]
             values["mrr"].append(reciprocal_rank(ranked, dict.fromkeys(query.targets, 1)))
             values["r@1"].append(_found_within(ranked, query.targets, 1))
             values["r@10"].append(_found_within(ranked, query.targets, 10))

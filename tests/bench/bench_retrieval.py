@@ -83,8 +83,8 @@ def main() -> None:
         class _Cached:  # the hybrid retriever's vector side, with the query vectors computed up front
             name = "vector"
 
-            def hits(self, query: str, *, top_k: int = 10) -> list:
-                return vector.search_vector(vectors[texts.index(query)], top_k=top_k)
+            def hits(self, query: str, *, top_k: int = 10, exclude_records: frozenset[str] = frozenset()) -> list:
+                return vector.search_vector(vectors[texts.index(query)], top_k=top_k, exclude_records=exclude_records)
 
         hybrid = HybridRetriever(fulltext, _Cached())  # type: ignore[arg-type]
         graph = GraphExpandedRetriever(hybrid)

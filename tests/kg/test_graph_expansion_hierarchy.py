@@ -112,6 +112,7 @@ def _expansion(graph: TrialGraph, seeds: dict[str, float], max_df: int) -> dict[
         "records": _count(graph),
         "max_df": max_df,
         "hierarchy_weight": GRAPH_HIERARCHY_WEIGHT,
+        "exclude_records": [],
         "limit": 10_000,
     }
     found = graph.run_cypher(cypher.load("retrieval/graph_expansion"), **params)

@@ -210,7 +210,11 @@ def test_eval_retrieval_on_a_cohort_built_from_the_graph(loaded: TrialGraph, tmp
     figures = json.loads(result.output)
     assert not [f for f in figures if f.get("task") == "paper_to_trial"]  # --no-papers
     similarity = [f for f in figures if f.get("task") == "trial_similarity"]
-    figures = [f for f in figures if f.get("task") != "trial_similarity"]
+    twins = [f for f in figures if f.get("task") == "record_to_twin"]  # CT.gov records alone: no twin to ask
+    assert [(f["retriever"], f["usable_queries"]) for f in twins] == [
+        (n, 0) for n in ("fulltext", "vector", "hybrid", "graph")
+    ]
+    figures = [f for f in figures if f.get("task") not in ("trial_similarity", "record_to_twin")]
     assert [f["retriever"] for f in similarity] == ["fulltext", "vector", "hybrid", "graph", "match", "similar"]
     assert all((f["lists"], f["usable_lists"]) == (2, 1) for f in similarity)
     assert similarity[-1]["p@1"]["mean"] == 1.0 and similarity[-1]["p@5"]["mean"] == pytest.approx(0.2)

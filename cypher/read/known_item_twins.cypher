@@ -1,14 +1,16 @@
 // Registry record → its twin in another registry (models/retrieval/known_item.py): one row per record that states
 // the id of another loaded record of its trial registered elsewhere (a secondary id, an EudraCT number, a bridging
 // flag: a CLAIMS edge to the twin's own id, the twin's registry not the record's). The row holds what the
-// record's rendering reads (as in read/records_to_embed), the trial, the twins' record ids, and the trial's other
-// records, which the search must not use (the record itself, and copies of its registration: a EudraCT trial's
-// other member-state records would find the trial without the twin). Twins grouped only
+// record's rendering reads (as in read/records_to_embed), the trial, the twins' record ids, and every other record
+// of the trial, which the search must not use: the record itself, copies of its registration (a EudraCT trial's
+// other member-state records would find the trial without the twin) and any registration it does not name. A
+// record without a registry is CT.gov's (as in read_record_identities). Twins grouped only
 // because identity evidence found them alike are not asked: a text search would find what a text score joined.
 // Sorted, so the same graph gives the same queries.
 MATCH (q:RegistryRecord)-[:CLAIMS]->(claimed:TrialId)
 MATCH (q)-[:RECORD_OF]->(t:Trial)<-[:RECORD_OF]-(twin:RegistryRecord)
-WHERE twin.registry <> q.registry AND coalesce(twin.trial_key, twin.nct_id, twin.raw_id) = claimed.id
+WHERE coalesce(twin.trial_key, twin.nct_id, twin.raw_id) = claimed.id
+  AND coalesce(twin.registry, 'ClinicalTrials.gov') <> coalesce(q.registry, 'ClinicalTrials.gov')
 WITH q, t, collect(DISTINCT twin.record_id) AS twins
 MATCH (t)<-[:RECORD_OF]-(other:RegistryRecord)
 WITH q, t, twins, [id IN collect(other.record_id) WHERE NOT id IN twins] AS excluded

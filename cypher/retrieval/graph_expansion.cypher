@@ -9,24 +9,28 @@
 // meaning and $hierarchy_weight for a parent; df is the records that reach m. Nodes reached by more than $max_df
 // records are too general to say anything (phase and design, always shared by far more, are left out for that
 // reason); the distinct records read per node stop at $max_df + 1 (its children are still walked). A record in
-// $exclude_records reaches nothing (a seed's own meaning still counts): the registry-twin evaluation asks with that
-// record's text, so it must not find its own trial.
+// $exclude_records neither lends a seed its meaning nor reaches a trial (nor counts in a df; $records is left as
+// it is): the registry-twin evaluation asks with that record's text, so it must not find its own trial.
 UNWIND $seeds AS seed
 CALL (seed) {
-  MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(:RegistryRecord)-[:HAS_CONDITION_MESH|HAS_INTERVENTION_MESH {ancestor: false}]->(m:MeshTerm)
+  MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(r:RegistryRecord)-[:HAS_CONDITION_MESH|HAS_INTERVENTION_MESH {ancestor: false}]->(m:MeshTerm)
+  WHERE NOT r.record_id IN $exclude_records
   RETURN DISTINCT m AS meaning, false AS parent
   UNION
-  MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(:RegistryRecord)-[:STUDIES_CONDITION]->(:Condition)-[:IS_CONCEPT]->(k:Concept)
+  MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(r:RegistryRecord)-[:STUDIES_CONDITION]->(:Condition)-[:IS_CONCEPT]->(k:Concept)
+  WHERE NOT r.record_id IN $exclude_records
   RETURN DISTINCT k AS meaning, false AS parent
   UNION
-  MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(:RegistryRecord)-[:HAS_INTERVENTION]->(:Intervention)-[mention:MENTIONS]->(k:Concept)
-  WHERE NOT coalesce(mention.negated, false)
+  MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(r:RegistryRecord)-[:HAS_INTERVENTION]->(:Intervention)-[mention:MENTIONS]->(k:Concept)
+  WHERE NOT coalesce(mention.negated, false) AND NOT r.record_id IN $exclude_records
   RETURN DISTINCT k AS meaning, false AS parent
   UNION
-  MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(:RegistryRecord)-[:SPONSORED_BY {role: 'LEAD'}]->(s:Organization)
+  MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(r:RegistryRecord)-[:SPONSORED_BY {role: 'LEAD'}]->(s:Organization)
+  WHERE NOT r.record_id IN $exclude_records
   RETURN DISTINCT s AS meaning, false AS parent
   UNION
   MATCH (:Trial {trial_id: seed.trial_id})<-[:RECORD_OF]-(r:RegistryRecord)
+  WHERE NOT r.record_id IN $exclude_records
   CALL (r) {
     MATCH (r)-[:HAS_CONDITION_MESH|HAS_INTERVENTION_MESH {ancestor: false}]->(:MeshTerm)-[:IS_CONCEPT]->(k:Concept)
     RETURN k

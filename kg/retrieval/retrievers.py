@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
@@ -188,10 +189,19 @@ class VectorRetriever:
         exclude_records: frozenset[str] = frozenset(),
     ) -> list[Hit]:
         """The trials nearest to ``vector``, leaving out the trial ids in ``exclude`` and never reached through the
-        records in ``exclude_records`` (each such record's embeddings take their slots from the candidates)."""
-        candidates = (top_k + len(exclude)) * self.candidates_per_hit + len(exclude_records) * self.candidates_per_hit
-        found, statement, params = self.search_rows(vector, candidates=candidates)
-        rows = [r for r in found if r["trial_id"] not in exclude and r["record_id"] not in exclude_records]
+        records in ``exclude_records``.
+
+        An excluded record's embeddings take candidate slots (one per record in the records index, one per item in
+        the criteria index, and a query made of the record's own text lies nearest to all of them), so while
+        exclusion leaves fewer than ``top_k`` trials from a full pool, the pool doubles."""
+        candidates = (top_k + len(exclude)) * self.candidates_per_hit
+        while True:
+            found, statement, params = self.search_rows(vector, candidates=candidates)
+            rows = [r for r in found if r["trial_id"] not in exclude and r["record_id"] not in exclude_records]
+            short = len({r["trial_id"] for r in rows}) < top_k
+            if not (exclude_records and short and len(found) == candidates):
+                break
+            candidates *= 2
         return [
             Hit(r["trial_id"], r["record_id"], r["score"], self.name, {self.name: r["score"]}, (statement,), (params,))
             for r in _best_per_trial(rows)[:top_k]
@@ -203,7 +213,11 @@ class VectorRetriever:
 
 @dataclass
 class HybridRetriever:
-    """Reciprocal-rank fusion (k = 60, equal weights) of the full-text and vector rankings, per trial."""
+    """Reciprocal-rank fusion (k = 60, equal weights) of the full-text and vector rankings, per trial.
+
+    The two sides run at once (the vector side, query encoding included, in a worker thread): each waits mostly
+    on Neo4j, so the search takes about as long as the slower side rather than both together (at 500k records,
+    full-text at depth 100 is the slower one)."""
 
     fulltext: FullTextRetriever
     vector: VectorRetriever
@@ -213,9 +227,10 @@ class HybridRetriever:
 
     def hits(self, query: str, *, top_k: int = 10, exclude_records: frozenset[str] = frozenset()) -> list[Hit]:
         depth = max(self.depth, top_k)
-        parts = {
-            r.name: r.hits(query, top_k=depth, exclude_records=exclude_records) for r in (self.fulltext, self.vector)
-        }
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            vector = pool.submit(self.vector.hits, query, top_k=depth, exclude_records=exclude_records)
+            fulltext = self.fulltext.hits(query, top_k=depth, exclude_records=exclude_records)
+            parts = {self.fulltext.name: fulltext, self.vector.name: vector.result()}
         return fuse_hits(parts, lambda hit: hit.trial_id, name=self.name, top_k=top_k, weights=self.weights)
 
 
@@ -294,7 +309,7 @@ class GraphExpandedRetriever:
     ``GRAPH_HIERARCHY_WEIGHT``). Candidate trial t scores sum over seeds s (weight 1/rank of s) and over the
     meaning m that s and t share, of ln(records / df(m)): rare shared meaning counts most. The expansion ranking
     and the hybrid ranking are fused with RRF (k = 60, equal weights), so a trial the text found stays found.
-    A record in ``exclude_records`` finds nothing in either stage.
+    A record in ``exclude_records`` finds nothing in either stage and lends a seed none of its meaning.
     """
 
     hybrid: HybridRetriever

@@ -16,8 +16,9 @@ Registry record → its twin in another registry (:func:`twin_queries`, query se
 states the id of a loaded record registered elsewhere (an ICTRP or EU CTR record naming its CT.gov twin, a CT.gov
 record naming its EudraCT number), asked with its own rendering (``trial-text-1``, the text its embedding was
 made from) with every registry id cut out. Identity resolution has already put both records under one trial, so
-the search must not use the query record, nor other copies of its own registration (a EudraCT trial's other
-member-state records): those are the query's ``exclude`` and only the twin can find the trial.
+the search must not use any record of that trial but the twins: the query record, other copies of its own
+registration (a EudraCT trial's other member-state records) and any registration it does not name are the query's
+``exclude``, and only the twin can find the trial.
 
 A query counts when it has words left to search for (``lucene_query`` finds some) and at least one target in the
 graph. Per retriever: MRR (the first

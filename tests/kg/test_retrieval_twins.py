@@ -21,7 +21,7 @@ from trialgraph.demo import sample_path
 from trialgraph.kg import cypher
 from trialgraph.kg.retrieval.retrievers import FullTextRetriever, VectorRetriever, retriever_factory
 from trialgraph.model.trial_ids import find_trial_ids
-from trialgraph.models.retrieval.known_item import TWIN_QUERY_SET, twin_queries
+from trialgraph.models.retrieval.known_item import KNOWN_ITEM_DEPTH, TWIN_QUERY_SET, KnownItemQuery, twin_queries
 from trialgraph.settings import Settings
 
 pytestmark = pytest.mark.neo4j
@@ -77,7 +77,7 @@ def twins(
         yield graph, trial
 
 
-def _queries(graph: TrialGraph) -> dict[str, object]:
+def _queries(graph: TrialGraph) -> dict[str, KnownItemQuery]:
     found = twin_queries(graph.run_cypher(cypher.load("read/known_item_twins")))[TWIN_QUERY_SET]
     return {q.query_id: q for q in found}
 
@@ -91,14 +91,14 @@ def test_twin_queries_are_the_records_that_state_a_twin_registered_elsewhere(twi
     twin_of = f"ictrp:{TWIN_OWN_ID}"
     assert set(queries) == {twin_of, "ictrp:EUCTR2018-004320-11-HU", "ictrp:NCT03924869"}
     asked = queries[twin_of]
-    assert asked.targets == frozenset({trial}) and asked.exclude == frozenset({twin_of})  # type: ignore[attr-defined]
+    assert asked.targets == frozenset({trial}) and asked.exclude == frozenset({twin_of})
     # A EudraCT query leaves out its own registration's other member-state record, never the twin it names.
     keynote = queries["ictrp:EUCTR2018-004320-11-HU"]
-    assert keynote.exclude == {"ictrp:EUCTR2018-004320-11-HU", "ictrp:EUCTR2018-004320-11-GB"}  # type: ignore[attr-defined]
+    assert keynote.exclude == {"ictrp:EUCTR2018-004320-11-HU", "ictrp:EUCTR2018-004320-11-GB"}
     for query in queries.values():
-        assert query.text and not list(find_trial_ids(query.text))  # type: ignore[attr-defined]
+        assert query.text and not list(find_trial_ids(query.text))
     title = value(graph.driver, "MATCH (r:RegistryRecord {record_id: $r}) RETURN r.brief_title", r=twin_of)
-    assert asked.text.startswith(title.split(" (NCT")[0])  # type: ignore[attr-defined]
+    assert asked.text.startswith(title.split(" (NCT")[0])
 
 
 def test_each_text_retriever_finds_the_twin_without_using_the_excluded_records(twins: tuple[TrialGraph, str]) -> None:
@@ -108,13 +108,19 @@ def test_each_text_retriever_finds_the_twin_without_using_the_excluded_records(t
     for name in TEXT_RETRIEVERS:
         retriever = retriever_factory(name)(FullTextRetriever(graph.driver), VectorRetriever(graph.driver))
         # asked with its own text, the record itself finds its trial: what the twin task must not let it do
-        plain = retriever.hits(query.text, top_k=records)  # type: ignore[attr-defined]
+        plain = retriever.hits(query.text, top_k=records)
         assert f"ictrp:{TWIN_OWN_ID}" in {h.record_id for h in plain if h.trial_id == trial}, name
-        hits = retriever.hits(query.text, top_k=records, exclude_records=query.exclude)  # type: ignore[attr-defined]
-        assert not {h.record_id for h in hits} & query.exclude, name  # type: ignore[attr-defined]
+        hits = retriever.hits(query.text, top_k=records, exclude_records=query.exclude)
+        assert not {h.record_id for h in hits} & query.exclude, name
         found = next(h for h in hits if h.trial_id == trial)
         assert found.record_id == f"ctgov:{trial}", name  # found through the CT.gov twin
         assert hits.index(found) == 0, name
+        if name in ("hybrid", "graph"):  # the exclusion reaches the vector side and the expansion statement too
+            alone = VectorRetriever(graph.driver).hits(query.text, top_k=records, exclude_records=query.exclude)
+            vector_score = next(h.score for h in alone if h.trial_id == trial)
+            assert found.components["vector"] == pytest.approx(vector_score), name
+        if name == "graph":
+            assert found.parameters[-1]["exclude_records"] == sorted(query.exclude)
 
 
 def test_graph_expansion_reaches_nothing_through_an_excluded_record(twins: tuple[TrialGraph, str]) -> None:
@@ -122,18 +128,21 @@ def test_graph_expansion_reaches_nothing_through_an_excluded_record(twins: tuple
     own = sorted(value(graph.driver, _RECORDS_OF, t=trial))
     records = value(graph.driver, "MATCH (r:RegistryRecord) RETURN count(r)")
 
-    def expand(exclude: list[str]) -> dict[str, tuple[float, str]]:
-        params = {"seeds": [{"trial_id": trial, "weight": 1.0}], "records": records, "max_df": records}
+    def expand(seed: str, exclude: list[str]) -> dict[str, tuple[float, str]]:
+        params = {"seeds": [{"trial_id": seed, "weight": 1.0}], "records": records, "max_df": records}
         params |= {"hierarchy_weight": 0.5, "limit": 1000, "exclude_records": exclude}
         found = graph.run_cypher(cypher.load("retrieval/graph_expansion"), **params)
         return {r["trial_id"]: (r["score"], r["record_id"]) for r in found}
 
-    reached = expand([])
+    reached = expand(trial, [])
     assert reached[trial][1] in own and len(reached) > 1  # a seed shares its own meaning, and others share it
-    without = expand(own)
-    assert trial not in without  # only its own records could reach it
-    assert set(without) <= set(reached)  # and nothing new is reached
-    assert all(without[t][1] == reached[t][1] for t in without)
+    # Its records excluded, the trial lends the seed no meaning: nothing is reached.
+    assert expand(trial, own) == {}
+    # From another trial that shares its meaning, the excluded records reach nothing: the trial drops out.
+    other = next(t for t in sorted(reached) if t != trial)
+    assert trial in expand(other, [])
+    without = expand(other, own)
+    assert trial not in without and other in without
 
 
 _RECORDS_OF = "MATCH (:Trial {trial_id: $t})<-[:RECORD_OF]-(r:RegistryRecord) RETURN collect(r.record_id)"
@@ -150,9 +159,24 @@ def test_eval_retrieval_reports_the_twin_task_beside_the_others(twins: tuple[Tri
     assert result.exit_code == 0, result.output
     twin = [d for d in json.loads(result.output) if d.get("task") == "record_to_twin"]
     assert [d["retriever"] for d in twin] == list(TEXT_RETRIEVERS)
+    queries = _queries(graph).values()
     for figures in twin:
         assert (figures["candidate_queries"], figures["usable_queries"]) == (3, 3)
-        assert figures["r@10"]["mean"] == 1.0 and 0 < figures["mrr"]["mean"] <= 1.0
+        # each query's rank, asked of the retriever directly with the records to leave out
+        retriever = retriever_factory(figures["retriever"])(
+            FullTextRetriever(graph.driver), VectorRetriever(graph.driver)
+        )
+        ranks = []
+        for query in queries:
+            ranked = [
+                h.trial_id for h in retriever.hits(query.text, top_k=KNOWN_ITEM_DEPTH, exclude_records=query.exclude)
+            ]
+            ranks.append(next((i for i, t in enumerate(ranked, 1) if t in query.targets), None))
+        expected = sum(1 / r for r in ranks if r) / len(ranks)
+        rounded = 5e-5  # the JSON shows four decimals
+        assert figures["mrr"]["mean"] == pytest.approx(expected, abs=rounded), figures["retriever"]
+        found = sum(1 for r in ranks if r and r <= 10) / len(ranks)
+        assert figures["r@10"]["mean"] == pytest.approx(found, abs=rounded)
     # the API leaves the task out unless asked, the CLI's --no-twins too
     figures = graph.evaluate_retrieval([cohort], retrievers=["fulltext"])
     assert not [f for f in figures if getattr(f, "task", None) == "record_to_twin"]
